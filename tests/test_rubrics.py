@@ -330,3 +330,58 @@ def test_missing_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RubricError, match="nowhere.toml") as caught:
         load_rubric(tmp_path / "nowhere.toml")
     assert caught.value.rule == "unreadable"
+
+
+def test_justification_flag_can_be_set_per_band() -> None:
+    text = TINY.replace('description = "低"', 'description = "低"\njustification_required = false')
+    low, high = parse_rubric(text).kind("p").bands
+    assert (low.justification_required, high.justification_required) == (False, True)
+
+
+def test_justification_flag_must_be_boolean() -> None:
+    text = TINY.replace('description = "低"', 'description = "低"\njustification_required = 1')
+    with pytest.raises(RubricError, match=r"tiny.toml: \[wrong_type\]"):
+        parse_rubric(text, source="tiny.toml")
+
+
+EFQM_BANDS = """\
+[[kinds.p.bands]]
+id = "0"
+low = 0
+high = 0
+description = "无"
+
+[[kinds.p.bands]]
+id = "1"
+low = 10
+high = 30
+description = "有限"
+
+[[kinds.p.bands]]
+id = "2"
+low = 40
+high = 60
+description = "有"
+
+[[kinds.p.bands]]
+id = "3"
+low = 70
+high = 80
+description = "显著"
+
+[[kinds.p.bands]]
+id = "4"
+low = 90
+high = 100
+description = "卓越"
+"""
+
+
+def test_efqm_radar_like_bands_load_without_code_change() -> None:
+    start = TINY.index("[[kinds.p.bands]]")
+    end = TINY.index("[[categories]]")
+    rubric = parse_rubric(TINY[:start] + EFQM_BANDS + "\n" + TINY[end:], source="radar.toml")
+    bands = rubric.bands_for("1.1")
+    assert [(b.low, b.high) for b in bands] == [(0, 0), (10, 30), (40, 60), (70, 80), (90, 100)]
+    assert rubric.band_percents(bands[0]) == (0,)
+    assert rubric.band_percents(bands[1]) == (10, 20, 30)
