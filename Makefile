@@ -1,0 +1,49 @@
+# The two commands of the README: `make run` and `make test`. Both set everything up themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+FLASK := $(BIN)/flask --app award
+
+.PHONY: run test test-postgres bench install system-deps translations lint clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(STAMP) system-deps compile-translations
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+.PHONY: compile-translations
+compile-translations: $(STAMP)
+	@$(BIN)/pybabel compile -q -d award/translations
+
+run: install
+	$(FLASK) db upgrade
+	AWARD_DEMO_DATABASE=1 $(FLASK) demo seed
+	AWARD_DEMO_DATABASE=1 AWARD_MAIL_TO_CONSOLE=1 $(BIN)/flask --app award.wsgi run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/pytest -q
+
+test-postgres: install
+	bash scripts/test-postgres.sh
+
+bench: install
+	$(BIN)/python -m bench
+
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o award/translations/messages.pot .
+	$(BIN)/pybabel update -i award/translations/messages.pot -d award/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d award/translations
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache

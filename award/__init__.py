@@ -1,0 +1,30 @@
+"""Mayor's Quality Award (市长质量奖): the application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, database, login, CSRF, translations, blueprints, CLI."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    from award.config import load_config
+
+    load_config(app, test_config)
+
+    from award import web
+    from award.db import Database
+
+    Database(app)
+    web.init_web(app)
+    return app

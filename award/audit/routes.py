@@ -1,0 +1,58 @@
+"""The audit trail in the browser: office and supervisor filter and read it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, render_template, request
+from sqlalchemy import func, select
+
+from award.audit.models import AuditRecord
+from award.audit.queries import TrailFilter, trail_query
+from award.auth.models import User
+from award.auth.permissions import oversight_required
+from award.cycles.forms import local_zone
+from award.db import get_session
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+PAGE_SIZE = 50
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _date_arg(name: str) -> dt.datetime | None:
+    value = request.args.get(name, "").strip()
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+    return dt.datetime.combine(day, dt.time(), tzinfo=local_zone())
+
+
+@bp.route("/")
+@oversight_required
+def trail():
+    until = _date_arg("until")
+    criteria = TrailFilter(
+        action=request.args.get("action", "").strip()[:80],
+        actor_id=_int_arg("actor"),
+        target_type=request.args.get("target_type", "").strip()[:40],
+        target_id=request.args.get("target_id", "").strip()[:40],
+        cycle_id=_int_arg("cycle"),
+        since=_date_arg("since"),
+        until=until + dt.timedelta(days=1) if until else None,
+    )
+    page = max(_int_arg("page") or 1, 1)
+    db = get_session()
+    query = trail_query(criteria)
+    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    records = db.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    actors = {u.id: u for u in db.scalars(select(User).where(
+        User.id.in_({r.actor_id for r in records if r.actor_id is not None})))}
+    actions = db.scalars(select(AuditRecord.action).distinct().order_by(AuditRecord.action)).all()
+    return render_template("audit/trail.html", records=records, actors=actors, criteria=criteria,
+                           page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), total=total,
+                           actions=actions, args=request.args)

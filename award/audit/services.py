@@ -1,0 +1,147 @@
+"""Writing and verifying the audit chain. Every service that changes state calls record()."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from award.audit.models import AuditChainHead, AuditRecord
+from award.db import utcnow
+
+if TYPE_CHECKING:
+    from award.auth.models import User
+
+GENESIS_HASH = "0" * 64
+HEAD_ID = 1
+
+
+def _canonical(value: Any) -> Any:
+    """What JSON keeps of a value, so the stored and the hashed forms are identical."""
+    return json.loads(json.dumps(value, default=str, sort_keys=True, ensure_ascii=False))
+
+
+def record_hash(
+    *,
+    seq: int,
+    occurred_at: dt.datetime,
+    actor_id: int | None,
+    actor_role: str | None,
+    action: str,
+    target_type: str,
+    target_id: str,
+    cycle_id: int | None,
+    before: Any,
+    after: Any,
+    prev_hash: str,
+) -> str:
+    payload = {
+        "seq": seq,
+        "occurred_at": occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "actor_id": actor_id,
+        "actor_role": actor_role,
+        "action": action,
+        "target_type": target_type,
+        "target_id": target_id,
+        "cycle_id": cycle_id,
+        "before": before,
+        "after": after,
+        "prev_hash": prev_hash,
+    }
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _lock_head(session: Session) -> AuditChainHead:
+    """Take the chain's write lock by touching the head row, creating it on first use."""
+    touched = session.execute(
+        update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(last_seq=AuditChainHead.last_seq)
+    ).rowcount
+    if not touched:
+        session.add(AuditChainHead(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH))
+        session.flush()
+    head = session.get(AuditChainHead, HEAD_ID, populate_existing=True)
+    assert head is not None
+    return head
+
+
+def record(
+    session: Session,
+    *,
+    actor: User | None,
+    action: str,
+    target_type: str,
+    target_id: int | str,
+    before: Any = None,
+    after: Any = None,
+    cycle_id: int | None = None,
+) -> AuditRecord:
+    """Append one record to the chain, in the caller's transaction."""
+    head = _lock_head(session)
+    before, after = _canonical(before), _canonical(after)
+    # Microseconds are all both databases keep; truncating first keeps the hash reproducible.
+    occurred_at = utcnow()
+    fields = {
+        "seq": head.last_seq + 1,
+        "occurred_at": occurred_at,
+        "actor_id": actor.id if actor is not None else None,
+        "actor_role": actor.role.value if actor is not None else "system",
+        "action": action,
+        "target_type": target_type,
+        "target_id": str(target_id),
+        "cycle_id": cycle_id,
+        "before": before,
+        "after": after,
+        "prev_hash": head.last_hash,
+    }
+    entry = AuditRecord(**fields, hash=record_hash(**fields))
+    session.add(entry)
+    head.last_seq = entry.seq
+    head.last_hash = entry.hash
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainVerdict:
+    ok: bool
+    checked: int
+    head_hash: str
+    first_bad_seq: int | None = None
+    problem: str | None = None
+
+
+def verify_chain(session: Session) -> ChainVerdict:
+    """Walk the chain in order; name the first record that was edited, deleted or reordered."""
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    rows = session.scalars(select(AuditRecord).order_by(AuditRecord.seq).execution_options(yield_per=1000))
+    for row in rows:
+        if row.seq != expected_seq:
+            return ChainVerdict(False, checked, expected_prev, expected_seq,
+                                f"record {expected_seq} is missing (next present is {row.seq})")
+        if row.prev_hash != expected_prev:
+            return ChainVerdict(False, checked, expected_prev, row.seq,
+                                f"record {row.seq} does not follow record {row.seq - 1} (reordered or replaced)")
+        recomputed = record_hash(
+            seq=row.seq, occurred_at=row.occurred_at, actor_id=row.actor_id, actor_role=row.actor_role,
+            action=row.action, target_type=row.target_type, target_id=row.target_id,
+            cycle_id=row.cycle_id, before=row.before, after=row.after, prev_hash=row.prev_hash,
+        )
+        if recomputed != row.hash:
+            return ChainVerdict(False, checked, expected_prev, row.seq,
+                                f"record {row.seq} was edited (its content no longer matches its hash)")
+        expected_prev = row.hash
+        expected_seq += 1
+        checked += 1
+    head = session.get(AuditChainHead, HEAD_ID)
+    if head is not None and (head.last_seq != checked or head.last_hash != expected_prev):
+        return ChainVerdict(False, checked, expected_prev, checked + 1,
+                            f"records after {checked} are missing (the chain head is at {head.last_seq})")
+    return ChainVerdict(True, checked, expected_prev)

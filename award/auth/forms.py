@@ -1,0 +1,58 @@
+"""Login, registration and account forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
+
+from award.auth.models import Role
+from award.i18n import _l
+
+PHONE_PATTERN = r"^[0-9+\-() ]{5,30}$"
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Sign in"))
+
+
+class RegistrationForm(FlaskForm):
+    credit_code = StringField(
+        _l("Unified social credit code"),
+        validators=[DataRequired(), Length(min=18, max=18, message=_l("Exactly 18 characters."))],
+    )
+    organization_name = StringField(_l("Organization name"), validators=[DataRequired(), Length(max=200)])
+    contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=100)])
+    phone = StringField(
+        _l("Phone"),
+        validators=[DataRequired(), Regexp(PHONE_PATTERN, message=_l("Digits, spaces, +, - and () only."))],
+    )
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    submit = SubmitField(_l("Register"))
+
+
+class StaffUserForm(FlaskForm):
+    role = SelectField(
+        _l("Role"),
+        choices=[
+            (Role.EXPERT.value, _l("Expert")),
+            (Role.LEADER.value, _l("Leading group member")),
+            (Role.SUPERVISOR.value, _l("Supervisor")),
+            (Role.OFFICE.value, _l("Award office")),
+        ],
+    )
+    full_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    phone = StringField(
+        _l("Phone"),
+        validators=[Length(max=30), Regexp(r"^$|" + PHONE_PATTERN, message=_l("Digits, spaces, +, - and () only."))],
+    )
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Create account"))

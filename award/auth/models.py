@@ -1,0 +1,73 @@
+"""Accounts, roles and the organizations that enterprises and experts belong to."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from award.db import Base, UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    ENTERPRISE = "enterprise"
+    OFFICE = "office"
+    EXPERT = "expert"
+    LEADER = "leader"
+    SUPERVISOR = "supervisor"
+
+
+def enum_column(enum_type: type[enum.Enum], name: str) -> Enum:
+    """A portable enum: VARCHAR plus a named CHECK constraint, stored by value."""
+    return Enum(
+        enum_type,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(member.value) for member in enum_type),
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class Organization(Base):
+    """An organization keyed by its 统一社会信用代码, never by its name."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            "role <> 'enterprise' OR organization_id IS NOT NULL", name="enterprise_has_organization"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
+    full_name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    locale: Mapped[str] = mapped_column(String(10), default="zh_CN")
+    is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization | None] = relationship(lazy="joined")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses disabled accounts
+        return self.is_enabled
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value} {self.email}>"

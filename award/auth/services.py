@@ -1,0 +1,171 @@
+"""Account changes: registration, accounts made by the office, authentication."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from award.audit.services import record
+from award.auth.models import Organization, Role, User
+from award.credit_code import InvalidCreditCode, normalize_credit_code
+from award.errors import DomainError, NotAllowed
+from award.i18n import _
+
+# Checked against when the e-mail is unknown, so a miss costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+STAFF_ROLES = (Role.EXPERT, Role.LEADER, Role.SUPERVISOR, Role.OFFICE)
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str, *, min_length: int) -> str:
+    if len(password) < min_length:
+        raise DomainError(_("The password needs at least %(n)d characters.", n=min_length),
+                          code="password_too_short")
+    return generate_password_hash(password)  # scrypt, Werkzeug's default KDF
+
+
+def credit_code_or_error(raw: str) -> str:
+    try:
+        return normalize_credit_code(raw)
+    except InvalidCreditCode as error:
+        messages = {
+            "length": _("A unified social credit code has 18 characters."),
+            "character": _("The credit code contains a character that is not allowed "
+                           "(I, O, S, V and Z are never used)."),
+            "check": _("The credit code's check character does not match; please check the code."),
+        }
+        raise DomainError(messages[error.reason], code=f"credit_code_{error.reason}") from None
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def _ensure_email_free(session: Session, email: str) -> None:
+    if find_user_by_email(session, email) is not None:
+        raise DomainError(_("An account with this e-mail address already exists."), code="email_taken")
+
+
+def get_or_create_organization(session: Session, *, credit_code: str, name: str) -> Organization:
+    organization = session.scalar(select(Organization).where(Organization.credit_code == credit_code))
+    if organization is None:
+        organization = Organization(credit_code=credit_code, name=name.strip())
+        session.add(organization)
+        session.flush()
+    return organization
+
+
+def register_enterprise(
+    session: Session,
+    *,
+    credit_code: str,
+    organization_name: str,
+    contact_name: str,
+    phone: str,
+    email: str,
+    password: str,
+    password_min_length: int,
+    locale: str = "zh_CN",
+) -> User:
+    """An enterprise registers itself; one account per credit code."""
+    code = credit_code_or_error(credit_code)
+    _ensure_email_free(session, email)
+    taken = session.scalar(
+        select(func.count(User.id)).join(Organization).where(
+            Organization.credit_code == code, User.role == Role.ENTERPRISE
+        )
+    )
+    if taken:
+        raise DomainError(_("This credit code is already registered. Please sign in, or ask the "
+                            "award office to help."), code="credit_code_taken")
+    organization = get_or_create_organization(session, credit_code=code, name=organization_name)
+    user = User(
+        email=normalize_email(email),
+        password_hash=hash_password(password, min_length=password_min_length),
+        role=Role.ENTERPRISE,
+        full_name=contact_name.strip(),
+        phone=phone.strip(),
+        organization=organization,
+        locale=locale,
+    )
+    session.add(user)
+    session.flush()
+    record(session, actor=user, action="user.registered", target_type="user", target_id=user.id,
+           after=_user_snapshot(user))
+    return user
+
+
+def create_staff_user(
+    session: Session,
+    *,
+    actor: User | None,
+    role: Role,
+    email: str,
+    full_name: str,
+    password: str,
+    password_min_length: int,
+    phone: str = "",
+    organization: Organization | None = None,
+) -> User:
+    """The office (or the CLI, actor None) creates an expert, leader, supervisor or office account."""
+    if actor is not None and actor.role is not Role.OFFICE:
+        raise NotAllowed(_("Only the award office can create accounts."))
+    if role not in STAFF_ROLES:
+        raise DomainError(_("Enterprises register themselves."), code="bad_role")
+    _ensure_email_free(session, email)
+    user = User(
+        email=normalize_email(email),
+        password_hash=hash_password(password, min_length=password_min_length),
+        role=role,
+        full_name=full_name.strip(),
+        phone=phone.strip(),
+        organization=organization,
+    )
+    session.add(user)
+    session.flush()
+    record(session, actor=actor, action="user.created", target_type="user", target_id=user.id,
+           after=_user_snapshot(user))
+    return user
+
+
+def set_user_enabled(session: Session, *, actor: User, user: User, enabled: bool) -> None:
+    if actor.role is not Role.OFFICE:
+        raise NotAllowed(_("Only the award office can change accounts."))
+    if user.id == actor.id and not enabled:
+        raise DomainError(_("You cannot disable your own account."), code="self_disable")
+    before = _user_snapshot(user)
+    user.is_enabled = enabled
+    session.flush()
+    record(session, actor=actor, action="user.enabled" if enabled else "user.disabled",
+           target_type="user", target_id=user.id, before=before, after=_user_snapshot(user))
+
+
+def authenticate(session: Session, *, email: str, password: str) -> User | None:
+    """The user for these credentials, or None; the same work is done for unknown e-mails."""
+    user = find_user_by_email(session, email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.is_enabled:
+        return None
+    return user
+
+
+def set_locale(session: Session, *, user: User, locale: str) -> None:
+    user.locale = locale
+    session.flush()
+
+
+def _user_snapshot(user: User) -> dict[str, object]:
+    return {
+        "email": user.email,
+        "role": user.role.value,
+        "full_name": user.full_name,
+        "organization": user.organization.credit_code if user.organization else None,
+        "enabled": user.is_enabled,
+    }

@@ -1,0 +1,1 @@
+"""Certificates and feedback reports as PDF."""

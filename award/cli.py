@@ -1,0 +1,103 @@
+"""Command-line entry points: `flask --app award <group> <command>`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from award.auth.models import Role
+from award.db import get_database, get_session
+from award.errors import DomainError
+
+users_cli = AppGroup("users", help="Manage accounts.")
+audit_cli = AppGroup("audit", help="Check the audit trail.")
+db_cli = AppGroup("db", help="Migrate the database schema (Alembic).")
+demo_cli = AppGroup("demo", help="The demo cycle.")
+
+
+@users_cli.command("create")
+@click.option("--role", type=click.Choice([r.value for r in Role if r is not Role.ENTERPRISE]), required=True)
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--phone", default="")
+@click.password_option(prompt="Password")
+def create_user_command(role: str, email: str, full_name: str, phone: str, password: str) -> None:
+    """Create an office, expert, leader or supervisor account."""
+    from award.auth.services import create_staff_user
+
+    session = get_session()
+    try:
+        user = create_staff_user(session, actor=None, role=Role(role), email=email, full_name=full_name,
+                                 phone=phone, password=password,
+                                 password_min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+    except DomainError as error:
+        session.rollback()
+        raise click.ClickException(str(error)) from None
+    session.commit()
+    click.echo(f"created {user.role.value} account {user.email} (id {user.id})")
+
+
+@audit_cli.command("verify")
+def verify_command() -> None:
+    """Exit 0 when the hash chain is intact; otherwise name the first bad record and exit 1."""
+    from award.audit.services import verify_chain
+
+    verdict = verify_chain(get_session())
+    if verdict.ok:
+        click.echo(f"audit chain intact: {verdict.checked} records, head {verdict.head_hash}")
+        return
+    click.echo(f"audit chain BROKEN at record {verdict.first_bad_seq}: {verdict.problem}", err=True)
+    sys.exit(1)
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def upgrade_command(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from award import migrate
+
+    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def downgrade_command(revision: str) -> None:
+    """Revert migrations down to REVISION ('base' empties the schema)."""
+    from award import migrate
+
+    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+
+
+@db_cli.command("current")
+def current_command() -> None:
+    """Print the database's revision and the code's head."""
+    from award import migrate
+
+    current = migrate.current_revision(get_database().engine)
+    click.echo(f"database: {current or '(empty)'}; code head: {migrate.head_revision()}")
+
+
+@demo_cli.command("seed")
+def seed_command() -> None:
+    """Seed the demo cycle once (refuses a database that is not a demo one)."""
+    from award.demo import DemoRefused, seed_demo
+
+    try:
+        summary = seed_demo(get_session(), demo_database=current_app.config["DEMO_DATABASE"])
+    except DemoRefused as error:
+        raise click.ClickException(str(error)) from None
+    get_session().commit()
+    click.echo(summary)
+
+
+def register_cli(app: Flask) -> None:
+    for group in (users_cli, audit_cli, db_cli, demo_cli):
+        app.cli.add_command(group)
+    try:
+        from award.review.cli import assign_cli
+    except ImportError:  # the solver area is optional until it lands
+        return
+    app.cli.add_command(assign_cli)

@@ -1,0 +1,112 @@
+"""Configuration: defaults, then instance/config.py, then AWARD_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+class ConfigError(RuntimeError):
+    """A configuration problem that stops start-up with one clear line."""
+
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": None,  # None: sqlite under instance/
+    "SECRET_KEY": None,  # None: generated once into instance/secret_key
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    "BABEL_DEFAULT_LOCALE": "zh_CN",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "LANGUAGES": ("zh_CN", "en"),
+    "PASSWORD_MIN_LENGTH": 10,
+    "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    "DEMO_DATABASE": False,
+    "MAIL_TO_CONSOLE": False,
+    "REDIS_URL": None,
+    "CHECK_SCHEMA_AT_STARTUP": True,
+}
+
+# Environment variables read as AWARD_<NAME>; booleans accept 1/0, true/false, yes/no.
+ENV_KEYS: dict[str, type] = {
+    "DATABASE_URL": str,
+    "SECRET_KEY": str,
+    "SESSION_COOKIE_SECURE": bool,
+    "PASSWORD_MIN_LENGTH": int,
+    "MAX_CONTENT_LENGTH": int,
+    "DEMO_DATABASE": bool,
+    "MAIL_TO_CONSOLE": bool,
+    "REDIS_URL": str,
+    "BABEL_DEFAULT_LOCALE": str,
+    "CHECK_SCHEMA_AT_STARTUP": bool,
+}
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _parse_env(name: str, raw: str, kind: type) -> Any:
+    if kind is bool:
+        value = raw.strip().lower()
+        if value in _TRUE:
+            return True
+        if value in _FALSE:
+            return False
+        raise ConfigError(f"AWARD_{name}={raw!r} is not a boolean (use 1 or 0)")
+    if kind is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"AWARD_{name}={raw!r} is not a whole number") from None
+    return raw
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill app.config in order: defaults, instance/config.py, environment, test_config."""
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        config_file = Path(app.instance_path) / "config.py"
+        if config_file.exists():
+            try:
+                app.config.from_pyfile(str(config_file))
+            except Exception as error:  # a syntax error in the file: say so in one line
+                raise ConfigError(f"instance/config.py cannot be read: {error}") from None
+        for name, kind in ENV_KEYS.items():
+            raw = os.environ.get(f"AWARD_{name}")
+            if raw is not None:
+                app.config[name] = _parse_env(name, raw, kind)
+    else:
+        app.config.from_mapping(test_config)
+
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "award.sqlite")
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    if app.config["PASSWORD_MIN_LENGTH"] < 8:
+        raise ConfigError("PASSWORD_MIN_LENGTH must be at least 8")
+
+
+def instance_secret_key(instance: Path) -> str:
+    """Read instance/secret_key, generating it once with owner-only permissions."""
+    path = instance / "secret_key"
+    if path.exists():
+        key = path.read_text().strip()
+        if key:
+            return key
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL: two workers starting together must not each write a different key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,48 @@
+"""The unified social credit code (统一社会信用代码, GB 32100-2015) that keys every organization."""
+
+from __future__ import annotations
+
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters: no I, O, S, V, Z
+WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
+LENGTH = 18
+
+
+class InvalidCreditCode(ValueError):
+    """Raised with a reason code: 'length', 'character' or 'check'."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def check_character(body: str) -> str:
+    """Return the mod-31 check character for the first 17 characters."""
+    total = sum(ALPHABET.index(char) * weight for char, weight in zip(body, WEIGHTS, strict=True))
+    return ALPHABET[(31 - total % 31) % 31]
+
+
+def normalize_credit_code(raw: str) -> str:
+    """Upper-case, strip, and validate a credit code; raise InvalidCreditCode otherwise."""
+    code = raw.strip().upper()
+    if len(code) != LENGTH:
+        raise InvalidCreditCode("length")
+    if any(char not in ALPHABET for char in code):
+        raise InvalidCreditCode("character")
+    if check_character(code[:17]) != code[17]:
+        raise InvalidCreditCode("check")
+    return code
+
+
+def is_valid_credit_code(raw: str) -> bool:
+    try:
+        normalize_credit_code(raw)
+    except InvalidCreditCode:
+        return False
+    return True
+
+
+def make_credit_code(body: str) -> str:
+    """Complete a 17-character body with its check character (for seeds and tests)."""
+    if len(body) != LENGTH - 1 or any(char not in ALPHABET for char in body):
+        raise InvalidCreditCode("length" if len(body) != LENGTH - 1 else "character")
+    return body + check_character(body)

@@ -1,0 +1,1 @@
+"""Award cycles and their stage machine."""

@@ -1,0 +1,96 @@
+"""The cycle settings form. Times are typed in the office's local time (Asia/Shanghai)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateTimeLocalField, DecimalField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from award.cycles.models import Cycle, Stage
+from award.cycles.services import CycleSettings
+from award.cycles.settings import EligibilitySettings
+from award.i18n import _l
+from award.rubrics import available_rubrics
+
+DEADLINE_FIELDS = {
+    Stage.APPLICATION: "application_deadline",
+    Stage.DOCUMENT_REVIEW: "document_review_deadline",
+    Stage.ONSITE_REVIEW: "onsite_review_deadline",
+    Stage.APPROVAL: "approval_deadline",
+}
+ELIGIBILITY_FIELDS = (
+    "min_years_in_operation", "min_qms_years", "accident_window_years",
+    "penalty_window_years", "award_cooldown_cycles", "revocation_ban_years",
+)
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+class CycleForm(FlaskForm):
+    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    rubric_key = SelectField(_l("Rubric"), validators=[DataRequired()])
+    awards_count = IntegerField(_l("Number of awards"), validators=[InputRequired(), NumberRange(min=1, max=100)])
+    cutoff_score = DecimalField(_l("Cut-off score"), places=2,
+                                validators=[InputRequired(), NumberRange(min=0, max=100000)])
+    experts_per_application = IntegerField(
+        _l("Experts per application"), default=5, validators=[InputRequired(), NumberRange(min=5, max=15)]
+    )
+    onsite_review = BooleanField(_l("On-site review round"))
+    application_deadline = DateTimeLocalField(_l("Application deadline"), validators=[Optional()])
+    document_review_deadline = DateTimeLocalField(_l("Document review deadline"), validators=[Optional()])
+    onsite_review_deadline = DateTimeLocalField(_l("On-site review deadline"), validators=[Optional()])
+    approval_deadline = DateTimeLocalField(_l("Leading-group vote deadline"), validators=[Optional()])
+    min_years_in_operation = IntegerField(_l("Years in operation, at least"), default=5,
+                                          validators=[InputRequired(), NumberRange(min=0, max=50)])
+    min_qms_years = IntegerField(_l("Years of the quality management system, at least"), default=3,
+                                 validators=[InputRequired(), NumberRange(min=0, max=50)])
+    accident_window_years = IntegerField(_l("No major accident in the last (years)"), default=3,
+                                         validators=[InputRequired(), NumberRange(min=0, max=20)])
+    penalty_window_years = IntegerField(_l("No administrative penalty in the last (years)"), default=1,
+                                        validators=[InputRequired(), NumberRange(min=0, max=20)])
+    award_cooldown_cycles = IntegerField(_l("Cool-down after an award (cycles)"), default=3,
+                                         validators=[InputRequired(), NumberRange(min=0, max=20)])
+    revocation_ban_years = IntegerField(_l("Ban after a revocation (years)"), default=3,
+                                        validators=[InputRequired(), NumberRange(min=0, max=20)])
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.rubric_key.choices = [(info.key, f"{info.title} ({info.total})") for info in available_rubrics()]
+
+    def to_settings(self) -> CycleSettings:
+        zone = local_zone()
+        deadlines: dict[Stage, dt.datetime] = {}
+        for stage, name in DEADLINE_FIELDS.items():
+            value: dt.datetime | None = getattr(self, name).data
+            if value is not None:
+                deadlines[stage] = value.replace(tzinfo=zone)
+        return CycleSettings(
+            year=self.year.data,
+            title=self.title.data,
+            awards_count=self.awards_count.data,
+            cutoff_score=self.cutoff_score.data,
+            experts_per_application=self.experts_per_application.data,
+            onsite_review=self.onsite_review.data,
+            deadlines=deadlines,
+            eligibility=EligibilitySettings(**{name: getattr(self, name).data for name in ELIGIBILITY_FIELDS}),
+        )
+
+    def fill_from(self, cycle: Cycle) -> None:
+        zone = local_zone()
+        for name in ("year", "title", "rubric_key", "awards_count", "cutoff_score",
+                     "experts_per_application", "onsite_review"):
+            getattr(self, name).data = getattr(cycle, name)
+        for stage, name in DEADLINE_FIELDS.items():
+            due = cycle.deadline(stage)
+            getattr(self, name).data = due.astimezone(zone).replace(tzinfo=None) if due else None
+        eligibility = EligibilitySettings.from_dict(cycle.eligibility)
+        for name in ELIGIBILITY_FIELDS:
+            getattr(self, name).data = getattr(eligibility, name)

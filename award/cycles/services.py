@@ -1,0 +1,160 @@
+"""State changes of award cycles: creation, settings, and moving through the stages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from award.audit.services import record
+from award.auth.models import Role, User
+from award.cycles.models import Cycle, CycleDeadline, Stage
+from award.cycles.settings import EligibilitySettings
+from award.cycles.stages import STAGE_LABELS, transition_problems
+from award.db import utcnow
+from award.errors import DomainError, NotAllowed
+from award.i18n import _
+from award.rubrics import RUBRICS_DIR, Rubric, RubricError, load_rubric, parse_rubric
+
+# Settings stay editable until review starts; after that the figures experts rely on are fixed.
+EDITABLE_STAGES = (Stage.DRAFT, Stage.APPLICATION, Stage.SCREENING)
+DEADLINE_STAGES = (Stage.APPLICATION, Stage.DOCUMENT_REVIEW, Stage.ONSITE_REVIEW, Stage.APPROVAL)
+
+
+@dataclass(frozen=True)
+class CycleSettings:
+    year: int
+    title: str
+    awards_count: int
+    cutoff_score: Decimal
+    experts_per_application: int
+    onsite_review: bool
+    deadlines: dict[Stage, dt.datetime]
+    eligibility: EligibilitySettings
+
+
+def _require_office(actor: User | None) -> None:
+    if actor is not None and actor.role is not Role.OFFICE:
+        raise NotAllowed(_("Only the award office can manage award cycles."))
+
+
+def cycle_rubric(cycle: Cycle) -> Rubric:
+    """The rubric frozen with the cycle, never the file as it is today."""
+    return parse_rubric(cycle.rubric_text, source=f"cycle {cycle.id}", key=cycle.rubric_key)
+
+
+def _load_rubric_file(rubric_key: str, rubrics_dir: Path) -> tuple[Rubric, str]:
+    path = rubrics_dir / f"{rubric_key}.toml"
+    if "/" in rubric_key or not path.is_file():
+        raise DomainError(_("Unknown rubric “%(key)s”.", key=rubric_key), code="unknown_rubric")
+    try:
+        return load_rubric(path), path.read_text(encoding="utf-8")
+    except RubricError as error:
+        raise DomainError(str(error), code="bad_rubric") from None
+
+
+def _validate(settings: CycleSettings, rubric: Rubric) -> None:
+    if settings.cutoff_score > Decimal(str(rubric.total)):
+        raise DomainError(_("The cut-off score %(cutoff)s is above the rubric's total of %(total)s.",
+                            cutoff=settings.cutoff_score, total=rubric.total), code="cutoff_above_total")
+    ordered = [settings.deadlines[s] for s in DEADLINE_STAGES if s in settings.deadlines]
+    if ordered != sorted(ordered):
+        raise DomainError(_("Deadlines must follow the order of the stages."), code="deadline_order")
+
+
+def _snapshot(cycle: Cycle) -> dict[str, object]:
+    return {
+        "year": cycle.year,
+        "title": cycle.title,
+        "stage": cycle.stage.value,
+        "rubric": cycle.rubric_key,
+        "rubric_hash": cycle.rubric_hash,
+        "awards_count": cycle.awards_count,
+        "cutoff_score": str(cycle.cutoff_score),
+        "experts_per_application": cycle.experts_per_application,
+        "onsite_review": cycle.onsite_review,
+        "deadlines": {d.stage.value: d.due_at.isoformat() for d in cycle.deadlines},
+        "eligibility": cycle.eligibility,
+    }
+
+
+def _apply_settings(cycle: Cycle, settings: CycleSettings) -> None:
+    cycle.year = settings.year
+    cycle.title = settings.title.strip()
+    cycle.awards_count = settings.awards_count
+    cycle.cutoff_score = settings.cutoff_score
+    cycle.experts_per_application = settings.experts_per_application
+    cycle.onsite_review = settings.onsite_review
+    cycle.eligibility = settings.eligibility.as_dict()
+    existing = {d.stage: d for d in cycle.deadlines}
+    for stage in DEADLINE_STAGES:
+        due = settings.deadlines.get(stage)
+        if due is None and stage in existing:
+            cycle.deadlines.remove(existing[stage])
+        elif due is not None and stage in existing:
+            existing[stage].due_at = due
+        elif due is not None:
+            cycle.deadlines.append(CycleDeadline(stage=stage, due_at=due))
+
+
+def _ensure_unique(session: Session, settings: CycleSettings, cycle_id: int | None) -> None:
+    clash = session.scalar(select(Cycle.id).where(Cycle.year == settings.year, Cycle.title == settings.title.strip()))
+    if clash is not None and clash != cycle_id:
+        raise DomainError(_("A cycle with this year and title already exists."), code="duplicate_cycle")
+
+
+def create_cycle(
+    session: Session, *, actor: User | None, settings: CycleSettings, rubric_key: str,
+    rubrics_dir: Path = RUBRICS_DIR,
+) -> Cycle:
+    """Open a new cycle in preparation, freezing the rubric file's current text into it."""
+    _require_office(actor)
+    rubric, text = _load_rubric_file(rubric_key, rubrics_dir)
+    _validate(settings, rubric)
+    _ensure_unique(session, settings, None)
+    cycle = Cycle(rubric_key=rubric_key, rubric_text=text, rubric_hash=rubric.content_hash,
+                  stage=Stage.DRAFT, created_by_id=actor.id if actor else None)
+    _apply_settings(cycle, settings)
+    session.add(cycle)
+    session.flush()
+    record(session, actor=actor, action="cycle.created", target_type="cycle", target_id=cycle.id,
+           cycle_id=cycle.id, after=_snapshot(cycle))
+    return cycle
+
+
+def update_cycle(session: Session, *, actor: User | None, cycle: Cycle, settings: CycleSettings) -> Cycle:
+    _require_office(actor)
+    if cycle.stage not in EDITABLE_STAGES:
+        raise DomainError(_("Settings are fixed once the review has started."), code="settings_locked")
+    _validate(settings, cycle_rubric(cycle))
+    _ensure_unique(session, settings, cycle.id)
+    before = _snapshot(cycle)
+    _apply_settings(cycle, settings)
+    session.flush()
+    record(session, actor=actor, action="cycle.updated", target_type="cycle", target_id=cycle.id,
+           cycle_id=cycle.id, before=before, after=_snapshot(cycle))
+    return cycle
+
+
+def advance_cycle(
+    session: Session, *, actor: User | None, cycle: Cycle, target: Stage, now: dt.datetime | None = None
+) -> Cycle:
+    """Move the cycle to target if the transition table allows it and every guard passes."""
+    _require_office(actor)
+    problems = transition_problems(session, cycle, target, now or utcnow())
+    if problems:
+        raise DomainError(" ".join(problems), code="transition_refused")
+    before = cycle.stage
+    cycle.stage = target
+    session.flush()
+    record(session, actor=actor, action="cycle.stage_changed", target_type="cycle", target_id=cycle.id,
+           cycle_id=cycle.id, before={"stage": before.value}, after={"stage": target.value})
+    return cycle
+
+
+def stage_label(stage: Stage) -> str:
+    return str(STAGE_LABELS[stage])

@@ -1,0 +1,108 @@
+"""The demo cycle that `make run` serves: realistic people and organizations, seeded once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from award.auth.models import Role, User
+from award.auth.services import create_staff_user, register_enterprise
+from award.credit_code import ALPHABET, make_credit_code
+from award.cycles.services import CycleSettings, advance_cycle, create_cycle
+from award.cycles.models import Stage
+from award.cycles.settings import EligibilitySettings
+from award.db import utcnow
+from award.main.models import SiteFlag
+
+DEMO_PASSWORD = "demo-password-2026"
+DEMO_FLAG = "demo"
+REGION = "320500"  # 苏州市: the demo city
+
+ENTERPRISES = [
+    "苏州恒润精密机械有限公司", "江苏华星新材料股份有限公司", "苏州博远电子科技有限公司",
+    "吴江永盛纺织集团有限公司", "昆山瑞达汽车零部件有限公司", "苏州工业园区绿源环保科技有限公司",
+    "常熟天和服装有限公司", "太仓港安物流有限公司", "张家港沙钢特种钢材有限公司",
+    "苏州东方医疗器械有限公司", "苏州金鼎建设工程有限公司", "吴中区明湖食品有限公司",
+    "苏州汇智软件股份有限公司", "相城区宏达电梯有限公司", "苏州阳澄湖大闸蟹养殖合作社",
+    "苏州新纪元光伏科技有限公司", "昆山联合精工机械有限公司", "苏州银河生物制药有限公司",
+    "苏州协信检测认证有限公司", "苏州古城文化旅游发展有限公司",
+]
+EXPERTS = [
+    ("王建国", "正高级工程师"), ("李秀英", "教授"), ("张伟", "高级工程师"), ("刘芳", "高级经济师"),
+    ("陈志强", "研究员"), ("杨丽", "正高级工程师"), ("赵明", "高级质量工程师"), ("黄海涛", "教授"),
+    ("周静", "高级工程师"), ("吴斌", "高级审核员"), ("徐慧", "副教授"), ("孙立新", "正高级经济师"),
+]
+LEADERS = [("钱副市长", "leader1"), ("冯局长", "leader2"), ("褚主任", "leader3")]
+
+
+class DemoRefused(RuntimeError):
+    """The database holds real data, or is not configured as the demo one."""
+
+
+def demo_credit_code(rng: random.Random, category: str = "91") -> str:
+    body = category + REGION + "".join(rng.choice(ALPHABET) for _ in range(9))
+    return make_credit_code(body)
+
+
+def seed_demo(session: Session, *, demo_database: bool, now: dt.datetime | None = None) -> str:
+    """Seed once; refuse unless configured as a demo database that is empty or already the demo."""
+    if not demo_database:
+        raise DemoRefused("refusing to seed: AWARD_DEMO_DATABASE is not set for this database")
+    if session.get(SiteFlag, DEMO_FLAG) is not None:
+        return "demo already seeded; nothing changed\n" + credentials_text()
+    if session.scalar(select(func.count(User.id))):
+        raise DemoRefused("refusing to seed: this database already holds accounts and is not the demo")
+    now = now or utcnow()
+    rng = random.Random(2026)
+    minimum = 10
+
+    office = create_staff_user(session, actor=None, role=Role.OFFICE, email="office@demo.award",
+                               full_name="评审办公室 林主任", password=DEMO_PASSWORD,
+                               password_min_length=minimum, phone="0512-65220000")
+    create_staff_user(session, actor=office, role=Role.SUPERVISOR, email="supervisor@demo.award",
+                      full_name="纪检监察 郑科长", password=DEMO_PASSWORD, password_min_length=minimum)
+    for name, login in LEADERS:
+        create_staff_user(session, actor=office, role=Role.LEADER, email=f"{login}@demo.award",
+                          full_name=name, password=DEMO_PASSWORD, password_min_length=minimum)
+    for number, (name, _title) in enumerate(EXPERTS, start=1):
+        create_staff_user(session, actor=office, role=Role.EXPERT, email=f"expert{number}@demo.award",
+                          full_name=name, password=DEMO_PASSWORD, password_min_length=minimum)
+    for number, name in enumerate(ENTERPRISES, start=1):
+        register_enterprise(session, credit_code=demo_credit_code(rng), organization_name=name,
+                            contact_name="质量部 联系人", phone=f"0512-6{number:03d}0000",
+                            email=f"enterprise{number}@demo.award", password=DEMO_PASSWORD,
+                            password_min_length=minimum)
+
+    year = now.year
+    settings = CycleSettings(
+        year=year, title="市长质量奖", awards_count=5, cutoff_score=Decimal("600"),
+        experts_per_application=5, onsite_review=False,
+        deadlines={
+            Stage.APPLICATION: now + dt.timedelta(days=30),
+            Stage.DOCUMENT_REVIEW: now + dt.timedelta(days=60),
+            Stage.APPROVAL: now + dt.timedelta(days=80),
+        },
+        eligibility=EligibilitySettings(),
+    )
+    cycle = create_cycle(session, actor=office, settings=settings, rubric_key="gbt19580-2012")
+    advance_cycle(session, actor=office, cycle=cycle, target=Stage.APPLICATION, now=now)
+    session.add(SiteFlag(key=DEMO_FLAG, value=now.isoformat()))
+    session.flush()
+    return "demo seeded\n" + credentials_text()
+
+
+def credentials_text() -> str:
+    lines = [
+        "Demo accounts (password for all: %s):" % DEMO_PASSWORD,
+        "  office      office@demo.award",
+        "  supervisor  supervisor@demo.award",
+        "  leaders     leader1@demo.award … leader3@demo.award",
+        "  experts     expert1@demo.award … expert12@demo.award",
+        "  enterprises enterprise1@demo.award … enterprise20@demo.award",
+        "Open http://127.0.0.1:5000",
+    ]
+    return "\n".join(lines)

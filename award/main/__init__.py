@@ -1,0 +1,1 @@
+"""Landing page, role dashboards and the language switch."""

@@ -1,0 +1,37 @@
+"""Landing page, role dashboards and the language switch."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from award.auth.permissions import actor, login_required
+from award.auth.services import set_locale
+from award.db import get_session
+from award.main.dashboard import active_cycles, tasks_for
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    return render_template("main/index.html", cycles=active_cycles(get_session()))
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard():
+    return render_template("main/dashboard.html", tasks=tasks_for(get_session(), actor()))
+
+
+@bp.route("/language/<locale>", methods=["POST"])
+def set_language(locale: str):
+    if locale not in current_app.config["LANGUAGES"]:
+        abort(404)
+    session["locale"] = locale
+    if current_user.is_authenticated:
+        set_locale(get_session(), user=actor(), locale=locale)
+    target = request.form.get("next", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("main.index"))

@@ -1,0 +1,11 @@
+"""Imports every area's models, so Base.metadata is complete (for Alembic and tests)."""
+
+from award.audit.models import AuditChainHead, AuditRecord
+from award.auth.models import Organization, User
+from award.cycles.models import Cycle, CycleDeadline
+from award.db import Base
+from award.main.models import SiteFlag
+
+metadata = Base.metadata
+
+__all__ = ["AuditChainHead", "AuditRecord", "Cycle", "CycleDeadline", "Organization", "SiteFlag", "User", "metadata"]

@@ -1,0 +1,1 @@
+"""Ranking: aggregation of score sheets, the ranked list and the shortlist."""

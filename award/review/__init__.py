@@ -1,0 +1,1 @@
+"""Review: conflicts of interest (回避), assignment of experts, and scoring."""

@@ -1,0 +1,124 @@
+"""Wiring of the web layer: extensions, blueprints, error pages, security headers, CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, current_app, render_template, request, session
+from flask_babel import Babel, format_datetime
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from award.i18n import _, _l
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Please sign in to open this page.")
+login_manager.login_message_category = "info"
+login_manager.session_protection = "strong"
+csrf = CSRFProtect()
+babel = Babel()
+
+# No inline script or style anywhere: everything is served from /static.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+def current_locale() -> str:
+    """Chosen language: the session's choice, then the account's, then zh_CN."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    user_locale = getattr(current_user, "locale", None) if current_user else None
+    if user_locale in languages:
+        return user_locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> Any:
+    from award.auth.models import User
+    from award.db import get_session
+
+    return get_session().get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _error_page(status: int, message: str) -> tuple[str, int]:
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_web(app: Flask) -> None:
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=current_locale)
+    app.after_request(_security_headers)
+
+    from award.audit.routes import bp as audit_bp
+    from award.auth.routes import bp as auth_bp
+    from award.cycles.routes import bp as cycles_bp
+    from award.main.routes import bp as main_bp
+
+    for blueprint in (main_bp, auth_bp, cycles_bp, audit_bp):
+        app.register_blueprint(blueprint)
+
+    @app.errorhandler(400)
+    def _bad_request(_error: Exception) -> tuple[str, int]:
+        return _error_page(400, _("The request could not be understood. Please go back and try again."))
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(_error: Exception) -> tuple[str, int]:
+        return _error_page(400, _("The form expired. Please go back, reload the page and submit again; "
+                                  "your typed text is still in the browser's back page."))
+
+    @app.errorhandler(403)
+    def _forbidden(_error: Exception) -> tuple[str, int]:
+        return _error_page(403, _("You do not have permission to open this page."))
+
+    @app.errorhandler(404)
+    def _not_found(_error: Exception) -> tuple[str, int]:
+        return _error_page(404, _("This page does not exist."))
+
+    @app.errorhandler(413)
+    def _too_large(_error: Exception) -> tuple[str, int]:
+        return _error_page(413, _("The upload is too large."))
+
+    @app.errorhandler(500)
+    def _server_error(_error: Exception) -> tuple[str, int]:
+        return _error_page(500, _("Something went wrong on our side. Nothing was saved; please try again."))
+
+    @app.context_processor
+    def _template_globals() -> dict[str, Any]:
+        from award.auth.models import Role
+        from award.cycles.stages import STAGE_LABELS
+
+        return {
+            "current_locale": current_locale,
+            "Role": Role,
+            "STAGE_LABELS": STAGE_LABELS,
+        }
+
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+
+    from award.cli import register_cli
+
+    register_cli(app)

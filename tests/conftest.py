@@ -1,0 +1,203 @@
+"""Fixtures: a real database (SQLite file, or PostgreSQL via AWARD_TEST_DATABASE_URL), one
+outer transaction per test that is rolled back, the app, a client, factories and a login helper."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import random
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from award import create_app
+from award.auth.models import Organization, Role, User
+from award.credit_code import ALPHABET, make_credit_code
+from award.cycles.models import Cycle, Stage
+from award.cycles.services import CycleSettings, create_cycle
+from award.cycles.settings import EligibilitySettings
+from award.db import create_db_engine, get_database, utcnow
+from award.models import metadata
+
+PASSWORD = "correct-horse-battery"
+# A cheap hash keeps the suite fast; production uses Werkzeug's scrypt default.
+_FAST_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+
+
+def _create_postgres_database(server_url: str) -> tuple[str, str]:
+    """A fresh database on the test server; returns (its url, its name)."""
+    url = make_url(server_url)
+    name = f"award_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False), name
+
+
+def _drop_postgres_database(server_url: str, name: str) -> None:
+    admin = create_engine(make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_server() -> str | None:
+    return os.environ.get("AWARD_TEST_DATABASE_URL") or None
+
+
+@pytest.fixture(scope="session")
+def new_database_url(database_server, tmp_path_factory):
+    """A factory of empty databases of the suite's kind, dropped at the end of the session."""
+    created: list[str] = []
+
+    def make() -> str:
+        if database_server:
+            url, name = _create_postgres_database(database_server)
+            created.append(name)
+            return url
+        return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "award.sqlite")
+
+    yield make
+    for name in created:
+        _drop_postgres_database(database_server, name)
+
+
+@pytest.fixture(scope="session")
+def database_url(new_database_url) -> str:
+    return new_database_url()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url) -> Iterator[Engine]:
+    engine = create_db_engine(database_url)
+    metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine) -> Iterator[Connection]:
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+def make_test_app(database_url: str, **overrides) -> Flask:
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "BABEL_DEFAULT_LOCALE": "en",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """Override in a test module to change the app's configuration."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, connection, app_config) -> Iterator[Flask]:
+    app = make_test_app(database_url, **app_config)
+    get_database(app).bind_to(connection)
+    yield app
+    get_database(app).engine.dispose()
+
+
+@pytest.fixture
+def db(app) -> Iterator[Session]:
+    """A session on the test's transaction; commit() only releases a savepoint."""
+    with app.app_context():
+        session = get_database(app).session_factory()
+        yield session
+        session.close()
+
+
+@pytest.fixture
+def client(app) -> FlaskClient:
+    return app.test_client()
+
+
+_counter = itertools.count(1)
+
+
+def fresh_credit_code(rng: random.Random | None = None) -> str:
+    rng = rng or random.Random(next(_counter))
+    return make_credit_code("91320500" + "".join(rng.choice(ALPHABET) for _ in range(9)))
+
+
+@pytest.fixture
+def make_organization(db):
+    def make(name: str | None = None, credit_code: str | None = None) -> Organization:
+        number = next(_counter)
+        organization = Organization(credit_code=credit_code or fresh_credit_code(random.Random(number)),
+                                    name=name or f"测试企业{number}有限公司")
+        db.add(organization)
+        db.flush()
+        return organization
+
+    return make
+
+
+@pytest.fixture
+def make_user(db, make_organization):
+    def make(role: Role = Role.ENTERPRISE, *, email: str | None = None, name: str | None = None,
+             organization: Organization | None = None) -> User:
+        number = next(_counter)
+        if role is Role.ENTERPRISE and organization is None:
+            organization = make_organization()
+        user = User(email=email or f"{role.value}{number}@example.cn", password_hash=_FAST_HASH, role=role,
+                    full_name=name or f"{role.value} {number}", phone="0512-0000000",
+                    organization=organization)
+        db.add(user)
+        db.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_cycle(db, make_user):
+    def make(*, stage: Stage = Stage.DRAFT, rubric_key: str = "gbt19580-2012", title: str | None = None,
+             onsite_review: bool = False, deadlines: dict[Stage, dt.datetime] | None = None,
+             **settings) -> Cycle:
+        now = utcnow()
+        values = {
+            "year": now.year, "title": title or f"质量奖 {next(_counter)}", "awards_count": 3,
+            "cutoff_score": Decimal("600"), "experts_per_application": 5, "onsite_review": onsite_review,
+            "deadlines": deadlines if deadlines is not None else {Stage.APPLICATION: now + dt.timedelta(days=30)},
+            "eligibility": EligibilitySettings(),
+        }
+        values.update(settings)
+        cycle = create_cycle(db, actor=None, settings=CycleSettings(**values), rubric_key=rubric_key)
+        cycle.stage = stage  # jumping ahead is for test set-up only; the app goes step by step
+        db.commit()
+        return cycle
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    def do_login(user: User, password: str = PASSWORD) -> FlaskClient:
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return do_login
