@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from award.auth.models import Role, User
 from award.auth.services import create_staff_user, register_enterprise
 from award.credit_code import ALPHABET, make_credit_code
-from award.cycles.services import CycleSettings, advance_cycle, create_cycle
 from award.cycles.models import Stage
+from award.cycles.services import CycleSettings, advance_cycle, create_cycle
 from award.cycles.settings import EligibilitySettings
 from award.db import utcnow
 from award.main.models import SiteFlag
@@ -97,7 +97,7 @@ def seed_demo(session: Session, *, demo_database: bool, now: dt.datetime | None 
 
 def credentials_text() -> str:
     lines = [
-        "Demo accounts (password for all: %s):" % DEMO_PASSWORD,
+        f"Demo accounts (password for all: {DEMO_PASSWORD}):",
         "  office      office@demo.award",
         "  supervisor  supervisor@demo.award",
         "  leaders     leader1@demo.award … leader3@demo.award",

@@ -20,7 +20,8 @@ def check_ready(app: Flask) -> None:
         current = migrate.current_revision(engine)
     except SQLAlchemyError as error:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        raise StartupError(f"cannot reach the database {engine.url.render_as_string(hide_password=True)}: {reason}") from None
+        where = engine.url.render_as_string(hide_password=True)
+        raise StartupError(f"cannot reach the database {where}: {reason}") from None
     head = migrate.head_revision()
     if current != head:
         raise StartupError(

@@ -164,7 +164,7 @@ def make_user(db, make_organization):
             organization = make_organization()
         user = User(email=email or f"{role.value}{number}@example.cn", password_hash=_FAST_HASH, role=role,
                     full_name=name or f"{role.value} {number}", phone="0512-0000000",
-                    organization=organization)
+                    organization=organization, locale="en")
         db.add(user)
         db.commit()
         return user

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
 
 from award.auth.models import Role
@@ -42,10 +43,10 @@ class StaffUserForm(FlaskForm):
     role = SelectField(
         _l("Role"),
         choices=[
-            (Role.EXPERT.value, _l("Expert")),
-            (Role.LEADER.value, _l("Leading group member")),
-            (Role.SUPERVISOR.value, _l("Supervisor")),
-            (Role.OFFICE.value, _l("Award office")),
+            SelectChoice(Role.EXPERT.value, _l("Expert")),
+            SelectChoice(Role.LEADER.value, _l("Leading group member")),
+            SelectChoice(Role.SUPERVISOR.value, _l("Supervisor")),
+            SelectChoice(Role.OFFICE.value, _l("Award office")),
         ],
     )
     full_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])

@@ -7,7 +7,16 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, DecimalField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from award.cycles.models import Cycle, Stage
@@ -63,7 +72,9 @@ class CycleForm(FlaskForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.rubric_key.choices = [(info.key, f"{info.title} ({info.total})") for info in available_rubrics()]
+        self.rubric_key.choices = [
+            SelectChoice(info.key, f"{info.title} ({info.total})") for info in available_rubrics()
+        ]
 
     def to_settings(self) -> CycleSettings:
         zone = local_zone()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
+from wtforms.fields import SelectChoice
 
 from award.auth.permissions import actor, office_required, oversight_required
 from award.cycles import services
@@ -58,7 +59,7 @@ def show_cycle(cycle_id: int):
 def edit_cycle(cycle_id: int):
     cycle = _load(cycle_id)
     form = CycleForm()
-    form.rubric_key.choices = [(cycle.rubric_key, cycle.rubric_key)]  # frozen with the cycle
+    form.rubric_key.choices = [SelectChoice(cycle.rubric_key, cycle.rubric_key)]  # frozen with the cycle
     if not form.is_submitted():
         form.fill_from(cycle)
     elif form.validate():

@@ -199,7 +199,7 @@ class GroupIndex:
     such code, so the answer never depends on the order of the links.
     """
 
-    __slots__ = ("_adjacent", "_links", "_root")
+    __slots__ = ("_adjacent", "_links", "_root", "_trees")
 
     def __init__(
         self,
@@ -210,6 +210,7 @@ class GroupIndex:
         self._root = root
         self._adjacent = adjacent
         self._links = links
+        self._trees: dict[str, dict[str, str]] = {}
 
     @classmethod
     def empty(cls) -> GroupIndex:
@@ -270,20 +271,30 @@ class GroupIndex:
             return (a,)
         if self._root.get(a, a) != self._root.get(b, b):
             return ()
-        previous: dict[str, str] = {a: a}
-        queue = deque([a])
-        while queue:
-            code = queue.popleft()
-            for near in self._adjacent.get(code, ()):  # sorted, so the chain is deterministic
-                if near not in previous:
-                    previous[near] = code
-                    if near == b:
-                        chain = [b]
-                        while chain[-1] != a:
-                            chain.append(previous[chain[-1]])
-                        return tuple(reversed(chain))
-                    queue.append(near)
-        return ()  # unreachable when the index is consistent
+        towards_b = self._tree_towards(b)
+        chain = [a]
+        while chain[-1] != b:
+            chain.append(towards_b[chain[-1]])
+        return tuple(chain)
+
+    def _tree_towards(self, target: str) -> dict[str, str]:
+        """For each member of target's group, the next code on a shortest path to target.
+
+        One breadth-first search per target, cached: the matrix asks for many chains ending
+        at the same applicant, and a big group would otherwise be searched once per pair.
+        """
+        tree = self._trees.get(target)
+        if tree is None:
+            tree = {target: target}
+            queue = deque([target])
+            while queue:
+                code = queue.popleft()
+                for near in self._adjacent.get(code, ()):  # sorted: deterministic chains
+                    if near not in tree:
+                        tree[near] = code
+                        queue.append(near)
+            self._trees[target] = tree
+        return tree
 
     def chain_links(self, chain: Sequence[str]) -> tuple[tuple[str, str], ...]:
         """The (parent, subsidiary) link behind each step of a chain, in chain order."""
