@@ -51,6 +51,21 @@ def _drop_postgres_database(server_url: str, name: str) -> None:
     admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> None:
+    """Compile the catalogs when a .po is newer than its .mo (make does this too)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    from award import PROJECT_ROOT
+
+    for po_path in (PROJECT_ROOT / "award/translations").glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+            with po_path.open("rb") as po_file, mo_path.open("wb") as mo_file:
+                write_mo(mo_file, read_po(po_file, locale=po_path.parent.parent.name))
+
+
 @pytest.fixture(scope="session")
 def database_server() -> str | None:
     return os.environ.get("AWARD_TEST_DATABASE_URL") or None
