@@ -17,6 +17,7 @@ reference date". A relation that only starts after the reference date does not c
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import defaultdict, deque
 from collections.abc import Hashable, Iterable, Sequence
@@ -266,7 +267,9 @@ class GroupIndex:
 
     def link_chain(self, a: str, b: str) -> tuple[str, ...]:
         """The shortest chain of linked codes from a to b (both included); () if unrelated."""
-        a, b = normalize_credit_code(a), normalize_credit_code(b)
+        return self._chain(normalize_credit_code(a), normalize_credit_code(b))
+
+    def _chain(self, a: str, b: str) -> tuple[str, ...]:
         if a == b:
             return (a,)
         if self._root.get(a, a) != self._root.get(b, b):
@@ -379,6 +382,7 @@ def email_domain(email: str | None) -> str | None:
     return _clean_domain(email.rpartition("@")[2]) or None
 
 
+@functools.lru_cache(maxsize=4096)  # the matrix asks about the same few domains many times
 def is_public_mail_domain(domain: str) -> bool:
     """True for a free-mail domain or any subdomain of one (vip.163.com)."""
     labels = _clean_domain(domain).split(".")
@@ -454,8 +458,7 @@ def _relation_sentence(kind: RelationKind, code: str, period: str) -> str:
         )
     if kind is RelationKind.DISPUTE:
         return _(
-            "Dispute: the expert has or had a legal dispute with the applicant %(code)s "
-            "(%(period)s).",
+            "Dispute: the expert has or had a legal dispute with the applicant %(code)s (%(period)s).",
             code=code,
             period=period,
         )
@@ -475,9 +478,7 @@ def _relation_sentence(kind: RelationKind, code: str, period: str) -> str:
 
 def _timing_sentence(reference_date: date, years: int) -> str:
     if years == 0:
-        return _(
-            "This holds on the review date %(reference)s.", reference=reference_date.isoformat()
-        )
+        return _("This holds on the review date %(reference)s.", reference=reference_date.isoformat())
     window = _(
         "%(start)s to %(end)s",
         start=window_start(reference_date, years).isoformat(),
@@ -523,8 +524,26 @@ def _pair_conflicts(
     settings: CoiSettings,
     groups: GroupIndex,
     reference_date: date,
+    memo: dict[tuple[object, ...], str],
 ) -> list[Conflict]:
-    """Conflicts of one pair; `relations` are the expert's relations naming the applicant."""
+    """Conflicts of one pair; `relations` are the expert's relations naming the applicant.
+
+    `memo` keeps sentences that repeat across pairs (timing, e-mail support) for one call, so
+    the matrix does not translate the same sentence thousands of times in one locale.
+    """
+
+    def timing(years: int) -> str:
+        key = ("timing", years)
+        if key not in memo:
+            memo[key] = _timing_sentence(reference_date, years)
+        return memo[key]
+
+    def support(domain: str) -> str:
+        key = ("support", domain)
+        if key not in memo:
+            memo[key] = _support_sentence(domain)
+        return memo[key]
+
     code = applicant.credit_code
     reference = reference_date.isoformat()
     found: list[_Found] = []
@@ -537,11 +556,10 @@ def _pair_conflicts(
                 code,
                 (
                     _(
-                        "Employment: the expert's current organization is the applicant itself "
-                        "(credit code %(code)s).",
+                        "Employment: the expert's current organization is the applicant itself (credit code %(code)s).",
                         code=code,
                     ),
-                    _timing_sentence(reference_date, 0),
+                    timing(0),
                 ),
                 (f"organization={code}", f"reference={reference}"),
                 (_TYPE_ORDER[ConflictType.EMPLOYMENT], code, 0, "", ""),
@@ -549,7 +567,7 @@ def _pair_conflicts(
         )
     elif organization is not None and groups._fast_root(organization) == groups._fast_root(code):
         root = groups._fast_root(code)
-        chain = groups.link_chain(organization, code)
+        chain = groups._chain(organization, code)
         found.append(
             _Found(
                 ConflictType.GROUP,
@@ -564,7 +582,7 @@ def _pair_conflicts(
                         root=root,
                         chain=" – ".join(chain),
                     ),
-                    _timing_sentence(reference_date, 0),
+                    timing(0),
                 ),
                 (
                     f"organization={organization}",
@@ -593,10 +611,8 @@ def _pair_conflicts(
                 conflict_type,
                 code,
                 (
-                    _relation_sentence(
-                        relation.kind, code, _period_text(relation.start, relation.end)
-                    ),
-                    _timing_sentence(reference_date, years),
+                    _relation_sentence(relation.kind, code, _period_text(relation.start, relation.end)),
+                    timing(years),
                 ),
                 tuple(evidence),
                 (_TYPE_ORDER[conflict_type], code, 1, relation.kind.value, period, relation.note),
@@ -611,7 +627,7 @@ def _pair_conflicts(
     for item in sorted(found, key=lambda item: item.sort_key):
         sentences, evidence = item.sentences, item.evidence
         if domain is not None:
-            sentences = (*sentences, _support_sentence(domain))
+            sentences = (*sentences, support(domain))
             evidence = (*evidence, f"email_domain={domain}")
         conflicts.append(Conflict(item.type, item.party_code, " ".join(sentences), evidence))
     return conflicts
@@ -637,6 +653,7 @@ def find_conflicts(
         settings=settings,
         groups=groups,
         reference_date=reference_date,
+        memo={},
     )
 
 
@@ -666,6 +683,7 @@ def conflict_matrix(
             by_root[groups._fast_root(expert.organization_code)].append(index)
 
     matrix: dict[tuple[Id, Id], list[Conflict]] = {}
+    memo: dict[tuple[object, ...], str] = {}
     for applicant in applicants:
         code = applicant.credit_code
         candidates: dict[int, list[Relation]] = defaultdict(list)
@@ -682,6 +700,7 @@ def conflict_matrix(
                 settings=settings,
                 groups=groups,
                 reference_date=reference_date,
+                memo=memo,
             )
             if conflicts:
                 matrix[(applicant.application_id, expert.expert_id)] = conflicts

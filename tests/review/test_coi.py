@@ -141,9 +141,7 @@ def test_a_relation_with_another_organization_never_conflicts(kind):
     ],
 )
 def test_window_length_is_a_cycle_setting(coi_settings, kind, end, conflicts):
-    found = detect(
-        expert(Relation(kind, APPLICANT, date(2000, 1, 1), end)), coi_settings=coi_settings
-    )
+    found = detect(expert(Relation(kind, APPLICANT, date(2000, 1, 1), end)), coi_settings=coi_settings)
     assert bool(found) is conflicts
 
 
@@ -243,9 +241,7 @@ def test_group_index_takes_codes_not_names():
 
 def test_name_alike_organizations_with_different_codes_do_not_conflict():
     # Two companies both called 上海精工机械有限公司: only the credit code decides.
-    namesake = Relation(
-        RelationKind.EMPLOYER, OTHER, date(2020, 1, 1), None, note="上海精工机械有限公司"
-    )
+    namesake = Relation(RelationKind.EMPLOYER, OTHER, date(2020, 1, 1), None, note="上海精工机械有限公司")
     found = detect(expert(namesake, org=OTHER), applicant(APPLICANT))
     assert found == []
 
@@ -285,9 +281,7 @@ def test_a_different_company_domain_is_not_evidence():
     assert "huaxin.com.cn" not in conflict.reason
 
 
-@pytest.mark.parametrize(
-    "domain", ["qq.com", "163.com", "vip.163.com", "foxmail.com", "gmail.com", "sina.cn"]
-)
+@pytest.mark.parametrize("domain", ["qq.com", "163.com", "vip.163.com", "foxmail.com", "gmail.com", "sina.cn"])
 def test_a_public_mail_domain_is_never_evidence(domain):
     facts = applicant(domains=frozenset({domain}))
     relation = Relation(RelationKind.EMPLOYER, APPLICANT, date(2022, 1, 1), None)
@@ -363,9 +357,7 @@ def test_merge_keeps_every_detected_and_pinned_conflict():
             party_credit_code=APPLICANT,
             reason="Office: confirmed by phone",
         ),
-        pin_conflict(
-            conflict_type=ConflictType.OTHER, party_credit_code=APPLICANT, reason="Co-author"
-        ),
+        pin_conflict(conflict_type=ConflictType.OTHER, party_credit_code=APPLICANT, reason="Co-author"),
     ]
     merged = merge_conflicts(detected, pinned)
     assert merged == [*detected, *pinned]
@@ -412,9 +404,7 @@ def relations(draw):
     end = draw(st.none() | days)
     if start is not None and end is not None and start > end:
         start, end = end, start
-    return Relation(
-        draw(st.sampled_from(list(RelationKind))), draw(st.sampled_from(POOL)), start, end
-    )
+    return Relation(draw(st.sampled_from(list(RelationKind))), draw(st.sampled_from(POOL)), start, end)
 
 
 @st.composite
@@ -496,12 +486,8 @@ def test_window_rule_matches_a_day_by_day_oracle(start, length, open_ended, refe
     relation = Relation(RelationKind.EMPLOYER, APPLICANT, start, end)
     first = window_start(reference, years)
     window_days = (first + timedelta(days=n) for n in range((reference - first).days + 1))
-    oracle = any(
-        (start is None or start <= day) and (end is None or day <= end) for day in window_days
-    )
-    found = detect(
-        expert(relation), coi_settings=CoiSettings(employment_years=years), ref=reference
-    )
+    oracle = any((start is None or start <= day) and (end is None or day <= end) for day in window_days)
+    found = detect(expert(relation), coi_settings=CoiSettings(employment_years=years), ref=reference)
     assert bool(found) is oracle
 
 
