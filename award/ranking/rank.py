@@ -1,0 +1,249 @@
+"""Deterministic ranking and the shortlist (cut-off score, quota, per-sector limits).
+
+Order: presented total (2 decimals) descending, then each tie-break category's presented
+figure descending (GB/T 19580: results 4.7, then leadership 4.1), then the application id
+ascending (integers numerically, strings by code point; use zero-padded numbers). Ranking on
+the presented figures means what people see explains the order: two totals that both read
+856.43 are a tie, decided by the tie-break categories.
+
+Shortlist, walking the ranked list: an application is out as
+``insufficient_sheets`` (not ranked at all), ``below_cutoff`` (total < cut-off),
+``over_quota`` (the quota is already filled by better-ranked ones) or ``sector_limit``
+(its sector already has the maximum number; the next application of another sector moves
+up). When the quota is already full, ``over_quota`` is reported even if the sector is full
+too. Applications without a sector are not subject to a sector limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from award.i18n import _l
+from award.ranking.aggregate import GB_T_19580_TIE_BREAK, STATUS_OK, MethodResult, round2
+
+REASON_INSUFFICIENT = "insufficient_sheets"
+REASON_BELOW_CUTOFF = "below_cutoff"
+REASON_OVER_QUOTA = "over_quota"
+REASON_SECTOR_LIMIT = "sector_limit"
+REASON_NO_ONSITE = "no_onsite_review"
+
+REASON_LABELS = {
+    REASON_INSUFFICIENT: _l("Not enough valid score sheets"),
+    REASON_BELOW_CUTOFF: _l("Below the cut-off score"),
+    REASON_OVER_QUOTA: _l("Outside the number of awards"),
+    REASON_SECTOR_LIMIT: _l("Sector limit reached"),
+    REASON_NO_ONSITE: _l("No on-site review score"),
+}
+
+DECIDED_BY_TOTAL = "total"
+DECIDED_BY_APPLICATION_ID = "application_id"
+
+
+class Standings(Protocol):
+    """What the ranking needs: a RoundAggregate or a CombinedRound."""
+
+    @property
+    def application_ids(self) -> np.ndarray: ...
+    @property
+    def category_ids(self) -> tuple[str, ...]: ...
+    @property
+    def official(self) -> MethodResult: ...
+    @property
+    def status(self) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class RankedEntry:
+    """One application's place: rank (None when not ranked), shortlist flag and reason."""
+
+    application_id: Any
+    rank: int | None
+    status: str
+    total: float | None
+    tie_break: tuple[tuple[str, float | None], ...]  # (category id, presented figure)
+    decided_by: str | None  # key that put it below the previous entry: total, category, id
+    in_shortlist: bool
+    reason: str | None  # None when in the shortlist
+    sector: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class ShortlistRules:
+    """Shortlist settings resolved to arrays over the applications (reused by robustness)."""
+
+    cutoff: float | None
+    quota: int | None
+    sector_code: np.ndarray  # (A,) index into sector_names, -1 = no sector
+    sector_names: tuple[str, ...]
+    sector_limit: np.ndarray  # (S,) max per sector (large = unlimited)
+    tie_break_index: tuple[int, ...]  # category columns
+
+
+def resolve_rules(
+    standings: Standings,
+    *,
+    cutoff: float | None,
+    quota: int | None,
+    sector_of: Mapping[Any, str] | None,
+    sector_limits: Mapping[str, int] | int | None,
+    tie_break_categories: Sequence[str],
+) -> ShortlistRules:
+    """Check the settings and turn them into arrays."""
+    cats = standings.category_ids
+    missing = [c for c in tie_break_categories if c not in cats]
+    if missing:
+        raise ValueError(f"tie-break categories not in the rubric: {missing}")
+    if quota is not None and quota < 0:
+        raise ValueError("quota must be >= 0")
+    ids = standings.application_ids.tolist()
+    sectors = [None if sector_of is None else sector_of.get(k) for k in ids]
+    names = tuple(sorted({s for s in sectors if s is not None}))
+    pos = {s: i for i, s in enumerate(names)}
+    code = np.array([-1 if s is None else pos[s] for s in sectors], dtype=np.intp)
+    unlimited = len(ids) + 1
+    if sector_limits is None:
+        limit = np.full(len(names), unlimited, dtype=np.intp)
+    elif isinstance(sector_limits, int):
+        limit = np.full(len(names), sector_limits, dtype=np.intp)
+    else:
+        limit = np.array([sector_limits.get(s, unlimited) for s in names], dtype=np.intp)
+    return ShortlistRules(
+        cutoff=cutoff,
+        quota=quota,
+        sector_code=code,
+        sector_names=names,
+        sector_limit=limit,
+        tie_break_index=tuple(cats.index(c) for c in tie_break_categories),
+    )
+
+
+def rank_order(totals: np.ndarray, tie_breaks: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Indices of the `ok` applications in ranked order (inputs already rounded).
+
+    Rows are in ascending application-id order, so the row index is the last key.
+    """
+    idx = np.flatnonzero(ok)
+    keys = [idx]
+    keys += [-tie_breaks[idx, j] for j in range(tie_breaks.shape[1] - 1, -1, -1)]
+    keys.append(-totals[idx])
+    return idx[np.lexsort(keys)]
+
+
+def shortlist(
+    order: np.ndarray, totals: np.ndarray, rules: ShortlistRules
+) -> tuple[np.ndarray, np.ndarray]:
+    """Shortlist flags and reason codes along `order` (vectorized walk of the ranked list)."""
+    n = len(order)
+    t = totals[order]
+    eligible = np.ones(n, dtype=bool) if rules.cutoff is None else t >= rules.cutoff - 1e-9
+    sector = rules.sector_code[order]
+    sector_ok = np.ones(n, dtype=bool)
+    limited = np.flatnonzero(eligible & (sector >= 0))
+    if len(limited):
+        s = sector[limited]
+        by_sector = np.argsort(s, kind="stable")  # keeps ranked order inside each sector
+        s_sorted = s[by_sector]
+        within = np.empty(len(limited), dtype=np.intp)
+        within[by_sector] = np.arange(len(limited)) - np.searchsorted(s_sorted, s_sorted)
+        sector_ok[limited] = within < rules.sector_limit[s]
+    candidate = eligible & sector_ok
+    before = np.cumsum(candidate) - candidate  # candidates ranked strictly above
+    quota = n if rules.quota is None else rules.quota
+    inside = candidate & (before < quota)
+    reason = np.full(n, None, dtype=object)
+    reason[~eligible] = REASON_BELOW_CUTOFF
+    reason[candidate & ~inside] = REASON_OVER_QUOTA
+    blocked = eligible & ~sector_ok
+    reason[blocked] = np.where(before[blocked] >= quota, REASON_OVER_QUOTA, REASON_SECTOR_LIMIT)
+    return inside, reason
+
+
+def rank_applications(
+    aggregate: Standings,
+    *,
+    cutoff: float | None = None,
+    quota: int | None = None,
+    sector_of: Mapping[Any, str] | None = None,
+    sector_limits: Mapping[str, int] | int | None = None,
+    tie_break_categories: Sequence[str] = GB_T_19580_TIE_BREAK,
+) -> list[RankedEntry]:
+    """Rank with the official method and apply the shortlist; ranked entries first.
+
+    Applications whose status is not "ok" (e.g. insufficient sheets) follow, unranked, in
+    application-id order, with their status as the reason.
+    """
+    rules = resolve_rules(
+        aggregate,
+        cutoff=cutoff,
+        quota=quota,
+        sector_of=sector_of,
+        sector_limits=sector_limits,
+        tie_break_categories=tie_break_categories,
+    )
+    official = aggregate.official
+    totals = round2(official.totals)
+    tie = round2(official.categories[:, list(rules.tie_break_index)])
+    status = np.asarray(aggregate.status)
+    ok = status == STATUS_OK
+    order = rank_order(totals, tie, ok)
+    inside, reason = shortlist(order, totals, rules)
+
+    ids = aggregate.application_ids.tolist()
+    cats = aggregate.category_ids
+    tb_names = [cats[j] for j in rules.tie_break_index]
+    # Plain Python values once (the loop below builds entries, it computes nothing).
+    sector_list = [rules.sector_names[c] if c >= 0 else None for c in rules.sector_code.tolist()]
+    total_list = [None if np.isnan(t) else t for t in totals.tolist()]
+    tie_list = [
+        tuple((name, None if np.isnan(v) else v) for name, v in zip(tb_names, row, strict=True))
+        for row in tie.tolist()
+    ]
+    status_list = status.astype(str).tolist()
+
+    # Which key separates each ranked entry from the one above it.
+    decided = np.full(len(order), None, dtype=object)
+    if len(order) > 1:
+        t, b = totals[order], tie[order]
+        same_total = t[1:] == t[:-1]
+        differs = b[1:] != b[:-1]  # (n-1, T)
+        first = np.full(len(differs), -1)  # -1 picks the application id
+        if differs.shape[1]:
+            first = np.where(differs.any(axis=1), differs.argmax(axis=1), -1)
+        names = np.array([*tb_names, DECIDED_BY_APPLICATION_ID], dtype=object)
+        decided[1:] = np.where(same_total, names[first], DECIDED_BY_TOTAL)
+
+    entries = [
+        RankedEntry(
+            application_id=ids[a],
+            rank=place + 1,
+            status=status_list[a],
+            total=total_list[a],
+            tie_break=tie_list[a],
+            decided_by=d,
+            in_shortlist=i,
+            reason=r,
+            sector=sector_list[a],
+        )
+        for place, (a, d, i, r) in enumerate(
+            zip(order.tolist(), decided.tolist(), inside.tolist(), reason.tolist(), strict=True)
+        )
+    ]
+    entries += [
+        RankedEntry(
+            application_id=ids[a],
+            rank=None,
+            status=status_list[a],
+            total=total_list[a],
+            tie_break=tie_list[a],
+            decided_by=None,
+            in_shortlist=False,
+            reason=status_list[a],
+            sector=sector_list[a],
+        )
+        for a in np.flatnonzero(~ok).tolist()
+    ]
+    return entries
