@@ -511,3 +511,15 @@ def test_groups_are_connected_components_in_any_link_order(links, data):
         for b in CODES:
             assert index.same_group(a, b) is (b in reach)
         assert index.group_root(a) == shuffled.group_root(a)
+
+
+# --- translation --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("app_config", [{"BABEL_DEFAULT_LOCALE": "zh_CN"}])
+def test_reasons_are_rendered_in_the_request_locale(app, app_config):
+    relation = Relation(RelationKind.CLIENT, APPLICANT, date(2022, 3, 1), date(2022, 9, 30))
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        (conflict,) = detect(expert(relation))
+    assert "咨询" in conflict.reason and "2022-03-01" in conflict.reason
+    assert "2021-05-15" in conflict.reason  # the window's first day survives translation
