@@ -287,6 +287,17 @@ class Leniency:
 
 
 @dataclass(frozen=True)
+class ExpertLeniency:
+    """One expert's leniency, presented: anonymous code, sheet count, mean and spread."""
+
+    label: str
+    sheets: int
+    mean_total: float | None
+    std_total: float | None
+    meaningful: bool  # enough sheets (and some spread) for z-scores to mean anything
+
+
+@dataclass(frozen=True)
 class ApplicationFigures:
     """Presented (2-decimal) figures of one application, for the page and the report."""
 
@@ -373,6 +384,20 @@ class RoundAggregate:
     @property
     def expert_labels(self) -> tuple[str, ...]:
         return tuple(expert_label(i) for i in range(len(self.expert_ids)))
+
+    def expert_leniency(self) -> list[ExpertLeniency]:
+        """Leniency table by anonymous expert code, in code order."""
+        len_ = self.leniency
+        return [
+            ExpertLeniency(
+                label=expert_label(e),
+                sheets=int(len_.counts[e]),
+                mean_total=present(len_.mean[e]),
+                std_total=present(len_.std[e]),
+                meaningful=bool(len_.meaningful[e]),
+            )
+            for e in range(len(self.expert_ids))
+        ]
 
     def index_of(self, application_id: Any) -> int:
         """Row of an application; KeyError when the round has no such application."""

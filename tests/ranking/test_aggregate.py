@@ -264,6 +264,11 @@ def test_leniency_z_scores_only_for_experts_with_enough_sheets():
     assert len_.application_mean_z.tolist() == pytest.approx([-12 / std, 0.0, 12 / std])
     assert len_.application_z_count.tolist() == [1, 1, 1]
     assert result.figures(1).mean_z == -1.22
+    table = result.expert_leniency()
+    assert [(x.label, x.sheets, x.mean_total, x.std_total, x.meaningful) for x in table] == [
+        ("E1", 3, 24.0, 9.8, True),
+        ("E2", 1, 60.0, 0.0, False),
+    ]
     not_enough = agg(sheets, min_sheets_for_leniency=4).leniency
     assert not not_enough.meaningful.any()
     assert np.isnan(not_enough.application_mean_z).all()
@@ -333,3 +338,9 @@ def test_properties_of_the_methods(sheets, random):
     lo = np.where(result.sheet_valid, totals, np.inf).min(axis=1)
     for r in result.methods.values():
         assert np.all((r.totals >= lo - 1e-9) & (r.totals <= hi + 1e-9))
+
+
+def test_empty_round_aggregates_to_nothing():
+    result = aggregate_round(ScoreRows.from_records([]), SMALL, method="trimmed_mean")
+    assert len(result.application_ids) == 0
+    assert result.disagreements == () and result.exclusions == ()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from award.ranking.aggregate import RubricLayout, ScoreRows, aggregate_round
+from award.ranking.aggregate import RubricLayout, ScoreRows, aggregate_round, combine_rounds
 from award.ranking.rank import REASON_LABELS, rank_applications
 
 # One item per category: results 4.7, leadership 4.1 and strategy 4.2, 100 points each.
@@ -136,3 +136,15 @@ def test_insufficient_sheets_are_not_ranked():
 def test_every_reason_has_a_label():
     for code in ("below_cutoff", "over_quota", "sector_limit", "insufficient_sheets"):
         assert str(REASON_LABELS[code])
+
+
+def test_combined_rounds_rank_like_a_round():
+    document = standings({1: (10, 10, 50), 2: (10, 10, 40), 3: (10, 10, 60)})  # 70, 60, 80
+    onsite = standings({1: (10, 10, 80), 2: (10, 10, 70)})  # 100, 90; 3 not visited
+    combined = combine_rounds(document, onsite, "weighted", 0.5)  # 85, 75
+    entries = rank_applications(combined, quota=2)
+    assert [(e.application_id, e.rank, e.total, e.in_shortlist, e.reason) for e in entries] == [
+        (1, 1, 85.0, True, None),
+        (2, 2, 75.0, True, None),
+        (3, None, 80.0, False, "no_onsite_review"),
+    ]
