@@ -21,7 +21,7 @@ system-deps:
 
 .PHONY: compile-translations
 compile-translations: $(STAMP)
-	@$(BIN)/pybabel compile --statistics -d award/translations 2>&1 | tail -1
+	@$(BIN)/pybabel compile -d award/translations
 
 run: install
 	$(FLASK) db upgrade
