@@ -32,6 +32,12 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_TO_CONSOLE": False,
     "REDIS_URL": None,
     "CHECK_SCHEMA_AT_STARTUP": True,
+    # Failed logins allowed per window before further attempts get 429 (per account, per address).
+    "LOGIN_FAILURES_PER_ACCOUNT": "5 per 15 minutes",
+    "LOGIN_FAILURES_PER_ADDRESS": "20 per 15 minutes",
+    "RATELIMIT_ENABLED": True,
+    # How many reverse proxies set X-Forwarded-For in front of the app (0: the app faces clients).
+    "TRUSTED_PROXIES": 0,
 }
 
 # Environment variables read as AWARD_<NAME>; booleans accept 1/0, true/false, yes/no.
@@ -44,6 +50,7 @@ ENV_KEYS: dict[str, type] = {
     "DEMO_DATABASE": bool,
     "MAIL_TO_CONSOLE": bool,
     "REDIS_URL": str,
+    "TRUSTED_PROXIES": int,
     "BABEL_DEFAULT_LOCALE": str,
     "CHECK_SCHEMA_AT_STARTUP": bool,
 }

@@ -14,6 +14,8 @@ from flask import (
     session,
 )
 from flask_babel import Babel, format_datetime
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -26,6 +28,9 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "strong"
 csrf = CSRFProtect()
 babel = Babel()
+# Counts live in Redis when AWARD_REDIS_URL is set, so gunicorn workers share them; in memory
+# for the single-process demo.
+limiter = Limiter(key_func=get_remote_address)
 
 # No inline script or style anywhere: everything is served from /static.
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -78,6 +83,14 @@ def _error_page(status: int, message: str) -> tuple[str, int]:
 
 
 def init_web(app: Flask) -> None:
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],  # type: ignore[method-assign]
+                                x_proto=app.config["TRUSTED_PROXIES"])
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    limiter.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=current_locale)
@@ -111,6 +124,10 @@ def init_web(app: Flask) -> None:
     @app.errorhandler(413)
     def _too_large(_error: Exception) -> tuple[str, int]:
         return _error_page(413, _("The upload is too large."))
+
+    @app.errorhandler(429)
+    def _too_many(_error: Exception) -> tuple[str, int]:
+        return _error_page(429, _("Too many attempts. Please wait a few minutes and try again."))
 
     @app.errorhandler(500)
     def _server_error(_error: Exception) -> tuple[str, int]:

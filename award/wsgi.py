@@ -16,6 +16,10 @@ def _build():
     except (ConfigError, StartupError) as error:
         print(f"award: cannot start: {error}", file=sys.stderr)
         raise SystemExit(1) from None
+    from award.certificates.fonts import check_pdf_system
+
+    for warning in check_pdf_system():
+        application.logger.warning("PDF: %s", warning)
     return application
 
 

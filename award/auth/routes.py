@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -15,6 +16,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
@@ -25,7 +27,7 @@ from award.auth.permissions import actor, login_required, office_required
 from award.db import get_session
 from award.errors import DomainError
 from award.i18n import _
-from award.web import current_locale
+from award.web import current_locale, limiter
 
 bp = Blueprint("auth", __name__)
 
@@ -39,7 +41,19 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.dashboard")
 
 
+def _login_account_key() -> str:
+    return "account:" + services.normalize_email(request.form.get("email", ""))
+
+
+def _failed_login(response: Response) -> bool:
+    return response.status_code == 401
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT"], key_func=_login_account_key,
+               methods=["POST"], deduct_when=_failed_login, scope="login-account")
+@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ADDRESS"], key_func=get_remote_address,
+               methods=["POST"], deduct_when=_failed_login, scope="login-address")
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
