@@ -47,3 +47,28 @@ def test_successful_logins_do_not_count(client, make_user, app_config):
                                environ_base={"REMOTE_ADDR": "10.0.0.3"})
         assert response.status_code == 302
         client.post("/logout")
+
+
+def test_workers_share_counts_through_redis(database_url, connection, app_config):
+    """Two app instances (two gunicorn workers) see one count when Redis holds it."""
+    import uuid
+
+    import redis
+
+    from award.db import get_database
+    from tests.conftest import make_test_app
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    prefix = f"test-{uuid.uuid4().hex}"
+    workers = []
+    for _ in range(2):
+        worker = make_test_app(database_url, REDIS_URL=url, RATELIMIT_KEY_PREFIX=prefix, **app_config)
+        get_database(worker).bind_to(connection)
+        workers.append(worker.test_client())
+    statuses = [fail(workers[n % 2], "shared@example.cn").status_code for n in range(4)]
+    assert statuses == [401, 401, 401, 429]
+    redis.Redis.from_url(url).flushdb()
