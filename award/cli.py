@@ -94,10 +94,7 @@ def seed_command() -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for group in (users_cli, audit_cli, db_cli, demo_cli):
+    from award.review.cli import assign_cli
+
+    for group in (users_cli, audit_cli, db_cli, demo_cli, assign_cli):
         app.cli.add_command(group)
-    try:
-        from award.review.cli import assign_cli
-    except ImportError:  # the solver area is optional until it lands
-        return
-    app.cli.add_command(assign_cli)
