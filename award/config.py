@@ -29,7 +29,18 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_MIN_LENGTH": 10,
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     "DEMO_DATABASE": False,
-    "MAIL_TO_CONSOLE": False,
+    "MAIL_TO_CONSOLE": False,  # `outbox send` prints messages instead of sending them
+    "MAIL_SERVER": "localhost",  # the SMTP relay
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,  # implicit TLS (SMTPS, usually port 465)
+    "MAIL_USE_STARTTLS": False,  # STARTTLS after connecting (usually port 587)
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_FROM": "award-office@localhost",
+    "MAIL_TIMEOUT": 30,  # seconds per SMTP conversation step
+    "MAIL_MAX_ATTEMPTS": 8,  # then the message is marked failed
+    "MAIL_RETRY_BASE_SECONDS": 60,  # back-off: base, 2×base, 4×base … capped at 6 hours
+    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",  # where e-mailed links point
     "REDIS_URL": None,
     "CHECK_SCHEMA_AT_STARTUP": True,
     # Failed logins allowed per window before further attempts get 429 (per account, per address).
@@ -49,6 +60,17 @@ ENV_KEYS: dict[str, type] = {
     "MAX_CONTENT_LENGTH": int,
     "DEMO_DATABASE": bool,
     "MAIL_TO_CONSOLE": bool,
+    "MAIL_SERVER": str,
+    "MAIL_PORT": int,
+    "MAIL_USE_TLS": bool,
+    "MAIL_USE_STARTTLS": bool,
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_FROM": str,
+    "MAIL_TIMEOUT": int,
+    "MAIL_MAX_ATTEMPTS": int,
+    "MAIL_RETRY_BASE_SECONDS": int,
+    "PUBLIC_BASE_URL": str,
     "REDIS_URL": str,
     "TRUSTED_PROXIES": int,
     "BABEL_DEFAULT_LOCALE": str,

@@ -5,7 +5,11 @@ from award.auth.models import Organization, User
 from award.cycles.models import Cycle, CycleDeadline
 from award.db import Base
 from award.main.models import SiteFlag
+from award.notifications.models import Notification, NotificationPreference, OutboxMessage
 
 metadata = Base.metadata
 
-__all__ = ["AuditChainHead", "AuditRecord", "Cycle", "CycleDeadline", "Organization", "SiteFlag", "User", "metadata"]
+__all__ = [
+    "AuditChainHead", "AuditRecord", "Cycle", "CycleDeadline", "Notification", "NotificationPreference",
+    "OutboxMessage", "Organization", "SiteFlag", "User", "metadata",
+]

@@ -1,0 +1,162 @@
+"""The events that notify someone: who hears of them, whether e-mail is mandatory, and the default texts.
+
+Texts are English msgids with named placeholders; services.render_notice() translates them in the
+recipient's language and fills them from the caller's context. A new event needs a new Kind here
+(no migration: the column is a plain string, checked by this table, so areas can add kinds freely).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from flask_babel import LazyString
+
+from award.auth.models import Role
+from award.i18n import _l
+
+
+class Kind(enum.StrEnum):
+    APPLICATION_RETURNED = "application_returned"
+    APPLICATION_ELIGIBLE = "application_eligible"
+    APPLICATION_INELIGIBLE = "application_ineligible"
+    APPLICATION_DEADLINE = "application_deadline"
+    APPLICATION_SHORTLISTED = "application_shortlisted"
+    APPLICATION_AWARDED = "application_awarded"
+    APPLICATION_NOT_AWARDED = "application_not_awarded"
+    EXPERT_ASSIGNED = "expert_assigned"
+    SHEET_REOPENED = "sheet_reopened"
+    REVIEW_DEADLINE = "review_deadline"
+    PANEL_COMPLETE = "panel_complete"
+    VOTE_OPENED = "vote_opened"
+    VOTE_CLOSING = "vote_closing"
+    OBJECTION_RECEIVED = "objection_received"
+    CONFLICT_DECLARED = "conflict_declared"
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """One kind of notice. `title` and `body` are msgids formatted with the caller's context."""
+
+    kind: Kind
+    role: Role  # who receives it; the preferences page shows a user only the kinds of their role
+    label: LazyString  # the name of the kind on the preferences page
+    title: LazyString
+    body: LazyString
+    action: LazyString  # the link's label: what the recipient should do
+    mandatory: bool = False  # the rules require that the person is told: e-mail cannot be turned off
+    context: tuple[str, ...] = ()  # the keys the caller must give
+
+
+SPECS: dict[Kind, KindSpec] = {spec.kind: spec for spec in (
+    KindSpec(
+        Kind.APPLICATION_RETURNED, Role.ENTERPRISE, _l("Application returned for correction"),
+        _l("Your application was returned for correction: %(cycle)s"),
+        _l("The award office returned your application for correction. Reason: %(reason)s "
+           "Please correct it and submit it again before the application deadline."),
+        _l("Correct the application"), context=("cycle", "reason"),
+    ),
+    KindSpec(
+        Kind.APPLICATION_ELIGIBLE, Role.ENTERPRISE, _l("Passed eligibility screening"),
+        _l("Your application passed eligibility screening: %(cycle)s"),
+        _l("Your application passed eligibility screening and goes on to expert review. "
+           "You can follow its status online."),
+        _l("Open the application"), context=("cycle",),
+    ),
+    KindSpec(
+        Kind.APPLICATION_INELIGIBLE, Role.ENTERPRISE, _l("Did not pass eligibility screening"),
+        _l("Eligibility screening result: %(cycle)s"),
+        _l("Your application did not pass eligibility screening. Reason: %(reason)s"),
+        _l("Read the screening result"), context=("cycle", "reason"),
+    ),
+    KindSpec(
+        Kind.APPLICATION_DEADLINE, Role.ENTERPRISE, _l("Application deadline reminder"),
+        _l("The application deadline is near: %(cycle)s"),
+        _l("Your application has not been submitted yet. The application deadline is %(deadline)s; "
+           "an application not submitted by then cannot be considered."),
+        _l("Finish and submit the application"), context=("cycle", "deadline"),
+    ),
+    KindSpec(
+        Kind.APPLICATION_SHORTLISTED, Role.ENTERPRISE, _l("Application shortlisted"),
+        _l("Your application is on the shortlist: %(cycle)s"),
+        _l("Your organization is on the shortlist submitted to the leading group for approval. "
+           "The result will be published in the public notice."),
+        _l("Open the application"), context=("cycle",),
+    ),
+    KindSpec(
+        Kind.APPLICATION_AWARDED, Role.ENTERPRISE, _l("Application awarded"),
+        _l("Your organization has won the award: %(cycle)s"),
+        _l("Congratulations: your organization has been awarded. Your feedback report with strengths "
+           "and improvement points is ready to read and download."),
+        _l("Read the feedback report"), context=("cycle",),
+    ),
+    KindSpec(
+        Kind.APPLICATION_NOT_AWARDED, Role.ENTERPRISE, _l("Application not awarded"),
+        _l("The result of your application: %(cycle)s"),
+        _l("Your organization was not awarded this time. Your feedback report with strengths and "
+           "improvement points is ready to read; we hope it helps your further improvement."),
+        _l("Read the feedback report"), context=("cycle",),
+    ),
+    KindSpec(
+        Kind.EXPERT_ASSIGNED, Role.EXPERT, _l("Assigned to review an application"),
+        _l("You have been assigned to review: %(cycle)s"),
+        _l("You have been assigned to review the application of %(organization)s. Before you open it, "
+           "sign the no-conflict and confidentiality pledge; if you have a conflict of interest, "
+           "declare it instead."),
+        _l("Sign the pledge"), mandatory=True, context=("cycle", "organization"),
+    ),
+    KindSpec(
+        Kind.SHEET_REOPENED, Role.EXPERT, _l("Score sheet reopened"),
+        _l("A score sheet was reopened: %(organization)s"),
+        _l("Your score sheet for %(organization)s was reopened. Reason: %(reason)s "
+           "Please revise it and submit it again."),
+        _l("Revise the score sheet"), context=("organization", "reason"),
+    ),
+    KindSpec(
+        Kind.REVIEW_DEADLINE, Role.EXPERT, _l("Review deadline reminder"),
+        _l("The review deadline is near: %(cycle)s"),
+        _l("Score sheets still open: %(open_sheets)s. The review deadline is %(deadline)s; "
+           "please submit them before then."),
+        _l("Open my score sheets"), context=("cycle", "open_sheets", "deadline"),
+    ),
+    KindSpec(
+        Kind.PANEL_COMPLETE, Role.EXPERT, _l("All score sheets of my panel are in"),
+        _l("All score sheets are in: %(organization)s"),
+        _l("Every expert of the panel for %(organization)s has submitted a score sheet. "
+           "As team leader you can now lead the consensus."),
+        _l("Open the panel"), context=("organization",),
+    ),
+    KindSpec(
+        Kind.VOTE_OPENED, Role.LEADER, _l("Vote opened"),
+        _l("Voting is open: %(cycle)s"),
+        _l("The shortlist is open for the leading group's vote until %(deadline)s. Please cast your vote."),
+        _l("Vote"), mandatory=True, context=("cycle", "deadline"),
+    ),
+    KindSpec(
+        Kind.VOTE_CLOSING, Role.LEADER, _l("Vote closing reminder"),
+        _l("Voting closes soon: %(cycle)s"),
+        _l("You have not voted yet. Voting on the shortlist closes at %(deadline)s."),
+        _l("Vote"), context=("cycle", "deadline"),
+    ),
+    KindSpec(
+        Kind.OBJECTION_RECEIVED, Role.OFFICE, _l("Objection received"),
+        _l("An objection was filed: %(organization)s"),
+        _l("A real-name objection to %(organization)s was filed during the public notice. "
+           "Please examine it and record an outcome."),
+        _l("Examine the objection"), context=("organization",),
+    ),
+    KindSpec(
+        Kind.CONFLICT_DECLARED, Role.OFFICE, _l("Conflict of interest declared"),
+        _l("A conflict of interest was declared: %(organization)s"),
+        _l("%(expert)s declared a conflict of interest with %(organization)s. Their scores for it are void; "
+           "a replacement expert is needed."),
+        _l("Replace the expert"), context=("expert", "organization"),
+    ),
+)}
+
+MANDATORY: frozenset[Kind] = frozenset(kind for kind, spec in SPECS.items() if spec.mandatory)
+
+
+def kinds_for(role: Role) -> list[KindSpec]:
+    """The kinds a user of this role can receive, in table order."""
+    return [spec for spec in SPECS.values() if spec.role is role]
