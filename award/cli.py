@@ -6,7 +6,7 @@ import sys
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from award.auth.models import Role
 from award.db import get_database, get_session
@@ -93,7 +93,41 @@ def seed_command() -> None:
     click.echo(summary)
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("target", type=click.Path(dir_okay=False, writable=True))
+def backup_command(target: str) -> None:
+    """Write a consistent copy of the database to TARGET."""
+    from award.backup import BackupError, backup_database
+
+    try:
+        backup_database(current_app.config["DATABASE_URL"], target)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backup written to {target}")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(source: str, yes: bool) -> None:
+    """Replace the database's content with the backup SOURCE (stop the app first)."""
+    from award.backup import BackupError, restore_database
+
+    if not yes:
+        click.confirm("This replaces everything in the database. Continue?", abort=True)
+    get_database().engine.dispose()  # no pooled connection may hold the old content
+    try:
+        restore_database(current_app.config["DATABASE_URL"], source)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"database restored from {source}")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     from award.review.cli import assign_cli
 
     for group in (users_cli, audit_cli, db_cli, demo_cli, assign_cli):
