@@ -34,7 +34,8 @@ def _run(command: list[str]) -> None:
         raise BackupError(f"{tool} is not installed (Debian: apt-get install postgresql-client)")
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
-        raise BackupError(f"{tool} failed: {result.stderr.strip().splitlines()[-1] if result.stderr else result.returncode}")
+        last_line = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else f"exit {result.returncode}"
+        raise BackupError(f"{tool} failed: {last_line}")
 
 
 def backup_database(database_url: str, target: Path) -> None:

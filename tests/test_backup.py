@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import MetaData, select, text
 
 from award import migrate
+from award.audit.services import record
 from award.auth.models import Role
 from award.auth.services import create_staff_user
-from award.audit.services import record
 from award.db import create_db_engine, get_database
 from tests.conftest import make_test_app
 
