@@ -1,7 +1,7 @@
 """Notifications: in-app notices, the e-mail outbox and per-kind e-mail preferences.
 
 Revision ID: 0010_notifications
-Revises: 0003_applications
+Revises: 0001
 Create Date: 2026-11-28 14:03:03.340335
 """
 
@@ -11,7 +11,7 @@ import award.db
 
 
 revision = '0010_notifications'
-down_revision = '0003_applications'
+down_revision = '0001'
 branch_labels = None
 depends_on = None
 
