@@ -29,9 +29,11 @@ run: install
 	AWARD_DEMO_DATABASE=1 AWARD_MAIL_TO_CONSOLE=1 $(BIN)/flask --app award.wsgi run --host 127.0.0.1 --port 5000
 
 test: install
+	@bash scripts/system-deps.sh --test
 	$(BIN)/pytest -q
 
 test-postgres: install
+	@bash scripts/system-deps.sh --test
 	bash scripts/test-postgres.sh
 
 bench: install

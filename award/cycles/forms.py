@@ -25,6 +25,7 @@ from award.cycles.settings import EligibilitySettings
 from award.i18n import _l
 from award.rubrics import available_rubrics
 
+DEFAULT_RUBRIC = "gbt19580-2012"  # GB/T 19580, the standard the award is judged on
 DEADLINE_FIELDS = {
     Stage.APPLICATION: "application_deadline",
     Stage.DOCUMENT_REVIEW: "document_review_deadline",
@@ -44,7 +45,7 @@ def local_zone() -> ZoneInfo:
 class CycleForm(FlaskForm):
     year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    rubric_key = SelectField(_l("Rubric"), validators=[DataRequired()])
+    rubric_key = SelectField(_l("Rubric"), default=DEFAULT_RUBRIC, validators=[DataRequired()])
     awards_count = IntegerField(_l("Number of awards"), validators=[InputRequired(), NumberRange(min=1, max=100)])
     cutoff_score = DecimalField(_l("Cut-off score"), places=2,
                                 validators=[InputRequired(), NumberRange(min=0, max=100000)])
