@@ -126,9 +126,9 @@ def restore_command(source: str, yes: bool) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    app.cli.add_command(backup_command)
-    app.cli.add_command(restore_command)
+    from award.archive.cli import archive_cli
     from award.review.cli import assign_cli
 
-    for group in (users_cli, audit_cli, db_cli, demo_cli, assign_cli):
-        app.cli.add_command(group)
+    groups = (users_cli, audit_cli, db_cli, demo_cli, assign_cli, archive_cli)
+    for command in (*groups, backup_command, restore_command):
+        app.cli.add_command(command)

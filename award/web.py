@@ -96,12 +96,13 @@ def init_web(app: Flask) -> None:
     babel.init_app(app, locale_selector=current_locale)
     app.after_request(_security_headers)
 
+    from award.archive.routes import bp as archive_bp
     from award.audit.routes import bp as audit_bp
     from award.auth.routes import bp as auth_bp
     from award.cycles.routes import bp as cycles_bp
     from award.main.routes import bp as main_bp
 
-    for blueprint in (main_bp, auth_bp, cycles_bp, audit_bp):
+    for blueprint in (main_bp, auth_bp, cycles_bp, audit_bp, archive_bp):
         app.register_blueprint(blueprint)
 
     @app.errorhandler(400)

@@ -62,6 +62,8 @@ ROUTES: list[Route] = [
     # A transition that the stage machine refuses: the office gets 409, everyone else 403.
     Route("cycles.advance", "POST", "/cycles/{cycle_id}/advance/awarded", allow(Role.OFFICE, ok=409)),
     Route("audit.trail", "GET", "/audit/", allow(Role.OFFICE, Role.SUPERVISOR)),
+    # The world's cycle takes applications, so the office is told it cannot be archived yet.
+    Route("archive.create_archive", "POST", "/cycles/{cycle_id}/archive", allow(Role.OFFICE, ok=302)),
 ]
 
 PUBLIC_ENDPOINTS = {"static"}

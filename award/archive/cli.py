@@ -1,0 +1,50 @@
+"""`flask --app award archive create|verify`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from award.db import get_session
+from award.errors import DomainError
+
+archive_cli = AppGroup("archive", help="Archive a closed cycle, and check an archive offline.")
+
+
+@archive_cli.command("create")
+@click.argument("cycle_id", type=int)
+@click.option("--out", "target", type=click.Path(dir_okay=False, writable=True), required=True)
+def create_command(cycle_id: int, target: str) -> None:
+    """Write the archive ZIP of CYCLE_ID."""
+    from award.archive.builder import build_archive
+    from award.cycles.models import Cycle
+
+    session = get_session()
+    cycle = session.get(Cycle, cycle_id)
+    if cycle is None:
+        raise click.ClickException(f"no cycle {cycle_id}")
+    try:
+        summary = build_archive(session, actor=None, cycle=cycle, target=Path(target))
+    except DomainError as error:
+        session.rollback()
+        raise click.ClickException(str(error)) from None
+    session.commit()
+    click.echo(f"{summary.path}: {summary.entries} files, {summary.bytes_written} bytes, chain head {summary.chain_head}")
+
+
+@archive_cli.command("verify")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def verify_command(path: str) -> None:
+    """Check every file against the manifest and the audit chain; exit 1 on any difference."""
+    from award.archive.verify import verify_archive
+
+    verdict = verify_archive(Path(path))
+    if verdict.ok:
+        click.echo(f"archive intact: {verdict.checked_files} files, {verdict.checked_records} audit records")
+        return
+    for problem in verdict.problems:
+        click.echo(f"FAIL {problem}", err=True)
+    sys.exit(1)

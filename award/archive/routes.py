@@ -1,0 +1,33 @@
+"""The office's archive button on a cycle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, send_file, url_for
+
+from award.archive.builder import build_archive
+from award.auth.permissions import actor, office_required
+from award.cycles.models import Cycle
+from award.db import get_session, utcnow
+from award.errors import DomainError
+
+bp = Blueprint("archive", __name__)
+
+
+@bp.route("/cycles/<int:cycle_id>/archive", methods=["POST"])
+@office_required
+def create_archive(cycle_id: int):
+    session = get_session()
+    cycle = session.get(Cycle, cycle_id) or abort(404)
+    folder = Path(current_app.instance_path) / "archives"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"cycle-{cycle.id}-{utcnow():%Y%m%d-%H%M%S}.zip"
+    try:
+        build_archive(session, actor=actor(), cycle=cycle, target=target)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("cycles.show_cycle", cycle_id=cycle.id))
+    session.commit()  # the audit record of the archive must not depend on the download finishing
+    return send_file(target, mimetype="application/zip", as_attachment=True,
+                     download_name=f"{cycle.year}-{cycle.id}-archive.zip")

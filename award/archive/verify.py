@@ -1,0 +1,79 @@
+"""Offline check of a cycle archive: every entry against the manifest, and the audit chain."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from award.archive.builder import MANIFEST
+from award.audit.services import GENESIS_HASH, record_hash
+
+
+@dataclass
+class ArchiveVerdict:
+    problems: list[str] = field(default_factory=list)
+    checked_files: int = 0
+    checked_records: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_archive(path: Path) -> ArchiveVerdict:
+    verdict = ArchiveVerdict()
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as error:
+        verdict.problems.append(f"not a readable ZIP file: {error}")
+        return verdict
+    with archive:
+        try:
+            manifest = json.loads(archive.read(MANIFEST))
+        except (KeyError, ValueError):
+            verdict.problems.append("manifest.json is missing or unreadable")
+            return verdict
+        listed = {entry["path"]: entry for entry in manifest["files"]}
+        present = set(archive.namelist()) - {MANIFEST}
+        for extra in sorted(present - listed.keys()):
+            verdict.problems.append(f"{extra}: not listed in the manifest")
+        for name, entry in listed.items():
+            if name not in present:
+                verdict.problems.append(f"{name}: listed in the manifest but missing")
+                continue
+            digest = hashlib.sha256()
+            with archive.open(name) as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+            if digest.hexdigest() != entry["sha256"]:
+                verdict.problems.append(f"{name}: SHA-256 differs from the manifest (changed)")
+            verdict.checked_files += 1
+        if "audit/chain.jsonl" in present:
+            _verify_chain(archive, manifest, verdict)
+        else:
+            verdict.problems.append("audit/chain.jsonl is missing")
+    return verdict
+
+
+def _verify_chain(archive: zipfile.ZipFile, manifest: dict, verdict: ArchiveVerdict) -> None:
+    expected_prev, expected_seq = GENESIS_HASH, 1
+    with archive.open("audit/chain.jsonl") as handle:
+        for line in handle:
+            row = json.loads(line)
+            fields = {key: row[key] for key in ("seq", "actor_id", "actor_role", "action", "target_type",
+                                                 "target_id", "cycle_id", "before", "after", "prev_hash")}
+            fields["occurred_at"] = dt.datetime.fromisoformat(row["occurred_at"])
+            if row["seq"] != expected_seq or row["prev_hash"] != expected_prev:
+                verdict.problems.append(f"audit record {row['seq']}: the chain is broken here")
+                return
+            if record_hash(**fields) != row["hash"]:
+                verdict.problems.append(f"audit record {row['seq']}: content does not match its hash")
+                return
+            expected_prev, expected_seq = row["hash"], expected_seq + 1
+            verdict.checked_records += 1
+    if expected_prev != manifest.get("audit_chain_head"):
+        verdict.problems.append("the audit chain's head differs from the manifest")
