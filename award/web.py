@@ -101,9 +101,13 @@ def init_web(app: Flask) -> None:
     from award.auth.routes import bp as auth_bp
     from award.cycles.routes import bp as cycles_bp
     from award.main.routes import bp as main_bp
+    from award.notifications.routes import bp as notifications_bp
+    from award.notifications.routes import nav_context as notifications_nav
 
     for blueprint in (main_bp, auth_bp, cycles_bp, audit_bp, archive_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(notifications_bp)
+    app.context_processor(notifications_nav)  # the unread count in the navigation
 
     @app.errorhandler(400)
     def _bad_request(_error: Exception) -> tuple[str, int]:

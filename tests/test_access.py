@@ -13,6 +13,7 @@ import pytest
 
 from award.auth.models import Role
 from award.cycles.models import Stage
+from tests.notifications.world import notifications_world
 
 ANON = "anonymous"
 ROLES = (ANON, *(role.value for role in Role))
@@ -64,6 +65,15 @@ ROUTES: list[Route] = [
     Route("audit.trail", "GET", "/audit/", allow(Role.OFFICE, Role.SUPERVISOR)),
     # The world's cycle takes applications, so the office is told it cannot be archived yet.
     Route("archive.create_archive", "POST", "/cycles/{cycle_id}/archive", allow(Role.OFFICE, ok=302)),
+    # notifications: "{notification_id}" is the office user's notice; anyone else gets 404 (no probing by id).
+    Route("notifications.list_notifications", "GET", "/notifications/", everyone(200, anon=LOGIN)),
+    Route("notifications.open_notification", "POST", "/notifications/{notification_id}/open",
+          allow(Role.OFFICE, ok=302, others=404)),
+    Route("notifications.mark_read", "POST", "/notifications/{notification_id}/read",
+          allow(Role.OFFICE, ok=302, others=404)),
+    Route("notifications.mark_all_read", "POST", "/notifications/read-all", everyone(302, anon=LOGIN)),
+    Route("notifications.preferences", "GET", "/notifications/preferences", everyone(200, anon=LOGIN)),
+    Route("notifications.preferences", "POST", "/notifications/preferences", everyone(302, anon=LOGIN)),
 ]
 
 PUBLIC_ENDPOINTS = {"static"}
@@ -77,6 +87,7 @@ def world(db, make_user, make_cycle) -> dict[str, object]:
         "users": users,
         "expert_id": make_user(Role.EXPERT).id,
         "cycle_id": cycle.id,
+        **notifications_world(db, users=users),
     }
 
 

@@ -1,0 +1,70 @@
+"""`flask --app award outbox send [--loop --interval 30]`, `outbox status`, `outbox requeue`, `reminders run`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from award.db import get_database, get_session, utcnow
+from award.notifications import outbox
+
+outbox_cli = AppGroup("outbox", help="Send the e-mails waiting in the outbox.")
+reminders_cli = AppGroup("reminders", help="Send due reminders (deadlines, votes).")
+
+
+@outbox_cli.command("send")
+@click.option("--loop", is_flag=True, help="Keep sending every INTERVAL seconds (for systemd).")
+@click.option("--interval", default=30, show_default=True, type=click.IntRange(min=1))
+def send_command(loop: bool, interval: int) -> None:
+    """Send every due message once (one pass), or keep doing so with --loop."""
+    settings = outbox.MailSettings.from_config(current_app.config)
+    factory = get_database().session_factory
+    while True:
+        result = outbox.send_due(factory, settings, transport=outbox.make_transport(settings, click.echo))
+        if not loop or result.sent + result.retried + result.failed:
+            click.echo(f"outbox: {result}")
+        if not loop:
+            return
+        try:
+            time.sleep(interval)
+        except KeyboardInterrupt:
+            return
+
+
+@outbox_cli.command("status")
+@click.option("--stuck-after", default=10, show_default=True, help="Minutes after which `sending` means stuck.")
+def status_command(stuck_after: int) -> None:
+    """Count messages per status and list those whose delivery is unknown after a crash."""
+    session = get_session()
+    counts = outbox.status_counts(session)
+    click.echo(", ".join(f"{status.value} {count}" for status, count in counts.items()))
+    for message in outbox.stuck_messages(session, now=utcnow(), older_than=dt.timedelta(minutes=stuck_after)):
+        claimed = f"{message.claimed_at:%Y-%m-%d %H:%M} UTC" if message.claimed_at else "?"
+        click.echo(f"stuck {message.id}: {message.recipient} “{message.subject}” claimed {claimed}")
+
+
+@outbox_cli.command("requeue")
+@click.argument("message_ids", nargs=-1, type=int, required=True)
+def requeue_command(message_ids: tuple[int, ...]) -> None:
+    """Send failed or stuck messages again (a stuck one may then arrive twice)."""
+    session = get_session()
+    count = outbox.requeue(session, message_ids=list(message_ids), now=utcnow())
+    session.commit()
+    click.echo(f"requeued {count} message(s)")
+
+
+@reminders_cli.command("run")
+def run_command() -> None:
+    """Create every reminder due now that was not created before (safe to run as often as you like)."""
+    from award.notifications.reminders import run_reminders
+
+    base_url = current_app.config["PUBLIC_BASE_URL"]
+    with current_app.test_request_context("/", base_url=base_url):  # reminders link with url_for
+        session = get_session()
+        created = run_reminders(session)
+        session.commit()
+    click.echo(f"reminders: {created} new")

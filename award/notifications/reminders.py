@@ -1,0 +1,98 @@
+"""The reminder scheduler: a registry of sources, each saying who should be reminded of what now.
+
+`flask --app award reminders run` (from cron or a systemd timer, e.g. hourly) calls every source and
+notify()s what it yields. Each reminder carries a dedupe key naming the occasion (cycle, deadline,
+window), so running the scheduler twice, or every five minutes, sends each reminder once.
+
+Areas add their own sources without this module importing them:
+
+    @reminder_source
+    def _review_deadline(session, now):
+        for expert, open_sheets, round_ in ...:
+            yield Reminder(expert, Kind.REVIEW_DEADLINE, {...}, url, f"round{round_.id}:{window}")
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
+
+from flask import url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from award.auth.models import Role, User
+from award.cycles.models import Cycle, CycleDeadline, Stage
+from award.db import utcnow
+from award.notifications.kinds import Kind
+from award.notifications.services import notify
+
+
+class Reminder(NamedTuple):
+    user: User
+    kind: Kind
+    context: dict[str, Any]
+    link: str
+    dedupe_key: str
+
+
+ReminderSource = Callable[[Session, dt.datetime], Iterable[Reminder]]
+_SOURCES: list[ReminderSource] = []
+
+# Remind this long before a deadline; the tightest window that applies wins, so a first run
+# 20 hours before a deadline sends the one-day reminder only.
+WINDOWS: tuple[tuple[str, dt.timedelta], ...] = (("1d", dt.timedelta(days=1)), ("3d", dt.timedelta(days=3)))
+
+
+def reminder_source(source: ReminderSource) -> ReminderSource:
+    """Register a source of reminders (a function of the session and now)."""
+    _SOURCES.append(source)
+    return source
+
+
+def deadline_window(deadline: dt.datetime, now: dt.datetime) -> str | None:
+    """"1d" or "3d" when the deadline is that close and still ahead; None otherwise."""
+    if now >= deadline:
+        return None
+    return next((name for name, lead in WINDOWS if deadline - now <= lead), None)
+
+
+def run_reminders(session: Session, *, now: dt.datetime | None = None,
+                  sources: Iterable[ReminderSource] | None = None) -> int:
+    """Notify every reminder due now that was not sent before; returns how many were new."""
+    now = now or utcnow()
+    created = 0
+    for source in (_SOURCES if sources is None else sources):
+        for reminder in source(session, now):
+            notice = notify(session, user=reminder.user, kind=reminder.kind, context=reminder.context,
+                            link=reminder.link, dedupe_key=reminder.dedupe_key, now=now)
+            created += notice is not None
+    return created
+
+
+@reminder_source
+def application_deadline(session: Session, now: dt.datetime) -> Iterable[Reminder]:
+    """Enterprises whose application is still a draft (or returned) 3 days and 1 day before the deadline."""
+    from award.applications.models import Application, ApplicationStatus
+
+    rows = session.execute(
+        select(Cycle, CycleDeadline.due_at, Application.id, User)
+        .join(CycleDeadline, (CycleDeadline.cycle_id == Cycle.id) & (CycleDeadline.stage == Stage.APPLICATION))
+        .join(Application, Application.cycle_id == Cycle.id)
+        .join(User, (User.organization_id == Application.organization_id) & (User.role == Role.ENTERPRISE))
+        .where(Cycle.stage == Stage.APPLICATION,
+               CycleDeadline.due_at > now, CycleDeadline.due_at <= now + WINDOWS[-1][1],
+               Application.status.in_([ApplicationStatus.DRAFT, ApplicationStatus.RETURNED]),
+               User.is_enabled.is_(True))
+        .order_by(Cycle.id, Application.id, User.id)
+    )
+    for cycle, due_at, application_id, user in rows:
+        window = deadline_window(due_at, now)
+        if window is None:
+            continue
+        yield Reminder(
+            user, Kind.APPLICATION_DEADLINE, {"cycle": f"{cycle.year} {cycle.title}", "deadline": due_at},
+            url_for("applications.edit", application_id=application_id),
+            f"application{application_id}:deadline:{due_at.isoformat()}:{window}",
+        )

@@ -1,0 +1,87 @@
+"""The notices page (with the unread count in every page's navigation) and the e-mail settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, has_request_context, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from award.auth.permissions import actor, login_required
+from award.db import get_session
+from award.errors import DomainError
+from award.i18n import _
+from award.notifications import services
+from award.notifications.forms import preferences_form
+from award.notifications.kinds import SPECS
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+PAGE_SIZE = 50
+
+
+def nav_context() -> dict[str, Any]:
+    """For base.html: a callable, so the count is queried only when a page shows the navigation."""
+
+    def unread_notifications() -> int:
+        if not has_request_context() or not current_user.is_authenticated:
+            return 0
+        return services.unread_count(get_session(), actor())
+
+    return {"unread_notifications": unread_notifications}
+
+
+def _load(notification_id: int):  # noqa: ANN202
+    # Someone else's notice is "not found", never "forbidden": ids reveal nothing.
+    return services.notification_of(get_session(), actor(), notification_id) or abort(404)
+
+
+@bp.route("/")
+@login_required
+def list_notifications():
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    session = get_session()
+    notices = services.notifications_for(session, actor(), limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    return render_template("notifications/list.html", notices=notices[:PAGE_SIZE], specs=SPECS, page=page,
+                           has_more=len(notices) > PAGE_SIZE, unread=services.unread_count(session, actor()))
+
+
+@bp.route("/<int:notification_id>/open", methods=["POST"])
+@login_required
+def open_notification(notification_id: int):
+    notice = _load(notification_id)
+    services.mark_read(get_session(), actor=actor(), notification=notice)
+    return redirect(notice.link)  # a path inside the app: notify() refuses anything else
+
+
+@bp.route("/<int:notification_id>/read", methods=["POST"])
+@login_required
+def mark_read(notification_id: int):
+    services.mark_read(get_session(), actor=actor(), notification=_load(notification_id))
+    return redirect(url_for("notifications.list_notifications"))
+
+
+@bp.route("/read-all", methods=["POST"])
+@login_required
+def mark_all_read():
+    count = services.mark_all_read(get_session(), actor=actor())
+    flash(_("%(count)s notices marked as read.", count=count), "success")
+    return redirect(url_for("notifications.list_notifications"))
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@login_required
+def preferences():
+    session = get_session()
+    current = services.preferences_for(session, actor())
+    form = preferences_form(current)
+    if form.validate_on_submit():
+        try:
+            services.set_email_preferences(session, actor=actor(), choices=form.choices())
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("E-mail settings saved."), "success")
+            return redirect(url_for("notifications.preferences"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("notifications/preferences.html", form=form, preferences=current), status
