@@ -1,5 +1,6 @@
 """Imports every area's models, so Base.metadata is complete (for Alembic and tests)."""
 
+from award.applications.models import Application, BlacklistEntry, EvidenceFile  # noqa: F401
 from award.audit.models import AuditChainHead, AuditRecord
 from award.auth.models import Organization, User
 from award.cycles.models import Cycle, CycleDeadline

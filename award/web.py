@@ -97,6 +97,7 @@ def init_web(app: Flask) -> None:
     app.after_request(_security_headers)
 
     from award.archive.routes import bp as archive_bp
+    from award.applications.routes import bp as applications_bp
     from award.audit.routes import bp as audit_bp
     from award.auth.routes import bp as auth_bp
     from award.cycles.routes import bp as cycles_bp
@@ -104,7 +105,7 @@ def init_web(app: Flask) -> None:
     from award.notifications.routes import bp as notifications_bp
     from award.notifications.routes import nav_context as notifications_nav
 
-    for blueprint in (main_bp, auth_bp, cycles_bp, audit_bp, archive_bp):
+    for blueprint in (main_bp, auth_bp, cycles_bp, audit_bp, archive_bp, applications_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(notifications_bp)
     app.context_processor(notifications_nav)  # the unread count in the navigation

@@ -13,6 +13,7 @@ import pytest
 
 from award.auth.models import Role
 from award.cycles.models import Stage
+from tests.applications.world import applications_world
 from tests.notifications.world import notifications_world
 
 ANON = "anonymous"
@@ -74,19 +75,178 @@ ROUTES: list[Route] = [
     Route("notifications.mark_all_read", "POST", "/notifications/read-all", everyone(302, anon=LOGIN)),
     Route("notifications.preferences", "GET", "/notifications/preferences", everyone(200, anon=LOGIN)),
     Route("notifications.preferences", "POST", "/notifications/preferences", everyone(302, anon=LOGIN)),
+    # applications: "{application_id}" is the enterprise user's own draft; "{other_application_id}" is another
+    # enterprise's, which only the office and the supervisor may open (others get 404: no probing by id).
+    Route("applications.mine", "GET", "/applications/", allow(Role.ENTERPRISE)),
+    Route("applications.start", "POST", "/applications/start/{cycle_id}", allow(Role.ENTERPRISE, ok=302)),
+    Route("applications.show", "GET", "/applications/{application_id}",
+          allow(Role.ENTERPRISE, Role.OFFICE, Role.SUPERVISOR, others=404)),
+    Route("applications.show", "GET", "/applications/{other_application_id}",
+          allow(Role.OFFICE, Role.SUPERVISOR, others=404)),
+    Route("applications.edit", "GET", "/applications/{application_id}/edit", allow(Role.ENTERPRISE)),
+    Route("applications.edit", "GET", "/applications/{other_application_id}/edit", allow(Role.ENTERPRISE, ok=404)),
+    # An anonymous POST is kept for after the login (302 to the login page either way).
+    Route("applications.edit", "POST", "/applications/{application_id}/edit", allow(Role.ENTERPRISE, ok=302)),
+    Route("applications.edit", "POST", "/applications/{other_application_id}/edit",
+          allow(Role.ENTERPRISE, ok=404)),
+    Route("applications.confirm_submit", "GET", "/applications/{application_id}/submit", allow(Role.ENTERPRISE)),
+    Route("applications.confirm_submit", "POST", "/applications/{application_id}/submit",
+          allow(Role.ENTERPRISE, ok=409)),  # the draft is incomplete
+    Route("applications.confirm_submit", "POST", "/applications/{other_application_id}/submit",
+          allow(Role.ENTERPRISE, ok=404)),
+    Route("applications.withdraw", "POST", "/applications/{application_id}/withdraw", allow(Role.ENTERPRISE, ok=302)),
+    Route("applications.withdraw", "POST", "/applications/{other_application_id}/withdraw",
+          allow(Role.ENTERPRISE, ok=404)),
+    Route("applications.reopen", "POST", "/applications/{application_id}/reopen", allow(Role.ENTERPRISE, ok=409)),
+    Route("applications.upload", "POST", "/applications/{application_id}/files", allow(Role.ENTERPRISE, ok=422)),
+    Route("applications.upload", "POST", "/applications/{other_application_id}/files",
+          allow(Role.ENTERPRISE, ok=404)),
+    Route("applications.delete_file", "POST", "/applications/{application_id}/files/{file_id}/delete",
+          allow(Role.ENTERPRISE, ok=302)),
+    Route("applications.delete_file", "POST", "/applications/{other_application_id}/files/{other_file_id}/delete",
+          allow(Role.ENTERPRISE, ok=404)),
+    Route("applications.delete_file", "POST", "/applications/{application_id}/files/{other_file_id}/delete",
+          allow(Role.ENTERPRISE, ok=404)),
+    Route("applications.download", "GET", "/applications/{application_id}/files/{file_id}",
+          allow(Role.ENTERPRISE, Role.OFFICE, Role.SUPERVISOR, others=404)),
+    Route("applications.download", "GET", "/applications/{other_application_id}/files/{other_file_id}",
+          allow(Role.OFFICE, Role.SUPERVISOR, others=404)),
+    Route("applications.download", "GET", "/applications/{application_id}/files/{other_file_id}",
+          allow(Role.ENTERPRISE, Role.OFFICE, Role.SUPERVISOR, ok=404, others=404)),
+    Route("applications.return_for_correction", "POST", "/applications/{application_id}/return",
+          allow(Role.OFFICE, ok=422)),  # no reason given
+    Route("applications.screen", "GET", "/applications/{application_id}/screening",
+          allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("applications.screen", "POST", "/applications/{application_id}/screening", allow(Role.OFFICE, ok=422)),
+    Route("applications.cycle_list", "GET", "/applications/cycle/{cycle_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("applications.export", "GET", "/applications/cycle/{cycle_id}/export.xlsx",
+          allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("applications.settings", "GET", "/applications/cycle/{cycle_id}/settings",
+          allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("applications.settings", "POST", "/applications/cycle/{cycle_id}/settings", allow(Role.OFFICE, ok=422)),
+    Route("applications.blacklist", "GET", "/applications/blacklist", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("applications.blacklist", "POST", "/applications/blacklist", allow(Role.OFFICE, ok=422)),
+    # expert pool and 回避: the office manages, the supervisor reads, an expert keeps their own declarations.
+    Route("pool.list_experts", "GET", "/pool/", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("pool.new_expert", "GET", "/pool/new", allow(Role.OFFICE)),
+    Route("pool.new_expert", "POST", "/pool/new", allow(Role.OFFICE, ok=422)),
+    Route("pool.show_expert", "GET", "/pool/{profile_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("pool.edit_expert", "GET", "/pool/{profile_id}/edit", allow(Role.OFFICE)),
+    Route("pool.edit_expert", "POST", "/pool/{profile_id}/edit", allow(Role.OFFICE, ok=422)),
+    Route("pool.add_relation", "POST", "/pool/{profile_id}/relations", allow(Role.OFFICE, ok=422)),
+    Route("pool.remove_relation", "POST", "/pool/{profile_id}/relations/{relation_id}/remove",
+          allow(Role.OFFICE, ok=422)),  # no reason given
+    Route("pool.remove_relation", "POST", "/pool/{profile_id}/relations/{other_relation_id}/remove",
+          allow(Role.OFFICE, ok=404)),  # another expert's declaration through this profile's URL
+    Route("pool.set_availability", "POST", "/pool/{profile_id}/availability", allow(Role.OFFICE, ok=422)),
+    Route("pool.export_pool", "GET", "/pool/export.xlsx", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("pool.export_pool", "GET", "/pool/export.pdf", allow(Role.OFFICE, Role.SUPERVISOR, ok=404)),
+    Route("pool.import_pool", "GET", "/pool/import", allow(Role.OFFICE)),
+    Route("pool.import_pool", "POST", "/pool/import", allow(Role.OFFICE, ok=422)),
+    Route("pool.my_declarations", "GET", "/pool/mine", allow(Role.EXPERT)),
+    Route("pool.my_declarations", "POST", "/pool/mine", allow(Role.EXPERT, ok=422)),
+    Route("pool.groups", "GET", "/pool/groups", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("pool.add_group_link", "POST", "/pool/groups", allow(Role.OFFICE, ok=422)),
+    Route("pool.remove_group_link", "POST", "/pool/groups/{link_id}/remove", allow(Role.OFFICE, ok=302)),
+    Route("pool.import_groups", "POST", "/pool/groups/import", allow(Role.OFFICE, ok=422)),
+    Route("pool.export_groups", "GET", "/pool/groups/export.csv", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("pool.matrix", "GET", "/pool/cycles/{cycle_id}/conflicts", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("pool.cell", "GET", "/pool/cycles/{cycle_id}/conflicts/{application_id}/{pool_expert_id}",
+          allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("pool.cell", "GET", "/pool/cycles/{cycle_id}/conflicts/{elsewhere_application_id}/{pool_expert_id}",
+          allow(Role.OFFICE, Role.SUPERVISOR, ok=404)),
+    Route("pool.pin", "POST", "/pool/cycles/{cycle_id}/conflicts/{application_id}/{pool_expert_id}/pin",
+          allow(Role.OFFICE, ok=422)),  # no reason given
+    Route("pool.pin", "POST", "/pool/cycles/{cycle_id}/conflicts/{elsewhere_application_id}/{pool_expert_id}/pin",
+          allow(Role.OFFICE, ok=404)),
+    Route("pool.coi_settings", "GET", "/pool/cycles/{cycle_id}/coi-settings", allow(Role.OFFICE)),
+    Route("pool.coi_settings", "POST", "/pool/cycles/{cycle_id}/coi-settings", allow(Role.OFFICE, ok=422)),
+    # ranking: office and supervisor read; leaders see no results before their vote (403 until the approval
+    # area opens the frozen snapshot to them). An application of another cycle is not found through this one.
+    Route("ranking.show", "GET", "/cycles/{cycle_id}/ranking/", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("ranking.application", "GET", "/cycles/{cycle_id}/ranking/applications/{application_id}",
+          allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("ranking.application", "GET", "/cycles/{cycle_id}/ranking/applications/{elsewhere_application_id}",
+          allow(Role.OFFICE, Role.SUPERVISOR, ok=404)),
+    Route("ranking.export", "GET", "/cycles/{cycle_id}/ranking/export.xlsx", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("ranking.export", "GET", "/cycles/{cycle_id}/ranking/export.csv", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("ranking.export", "GET", "/cycles/{cycle_id}/ranking/export.pdf",
+          allow(Role.OFFICE, Role.SUPERVISOR, ok=404)),
+    Route("ranking.snapshot", "GET", "/cycles/{cycle_id}/ranking/snapshot", allow(Role.OFFICE, Role.SUPERVISOR)),
+    # The world's cycle is not in deliberation: the office's freeze is refused.
+    Route("ranking.freeze", "POST", "/cycles/{cycle_id}/ranking/freeze", allow(Role.OFFICE, ok=409)),
+    Route("ranking.settings", "GET", "/cycles/{cycle_id}/ranking/settings", allow(Role.OFFICE)),
+    Route("ranking.settings", "POST", "/cycles/{cycle_id}/ranking/settings", allow(Role.OFFICE, ok=422)),
+    # notifications: "{notification_id}" is the office user's notice; anyone else gets 404 (no probing by id).
+    Route("notifications.list_notifications", "GET", "/notifications/", everyone(200, anon=LOGIN)),
+    Route("notifications.open_notification", "POST", "/notifications/{notification_id}/open",
+          allow(Role.OFFICE, ok=302, others=404)),
+    Route("notifications.mark_read", "POST", "/notifications/{notification_id}/read",
+          allow(Role.OFFICE, ok=302, others=404)),
+    Route("notifications.mark_all_read", "POST", "/notifications/read-all", everyone(302, anon=LOGIN)),
+    Route("notifications.preferences", "GET", "/notifications/preferences", everyone(200, anon=LOGIN)),
+    Route("notifications.preferences", "POST", "/notifications/preferences", everyone(302, anon=LOGIN)),
+    # review rounds: "{own_assignment_id}" is the expert user's seat (pledge signed); "{other_assignment_id}" is
+    # another expert's seat on the same panel: the expert gets 404 there (no probing by id).
+    Route("review.cycle_rounds", "GET", "/review/cycles/{review_cycle_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("review.create_rounds", "POST", "/review/cycles/{review_cycle_id}/rounds", allow(Role.OFFICE, ok=302)),
+    Route("review.edit_round", "GET", "/review/rounds/{round_id}/settings", allow(Role.OFFICE)),
+    Route("review.edit_round", "POST", "/review/rounds/{round_id}/settings", allow(Role.OFFICE, ok=422)),
+    Route("review.show_round", "GET", "/review/rounds/{round_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("review.assign", "POST", "/review/rounds/{round_id}/assign", allow(Role.OFFICE, ok=422)),
+    Route("review.open_round", "POST", "/review/rounds/{round_id}/open", allow(Role.OFFICE, ok=409)),  # already open
+    Route("review.close_round", "POST", "/review/rounds/{round_id}/close", allow(Role.OFFICE, ok=409)),  # sheets due
+    Route("review.round_progress", "GET", "/review/rounds/{round_id}/progress", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("review.show_draw", "GET", "/review/draws/{draw_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("review.replay_draw", "POST", "/review/draws/{draw_id}/replay", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("review.replace", "POST", "/review/assignments/{own_assignment_id}/replace",
+          allow(Role.OFFICE, ok=409)),  # no reason given
+    Route("review.make_leader", "POST", "/review/assignments/{other_assignment_id}/leader", allow(Role.OFFICE, ok=302)),
+    Route("review.add_member", "POST", "/review/rounds/{round_id}/applications/{review_application_id}/add",
+          allow(Role.OFFICE, ok=422)),
+    Route("review.reopen_sheet", "POST", "/review/sheets/{sheet_id}/reopen", allow(Role.OFFICE, ok=409)),
+    Route("review.my_assignments", "GET", "/review/mine", allow(Role.EXPERT)),
+    Route("review.pledge", "GET", "/review/assignments/{own_assignment_id}/pledge", allow(Role.EXPERT)),
+    Route("review.pledge", "GET", "/review/assignments/{other_assignment_id}/pledge", allow(Role.EXPERT, ok=404)),
+    Route("review.pledge", "POST", "/review/assignments/{own_assignment_id}/pledge", allow(Role.EXPERT, ok=422)),
+    Route("review.pledge", "POST", "/review/assignments/{other_assignment_id}/pledge", allow(Role.EXPERT, ok=404)),
+    Route("review.declare_conflict", "POST", "/review/assignments/{own_assignment_id}/conflict",
+          allow(Role.EXPERT, ok=422)),
+    Route("review.declare_conflict", "POST", "/review/assignments/{other_assignment_id}/conflict",
+          allow(Role.EXPERT, ok=404)),
+    Route("review.sheet", "GET", "/review/assignments/{own_assignment_id}/sheet", allow(Role.EXPERT)),
+    Route("review.sheet", "GET", "/review/assignments/{other_assignment_id}/sheet", allow(Role.EXPERT, ok=404)),
+    Route("review.sheet", "POST", "/review/assignments/{own_assignment_id}/sheet", allow(Role.EXPERT, ok=422)),
+    Route("review.sheet", "POST", "/review/assignments/{other_assignment_id}/sheet", allow(Role.EXPERT, ok=404)),
+    Route("review.autosave", "POST", "/review/assignments/{own_assignment_id}/autosave", allow(Role.EXPERT, ok=422)),
+    Route("review.autosave", "POST", "/review/assignments/{other_assignment_id}/autosave",
+          allow(Role.EXPERT, ok=404)),
+    # Consensus: the panel member has not submitted yet, so independence keeps them out (403).
+    Route("review.consensus", "GET", "/review/rounds/{round_id}/applications/{review_application_id}/consensus",
+          allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("review.consensus", "POST", "/review/rounds/{round_id}/applications/{review_application_id}/consensus",
+          allow()),
+    Route("review.consensus", "GET", "/review/rounds/{round_id}/applications/{other_application_id}/consensus",
+          everyone(404, anon=LOGIN)),  # an application of another cycle
+    Route("review.confirm_consensus", "POST",
+          "/review/rounds/{round_id}/applications/{review_application_id}/consensus/confirm", allow()),
+    # The assigned expert who signed the pledge may open the application; nobody else outside the office.
+    Route("applications.show", "GET", "/applications/{review_application_id}",
+          allow(Role.OFFICE, Role.SUPERVISOR, Role.EXPERT, others=404)),
 ]
 
 PUBLIC_ENDPOINTS = {"static"}
 
 
 @pytest.fixture
-def world(db, make_user, make_cycle) -> dict[str, object]:
+def world(db, app, tmp_path, make_user, make_cycle) -> dict[str, object]:
     users = {role.value: make_user(role) for role in Role}
     cycle = make_cycle(stage=Stage.APPLICATION)
     return {
         "users": users,
         "expert_id": make_user(Role.EXPERT).id,
         "cycle_id": cycle.id,
+        **applications_world(db, app, users=users, cycle=cycle, make_user=make_user, root=tmp_path / "evidence"),
         **notifications_world(db, users=users),
     }
 

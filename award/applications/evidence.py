@@ -1,0 +1,121 @@
+"""Evidence file storage: type by content (magic bytes, PDF parsed), random names, SHA-256.
+
+Files live under a configurable root outside any static folder (EVIDENCE_ROOT, default
+instance/evidence). Stored names are random hex; the uploaded name is kept as display text only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import secrets
+import unicodedata
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+MiB = 1024 * 1024
+DEFAULT_MAX_FILE_BYTES = 20 * MiB
+DEFAULT_MAX_TOTAL_BYTES = 100 * MiB
+
+PDF = "application/pdf"
+JPEG = "image/jpeg"
+PNG = "image/png"
+EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
+
+_STORED_NAME = re.compile(r"^[0-9a-f]{64}$")
+
+
+class EvidenceRejected(ValueError):
+    """The content is not an accepted file; `reason` is one of: empty, type, pdf_unreadable, pdf_encrypted."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def sniff(data: bytes) -> str:
+    """The content type judged from the bytes themselves, never from the name; raise EvidenceRejected."""
+    if not data:
+        raise EvidenceRejected("empty")
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR":
+        return PNG
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if data.startswith(b"%PDF-"):
+        _check_pdf(data)
+        return PDF
+    raise EvidenceRejected("type")
+
+
+def _check_pdf(data: bytes) -> None:
+    """A PDF must open and have at least one page, so experts can read it."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pypdf warns about harmless quirks of real-world files
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted:
+                raise EvidenceRejected("pdf_encrypted")
+            if len(reader.pages) < 1:
+                raise EvidenceRejected("pdf_unreadable")
+    except EvidenceRejected:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError):
+        raise EvidenceRejected("pdf_unreadable") from None
+
+
+def display_name(raw: str | None, content_type: str) -> str:
+    """A safe label from the uploaded name: no path, no control characters, at most 200 characters."""
+    name = unicodedata.normalize("NFC", raw or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
+    name = name or "evidence"
+    extension = EXTENSIONS[content_type]
+    stem = name[: 200 - len(extension)]
+    # The label shows the real type, whatever the uploaded name claimed.
+    if not stem.lower().endswith(extension) and not (content_type == JPEG and stem.lower().endswith(".jpeg")):
+        stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+        return (stem[: 200 - len(extension)] or "evidence") + extension
+    return stem
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    stored_name: str
+    sha256: str
+    size_bytes: int
+
+
+class EvidenceStore:
+    """The folder of evidence files; names are 64 random hex characters, sharded by the first two."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def path_of(self, stored_name: str) -> Path:
+        if not _STORED_NAME.match(stored_name):
+            raise ValueError("not a stored evidence name")
+        return self.root / stored_name[:2] / stored_name
+
+    def save(self, data: bytes) -> StoredFile:
+        stored_name = secrets.token_hex(32)
+        path = self.path_of(stored_name)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = path.with_suffix(".part")
+        with open(temporary, "xb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+        return StoredFile(stored_name, hashlib.sha256(data).hexdigest(), len(data))
+
+    def read(self, stored_name: str) -> bytes:
+        return self.path_of(stored_name).read_bytes()
+
+    def delete(self, stored_name: str) -> None:
+        self.path_of(stored_name).unlink(missing_ok=True)

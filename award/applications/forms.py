@@ -1,0 +1,123 @@
+"""Forms of the applications area. The self-assessment fields come from the cycle's rubric."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from award.applications.eligibility import RULE_LABELS, RULES
+from award.applications.models import RuleOutcome
+from award.applications.services import Profile
+from award.i18n import _l
+from award.rubrics import Rubric
+
+PROFILE_TEXT_FIELDS = ("org_name", "address", "district", "sector", "accident_note", "penalty_note")
+
+
+class ApplicationForm(FlaskForm):
+    """Profile fields; `build_application_form` adds one text area per rubric item."""
+
+    org_name = StringField(_l("Organization name"), validators=[Optional(), Length(max=200)])
+    address = StringField(_l("Registered address"), validators=[Optional(), Length(max=300)])
+    district = StringField(_l("District"), validators=[Optional(), Length(max=60)])
+    sector = SelectField(_l("Sector (GB/T 4754)"), validators=[Optional()])
+    employees = IntegerField(_l("Employees"), validators=[Optional(), NumberRange(min=0, max=10_000_000)])
+    revenue = DecimalField(_l("Annual revenue (10,000 yuan)"), places=2,
+                           validators=[Optional(), NumberRange(min=0, max=10**13)])
+    founded_on = DateField(_l("Founding date"), validators=[Optional()])
+    qms_certified_on = DateField(_l("Quality management system certified on"), validators=[Optional()])
+    last_major_accident_on = DateField(_l("Date of the latest major quality, safety or environmental accident"),
+                                       validators=[Optional()])
+    accident_note = TextAreaField(_l("Accidents: details"), validators=[Optional(), Length(max=5000)])
+    last_penalty_on = DateField(_l("Date of the latest administrative penalty"), validators=[Optional()])
+    penalty_note = TextAreaField(_l("Penalties: details"), validators=[Optional(), Length(max=5000)])
+    declaration_confirmed = BooleanField(_l(
+        "We declare that the information above is true and complete, and that no major accident or "
+        "administrative penalty other than those given above occurred."))
+    save = SubmitField(_l("Save draft"))
+    save_and_submit = SubmitField(_l("Save and go to submission"))
+
+    item_fields: dict[str, str]  # rubric item id → field name
+
+    def to_profile(self) -> Profile:
+        values = {name: getattr(self, name).data for name in Profile.__dataclass_fields__}
+        for name in PROFILE_TEXT_FIELDS:
+            values[name] = values[name] or ""
+        values["declaration_confirmed"] = bool(values["declaration_confirmed"])
+        return Profile(**values)
+
+    def texts(self) -> dict[str, str]:
+        return {item_id: getattr(self, name).data or "" for item_id, name in self.item_fields.items()}
+
+    def item_field(self, item_id: str):  # noqa: ANN201 (a WTForms field)
+        return getattr(self, self.item_fields[item_id])
+
+
+def build_application_form(rubric: Rubric, sectors: Mapping[str, str], **kwargs: object) -> ApplicationForm:
+    """A form class for this rubric: the rubric file decides the self-assessment sections."""
+    fields = {f"item_{index}": TextAreaField(item.id, validators=[Optional()])
+              for index, item in enumerate(rubric.items)}
+    form_class = type("RubricApplicationForm", (ApplicationForm,), fields)
+    form = form_class(**kwargs)
+    form.item_fields = {item.id: f"item_{index}" for index, item in enumerate(rubric.items)}
+    form.sector.choices = [SelectChoice("", "—")] + [SelectChoice(code, f"{code} {name}")
+                                                     for code, name in sectors.items()]
+    return form
+
+
+def fill_form(form: ApplicationForm, application: object) -> None:
+    for name in Profile.__dataclass_fields__:
+        getattr(form, name).data = getattr(application, name)
+    texts = getattr(application, "self_assessment", None) or {}
+    for item_id, name in form.item_fields.items():
+        getattr(form, name).data = texts.get(item_id, "")
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("Evidence file (PDF, JPEG or PNG)"), validators=[FileRequired(_l("Choose a file."))])
+    upload = SubmitField(_l("Upload"))
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField(_l("Return for correction"))
+
+
+class ScreeningForm(FlaskForm):
+    save = SubmitField(_l("Record the screening"))
+
+
+def build_screening_form(**kwargs: object) -> ScreeningForm:
+    choices = [SelectChoice(RuleOutcome.PASS.value, _l("Pass")), SelectChoice(RuleOutcome.FAIL.value, _l("Fail"))]
+    fields: dict[str, object] = {}
+    for rule in RULES:
+        fields[f"{rule}_decision"] = SelectField(RULE_LABELS[rule], choices=choices, validators=[InputRequired()])
+        fields[f"{rule}_reason"] = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+    form_class = type("RulesScreeningForm", (ScreeningForm,), fields)
+    return form_class(**kwargs)
+
+
+class BlacklistForm(FlaskForm):
+    file = FileField(_l("CSV or XLSX file"), validators=[FileRequired(_l("Choose a file."))])
+    upload = SubmitField(_l("Import"))
+
+
+class SettingsForm(FlaskForm):
+    max_self_assessment_chars = IntegerField(
+        _l("Self-assessment: at most this many characters in total"),
+        validators=[InputRequired(), NumberRange(min=1000, max=1_000_000)])
+    save = SubmitField(_l("Save"))

@@ -1,0 +1,557 @@
+"""State changes of applications: drafts, submission, return, withdrawal, evidence, screening.
+
+The application's states form one explicit machine (TRANSITIONS); every move is checked
+against it, written to the status history and to the audit trail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask_babel import format_datetime
+from sqlalchemy import delete, event, func, select
+from sqlalchemy.orm import Session
+
+from award.applications import eligibility
+from award.applications.blacklist import blacklist_hits
+from award.applications.evidence import EvidenceRejected, EvidenceStore, display_name, sniff
+from award.applications.models import (
+    DEFAULT_MAX_SELF_ASSESSMENT_CHARS,
+    Application,
+    ApplicationEvent,
+    ApplicationSettings,
+    ApplicationStatus,
+    DraftStash,
+    EvidenceFile,
+    RuleOutcome,
+    ScreeningResult,
+)
+from award.applications.queries import can_view_application, evidence_total_bytes, owns_application
+from award.applications.sectors import GBT4754_SECTIONS
+from award.audit.services import record
+from award.auth.models import Role, User
+from award.cycles.models import Cycle, Stage
+from award.cycles.services import cycle_rubric
+from award.cycles.settings import EligibilitySettings
+from award.cycles.stages import guard as stage_guard
+from award.db import utcnow
+from award.errors import DomainError, NotAllowed
+from award.i18n import _, _l
+
+S = ApplicationStatus
+EDITABLE = (S.DRAFT, S.RETURNED)
+SCREENED = (S.ELIGIBLE, S.INELIGIBLE)
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: ApplicationStatus
+    target: ApplicationStatus
+    action: str
+    role: Role
+    needs_reason: bool = False
+    in_window: bool = True  # only while the cycle takes applications
+    screening: bool = False  # only while the cycle is in eligibility screening
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(S.DRAFT, S.SUBMITTED, "submitted", Role.ENTERPRISE),
+    Transition(S.RETURNED, S.SUBMITTED, "submitted", Role.ENTERPRISE),
+    Transition(S.SUBMITTED, S.RETURNED, "returned", Role.OFFICE, needs_reason=True),
+    Transition(S.DRAFT, S.WITHDRAWN, "withdrawn", Role.ENTERPRISE),
+    Transition(S.SUBMITTED, S.WITHDRAWN, "withdrawn", Role.ENTERPRISE),
+    Transition(S.RETURNED, S.WITHDRAWN, "withdrawn", Role.ENTERPRISE),
+    Transition(S.WITHDRAWN, S.DRAFT, "reopened", Role.ENTERPRISE),
+    Transition(S.SUBMITTED, S.ELIGIBLE, "screened", Role.OFFICE, in_window=False, screening=True),
+    Transition(S.SUBMITTED, S.INELIGIBLE, "screened", Role.OFFICE, needs_reason=True, in_window=False,
+               screening=True),
+    # The office may revise its screening decision while screening lasts.
+    Transition(S.ELIGIBLE, S.INELIGIBLE, "screened", Role.OFFICE, needs_reason=True, in_window=False,
+               screening=True),
+    Transition(S.INELIGIBLE, S.ELIGIBLE, "screened", Role.OFFICE, in_window=False, screening=True),
+)
+
+STATUS_LABELS = {
+    S.DRAFT: _l("Draft"),
+    S.SUBMITTED: _l("Submitted"),
+    S.RETURNED: _l("Returned for correction"),
+    S.WITHDRAWN: _l("Withdrawn"),
+    S.ELIGIBLE: _l("Eligible"),
+    S.INELIGIBLE: _l("Ineligible"),
+}
+
+
+def find_transition(source: ApplicationStatus, target: ApplicationStatus) -> Transition | None:
+    return next((t for t in TRANSITIONS if t.source is source and t.target is target), None)
+
+
+# ------------------------------------------------------------------------ the application window
+
+def _local(moment: dt.datetime) -> str:
+    return format_datetime(moment, "medium")
+
+
+def takes_applications(cycle: Cycle, now: dt.datetime) -> bool:
+    """Whether the cycle takes applications now: stage APPLICATION and before its deadline."""
+    deadline = cycle.deadline(Stage.APPLICATION)
+    return cycle.stage is Stage.APPLICATION and (deadline is None or now < deadline)
+
+
+def _require_window(cycle: Cycle, now: dt.datetime) -> None:
+    if takes_applications(cycle, now):
+        return
+    deadline = cycle.deadline(Stage.APPLICATION)
+    if deadline is not None and now >= deadline and cycle.stage in (Stage.APPLICATION, Stage.SCREENING):
+        raise DomainError(_("The application deadline was %(deadline)s; this can no longer be done.",
+                            deadline=_local(deadline)), code="deadline_passed")
+    raise DomainError(_("This cycle is not taking applications."), code="not_open")
+
+
+def reference_date(cycle: Cycle, zone: ZoneInfo) -> dt.date:
+    """The day eligibility is measured on: the application deadline (local), or today."""
+    deadline = cycle.deadline(Stage.APPLICATION)
+    return (deadline or utcnow()).astimezone(zone).date()
+
+
+# ---------------------------------------------------------------------------------- settings
+
+def max_self_assessment_chars(session: Session, cycle: Cycle) -> int:
+    row = session.get(ApplicationSettings, cycle.id)
+    return row.max_self_assessment_chars if row else DEFAULT_MAX_SELF_ASSESSMENT_CHARS
+
+
+def set_max_self_assessment_chars(session: Session, *, actor: User | None, cycle: Cycle, value: int) -> None:
+    """Change the overall length limit of the self-assessment for one cycle (office only)."""
+    if actor is not None and actor.role is not Role.OFFICE:
+        raise NotAllowed(_("Only the award office can change application settings."))
+    if value < 1000:
+        raise DomainError(_("The limit must be at least 1,000 characters."), code="limit_too_small")
+    if cycle.stage not in (Stage.DRAFT, Stage.APPLICATION):
+        raise DomainError(_("The limit is fixed once applications have closed."), code="settings_locked")
+    before = max_self_assessment_chars(session, cycle)
+    row = session.get(ApplicationSettings, cycle.id)
+    if row is None:
+        row = ApplicationSettings(cycle_id=cycle.id)
+        session.add(row)
+    row.max_self_assessment_chars = value
+    session.flush()
+    record(session, actor=actor, action="application.settings_changed", target_type="cycle", target_id=cycle.id,
+           cycle_id=cycle.id, before={"max_self_assessment_chars": before}, after={"max_self_assessment_chars": value})
+
+
+# ------------------------------------------------------------------------------ transitions
+
+def _require_owner(actor: User | None, application: Application) -> None:
+    if actor is not None and not owns_application(actor, application):
+        raise NotAllowed(_("Only the applying organization can change its application."))
+
+
+def _move(session: Session, *, actor: User | None, application: Application, target: ApplicationStatus,
+          reason: str = "", now: dt.datetime) -> None:
+    """Apply one transition of the table, or raise before changing anything."""
+    transition = find_transition(application.status, target)
+    if transition is None:
+        raise DomainError(_("This cannot be done to an application in its current state."), code="bad_transition")
+    if actor is not None and actor.role is not transition.role:
+        raise NotAllowed(_("You may not do this to the application."))
+    if transition.role is Role.ENTERPRISE:
+        _require_owner(actor, application)
+    if transition.in_window:
+        _require_window(application.cycle, now)
+    if transition.screening and application.cycle.stage is not Stage.SCREENING:
+        raise DomainError(_("Screening is possible only while the cycle is in eligibility screening."),
+                          code="not_screening")
+    reason = reason.strip()
+    if transition.needs_reason and not reason:
+        raise DomainError(_("Please give a reason."), code="reason_required")
+    before = application.status
+    application.status = target
+    application.updated_at = now
+    if target is S.SUBMITTED:
+        application.submitted_at = now
+    if target in SCREENED:
+        application.screened_at = now
+    application.events.append(ApplicationEvent(from_status=before, to_status=target, reason=reason,
+                                               actor_id=actor.id if actor else None, occurred_at=now))
+    session.flush()
+    record(session, actor=actor, action=f"application.{transition.action}", target_type="application",
+           target_id=application.id, cycle_id=application.cycle_id,
+           before={"status": before.value}, after={"status": target.value, "reason": reason or None})
+
+
+# ------------------------------------------------------------------------------------ drafts
+
+@dataclass(frozen=True, kw_only=True)
+class Profile:
+    """The organization profile as typed (dates and numbers already parsed by the form)."""
+
+    org_name: str = ""
+    address: str = ""
+    district: str = ""
+    sector: str = ""
+    employees: int | None = None
+    revenue: Decimal | None = None
+    founded_on: dt.date | None = None
+    qms_certified_on: dt.date | None = None
+    last_major_accident_on: dt.date | None = None
+    accident_note: str = ""
+    last_penalty_on: dt.date | None = None
+    penalty_note: str = ""
+    declaration_confirmed: bool = False
+
+
+PROFILE_FIELDS = tuple(Profile.__dataclass_fields__)
+
+
+def start_application(session: Session, *, actor: User, cycle: Cycle, now: dt.datetime | None = None) -> Application:
+    """Open the organization's draft for the cycle (one per organization and cycle)."""
+    now = now or utcnow()
+    if actor.role is not Role.ENTERPRISE or actor.organization is None:
+        raise NotAllowed(_("Only an enterprise account can apply."))
+    _require_window(cycle, now)
+    existing = session.scalar(select(Application).where(Application.cycle_id == cycle.id,
+                                                        Application.organization_id == actor.organization_id))
+    if existing is not None:
+        raise DomainError(_("Your organization already has an application in this cycle."), code="duplicate")
+    application = Application(cycle=cycle, organization_id=actor.organization_id, status=S.DRAFT,
+                              org_name=actor.organization.name, self_assessment={}, created_at=now, updated_at=now)
+    session.add(application)
+    session.flush()
+    record(session, actor=actor, action="application.started", target_type="application", target_id=application.id,
+           cycle_id=cycle.id, after={"organization": actor.organization.credit_code})
+    return application
+
+
+def require_editable(application: Application, now: dt.datetime) -> None:
+    if application.status not in EDITABLE:
+        raise DomainError(_("A submitted application is read-only. Withdraw it, or ask the office to return it "
+                            "for correction."), code="read_only")
+    _require_window(application.cycle, now)
+
+
+def save_draft(
+    session: Session, *, actor: User | None, application: Application, profile: Profile,
+    self_assessment: Mapping[str, str], sectors: Mapping[str, str] = GBT4754_SECTIONS,
+    now: dt.datetime | None = None,
+) -> Application:
+    """Save what was typed, complete or not; only formats and the overall length are checked."""
+    now = now or utcnow()
+    _require_owner(actor, application)
+    require_editable(application, now)
+    if profile.sector and profile.sector not in sectors:
+        raise DomainError(_("Choose a sector from the list."), code="bad_sector")
+    items = [item.id for item in cycle_rubric(application.cycle).items]
+    texts = {item_id: str(self_assessment.get(item_id, "")).replace("\r\n", "\n") for item_id in items}
+    total = sum(len(text) for text in texts.values())
+    limit = max_self_assessment_chars(session, application.cycle)
+    if total > limit:
+        raise DomainError(_("The self-assessment has %(total)s characters; at most %(limit)s are allowed. "
+                            "Nothing was saved.", total=f"{total:,}", limit=f"{limit:,}"), code="too_long")
+    today = now.date()
+    for day in (profile.founded_on, profile.qms_certified_on, profile.last_major_accident_on, profile.last_penalty_on):
+        if day is not None and day > today:
+            raise DomainError(_("Dates cannot lie in the future."), code="future_date")
+    before = {"fields": _changed_fields(application, profile, texts)}
+    for name in PROFILE_FIELDS:
+        value = getattr(profile, name)
+        setattr(application, name, value.strip() if isinstance(value, str) else value)
+    application.self_assessment = texts
+    application.updated_at = now
+    session.flush()
+    record(session, actor=actor, action="application.draft_saved", target_type="application",
+           target_id=application.id, cycle_id=application.cycle_id,
+           after={"changed": before["fields"], "self_assessment_chars": total})
+    return application
+
+
+def _changed_fields(application: Application, profile: Profile, texts: Mapping[str, str]) -> list[str]:
+    changed = [name for name in PROFILE_FIELDS if getattr(application, name) != getattr(profile, name)]
+    old = application.self_assessment or {}
+    changed += [item_id for item_id, text in texts.items() if old.get(item_id, "") != text]
+    return changed
+
+
+def submission_problems(application: Application) -> list[str]:
+    """What is still missing before the application can be submitted (empty: ready)."""
+    problems = []
+    labels = {
+        "org_name": _("organization name"), "address": _("address"), "district": _("district"),
+        "sector": _("sector"), "employees": _("employees"), "revenue": _("annual revenue"),
+        "founded_on": _("founding date"), "qms_certified_on": _("quality management system certification date"),
+    }
+    missing = [label for name, label in labels.items() if getattr(application, name) in (None, "")]
+    if missing:
+        problems.append(_("Missing in the profile: %(fields)s.", fields=", ".join(missing)))
+    texts = application.self_assessment or {}
+    empty = [item.id for item in cycle_rubric(application.cycle).items if not str(texts.get(item.id, "")).strip()]
+    if empty:
+        problems.append(_("Self-assessment items without text: %(items)s.", items=", ".join(empty)))
+    if not application.declaration_confirmed:
+        problems.append(_("Confirm the declaration on accidents and penalties."))
+    return problems
+
+
+def submit_application(session: Session, *, actor: User | None, application: Application,
+                       now: dt.datetime | None = None) -> Application:
+    """Submit (or resubmit after a return) before the deadline; afterwards it is read-only."""
+    now = now or utcnow()
+    _require_owner(actor, application)
+    if application.status in EDITABLE:
+        _require_window(application.cycle, now)
+        problems = submission_problems(application)
+        if problems:
+            raise DomainError(" ".join(problems), code="incomplete")
+    _move(session, actor=actor, application=application, target=S.SUBMITTED, now=now)
+    return application
+
+
+def withdraw_application(session: Session, *, actor: User | None, application: Application,
+                         now: dt.datetime | None = None) -> Application:
+    _move(session, actor=actor, application=application, target=S.WITHDRAWN, now=now or utcnow())
+    return application
+
+
+def reopen_application(session: Session, *, actor: User | None, application: Application,
+                       now: dt.datetime | None = None) -> Application:
+    _move(session, actor=actor, application=application, target=S.DRAFT, now=now or utcnow())
+    return application
+
+
+def return_application(session: Session, *, actor: User | None, application: Application, reason: str,
+                       now: dt.datetime | None = None) -> Application:
+    """The office sends a submitted application back for correction, with a reason."""
+    _move(session, actor=actor, application=application, target=S.RETURNED, reason=reason, now=now or utcnow())
+    return application
+
+
+# ---------------------------------------------------------------------------------- evidence
+
+@dataclass(frozen=True, kw_only=True)
+class EvidenceLimits:
+    max_file_bytes: int
+    max_total_bytes: int
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+REJECTION_MESSAGES: dict[str, Callable[[], str]] = {
+    "empty": lambda: _("The file is empty."),
+    "type": lambda: _("Only PDF, JPEG and PNG files are accepted; this file's content is none of them, "
+                      "whatever its name says."),
+    "pdf_unreadable": lambda: _("The PDF cannot be opened. Please export it again and upload the new file."),
+    "pdf_encrypted": lambda: _("The PDF is password-protected. Please upload it without a password."),
+}
+
+
+def add_evidence(
+    session: Session, *, actor: User | None, application: Application, data: bytes, filename: str,
+    store: EvidenceStore, limits: EvidenceLimits, now: dt.datetime | None = None,
+) -> EvidenceFile:
+    """Check type (by content) and sizes, then store the file under a random name with its SHA-256."""
+    now = now or utcnow()
+    _require_owner(actor, application)
+    require_editable(application, now)
+    if len(data) > limits.max_file_bytes:
+        raise DomainError(_("The file is larger than %(limit)s.", limit=_mib(limits.max_file_bytes)),
+                          code="file_too_large")
+    total = evidence_total_bytes(session, application.id)
+    if total + len(data) > limits.max_total_bytes:
+        raise DomainError(_("All files together may not exceed %(limit)s; %(used)s are already used.",
+                            limit=_mib(limits.max_total_bytes), used=_mib(total)), code="total_too_large")
+    try:
+        content_type = sniff(data)
+    except EvidenceRejected as rejected:
+        raise DomainError(REJECTION_MESSAGES[rejected.reason](), code=f"evidence_{rejected.reason}") from None
+    stored = store.save(data)
+    evidence = EvidenceFile(application_id=application.id, stored_name=stored.stored_name,
+                            display_name=display_name(filename, content_type), content_type=content_type,
+                            size_bytes=stored.size_bytes, sha256=stored.sha256, uploaded_at=now,
+                            uploaded_by_id=actor.id if actor else None)
+    session.add(evidence)
+    application.updated_at = now
+    session.flush()
+    record(session, actor=actor, action="application.evidence_added", target_type="application",
+           target_id=application.id, cycle_id=application.cycle_id,
+           after={"file": evidence.id, "name": evidence.display_name, "sha256": evidence.sha256,
+                  "bytes": evidence.size_bytes, "type": content_type})
+    return evidence
+
+
+def remove_evidence(session: Session, *, actor: User | None, evidence: EvidenceFile, store: EvidenceStore,
+                    now: dt.datetime | None = None) -> None:
+    """Delete a file from a draft; the stored bytes go once the deletion is committed."""
+    now = now or utcnow()
+    application = evidence.application
+    _require_owner(actor, application)
+    require_editable(application, now)
+    stored_name = evidence.stored_name
+    after = {"file": evidence.id, "name": evidence.display_name, "sha256": evidence.sha256}
+    application.files.remove(evidence)
+    session.flush()
+    event.listen(session, "after_commit", lambda _session: store.delete(stored_name), once=True)
+    record(session, actor=actor, action="application.evidence_removed", target_type="application",
+           target_id=application.id, cycle_id=application.cycle_id, before=after)
+
+
+def record_download(session: Session, *, actor: User, evidence: EvidenceFile) -> None:
+    """Every download is in the audit trail: who read which file of which application."""
+    if not can_view_application(actor, evidence.application):
+        raise NotAllowed(_("You may not open this file."))
+    record(session, actor=actor, action="application.evidence_downloaded", target_type="application",
+           target_id=evidence.application_id, cycle_id=evidence.application.cycle_id,
+           after={"file": evidence.id, "sha256": evidence.sha256})
+
+
+# ---------------------------------------------------------------------------------- screening
+
+AwardHistoryProvider = Callable[[Session, int], Sequence[eligibility.PastAward]]
+
+
+def no_award_history(session: Session, organization_id: int) -> Sequence[eligibility.PastAward]:
+    """Until the certificates area records awards, no organization has one."""
+    return ()
+
+
+award_history_provider: list[AwardHistoryProvider] = [no_award_history]
+
+
+def award_history(session: Session, organization_id: int) -> list[eligibility.PastAward]:
+    """An organization's earlier awards, from the registered provider (replace award_history_provider[0])."""
+    return list(award_history_provider[0](session, organization_id))
+
+
+def automatic_findings(
+    session: Session, application: Application, *, zone: ZoneInfo,
+    history: Sequence[eligibility.PastAward] | None = None,
+) -> list[eligibility.RuleResult]:
+    """Run every eligibility rule on the application's data; `history` overrides the provider (tests)."""
+    code = application.organization.credit_code
+    hits = blacklist_hits(session, [code]).get(code, [])
+    facts = eligibility.ApplicantFacts(
+        credit_code=code, address=application.address, district=application.district,
+        founded_on=application.founded_on, qms_certified_on=application.qms_certified_on,
+        last_major_accident_on=application.last_major_accident_on, last_penalty_on=application.last_penalty_on,
+    )
+    cycle = application.cycle
+    return eligibility.check_all(
+        facts,
+        settings=EligibilitySettings.from_dict(cycle.eligibility),
+        on=reference_date(cycle, zone),
+        cycle_year=cycle.year,
+        blacklist=[eligibility.BlacklistHit(source=h.source, listed_on=h.listed_on) for h in hits],
+        history=award_history(session, application.organization_id) if history is None else history,
+    )
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: RuleOutcome  # PASS or FAIL
+    reason: str = ""
+
+
+def screen_application(
+    session: Session, *, actor: User | None, application: Application, decisions: Mapping[str, Decision],
+    zone: ZoneInfo, history: Sequence[eligibility.PastAward] | None = None, now: dt.datetime | None = None,
+) -> Application:
+    """Record the office's decision per rule (confirming or overriding the automatic finding) and the outcome.
+
+    Overriding a finding, deciding a rule the data could not decide as failed, needs a reason;
+    the application is eligible when every rule passes, ineligible otherwise."""
+    now = now or utcnow()
+    findings = automatic_findings(session, application, zone=zone, history=history)
+    problems = []
+    rows = []
+    for finding in findings:
+        decision = decisions.get(finding.rule)
+        label = eligibility.RULE_LABELS[finding.rule]
+        if decision is None or decision.outcome is RuleOutcome.REVIEW:
+            problems.append(_("Decide “%(rule)s”: pass or fail.", rule=label))
+            continue
+        reason = decision.reason.strip()
+        overridden = finding.outcome is not RuleOutcome.REVIEW and decision.outcome is not finding.outcome
+        if overridden and not reason:
+            problems.append(_("“%(rule)s” differs from the automatic check: give a reason.", rule=label))
+        if decision.outcome is RuleOutcome.FAIL and not reason:
+            # The enterprise reads why: the fact the rule used, in words.
+            reason = eligibility.describe(finding.rule, finding.outcome, finding.fact)
+        rows.append((finding, decision.outcome, reason))
+    if problems:
+        raise DomainError(" ".join(problems), code="screening_incomplete")
+    failed = [(finding.rule, reason) for finding, outcome, reason in rows if outcome is RuleOutcome.FAIL]
+    target = S.INELIGIBLE if failed else S.ELIGIBLE
+    summary = "\n".join(f"{eligibility.RULE_LABELS[rule]}: {reason}" for rule, reason in failed)
+    before = {r.rule: r.decision.value for r in application.screening}
+    if application.status is not target:
+        _move(session, actor=actor, application=application, target=target, reason=summary, now=now)
+    elif actor is not None and actor.role is not Role.OFFICE:
+        raise NotAllowed(_("You may not do this to the application."))
+    elif application.cycle.stage is not Stage.SCREENING:
+        raise DomainError(_("Screening is possible only while the cycle is in eligibility screening."),
+                          code="not_screening")
+    session.execute(delete(ScreeningResult).where(ScreeningResult.application_id == application.id))
+    session.expire(application, ["screening"])
+    for finding, outcome, reason in rows:
+        session.add(ScreeningResult(application_id=application.id, rule=finding.rule, automatic=finding.outcome,
+                                    fact=finding.fact, decision=outcome, reason=reason,
+                                    decided_by_id=actor.id if actor else None, decided_at=now))
+    session.flush()
+    record(session, actor=actor, action="application.screening_recorded", target_type="application",
+           target_id=application.id, cycle_id=application.cycle_id, before=before or None,
+           after={"outcome": target.value,
+                  "rules": {f.rule: {"automatic": f.outcome.value, "decision": o.value, "reason": r}
+                            for f, o, r in rows}})
+    return application
+
+
+def unscreened_count(session: Session, cycle_id: int) -> int:
+    return int(session.scalar(select(func.count()).select_from(Application).where(
+        Application.cycle_id == cycle_id, Application.status == S.SUBMITTED)) or 0)
+
+
+# ------------------------------------------------------------- typed text kept across a lost login
+
+STASH_LIFETIME = dt.timedelta(hours=24)
+
+
+def stash_draft(session: Session, *, path: str, form: Mapping[str, str], now: dt.datetime | None = None) -> str:
+    """Keep text posted after the login expired; the returned token is bound to the browser by a cookie."""
+    now = now or utcnow()
+    session.execute(delete(DraftStash).where(DraftStash.created_at < now - STASH_LIFETIME))
+    token = secrets.token_hex(32)
+    session.add(DraftStash(token=token, path=path[:200], form=dict(form), created_at=now))
+    session.flush()
+    return token
+
+
+def take_stash(session: Session, *, token: str, path: str, now: dt.datetime | None = None) -> dict[str, str] | None:
+    """The stashed form for this page, removed on reading; None when absent, foreign or expired."""
+    now = now or utcnow()
+    stash = session.get(DraftStash, token) if token else None
+    if stash is None:
+        return None
+    session.delete(stash)
+    session.flush()
+    if stash.path != path or stash.created_at < now - STASH_LIFETIME:
+        return None
+    return {str(k): str(v) for k, v in stash.form.items()}
+
+
+def profile_as_dict(profile: Profile) -> dict[str, object]:
+    return asdict(profile)
+
+
+# ------------------------------------------------------------------------------ stage guard
+
+@stage_guard(Stage.SCREENING, Stage.DOCUMENT_REVIEW)
+def _every_submission_screened(session: Session, cycle: Cycle, now: dt.datetime) -> list[str]:
+    waiting = unscreened_count(session, cycle.id)
+    if waiting:
+        return [_("%(count)s submitted applications have no screening outcome yet.", count=waiting)]
+    return []
