@@ -122,24 +122,27 @@ def verify_chain(session: Session) -> ChainVerdict:
     expected_seq = 1
     checked = 0
     rows = session.scalars(select(AuditRecord).order_by(AuditRecord.seq).execution_options(yield_per=1000))
-    for row in rows:
-        if row.seq != expected_seq:
-            return ChainVerdict(False, checked, expected_prev, expected_seq,
-                                f"record {expected_seq} is missing (next present is {row.seq})")
-        if row.prev_hash != expected_prev:
-            return ChainVerdict(False, checked, expected_prev, row.seq,
-                                f"record {row.seq} does not follow record {row.seq - 1} (reordered or replaced)")
-        recomputed = record_hash(
-            seq=row.seq, occurred_at=row.occurred_at, actor_id=row.actor_id, actor_role=row.actor_role,
-            action=row.action, target_type=row.target_type, target_id=row.target_id,
-            cycle_id=row.cycle_id, before=row.before, after=row.after, prev_hash=row.prev_hash,
-        )
-        if recomputed != row.hash:
-            return ChainVerdict(False, checked, expected_prev, row.seq,
-                                f"record {row.seq} was edited (its content no longer matches its hash)")
-        expected_prev = row.hash
-        expected_seq += 1
-        checked += 1
+    try:
+        for row in rows:
+            if row.seq != expected_seq:
+                return ChainVerdict(False, checked, expected_prev, expected_seq,
+                                    f"record {expected_seq} is missing (next present is {row.seq})")
+            if row.prev_hash != expected_prev:
+                return ChainVerdict(False, checked, expected_prev, row.seq,
+                                    f"record {row.seq} does not follow record {row.seq - 1} (reordered or replaced)")
+            recomputed = record_hash(
+                seq=row.seq, occurred_at=row.occurred_at, actor_id=row.actor_id, actor_role=row.actor_role,
+                action=row.action, target_type=row.target_type, target_id=row.target_id,
+                cycle_id=row.cycle_id, before=row.before, after=row.after, prev_hash=row.prev_hash,
+            )
+            if recomputed != row.hash:
+                return ChainVerdict(False, checked, expected_prev, row.seq,
+                                    f"record {row.seq} was edited (its content no longer matches its hash)")
+            expected_prev = row.hash
+            expected_seq += 1
+            checked += 1
+    finally:
+        rows.close()  # an early return must not leave PostgreSQL's server-side cursor open
     head = session.get(AuditChainHead, HEAD_ID)
     if head is not None and (head.last_seq != checked or head.last_hash != expected_prev):
         return ChainVerdict(False, checked, expected_prev, checked + 1,
