@@ -17,6 +17,7 @@ from award.cycles.services import CycleSettings, advance_cycle, create_cycle
 from award.cycles.settings import EligibilitySettings
 from award.db import utcnow
 from award.main.models import SiteFlag
+from award.notifications.demo import seed_demo_notices
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_FLAG = "demo"
@@ -90,6 +91,7 @@ def seed_demo(session: Session, *, demo_database: bool, now: dt.datetime | None 
     )
     cycle = create_cycle(session, actor=office, settings=settings, rubric_key="gbt19580-2012")
     advance_cycle(session, actor=office, cycle=cycle, target=Stage.APPLICATION, now=now)
+    seed_demo_notices(session, cycle=cycle, now=now)
     session.add(SiteFlag(key=DEMO_FLAG, value=now.isoformat()))
     session.flush()
     return "demo seeded\n" + credentials_text()

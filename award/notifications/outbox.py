@@ -20,6 +20,7 @@ under the database's single-writer lock (BEGIN IMMEDIATE), which serializes clai
 from __future__ import annotations
 
 import datetime as dt
+import email.policy
 import logging
 import smtplib
 import ssl
@@ -38,6 +39,10 @@ from award.notifications.models import OutboxMessage, OutboxStatus
 log = logging.getLogger("award.mail")
 
 RETRY_CAP = dt.timedelta(hours=6)
+# Python folds a long header after an ASCII space before an encoded word, which mail programs show
+# as a double space ("declared:  苏州…"); subjects here are short, so lines of up to 998 (RFC 5322's
+# limit) never need folding.
+MESSAGE_POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
@@ -103,7 +108,7 @@ class Transport(Protocol):
 
 def build_message(claimed: Claimed, sender: str) -> EmailMessage:
     """A multipart/alternative e-mail: plain text first, HTML second, one Message-ID for every attempt."""
-    message = EmailMessage()
+    message = EmailMessage(policy=MESSAGE_POLICY)
     message["From"] = sender
     message["To"] = claimed.recipient
     message["Subject"] = claimed.subject
