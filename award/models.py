@@ -7,6 +7,7 @@ from award.cycles.models import Cycle, CycleDeadline
 from award.db import Base
 from award.main.models import SiteFlag
 from award.notifications.models import Notification, NotificationPreference, OutboxMessage
+from award.ranking.models import RankingSettings, RankingSnapshot, ShortlistEntry  # noqa: F401
 from award.review import models as review_models  # noqa: F401
 
 metadata = Base.metadata

@@ -104,8 +104,9 @@ def init_web(app: Flask) -> None:
     from award.main.routes import bp as main_bp
     from award.notifications.routes import bp as notifications_bp
     from award.notifications.routes import nav_context as notifications_nav
+    from award.ranking.routes import bp as ranking_bp
 
-    for blueprint in (main_bp, auth_bp, cycles_bp, audit_bp, archive_bp, applications_bp):
+    for blueprint in (main_bp, auth_bp, cycles_bp, audit_bp, archive_bp, applications_bp, ranking_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(notifications_bp)
     app.context_processor(notifications_nav)  # the unread count in the navigation

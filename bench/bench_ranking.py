@@ -4,8 +4,14 @@ Builds 2,000 applications x 7 sheets x 23 items (GB/T 19580) in memory (quick: 1
 applications), then times, in the same run, (a) ``aggregate_round`` + ``rank_applications``
 from column arrays, (b) the same from a list of row tuples (what a query returns), (c) the
 leave-one-expert-out check, against the baseline ``SELECT application_id, expert_id,
-SUM(points) ... GROUP BY`` over the same rows in an in-memory SQLite table. Medians of
-several repeats are reported.
+SUM(points) ... GROUP BY`` over the same rows in an in-memory SQLite table.
+
+Then the same rows go into the app's real tables in a SQLite file (bulk inserts, one
+executemany per table) and the app's service is timed end to end: (d) ``load_score_rows``
+(the one query over item_scores ⋈ score_sheets ⋈ assignments) and (e) ``compute_ranking``
+(rows, conflicts, blacklist, aggregation, combination, ranking, leave-one-expert-out), beside
+the bare SQL ``SUM(points) GROUP BY`` over the same three joined tables in that database.
+Medians of several repeats are reported.
 """
 
 from __future__ import annotations
@@ -50,6 +56,95 @@ def _median_time(fn: Callable[[], object], repeats: int) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def _service_measurements(rows: ScoreRows, repeats: int) -> tuple[dict[str, float], float]:
+    """Time the app's ranking service on a SQLite file holding `rows` in the real tables."""
+    import datetime as dt
+    import tempfile
+    from decimal import Decimal
+    from pathlib import Path
+
+    from sqlalchemy import insert, text
+
+    from award import create_app
+    from award.applications.models import Application, ApplicationStatus
+    from award.auth.models import Organization, Role, User
+    from award.credit_code import make_credit_code
+    from award.cycles.models import Stage
+    from award.cycles.services import CycleSettings, create_cycle
+    from award.cycles.settings import EligibilitySettings
+    from award.db import get_database, utcnow
+    from award.models import metadata
+    from award.ranking import services
+    from award.review.models import (
+        Assignment,
+        AssignmentSource,
+        ItemScore,
+        ReviewRound,
+        RoundKind,
+        RoundStatus,
+        ScoreSheet,
+        SheetStatus,
+    )
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'bench.sqlite'}"
+        app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "bench", "BABEL_DEFAULT_LOCALE": "en"})
+        database = get_database(app)
+        metadata.create_all(database.engine)
+        with app.app_context(), database.session_factory() as session:
+            now = utcnow()
+            cycle = create_cycle(session, actor=None, rubric_key="gbt19580-2012", settings=CycleSettings(
+                year=now.year, title="bench", awards_count=max(1, len(np.unique(rows.application_id)) // 50),
+                cutoff_score=Decimal("500"), experts_per_application=SHEETS, onsite_review=False,
+                deadlines={Stage.APPLICATION: now + dt.timedelta(days=1)}, eligibility=EligibilitySettings()))
+            cycle.stage = Stage.DELIBERATION
+            app_keys = np.unique(rows.application_id).tolist()
+            expert_keys = np.unique(rows.expert_id).tolist()
+            session.execute(insert(Organization), [
+                {"id": k, "credit_code": make_credit_code(f"91320500{k:09d}"), "name": f"企业{k}"} for k in app_keys])
+            session.execute(insert(Application), [
+                {"id": k, "cycle_id": cycle.id, "organization_id": k, "status": ApplicationStatus.ELIGIBLE,
+                 "sector": "ACF"[k % 3], "org_name": f"企业{k}", "self_assessment": {}} for k in app_keys])
+            user_id = {k: 100_000 + k for k in expert_keys}
+            session.execute(insert(User), [
+                {"id": user_id[k], "email": f"e{k}@bench.cn", "password_hash": "-", "role": Role.EXPERT,
+                 "full_name": f"expert {k}", "phone": "", "locale": "zh_CN"} for k in expert_keys])
+            review_round = ReviewRound(cycle_id=cycle.id, kind=RoundKind.DOCUMENT, status=RoundStatus.CLOSED,
+                                       method="trimmed_mean", required_sheets=5, experts_per_application=SHEETS)
+            session.add(review_round)
+            session.flush()
+            n_items = GB_T_19580_2012.size
+            sheet_app = rows.application_id[::n_items].tolist()
+            sheet_exp = rows.expert_id[::n_items].tolist()
+            session.execute(insert(Assignment), [
+                {"id": s + 1, "round_id": review_round.id, "application_id": a, "expert_id": user_id[e],
+                 "source": AssignmentSource.OPTIMAL}
+                for s, (a, e) in enumerate(zip(sheet_app, sheet_exp, strict=True))])
+            session.execute(insert(ScoreSheet), [
+                {"id": s + 1, "assignment_id": s + 1, "status": SheetStatus.SUBMITTED, "version": 1}
+                for s in range(len(sheet_app))])
+            session.execute(insert(ItemScore), [
+                {"sheet_id": r // n_items + 1, "item_id": item, "points": Decimal(f"{points:.2f}")}
+                for r, (item, points) in enumerate(zip(rows.item_id.tolist(), rows.points.tolist(), strict=True))])
+            session.commit()
+
+            baseline_sql = text(
+                "SELECT a.application_id, a.expert_id, SUM(i.points) FROM item_scores i"
+                " JOIN score_sheets s ON s.id = i.sheet_id JOIN assignments a ON a.id = s.assignment_id"
+                " WHERE a.round_id = :r AND s.status = 'submitted' GROUP BY a.application_id, a.expert_id")
+            baseline = _median_time(lambda: session.execute(baseline_sql, {"r": review_round.id}).all(), repeats)
+            measured = {
+                "ranking.service.load_score_rows.sqlite": _median_time(
+                    lambda: services.load_score_rows(session, review_round), repeats),
+                "ranking.service.compute_ranking.sqlite": _median_time(
+                    lambda: services.compute_ranking(session, cycle), repeats),
+            }
+            ranking = services.compute_ranking(session, cycle)
+            assert sum(e.in_shortlist for e in ranking.entries) == cycle.awards_count
+        database.engine.dispose()
+    return measured, baseline
 
 
 def run(quick: bool = False) -> list[dict]:
@@ -106,7 +201,22 @@ def run(quick: bool = False) -> list[dict]:
         ),
     }
     size = f"{n_apps} applications x {SHEETS} sheets x {GB_T_19580_2012.size} items"
-    return [
+    service, service_baseline = _service_measurements(rows, repeats)
+    records = [
+        {
+            "name": name,
+            "value": round(value, 6),
+            "unit": "s",
+            "baseline": round(service_baseline, 6),
+            "baseline_name": "sqlite file: SUM(points) over item_scores ⋈ score_sheets ⋈ assignments GROUP BY"
+                             " application, expert",
+            "ratio": round(value / service_baseline, 3) if service_baseline else None,
+            "size": size,
+            "statistic": "median",
+        }
+        for name, value in service.items()
+    ]
+    return records + [
         {
             "name": name,
             "value": round(value, 6),

@@ -1,0 +1,618 @@
+"""The ranking of a cycle from the database: score rows, exclusions, aggregation, shortlist, freezing.
+
+One SQL query loads a round's score rows (submitted sheets only; consensus scores replace the
+sheet scores of their items); the pure core (aggregate.py, rank.py, robustness.py) does the
+rest in vectorized passes. Sheets of an expert with a conflict for that application — found at
+any time, even after scoring — and sheets of assignments taken off the panel are excluded, each
+with its reason. The dishonesty list is checked again on every computation: a listed applicant
+is not ranked. `freeze_shortlist` copies the result into a `RankingSnapshot` for the vote.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Float, Select, cast, exists, func, select
+from sqlalchemy.orm import Session
+
+from award.applications.blacklist import blacklist_hits
+from award.applications.models import Application, ApplicationStatus
+from award.audit.services import record
+from award.auth.models import Organization, Role, User
+from award.cycles.models import Cycle, Stage
+from award.cycles.services import cycle_rubric
+from award.cycles.stages import guard
+from award.errors import DomainError, NotAllowed
+from award.i18n import _, _l
+from award.ranking.aggregate import (
+    STATUS_INSUFFICIENT,
+    STATUS_OK,
+    CombinedRound,
+    DisagreementRule,
+    Exclusion,
+    ExclusionRecord,
+    RoundAggregate,
+    RubricLayout,
+    ScoreRows,
+    aggregate_round,
+    combine_rounds,
+    round2,
+)
+from award.ranking.models import CombineMode, RankingSettings, RankingSnapshot, ShortlistEntry
+from award.ranking.rank import REASON_LABELS, RankedEntry, rank_applications
+from award.ranking.robustness import VERDICT_NOT_RANKED, Robustness, leave_one_expert_out
+from award.review.conflicts import conflicts_for_cycle
+from award.review.models import (
+    AggregationMethod,
+    Assignment,
+    AssignmentStatus,
+    ConsensusScore,
+    ItemScore,
+    ReviewRound,
+    RoundKind,
+    RoundStatus,
+    ScoreSheet,
+    SheetStatus,
+)
+from award.rubrics import Rubric
+
+STATUS_BLACKLISTED = "blacklisted"
+VERDICT_NOT_COMPUTED = "not_computed"
+# Applications that take part in the ranking (withdrawn or ineligible ones never do).
+RANKABLE = ApplicationStatus.ELIGIBLE
+
+STATUS_LABELS = {
+    STATUS_OK: _l("Ranked"),
+    STATUS_INSUFFICIENT: _l("Not enough valid score sheets"),
+    "no_onsite_review": _l("No on-site review score"),
+    STATUS_BLACKLISTED: _l("On the dishonesty list"),
+}
+REASONS = {**REASON_LABELS, STATUS_BLACKLISTED: _l("On the dishonesty list")}
+VERDICT_LABELS = {
+    "stable": _l("Stable"),
+    "sensitive": _l("Sensitive"),
+    VERDICT_NOT_RANKED: _l("Not ranked"),
+    VERDICT_NOT_COMPUTED: _l("Not computed for weighted rounds"),
+}
+ASSIGNMENT_STATUS_REASONS = {
+    AssignmentStatus.CONFLICT_DECLARED: _l("The expert declared a conflict of interest"),
+    AssignmentStatus.REMOVED: _l("The expert was taken off the panel"),
+}
+
+
+# --- settings ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EffectiveSettings:
+    """The ranking settings of a cycle as used: the cycle's figures plus RankingSettings."""
+
+    cutoff: float
+    quota: int
+    combine_mode: CombineMode
+    onsite_weight: float
+    sector_limits: dict[str, int]
+    min_sheets_for_leniency: int
+    tie_break: tuple[str, ...]
+
+
+def ranking_settings(session: Session, cycle: Cycle) -> RankingSettings:
+    """The cycle's settings row, or an unsaved one holding the defaults."""
+    row = session.get(RankingSettings, cycle.id)
+    if row is not None:
+        return row
+    return RankingSettings(cycle_id=cycle.id, combine_mode=CombineMode.REPLACE, onsite_weight=Decimal("0.5"),
+                           sector_limits={}, min_sheets_for_leniency=5)
+
+
+def _settings_snapshot(row: RankingSettings) -> dict[str, Any]:
+    return {
+        "combine_mode": CombineMode(row.combine_mode).value,
+        "onsite_weight": str(row.onsite_weight),
+        "sector_limits": dict(row.sector_limits or {}),
+        "min_sheets_for_leniency": row.min_sheets_for_leniency,
+    }
+
+
+def update_ranking_settings(
+    session: Session, *, actor: User | None, cycle: Cycle, combine_mode: CombineMode, onsite_weight: Decimal,
+    sector_limits: Mapping[str, int], min_sheets_for_leniency: int,
+) -> RankingSettings:
+    """Save how rounds combine, sector limits and the leniency threshold (until the shortlist goes out)."""
+    _require_office(actor)
+    if cycle.stage in (Stage.APPROVAL, Stage.NOTICE, Stage.AWARDED, Stage.CLOSED):
+        raise DomainError(_("Ranking settings are fixed once the shortlist has been submitted."),
+                          code="settings_locked")
+    if not Decimal("0") <= onsite_weight <= Decimal("1"):
+        raise DomainError(_("The on-site weight must be between 0 and 1."), code="bad_weight")
+    if min_sheets_for_leniency < 2:
+        raise DomainError(_("The leniency view needs at least 2 sheets per expert."), code="bad_leniency")
+    if any(limit < 1 for limit in sector_limits.values()):
+        raise DomainError(_("A sector limit must be at least 1."), code="bad_sector_limit")
+    row = session.get(RankingSettings, cycle.id)
+    before = _settings_snapshot(row) if row is not None else None
+    if row is None:
+        row = RankingSettings(cycle_id=cycle.id)
+        session.add(row)
+    row.combine_mode = combine_mode
+    row.onsite_weight = onsite_weight.quantize(Decimal("0.001"))
+    row.sector_limits = {str(k).strip().upper(): int(v) for k, v in sorted(sector_limits.items())}
+    row.min_sheets_for_leniency = min_sheets_for_leniency
+    session.flush()
+    record(session, actor=actor, action="ranking.settings_updated", target_type="cycle", target_id=cycle.id,
+           cycle_id=cycle.id, before=before, after=_settings_snapshot(row))
+    return row
+
+
+def effective_settings(session: Session, cycle: Cycle, rubric: Rubric) -> EffectiveSettings:
+    row = ranking_settings(session, cycle)
+    return EffectiveSettings(
+        cutoff=float(cycle.cutoff_score),
+        quota=cycle.awards_count,
+        combine_mode=CombineMode(row.combine_mode),
+        onsite_weight=float(row.onsite_weight),
+        sector_limits=dict(row.sector_limits or {}),
+        min_sheets_for_leniency=row.min_sheets_for_leniency,
+        tie_break=tuple(rubric.tie_break),
+    )
+
+
+def _require_office(actor: User | None) -> None:
+    if actor is not None and actor.role is not Role.OFFICE:
+        raise NotAllowed(_("Only the award office can do this."))
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def layout_of(rubric: Rubric) -> RubricLayout:
+    """The core's view of a rubric: items in file order with category and points."""
+    return RubricLayout.from_items((item.id, item.category_id, item.points) for item in rubric.items)
+
+
+def review_rounds(session: Session, cycle: Cycle) -> dict[RoundKind, ReviewRound]:
+    rounds = session.scalars(select(ReviewRound).where(ReviewRound.cycle_id == cycle.id))
+    return {RoundKind(r.kind): r for r in rounds}
+
+
+def _rankable_ids(cycle_id: int) -> Select:
+    return select(Application.id).where(Application.cycle_id == cycle_id, Application.status == RANKABLE)
+
+
+def score_rows_statement(review_round: ReviewRound, *, with_consensus: bool) -> Select:
+    """item_scores ⋈ score_sheets ⋈ assignments of one round: (application, expert, item, points).
+
+    Submitted sheets only, of applications still in the running. With consensus, an item's
+    agreed score replaces every sheet's score of that item (COALESCE over a LEFT JOIN), so all
+    methods give the consensus figure and the item's spread drops to zero.
+    """
+    points = ItemScore.points
+    if with_consensus:
+        points = func.coalesce(ConsensusScore.points, ItemScore.points)
+    stmt = (
+        select(Assignment.application_id, Assignment.expert_id, ItemScore.item_id, cast(points, Float))
+        .select_from(ItemScore)
+        .join(ScoreSheet, ScoreSheet.id == ItemScore.sheet_id)
+        .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
+    )
+    if with_consensus:
+        stmt = stmt.outerjoin(
+            ConsensusScore,
+            (ConsensusScore.round_id == Assignment.round_id)
+            & (ConsensusScore.application_id == Assignment.application_id)
+            & (ConsensusScore.item_id == ItemScore.item_id),
+        )
+    return stmt.where(
+        Assignment.round_id == review_round.id,
+        ScoreSheet.status == SheetStatus.SUBMITTED,
+        points.is_not(None),
+        Assignment.application_id.in_(_rankable_ids(review_round.cycle_id)),
+    )
+
+
+def has_consensus(session: Session, review_round: ReviewRound) -> bool:
+    return bool(session.scalar(select(exists().where(ConsensusScore.round_id == review_round.id))))
+
+
+def load_score_rows(session: Session, review_round: ReviewRound) -> ScoreRows:
+    """The round's score rows in one query, as the core's column arrays."""
+    stmt = score_rows_statement(review_round, with_consensus=has_consensus(session, review_round))
+    # Core execution on the session's connection: same transaction, without the ORM's per-row
+    # result machinery (hundreds of thousands of plain tuples).
+    return ScoreRows.from_records(session.connection().execute(stmt).all())
+
+
+def round_exclusions(session: Session, cycle: Cycle, review_round: ReviewRound) -> list[Exclusion]:
+    """Sheets to leave out, with reasons: conflicts known now, and panel members taken off.
+
+    Conflicts are asked for the round's assigned pairs only, so pairs never assigned do not
+    clutter the list. An assignment not active (conflict declared, removed) excludes its sheet.
+    """
+    pairs = session.execute(
+        select(Assignment.application_id, Assignment.expert_id, Assignment.status, Assignment.status_reason)
+        .where(Assignment.round_id == review_round.id,
+               Assignment.application_id.in_(_rankable_ids(cycle.id)))
+        .order_by(Assignment.application_id, Assignment.expert_id)
+    ).all()
+    if not pairs:
+        return []
+    conflicts = conflicts_for_cycle(session, cycle, application_ids={p[0] for p in pairs},
+                                    expert_ids={p[1] for p in pairs})
+    out: list[Exclusion] = []
+    for application_id, expert_id, status, status_reason in pairs:
+        reasons = [c.reason for c in conflicts.get((application_id, expert_id), [])]
+        if AssignmentStatus(status) is not AssignmentStatus.ACTIVE:
+            label = str(ASSIGNMENT_STATUS_REASONS[AssignmentStatus(status)])
+            reasons.append(f"{label}: {status_reason}" if status_reason else label)
+        if reasons:
+            out.append(Exclusion(application_id, expert_id, "; ".join(dict.fromkeys(reasons))))
+    return out
+
+
+def aggregate_review_round(
+    session: Session, cycle: Cycle, review_round: ReviewRound, layout: RubricLayout, *,
+    min_sheets_for_leniency: int = 5, applications: Sequence[int] | None = None,
+) -> RoundAggregate:
+    """Load, exclude and aggregate one round with its official method and thresholds."""
+    rule = DisagreementRule(range_fraction=float(review_round.range_threshold_pct) / 100,
+                            std_fraction=float(review_round.std_threshold_pct) / 100)
+    return aggregate_round(
+        load_score_rows(session, review_round),
+        layout,
+        method=AggregationMethod(review_round.method).value,
+        exclusions=round_exclusions(session, cycle, review_round),
+        required_sheets=review_round.required_sheets,
+        disagreement=rule,
+        min_sheets_for_leniency=min_sheets_for_leniency,
+        applications=applications,
+    )
+
+
+# --- the ranking of a cycle ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApplicationInfo:
+    id: int
+    name: str
+    sector: str
+    district: str
+    credit_code: str
+
+
+@dataclass(frozen=True, eq=False)
+class CycleRanking:
+    """Everything the ranking page, the exports and the freeze need, computed once."""
+
+    cycle: Cycle
+    rubric: Rubric
+    settings: EffectiveSettings
+    document_round: ReviewRound | None
+    onsite_round: ReviewRound | None
+    document: RoundAggregate | None
+    onsite: RoundAggregate | None
+    standings: RoundAggregate | CombinedRound | None
+    entries: list[RankedEntry]
+    robustness: dict[int, Robustness]
+    robustness_basis: str | None  # "document" / "onsite", None when not computed
+    applications: dict[int, ApplicationInfo]
+    blacklist: dict[int, list[str]]  # application id -> list sources
+
+    @property
+    def method(self) -> str | None:
+        return self.standings.method if self.standings is not None else None
+
+    @property
+    def combined(self) -> bool:
+        return isinstance(self.standings, CombinedRound)
+
+    @property
+    def exclusions(self) -> list[tuple[str, ExclusionRecord]]:
+        """(round kind, record) for every exclusion of every round."""
+        out = [("document", e) for e in (self.document.exclusions if self.document else ())]
+        out += [("onsite", e) for e in (self.onsite.exclusions if self.onsite else ())]
+        return out
+
+    def exclusions_of(self, application_id: int) -> list[tuple[str, ExclusionRecord]]:
+        return [(kind, e) for kind, e in self.exclusions if e.application_id == application_id]
+
+    def round_aggregates(self) -> list[tuple[str, RoundAggregate]]:
+        return [(k, a) for k, a in (("document", self.document), ("onsite", self.onsite)) if a is not None]
+
+    def disagreements_of(self, application_id: int) -> list[tuple[str, Any]]:
+        out: list[tuple[str, Any]] = []
+        for kind, aggregate in self.round_aggregates():
+            try:
+                row = aggregate.index_of(application_id)
+            except KeyError:
+                continue
+            out += [(kind, d) for d in aggregate.disagreements_of(np.array([row]))]
+        return out
+
+    def figures_row(self, application_id: int) -> int | None:
+        """Row of the application in the standings (None when it is not in them)."""
+        if self.standings is None:
+            return None
+        ids = self.standings.application_ids
+        pos = int(np.searchsorted(ids, application_id))
+        return pos if pos < len(ids) and ids[pos] == application_id else None
+
+    def method_totals(self, application_id: int) -> dict[str, float | None]:
+        row = self.figures_row(application_id)
+        if row is None or self.standings is None:
+            return {}
+        return {m: _present(r.totals[row]) for m, r in self.standings.methods.items()}
+
+    def categories(self, application_id: int) -> dict[str, float | None]:
+        row = self.figures_row(application_id)
+        if row is None or self.standings is None:
+            return {}
+        values = self.standings.official.categories[row]
+        return {c: _present(v) for c, v in zip(self.standings.category_ids, values.tolist(), strict=True)}
+
+    def items(self, application_id: int) -> dict[str, float | None]:
+        row = self.figures_row(application_id)
+        if row is None or self.standings is None:
+            return {}
+        values = self.standings.official.items[row]
+        return {i: _present(v) for i, v in zip(self.standings.layout.item_ids, values.tolist(), strict=True)}
+
+    def mean_z(self, application_id: int) -> float | None:
+        """Mean z-normalized total over the sheets of experts with enough sheets (document round)."""
+        if self.document is None:
+            return None
+        try:
+            return _present(self.document.leniency.application_mean_z[self.document.index_of(application_id)])
+        except KeyError:
+            return None
+
+    def sheet_count(self, application_id: int) -> int:
+        aggregate = self.onsite if self.onsite is not None and self.settings.combine_mode is CombineMode.REPLACE \
+            else self.document
+        if aggregate is None:
+            return 0
+        try:
+            return int(aggregate.sheet_count[aggregate.index_of(application_id)])
+        except KeyError:
+            return 0
+
+    def incomplete_sheets(self, application_id: int) -> int:
+        return sum(1 for _kind, a in self.round_aggregates() for app, _e in a.incomplete_sheets
+                   if app == application_id)
+
+
+def _present(value: float) -> float | None:
+    v = float(value)
+    return None if np.isnan(v) else float(round2(v))
+
+
+def _applications(session: Session, cycle: Cycle) -> dict[int, ApplicationInfo]:
+    rows = session.execute(
+        select(Application.id, Application.org_name, Organization.name, Application.sector, Application.district,
+               Organization.credit_code)
+        .join(Organization, Organization.id == Application.organization_id)
+        .where(Application.cycle_id == cycle.id, Application.status == RANKABLE)
+        .order_by(Application.id)
+    ).all()
+    return {
+        r[0]: ApplicationInfo(id=r[0], name=r[1] or r[2], sector=r[3] or "", district=r[4] or "", credit_code=r[5])
+        for r in rows
+    }
+
+
+def _with_status(standings: Any, ids: np.ndarray, hit: set[int], status: str) -> Any:
+    """The standings with `status` for the listed applications (they are then not ranked)."""
+    if not hit:
+        return standings
+    current = np.asarray(standings.status).astype(object)
+    current[np.isin(ids, np.fromiter(hit, dtype=np.int64))] = status
+    return dataclasses.replace(standings, status=current.astype(str))
+
+
+def compute_ranking(session: Session, cycle: Cycle) -> CycleRanking:
+    """Aggregate the cycle's rounds, combine them, re-check the blacklist, rank and test robustness."""
+    rubric = cycle_rubric(cycle)
+    settings = effective_settings(session, cycle, rubric)
+    layout = layout_of(rubric)
+    applications = _applications(session, cycle)
+    rounds = review_rounds(session, cycle)
+    document_round = rounds.get(RoundKind.DOCUMENT)
+    onsite_round = rounds.get(RoundKind.ONSITE)
+    if onsite_round is not None and RoundStatus(onsite_round.status) is RoundStatus.SETUP:
+        onsite_round = None  # nothing scored yet: rank on the document round alone
+
+    hits = blacklist_hits(session, [info.credit_code for info in applications.values()])
+    blacklist = {
+        info.id: [entry.source for entry in hits[info.credit_code.upper()]]
+        for info in applications.values() if info.credit_code.upper() in hits
+    }
+    empty = CycleRanking(cycle, rubric, settings, document_round, onsite_round, None, None, None, [], {}, None,
+                         applications, blacklist)
+    if document_round is None:
+        return empty
+
+    document = aggregate_review_round(session, cycle, document_round, layout,
+                                      min_sheets_for_leniency=settings.min_sheets_for_leniency,
+                                      applications=list(applications))
+    onsite = None
+    if onsite_round is not None:
+        onsite_apps = session.scalars(
+            select(Assignment.application_id).distinct()
+            .where(Assignment.round_id == onsite_round.id, Assignment.application_id.in_(list(applications)))
+        ).all()
+        onsite = aggregate_review_round(session, cycle, onsite_round, layout,
+                                        min_sheets_for_leniency=settings.min_sheets_for_leniency,
+                                        applications=onsite_apps)
+    listed = set(blacklist)
+    document = _with_status(document, document.application_ids, listed, STATUS_BLACKLISTED)
+    rank_settings: dict[str, Any] = {
+        "cutoff": settings.cutoff,
+        "quota": settings.quota,
+        "sector_of": {i: a.sector for i, a in applications.items() if a.sector},
+        "sector_limits": settings.sector_limits or None,
+        "tie_break_categories": settings.tie_break,
+    }
+    standings: RoundAggregate | CombinedRound
+    basis: str | None
+    if onsite is not None and len(onsite.application_ids):
+        onsite = _with_status(onsite, onsite.application_ids, listed, STATUS_BLACKLISTED)
+        combined = combine_rounds(document, onsite, settings.combine_mode.value,
+                                  settings.onsite_weight if settings.combine_mode is CombineMode.WEIGHTED else None)
+        standings = _with_status(combined, combined.application_ids, listed, STATUS_BLACKLISTED)
+        # In "replace" mode the on-site round alone decides every ranked place, so checking it is
+        # exact; a weighted mix has no single round whose removal can be replayed.
+        basis = "onsite" if settings.combine_mode is CombineMode.REPLACE else None
+    else:
+        standings, basis = document, "document"
+    entries = rank_applications(standings, **rank_settings)
+    robustness: dict[int, Robustness] = {}
+    if basis is not None:
+        robustness = leave_one_expert_out(onsite if basis == "onsite" else document, **rank_settings)  # type: ignore[arg-type]
+    return CycleRanking(cycle, rubric, settings, document_round, onsite_round, document, onsite, standings, entries,
+                        robustness, basis, applications, blacklist)
+
+
+def robustness_of(ranking: CycleRanking, application_id: int) -> tuple[str, tuple[str, ...]]:
+    """Verdict and anonymized experts whose removal flips the application's shortlist place."""
+    if ranking.robustness_basis is None:
+        return VERDICT_NOT_COMPUTED, ()
+    found = ranking.robustness.get(application_id)
+    if found is None:
+        return VERDICT_NOT_RANKED, ()
+    return found.verdict, found.flipped_by
+
+
+# --- freezing --------------------------------------------------------------------------------
+
+
+def current_snapshot(session: Session, cycle: Cycle) -> RankingSnapshot | None:
+    """The latest frozen ranking of the cycle: what the leading group votes on."""
+    return session.scalars(
+        select(RankingSnapshot).where(RankingSnapshot.cycle_id == cycle.id)
+        .order_by(RankingSnapshot.version.desc()).limit(1)
+    ).first()
+
+
+def _money(value: float | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def snapshot_rows(ranking: CycleRanking) -> list[dict[str, Any]]:
+    """The entries as plain JSON-able dicts (figures as 2-decimal strings), in list order."""
+    rows = []
+    for position, entry in enumerate(ranking.entries, start=1):
+        app_id = int(entry.application_id)
+        info = ranking.applications.get(app_id)
+        verdict, flipped = robustness_of(ranking, app_id)
+        rows.append({
+            "position": position,
+            "application_id": app_id,
+            "rank": entry.rank,
+            "organization_name": info.name if info else "",
+            "sector": entry.sector or "",
+            "status": entry.status,
+            "sheet_count": ranking.sheet_count(app_id),
+            "total": _money(entry.total),
+            "categories": {c: _money(v) for c, v in ranking.categories(app_id).items()},
+            "method_totals": {m: _money(v) for m, v in ranking.method_totals(app_id).items()},
+            "items": {i: _money(v) for i, v in ranking.items(app_id).items()},
+            "mean_z": _money(ranking.mean_z(app_id)),
+            "decided_by": entry.decided_by,
+            "in_shortlist": bool(entry.in_shortlist),
+            "reason": entry.reason,
+            "exclusions": [
+                {"round": kind, "expert": e.expert_label, "reason": e.reason, "matched": e.matched}
+                for kind, e in ranking.exclusions_of(app_id)
+            ],
+            "flags": {
+                "disagreements": [f"{kind}:{d.item_id}" for kind, d in ranking.disagreements_of(app_id)],
+                "incomplete_sheets": ranking.incomplete_sheets(app_id),
+                "blacklist": ranking.blacklist.get(app_id, []),
+            },
+            "robustness": verdict,
+            "flipped_by": list(flipped),
+        })
+    return rows
+
+
+def content_hash(rows: list[dict[str, Any]]) -> str:
+    text = json.dumps(rows, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def freeze_shortlist(session: Session, *, actor: User | None, cycle: Cycle) -> RankingSnapshot:
+    """Freeze the cycle's ranking and shortlist for the leading group, with audit records.
+
+    One audit record per exclusion and per dishonesty-list hit, then one for the snapshot.
+    Allowed in deliberation only; freezing again adds a new version (the latest counts).
+    """
+    _require_office(actor)
+    if cycle.stage is not Stage.DELIBERATION:
+        raise DomainError(_("The shortlist can be frozen only while the cycle is in ranking and shortlist."),
+                          code="wrong_stage")
+    ranking = compute_ranking(session, cycle)
+    if not any(entry.rank is not None for entry in ranking.entries):
+        raise DomainError(_("No application can be ranked yet."), code="nothing_ranked")
+    rows = snapshot_rows(ranking)
+    version = (session.scalar(select(func.max(RankingSnapshot.version))
+                              .where(RankingSnapshot.cycle_id == cycle.id)) or 0) + 1
+    rounds = {kind: r.id for kind, r in (("document", ranking.document_round), ("onsite", ranking.onsite_round))
+              if r is not None}
+    snapshot = RankingSnapshot(
+        cycle_id=cycle.id, version=version, method=ranking.method or "",
+        combine_mode=ranking.settings.combine_mode.value if ranking.combined else None,
+        onsite_weight=Decimal(str(ranking.settings.onsite_weight)) if ranking.combined else None,
+        cutoff_score=cycle.cutoff_score, awards_count=cycle.awards_count,
+        settings={
+            "rounds": rounds,
+            "tie_break": list(ranking.settings.tie_break),
+            "sector_limits": ranking.settings.sector_limits,
+            "min_sheets_for_leniency": ranking.settings.min_sheets_for_leniency,
+            "robustness_basis": ranking.robustness_basis,
+            "rubric_hash": cycle.rubric_hash,
+        },
+        content_hash=content_hash(rows),
+        frozen_by_id=actor.id if actor is not None else None,
+    )
+    for row in rows:
+        snapshot.entries.append(ShortlistEntry(
+            position=row["position"], application_id=row["application_id"], rank=row["rank"],
+            organization_name=row["organization_name"][:200], sector=row["sector"], status=row["status"],
+            sheet_count=row["sheet_count"], total=Decimal(row["total"]) if row["total"] is not None else None,
+            categories=row["categories"], method_totals=row["method_totals"], items=row["items"],
+            mean_z=Decimal(row["mean_z"]) if row["mean_z"] is not None else None, decided_by=row["decided_by"],
+            in_shortlist=row["in_shortlist"], reason=row["reason"], exclusions=row["exclusions"],
+            flags=row["flags"], robustness=row["robustness"], flipped_by=row["flipped_by"],
+        ))
+    session.add(snapshot)
+    session.flush()
+    for kind, exclusion in ranking.exclusions:
+        review_round = ranking.document_round if kind == "document" else ranking.onsite_round
+        record(session, actor=actor, action="ranking.sheet_excluded", target_type="application",
+               target_id=int(exclusion.application_id), cycle_id=cycle.id,
+               after={"snapshot_version": version, "round": kind, "round_id": review_round.id if review_round else None,
+                      "expert_id": exclusion.expert_id, "expert_label": exclusion.expert_label,
+                      "reason": exclusion.reason, "sheet_found": exclusion.matched})
+    for app_id, sources in sorted(ranking.blacklist.items()):
+        record(session, actor=actor, action="ranking.blacklisted", target_type="application", target_id=app_id,
+               cycle_id=cycle.id, after={"snapshot_version": version, "sources": sources})
+    record(session, actor=actor, action="ranking.frozen", target_type="ranking_snapshot", target_id=snapshot.id,
+           cycle_id=cycle.id,
+           after={"version": version, "method": snapshot.method, "content_hash": snapshot.content_hash,
+                  "cutoff_score": str(cycle.cutoff_score), "awards_count": cycle.awards_count,
+                  "shortlist": [r["application_id"] for r in rows if r["in_shortlist"]]})
+    return snapshot
+
+
+@guard(Stage.DELIBERATION, Stage.APPROVAL)
+def _shortlist_frozen(session: Session, cycle: Cycle, now: Any) -> list[str]:
+    if current_snapshot(session, cycle) is None:
+        return [_("Freeze the shortlist before submitting it to the leading group.")]
+    return []

@@ -1,0 +1,135 @@
+"""The ranking pages: what the office and the supervisor see, freezing, exports, settings, the task."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from award.auth.models import Role
+from award.cycles.models import Stage
+from award.ranking.models import RankingSettings, RankingSnapshot
+from award.review.coi import ConflictType
+from award.review.models import PinnedConflict
+
+
+@pytest.fixture
+def scored(world, office):
+    """Three applications with 5 sheets each; one sheet of the first is conflicted after scoring."""
+    review_round = world.round(method="trimmed_mean")
+    first = world.application(name="第一精密制造有限公司")
+    second = world.application(name="第二电子有限公司")
+    third = world.application(name="=HYPERLINK(\"x\")")
+    experts = world.panel(review_round, first, [90, 85, 80, 80, 75, 70])
+    world.panel(review_round, second, [55, 60, 60, 60, 75])  # 600 trimmed; close to the cut-off
+    world.panel(review_round, third, [40, 45, 50, 50, 55])
+    world.db.add(PinnedConflict(application_id=first.id, expert_id=experts[0].id, type=ConflictType.FINANCIAL,
+                                reason="Holds shares of the applicant", created_by_id=office.id))
+    world.db.commit()
+    return {"first": first, "second": second, "third": third, "round": review_round}
+
+
+@pytest.mark.parametrize("role", [Role.OFFICE, Role.SUPERVISOR])
+def test_ranking_page_shows_method_exclusions_flags_robustness_and_chart(client, login, make_user, world, scored,
+                                                                         role):
+    login(make_user(role))
+    page = client.get(f"/cycles/{world.cycle.id}/ranking/").get_data(as_text=True)
+    assert "Trimmed mean" in page and "Official method" in page
+    assert "Holds shares of the applicant" in page  # the exclusion and its reason
+    assert "1 sheet excluded" in page
+    assert "Stable" in page or "Sensitive" in page
+    assert "<svg" in page and "Cut-off 600.00" in page
+    assert "第一精密制造有限公司" in page
+    assert "=HYPERLINK(&#34;x&#34;)" in page or "=HYPERLINK(&quot;x&quot;)" in page  # escaped, not markup
+    assert "<script" not in page.split("</head>")[1]
+    # The freeze button is the office's only, and only in deliberation.
+    assert ("Freeze the shortlist" in page) is (role is Role.OFFICE)
+
+
+def test_application_page_shows_figures_and_charts(client, login, make_user, world, scored):
+    login(make_user(Role.OFFICE))
+    response = client.get(f"/cycles/{world.cycle.id}/ranking/applications/{scored['first'].id}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert page.count("<svg") == 2  # spread of expert totals and the category profile
+    assert "Holds shares of the applicant" in page
+    assert "Dropped by the trimmed mean" in page
+    assert "4.7.2" in page and "Median" in page
+
+
+def test_application_of_another_cycle_is_not_found(client, login, make_user, make_cycle, world, scored):
+    other = make_cycle(stage=Stage.DELIBERATION)
+    login(make_user(Role.OFFICE))
+    assert client.get(f"/cycles/{other.id}/ranking/applications/{scored['first'].id}").status_code == 404
+
+
+@pytest.mark.parametrize("role", [Role.LEADER, Role.EXPERT, Role.ENTERPRISE])
+def test_results_are_hidden_before_the_vote(client, login, make_user, world, scored, role):
+    login(make_user(role))
+    assert client.get(f"/cycles/{world.cycle.id}/ranking/").status_code == 403
+    assert client.get(f"/cycles/{world.cycle.id}/ranking/export.csv").status_code == 403
+    assert client.get(f"/cycles/{world.cycle.id}/ranking/snapshot").status_code == 403
+
+
+def test_office_freezes_the_shortlist(client, login, make_user, world, scored, db):
+    login(make_user(Role.OFFICE))
+    response = client.post(f"/cycles/{world.cycle.id}/ranking/freeze")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/ranking/snapshot")
+    snapshot = db.scalars(select(RankingSnapshot)).one()
+    assert [e.application_id for e in snapshot.shortlist] == [scored["first"].id, scored["second"].id]
+    page = client.get(f"/cycles/{world.cycle.id}/ranking/snapshot").get_data(as_text=True)
+    assert snapshot.content_hash in page and "Holds shares of the applicant" in page
+
+
+def test_freeze_outside_deliberation_is_refused_and_keeps_nothing(client, login, make_user, world, scored, db):
+    world.cycle.stage = Stage.DOCUMENT_REVIEW
+    db.commit()
+    login(make_user(Role.OFFICE))
+    response = client.post(f"/cycles/{world.cycle.id}/ranking/freeze")
+    assert response.status_code == 409
+    assert "only while the cycle is in ranking and shortlist" in response.get_data(as_text=True)
+    assert db.scalars(select(RankingSnapshot)).all() == []
+
+
+def test_exports_download(client, login, make_user, world, scored):
+    login(make_user(Role.SUPERVISOR))
+    csv_response = client.get(f"/cycles/{world.cycle.id}/ranking/export.csv")
+    assert csv_response.status_code == 200 and csv_response.mimetype == "text/csv"
+    body = csv_response.get_data()
+    assert body.startswith("\ufeff".encode()) and b"'=HYPERLINK" in body
+    xlsx = client.get(f"/cycles/{world.cycle.id}/ranking/export.xlsx")
+    assert "attachment" in xlsx.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(xlsx.get_data())).active
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    assert "Total (official method)" in header and "4.7.7" in header
+    assert client.get(f"/cycles/{world.cycle.id}/ranking/export.pdf").status_code == 404
+
+
+def test_settings_form(client, login, make_user, world, db):
+    login(make_user(Role.OFFICE))
+    url = f"/cycles/{world.cycle.id}/ranking/settings"
+    assert client.get(url).status_code == 200
+    bad = client.post(url, data={"combine_mode": "weighted", "onsite_weight": "0.3", "sector_limits": "C=two",
+                                 "min_sheets_for_leniency": "5"})
+    assert bad.status_code == 422 and "Cannot read" in bad.get_data(as_text=True)
+    good = client.post(url, data={"combine_mode": "weighted", "onsite_weight": "0.3", "sector_limits": "C=2, i:1",
+                                  "min_sheets_for_leniency": "4"})
+    assert good.status_code == 302
+    row = db.get(RankingSettings, world.cycle.id)
+    assert (row.combine_mode.value, row.sector_limits, row.min_sheets_for_leniency) == ("weighted", {"C": 2, "I": 1}, 4)
+
+
+def test_dashboard_task_until_the_shortlist_is_frozen(client, login, make_user, world, scored):
+    login(make_user(Role.OFFICE))
+    task = "the ranking is ready; check it and freeze the shortlist"
+    assert task in client.get("/dashboard").get_data(as_text=True)
+    client.post(f"/cycles/{world.cycle.id}/ranking/freeze")
+    assert task not in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_page_without_a_round_says_so(client, login, make_user, world):
+    login(make_user(Role.OFFICE))
+    page = client.get(f"/cycles/{world.cycle.id}/ranking/").get_data(as_text=True)
+    assert "There is no document review round yet" in page

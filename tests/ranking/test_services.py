@@ -1,0 +1,356 @@
+"""The ranking through the database: hand-computed figures for each method and tie-break,
+exclusions of conflicted sheets (even after scoring), consensus, blacklist, rounds, freezing.
+
+Sheets give one percentage to every GB/T 19580 item, so a sheet's total is 10 x percentage and
+the results category 4.7 (400 points) gets 4 x percentage: the expected figures are easy to redo.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import event, select
+
+from award.applications.models import ApplicationStatus, BlacklistEntry
+from award.audit.models import AuditRecord
+from award.cycles.models import Stage
+from award.cycles.services import advance_cycle
+from award.errors import DomainError
+from award.ranking import services
+from award.ranking.models import CombineMode, RankingSnapshot
+from award.review.coi import ConflictType
+from award.review.models import AssignmentStatus, PinnedConflict, RoundKind, SheetStatus
+
+PANEL = [40, 60, 60, 75, 95, 70]  # totals 400 600 600 750 950 700
+
+
+def entry_of(ranking, application):
+    return next(e for e in ranking.entries if e.application_id == application.id)
+
+
+@pytest.mark.parametrize(
+    ("method", "total", "results_4_7"),
+    [
+        # mean of 6 totals: 4000 / 6
+        ("mean", 666.67, 266.67),
+        # drop 950 and 400: (600 + 600 + 750 + 700) / 4
+        ("trimmed_mean", 662.50, 265.00),
+        # median of 400 600 600 700 750 950; 4.7 sums 160 240 240 280 300 380 -> (240 + 280) / 2
+        ("median", 650.00, 260.00),
+    ],
+)
+def test_each_method_through_the_database(world, method, total, results_4_7):
+    review_round = world.round(method=method)
+    application = world.application()
+    world.panel(review_round, application, PANEL)
+    ranking = services.compute_ranking(world.db, world.cycle)
+    assert ranking.method == method
+    assert entry_of(ranking, application).total == total
+    assert ranking.categories(application.id)["4.7"] == results_4_7
+    # The other methods are shown beside the official one.
+    assert ranking.method_totals(application.id) == {"mean": 666.67, "trimmed_mean": 662.5, "median": 650.0}
+
+
+def test_trimmed_mean_below_five_sheets_is_the_plain_mean(world):
+    review_round = world.round(method="trimmed_mean", required_sheets=3)
+    application = world.application()
+    world.panel(review_round, application, [40, 60, 100])
+    ranking = services.compute_ranking(world.db, world.cycle)
+    assert entry_of(ranking, application).total == 666.67  # 2000 / 3, nothing dropped
+
+
+def test_a_conflict_declared_after_scoring_removes_that_sheet(world, office):
+    review_round = world.round(method="trimmed_mean")
+    application = world.application()
+    experts = world.panel(review_round, application, PANEL)
+    before = services.compute_ranking(world.db, world.cycle)
+    assert entry_of(before, application).total == 662.50
+    assert before.exclusions == []
+
+    # The expert who gave 95% turns out to have consulted for the applicant.
+    world.db.add(PinnedConflict(application_id=application.id, expert_id=experts[4].id,
+                                type=ConflictType.CONSULTING, reason="Coached its self-assessment in 2024",
+                                created_by_id=office.id))
+    world.db.flush()
+    after = services.compute_ranking(world.db, world.cycle)
+    # 400 600 600 750 700 left; trimmed: drop 750 and 400 -> (600 + 600 + 700) / 3
+    assert entry_of(after, application).total == 633.33
+    assert after.sheet_count(application.id) == 5
+    [(kind, exclusion)] = after.exclusions
+    assert kind == "document"
+    assert exclusion.expert_id == experts[4].id and exclusion.expert_label == "E5" and exclusion.matched
+    assert "Coached its self-assessment in 2024" in exclusion.reason
+
+
+def test_too_few_valid_sheets_is_flagged_not_ranked(world, office):
+    review_round = world.round(method="mean", required_sheets=6)
+    application = world.application()
+    experts = world.panel(review_round, application, PANEL)
+    world.db.add(PinnedConflict(application_id=application.id, expert_id=experts[0].id,
+                                type=ConflictType.OTHER, reason="Former employee", created_by_id=office.id))
+    world.db.flush()
+    entry = entry_of(services.compute_ranking(world.db, world.cycle), application)
+    assert entry.rank is None and not entry.in_shortlist
+    assert entry.reason == "insufficient_sheets"
+
+
+@pytest.mark.parametrize("status", [AssignmentStatus.CONFLICT_DECLARED, AssignmentStatus.REMOVED])
+def test_sheets_of_panel_members_taken_off_are_excluded_with_the_reason(world, status):
+    review_round = world.round(method="mean", required_sheets=5)
+    application = world.application()
+    world.panel(review_round, application, [60, 60, 60, 60, 60])
+    world.sheet(review_round, application, world.expert(5), 100, assignment_status=status,
+                status_reason="works for a supplier")
+    ranking = services.compute_ranking(world.db, world.cycle)
+    assert entry_of(ranking, application).total == 600.0
+    [(_kind, exclusion)] = ranking.exclusions
+    assert exclusion.matched and exclusion.reason.endswith("works for a supplier")
+
+
+def test_draft_sheets_do_not_count(world):
+    review_round = world.round(method="mean", required_sheets=5)
+    application = world.application()
+    world.panel(review_round, application, [60, 60, 60, 60, 60])
+    world.sheet(review_round, application, world.expert(5), 100, status=SheetStatus.DRAFT)
+    ranking = services.compute_ranking(world.db, world.cycle)
+    assert entry_of(ranking, application).total == 600.0 and ranking.sheet_count(application.id) == 5
+
+
+def test_an_incomplete_sheet_is_listed_and_not_counted(world):
+    review_round = world.round(method="mean", required_sheets=5)
+    application = world.application()
+    world.panel(review_round, application, [60, 60, 60, 60, 60])
+    world.sheet(review_round, application, world.expert(5), 100, skip_items=("4.4.3",))
+    ranking = services.compute_ranking(world.db, world.cycle)
+    assert entry_of(ranking, application).total == 600.0
+    assert ranking.incomplete_sheets(application.id) == 1
+
+
+def test_consensus_scores_replace_the_sheet_scores_of_their_items(world):
+    review_round = world.round(method="mean", required_sheets=5)
+    application = world.application()
+    experts = world.panel(review_round, application, [50, 60, 60, 70, 90])  # mean 660
+    world.consensus(review_round, application, "4.1.2", 100, proposer=experts[0])
+    ranking = services.compute_ranking(world.db, world.cycle)
+    # 4.1.2 (50 points) was 50 x 66% = 33 on average; the consensus makes it 50 on every sheet.
+    assert entry_of(ranking, application).total == 677.0
+    assert ranking.items(application.id)["4.1.2"] == 50.0
+
+
+def test_withdrawn_applications_are_not_ranked(world):
+    review_round = world.round(method="mean")
+    kept = world.application()
+    gone = world.application(status=ApplicationStatus.WITHDRAWN)
+    world.panel(review_round, kept, [60] * 5)
+    world.panel(review_round, gone, [90] * 5)
+    ranking = services.compute_ranking(world.db, world.cycle)
+    assert [e.application_id for e in ranking.entries] == [kept.id]
+
+
+def _one_sheet(world, review_round, percent=60, **per_item):
+    application = world.application()
+    world.sheet(review_round, application, world.expert(0), percent,
+                per_item={k.replace("_", "."): v for k, v in per_item.items()})
+    return application
+
+
+def test_tie_breaks_results_then_leadership_then_application_number(world):
+    review_round = world.round(method="mean", required_sheets=1)
+    plain = _one_sheet(world, review_round)  # 600; 4.7 = 240; 4.1 = 66
+    twin = _one_sheet(world, review_round)  # the same figures: the number decides
+    # 4.7 items at 65% (+20) and 4.2.2 (40 points) at 10% (-20): 600, 4.7 = 260
+    results = _one_sheet(world, review_round, **{"4_7_2": 65, "4_7_3": 65, "4_7_4": 65, "4_7_5": 65,
+                                                 "4_7_6": 65, "4_7_7": 65, "4_2_2": 10})
+    # 4.1.2 (50 points) at 100% (+20) and 4.2.2 at 10% (-20): 600, 4.7 = 240, 4.1 = 86
+    leadership = _one_sheet(world, review_round, **{"4_1_2": 100, "4_2_2": 10})
+    ranking = services.compute_ranking(world.db, world.cycle)
+    order = [(e.application_id, e.total, e.decided_by) for e in ranking.entries]
+    assert order == [
+        (results.id, 600.0, None),
+        (leadership.id, 600.0, "4.7"),
+        (plain.id, 600.0, "4.1"),
+        (twin.id, 600.0, "application_id"),
+    ]
+
+
+def test_cutoff_and_number_of_awards_give_the_shortlist(world):
+    review_round = world.round(method="mean", required_sheets=1)  # cycle: cut-off 600, 3 awards
+    apps = [_one_sheet(world, review_round, pct) for pct in (90, 80, 70, 65, 55)]
+    ranking = services.compute_ranking(world.db, world.cycle)
+    assert [(e.application_id, e.rank, e.in_shortlist, e.reason) for e in ranking.entries] == [
+        (apps[0].id, 1, True, None), (apps[1].id, 2, True, None), (apps[2].id, 3, True, None),
+        (apps[3].id, 4, False, "over_quota"), (apps[4].id, 5, False, "below_cutoff"),
+    ]
+
+
+def test_sector_limit_lets_the_next_sector_move_up(world, office):
+    review_round = world.round(method="mean", required_sheets=1)
+    first = _one_sheet(world, review_round, 90)
+    second_c = _one_sheet(world, review_round, 80)
+    services.update_ranking_settings(world.db, actor=office, cycle=world.cycle, combine_mode=CombineMode.REPLACE,
+                                     onsite_weight=Decimal("0.5"), sector_limits={"C": 1}, min_sheets_for_leniency=5)
+    other = world.application(sector="I")
+    world.sheet(review_round, other, world.expert(0), 70)
+    ranking = services.compute_ranking(world.db, world.cycle)
+    flags = {e.application_id: (e.in_shortlist, e.reason) for e in ranking.entries}
+    assert flags == {first.id: (True, None), second_c.id: (False, "sector_limit"), other.id: (True, None)}
+
+
+def test_the_dishonesty_list_is_checked_again(world, office):
+    review_round = world.round(method="mean", required_sheets=1)
+    listed = _one_sheet(world, review_round, 95)
+    clean = _one_sheet(world, review_round, 90)
+    code = world.db.get(type(listed), listed.id).organization.credit_code
+    world.db.add(BlacklistEntry(credit_code=code, source="市场监管局失信名单", listed_on=dt.date(2025, 1, 2)))
+    world.db.flush()
+    ranking = services.compute_ranking(world.db, world.cycle)
+    assert entry_of(ranking, listed).rank is None and entry_of(ranking, listed).reason == "blacklisted"
+    assert entry_of(ranking, clean).rank == 1
+    assert ranking.blacklist == {listed.id: ["市场监管局失信名单"]}
+    services.freeze_shortlist(world.db, actor=office, cycle=world.cycle)
+    hit = world.db.scalars(select(AuditRecord).where(AuditRecord.action == "ranking.blacklisted")).one()
+    assert hit.target_id == str(listed.id)
+
+
+@pytest.mark.parametrize(("mode", "weight", "expected"), [
+    (CombineMode.REPLACE, Decimal("0.5"), 800.0),
+    (CombineMode.WEIGHTED, Decimal("0.25"), 650.0),  # 0.75 x 600 + 0.25 x 800
+])
+def test_rounds_combine_as_the_cycle_says(world, office, mode, weight, expected):
+    document = world.round(method="mean")
+    onsite = world.round(kind=RoundKind.ONSITE, method="mean", required_sheets=3)
+    application = world.application()
+    world.panel(document, application, [60] * 5)
+    world.panel(onsite, application, [80] * 3, first_expert=5)
+    services.update_ranking_settings(world.db, actor=office, cycle=world.cycle, combine_mode=mode,
+                                     onsite_weight=weight, sector_limits={}, min_sheets_for_leniency=5)
+    ranking = services.compute_ranking(world.db, world.cycle)
+    assert ranking.combined
+    assert entry_of(ranking, application).total == expected
+
+
+def test_without_an_onsite_score_an_application_is_not_ranked_when_rounds_combine(world):
+    document = world.round(method="mean")
+    onsite = world.round(kind=RoundKind.ONSITE, method="mean", required_sheets=3)
+    visited, not_visited = world.application(), world.application()
+    world.panel(document, visited, [60] * 5)
+    world.panel(document, not_visited, [90] * 5)
+    world.panel(onsite, visited, [80] * 3, first_expert=5)
+    ranking = services.compute_ranking(world.db, world.cycle)
+    assert entry_of(ranking, not_visited).reason == "no_onsite_review"
+    assert entry_of(ranking, visited).rank == 1
+
+
+def test_disagreement_uses_the_rounds_thresholds(world):
+    review_round = world.round(method="mean", range_pct=30, std_pct=50)
+    application = world.application()
+    # 4.1.2 spreads from 20% to 90% (range 70 points of 100 -> 35 of 50 > 15): flagged by range.
+    for k, pct in enumerate([20, 60, 60, 60, 90]):
+        world.sheet(review_round, application, world.expert(k), 60, per_item={"4.1.2": pct})
+    ranking = services.compute_ranking(world.db, world.cycle)
+    [(kind, flagged)] = ranking.disagreements_of(application.id)
+    assert (kind, flagged.item_id, flagged.by_range, flagged.by_std) == ("document", "4.1.2", True, False)
+    assert flagged.range == 35.0 and flagged.range_threshold == 15.0
+
+
+def test_robustness_names_the_expert_whose_removal_changes_the_shortlist(world):
+    review_round = world.round(method="mean")
+    near = world.application()
+    safe = world.application()
+    world.panel(review_round, near, [55, 60, 60, 60, 75])  # 620; without the 75 sheet 587.5 < 600
+    world.panel(review_round, safe, [90] * 5)
+    ranking = services.compute_ranking(world.db, world.cycle)
+    assert services.robustness_of(ranking, near.id) == ("sensitive", ("E5",))
+    assert services.robustness_of(ranking, safe.id) == ("stable", ())
+
+
+def test_leniency_view_only_for_experts_with_enough_sheets(world, office):
+    review_round = world.round(method="mean", required_sheets=1)
+    for pct in (50, 60, 70):
+        _one_sheet(world, review_round, pct)  # expert 0 scores three applications
+    ranking = services.compute_ranking(world.db, world.cycle)
+    assert not any(e.meaningful for e in ranking.document.expert_leniency())
+    services.update_ranking_settings(world.db, actor=office, cycle=world.cycle, combine_mode=CombineMode.REPLACE,
+                                     onsite_weight=Decimal("0.5"), sector_limits={}, min_sheets_for_leniency=3)
+    ranking = services.compute_ranking(world.db, world.cycle)
+    [expert] = ranking.document.expert_leniency()
+    assert (expert.label, expert.sheets, expert.mean_total, expert.meaningful) == ("E1", 3, 600.0, True)
+
+
+def test_score_rows_come_from_one_query(world, engine):
+    review_round = world.round(method="mean")
+    for _ in range(3):
+        world.panel(review_round, world.application(), [60] * 5)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        services.compute_ranking(world.db, world.cycle)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert sum("FROM item_scores" in s for s in statements) == 1
+
+
+def test_freeze_writes_the_snapshot_and_one_audit_record_per_exclusion(world, office):
+    review_round = world.round(method="trimmed_mean")
+    application = world.application()
+    experts = world.panel(review_round, application, PANEL)
+    world.db.add(PinnedConflict(application_id=application.id, expert_id=experts[4].id,
+                                type=ConflictType.EMPLOYMENT, reason="Worked there until 2024",
+                                created_by_id=office.id))
+    world.db.flush()
+    snapshot = services.freeze_shortlist(world.db, actor=office, cycle=world.cycle)
+    assert snapshot.version == 1 and snapshot.method == "trimmed_mean"
+    [entry] = snapshot.entries
+    assert (entry.rank, entry.total, entry.in_shortlist) == (1, Decimal("633.33"), True)
+    assert entry.exclusions == [{"round": "document", "expert": "E5", "reason": "Worked there until 2024",
+                                 "matched": True}]
+    assert entry.robustness in ("stable", "sensitive")
+    actions = world.db.scalars(select(AuditRecord.action).where(AuditRecord.cycle_id == world.cycle.id)
+                               .order_by(AuditRecord.seq)).all()
+    assert actions[-2:] == ["ranking.sheet_excluded", "ranking.frozen"]
+    excluded = world.db.scalars(select(AuditRecord).where(AuditRecord.action == "ranking.sheet_excluded")).one()
+    assert excluded.after["expert_id"] == experts[4].id and excluded.after["reason"] == "Worked there until 2024"
+    # Freezing again keeps the first version and adds the next one.
+    assert services.freeze_shortlist(world.db, actor=office, cycle=world.cycle).version == 2
+    assert services.current_snapshot(world.db, world.cycle).version == 2
+    assert len(world.db.scalars(select(RankingSnapshot)).all()) == 2
+
+
+def test_freeze_only_in_deliberation(world, office, make_cycle):
+    cycle = make_cycle(stage=Stage.DOCUMENT_REVIEW)
+    with pytest.raises(DomainError, match="only while"):
+        services.freeze_shortlist(world.db, actor=office, cycle=cycle)
+
+
+def test_freeze_refuses_an_empty_ranking(world, office):
+    world.round(method="mean")
+    with pytest.raises(DomainError, match="No application can be ranked"):
+        services.freeze_shortlist(world.db, actor=office, cycle=world.cycle)
+
+
+def test_submitting_to_the_leading_group_needs_a_frozen_shortlist(world, office):
+    review_round = world.round(method="mean")
+    world.panel(review_round, world.application(), [70] * 5)
+    with pytest.raises(DomainError, match="Freeze the shortlist"):
+        advance_cycle(world.db, actor=office, cycle=world.cycle, target=Stage.APPROVAL)
+    services.freeze_shortlist(world.db, actor=office, cycle=world.cycle)
+    advance_cycle(world.db, actor=office, cycle=world.cycle, target=Stage.APPROVAL)
+    assert world.cycle.stage is Stage.APPROVAL
+    with pytest.raises(DomainError, match="fixed once"):
+        services.update_ranking_settings(world.db, actor=office, cycle=world.cycle, combine_mode=CombineMode.REPLACE,
+                                         onsite_weight=Decimal("0.5"), sector_limits={}, min_sheets_for_leniency=5)
+
+
+def test_settings_changes_are_audited(world, office):
+    services.update_ranking_settings(world.db, actor=office, cycle=world.cycle, combine_mode=CombineMode.WEIGHTED,
+                                     onsite_weight=Decimal("0.4"), sector_limits={"c": 2}, min_sheets_for_leniency=4)
+    row = world.db.scalars(select(AuditRecord).where(AuditRecord.action == "ranking.settings_updated")).one()
+    assert row.before is None
+    assert row.after == {"combine_mode": "weighted", "onsite_weight": "0.400", "sector_limits": {"C": 2},
+                         "min_sheets_for_leniency": 4}
