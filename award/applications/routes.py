@@ -20,6 +20,7 @@ from flask import (
 )
 from flask_babel import format_datetime
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -186,9 +187,16 @@ def edit(application_id: int):
         return login_manager.unauthorized()
     if not is_enterprise(current_user):
         abort(403)
-    if request.method == "POST" and current_app.config.get("WTF_CSRF_ENABLED", True):
-        csrf.protect()
     application = _load_own(application_id)
+    if request.method == "POST" and current_app.config.get("WTF_CSRF_ENABLED", True):
+        try:
+            csrf.protect()
+        except CSRFError:
+            # A stale form token: show the typed text again with a fresh token instead of an error page.
+            form = build_application_form(cycle_rubric(application.cycle), _sectors(), meta={"csrf": False})
+            form.validate()
+            flash(_("The form had expired. Your text is shown again: please save once more."), "error")
+            return _render_edit(application, form, 400)
     if request.method == "GET":
         token = request.args.get("restore", "")
         stashed = None
