@@ -18,6 +18,7 @@ from award.cycles.settings import EligibilitySettings
 from award.db import utcnow
 from award.main.models import SiteFlag
 from award.notifications.demo import seed_demo_notices
+from award.review.pool_demo import seed_expert_pool
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_FLAG = "demo"
@@ -77,6 +78,7 @@ def seed_demo(session: Session, *, demo_database: bool, now: dt.datetime | None 
                             contact_name="质量部 联系人", phone=f"0512-6{number:03d}0000",
                             email=f"enterprise{number}@demo.award", password=DEMO_PASSWORD,
                             password_min_length=minimum)
+    seed_expert_pool(session, office)
 
     year = now.year
     settings = CycleSettings(

@@ -96,8 +96,8 @@ def init_web(app: Flask) -> None:
     babel.init_app(app, locale_selector=current_locale)
     app.after_request(_security_headers)
 
-    from award.archive.routes import bp as archive_bp
     from award.applications.routes import bp as applications_bp
+    from award.archive.routes import bp as archive_bp
     from award.audit.routes import bp as audit_bp
     from award.auth.routes import bp as auth_bp
     from award.cycles.routes import bp as cycles_bp
@@ -105,8 +105,9 @@ def init_web(app: Flask) -> None:
     from award.notifications.routes import bp as notifications_bp
     from award.notifications.routes import nav_context as notifications_nav
     from award.ranking.routes import bp as ranking_bp
+    from award.review.pool_routes import bp as pool_bp
 
-    for blueprint in (main_bp, auth_bp, cycles_bp, audit_bp, archive_bp, applications_bp, ranking_bp):
+    for blueprint in (main_bp, auth_bp, cycles_bp, audit_bp, archive_bp, applications_bp, ranking_bp, pool_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(notifications_bp)
     app.context_processor(notifications_nav)  # the unread count in the navigation

@@ -15,6 +15,7 @@ from award.auth.models import Role
 from award.cycles.models import Stage
 from tests.applications.world import applications_world
 from tests.notifications.world import notifications_world
+from tests.review.pool_world import pool_world
 
 ANON = "anonymous"
 ROLES = (ANON, *(role.value for role in Role))
@@ -239,7 +240,7 @@ PUBLIC_ENDPOINTS = {"static"}
 
 
 @pytest.fixture
-def world(db, app, tmp_path, make_user, make_cycle) -> dict[str, object]:
+def world(db, app, tmp_path, make_user, make_cycle, make_organization) -> dict[str, object]:
     users = {role.value: make_user(role) for role in Role}
     cycle = make_cycle(stage=Stage.APPLICATION)
     return {
@@ -248,6 +249,8 @@ def world(db, app, tmp_path, make_user, make_cycle) -> dict[str, object]:
         "cycle_id": cycle.id,
         **applications_world(db, app, users=users, cycle=cycle, make_user=make_user, root=tmp_path / "evidence"),
         **notifications_world(db, users=users),
+        **pool_world(db, users=users, make_user=make_user, make_cycle=make_cycle,
+                     make_organization=make_organization),
     }
 
 
