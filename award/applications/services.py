@@ -42,6 +42,7 @@ from award.cycles.stages import guard as stage_guard
 from award.db import utcnow
 from award.errors import DomainError, NotAllowed
 from award.i18n import _, _l
+from award.notifications import events as notification_events
 
 S = ApplicationStatus
 EDITABLE = (S.DRAFT, S.RETURNED)
@@ -326,6 +327,7 @@ def return_application(session: Session, *, actor: User | None, application: App
                        now: dt.datetime | None = None) -> Application:
     """The office sends a submitted application back for correction, with a reason."""
     _move(session, actor=actor, application=application, target=S.RETURNED, reason=reason, now=now or utcnow())
+    notification_events.application_returned(session, application=application, reason=reason.strip(), now=now)
     return application
 
 
@@ -488,7 +490,8 @@ def screen_application(
     target = S.INELIGIBLE if failed else S.ELIGIBLE
     summary = "\n".join(f"{eligibility.RULE_LABELS[rule]}: {reason}" for rule, reason in failed)
     before = {r.rule: r.decision.value for r in application.screening}
-    if application.status is not target:
+    status_changed = application.status is not target
+    if status_changed:
         _move(session, actor=actor, application=application, target=target, reason=summary, now=now)
     elif actor is not None and actor.role is not Role.OFFICE:
         raise NotAllowed(_("You may not do this to the application."))
@@ -507,6 +510,9 @@ def screen_application(
            after={"outcome": target.value,
                   "rules": {f.rule: {"automatic": f.outcome.value, "decision": o.value, "reason": r}
                             for f, o, r in rows}})
+    if status_changed:
+        notification_events.application_screened(session, application=application, eligible=not failed,
+                                                  reason=summary, now=now)
     return application
 
 

@@ -63,7 +63,7 @@ def run_command() -> None:
     from award.notifications.reminders import run_reminders
 
     base_url = current_app.config["PUBLIC_BASE_URL"]
-    with current_app.test_request_context("/", base_url=base_url):  # reminders link with url_for
+    with current_app.test_request_context("/", base_url=base_url):  # sources may link with url_for
         session = get_session()
         created = run_reminders(session)
         session.commit()

@@ -2,8 +2,7 @@
 
 Each function is a thin, typed wrapper over notify(); call it in the service function right after
 the state change and its audit record, in the same session, so the notice commits or rolls back
-with the event. Functions that build links with url_for need an app request context (a request,
-or `app.test_request_context()` in commands); every function accepts `link=` to override it.
+with the event. Links are paths inside the app; every function accepts `link=` to override its default.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from flask import url_for
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from award.auth.models import Role, User
@@ -22,6 +21,11 @@ from award.notifications.services import notify, notify_users, organization_user
 
 if TYPE_CHECKING:
     from award.applications.models import Application
+
+
+def path_for(endpoint: str, **values: object) -> str:
+    """The path of a page; unlike url_for it needs no request, so services called from commands work too."""
+    return current_app.url_map.bind("").build(endpoint, values)
 
 
 def cycle_name(cycle: Cycle) -> str:
@@ -36,7 +40,7 @@ def _to_applicant(session: Session, application: Application, kind: Kind, link: 
                   now: dt.datetime | None, **context: object) -> list[Notification]:
     return notify_users(session, users=organization_users(session, application.organization_id), kind=kind,
                         context={"cycle": cycle_name(application.cycle), **context},
-                        link=link or url_for("applications.show", application_id=application.id), now=now)
+                        link=link or path_for("applications.show", application_id=application.id), now=now)
 
 
 # ------------------------------------------------------------------------- enterprises
@@ -44,7 +48,7 @@ def _to_applicant(session: Session, application: Application, kind: Kind, link: 
 def application_returned(session: Session, *, application: Application, reason: str, link: str | None = None,
                          now: dt.datetime | None = None) -> list[Notification]:
     """The office returned the application for correction (call after the move to RETURNED)."""
-    link = link or url_for("applications.edit", application_id=application.id)
+    link = link or path_for("applications.edit", application_id=application.id)
     return _to_applicant(session, application, Kind.APPLICATION_RETURNED, link, now, reason=reason)
 
 

@@ -18,13 +18,13 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
-from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from award.auth.models import Role, User
 from award.cycles.models import Cycle, CycleDeadline, Stage
 from award.db import utcnow
+from award.notifications.events import path_for
 from award.notifications.kinds import Kind
 from award.notifications.services import notify
 
@@ -93,6 +93,6 @@ def application_deadline(session: Session, now: dt.datetime) -> Iterable[Reminde
             continue
         yield Reminder(
             user, Kind.APPLICATION_DEADLINE, {"cycle": f"{cycle.year} {cycle.title}", "deadline": due_at},
-            url_for("applications.edit", application_id=application_id),
+            path_for("applications.edit", application_id=application_id),
             f"application{application_id}:deadline:{due_at.isoformat()}:{window}",
         )

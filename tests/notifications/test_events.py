@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from award.applications.models import Application, ApplicationStatus
-from award.applications.services import return_application
+from award.applications.models import Application, ApplicationStatus, RuleOutcome
+from award.applications.services import Decision, automatic_findings, return_application, screen_application
 from award.auth.models import Role
 from award.cycles.models import Stage
 from award.db import get_database, utcnow
@@ -16,6 +17,8 @@ from award.notifications import events
 from award.notifications.kinds import Kind
 from award.notifications.models import Notification
 from award.notifications.outbox import MailSettings, send_due
+
+ZONE = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
@@ -76,8 +79,7 @@ EVENTS = ["returned", "eligible", "ineligible", "shortlisted", "awarded", "not_a
 @pytest.mark.parametrize("event", EVENTS)
 def test_each_event_gives_a_notice_and_an_email(app, db, scene, smtp_server, event):
     call, recipients, kind = _event_calls(scene)[event]
-    with app.test_request_context("/"):
-        call(db)
+    call(db)
     _deliver(app, db)
     for user in recipients:
         notices = db.scalars(select(Notification).where(Notification.user_id == user.id)).all()
@@ -88,14 +90,30 @@ def test_each_event_gives_a_notice_and_an_email(app, db, scene, smtp_server, eve
     assert len(smtp_server.received) == len(recipients)  # nobody else hears of it
 
 
-def test_return_for_correction_end_to_end(app, db, scene, smtp_server):
-    """The real service moves the application; the event call follows it in the same transaction."""
+def test_return_for_correction_is_wired_into_the_service(app, db, scene, smtp_server):
+    """The applications service notifies by itself, in the transaction of the return."""
     application = scene["application"]
-    with app.test_request_context("/"):
-        return_application(db, actor=scene["office"], application=application, reason="请补充4.7结果数据。")
-        events.application_returned(db, application=application, reason="请补充4.7结果数据。")
+    return_application(db, actor=scene["office"], application=application, reason="请补充4.7结果数据。")
     _deliver(app, db)
     [mail] = smtp_server.received
     assert mail["To"] == scene["applicant"].email
     assert "请补充4.7结果数据。" in mail.get_body(("plain",)).get_content()
     assert f"/applications/{application.id}/edit" in mail.get_body(("plain",)).get_content()
+
+
+def test_screening_is_wired_into_the_service_and_notifies_only_on_a_change(app, db, scene, smtp_server):
+    application, office = scene["application"], scene["office"]
+    application.cycle.stage = Stage.SCREENING
+    db.commit()
+    findings = automatic_findings(db, application, zone=ZONE)
+    decisions = {f.rule: Decision(RuleOutcome.PASS, "人工核实") for f in findings}
+    screen_application(db, actor=office, application=application, decisions=decisions, zone=ZONE)
+    screen_application(db, actor=office, application=application, decisions=decisions, zone=ZONE)  # no change
+    decisions["no_penalty"] = Decision(RuleOutcome.FAIL, "2026年受到行政处罚")
+    screen_application(db, actor=office, application=application, decisions=decisions, zone=ZONE)
+    _deliver(app, db)
+    kinds = db.scalars(select(Notification.kind).where(Notification.user_id == scene["applicant"].id)
+                       .order_by(Notification.id)).all()
+    assert kinds == [Kind.APPLICATION_ELIGIBLE.value, Kind.APPLICATION_INELIGIBLE.value]
+    assert len(smtp_server.received) == 2
+    assert "2026年受到行政处罚" in smtp_server.received[1].get_body(("plain",)).get_content()
