@@ -19,6 +19,7 @@ from award.db import utcnow
 from award.main.models import SiteFlag
 from award.notifications.demo import seed_demo_notices
 from award.review.pool_demo import seed_expert_pool
+from award.review.review_demo import seed_review_demo
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_FLAG = "demo"
@@ -94,6 +95,7 @@ def seed_demo(session: Session, *, demo_database: bool, now: dt.datetime | None 
     cycle = create_cycle(session, actor=office, settings=settings, rubric_key="gbt19580-2012")
     advance_cycle(session, actor=office, cycle=cycle, target=Stage.APPLICATION, now=now)
     seed_demo_notices(session, cycle=cycle, now=now)
+    seed_review_demo(session, office=office, now=now)
     session.add(SiteFlag(key=DEMO_FLAG, value=now.isoformat()))
     session.flush()
     return "demo seeded\n" + credentials_text()

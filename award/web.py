@@ -106,8 +106,10 @@ def init_web(app: Flask) -> None:
     from award.notifications.routes import nav_context as notifications_nav
     from award.ranking.routes import bp as ranking_bp
     from award.review.pool_routes import bp as pool_bp
+    from award.review.routes import bp as review_bp
 
-    for blueprint in (main_bp, auth_bp, cycles_bp, audit_bp, archive_bp, applications_bp, ranking_bp, pool_bp):
+    for blueprint in (main_bp, auth_bp, cycles_bp, audit_bp, archive_bp, applications_bp, ranking_bp, pool_bp,
+                      review_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(notifications_bp)
     app.context_processor(notifications_nav)  # the unread count in the navigation

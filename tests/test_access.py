@@ -16,6 +16,7 @@ from award.cycles.models import Stage
 from tests.applications.world import applications_world
 from tests.notifications.world import notifications_world
 from tests.review.pool_world import pool_world
+from tests.review.review_access_world import review_access_world
 
 ANON = "anonymous"
 ROLES = (ANON, *(role.value for role in Role))
@@ -67,15 +68,6 @@ ROUTES: list[Route] = [
     Route("audit.trail", "GET", "/audit/", allow(Role.OFFICE, Role.SUPERVISOR)),
     # The world's cycle takes applications, so the office is told it cannot be archived yet.
     Route("archive.create_archive", "POST", "/cycles/{cycle_id}/archive", allow(Role.OFFICE, ok=302)),
-    # notifications: "{notification_id}" is the office user's notice; anyone else gets 404 (no probing by id).
-    Route("notifications.list_notifications", "GET", "/notifications/", everyone(200, anon=LOGIN)),
-    Route("notifications.open_notification", "POST", "/notifications/{notification_id}/open",
-          allow(Role.OFFICE, ok=302, others=404)),
-    Route("notifications.mark_read", "POST", "/notifications/{notification_id}/read",
-          allow(Role.OFFICE, ok=302, others=404)),
-    Route("notifications.mark_all_read", "POST", "/notifications/read-all", everyone(302, anon=LOGIN)),
-    Route("notifications.preferences", "GET", "/notifications/preferences", everyone(200, anon=LOGIN)),
-    Route("notifications.preferences", "POST", "/notifications/preferences", everyone(302, anon=LOGIN)),
     # applications: "{application_id}" is the enterprise user's own draft; "{other_application_id}" is another
     # enterprise's, which only the office and the supervisor may open (others get 404: no probing by id).
     Route("applications.mine", "GET", "/applications/", allow(Role.ENTERPRISE)),
@@ -247,10 +239,12 @@ def world(db, app, tmp_path, make_user, make_cycle, make_organization) -> dict[s
         "users": users,
         "expert_id": make_user(Role.EXPERT).id,
         "cycle_id": cycle.id,
-        **applications_world(db, app, users=users, cycle=cycle, make_user=make_user, root=tmp_path / "evidence"),
         **notifications_world(db, users=users),
+        **applications_world(db, app, users=users, cycle=cycle, make_user=make_user, root=tmp_path / "evidence"),
         **pool_world(db, users=users, make_user=make_user, make_cycle=make_cycle,
                      make_organization=make_organization),
+        **review_access_world(db, users=users, make_user=make_user, make_cycle=make_cycle,
+                              make_organization=make_organization),
     }
 
 
