@@ -221,25 +221,28 @@ def _write(session: Session, sheet: ScoreSheet, rubric: Rubric, entries: list[It
     """Upsert the entries' items and bump the sheet's version; returns the changed fields."""
     stored = _stored(sheet)
     changed: dict[str, dict[str, object]] = {}
-    for entry in entries:
-        item = stored.get(entry.item_id)
-        if item is None:
-            item = ItemScore(item_id=entry.item_id)
-            sheet.items.append(item)
-        values = {name: _entry_value(entry, name) for name in FIELDS}
-        fields = {name: value for name, value in values.items() if value != _value(item, name)}
-        if fields:
-            changed[entry.item_id] = fields
-        for name, value in values.items():
-            setattr(item, name, value)
-        item.points = item_points(rubric, entry.item_id, item.percent) if item.percent is not None else None
-    sheet.total = sum((i.points for i in sheet.items if i.points is not None), Decimal(0))
-    sheet.updated_at = utcnow()
     try:
-        session.flush()
+        # A savepoint: when another transaction saved the same version in between (PostgreSQL lets
+        # both read it), only this write is undone and the session can still answer the conflict.
+        with session.begin_nested():
+            for entry in entries:
+                item = stored.get(entry.item_id)
+                if item is None:
+                    item = ItemScore(item_id=entry.item_id)
+                    sheet.items.append(item)
+                values = {name: _entry_value(entry, name) for name in FIELDS}
+                fields = {name: value for name, value in values.items() if value != _value(item, name)}
+                if fields:
+                    changed[entry.item_id] = fields
+                for name, value in values.items():
+                    setattr(item, name, value)
+                item.points = item_points(rubric, entry.item_id, item.percent) if item.percent is not None else None
+            sheet.total = sum((i.points for i in sheet.items if i.points is not None), Decimal(0))
+            sheet.updated_at = utcnow()
     except StaleDataError:
-        # Another transaction saved the same version in between: refuse like any later save.
-        raise VersionConflict(current_version=expected_version + 1, differences=[]) from None
+        # The other save is committed (the UPDATE waited for it): refuse like any later save, with
+        # the differences from what it stored. The rolled-back savepoint expired the sheet.
+        raise VersionConflict(current_version=sheet.version, differences=_differences(sheet, entries)) from None
     return changed
 
 
