@@ -334,3 +334,54 @@ def gunicorn(app_spec: str, *, workers: int = 4, env: dict[str, str] | None = No
         yield f"http://127.0.0.1:{port}"
     finally:
         stop(process)
+
+
+DEFAULT_POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@contextmanager
+def postgres_database(server_url: str | None = None) -> Iterator[str | None]:
+    """A fresh PostgreSQL database on the loopback server, dropped afterwards; None if unreachable.
+
+    The server is AWARD_BENCH_POSTGRES_URL, else the local default of scripts/test-postgres.sh."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    server = make_url(server_url or os.environ.get("AWARD_BENCH_POSTGRES_URL") or DEFAULT_POSTGRES_SERVER)
+    if server.host not in (None, "127.0.0.1", "localhost", "::1"):
+        raise ValueError("the benchmark only talks to a PostgreSQL server on this machine")
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT",
+                          connect_args={"connect_timeout": 3})
+    name = f"award_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError:
+        admin.dispose()
+        yield None
+        return
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def database_version(url: str) -> str:
+    """'SQLite 3.x.y' or 'PostgreSQL 15.x', for the benchmark's records."""
+    from sqlalchemy import text
+
+    from award.db import create_db_engine
+
+    engine = create_db_engine(url)
+    try:
+        with engine.connect() as connection:
+            if url.startswith("sqlite"):
+                return "SQLite " + connection.execute(text("select sqlite_version()")).scalar_one()
+            return "PostgreSQL " + connection.execute(text("show server_version")).scalar_one().split()[0]
+    finally:
+        engine.dispose()
