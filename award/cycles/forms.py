@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import CycleSettings
-from award.cycles.settings import EligibilitySettings
+from award.cycles.settings import AwardSettings, EligibilitySettings
 from award.i18n import _l
 from award.rubrics import available_rubrics
 
@@ -36,6 +36,7 @@ ELIGIBILITY_FIELDS = (
     "min_years_in_operation", "min_qms_years", "accident_window_years",
     "penalty_window_years", "award_cooldown_cycles", "revocation_ban_years",
 )
+AWARD_FIELDS = ("quorum", "pass_rule", "blinded", "notice_kind", "notice_length", "title_years")
 
 
 def local_zone() -> ZoneInfo:
@@ -69,6 +70,26 @@ class CycleForm(FlaskForm):
                                          validators=[InputRequired(), NumberRange(min=0, max=20)])
     revocation_ban_years = IntegerField(_l("Ban after a revocation (years)"), default=3,
                                         validators=[InputRequired(), NumberRange(min=0, max=20)])
+    quorum = SelectField(_l("Quorum of the leading group"), default="2/3", choices=[
+        SelectChoice("1/2", _l("Half of the members vote")),
+        SelectChoice("2/3", _l("Two thirds of the members vote")),
+        SelectChoice("3/4", _l("Three quarters of the members vote")),
+        SelectChoice("1/1", _l("Every member votes")),
+    ])
+    pass_rule = SelectField(_l("A candidate passes when"), default="majority_of_voters", choices=[
+        SelectChoice("majority_of_voters", _l("more than half of those who voted approve")),
+        SelectChoice("two_thirds_of_voters", _l("at least two thirds of those who voted approve")),
+        SelectChoice("majority_of_members", _l("more than half of all members approve")),
+    ])
+    blinded = BooleanField(_l("Blinded vote: candidates by code and scores, names after the vote"))
+    notice_kind = SelectField(_l("Public notice counted in"), default="working", choices=[
+        SelectChoice("working", _l("working days")), SelectChoice("calendar", _l("calendar days")),
+    ])
+    # Optional: a form posted without them (an older page, a script) keeps the defaults.
+    notice_length = IntegerField(_l("Length of the public notice (days)"), default=5,
+                                 validators=[Optional(), NumberRange(min=1, max=60)])
+    title_years = IntegerField(_l("Title valid for (years)"), default=4,
+                               validators=[Optional(), NumberRange(min=1, max=20)])
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -93,6 +114,8 @@ class CycleForm(FlaskForm):
             onsite_review=self.onsite_review.data,
             deadlines=deadlines,
             eligibility=EligibilitySettings(**{name: getattr(self, name).data for name in ELIGIBILITY_FIELDS}),
+            awards=AwardSettings(**{name: getattr(self, name).data for name in AWARD_FIELDS
+                                    if getattr(self, name).data is not None}),
         )
 
     def fill_from(self, cycle: Cycle) -> None:
@@ -106,3 +129,6 @@ class CycleForm(FlaskForm):
         eligibility = EligibilitySettings.from_dict(cycle.eligibility)
         for name in ELIGIBILITY_FIELDS:
             getattr(self, name).data = getattr(eligibility, name)
+        awards = AwardSettings.from_dict(cycle.award_settings)
+        for name in AWARD_FIELDS:
+            getattr(self, name).data = getattr(awards, name)

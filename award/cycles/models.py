@@ -60,6 +60,8 @@ class Cycle(Base):
     experts_per_application: Mapped[int]
     onsite_review: Mapped[bool] = mapped_column(Boolean, default=False)
     eligibility: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Vote, public notice and title settings (settings.AwardSettings); empty means the defaults.
+    award_settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from award.audit.services import record
 from award.auth.models import Role, User
 from award.cycles.models import Cycle, CycleDeadline, Stage
-from award.cycles.settings import EligibilitySettings
+from award.cycles.settings import AwardSettings, EligibilitySettings
 from award.cycles.stages import STAGE_LABELS, transition_problems
 from award.db import utcnow
 from award.errors import DomainError, NotAllowed
@@ -35,6 +35,7 @@ class CycleSettings:
     onsite_review: bool
     deadlines: dict[Stage, dt.datetime]
     eligibility: EligibilitySettings
+    awards: AwardSettings = AwardSettings()
 
 
 def _require_office(actor: User | None) -> None:
@@ -79,6 +80,7 @@ def _snapshot(cycle: Cycle) -> dict[str, object]:
         "onsite_review": cycle.onsite_review,
         "deadlines": {d.stage.value: d.due_at.isoformat() for d in cycle.deadlines},
         "eligibility": cycle.eligibility,
+        "award_settings": cycle.award_settings,
     }
 
 
@@ -90,6 +92,7 @@ def _apply_settings(cycle: Cycle, settings: CycleSettings) -> None:
     cycle.experts_per_application = settings.experts_per_application
     cycle.onsite_review = settings.onsite_review
     cycle.eligibility = settings.eligibility.as_dict()
+    cycle.award_settings = settings.awards.as_dict()
     existing = {d.stage: d for d in cycle.deadlines}
     for stage in DEADLINE_STAGES:
         due = settings.deadlines.get(stage)
