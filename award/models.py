@@ -1,11 +1,14 @@
 """Imports every area's models, so Base.metadata is complete (for Alembic and tests)."""
 
 from award.applications.models import Application, BlacklistEntry, EvidenceFile  # noqa: F401
+from award.approval.models import Ballot, VoteCandidate, VoteMember, VoteOutcome, VoteSession  # noqa: F401
 from award.audit.models import AuditChainHead, AuditRecord
 from award.auth.models import Organization, User
+from award.awards.models import Award  # noqa: F401
 from award.cycles.models import Cycle, CycleDeadline
 from award.db import Base
 from award.main.models import SiteFlag
+from award.notice.models import NoticeCandidate, Objection, PublicNotice  # noqa: F401
 from award.notifications.models import Notification, NotificationPreference, OutboxMessage
 from award.ranking.models import RankingSettings, RankingSnapshot, ShortlistEntry  # noqa: F401
 from award.review import models as review_models  # noqa: F401

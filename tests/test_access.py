@@ -14,6 +14,7 @@ import pytest
 from award.auth.models import Role
 from award.cycles.models import Stage
 from tests.applications.world import applications_world
+from tests.approval.access_world import decision_world
 from tests.notifications.world import notifications_world
 from tests.review.pool_world import pool_world
 from tests.review.review_access_world import review_access_world
@@ -226,6 +227,36 @@ ROUTES: list[Route] = [
     # The assigned expert who signed the pledge may open the application; nobody else outside the office.
     Route("applications.show", "GET", "/applications/{review_application_id}",
           allow(Role.OFFICE, Role.SUPERVISOR, Role.EXPERT, others=404)),
+    # leading-group vote: "{vote_cycle_id}" has an open vote whose member is the world's leader. Leaders see no
+    # result before the close (403); a cycle without a vote, or an application not on the ballot, is not found.
+    Route("approval.manage", "GET", "/approval/cycles/{vote_cycle_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("approval.open_vote", "POST", "/approval/cycles/{vote_cycle_id}/open", allow(Role.OFFICE, ok=422)),
+    Route("approval.close_vote", "POST", "/approval/cycles/{vote_cycle_id}/close", allow(Role.OFFICE, ok=302)),
+    Route("approval.close_vote", "POST", "/approval/cycles/{cycle_id}/close", allow(Role.OFFICE, ok=404)),
+    Route("approval.ballot", "GET", "/approval/cycles/{vote_cycle_id}/ballot", allow(Role.LEADER)),
+    Route("approval.ballot", "GET", "/approval/cycles/{cycle_id}/ballot", allow(Role.LEADER, ok=404)),
+    Route("approval.cast", "POST", "/approval/cycles/{vote_cycle_id}/ballot/{vote_application_id}",
+          allow(Role.LEADER, ok=422)),  # no choice given
+    Route("approval.cast", "POST", "/approval/cycles/{vote_cycle_id}/ballot/{application_id}",
+          allow(Role.LEADER, ok=404)),
+    Route("approval.results", "GET", "/approval/cycles/{vote_cycle_id}/results", allow(Role.OFFICE, Role.SUPERVISOR)),
+    # public notice: the public pages need no login; the office and the supervisor see the objections.
+    Route("notice.public_list", "GET", "/notices/", everyone(200, anon=200)),
+    Route("notice.public_notice", "GET", "/notices/{notice_id}", everyone(200, anon=200)),
+    Route("notice.object_form", "GET", "/notices/{notice_id}/object", everyone(200, anon=200)),
+    Route("notice.object_form", "POST", "/notices/{notice_id}/object", everyone(422, anon=422)),  # anonymous, empty
+    Route("notice.objection_received", "GET", "/notices/{notice_id}/object/received", everyone(200, anon=200)),
+    Route("notice.manage", "GET", "/notices/cycles/{notice_cycle_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("notice.publish", "POST", "/notices/cycles/{notice_cycle_id}/publish", allow(Role.OFFICE, ok=422)),
+    Route("notice.objection", "GET", "/notices/objections/{objection_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("notice.decide", "POST", "/notices/objections/{objection_id}/decide", allow(Role.OFFICE, ok=422)),
+    Route("notice.evidence", "GET", "/notices/objections/{objection_id}/evidence",
+          allow(Role.OFFICE, Role.SUPERVISOR)),
+    # awards: the notice of "{notice_cycle_id}" still runs, so the office's confirmation is refused.
+    Route("awards.cycle_awards", "GET", "/awards/cycles/{notice_cycle_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("awards.confirm", "POST", "/awards/cycles/{notice_cycle_id}/confirm", allow(Role.OFFICE, ok=409)),
+    Route("awards.show", "GET", "/awards/{award_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("awards.revoke", "POST", "/awards/{award_id}/revoke", allow(Role.OFFICE, ok=422)),  # no reason given
 ]
 
 PUBLIC_ENDPOINTS = {"static"}
@@ -245,6 +276,8 @@ def world(db, app, tmp_path, make_user, make_cycle, make_organization) -> dict[s
                      make_organization=make_organization),
         **review_access_world(db, users=users, make_user=make_user, make_cycle=make_cycle,
                               make_organization=make_organization),
+        **decision_world(db, app, users=users, make_cycle=make_cycle, make_organization=make_organization,
+                         root=tmp_path / "objections"),
     }
 
 

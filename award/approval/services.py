@@ -1,0 +1,263 @@
+"""The leading-group vote: open it on the frozen shortlist, cast ballots, close it and record the outcome.
+
+Secrecy: while the vote is open nobody but the voter sees a choice. The audit record of a ballot
+names the candidate, not the choice; closing the vote writes one record with every ballot and
+the outcome, so the whole vote is in the tamper-evident chain from then on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from award.applications.models import Application
+from award.approval.models import Ballot, Choice, VoteCandidate, VoteMember, VoteOutcome, VoteSession
+from award.approval.rules import Tally, VoteRule, decide, rule_from_settings
+from award.audit.services import record
+from award.auth.models import Role, User
+from award.cycles.models import Cycle, Stage
+from award.cycles.settings import AwardSettings
+from award.cycles.stages import guard
+from award.db import utcnow
+from award.errors import DomainError, NotAllowed
+from award.i18n import _
+from award.notifications import events
+from award.notifications.kinds import Kind
+from award.notifications.reminders import Reminder, deadline_window, reminder_source
+from award.ranking.services import current_snapshot
+
+COMMENT_MAX = 2000
+
+
+def _require_office(actor: User | None) -> None:
+    if actor is not None and actor.role is not Role.OFFICE:
+        raise NotAllowed(_("Only the award office can run the vote."))
+
+
+def vote_of(session: Session, cycle: Cycle) -> VoteSession | None:
+    return session.scalars(select(VoteSession).where(VoteSession.cycle_id == cycle.id)).first()
+
+
+def is_member(session: Session, vote: VoteSession, user: User) -> bool:
+    return session.scalar(select(VoteMember.id).where(VoteMember.session_id == vote.id,
+                                                      VoteMember.leader_id == user.id)) is not None
+
+
+def is_accepting(vote: VoteSession, now: dt.datetime) -> bool:
+    """Ballots are taken until the office closes the vote or its deadline passes, whichever is first."""
+    return vote.closed_at is None and now < vote.closes_at
+
+
+def open_vote(
+    session: Session, *, actor: User | None, cycle: Cycle, closes_at: dt.datetime, blinded: bool | None = None,
+    now: dt.datetime | None = None,
+) -> VoteSession:
+    """Submit the latest frozen shortlist to the leading group: fix members and candidates, tell the leaders."""
+    _require_office(actor)
+    now = now or utcnow()
+    if cycle.stage is not Stage.APPROVAL:
+        raise DomainError(_("The vote can be opened only in the leading-group approval stage."), code="wrong_stage")
+    if vote_of(session, cycle) is not None:
+        raise DomainError(_("The vote of this cycle has already been opened."), code="vote_exists")
+    if closes_at <= now:
+        raise DomainError(_("The vote must close in the future."), code="closes_in_past")
+    snapshot = current_snapshot(session, cycle)
+    shortlist = snapshot.shortlist if snapshot is not None else []
+    if snapshot is None or not shortlist:
+        raise DomainError(_("There is no frozen shortlist to vote on."), code="no_shortlist")
+    leaders = list(session.scalars(select(User).where(User.role == Role.LEADER, User.is_enabled.is_(True))
+                                   .order_by(User.id)))
+    if not leaders:
+        raise DomainError(_("The leading group has no members with an account yet."), code="no_leaders")
+    settings = AwardSettings.from_dict(cycle.award_settings)
+    rule = rule_from_settings(settings)
+    vote = VoteSession(cycle_id=cycle.id, snapshot_id=snapshot.id, opened_at=now,
+                       opened_by_id=actor.id if actor else None, closes_at=closes_at,
+                       blinded=settings.blinded if blinded is None else blinded, rule=rule.as_dict())
+    # Codes in an order unrelated to the rank, so a code tells nothing in the blinded mode.
+    codes = [f"C{n:02d}" for n in range(1, len(shortlist) + 1)]
+    random.Random(secrets.randbits(64)).shuffle(codes)
+    for position, (entry, code) in enumerate(zip(shortlist, codes, strict=True), start=1):
+        vote.candidates.append(VoteCandidate(application_id=entry.application_id, entry_id=entry.id,
+                                             position=position, code=code))
+    for leader in leaders:
+        vote.members.append(VoteMember(leader_id=leader.id))
+    session.add(vote)
+    session.flush()
+    record(session, actor=actor, action="approval.vote_opened", target_type="vote_session", target_id=vote.id,
+           cycle_id=cycle.id,
+           after={"snapshot": snapshot.id, "snapshot_version": snapshot.version,
+                  "content_hash": snapshot.content_hash, "closes_at": closes_at.isoformat(),
+                  "blinded": vote.blinded, "rule": vote.rule, "members": [leader.id for leader in leaders],
+                  "candidates": {c.application_id: c.code for c in vote.candidates}})
+    events.vote_opened(session, cycle=cycle, closes_at=closes_at, vote_id=vote.id, now=now,
+                       link=events.path_for("approval.ballot", cycle_id=cycle.id))
+    for application in session.scalars(select(Application).where(
+            Application.id.in_([c.application_id for c in vote.candidates])).order_by(Application.id)):
+        events.application_shortlisted(session, application=application, now=now)
+    return vote
+
+
+def cast_ballot(
+    session: Session, *, actor: User, vote: VoteSession, application_id: int, choice: Choice, comment: str = "",
+    now: dt.datetime | None = None,
+) -> Ballot:
+    """One member's vote on one candidate, once, while the vote is open."""
+    now = now or utcnow()
+    if actor.role is not Role.LEADER or not is_member(session, vote, actor):
+        raise NotAllowed(_("Only members of the leading group may vote."))
+    if not is_accepting(vote, now):
+        raise DomainError(_("The vote is closed; no more ballots are taken."), code="vote_closed")
+    if application_id not in {c.application_id for c in vote.candidates}:
+        raise DomainError(_("This application is not on the ballot."), code="not_a_candidate")
+    already = session.scalar(select(Ballot.id).where(Ballot.session_id == vote.id, Ballot.leader_id == actor.id,
+                                                     Ballot.application_id == application_id))
+    if already is not None:
+        raise DomainError(_("You have already voted on this candidate; a vote cannot be changed."),
+                          code="already_voted")
+    ballot = Ballot(session_id=vote.id, leader_id=actor.id, application_id=application_id, choice=Choice(choice),
+                    comment=comment.strip()[:COMMENT_MAX], cast_at=now)
+    session.add(ballot)
+    session.flush()
+    # The choice stays out of the chain until the close (see the module docstring).
+    record(session, actor=actor, action="approval.ballot_cast", target_type="vote_session", target_id=vote.id,
+           cycle_id=vote.cycle_id, after={"application": application_id, "ballot": ballot.id})
+    return ballot
+
+
+def tallies(session: Session, vote: VoteSession) -> dict[int, Tally]:
+    """Counts per candidate, by the database (candidates without ballots count zero)."""
+    members = session.scalar(select(func.count(VoteMember.id)).where(VoteMember.session_id == vote.id)) or 0
+    counts: dict[int, dict[Choice, int]] = {c.application_id: {} for c in vote.candidates}
+    rows = session.execute(select(Ballot.application_id, Ballot.choice, func.count(Ballot.id))
+                           .where(Ballot.session_id == vote.id).group_by(Ballot.application_id, Ballot.choice))
+    for application_id, choice, count in rows:
+        counts[application_id][Choice(choice)] = count
+    return {app_id: Tally(members=members, approve=c.get(Choice.APPROVE, 0), reject=c.get(Choice.REJECT, 0),
+                          abstain=c.get(Choice.ABSTAIN, 0)) for app_id, c in counts.items()}
+
+
+def close_vote(session: Session, *, actor: User | None, vote: VoteSession,
+               now: dt.datetime | None = None) -> list[VoteOutcome]:
+    """Close the vote, compute and record each candidate's outcome under the rule frozen at opening."""
+    _require_office(actor)
+    now = now or utcnow()
+    if vote.closed_at is not None:
+        raise DomainError(_("The vote is already closed."), code="vote_closed")
+    rule = VoteRule.from_dict(vote.rule)
+    counted = tallies(session, vote)
+    outcomes = []
+    for candidate in vote.candidates:
+        tally = counted[candidate.application_id]
+        verdict = decide(tally, rule)
+        outcomes.append(VoteOutcome(session_id=vote.id, application_id=candidate.application_id,
+                                    members=tally.members, approve=tally.approve, reject=tally.reject,
+                                    abstain=tally.abstain, quorum_met=verdict.quorum_met, passed=verdict.passed))
+    session.add_all(outcomes)
+    vote.closed_at = max(now, vote.opened_at)
+    vote.closed_by_id = actor.id if actor else None
+    session.flush()
+    ballots = session.scalars(select(Ballot).where(Ballot.session_id == vote.id).order_by(Ballot.id))
+    record(session, actor=actor, action="approval.vote_closed", target_type="vote_session", target_id=vote.id,
+           cycle_id=vote.cycle_id,
+           after={"rule": vote.rule,
+                  "outcomes": {o.application_id: {"approve": o.approve, "reject": o.reject, "abstain": o.abstain,
+                                                  "members": o.members, "quorum_met": o.quorum_met,
+                                                  "passed": o.passed} for o in outcomes},
+                  "ballots": [{"leader": b.leader_id, "application": b.application_id, "choice": b.choice.value,
+                               "comment": b.comment, "cast_at": b.cast_at.isoformat()} for b in ballots]})
+    return outcomes
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def outcomes_of(session: Session, vote: VoteSession) -> dict[int, VoteOutcome]:
+    rows = session.scalars(select(VoteOutcome).where(VoteOutcome.session_id == vote.id))
+    return {row.application_id: row for row in rows}
+
+
+def approved_application_ids(session: Session, cycle: Cycle) -> list[int]:
+    """The candidates that passed the closed vote, in shortlist order; empty while no vote is closed."""
+    vote = vote_of(session, cycle)
+    if vote is None or vote.closed_at is None:
+        return []
+    passed = set(session.scalars(select(VoteOutcome.application_id)
+                                 .where(VoteOutcome.session_id == vote.id, VoteOutcome.passed.is_(True))))
+    return [c.application_id for c in vote.candidates if c.application_id in passed]
+
+
+def ballots_of(session: Session, vote: VoteSession, leader: User) -> dict[int, Ballot]:
+    """One leader's own ballots by application: what the ballot page shows them."""
+    rows = session.scalars(select(Ballot).where(Ballot.session_id == vote.id, Ballot.leader_id == leader.id))
+    return {row.application_id: row for row in rows}
+
+
+def all_ballots(session: Session, vote: VoteSession) -> list[Ballot]:
+    return list(session.scalars(select(Ballot).where(Ballot.session_id == vote.id)
+                                .order_by(Ballot.application_id, Ballot.leader_id)))
+
+
+@dataclass(frozen=True)
+class Turnout:
+    leader: User
+    cast: int
+    of: int
+
+
+def turnout(session: Session, vote: VoteSession) -> list[Turnout]:
+    """How many ballots each member has cast (never which way): the office watches progress."""
+    counts = dict(session.execute(select(Ballot.leader_id, func.count(Ballot.id))
+                                  .where(Ballot.session_id == vote.id).group_by(Ballot.leader_id)).all())
+    return [Turnout(m.leader, counts.get(m.leader_id, 0), len(vote.candidates)) for m in vote.members]
+
+
+def open_votes_for(session: Session, leader: User, now: dt.datetime) -> list[tuple[VoteSession, int]]:
+    """Votes the leader may still cast ballots in, with how many candidates they have not voted on."""
+    votes = session.scalars(select(VoteSession).join(VoteMember, VoteMember.session_id == VoteSession.id)
+                            .where(VoteMember.leader_id == leader.id, VoteSession.closed_at.is_(None),
+                                   VoteSession.closes_at > now).order_by(VoteSession.closes_at))
+    out = []
+    for vote in votes:
+        cast = session.scalar(select(func.count(Ballot.id)).where(Ballot.session_id == vote.id,
+                                                                  Ballot.leader_id == leader.id)) or 0
+        out.append((vote, len(vote.candidates) - cast))
+    return out
+
+
+# --- stage guard and reminders -----------------------------------------------------------------
+
+
+@guard(Stage.APPROVAL, Stage.NOTICE)
+def _vote_closed(session: Session, cycle: Cycle, now: dt.datetime) -> list[str]:
+    vote = vote_of(session, cycle)
+    if vote is None:
+        return [_("Open the leading group's vote first.")]
+    if vote.closed_at is None:
+        return [_("Close the leading group's vote first.")]
+    return []
+
+
+@reminder_source
+def vote_closing(session: Session, now: dt.datetime) -> Iterable[Reminder]:
+    """Members who still have candidates to vote on, a day before the vote closes."""
+    votes = session.scalars(select(VoteSession).where(VoteSession.closed_at.is_(None), VoteSession.closes_at > now,
+                                                      VoteSession.closes_at <= now + dt.timedelta(days=1)))
+    for vote in votes:
+        if deadline_window(vote.closes_at, now) != "1d":
+            continue
+        cycle = vote.cycle
+        cast = dict(session.execute(select(Ballot.leader_id, func.count(Ballot.id))
+                                    .where(Ballot.session_id == vote.id).group_by(Ballot.leader_id)).all())
+        for member in vote.members:
+            if cast.get(member.leader_id, 0) < len(vote.candidates) and member.leader.is_enabled:
+                yield Reminder(member.leader, Kind.VOTE_CLOSING,
+                               {"cycle": events.cycle_name(cycle), "deadline": vote.closes_at},
+                               events.path_for("approval.ballot", cycle_id=cycle.id),
+                               f"vote{vote.id}:closing:{vote.closes_at.isoformat()}")

@@ -1,0 +1,1 @@
+"""Public notice (公示): the approved list on a public page, its period, and real-name objections."""

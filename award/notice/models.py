@@ -1,0 +1,120 @@
+"""The public notice of a cycle, the candidates on it, and the objections filed against them.
+
+A notice lists the candidates approved by the leading group, copied in when it is published (name
+and credit code as printed in the notice). A candidate withdrawn by an upheld objection, or found
+on the dishonesty list when publishing, keeps its row with the reason: nothing disappears silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from award.auth.models import enum_column
+from award.cycles.models import Cycle
+from award.db import Base, UTCDateTime, utcnow
+from award.notice.periods import PeriodKind
+
+
+class PublicNotice(Base):
+    __tablename__ = "public_notices"
+    __table_args__ = (
+        UniqueConstraint("cycle_id"),
+        CheckConstraint("period_length >= 1", name="period_positive"),
+        CheckConstraint("ends_at > published_at", name="ends_after_publication"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
+    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    period_kind: Mapped[PeriodKind] = mapped_column(enum_column(PeriodKind, "period_kind"))
+    period_length: Mapped[int] = mapped_column(Integer)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    award_title: Mapped[str] = mapped_column(String(200))  # the title each awardee will hold
+    benefits: Mapped[str] = mapped_column(Text, default="")  # what each receives: certificate, plaque, prize
+    contact: Mapped[str] = mapped_column(Text, default="")  # where objections can also be sent on paper
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # the final list was confirmed
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    cycle: Mapped[Cycle] = relationship()
+    candidates: Mapped[list[NoticeCandidate]] = relationship(
+        back_populates="notice", cascade="all, delete-orphan", order_by="NoticeCandidate.position"
+    )
+
+    def is_open(self, now: dt.datetime) -> bool:
+        return self.published_at <= now < self.ends_at
+
+    @property
+    def listed(self) -> list[NoticeCandidate]:
+        return [c for c in self.candidates if c.withdrawn_at is None]
+
+
+class NoticeCandidate(Base):
+    """One approved candidate on the notice; withdrawn (with the reason) but never deleted."""
+
+    __tablename__ = "notice_candidates"
+    __table_args__ = (
+        UniqueConstraint("notice_id", "application_id"),
+        UniqueConstraint("notice_id", "position"),
+        CheckConstraint("withdrawn_at IS NULL OR withdrawn_reason <> ''", name="withdrawal_has_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("public_notices.id", ondelete="CASCADE"))
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    organization_name: Mapped[str] = mapped_column(String(200))
+    credit_code: Mapped[str] = mapped_column(String(18))
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_reason: Mapped[str] = mapped_column(Text, default="")
+
+    notice: Mapped[PublicNotice] = relationship(back_populates="candidates")
+
+
+class ObjectionOutcome(enum.StrEnum):
+    PENDING = "pending"
+    DISMISSED = "dismissed"
+    UPHELD = "upheld"
+
+
+class Objection(Base):
+    """A written, real-name objection with its evidence file, and the office's decision on it."""
+
+    __tablename__ = "objections"
+    __table_args__ = (
+        CheckConstraint("name <> '' AND phone <> '' AND text <> ''", name="real_name_and_text"),
+        CheckConstraint("id_number <> '' OR organization <> ''", name="identity_given"),
+        CheckConstraint("size_bytes > 0", name="evidence_not_empty"),
+        CheckConstraint("outcome = 'pending' OR (outcome_reason <> '' AND decided_at IS NOT NULL)",
+                        name="decision_has_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("public_notices.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("notice_candidates.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    id_number: Mapped[str] = mapped_column(String(18), default="")  # 居民身份证号码, checked
+    organization: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(30))
+    text: Mapped[str] = mapped_column(Text)
+    # The evidence file, stored like applications' evidence (random name, type by content, SHA-256).
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    remote_addr: Mapped[str] = mapped_column(String(64), default="")
+    outcome: Mapped[ObjectionOutcome] = mapped_column(
+        enum_column(ObjectionOutcome, "objection_outcome"), default=ObjectionOutcome.PENDING
+    )
+    outcome_reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    notice: Mapped[PublicNotice] = relationship()
+    candidate: Mapped[NoticeCandidate] = relationship()

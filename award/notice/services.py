@@ -1,0 +1,293 @@
+"""Publishing the public notice, taking real-name objections inside its period, and deciding them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from stdnum.cn import ric
+
+from award.applications.blacklist import blacklist_hits
+from award.applications.evidence import EvidenceRejected, EvidenceStore, display_name, sniff
+from award.applications.models import Application
+from award.applications.services import REJECTION_MESSAGES
+from award.approval.services import approved_application_ids, vote_of
+from award.audit.services import record
+from award.auth.models import Role, User
+from award.cycles.models import Cycle, Stage
+from award.cycles.services import advance_cycle
+from award.cycles.settings import AwardSettings
+from award.cycles.stages import guard
+from award.db import utcnow
+from award.errors import DomainError, NotAllowed
+from award.i18n import _
+from award.notice.models import NoticeCandidate, Objection, ObjectionOutcome, PublicNotice
+from award.notice.periods import MissingHolidayData, PeriodKind, WorkCalendar, period_end
+from award.notifications import events
+
+MiB = 1024 * 1024
+DEFAULT_MAX_EVIDENCE_BYTES = 20 * MiB
+# Mainland mobile numbers, or a landline with its area code; spaces and dashes are allowed.
+_PHONE = re.compile(r"^(?:\+?86)?(?:1[3-9]\d{9}|0\d{2,3}\d{7,8}(?:\d{1,6})?)$")
+
+
+def _require_office(actor: User | None) -> None:
+    if actor is not None and actor.role is not Role.OFFICE:
+        raise NotAllowed(_("Only the award office can manage the public notice."))
+
+
+def notice_of(session: Session, cycle: Cycle) -> PublicNotice | None:
+    return session.scalars(select(PublicNotice).where(PublicNotice.cycle_id == cycle.id)).first()
+
+
+def published_notices(session: Session) -> list[PublicNotice]:
+    """Every notice ever published, newest first: the public page keeps the record."""
+    return list(session.scalars(select(PublicNotice).order_by(PublicNotice.published_at.desc(), PublicNotice.id)))
+
+
+def _local(moment: dt.datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoticeText:
+    award_title: str
+    benefits: str
+    contact: str
+
+
+def publish_notice(
+    session: Session, *, actor: User | None, cycle: Cycle, text: NoticeText, calendar: WorkCalendar, zone: ZoneInfo,
+    now: dt.datetime | None = None,
+) -> PublicNotice:
+    """Publish the candidates that passed the vote, re-checked against the dishonesty list, and start the period.
+
+    A candidate found on the list now is printed as withdrawn with the listing as the reason.
+    Moves the cycle to the notice stage.
+    """
+    _require_office(actor)
+    now = now or utcnow()
+    if cycle.stage is not Stage.APPROVAL:
+        raise DomainError(_("The public notice is published at the end of the leading-group approval."),
+                          code="wrong_stage")
+    vote = vote_of(session, cycle)
+    if vote is None or vote.closed_at is None:
+        raise DomainError(_("Close the leading group's vote first."), code="vote_open")
+    if notice_of(session, cycle) is not None:
+        raise DomainError(_("The public notice of this cycle is already published."), code="notice_exists")
+    if not text.award_title.strip():
+        raise DomainError(_("Give the title the awardees will hold."), code="no_title")
+    settings = AwardSettings.from_dict(cycle.award_settings)
+    try:
+        ends_at = period_end(now, kind=PeriodKind(settings.notice_kind), length=settings.notice_length,
+                             calendar=calendar, zone=zone)
+    except MissingHolidayData as missing:
+        raise DomainError(_("The public holidays of %(year)s are not in the holiday list yet; add them before "
+                            "publishing a notice counted in working days.", year=missing.year),
+                          code="holidays_missing") from None
+    approved = approved_application_ids(session, cycle)
+    applications = {a.id: a for a in session.scalars(select(Application).where(Application.id.in_(approved)))}
+    hits = blacklist_hits(session, [a.organization.credit_code for a in applications.values()])
+    notice = PublicNotice(cycle_id=cycle.id, published_at=now, published_by_id=actor.id if actor else None,
+                          period_kind=PeriodKind(settings.notice_kind), period_length=settings.notice_length,
+                          ends_at=ends_at, award_title=text.award_title.strip()[:200],
+                          benefits=text.benefits.strip(), contact=text.contact.strip())
+    for position, application_id in enumerate(approved, start=1):
+        application = applications[application_id]
+        code = application.organization.credit_code
+        candidate = NoticeCandidate(application_id=application_id, position=position, credit_code=code,
+                                    organization_name=(application.org_name or application.organization.name)[:200])
+        if code in hits:
+            candidate.withdrawn_at = now
+            candidate.withdrawn_reason = _("On the dishonesty list: %(sources)s",
+                                           sources=", ".join(h.source for h in hits[code]))
+        notice.candidates.append(candidate)
+    session.add(notice)
+    session.flush()
+    for candidate in notice.candidates:
+        if candidate.withdrawn_at is not None:
+            record(session, actor=actor, action="notice.candidate_withdrawn", target_type="application",
+                   target_id=candidate.application_id, cycle_id=cycle.id,
+                   after={"reason": candidate.withdrawn_reason, "cause": "blacklist"})
+    record(session, actor=actor, action="notice.published", target_type="public_notice", target_id=notice.id,
+           cycle_id=cycle.id,
+           after={"ends_at": ends_at.isoformat(), "period": f"{notice.period_length} {notice.period_kind.value}",
+                  "title": notice.award_title, "listed": [c.application_id for c in notice.listed],
+                  "withdrawn": [c.application_id for c in notice.candidates if c.withdrawn_at is not None]})
+    advance_cycle(session, actor=actor, cycle=cycle, target=Stage.NOTICE, now=now)
+    return notice
+
+
+# --- objections ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObjectionInput:
+    candidate_id: int
+    name: str
+    id_number: str
+    organization: str
+    phone: str
+    text: str
+    evidence: bytes
+    filename: str
+
+
+def normalize_phone(value: str) -> str:
+    return re.sub(r"[\s\-()（）]", "", value or "")
+
+
+def identity_problems(data: ObjectionInput) -> list[str]:
+    """Why an objection is not real-name: the reasons shown to the person filing it."""
+    problems = []
+    if not data.name.strip():
+        problems.append(_("Give your real name; anonymous objections are not accepted."))
+    if not data.id_number.strip() and not data.organization.strip():
+        problems.append(_("Give your ID card number, or the organization you file for; anonymous objections "
+                          "are not accepted."))
+    if data.id_number.strip() and not ric.is_valid(data.id_number.strip().upper()):
+        problems.append(_("This is not a valid ID card number."))
+    if not _PHONE.match(normalize_phone(data.phone)):
+        problems.append(_("Give a phone number we can call you back on."))
+    return problems
+
+
+def file_objection(
+    session: Session, *, notice: PublicNotice, data: ObjectionInput, store: EvidenceStore, remote_addr: str,
+    max_evidence_bytes: int = DEFAULT_MAX_EVIDENCE_BYTES, zone: ZoneInfo, now: dt.datetime | None = None,
+) -> Objection:
+    """Take a written, real-name objection with evidence, inside the period only; tell the office."""
+    now = now or utcnow()
+    if now >= notice.ends_at:
+        raise DomainError(_("The public notice ended on %(end)s; objections can no longer be filed.",
+                            end=_local(notice.ends_at, zone)), code="late")
+    if now < notice.published_at:
+        raise DomainError(_("The public notice has not started yet."), code="early")
+    candidate = session.get(NoticeCandidate, data.candidate_id)
+    if candidate is None or candidate.notice_id != notice.id:
+        raise DomainError(_("Choose an organization from the notice."), code="unknown_candidate")
+    if candidate.withdrawn_at is not None:
+        raise DomainError(_("This organization has already been withdrawn from the notice."), code="withdrawn")
+    problems = identity_problems(data)
+    if not data.text.strip():
+        problems.append(_("Write what your objection is about."))
+    if problems:
+        raise DomainError(" ".join(problems), code="not_real_name")
+    if len(data.evidence) > max_evidence_bytes:
+        raise DomainError(_("The file is larger than %(limit)s.", limit=f"{max_evidence_bytes / MiB:.1f} MB"),
+                          code="file_too_large")
+    try:
+        content_type = sniff(data.evidence)
+    except EvidenceRejected as rejected:
+        if rejected.reason == "empty":
+            raise DomainError(_("Attach the evidence for your objection (PDF, JPEG or PNG)."),
+                              code="no_evidence") from None
+        raise DomainError(REJECTION_MESSAGES[rejected.reason](), code=f"evidence_{rejected.reason}") from None
+    stored = store.save(data.evidence)
+    objection = Objection(
+        notice_id=notice.id, candidate_id=candidate.id, name=data.name.strip()[:100],
+        id_number=data.id_number.strip().upper()[:18], organization=data.organization.strip()[:200],
+        phone=normalize_phone(data.phone)[:30], text=data.text.strip(), stored_name=stored.stored_name,
+        display_name=display_name(data.filename, content_type), content_type=content_type,
+        size_bytes=stored.size_bytes, sha256=stored.sha256, submitted_at=now, remote_addr=remote_addr[:64],
+    )
+    session.add(objection)
+    session.flush()
+    # Personal data (ID number, phone) stays out of the audit chain; the objection row holds it.
+    record(session, actor=None, action="notice.objection_filed", target_type="objection", target_id=objection.id,
+           cycle_id=notice.cycle_id,
+           after={"candidate": candidate.application_id, "sha256": objection.sha256, "bytes": objection.size_bytes})
+    application = session.get(Application, candidate.application_id)
+    assert application is not None
+    events.objection_received(session, application=application, now=now,
+                              link=events.path_for("notice.objection", objection_id=objection.id))
+    return objection
+
+
+def objections_of(session: Session, notice: PublicNotice) -> list[Objection]:
+    return list(session.scalars(select(Objection).where(Objection.notice_id == notice.id)
+                                .order_by(Objection.submitted_at, Objection.id)))
+
+
+def pending_count(session: Session, notice: PublicNotice) -> int:
+    return session.scalar(select(func.count(Objection.id)).where(
+        Objection.notice_id == notice.id, Objection.outcome == ObjectionOutcome.PENDING)) or 0
+
+
+def decide_objection(
+    session: Session, *, actor: User | None, objection: Objection, outcome: ObjectionOutcome, reason: str,
+    now: dt.datetime | None = None,
+) -> Objection:
+    """Record the office's outcome with its reasons; upheld withdraws the candidate from the notice."""
+    _require_office(actor)
+    now = now or utcnow()
+    outcome = ObjectionOutcome(outcome)
+    if outcome is ObjectionOutcome.PENDING:
+        raise DomainError(_("Choose dismissed or upheld."), code="no_outcome")
+    if objection.outcome is not ObjectionOutcome.PENDING:
+        raise DomainError(_("This objection already has an outcome."), code="decided")
+    if objection.notice.confirmed_at is not None:
+        raise DomainError(_("The final list is already confirmed."), code="confirmed")
+    if not reason.strip():
+        raise DomainError(_("Give the reasons for the outcome."), code="no_reason")
+    objection.outcome = outcome
+    objection.outcome_reason = reason.strip()
+    objection.decided_by_id = actor.id if actor else None
+    objection.decided_at = now
+    candidate = objection.candidate
+    cycle_id = objection.notice.cycle_id
+    session.flush()
+    record(session, actor=actor, action="notice.objection_decided", target_type="objection", target_id=objection.id,
+           cycle_id=cycle_id, after={"outcome": outcome.value, "reason": objection.outcome_reason,
+                                     "candidate": candidate.application_id})
+    if outcome is ObjectionOutcome.UPHELD and candidate.withdrawn_at is None:
+        candidate.withdrawn_at = now
+        candidate.withdrawn_reason = _("Objection upheld: %(reason)s", reason=objection.outcome_reason)
+        session.flush()
+        record(session, actor=actor, action="notice.candidate_withdrawn", target_type="application",
+               target_id=candidate.application_id, cycle_id=cycle_id,
+               after={"reason": candidate.withdrawn_reason, "cause": "objection", "objection": objection.id})
+    return objection
+
+
+def record_evidence_download(session: Session, *, actor: User, objection: Objection) -> None:
+    record(session, actor=actor, action="notice.evidence_downloaded", target_type="objection",
+           target_id=objection.id, cycle_id=objection.notice.cycle_id, after={"sha256": objection.sha256})
+
+
+# --- the end of the notice -------------------------------------------------------------------
+
+
+def award_problems(session: Session, cycle: Cycle, now: dt.datetime, zone: ZoneInfo | None = None) -> list[str]:
+    """Why the final list cannot be confirmed yet: the period runs, or an objection has no outcome."""
+    notice = notice_of(session, cycle)
+    if notice is None:
+        return [_("Publish the public notice first.")]
+    problems = []
+    if now < notice.ends_at:
+        end = _local(notice.ends_at, zone) if zone else notice.ends_at.isoformat(timespec="minutes")
+        problems.append(_("The public notice runs until %(end)s.", end=end))
+    pending = pending_count(session, notice)
+    if pending:
+        problems.append(_("%(count)s objection(s) still need an outcome.", count=pending))
+    return problems
+
+
+@guard(Stage.APPROVAL, Stage.NOTICE)
+def _notice_published(session: Session, cycle: Cycle, now: dt.datetime) -> list[str]:
+    if notice_of(session, cycle) is None:
+        return [_("Publish the public notice from its page, with the title and what each awardee receives.")]
+    return []
+
+
+@guard(Stage.NOTICE, Stage.AWARDED)
+def _notice_over(session: Session, cycle: Cycle, now: dt.datetime) -> list[str]:
+    problems = award_problems(session, cycle, now)
+    notice = notice_of(session, cycle)
+    if not problems and notice is not None and notice.confirmed_at is None:
+        problems.append(_("Confirm the final list on the awards page."))
+    return problems
