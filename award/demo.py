@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from award.approval.demo import seed_decision_demo
 from award.auth.models import Role, User
 from award.auth.services import create_staff_user, register_enterprise
 from award.credit_code import ALPHABET, make_credit_code
@@ -96,6 +97,7 @@ def seed_demo(session: Session, *, demo_database: bool, now: dt.datetime | None 
     advance_cycle(session, actor=office, cycle=cycle, target=Stage.APPLICATION, now=now)
     seed_demo_notices(session, cycle=cycle, now=now)
     seed_review_demo(session, office=office, now=now)
+    seed_decision_demo(session, office=office, now=now)
     session.add(SiteFlag(key=DEMO_FLAG, value=now.isoformat()))
     session.flush()
     return "demo seeded\n" + credentials_text()

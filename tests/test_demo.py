@@ -29,7 +29,7 @@ def test_seed_creates_the_demo_once(db):
     enterprises = db.scalars(select(User).where(User.role == Role.ENTERPRISE)).all()
     assert all(is_valid_credit_code(u.organization.credit_code) for u in enterprises)
     assert all("公司" in u.organization.name or "合作社" in u.organization.name for u in enterprises)
-    assert db.scalar(select(Cycle)).stage is Stage.APPLICATION
+    assert db.scalar(select(Cycle).order_by(Cycle.id)).stage is Stage.APPLICATION
     assert "nothing changed" in seed_demo(db, demo_database=True)
     assert db.scalar(select(func.count(User.id))) == 37
 
