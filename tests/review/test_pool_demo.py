@@ -19,9 +19,10 @@ def test_demo_experts_have_profiles_and_conflicts(db):
     profiles = db.scalars(select(ExpertProfile)).all()
     assert len(profiles) == db.scalar(select(func.count(User.id)).where(User.role == Role.EXPERT)) == 12
     assert all(is_valid_credit_code(p.organization_code) and p.title and "C" in p.sectors for p in profiles)
-    cycle = db.scalar(select(Cycle))
+    cycle = db.scalar(select(Cycle).order_by(Cycle.id))
     for organization in db.scalars(select(Organization).join(User).where(User.role == Role.ENTERPRISE)):
-        if db.scalar(select(Application.id).where(Application.organization_id == organization.id)) is None:
+        if db.scalar(select(Application.id).where(Application.organization_id == organization.id,
+                                                       Application.cycle_id == cycle.id)) is None:
             db.add(Application(cycle_id=cycle.id, organization_id=organization.id, org_name=organization.name,
                                status=ApplicationStatus.SUBMITTED))
     db.flush()
