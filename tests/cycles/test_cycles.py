@@ -150,3 +150,18 @@ def test_invalid_cycle_form_keeps_what_was_typed(client, login, make_user):
     response = client.post("/cycles/new", data={"year": "2027", "title": "保留我", "awards_count": "0"})
     assert response.status_code == 422
     assert "保留我" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", [Role.OFFICE, Role.SUPERVISOR])
+def test_the_cycle_page_leads_to_every_stage_of_its_work(client, login, make_user, make_cycle, role):
+    cycle = make_cycle()
+    login(make_user(role=role))
+    page = client.get(f"/cycles/{cycle.id}").get_data(as_text=True)
+    for path in (f"/applications/cycle/{cycle.id}", f"/review/cycles/{cycle.id}", f"/cycles/{cycle.id}/ranking/",
+                 f"/approval/cycles/{cycle.id}", f"/notices/cycles/{cycle.id}", f"/awards/cycles/{cycle.id}"):
+        assert f'href="{path}"' in page
+        assert client.get(path).status_code == 200, path
+
+
+def test_the_landing_page_points_the_public_to_the_notices(client):
+    assert 'href="/notices/"' in client.get("/").get_data(as_text=True)
