@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, current_app, g, has_app_context
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -42,7 +42,15 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """Now, aware UTC. Tests only: an app with TESTING on may set CLOCK_OFFSET (a timedelta) to let time
+    pass (a deadline, the notice period); the setting is ignored whenever TESTING is off."""
+    now = dt.datetime.now(dt.UTC)
+    if has_app_context():
+        config = current_app.config
+        offset = config.get("CLOCK_OFFSET")
+        if offset and config.get("TESTING"):
+            now += offset
+    return now
 
 
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
