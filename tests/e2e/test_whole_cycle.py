@@ -1,0 +1,477 @@
+"""One whole award cycle in a real browser, clicked by every role, from the call to the award.
+
+The office's first account comes from the command line (there is no page for it); everything
+else goes through the pages: staff accounts, the expert pool (imported from a CSV file), the
+cycle, the enterprise's registration, application and evidence PDF, screening, the drawn
+panels, five experts' sheets, the consensus, the ranking, the leading group's vote, the public
+notice with an objection filed by an anonymous visitor under a real name, and the award.
+
+Time passes through the test clock (CLOCK_OFFSET of the live app, read by award.db.utcnow):
+the application deadline and the notice period run out without waiting.
+
+With AWARD_GUIDE_SCREENSHOTS=1 the run writes the user guide's screenshots to docs/guide/img/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from award import PROJECT_ROOT
+from award.applications.models import Application, ApplicationStatus
+from award.auth.models import User
+from award.awards.models import Award
+from award.cycles.models import Cycle, Stage
+from award.cycles.services import cycle_rubric
+from award.db import get_database, utcnow
+from award.notice.models import Objection, ObjectionOutcome
+from award.review.models import Assignment, ConsensusScore, ReviewRound
+from tests.conftest import fresh_credit_code
+from tests.e2e.conftest import CHROMIUM
+
+pytestmark = [pytest.mark.e2e,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (Debian chromium)")]
+
+ZONE = ZoneInfo("Asia/Shanghai")
+GUIDE_IMAGES = PROJECT_ROOT / "docs" / "guide" / "img"
+VIEWPORT = {"width": 1280, "height": 860}
+OFFICE_EMAIL, OFFICE_PASSWORD = "lin@amr.suzhou.gov.cn", "office-password-2026"
+STAFF_PASSWORD = "staff-password-2026"
+LEADERS = [("qian@suzhou.gov.cn", "钱副市长"), ("sun@amr.suzhou.gov.cn", "孙局长"), ("li@jxw.suzhou.gov.cn", "李主任")]
+SUPERVISOR = ("zhou@jw.suzhou.gov.cn", "周组长")
+EXPERTS = [  # e-mail, name, title, organization, sectors
+    ("wang@suda.edu.cn", "王建国", "教授", "苏州大学", "C,M"),
+    ("chen@szqi.org.cn", "陈海燕", "正高级工程师", "苏州市质量技术研究院", "C"),
+    ("zhao@szpower.com.cn", "赵立群", "高级工程师", "苏州供电设计院", "D,C"),
+    ("liu@szbank.cn", "刘晓梅", "高级经济师", "苏州银行研究部", "J"),
+    ("huang@szit.edu.cn", "黄志远", "副教授", "苏州信息职业技术学院", "I,C"),
+]
+PERCENTS = [40, 50, 50, 55, 60]  # the five sheets; the consensus is 50 % on every item
+ENTERPRISE = {"name": "苏州恒润精密机械有限公司", "contact": "张三", "email": "zhang@hengrun.cn",
+              "password": "hengrun-password-1", "phone": "0512-65220000"}
+OBJECTOR = {"name": "王小明", "id_number": "11010519491231002X", "phone": "13912345678"}
+AWARD_TITLE = "苏州市市长质量奖"
+
+
+# --------------------------------------------------------------------------------------- helpers
+
+
+def _shot(page, name: str, *, full_page: bool = False) -> None:
+    """A user-guide screenshot (PNG, 256 colours) when AWARD_GUIDE_SCREENSHOTS=1."""
+    if os.environ.get("AWARD_GUIDE_SCREENSHOTS") != "1":
+        return
+    GUIDE_IMAGES.mkdir(parents=True, exist_ok=True)
+    data = page.screenshot(full_page=full_page, animations="disabled")
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    if full_page and image.height > 2400:
+        image = image.crop((0, 0, image.width, 2400))
+    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(GUIDE_IMAGES / f"{name}.png", optimize=True)
+
+
+def _pdf(title: str, body: str) -> bytes:
+    """A real one-page PDF with Chinese text (WeasyPrint), as an applicant or an objector would attach."""
+    from weasyprint import HTML
+
+    return HTML(string=f"<html lang='zh-CN'><body style='font-family: sans-serif'><h1>{title}</h1>"
+                       f"<p>{body}</p></body></html>").write_pdf()
+
+
+def _local(moment: dt.datetime) -> str:
+    """A datetime-local field's value in the office's zone."""
+    return moment.astimezone(ZONE).strftime("%Y-%m-%dT%H:%M")
+
+
+class Browser:
+    """Opens one browser context per person; every context accepts the confirm() before a POST."""
+
+    def __init__(self, browser, base_url: str) -> None:
+        self.browser, self.base_url, self.contexts = browser, base_url, []
+
+    def page(self):
+        context = self.browser.new_context(base_url=self.base_url, locale="zh-CN", viewport=VIEWPORT)
+        context.set_default_timeout(20_000)
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())
+        return page
+
+    def signed_in(self, email: str, password: str):
+        page = self.page()
+        page.goto("/login")
+        page.fill("input[name=email]", email)
+        page.fill("input[name=password]", password)
+        page.click("input[type=submit]")
+        page.wait_for_url("**/dashboard")
+        return page
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+def _submit(page, selector: str) -> None:
+    """Click a submit button and wait for the page it leads to."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
+def _advance(page, cycle_id: int, target: Stage) -> None:
+    page.goto(f"/cycles/{cycle_id}")
+    _submit(page, f"form[action$='/advance/{target.value}'] button")
+    assert "评审周期已进入下一阶段" in page.content(), _main(page)
+
+
+def _main(page) -> str:
+    """The page's main text, for failure messages."""
+    return page.locator("main").inner_text()[:3000]
+
+
+def _flash_ok(page) -> None:
+    assert page.locator(".flash-error, .flash.error").count() == 0, _main(page)
+
+
+def _score_the_sheet(page, rubric, percent: int) -> None:
+    for item in rubric.items:
+        band = rubric.band_for_percent(item, percent)
+        page.check(f"input[name='band-{item.id}'][value='{band.id}']")
+        page.select_option(f"select[name='percent-{item.id}']", str(percent))
+        page.fill(f"textarea[name='strength-{item.id}']", f"{item.id} 方法系统，覆盖全面")
+        page.fill(f"textarea[name='improvement-{item.id}']", f"{item.id} 展开到班组不足")
+        if band.justification_required:
+            page.fill(f"textarea[name='justification-{item.id}']", "证据充分")
+
+
+# ----------------------------------------------------------------------------------------- the test
+
+
+@pytest.fixture
+def people(browser, live_server):
+    people = Browser(browser, live_server)
+    yield people
+    people.close()
+
+
+@pytest.fixture
+def clock(live_app):
+    """Let time pass in the live app: clock.advance(days=3)."""
+
+    class Clock:
+        def advance(self, **delta: float) -> None:
+            live_app.config["CLOCK_OFFSET"] = live_app.config.get("CLOCK_OFFSET", dt.timedelta()) + dt.timedelta(
+                **delta)
+
+        def now(self) -> dt.datetime:
+            with live_app.app_context():
+                return utcnow()
+
+    yield Clock()
+    live_app.config.pop("CLOCK_OFFSET", None)
+
+
+def test_one_whole_cycle_through_the_browser(live_app, people, clock):
+    def db():
+        return get_database(live_app).session_factory()
+
+    # The first office account is made on the command line: there is no page for it.
+    result = live_app.test_cli_runner().invoke(args=[
+        "users", "create", "--role", "office", "--email", OFFICE_EMAIL, "--name", "林主任",
+        "--password", OFFICE_PASSWORD])
+    assert result.exit_code == 0, result.output
+
+    # --- the office: staff accounts, the expert pool, the cycle -------------------------------------
+    office = people.signed_in(OFFICE_EMAIL, OFFICE_PASSWORD)
+    _shot(office, "office-dashboard")
+    office.goto("/office/users")
+    for role, (email, name) in [("leader", leader) for leader in LEADERS] + [("supervisor", SUPERVISOR)]:
+        office.click("details summary")
+        office.select_option("select[name=role]", role)
+        office.fill("input[name=full_name]", name)
+        office.fill("input[name=email]", email)
+        office.fill("input[name=phone]", "0512-68610000")
+        office.fill("input[name=password]", STAFF_PASSWORD)
+        if role == "supervisor":
+            _shot(office, "office-accounts")
+        _submit(office, "form input[type=submit][name=submit]")
+        assert email in office.content()
+
+    credit_codes = [fresh_credit_code() for _ in EXPERTS]
+    rows = ["email,full_name,phone,title,organization_code,organization_name,sectors,in_pool,"
+            "relation_kind,party_code,party_name,starts_on,ends_on,note"]
+    rows += [f'{email},{name},0512-6500000{n},{title},{code},{org},"{sectors}",yes,employer,{code},{org},2012-09-01,,'
+             for n, ((email, name, title, org, sectors), code) in enumerate(zip(EXPERTS, credit_codes, strict=True))]
+    office.goto("/pool/import")
+    office.set_input_files("input[name=file]", files=[{
+        "name": "专家库.csv", "mimeType": "text/csv", "buffer": ("\n".join(rows) + "\n").encode("utf-8")}])
+    _shot(office, "office-pool-import")
+    _submit(office, "main form input[type=submit]")
+    assert "导入完成" in office.content() or "Import finished" in office.content(), _main(office)
+    passwords = dict(zip(office.locator("article table tbody td:nth-child(1)").all_inner_texts(),
+                         office.locator("article table tbody td:nth-child(2)").all_inner_texts(), strict=True))
+    assert sorted(passwords) == sorted(expert[0] for expert in EXPERTS)
+    _shot(office, "office-pool-passwords")
+
+    now = clock.now()
+    office.goto("/cycles/new")
+    office.fill("input[name=year]", str(now.astimezone(ZONE).year))
+    office.fill("input[name=title]", "第一届市长质量奖")
+    office.fill("input[name=awards_count]", "3")
+    office.fill("input[name=cutoff_score]", "450")
+    office.fill("input[name=application_deadline]", _local(now + dt.timedelta(days=2)))
+    office.select_option("select[name=notice_kind]", "calendar")
+    office.fill("input[name=notice_length]", "7")
+    _shot(office, "office-new-cycle", full_page=True)
+    _submit(office, "form input[type=submit][name=submit]")
+    cycle_id = int(re.search(r"/cycles/(\d+)$", office.url).group(1))
+    _advance(office, cycle_id, Stage.APPLICATION)
+    _shot(office, "office-cycle")
+
+    # --- the enterprise registers and applies with an evidence file ---------------------------------
+    enterprise = people.page()
+    enterprise.goto("/register")
+    enterprise.fill("input[name=credit_code]", fresh_credit_code())
+    enterprise.fill("input[name=organization_name]", ENTERPRISE["name"])
+    enterprise.fill("input[name=contact_name]", ENTERPRISE["contact"])
+    enterprise.fill("input[name=phone]", ENTERPRISE["phone"])
+    enterprise.fill("input[name=email]", ENTERPRISE["email"])
+    enterprise.fill("input[name=password]", ENTERPRISE["password"])
+    enterprise.fill("input[name=confirm]", ENTERPRISE["password"])
+    _shot(enterprise, "enterprise-register")
+    _submit(enterprise, "input[type=submit]")
+    enterprise.wait_for_url("**/dashboard")
+    enterprise.goto("/applications/")
+    _shot(enterprise, "enterprise-open-cycles")
+    _submit(enterprise, f"form[action$='/applications/start/{cycle_id}'] button")
+    application_id = int(re.search(r"/applications/(\d+)/edit", enterprise.url).group(1))
+    with live_app.app_context():
+        session = db()
+        rubric = cycle_rubric(session.get(Cycle, cycle_id))
+        session.close()
+    enterprise.fill("input[name=address]", "苏州工业园区星湖街 328 号")
+    enterprise.fill("input[name=district]", "工业园区")
+    enterprise.select_option("select[name=sector]", "C")
+    enterprise.fill("input[name=employees]", "860")
+    enterprise.fill("input[name=revenue]", "125000")
+    enterprise.fill("input[name=founded_on]", "2008-03-18")
+    enterprise.fill("input[name=qms_certified_on]", "2010-06-01")
+    for index, item in enumerate(rubric.items):
+        enterprise.fill(f"textarea[name=item_{index}]",
+                        f"{item.id}：我们建立了系统的方法，覆盖全部业务单元，每年评审改进，并与战略目标整合。")
+    enterprise.check("input[name=declaration_confirmed]")
+    _shot(enterprise, "enterprise-application-form")
+    _submit(enterprise, "input[name=save]")
+    assert "草稿已保存" in enterprise.content() or "Draft saved" in enterprise.content()
+    enterprise.goto(f"/applications/{application_id}")
+    enterprise.set_input_files("input[name=file]", files=[{
+        "name": "质量管理体系认证证书.pdf", "mimeType": "application/pdf",
+        "buffer": _pdf("质量管理体系认证证书", f"{ENTERPRISE['name']} 的质量管理体系符合 GB/T 19001-2016 标准。")}])
+    _submit(enterprise, "form[action$='/files'] input[type=submit]")
+    assert "质量管理体系认证证书.pdf" in enterprise.content()
+    _shot(enterprise, "enterprise-application-files")
+    enterprise.goto(f"/applications/{application_id}/submit")
+    _shot(enterprise, "enterprise-submit")
+    _submit(enterprise, "main form button[type=submit]")
+    _shot(enterprise, "enterprise-submitted")
+    with live_app.app_context():
+        session = db()
+        application = session.get(Application, application_id)
+        assert application.status is ApplicationStatus.SUBMITTED
+        assert [f.display_name for f in application.files] == ["质量管理体系认证证书.pdf"]
+        session.close()
+
+    # --- the deadline passes; the office screens, forms the panel and opens scoring ------------------
+    clock.advance(days=3)
+    _advance(office, cycle_id, Stage.SCREENING)
+    office.goto(f"/applications/cycle/{cycle_id}")
+    _shot(office, "office-applications")
+    office.goto(f"/applications/{application_id}/screening")
+    _shot(office, "office-screening", full_page=True)
+    _submit(office, "form input[type=submit][name=save]")
+    with live_app.app_context():
+        session = db()
+        assert session.get(Application, application_id).status is ApplicationStatus.ELIGIBLE
+        session.close()
+
+    office.goto(f"/review/cycles/{cycle_id}")
+    _submit(office, f"form[action$='/review/cycles/{cycle_id}/rounds'] button")
+    with live_app.app_context():
+        session = db()
+        round_id = session.scalar(select(ReviewRound.id).where(ReviewRound.cycle_id == cycle_id))
+        session.close()
+    office.goto(f"/review/rounds/{round_id}")
+    office.select_option("select[name=mode]", "optimal")
+    _submit(office, f"form[action$='/review/rounds/{round_id}/assign'] input[type=submit]")
+    _advance(office, cycle_id, Stage.DOCUMENT_REVIEW)
+    office.goto(f"/review/rounds/{round_id}")
+    _submit(office, f"form[action$='/review/rounds/{round_id}/open'] button")
+    _shot(office, "office-panel", full_page=True)
+    with live_app.app_context():
+        session = db()
+        seats = session.execute(select(Assignment.id, User.email, Assignment.is_leader)
+                                .join(User, User.id == Assignment.expert_id)
+                                .where(Assignment.round_id == round_id).order_by(User.email)).all()
+        session.close()
+    assert len(seats) == 5
+
+    # --- five experts sign the pledge and score -----------------------------------------------------
+    leader_email = next(email for _id, email, leader in seats if leader)
+    for (assignment_id, email, is_leader), percent in zip(seats, PERCENTS, strict=True):
+        expert = people.signed_in(email, passwords[email])
+        expert.goto("/review/mine")
+        if is_leader:
+            _shot(expert, "expert-assignments")
+        _submit(expert, f"a[href='/review/assignments/{assignment_id}/pledge']")
+        if is_leader:
+            _shot(expert, "expert-pledge")
+        expert.check("input[name=agree]")
+        _submit(expert, "form[action$='/pledge'] button[type=submit]")
+        assert "我们建立了系统的方法" in expert.content()  # the self-assessment opens after the pledge
+        _score_the_sheet(expert, rubric, percent)
+        if is_leader:
+            _shot(expert, "expert-sheet")
+        _submit(expert, "button[name=action][value=submit]")
+        expert.context.close()
+
+    # --- the team leader proposes the consensus, the members confirm --------------------------------
+    consensus = f"/review/rounds/{round_id}/applications/{application_id}/consensus"
+    team_leader = people.signed_in(leader_email, passwords[leader_email])
+    team_leader.goto(consensus)
+    scores = team_leader.locator("table.consensus tbody tr:first-child td:nth-child(2)").inner_text()
+    assert sorted(int(p) for p in scores.split(",")) == PERCENTS  # every member's percentage, unnamed
+    for item in rubric.items:
+        team_leader.fill(f"input[name='percent-{item.id}']", "50")
+    _shot(team_leader, "team-leader-consensus")
+    _submit(team_leader, "form[action$='/consensus'] button[type=submit]")
+    for _id, email, is_leader in seats:
+        if not is_leader:
+            member = people.signed_in(email, passwords[email])
+            member.goto(consensus)
+            if member is not None and email == next(e for _i, e, lead in seats if not lead):
+                _shot(member, "expert-confirm-consensus")
+            _submit(member, "form[action$='/confirm'] button[type=submit]")
+            member.context.close()
+    with live_app.app_context():
+        session = db()
+        agreed = session.scalars(select(ConsensusScore).where(ConsensusScore.round_id == round_id)).all()
+        assert {score.percent for score in agreed} == {50} and len(agreed) == len(rubric.items)
+        session.close()
+
+    # --- the office closes the round, ranks and freezes the shortlist -------------------------------
+    office.goto(f"/review/rounds/{round_id}/progress")
+    assert "应交 5 份评分表，已提交 5 份，缺 0 份。" in office.content()
+    _shot(office, "office-progress")
+    office.goto(f"/review/rounds/{round_id}")
+    _submit(office, f"form[action$='/review/rounds/{round_id}/close'] button")
+    _advance(office, cycle_id, Stage.DELIBERATION)
+    office.goto(f"/cycles/{cycle_id}/ranking/")
+    assert ENTERPRISE["name"] in office.content()
+    _shot(office, "office-ranking", full_page=True)
+    _submit(office, f"form[action$='/cycles/{cycle_id}/ranking/freeze'] button")
+    _advance(office, cycle_id, Stage.APPROVAL)
+
+    # --- the leading group votes --------------------------------------------------------------------
+    office.goto(f"/approval/cycles/{cycle_id}")
+    office.fill("input[name=closes_at]", _local(clock.now() + dt.timedelta(days=2)))
+    _shot(office, "office-open-vote")
+    _submit(office, f"form[action$='/approval/cycles/{cycle_id}/open'] button[type=submit]")
+    for number, (email, _name) in enumerate(LEADERS):
+        leader = people.signed_in(email, STAFF_PASSWORD)
+        leader.goto(f"/approval/cycles/{cycle_id}/ballot")
+        if number == 0:
+            _shot(leader, "leader-ballot")
+        _submit(leader, "button[name=choice][value=approve]")
+        assert leader.locator(".ballot-cast.ballot-approve").count() == 1
+        if number == 0:
+            _shot(leader, "leader-voted")
+        leader.context.close()
+    office.goto(f"/approval/cycles/{cycle_id}")
+    _submit(office, f"form[action$='/approval/cycles/{cycle_id}/close'] button[type=submit]")
+    assert office.locator("mark", has_text="通过").count() >= 1 or "Approved" in office.content()
+    _shot(office, "office-vote-outcome", full_page=True)
+
+    # --- the public notice, an objection by a visitor, dismissed by the office ----------------------
+    office.goto(f"/notices/cycles/{cycle_id}")
+    office.fill("input[name=award_title]", AWARD_TITLE)
+    office.fill("textarea[name=benefits]", "颁发证书和奖牌，奖励人民币 50 万元。")
+    office.fill("textarea[name=contact]", "苏州市市场监督管理局质量发展处，电话 0512-68610000")
+    _shot(office, "office-publish-notice")
+    _submit(office, f"form[action$='/notices/cycles/{cycle_id}/publish'] button[type=submit]")
+    with live_app.app_context():
+        session = db()
+        assert session.get(Cycle, cycle_id).stage is Stage.NOTICE
+        session.close()
+
+    visitor = people.page()
+    visitor.goto("/")
+    visitor.goto("/notices/")
+    _submit(visitor, "main a[href^='/notices/']")
+    assert ENTERPRISE["name"] in visitor.content()
+    _shot(visitor, "public-notice")
+    _submit(visitor, "a[href*='/object']")
+    visitor.fill("input[name=name]", OBJECTOR["name"])
+    visitor.fill("input[name=id_number]", OBJECTOR["id_number"])
+    visitor.fill("input[name=phone]", OBJECTOR["phone"])
+    visitor.fill("textarea[name=text]", "该企业 2024 年曾发生产品质量投诉，未在申报材料中说明。")
+    visitor.set_input_files("input[name=evidence]", files=[{
+        "name": "投诉记录.pdf", "mimeType": "application/pdf",
+        "buffer": _pdf("投诉记录", "2024 年 5 月，客户投诉轴承尺寸偏差。")}])
+    _shot(visitor, "public-objection-form")
+    _submit(visitor, "main form button[type=submit]")
+    assert "/object/received" in visitor.url, _main(visitor)
+    _shot(visitor, "public-objection-received")
+
+    with live_app.app_context():
+        session = db()
+        objection_id = session.scalar(select(Objection.id))
+        session.close()
+    office.goto(f"/notices/cycles/{cycle_id}")
+    _shot(office, "office-notice")
+    office.goto(f"/notices/objections/{objection_id}")
+    office.select_option("select[name=outcome]", "dismissed")
+    office.fill("textarea[name=reason]", "经核查，该投诉已于 2024 年依法处理完毕，不属于重大质量事故。")
+    _shot(office, "office-objection")
+    _submit(office, f"form[action$='/notices/objections/{objection_id}/decide'] button[type=submit]")
+    with live_app.app_context():
+        session = db()
+        assert session.get(Objection, objection_id).outcome is ObjectionOutcome.DISMISSED
+        session.close()
+
+    # --- the period ends; the office confirms the award ---------------------------------------------
+    office.goto(f"/awards/cycles/{cycle_id}")
+    assert office.locator("form[action$='/confirm'] button[disabled]").count() == 1  # the notice still runs
+    clock.advance(days=8)
+    office.goto(f"/awards/cycles/{cycle_id}")
+    _shot(office, "office-confirm-award")
+    _submit(office, f"form[action$='/awards/cycles/{cycle_id}/confirm'] button[type=submit]")
+    _flash_ok(office)
+    with live_app.app_context():
+        session = db()
+        assert session.get(Cycle, cycle_id).stage is Stage.AWARDED
+        award = session.scalars(select(Award).where(Award.cycle_id == cycle_id)).one()
+        assert award.organization_name == ENTERPRISE["name"]
+        certificate_number = award.certificate_number
+        session.close()
+    assert certificate_number in office.content()
+    _shot(office, "office-awards")
+
+    # --- the supervisor reads the audit trail -------------------------------------------------------
+    supervisor = people.signed_in(SUPERVISOR[0], STAFF_PASSWORD)
+    supervisor.goto(f"/audit/?cycle={cycle_id}")
+    assert "award.granted" in supervisor.content() or certificate_number in supervisor.content()
+    _shot(supervisor, "supervisor-audit")
+    supervisor.goto(f"/approval/cycles/{cycle_id}")
+    _shot(supervisor, "supervisor-vote")
+
+    # --- the enterprise sees the outcome ------------------------------------------------------------
+    enterprise.goto("/dashboard")
+    _shot(enterprise, "enterprise-dashboard")
+    enterprise.goto(f"/applications/{application_id}")
+    _shot(enterprise, "enterprise-awarded")
