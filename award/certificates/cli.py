@@ -26,14 +26,16 @@ def certificates_command(cycle_id: int, out: str) -> None:
     from award.errors import DomainError
 
     session = get_session()
-    cycle = session.get(Cycle, cycle_id)
-    if cycle is None:
-        raise click.ClickException(f"no cycle with id {cycle_id}")
     try:
+        cycle = session.get(Cycle, cycle_id)
+        if cycle is None:
+            raise click.ClickException(f"no cycle with id {cycle_id}")
         certificates = services.cycle_certificates(session, cycle, verify_url=public_verify_url,
                                                    seal_store=seal_store())
     except DomainError as error:
         raise click.ClickException(str(error)) from None
+    finally:
+        session.rollback()  # read only: no transaction (on SQLite, no write lock) is held while rendering
     started = time.perf_counter()
     shown = -1
 

@@ -90,6 +90,12 @@ def _pdf(data: bytes, filename: str) -> Response:
     return response
 
 
+def _end_read_transaction() -> None:
+    """Close the read before a PDF is laid out (a second or so): on SQLite every transaction holds the
+    write lock (BEGIN IMMEDIATE), which other requests would otherwise wait for. Nothing was changed."""
+    get_session().rollback()
+
+
 def _require_login() -> Any:
     if not getattr(current_user, "is_authenticated", False):
         return login_manager.unauthorized()
@@ -279,15 +285,17 @@ def award_certificate(award_id: int):
     award = get_session().get(Award, award_id)
     if award is None or (not is_office(current_user) and not services.is_award_holder(current_user, award)):
         abort(404 if award is None or current_user.role is Role.ENTERPRISE else 403)
+    filename = f"荣誉证书-{award.certificate_number}.pdf"
     try:
         data = services.single_certificate(get_session(), award, verify_url=public_verify_url,
                                            seal_store=seal_store())
+        _end_read_transaction()
         pdf = render_certificate_pdf(data, font_lookup=font_lookup())
     except MissingFontError as error:
         return _missing_font(error)
     except DomainError as error:
         return render_template("error.html", status=409, message=error.message), 409
-    return _pdf(pdf, f"荣誉证书-{award.certificate_number}.pdf")
+    return _pdf(pdf, filename)
 
 
 @bp.route("/certificates/applications/<int:application_id>/feedback.pdf")
@@ -298,14 +306,16 @@ def feedback_report(application_id: int):
     application = get_session().get(Application, application_id)
     if application is None or (not is_office(current_user) and not services.is_applicant(current_user, application)):
         abort(404 if application is None or current_user.role is Role.ENTERPRISE else 403)
+    filename = f"评审反馈报告-{application.cycle.year}-{application.id}.pdf"
     try:
         report = services.feedback_report(get_session(), application, today=_today())
+        _end_read_transaction()
         pdf = render_feedback_pdf(report, font_lookup=font_lookup())
     except MissingFontError as error:
         return _missing_font(error)
     except DomainError as error:
         return render_template("error.html", status=404, message=error.message), 404
-    return _pdf(pdf, f"评审反馈报告-{application.cycle.year}-{application.id}.pdf")
+    return _pdf(pdf, filename)
 
 
 # --- the public check ----------------------------------------------------------------------------------
