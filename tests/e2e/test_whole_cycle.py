@@ -4,7 +4,8 @@ The office's first account comes from the command line (there is no page for it)
 else goes through the pages: staff accounts, the expert pool (imported from a CSV file), the
 cycle, the enterprise's registration, application and evidence PDF, screening, the drawn
 panels, five experts' sheets, the consensus, the ranking, the leading group's vote, the public
-notice with an objection filed by an anonymous visitor under a real name, and the award.
+notice with an objection filed by an anonymous visitor under a real name, the award, the
+certificate downloaded by the enterprise, and its check page opened from the QR code.
 
 Time passes through the test clock (CLOCK_OFFSET of the live app, read by award.db.utcnow):
 the application deadline and the notice period run out without waiting.
@@ -84,6 +85,49 @@ def _pdf(title: str, body: str) -> bytes:
 
     return HTML(string=f"<html lang='zh-CN'><body style='font-family: sans-serif'><h1>{title}</h1>"
                        f"<p>{body}</p></body></html>").write_pdf()
+
+
+def _seal_png() -> bytes:
+    """A round red seal on a transparent background, as the office would scan it."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (240, 240), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((8, 8, 232, 232), outline=(200, 16, 32, 255), width=12)
+    draw.regular_polygon((120, 120, 40), 5, rotation=-90, fill=(200, 16, 32, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def _qr_links(data: bytes):
+    """Render the certificate's first page and decode its QR code: what a phone camera would read.
+
+    Returns the decoded texts and the rendered page (a PIL image)."""
+    import pypdfium2
+    import zxingcpp
+
+    document = pypdfium2.PdfDocument(data)
+    try:
+        image = document[0].render(scale=3).to_pil().convert("RGB")
+    finally:
+        document.close()
+    return [code.text for code in zxingcpp.read_barcodes(image)], image
+
+
+def _save_guide_image(image, name: str) -> None:
+    if os.environ.get("AWARD_GUIDE_SCREENSHOTS") == "1":
+        from PIL import Image
+
+        image = image.copy()
+        image.thumbnail((1280, 1280))
+        image.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(GUIDE_IMAGES / f"{name}.png", optimize=True)
 
 
 def _local(moment: dt.datetime) -> str:
@@ -462,6 +506,42 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
         session.close()
     assert certificate_number in office.content()
     _shot(office, "office-awards")
+
+    # --- the office prepares the certificates; the enterprise downloads its own -------------------------
+    office.goto(f"/certificates/cycles/{cycle_id}")
+    office.fill("input[name=award_title]", AWARD_TITLE)
+    office.fill("input[name=authority]", "苏州市人民政府")
+    _submit(office, f"form[action$='/certificates/cycles/{cycle_id}/texts'] button[type=submit]")
+    _flash_ok(office)
+    office.set_input_files("input[name=seal]", files=[{"name": "公章.png", "mimeType": "image/png",
+                                                        "buffer": _seal_png()}])
+    _submit(office, f"form[action$='/certificates/cycles/{cycle_id}/seal'] button[type=submit]")
+    _flash_ok(office)
+    assert office.locator("img.seal-preview").count() == 1
+    _shot(office, "office-certificates", full_page=True)
+
+    live_app.config["PUBLIC_BASE_URL"] = people.base_url  # where the QR code points: this server
+    enterprise.goto(f"/applications/{application_id}")
+    _shot(enterprise, "enterprise-certificate-link")
+    with enterprise.expect_download() as download_info:
+        enterprise.click("a[href$='/certificate.pdf']")
+    certificate = Path(download_info.value.path()).read_bytes()
+    assert certificate.startswith(b"%PDF-")
+    text = _pdf_text(certificate)
+    assert ENTERPRISE["name"] in text and certificate_number in text, text
+    check_url = f"{people.base_url}/verify/{certificate_number}"
+    assert check_url in text.replace("\n", "")  # the link is printed under the QR code too
+    links, rendered = _qr_links(certificate)
+    assert links == [check_url]
+    _save_guide_image(rendered, "enterprise-certificate")
+
+    # --- anyone scanning the QR code sees the certificate is valid ------------------------------------
+    checker = people.page()
+    checker.goto(links[0])
+    assert checker.locator(".check-status.check-valid").count() == 1, _main(checker)
+    assert "有效" in checker.locator(".check-status").inner_text()
+    assert ENTERPRISE["name"] in checker.content() and certificate_number in checker.content()
+    _shot(checker, "public-verify")
 
     # --- the supervisor reads the audit trail -------------------------------------------------------
     supervisor = people.signed_in(SUPERVISOR[0], STAFF_PASSWORD)
