@@ -25,13 +25,20 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from award.applications.models import Application
+from award.applications.routes import content_disposition
 from award.auth.models import Role
 from award.auth.permissions import actor, is_office, office_required
 from award.awards.models import Award, AwardStatus
 from award.awards.services import awards_of_cycle
 from award.certificates import batch as batches
 from award.certificates import services
-from award.certificates.fonts import FontLookup, MissingFontError, installed_cjk_families, require_cjk_font
+from award.certificates.fonts import (
+    FontLookup,
+    MissingFontError,
+    installed_cjk_families,
+    missing_font_message,
+    require_cjk_font,
+)
 from award.certificates.forms import CertificateTextsForm, SealForm
 from award.certificates.numbers import normalize_certificate_number
 from award.certificates.render import render_certificate_pdf, render_certificates_batch, render_feedback_pdf
@@ -83,8 +90,6 @@ def _missing_font(error: MissingFontError) -> tuple[str, int]:
 
 
 def _pdf(data: bytes, filename: str) -> Response:
-    from award.applications.routes import content_disposition
-
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = content_disposition(filename)
     return response
@@ -235,8 +240,6 @@ def _batch_message(status: batches.BatchStatus) -> str:
     if status.state == batches.RUNNING:
         return _("Laying out certificate %(done)s of %(total)s …", done=status.done, total=status.total)
     if status.error == "font_missing":
-        from award.certificates.fonts import missing_font_message
-
         return missing_font_message()
     if status.error == "interrupted":
         return _("The printing was interrupted (the server restarted). Start it again.")

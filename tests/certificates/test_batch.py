@@ -173,3 +173,18 @@ def test_cli_names_the_font_package_when_none_is_installed(app, world, tmp_path)
                                                 "--out", str(tmp_path / "x.pdf")])
     assert result.exit_code != 0 and CJK_FONT_PACKAGE in result.output
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_font_lost_during_the_job_is_reported_with_the_package(client, login, world):
+    from award.certificates.fonts import MissingFontError, missing_font_message
+    from tests.certificates.test_render import make_certificate
+
+    def fontless(data, progress):  # noqa: ANN001, ANN202
+        raise MissingFontError(missing_font_message())
+
+    store = batches.BatchStore(world["root"] / "batches")
+    status = batches.start_batch(store, cycle_id=world["cert_cycle_id"], certificates=[make_certificate()],
+                                 render=fontless, background=False)
+    login(world["users"]["office"])
+    shown = json.loads(client.get(f"/certificates/batches/{status.job_id}/status").data)
+    assert shown["state"] == "failed" and CJK_FONT_PACKAGE in shown["message"] and shown["download_url"] is None
