@@ -122,7 +122,9 @@ def render_overlay_pdf(texts: Sequence[OverlayText], *, layout: Layout, offset: 
 
 def _grid(layout: Layout) -> tuple[list[dict], list[dict]]:
     def lines(length: float) -> list[dict]:
-        return [{"at": _number(mm), "major": mm % 10 == 0, "label": str(mm) if mm % 10 == 0 and mm else ""}
+        # A line every 5 mm, a bolder one every 10 mm, labelled except at the sheet's edges.
+        return [{"at": _number(mm), "major": mm % 10 == 0,
+                 "label": str(mm) if mm % 10 == 0 and 0 < mm < length else ""}
                 for mm in range(0, int(length) + 1, 5)]
 
     return lines(layout.page_width_mm), lines(layout.page_height_mm)
