@@ -21,7 +21,7 @@ from award.documents.official import (
     render_official_html,
     render_official_pdf,
 )
-from award.documents.pdf import image_data_url
+from award.documents.pdf import image_data_url, render_pdf
 from tests.documents.pdfs import embedded_fonts, image_count, page_sizes_mm, page_texts, reader, squeeze, text_runs
 
 PLACEHOLDERS = {"year": "2026", "cycle_title": "市长质量奖", "award_title": "2026年度市长质量奖",
@@ -177,3 +177,20 @@ def test_the_cjk_font_is_embedded(notice_pdf):
 def test_without_a_cjk_font_nothing_is_printed():
     with pytest.raises(MissingFontError, match="fonts-noto-cjk"):
         render_official_pdf(notice(), font_lookup=lambda: [])
+
+
+def test_the_renderer_fetches_only_its_own_assets(tmp_path):
+    # A template (ours, or a careless edit of it) that points at local files or the network gets nothing.
+    (tmp_path / "page.css").write_text("body { color: #000; }", encoding="utf-8")
+    (tmp_path / "dot.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>',
+                                      encoding="utf-8")
+    (tmp_path / "page.html").write_text(
+        '<html><head><style>{{ stylesheet }}</style></head><body><p>{{ text }}</p>'
+        '<img src="file:///etc/passwd"><img src="https://example.com/x.png"><img src="award-asset:dot.svg">'
+        '<img src="award-asset:../page.html"></body></html>', encoding="utf-8")
+    log: list[FetchRecord] = []
+    pdf = render_pdf("page.html", stylesheet="page.css", folder=tmp_path, fetch_log=log, text="正文")
+    assert "正文" in page_texts(pdf)[0]
+    assert {(record.url, record.served) for record in log} == {
+        ("file:///etc/passwd", False), ("https://example.com/x.png", False), ("award-asset:dot.svg", True),
+        ("award-asset:../page.html", False)}
