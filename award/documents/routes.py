@@ -79,13 +79,12 @@ def cycle_documents(cycle_id: int):
     session = get_session()
     documents = []
     for kind, label in KIND_LABELS.items():
-        try:
-            services.official_document(session, cycle, kind, zone=_zone())
-            problem = None
+        try:  # with the placeholders filled when the document can be made
+            texts, problem = services.official_document(session, cycle, kind, zone=_zone()).filled(), None
         except DomainError as error:
-            problem = error.message
-        documents.append({"kind": kind.value, "label": label, "texts": services.texts_of(session, cycle, kind),
-                          "edited": services.stored_texts(session, cycle, kind) is not None, "problem": problem})
+            texts, problem = services.texts_of(session, cycle, kind), error.message
+        documents.append({"kind": kind.value, "label": label, "texts": texts, "problem": problem,
+                          "edited": services.stored_texts(session, cycle, kind) is not None})
     return render_template("documents/cycle.html", cycle=cycle, documents=documents,
                            layout=services.layout_of(session, cycle),
                            layout_edited=services.stored_layout(session, cycle) is not None,

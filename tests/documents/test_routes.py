@@ -37,6 +37,7 @@ def test_the_cycle_page_links_to_the_documents(client, login, office, awarded):
     assert f"/documents/cycles/{awarded.cycle.id}/official/notice.pdf" in documents
     assert f"/documents/cycles/{awarded.cycle.id}/official/decision.pdf" in documents
     assert f"/documents/cycles/{awarded.cycle.id}/texts/notice" in documents
+    assert "关于2026年度市长质量奖拟授奖单位名单的公示" in documents  # the placeholders filled in
 
 
 def test_the_supervisor_downloads_but_sees_no_edit_links(client, login, make_user, awarded):
