@@ -8,6 +8,7 @@ from award.awards.models import Award  # noqa: F401
 from award.certificates.models import CertificateSettings  # noqa: F401
 from award.cycles.models import Cycle, CycleDeadline
 from award.db import Base
+from award.documents.models import DocumentText, OverlayLayout, PrinterProfile  # noqa: F401
 from award.main.models import SiteFlag
 from award.notice.models import NoticeCandidate, Objection, PublicNotice  # noqa: F401
 from award.notifications.models import Notification, NotificationPreference, OutboxMessage

@@ -16,6 +16,7 @@ from award.cycles.models import Stage
 from tests.applications.world import applications_world
 from tests.approval.access_world import decision_world
 from tests.certificates.world import certificates_world
+from tests.documents.world import documents_world
 from tests.notifications.world import notifications_world
 from tests.review.pool_world import pool_world
 from tests.review.review_access_world import review_access_world
@@ -286,6 +287,34 @@ ROUTES: list[Route] = [
     Route("certificates.verify_form", "GET", "/verify?number={certificate_number}", everyone(302, anon=302)),
     Route("certificates.verify", "GET", "/verify/{certificate_number}", everyone(200, anon=200)),
     Route("certificates.verify", "GET", "/verify/2026-22222222-2", everyone(404, anon=404)),
+    # documents and overlay printing: the office edits; the supervisor may read and download the PDFs.
+    Route("documents.cycle_documents", "GET", "/documents/cycles/{documents_cycle_id}",
+          allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("documents.edit_texts", "GET", "/documents/cycles/{documents_cycle_id}/texts/notice", allow(Role.OFFICE)),
+    Route("documents.edit_texts", "POST", "/documents/cycles/{documents_cycle_id}/texts/decision",
+          allow(Role.OFFICE, ok=422)),  # an empty form
+    Route("documents.edit_texts", "GET", "/documents/cycles/{documents_cycle_id}/texts/minutes",
+          allow(Role.OFFICE, ok=404)),  # no such document
+    Route("documents.official_pdf", "GET", "/documents/cycles/{documents_cycle_id}/official/notice.pdf",
+          allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("documents.official_pdf", "GET", "/documents/cycles/{documents_cycle_id}/official/decision.pdf",
+          allow(Role.OFFICE, Role.SUPERVISOR)),
+    # A cycle still taking applications has no notice: back to the documents page with the reason.
+    Route("documents.official_pdf", "GET", "/documents/cycles/{cycle_id}/official/notice.pdf",
+          allow(Role.OFFICE, Role.SUPERVISOR, ok=302)),
+    Route("documents.edit_layout", "GET", "/documents/cycles/{documents_cycle_id}/overlay", allow(Role.OFFICE)),
+    Route("documents.edit_layout", "POST", "/documents/cycles/{documents_cycle_id}/overlay",
+          allow(Role.OFFICE, ok=422)),  # an empty form
+    Route("documents.overlay_pdf", "GET", "/documents/cycles/{documents_cycle_id}/overlay.pdf?printer={printer_id}",
+          allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("documents.overlay_test_pdf", "GET",
+          "/documents/cycles/{documents_cycle_id}/overlay-test.pdf?printer={printer_id}",
+          allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("documents.printers", "GET", "/documents/printers", allow(Role.OFFICE)),
+    Route("documents.printers", "POST", "/documents/printers", allow(Role.OFFICE, ok=422)),  # an empty form
+    Route("documents.edit_printer", "GET", "/documents/printers/{printer_id}", allow(Role.OFFICE)),
+    Route("documents.edit_printer", "POST", "/documents/printers/{printer_id}", allow(Role.OFFICE, ok=422)),
+    Route("documents.delete_printer", "POST", "/documents/printers/{printer_id}/delete", allow(Role.OFFICE, ok=302)),
 ]
 
 PUBLIC_ENDPOINTS = {"static"}
@@ -309,6 +338,7 @@ def world(db, app, tmp_path, make_user, make_cycle, make_organization) -> dict[s
                          root=tmp_path / "objections"),
         **certificates_world(db, app, users=users, make_cycle=make_cycle, make_organization=make_organization,
                              root=tmp_path / "certificates"),
+        **documents_world(db, make_cycle=make_cycle, make_organization=make_organization),
     }
 
 

@@ -1,0 +1,57 @@
+"""Forms of the documents area: a document's texts, the overlay positions, a printer's calibration."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from award.i18n import _l
+
+PLACEHOLDER_HINT = _l("You may write {count}, {award_title}, {year}, {cycle_title}, {period_start}, {period_end} "
+                      "and {contact}; they are filled in when the document is printed.")
+
+
+class TextsForm(FlaskForm):
+    issuing_office = StringField(_l("Issuing office"), validators=[DataRequired(), Length(max=100)])
+    document_number = StringField(_l("Document number (for example 质奖办〔2026〕3号)"),
+                                  validators=[Optional(), Length(max=60)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    opening = TextAreaField(_l("Opening paragraph (before the table)"), validators=[Optional(), Length(max=5000)])
+    closing = TextAreaField(_l("Closing paragraph (after the table)"), validators=[Optional(), Length(max=5000)])
+    issued_on = DateField(_l("Date of the document (empty: the date of the notice or of the awards)"),
+                          validators=[Optional()])
+    seal = FileField(_l("Seal image (PNG or JPEG, at most 1 MiB; optional)"))
+    remove_seal = BooleanField(_l("Remove the seal image"))
+
+
+def _mm(label, low: float, high: float) -> DecimalField:  # noqa: ANN001
+    return DecimalField(label, places=1, validators=[InputRequired(), NumberRange(min=low, max=high)])
+
+
+class LayoutForm(FlaskForm):
+    page_width_mm = _mm(_l("Sheet width (mm)"), 50, 500)
+    page_height_mm = _mm(_l("Sheet height (mm)"), 50, 500)
+    organization_x_mm = _mm(_l("Organization name: x (mm from the left edge)"), 0, 500)
+    organization_y_mm = _mm(_l("Organization name: y (mm from the top edge)"), 0, 500)
+    organization_pt = _mm(_l("Organization name: font size (pt)"), 6, 72)
+    organization_max_width_mm = _mm(_l("Organization name: widest (mm; a longer name is set smaller)"), 10, 500)
+    number_x_mm = _mm(_l("Certificate number: x (mm)"), 0, 500)
+    number_y_mm = _mm(_l("Certificate number: y (mm)"), 0, 500)
+    number_pt = _mm(_l("Certificate number: font size (pt)"), 6, 72)
+    date_x_mm = _mm(_l("Issue date: x (mm)"), 0, 500)
+    date_y_mm = _mm(_l("Issue date: y (mm)"), 0, 500)
+    date_pt = _mm(_l("Issue date: font size (pt)"), 6, 72)
+    date_style = SelectField(_l("Issue date written as"), validators=[InputRequired()], choices=[
+        SelectChoice("chinese", _l("Chinese numerals (二〇二六年三月十八日)")),
+        SelectChoice("arabic", _l("Arabic numerals (2026年3月18日)")),
+    ])
+
+
+class PrinterForm(FlaskForm):
+    name = StringField(_l("Printer name"), validators=[DataRequired(), Length(max=100)])
+    offset_x_mm = _mm(_l("Offset x (mm; positive moves the print right)"), -50, 50)
+    offset_y_mm = _mm(_l("Offset y (mm; positive moves the print down)"), -50, 50)
+    note = TextAreaField(_l("Note (tray, paper, when calibrated)"), validators=[Optional(), Length(max=1000)])

@@ -1,0 +1,327 @@
+"""The office's document texts, overlay positions and printer profiles; the data behind each PDF.
+
+The PDFs themselves are made by the pure renderers in ``official.py`` and ``overlay.py``; the
+functions here read the cycle's notice and awards into their input, and change the settings
+(each change audited).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import replace
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from award.audit.services import record
+from award.auth.models import Role, User
+from award.awards.models import Award, AwardStatus
+from award.cycles.models import Cycle
+from award.db import utcnow
+from award.documents.models import DocumentKind, DocumentText, OverlayLayout, PrinterProfile
+from award.documents.official import DocumentTexts, OfficialDocument, default_texts, document_date
+from award.documents.overlay import DATE_STYLES, FieldPosition, Layout, Offset, OverlayText
+from award.errors import DomainError, NotAllowed
+from award.i18n import _
+from award.notice.models import PublicNotice
+from award.notice.services import notice_of
+
+MAX_SEAL_BYTES = 1024 * 1024
+_SEAL_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+_OFFSET_LIMIT = Decimal(50)
+
+
+def _require_office(actor: User | None) -> None:
+    if actor is not None and actor.role is not Role.OFFICE:
+        raise NotAllowed(_("Only the award office can change the documents and the printers."))
+
+
+# --- texts of the official documents ---------------------------------------------------------------
+
+
+def stored_texts(session: Session, cycle: Cycle, kind: DocumentKind) -> DocumentText | None:
+    return session.scalars(select(DocumentText).where(DocumentText.cycle_id == cycle.id,
+                                                      DocumentText.kind == kind)).first()
+
+
+def texts_of(session: Session, cycle: Cycle, kind: DocumentKind) -> DocumentTexts:
+    """The office's texts of this document, or the defaults while it has not saved any."""
+    row = stored_texts(session, cycle, kind)
+    if row is None:
+        return default_texts(kind)
+    return DocumentTexts(issuing_office=row.issuing_office, document_number=row.document_number, title=row.title,
+                         opening=row.opening, closing=row.closing, issued_on=row.issued_on)
+
+
+def _texts_record(texts: DocumentTexts, seal: bytes | None) -> dict[str, object]:
+    return {"issuing_office": texts.issuing_office, "document_number": texts.document_number, "title": texts.title,
+            "opening": texts.opening, "closing": texts.closing,
+            "issued_on": texts.issued_on.isoformat() if texts.issued_on else None,
+            "seal_sha256": hashlib.sha256(seal).hexdigest() if seal else None}
+
+
+def seal_type(data: bytes) -> str:
+    """The seal's MIME type, from its first bytes; a seal must be a PNG or a JPEG image of at most 1 MiB."""
+    if not data:
+        raise DomainError(_("The seal file is empty."), code="seal_empty")
+    if len(data) > MAX_SEAL_BYTES:
+        raise DomainError(_("The seal image is larger than 1 MiB."), code="seal_too_large")
+    for magic, mime in _SEAL_TYPES.items():
+        if data.startswith(magic):
+            return mime
+    raise DomainError(_("The seal must be a PNG or JPEG image."), code="seal_type")
+
+
+def save_texts(session: Session, *, actor: User | None, cycle: Cycle, kind: DocumentKind, texts: DocumentTexts,
+               seal: bytes | None = None, remove_seal: bool = False) -> DocumentText:
+    """Store the office's texts of one document (and replace or remove its seal image)."""
+    _require_office(actor)
+    texts = replace(texts, issuing_office=texts.issuing_office.strip(), title=texts.title.strip(),
+                    document_number=texts.document_number.strip(), opening=texts.opening.strip(),
+                    closing=texts.closing.strip())
+    if not texts.issuing_office or not texts.title:
+        raise DomainError(_("Give the issuing office and the title."), code="texts_missing")
+    mime = seal_type(seal) if seal is not None else None
+    row = stored_texts(session, cycle, kind)
+    before = _texts_record(texts_of(session, cycle, kind), row.seal_image if row else None) if row else None
+    if row is None:
+        row = DocumentText(cycle_id=cycle.id, kind=kind)
+        session.add(row)
+    row.issuing_office = texts.issuing_office[:100]
+    row.document_number = texts.document_number[:60]
+    row.title = texts.title[:200]
+    row.opening = texts.opening
+    row.closing = texts.closing
+    row.issued_on = texts.issued_on
+    if seal is not None:
+        row.seal_image, row.seal_mime = seal, mime or ""
+    elif remove_seal:
+        row.seal_image, row.seal_mime = None, ""
+    elif row.seal_image is None:
+        row.seal_mime = ""
+    row.updated_at = utcnow()
+    row.updated_by_id = actor.id if actor else None
+    session.flush()
+    record(session, actor=actor, action="document.texts_saved", target_type="document_texts", target_id=row.id,
+           cycle_id=cycle.id, before=before, after={"kind": kind.value, **_texts_record(texts, row.seal_image)})
+    return row
+
+
+# --- the documents' data ------------------------------------------------------------------------------
+
+
+def _last_day(notice: PublicNotice, zone: ZoneInfo) -> dt.date:
+    # ends_at is midnight after the last day (local time).
+    return (notice.ends_at.astimezone(zone) - dt.timedelta(microseconds=1)).date()
+
+
+def _placeholders(cycle: Cycle, notice: PublicNotice | None, zone: ZoneInfo, award_title: str) -> dict[str, str]:
+    values = {"year": str(cycle.year), "cycle_title": cycle.title, "award_title": award_title}
+    if notice is not None:
+        values.update(period_start=document_date(notice.published_at.astimezone(zone).date()),
+                      period_end=document_date(_last_day(notice, zone)), contact=notice.contact)
+    return values
+
+
+def _with_seal(session: Session, cycle: Cycle, kind: DocumentKind) -> dict[str, object]:
+    row = stored_texts(session, cycle, kind)
+    if row is None or row.seal_image is None:
+        return {}
+    return {"seal_image": row.seal_image, "seal_mime": row.seal_mime}
+
+
+def notice_document(session: Session, cycle: Cycle, *, zone: ZoneInfo) -> OfficialDocument:
+    """The public notice list (公示名单): the candidates on the cycle's published notice, in its order."""
+    notice = notice_of(session, cycle)
+    if notice is None:
+        raise DomainError(_("The public notice of this cycle has not been published."), code="no_notice")
+    texts = texts_of(session, cycle, DocumentKind.NOTICE)
+    return OfficialDocument(
+        kind=DocumentKind.NOTICE, texts=texts, placeholders=_placeholders(cycle, notice, zone, notice.award_title),
+        issued_on=texts.issued_on or notice.published_at.astimezone(zone).date(),
+        rows=[(c.organization_name, c.credit_code) for c in notice.listed],
+        **_with_seal(session, cycle, DocumentKind.NOTICE))
+
+
+def _awards(session: Session, cycle: Cycle) -> list[Award]:
+    return list(session.scalars(select(Award).where(Award.cycle_id == cycle.id).order_by(Award.id)))
+
+
+def decision_document(session: Session, cycle: Cycle, *, zone: ZoneInfo) -> OfficialDocument:
+    """The award decision list (表彰决定名单): every award the confirmation granted, in the notice's order.
+
+    A later revocation is a decision of its own and does not rewrite this one.
+    """
+    awards = _awards(session, cycle)
+    if not awards:
+        raise DomainError(_("No award has been made in this cycle yet: confirm the final list first."),
+                          code="no_awards")
+    texts = texts_of(session, cycle, DocumentKind.DECISION)
+    return OfficialDocument(
+        kind=DocumentKind.DECISION, texts=texts,
+        placeholders=_placeholders(cycle, notice_of(session, cycle), zone, awards[0].title),
+        issued_on=texts.issued_on or awards[0].awarded_on,
+        rows=[(a.organization_name, a.certificate_number) for a in awards],
+        **_with_seal(session, cycle, DocumentKind.DECISION))
+
+
+def official_document(session: Session, cycle: Cycle, kind: DocumentKind, *, zone: ZoneInfo) -> OfficialDocument:
+    maker = notice_document if kind is DocumentKind.NOTICE else decision_document
+    return maker(session, cycle, zone=zone)
+
+
+# --- overlay printing ------------------------------------------------------------------------------------
+
+_LAYOUT_FIELDS = ("organization", "number", "date")
+
+
+def stored_layout(session: Session, cycle: Cycle) -> OverlayLayout | None:
+    return session.scalars(select(OverlayLayout).where(OverlayLayout.cycle_id == cycle.id)).first()
+
+
+def layout_of(session: Session, cycle: Cycle) -> Layout:
+    """The cycle's overlay positions, or the defaults while the office has not saved any."""
+    row = stored_layout(session, cycle)
+    if row is None:
+        return Layout()
+    positions = {name: FieldPosition(x_mm=float(getattr(row, f"{name}_x_mm")),
+                                     y_mm=float(getattr(row, f"{name}_y_mm")),
+                                     size_pt=float(getattr(row, f"{name}_pt"))) for name in _LAYOUT_FIELDS}
+    return Layout(page_width_mm=float(row.page_width_mm), page_height_mm=float(row.page_height_mm),
+                  organization_max_width_mm=float(row.organization_max_width_mm), date_style=row.date_style,
+                  **positions)
+
+
+def _layout_record(layout: Layout) -> dict[str, object]:
+    return {"page": [layout.page_width_mm, layout.page_height_mm],
+            **{name: [getattr(layout, name).x_mm, getattr(layout, name).y_mm, getattr(layout, name).size_pt]
+               for name in _LAYOUT_FIELDS},
+            "organization_max_width_mm": layout.organization_max_width_mm, "date_style": layout.date_style}
+
+
+def _decimal(value: float) -> Decimal:
+    return Decimal(str(round(value, 1)))
+
+
+def save_layout(session: Session, *, actor: User | None, cycle: Cycle, layout: Layout) -> OverlayLayout:
+    """Store where the certificate texts go on this cycle's stock."""
+    _require_office(actor)
+    if not (50 <= layout.page_width_mm <= 500 and 50 <= layout.page_height_mm <= 500):
+        raise DomainError(_("The sheet must be between 50 and 500 mm on each side."), code="page_size")
+    if layout.date_style not in DATE_STYLES:
+        raise DomainError(_("Choose how the date is written."), code="date_style")
+    for name in _LAYOUT_FIELDS:
+        position: FieldPosition = getattr(layout, name)
+        if not (0 <= position.x_mm <= layout.page_width_mm and 0 <= position.y_mm <= layout.page_height_mm):
+            raise DomainError(_("Every position must lie on the sheet."), code="off_sheet")
+        if not 6 <= position.size_pt <= 72:
+            raise DomainError(_("Font sizes must be between 6 and 72 pt."), code="size")
+    if layout.organization_max_width_mm <= 0:
+        raise DomainError(_("The width of the organization name must be positive."), code="width")
+    row = stored_layout(session, cycle)
+    before = _layout_record(layout_of(session, cycle)) if row else None
+    if row is None:
+        row = OverlayLayout(cycle_id=cycle.id)
+        session.add(row)
+    row.page_width_mm = _decimal(layout.page_width_mm)
+    row.page_height_mm = _decimal(layout.page_height_mm)
+    for name in _LAYOUT_FIELDS:
+        position = getattr(layout, name)
+        setattr(row, f"{name}_x_mm", _decimal(position.x_mm))
+        setattr(row, f"{name}_y_mm", _decimal(position.y_mm))
+        setattr(row, f"{name}_pt", _decimal(position.size_pt))
+    row.organization_max_width_mm = _decimal(layout.organization_max_width_mm)
+    row.date_style = layout.date_style
+    row.updated_at = utcnow()
+    row.updated_by_id = actor.id if actor else None
+    session.flush()
+    record(session, actor=actor, action="overlay.layout_saved", target_type="overlay_layout", target_id=row.id,
+           cycle_id=cycle.id, before=before, after=_layout_record(layout))
+    return row
+
+
+def overlay_texts(session: Session, cycle: Cycle) -> list[OverlayText]:
+    """The variable text of every certificate of the cycle that still holds (revoked ones are not printed)."""
+    texts = [OverlayText(organization_name=a.organization_name, certificate_number=a.certificate_number,
+                         issue_date=a.awarded_on)
+             for a in _awards(session, cycle) if a.status is AwardStatus.VALID]
+    if not texts:
+        raise DomainError(_("This cycle has no valid award to print a certificate for."), code="no_awards")
+    return texts
+
+
+# --- printer profiles ------------------------------------------------------------------------------------
+
+
+def printer_profiles(session: Session) -> list[PrinterProfile]:
+    return list(session.scalars(select(PrinterProfile).order_by(PrinterProfile.name)))
+
+
+def offset_of(printer: PrinterProfile | None) -> Offset:
+    """The offset to print with; no printer chosen prints where the layout says."""
+    if printer is None:
+        return Offset()
+    return Offset(name=printer.name, x_mm=float(printer.offset_x_mm), y_mm=float(printer.offset_y_mm))
+
+
+def _printer_record(printer: PrinterProfile) -> dict[str, object]:
+    return {"name": printer.name, "offset_x_mm": str(printer.offset_x_mm), "offset_y_mm": str(printer.offset_y_mm),
+            "note": printer.note}
+
+
+def _check_printer(session: Session, name: str, offset_x_mm: Decimal, offset_y_mm: Decimal,
+                   printer: PrinterProfile | None) -> str:
+    name = name.strip()
+    if not name:
+        raise DomainError(_("Give the printer a name."), code="no_name")
+    if abs(offset_x_mm) > _OFFSET_LIMIT or abs(offset_y_mm) > _OFFSET_LIMIT:
+        raise DomainError(_("An offset is at most 50 mm either way."), code="offset")
+    clash = session.scalars(select(PrinterProfile).where(PrinterProfile.name == name)).first()
+    if clash is not None and clash is not printer:
+        raise DomainError(_("A printer named %(name)s already exists.", name=name), code="duplicate")
+    return name
+
+
+def create_printer(session: Session, *, actor: User | None, name: str, offset_x_mm: Decimal, offset_y_mm: Decimal,
+                   note: str = "") -> PrinterProfile:
+    """Add a printer with its calibration offset."""
+    _require_office(actor)
+    name = _check_printer(session, name, offset_x_mm, offset_y_mm, None)
+    printer = PrinterProfile(name=name[:100], offset_x_mm=_decimal(float(offset_x_mm)),
+                             offset_y_mm=_decimal(float(offset_y_mm)), note=note.strip())
+    session.add(printer)
+    session.flush()
+    record(session, actor=actor, action="printer.created", target_type="printer_profile", target_id=printer.id,
+           after=_printer_record(printer))
+    return printer
+
+
+def update_printer(session: Session, *, actor: User | None, printer: PrinterProfile, name: str,
+                   offset_x_mm: Decimal, offset_y_mm: Decimal, note: str = "") -> PrinterProfile:
+    """Rename a printer or correct its offset after printing a test page."""
+    _require_office(actor)
+    name = _check_printer(session, name, offset_x_mm, offset_y_mm, printer)
+    before = _printer_record(printer)
+    printer.name = name[:100]
+    printer.offset_x_mm = _decimal(float(offset_x_mm))
+    printer.offset_y_mm = _decimal(float(offset_y_mm))
+    printer.note = note.strip()
+    printer.updated_at = utcnow()
+    session.flush()
+    record(session, actor=actor, action="printer.updated", target_type="printer_profile", target_id=printer.id,
+           before=before, after=_printer_record(printer))
+    return printer
+
+
+def delete_printer(session: Session, *, actor: User | None, printer: PrinterProfile) -> None:
+    """Remove a printer that is no longer used (the audit trail keeps its last calibration)."""
+    _require_office(actor)
+    before = _printer_record(printer)
+    printer_id = printer.id
+    session.delete(printer)
+    session.flush()
+    record(session, actor=actor, action="printer.deleted", target_type="printer_profile", target_id=printer_id,
+           before=before)
