@@ -119,6 +119,13 @@ def notify(
     repeated call returns None, so schedulers may run as often as they like. Also None for a
     disabled account. Flushes; never commits.
     """
+    return _notify(session, user=user, kind=kind, context=context, link=link, dedupe_key=dedupe_key, now=now,
+                   email=None)
+
+
+def _notify(session: Session, *, user: User, kind: Kind, context: Mapping[str, Any], link: str,
+            dedupe_key: str | None, now: dt.datetime | None, email: bool | None) -> Notification | None:
+    """notify() with the user's e-mail choice already known (`email`), or looked up when None."""
     spec = SPECS[Kind(kind)]
     _check_link(link)
     if not user.is_enabled:
@@ -133,15 +140,17 @@ def notify(
     now = now or utcnow()
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         notice = render_notice(spec, context)
-        email = render_email(user=user, spec=spec, notice=notice, link=link) \
-            if email_enabled(session, user, spec.kind) else None
+        if email is None:
+            email = email_enabled(session, user, spec.kind)
+        rendered = render_email(user=user, spec=spec, notice=notice, link=link) if email else None
     rows: list[Notification | OutboxMessage] = [Notification(
         user_id=user.id, kind=spec.kind.value, title=notice.title[:300], body=notice.body, link=link,
         created_at=now, dedupe_key=full_key,
     )]
-    if email is not None:
+    if rendered is not None:
         rows.append(OutboxMessage(
-            user_id=user.id, recipient=user.email, subject=email.subject[:300], text=email.text, html=email.html,
+            user_id=user.id, recipient=user.email, subject=rendered.subject[:300], text=rendered.text,
+            html=rendered.html,
             kind=spec.kind.value, message_id=_message_id(), status=OutboxStatus.PENDING, attempts=0,
             next_attempt_at=now, created_at=now, dedupe_key=full_key,
         ))
@@ -163,10 +172,24 @@ def notify_users(
     session: Session, *, users: Iterable[User], kind: Kind, context: Mapping[str, Any], link: str,
     dedupe_key: str | None = None, now: dt.datetime | None = None,
 ) -> list[Notification]:
-    """notify() each user (each in their own language); returns the notices actually created."""
-    created = [notify(session, user=user, kind=kind, context=context, link=link, dedupe_key=dedupe_key, now=now)
-               for user in users]
+    """notify() each user (each in their own language); returns the notices actually created.
+
+    The users' e-mail choices are read in one query, not one per user."""
+    users = list(users)
+    choices = email_choices(session, users, kind)
+    created = [_notify(session, user=user, kind=kind, context=context, link=link, dedupe_key=dedupe_key, now=now,
+                       email=choices[user.id]) for user in users]
     return [notice for notice in created if notice is not None]
+
+
+def email_choices(session: Session, users: Iterable[User], kind: Kind) -> dict[int, bool]:
+    """email_enabled() for many users at once, by user id (one query, none for a mandatory kind)."""
+    ids = [user.id for user in users]
+    if SPECS[kind].mandatory or not ids:
+        return dict.fromkeys(ids, True)
+    chosen = dict(session.execute(select(NotificationPreference.user_id, NotificationPreference.email_enabled).where(
+        NotificationPreference.kind == Kind(kind).value, NotificationPreference.user_id.in_(ids))).all())
+    return {user_id: chosen.get(user_id, True) for user_id in ids}
 
 
 def users_with_role(session: Session, role: Role) -> list[User]:
