@@ -351,3 +351,27 @@ def test_experts_who_read_chinese_are_assigned_in_chinese(app, db, review_world,
     assert all(m["Subject"].startswith("[市长质量奖]") for m in smtp_server.received)
     assert all("承诺" in _text(m) for m in smtp_server.received)
 
+
+
+# ------------------------------------------------------------------------------ in the browser
+
+
+def test_through_the_web_the_expert_sees_the_notice_and_it_leads_to_the_pledge(app, db, drawn, client, login,
+                                                                                  smtp_server):
+    """The office opens the round on its page; an expert finds the notice in the list and follows it."""
+    drawn.cycle.stage = Stage.DOCUMENT_REVIEW
+    db.commit()
+    login(drawn.office)
+    assert client.post(f"/review/rounds/{drawn.review_round.id}/open").status_code == 302
+    client.post("/logout")
+    seat = drawn.panel(db, drawn.applications[0])[0]
+
+    client = login(seat.expert)
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert "You have been assigned to review" in page and "Sign the pledge" in page and "Unread: 1" in page
+    [notice] = db.scalars(select(Notification).where(Notification.user_id == seat.expert_id)).all()
+    opened = client.post(f"/notifications/{notice.id}/open")
+    assert opened.headers["Location"] == f"/review/assignments/{seat.id}/pledge"
+    assert client.get(opened.headers["Location"]).status_code == 200
+    _deliver(app, db)
+    assert len(_mail_to(smtp_server, seat.expert)) == 1
