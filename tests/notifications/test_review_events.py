@@ -375,3 +375,21 @@ def test_through_the_web_the_expert_sees_the_notice_and_it_leads_to_the_pledge(a
     assert client.get(opened.headers["Location"]).status_code == 200
     _deliver(app, db)
     assert len(_mail_to(smtp_server, seat.expert)) == 1
+
+
+def test_the_reminder_run_reads_in_bulk_not_per_expert(app, db, review_world, connection):
+    world = review_world(applications=3, experts=15, opened=True)
+    deadline = utcnow() + dt.timedelta(days=10)
+    world.review_round.deadline = deadline
+    db.commit()
+    now = deadline - dt.timedelta(hours=20)
+    created: list[int] = []
+
+    def run() -> None:
+        with app.test_request_context("/"):
+            created.append(reminders.run_reminders(db, now=now))
+
+    first = _count_selects(connection, run)
+    again = _count_selects(connection, run)
+    assert created == [15, 0]
+    assert first < 15 and again < 15  # a few queries per source, none per expert
