@@ -26,7 +26,7 @@ compile-translations: $(STAMP)
 run: install
 	$(FLASK) db upgrade
 	AWARD_DEMO_DATABASE=1 $(FLASK) demo seed
-	AWARD_DEMO_DATABASE=1 AWARD_MAIL_TO_CONSOLE=1 $(BIN)/flask --app award.wsgi run --host 127.0.0.1 --port 5000
+	BIN=$(BIN) bash scripts/run-demo.sh
 
 test: install
 	@bash scripts/system-deps.sh --test

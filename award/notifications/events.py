@@ -65,11 +65,20 @@ def application_shortlisted(session: Session, *, application: Application, link:
     return _to_applicant(session, application, Kind.APPLICATION_SHORTLISTED, link, now)
 
 
+def result_link(application: Application) -> str:
+    """Where an applicant reads the result and its feedback report: the one place that decides it.
+
+    The application's status page, which shows the outcome; point this at the feedback report's
+    own page once that route exists, and every result notice follows.
+    """
+    return path_for("applications.show", application_id=application.id)
+
+
 def application_result(session: Session, *, application: Application, awarded: bool, link: str | None = None,
                        now: dt.datetime | None = None) -> list[Notification]:
-    """Awarded or not, once the final list is confirmed; `link` should open the feedback report."""
+    """Awarded or not, once the final list is confirmed; links to result_link() unless told otherwise."""
     kind = Kind.APPLICATION_AWARDED if awarded else Kind.APPLICATION_NOT_AWARDED
-    return _to_applicant(session, application, kind, link, now)
+    return _to_applicant(session, application, kind, link or result_link(application), now)
 
 
 # ----------------------------------------------------------------------------- experts

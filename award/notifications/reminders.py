@@ -26,7 +26,7 @@ from award.cycles.models import Cycle, CycleDeadline, Stage
 from award.db import utcnow
 from award.notifications.events import path_for
 from award.notifications.kinds import Kind
-from award.notifications.services import notify
+from award.notifications.services import email_choices, existing_dedupe_keys, full_dedupe_key, notify_prepared
 
 
 class Reminder(NamedTuple):
@@ -64,9 +64,17 @@ def run_reminders(session: Session, *, now: dt.datetime | None = None,
     now = now or utcnow()
     created = 0
     for source in (_SOURCES if sources is None else sources):
-        for reminder in source(session, now):
-            notice = notify(session, user=reminder.user, kind=reminder.kind, context=reminder.context,
-                            link=reminder.link, dedupe_key=reminder.dedupe_key, now=now)
+        batch = list(source(session, now))
+        # What was sent before and who wants e-mail: read in bulk, so a run costs the same
+        # few queries for five experts or five hundred.
+        done = existing_dedupe_keys(session, (full_dedupe_key(r.kind, r.user, r.dedupe_key) for r in batch))
+        due = [r for r in batch if full_dedupe_key(r.kind, r.user, r.dedupe_key) not in done]
+        choices = {kind: email_choices(session, [r.user for r in due if r.kind is kind], kind)
+                   for kind in {r.kind for r in due}}
+        for reminder in due:
+            notice = notify_prepared(session, user=reminder.user, kind=reminder.kind, context=reminder.context,
+                             link=reminder.link, dedupe_key=reminder.dedupe_key, now=now,
+                             email=choices[reminder.kind][reminder.user.id], known_new=True)
             created += notice is not None
     return created
 

@@ -119,29 +119,58 @@ def notify(
     repeated call returns None, so schedulers may run as often as they like. Also None for a
     disabled account. Flushes; never commits.
     """
+    return notify_prepared(session, user=user, kind=kind, context=context, link=link, dedupe_key=dedupe_key,
+                           now=now, email=None)
+
+
+def full_dedupe_key(kind: Kind, user: User, dedupe_key: str) -> str:
+    """The stored key: unique per kind, user and the caller's key."""
+    full_key = f"{Kind(kind).value}:{user.id}:{dedupe_key}"
+    if len(full_key) > DEDUPE_KEY_LENGTH:
+        raise ValueError(f"dedupe key too long: {full_key!r}")
+    return full_key
+
+
+def existing_dedupe_keys(session: Session, keys: Iterable[str]) -> set[str]:
+    """Which of these stored keys already have their notice (a query per 500 keys, not one per key)."""
+    wanted = sorted(set(keys))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        found.update(session.scalars(select(Notification.dedupe_key).where(
+            Notification.dedupe_key.in_(wanted[start:start + 500]))))
+    return found
+
+
+def notify_prepared(session: Session, *, user: User, kind: Kind, context: Mapping[str, Any], link: str,
+                    dedupe_key: str | None, now: dt.datetime | None, email: bool | None,
+                    known_new: bool = False) -> Notification | None:
+    """notify() for callers that read in bulk (notify_users, the reminder scheduler): the user's e-mail
+    choice already known (`email`; looked up when None), and with `known_new` the dedupe key already
+    checked unused (the unique constraint still refuses a concurrent duplicate)."""
     spec = SPECS[Kind(kind)]
     _check_link(link)
     if not user.is_enabled:
         return None
     full_key = None
     if dedupe_key is not None:
-        full_key = f"{spec.kind.value}:{user.id}:{dedupe_key}"
-        if len(full_key) > DEDUPE_KEY_LENGTH:
-            raise ValueError(f"dedupe key too long: {full_key!r}")
-        if session.scalar(select(Notification.id).where(Notification.dedupe_key == full_key)) is not None:
+        full_key = full_dedupe_key(spec.kind, user, dedupe_key)
+        if not known_new and session.scalar(
+                select(Notification.id).where(Notification.dedupe_key == full_key)) is not None:
             return None
     now = now or utcnow()
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         notice = render_notice(spec, context)
-        email = render_email(user=user, spec=spec, notice=notice, link=link) \
-            if email_enabled(session, user, spec.kind) else None
+        if email is None:
+            email = email_enabled(session, user, spec.kind)
+        rendered = render_email(user=user, spec=spec, notice=notice, link=link) if email else None
     rows: list[Notification | OutboxMessage] = [Notification(
         user_id=user.id, kind=spec.kind.value, title=notice.title[:300], body=notice.body, link=link,
         created_at=now, dedupe_key=full_key,
     )]
-    if email is not None:
+    if rendered is not None:
         rows.append(OutboxMessage(
-            user_id=user.id, recipient=user.email, subject=email.subject[:300], text=email.text, html=email.html,
+            user_id=user.id, recipient=user.email, subject=rendered.subject[:300], text=rendered.text,
+            html=rendered.html,
             kind=spec.kind.value, message_id=_message_id(), status=OutboxStatus.PENDING, attempts=0,
             next_attempt_at=now, created_at=now, dedupe_key=full_key,
         ))
@@ -163,10 +192,27 @@ def notify_users(
     session: Session, *, users: Iterable[User], kind: Kind, context: Mapping[str, Any], link: str,
     dedupe_key: str | None = None, now: dt.datetime | None = None,
 ) -> list[Notification]:
-    """notify() each user (each in their own language); returns the notices actually created."""
-    created = [notify(session, user=user, kind=kind, context=context, link=link, dedupe_key=dedupe_key, now=now)
-               for user in users]
+    """notify() each user (each in their own language); returns the notices actually created.
+
+    The users' e-mail choices and the dedupe keys already used are read in bulk, not per user."""
+    users = list(users)
+    if dedupe_key is not None:
+        done = existing_dedupe_keys(session, (full_dedupe_key(kind, user, dedupe_key) for user in users))
+        users = [user for user in users if full_dedupe_key(kind, user, dedupe_key) not in done]
+    choices = email_choices(session, users, kind)
+    created = [notify_prepared(session, user=user, kind=kind, context=context, link=link, dedupe_key=dedupe_key,
+                               now=now, email=choices[user.id], known_new=True) for user in users]
     return [notice for notice in created if notice is not None]
+
+
+def email_choices(session: Session, users: Iterable[User], kind: Kind) -> dict[int, bool]:
+    """email_enabled() for many users at once, by user id (one query, none for a mandatory kind)."""
+    ids = [user.id for user in users]
+    if SPECS[kind].mandatory or not ids:
+        return dict.fromkeys(ids, True)
+    chosen = dict(session.execute(select(NotificationPreference.user_id, NotificationPreference.email_enabled).where(
+        NotificationPreference.kind == Kind(kind).value, NotificationPreference.user_id.in_(ids))).all())
+    return {user_id: chosen.get(user_id, True) for user_id in ids}
 
 
 def users_with_role(session: Session, role: Role) -> list[User]:

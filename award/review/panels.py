@@ -25,6 +25,7 @@ from award.auth.models import Role, User
 from award.cycles.models import Cycle
 from award.errors import DomainError
 from award.i18n import _
+from award.review import notices
 from award.review.assignment import AssignmentResult, Reason, choose_leader
 from award.review.assignment_instance import (
     DEFAULT_MAX_PAIR_PROBABILITY,
@@ -443,7 +444,8 @@ def replace_expert(
     session: Session, *, actor: User | None, assignment: Assignment, expert_id: int | None = None, reason: str = "",
 ) -> Assignment:
     """Put another expert in this seat, keeping the rest of the panel. Without `expert_id` the
-    best candidate is chosen. An active member is removed first, which needs a reason."""
+    best candidate is chosen. An active member is removed first, which needs a reason. In an open
+    round the new expert is told to sign the pledge."""
     require_office(actor)
     review_round = assignment.round
     _require_changeable(review_round)
@@ -474,6 +476,7 @@ def replace_expert(
     record(session, actor=actor, action="review.expert_replaced", target_type="assignment",
            target_id=replacement.id, cycle_id=review_round.cycle_id, before=before,
            after={**_snapshot(replacement), "replaced_assignment_id": assignment.id, "reason": reason.strip()})
+    _tell_if_open(session, review_round, replacement)
     return replacement
 
 
@@ -503,7 +506,14 @@ def add_expert(
     _ensure_leader(session, review_round, application)
     record(session, actor=actor, action="review.expert_added", target_type="assignment", target_id=assignment.id,
            cycle_id=review_round.cycle_id, after=_snapshot(assignment))
+    _tell_if_open(session, review_round, assignment)
     return assignment
+
+
+def _tell_if_open(session: Session, review_round: ReviewRound, seat: Assignment) -> None:
+    """A seat filled while scoring is open: its expert hears at once (opening the round tells the others)."""
+    if review_round.status is RoundStatus.OPEN:
+        notices.tell_assigned(session, [seat])
 
 
 def set_leader(session: Session, *, actor: User | None, assignment: Assignment) -> Assignment:

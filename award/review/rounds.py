@@ -20,6 +20,7 @@ from award.cycles.models import Cycle, Stage
 from award.db import utcnow
 from award.errors import DomainError, NotAllowed
 from award.i18n import _
+from award.review import notices
 from award.review.models import AggregationMethod, ReviewRound, RoundKind, RoundStatus
 
 ROUND_STAGE: dict[RoundKind, Stage] = {
@@ -155,7 +156,8 @@ def open_round(
     session: Session, *, actor: User | None, review_round: ReviewRound, now: dt.datetime | None = None
 ) -> ReviewRound:
     """Open scoring: the cycle is in the round's stage and every eligible application has a full
-    panel with a leader. The method is locked from here on."""
+    panel with a leader. The method is locked from here on; every seated expert is told to sign
+    the pledge."""
     from award.review.panels import panel_problems_of_round
 
     require_office(actor)
@@ -174,6 +176,7 @@ def open_round(
     record(session, actor=actor, action="review.round_opened", target_type="review_round",
            target_id=review_round.id, cycle_id=review_round.cycle_id,
            before={"status": RoundStatus.SETUP.value}, after=round_snapshot(review_round))
+    notices.tell_round_opened(session, review_round, now=review_round.opened_at)
     return review_round
 
 

@@ -25,6 +25,7 @@ from award.cycles.services import cycle_rubric
 from award.db import utcnow
 from award.errors import DomainError, NotAllowed
 from award.i18n import _
+from award.review import notices
 from award.review.coi import ConflictType
 from award.review.models import (
     Assignment,
@@ -137,7 +138,8 @@ def sign_pledge(session: Session, *, actor: User, assignment: Assignment) -> Sco
 
 
 def declare_conflict(session: Session, *, actor: User, assignment: Assignment, reason: str) -> Assignment:
-    """The expert declares a conflict: off the panel (scores void), pinned, and a replacement is due."""
+    """The expert declares a conflict: off the panel (scores void), pinned, and a replacement is due;
+    the office is told."""
     _require_own(actor, assignment)
     if assignment.status is not AssignmentStatus.ACTIVE:
         raise DomainError(_("You are no longer on this panel."), code="not_active")
@@ -162,6 +164,8 @@ def declare_conflict(session: Session, *, actor: User, assignment: Assignment, r
            before={"status": AssignmentStatus.ACTIVE.value},
            after={"status": assignment.status.value, "reason": reason,
                   "application_id": assignment.application_id})
+    notices.tell_conflict_declared(session, assignment)
+    _tell_leader_if_complete(session, assignment.round, assignment.application_id)
     return assignment
 
 
@@ -270,7 +274,8 @@ def _as_entry(item: ItemScore) -> ItemEntry:
 
 def submit_sheet(session: Session, *, actor: User, assignment: Assignment, entries: Sequence[ItemEntry],
                  expected_version: int) -> ScoreSheet:
-    """Save the last entries, check every item of the rubric, and lock the sheet."""
+    """Save the last entries, check every item of the rubric, and lock the sheet; the last sheet of
+    a panel tells its team leader."""
     sheet = _require_scorable(actor, assignment)
     rubric = rubric_of(assignment)
     entries = [_with_band(rubric, e) for e in entries]
@@ -289,11 +294,13 @@ def submit_sheet(session: Session, *, actor: User, assignment: Assignment, entri
            after={"application_id": assignment.application_id, "total": sheet.total, "version": sheet.version,
                   "items": {i.item_id: {"band": i.band_id, "percent": i.percent, "points": i.points}
                             for i in sheet.items}})
+    _tell_leader_if_complete(session, assignment.round, assignment.application_id)
     return sheet
 
 
 def reopen_sheet(session: Session, *, actor: User, sheet: ScoreSheet, reason: str) -> ScoreSheet:
-    """The office reopens a submitted sheet with a reason; the panel's consensus must be redone."""
+    """The office reopens a submitted sheet with a reason, which the expert is told; the panel's
+    consensus must be redone."""
     if actor.role is not Role.OFFICE:
         raise NotAllowed(_("Only the award office can reopen a sheet."))
     if sheet.status is not SheetStatus.SUBMITTED:
@@ -311,6 +318,7 @@ def reopen_sheet(session: Session, *, actor: User, sheet: ScoreSheet, reason: st
     record(session, actor=actor, action="review.sheet_reopened", target_type="score_sheet", target_id=sheet.id,
            cycle_id=sheet.assignment.round.cycle_id, before={"status": SheetStatus.SUBMITTED.value},
            after={"status": SheetStatus.DRAFT.value, "reason": reason})
+    notices.tell_sheet_reopened(session, sheet, reason=reason)
     return sheet
 
 
@@ -390,6 +398,15 @@ def _clear_consensus(session: Session, review_round: ReviewRound, application_id
 
 def _leader_of(session: Session, review_round: ReviewRound, application_id: int) -> Assignment | None:
     return next((m for m in panel_members(session, review_round, application_id) if m.is_leader), None)
+
+
+def _tell_leader_if_complete(session: Session, review_round: ReviewRound, application_id: int) -> None:
+    """Once every sheet of the panel is in, its team leader is told (once per round and application)."""
+    if review_round.status is not RoundStatus.OPEN or not sheets_complete(session, review_round, application_id):
+        return
+    leader = _leader_of(session, review_round, application_id)
+    if leader is not None:
+        notices.tell_panel_complete(session, review_round, leader)
 
 
 def propose_consensus(session: Session, *, actor: User, review_round: ReviewRound, application: Application,

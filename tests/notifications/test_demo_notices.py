@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from award.auth.models import Role
+from award.auth.models import Role, User
 from award.db import utcnow
+from award.demo import seed_demo
 from award.notifications.demo import seed_demo_notices
-from award.notifications.models import Notification
+from award.notifications.kinds import SPECS, Kind, kinds_for
+from award.notifications.models import Notification, OutboxMessage
 
 
 def test_demo_notices_for_every_role_that_receives_them(db, make_user, make_cycle):
@@ -18,3 +20,23 @@ def test_demo_notices_for_every_role_that_receives_them(db, make_user, make_cycl
     for role in (Role.ENTERPRISE, Role.EXPERT, Role.LEADER, Role.OFFICE):
         count = db.scalar(select(func.count(Notification.id)).where(Notification.user_id == users[role].id))
         assert count >= 1, role
+
+
+def test_the_seeded_demo_shows_notices_and_mail_for_every_role(db):
+    """After `demo seed` each role that receives notices has some, in-app and in the outbox."""
+    seed_demo(db, demo_database=True)
+    kinds = {(role, kind) for role, kind in db.execute(
+        select(User.role, Notification.kind).join(User, User.id == Notification.user_id))}
+    receiving = {spec.role for spec in SPECS.values()}
+    assert receiving == {Role.ENTERPRISE, Role.EXPERT, Role.LEADER, Role.OFFICE}
+    assert kinds_for(Role.SUPERVISOR) == []  # the supervisor watches; nothing is addressed to that role
+    assert {role for role, _kind in kinds} == receiving
+    # From the seeded events themselves, not only the illustrative notices.
+    assert {(Role.EXPERT, Kind.EXPERT_ASSIGNED.value), (Role.EXPERT, Kind.PANEL_COMPLETE.value),
+            (Role.EXPERT, Kind.SHEET_REOPENED.value), (Role.LEADER, Kind.VOTE_OPENED.value),
+            (Role.ENTERPRISE, Kind.APPLICATION_SHORTLISTED.value), (Role.OFFICE, Kind.CONFLICT_DECLARED.value),
+            } <= kinds
+    real = db.scalar(select(func.count(Notification.id)).where(Notification.link.startswith("/review/assignments/")))
+    assert real >= 5
+    outbox = db.scalar(select(func.count(OutboxMessage.id)))
+    assert outbox == db.scalar(select(func.count(Notification.id)))  # every demo notice also waits as an e-mail
