@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import os
+import secrets
+import tracemalloc
 import zipfile
 
 import pytest
 
-from award.archive.builder import build_archive
+from award.applications.evidence import EvidenceStore
+from award.applications.models import Application, ApplicationStatus, EvidenceFile
+from award.archive.builder import CHUNK, ArchiveStorage, build_archive
 from award.archive.verify import verify_archive
 from award.audit.services import record
 from award.auth.models import Role
+from award.awards.models import Award
+from award.certificates.numbers import new_certificate_number
 from award.cycles.models import Stage
 from award.errors import DomainError
 
@@ -33,7 +41,7 @@ def test_archive_lists_every_file_with_its_hash(archived):
         manifest = json.loads(archive.read("manifest.json"))
         names = set(archive.namelist())
     listed = {entry["path"] for entry in manifest["files"]}
-    assert names == listed | {"manifest.json"}
+    assert names == listed | {"manifest.json", "manifest.sha256"}
     assert {"cycle/settings.json", "audit/chain.jsonl", "audit/cycle-records.jsonl"} <= listed
     assert any(name.startswith("cycle/rubric-") for name in listed)
     assert manifest["audit_chain_head"] == archived.chain_head
@@ -89,3 +97,82 @@ def test_cli_verify_exit_codes(app, archived):
 def test_only_an_awarded_or_closed_cycle_is_archived(db, make_cycle, tmp_path):
     with pytest.raises(DomainError, match="awarded or closed"):
         build_archive(db, actor=None, cycle=make_cycle(stage=Stage.NOTICE), target=tmp_path / "x.zip")
+
+
+def _awarded_application(db, cycle, make_organization, *, files: int = 0, store=None, size: int = 0):
+    """An awarded application of `cycle`, with `files` evidence files of `size` random bytes each."""
+    organization = make_organization()
+    application = Application(cycle_id=cycle.id, organization_id=organization.id, org_name=organization.name,
+                              sector="C", status=ApplicationStatus.ELIGIBLE)
+    db.add(application)
+    db.flush()
+    for number in range(files):
+        stored_name = secrets.token_hex(32)
+        path = store.path_of(stored_name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        with open(path, "wb") as handle:
+            for _ in range(size // CHUNK):
+                chunk = os.urandom(CHUNK)  # random: deflate cannot shrink it, the worst case
+                digest.update(chunk)
+                handle.write(chunk)
+        db.add(EvidenceFile(application_id=application.id, stored_name=stored_name, display_name=f"证据{number}.pdf",
+                            content_type="application/pdf", size_bytes=size, sha256=digest.hexdigest()))
+    day = dt.date(cycle.year, 12, 1)
+    db.add(Award(cycle_id=cycle.id, application_id=application.id, organization_id=organization.id,
+                 organization_name=organization.name, title=f"{cycle.year}年度市长质量奖", awarded_on=day,
+                 valid_until=day + dt.timedelta(days=1460), certificate_number=new_certificate_number(cycle.year)))
+    db.flush()
+    return application
+
+
+def test_without_a_cjk_font_the_archive_is_made_and_says_the_pdfs_are_missing(db, make_cycle, make_organization,
+                                                                               tmp_path):
+    """The records matter more than their printouts: no font means no PDFs, noted in the manifest."""
+    cycle = make_cycle(stage=Stage.AWARDED)
+    _awarded_application(db, cycle, make_organization)
+    summary = build_archive(db, actor=None, cycle=cycle, target=tmp_path / "a.zip", font_lookup=lambda: [])
+    with zipfile.ZipFile(summary.path) as archive:
+        names = archive.namelist()
+        manifest = json.loads(archive.read("manifest.json"))
+    assert "awards/awards.json" in names and not any(name.endswith(".pdf") for name in names)
+    assert any("not in the archive as PDF" in note and "fonts-noto-cjk" in note for note in manifest["notes"])
+    verdict = verify_archive(summary.path)
+    assert verdict.ok and verdict.notes == manifest["notes"]
+
+
+def test_a_missing_or_altered_stored_evidence_file_is_noted(db, make_cycle, make_organization, tmp_path):
+    cycle = make_cycle(stage=Stage.AWARDED)
+    store = EvidenceStore(tmp_path / "evidence")
+    application = _awarded_application(db, cycle, make_organization, files=2, store=store, size=CHUNK)
+    first, second = application.files
+    store.path_of(first.stored_name).unlink()
+    store.path_of(second.stored_name).write_bytes(b"%PDF-1.7 replaced")
+    storage = ArchiveStorage(evidence_root=tmp_path / "evidence", objection_root=tmp_path / "objections",
+                             authority="苏州市人民政府", public_base_url="https://award.example.gov.cn")
+    summary = build_archive(db, actor=None, cycle=cycle, target=tmp_path / "a.zip", storage=storage,
+                            font_lookup=lambda: [])
+    assert any(f"evidence/{first.id}: the stored file is missing" in note for note in summary.notes)
+    assert any(f"evidence/{second.id}: the stored file differs" in note for note in summary.notes)
+
+
+def test_a_large_cycle_streams_into_the_zip(db, make_cycle, make_organization, tmp_path):
+    """48 MiB of evidence pass through the archive while Python's memory peak stays a small fraction of it."""
+    cycle = make_cycle(stage=Stage.AWARDED)
+    store = EvidenceStore(tmp_path / "evidence")
+    for _ in range(3):
+        _awarded_application(db, cycle, make_organization, files=4, store=store, size=4 * CHUNK)
+    storage = ArchiveStorage(evidence_root=tmp_path / "evidence", objection_root=tmp_path / "objections",
+                             authority="苏州市人民政府", public_base_url="https://award.example.gov.cn")
+    evidence_bytes = 3 * 4 * 4 * CHUNK
+    tracemalloc.start()
+    try:
+        summary = build_archive(db, actor=None, cycle=cycle, target=tmp_path / "big.zip", storage=storage,
+                                font_lookup=lambda: [])
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert summary.bytes_written > evidence_bytes
+    assert summary.path.stat().st_size > evidence_bytes  # random data: it really is in the ZIP
+    assert peak < evidence_bytes / 6, f"peak {peak / CHUNK:.1f} MiB for {evidence_bytes / CHUNK:.0f} MiB of evidence"
+    assert verify_archive(summary.path).ok
