@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from award.approval.demo import seed_decision_demo
 from award.auth.models import Role, User
 from award.auth.services import create_staff_user, register_enterprise
+from award.certificates.demo import seed_certificates_demo
 from award.credit_code import ALPHABET, make_credit_code
 from award.cycles.models import Stage
 from award.cycles.services import CycleSettings, advance_cycle, create_cycle
@@ -98,6 +99,7 @@ def seed_demo(session: Session, *, demo_database: bool, now: dt.datetime | None 
     seed_demo_notices(session, cycle=cycle, now=now)
     seed_review_demo(session, office=office, now=now)
     seed_decision_demo(session, office=office, now=now)
+    seed_certificates_demo(session, office=office, now=now)
     session.add(SiteFlag(key=DEMO_FLAG, value=now.isoformat()))
     session.flush()
     return "demo seeded\n" + credentials_text()

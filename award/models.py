@@ -5,6 +5,7 @@ from award.approval.models import Ballot, VoteCandidate, VoteMember, VoteOutcome
 from award.audit.models import AuditChainHead, AuditRecord
 from award.auth.models import Organization, User
 from award.awards.models import Award  # noqa: F401
+from award.certificates.models import CertificateSettings  # noqa: F401
 from award.cycles.models import Cycle, CycleDeadline
 from award.db import Base
 from award.main.models import SiteFlag

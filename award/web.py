@@ -102,6 +102,7 @@ def init_web(app: Flask) -> None:
     from award.audit.routes import bp as audit_bp
     from award.auth.routes import bp as auth_bp
     from award.awards.routes import bp as awards_bp
+    from award.certificates.routes import bp as certificates_bp
     from award.cycles.routes import bp as cycles_bp
     from award.main.routes import bp as main_bp
     from award.notice.routes import bp as notice_bp
@@ -112,7 +113,7 @@ def init_web(app: Flask) -> None:
     from award.review.routes import bp as review_bp
 
     for blueprint in (main_bp, auth_bp, cycles_bp, audit_bp, archive_bp, applications_bp, ranking_bp, pool_bp,
-                      review_bp, approval_bp, notice_bp, awards_bp):
+                      review_bp, approval_bp, notice_bp, awards_bp, certificates_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(notifications_bp)
     app.context_processor(notifications_nav)  # the unread count in the navigation

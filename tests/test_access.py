@@ -15,6 +15,7 @@ from award.auth.models import Role
 from award.cycles.models import Stage
 from tests.applications.world import applications_world
 from tests.approval.access_world import decision_world
+from tests.certificates.world import certificates_world
 from tests.notifications.world import notifications_world
 from tests.review.pool_world import pool_world
 from tests.review.review_access_world import review_access_world
@@ -257,6 +258,34 @@ ROUTES: list[Route] = [
     Route("awards.confirm", "POST", "/awards/cycles/{notice_cycle_id}/confirm", allow(Role.OFFICE, ok=409)),
     Route("awards.show", "GET", "/awards/{award_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
     Route("awards.revoke", "POST", "/awards/{award_id}/revoke", allow(Role.OFFICE, ok=422)),  # no reason given
+    # certificates: "{own_award_id}" is held by the world's enterprise, "{other_award_id}" by another organization,
+    # which gets 404 (no probing by id); the feedback report likewise for the applicant only.
+    Route("certificates.cycle_page", "GET", "/certificates/cycles/{cert_cycle_id}", allow(Role.OFFICE)),
+    Route("certificates.update_texts", "POST", "/certificates/cycles/{cert_cycle_id}/texts",
+          allow(Role.OFFICE, ok=302)),
+    Route("certificates.upload_seal", "POST", "/certificates/cycles/{cert_cycle_id}/seal",
+          allow(Role.OFFICE, ok=422)),  # no file
+    Route("certificates.remove_seal", "POST", "/certificates/cycles/{cert_cycle_id}/seal/remove",
+          allow(Role.OFFICE, ok=302)),
+    Route("certificates.seal_image", "GET", "/certificates/cycles/{cert_cycle_id}/seal-image", allow(Role.OFFICE)),
+    Route("certificates.start_batch", "POST", "/certificates/cycles/{cert_cycle_id}/batch", allow(Role.OFFICE, ok=302)),
+    Route("certificates.batch_page", "GET", "/certificates/batches/{batch_job_id}", allow(Role.OFFICE)),
+    Route("certificates.batch_status", "GET", "/certificates/batches/{batch_job_id}/status", allow(Role.OFFICE)),
+    Route("certificates.batch_download", "GET", "/certificates/batches/{batch_job_id}/certificates.pdf",
+          allow(Role.OFFICE)),
+    Route("certificates.award_certificate", "GET", "/certificates/awards/{own_award_id}/certificate.pdf",
+          allow(Role.OFFICE, Role.ENTERPRISE)),
+    Route("certificates.award_certificate", "GET", "/certificates/awards/{other_award_id}/certificate.pdf",
+          {**allow(Role.OFFICE), "enterprise": 404}),
+    Route("certificates.feedback_report", "GET", "/certificates/applications/{own_feedback_id}/feedback.pdf",
+          allow(Role.OFFICE, Role.ENTERPRISE)),
+    Route("certificates.feedback_report", "GET", "/certificates/applications/{other_feedback_id}/feedback.pdf",
+          {**allow(Role.OFFICE), "enterprise": 404}),
+    # The public check needs no login; an unknown number is not found.
+    Route("certificates.verify_form", "GET", "/verify", everyone(200, anon=200)),
+    Route("certificates.verify_form", "GET", "/verify?number={certificate_number}", everyone(302, anon=302)),
+    Route("certificates.verify", "GET", "/verify/{certificate_number}", everyone(200, anon=200)),
+    Route("certificates.verify", "GET", "/verify/2026-22222222-2", everyone(404, anon=404)),
 ]
 
 PUBLIC_ENDPOINTS = {"static"}
@@ -278,6 +307,8 @@ def world(db, app, tmp_path, make_user, make_cycle, make_organization) -> dict[s
                               make_organization=make_organization),
         **decision_world(db, app, users=users, make_cycle=make_cycle, make_organization=make_organization,
                          root=tmp_path / "objections"),
+        **certificates_world(db, app, users=users, make_cycle=make_cycle, make_organization=make_organization,
+                             root=tmp_path / "certificates"),
     }
 
 

@@ -16,6 +16,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -224,9 +225,30 @@ def has_consensus(session: Session, review_round: ReviewRound) -> bool:
 def load_score_rows(session: Session, review_round: ReviewRound) -> ScoreRows:
     """The round's score rows in one query, as the core's column arrays."""
     stmt = score_rows_statement(review_round, with_consensus=has_consensus(session, review_round))
-    # Core execution on the session's connection: same transaction, without the ORM's per-row
-    # result machinery (hundreds of thousands of plain tuples).
-    return ScoreRows.from_records(session.connection().execute(stmt).all())
+    records = _driver_tuples(session, stmt)
+    count = len(records)
+    return ScoreRows(
+        application_id=np.fromiter(map(itemgetter(0), records), np.int64, count),
+        expert_id=np.fromiter(map(itemgetter(1), records), np.int64, count),
+        item_id=np.array(list(map(itemgetter(2), records)), dtype=str),
+        points=np.fromiter(map(itemgetter(3), records), float, count),
+    )
+
+
+def _driver_tuples(session: Session, stmt: Select) -> list[tuple]:
+    """Rows as the database driver's plain tuples, on the session's connection and transaction.
+
+    A round holds hundreds of thousands of score rows; building a SQLAlchemy Row for each cost
+    more than the query itself. The statement's only parameters are ids and enum constants
+    chosen by the code, so they are rendered as literals.
+    """
+    connection = session.connection()
+    sql = str(stmt.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    result = connection.exec_driver_sql(sql)  # through the engine, so its events and logging see it
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
 
 
 def round_exclusions(session: Session, cycle: Cycle, review_round: ReviewRound) -> list[Exclusion]:

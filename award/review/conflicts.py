@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -26,6 +27,14 @@ from award.cycles.models import Cycle, Stage
 from award.review import coi
 from award.review.coi import ApplicantFacts, CoiSettings, Conflict, GroupIndex
 from award.review.models import CycleCoiSettings, ExpertProfile, GroupLink, PinnedConflict
+
+
+class ApplicationKey(NamedTuple):
+    """What conflict detection needs of an application."""
+
+    id: int
+    organization_id: int
+
 
 __all__ = [
     "PairKey",
@@ -104,7 +113,7 @@ def _profiles(session: Session, expert_ids: Collection[int] | None) -> list[Expe
     return list(session.scalars(query))
 
 
-def _applicants(session: Session, applications: list[Application]) -> list[ApplicantFacts]:
+def _applicants(session: Session, applications: Sequence[ApplicationKey | Application]) -> list[ApplicantFacts]:
     """Credit codes and e-mail domains (of the organization's enterprise accounts), two queries."""
     organization_ids = {application.organization_id for application in applications}
     codes = dict(session.execute(
@@ -145,8 +154,8 @@ def _pinned(
 
 
 def _conflicts(
-    session: Session, cycle: Cycle, applications: list[Application], expert_ids: Collection[int] | None,
-    reference_date: dt.date | None,
+    session: Session, cycle: Cycle, applications: Sequence[ApplicationKey | Application],
+    expert_ids: Collection[int] | None, reference_date: dt.date | None,
 ) -> dict[PairKey, list[Conflict]]:
     if not applications:
         return {}
@@ -183,10 +192,12 @@ def conflicts_for_cycle(
     application_ids / expert_ids to narrow it. Pairs without a conflict are absent. Each list
     holds the detected conflicts in coi's order, then the pinned ones.
     """
-    query = select(Application).where(Application.cycle_id == cycle.id).order_by(Application.id)
+    # Only the keys: whole Application rows would decode every self-assessment for nothing.
+    query = (select(Application.id, Application.organization_id)
+             .where(Application.cycle_id == cycle.id).order_by(Application.id))
     if application_ids is not None:
         query = query.where(Application.id.in_(list(application_ids)))
-    applications = list(session.scalars(query))
+    applications = [ApplicationKey(id, organization_id) for id, organization_id in session.execute(query)]
     experts = None if expert_ids is None else set(expert_ids)
     return _conflicts(session, cycle, applications, experts, reference_date)
 

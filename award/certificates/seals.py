@@ -1,0 +1,112 @@
+"""The seal image (公章) of a cycle's certificates: checked by content, stored under instance/.
+
+Only PNG and JPEG are accepted, judged from the bytes (magic number, then a full decode by
+Pillow), never from the name or the browser's content type; the size and the pixel dimensions
+are bounded so that a decompression bomb is refused before it is decoded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import secrets
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+MiB = 1024 * 1024
+DEFAULT_MAX_SEAL_BYTES = 2 * MiB
+MAX_SEAL_PIXELS = 4000  # per side
+MIN_SEAL_PIXELS = 32
+
+PNG = "image/png"
+JPEG = "image/jpeg"
+_EXTENSIONS = {PNG: ".png", JPEG: ".jpg"}
+_STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(png|jpg)$")
+
+
+class SealRejected(ValueError):
+    """The upload is not an acceptable seal; ``reason``: empty, too_large, type, unreadable, dimensions."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedSeal:
+    data: bytes
+    mime: str
+    width: int
+    height: int
+
+
+def check_seal(data: bytes, *, max_bytes: int = DEFAULT_MAX_SEAL_BYTES) -> CheckedSeal:
+    """Accept a PNG or JPEG that decodes completely and has sensible dimensions; else raise."""
+    if not data:
+        raise SealRejected("empty")
+    if len(data) > max_bytes:
+        raise SealRejected("too_large")
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR":
+        mime, kind = PNG, "PNG"
+    elif data.startswith(b"\xff\xd8\xff"):
+        mime, kind = JPEG, "JPEG"
+    else:
+        raise SealRejected("type")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[kind]) as image:
+                width, height = image.size  # read from the header, before any decoding
+                if not (MIN_SEAL_PIXELS <= width <= MAX_SEAL_PIXELS
+                        and MIN_SEAL_PIXELS <= height <= MAX_SEAL_PIXELS):
+                    raise SealRejected("dimensions")
+                image.load()  # a truncated or corrupt file fails here
+    except SealRejected:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombWarning,
+            Image.DecompressionBombError):
+        raise SealRejected("unreadable") from None
+    return CheckedSeal(data=data, mime=mime, width=width, height=height)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSeal:
+    stored_name: str
+    mime: str
+    sha256: str
+    size: int
+
+
+class SealStore:
+    """The folder of seal images; names are random, so a stored file is never overwritten."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def path_of(self, stored_name: str) -> Path:
+        if not _STORED_NAME.match(stored_name):
+            raise ValueError("not a stored seal name")
+        return self.root / stored_name
+
+    def save(self, seal: CheckedSeal) -> StoredSeal:
+        stored_name = secrets.token_hex(16) + _EXTENSIONS[seal.mime]
+        path = self.path_of(stored_name)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = path.with_suffix(".part")
+        with open(temporary, "xb") as handle:
+            handle.write(seal.data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+        return StoredSeal(stored_name, seal.mime, hashlib.sha256(seal.data).hexdigest(), len(seal.data))
+
+    def read(self, stored_name: str) -> bytes:
+        return self.path_of(stored_name).read_bytes()
+
+    def delete(self, stored_name: str) -> None:
+        self.path_of(stored_name).unlink(missing_ok=True)

@@ -1,0 +1,333 @@
+"""Certificates and feedback reports from the database: texts, seal, the public check, the report data.
+
+Plain functions on a session; the routes and the CLI call them and render with ``render.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from award.applications.models import Application
+from award.audit.services import record
+from award.auth.models import Role, User
+from award.awards.models import Award, AwardStatus
+from award.certificates.models import CertificateSettings
+from award.certificates.numbers import normalize_certificate_number
+from award.certificates.render import CertificateData, ExpertComment, FeedbackReport, merge_expert_comments
+from award.certificates.seals import DEFAULT_MAX_SEAL_BYTES, SealRejected, SealStore, check_seal
+from award.cycles.models import Cycle, Stage
+from award.cycles.services import cycle_rubric
+from award.db import utcnow
+from award.errors import DomainError, NotAllowed
+from award.i18n import _
+from award.ranking.models import RankingSnapshot, ShortlistEntry
+from award.review.conflicts import conflicts_for_cycle
+from award.review.models import Assignment, AssignmentStatus, ItemScore, ReviewRound, ScoreSheet, SheetStatus
+
+# Printed when the office has not set the issuing body of a cycle.
+DEFAULT_AUTHORITY = "市人民政府"
+FEEDBACK_STAGES = (Stage.AWARDED, Stage.CLOSED)
+
+VerifyUrl = Callable[[str], str]
+"""Turns a certificate number into the absolute URL of its public check page."""
+
+
+# --- who may download ----------------------------------------------------------------------------
+
+
+def is_award_holder(user: Any, award: Award) -> bool:
+    """The enterprise account of the organization that holds the award."""
+    return bool(getattr(user, "is_authenticated", False)) and user.role is Role.ENTERPRISE \
+        and user.organization_id == award.organization_id
+
+
+def is_applicant(user: Any, application: Application) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.role is Role.ENTERPRISE \
+        and user.organization_id == application.organization_id
+
+
+# --- per-cycle texts and seal --------------------------------------------------------------------
+
+
+def _require_office(actor: User | None) -> None:
+    if actor is not None and actor.role is not Role.OFFICE:
+        raise NotAllowed(_("Only the award office can change the certificates."))
+
+
+def settings_of(session: Session, cycle: Cycle) -> CertificateSettings:
+    """The cycle's certificate settings, or unsaved defaults when the office has set none."""
+    return session.get(CertificateSettings, cycle.id) or CertificateSettings(
+        cycle_id=cycle.id, award_title="", authority="", issue_date=None)
+
+
+def _saved_settings(session: Session, cycle: Cycle) -> CertificateSettings:
+    row = session.get(CertificateSettings, cycle.id)
+    if row is None:
+        row = CertificateSettings(cycle_id=cycle.id, award_title="", authority="")
+        session.add(row)
+    return row
+
+
+def _texts(row: CertificateSettings) -> dict[str, Any]:
+    return {"award_title": row.award_title or "", "authority": row.authority or "",
+            "issue_date": row.issue_date.isoformat() if row.issue_date else None}
+
+
+def update_certificate_texts(session: Session, *, actor: User | None, cycle: Cycle, award_title: str,
+                             authority: str, issue_date: dt.date | None) -> CertificateSettings:
+    """Set the award title, the issuing authority and the issue date printed on the cycle's certificates."""
+    _require_office(actor)
+    award_title, authority = award_title.strip(), authority.strip()
+    if len(award_title) > 200 or len(authority) > 200:
+        raise DomainError(_("Keep the award title and the authority under 200 characters."), code="too_long")
+    row = _saved_settings(session, cycle)
+    before = _texts(row)
+    row.award_title, row.authority, row.issue_date = award_title, authority, issue_date
+    row.updated_at, row.updated_by_id = utcnow(), actor.id if actor else None
+    session.flush()
+    record(session, actor=actor, action="certificates.texts_updated", target_type="cycle", target_id=cycle.id,
+           cycle_id=cycle.id, before=before, after=_texts(row))
+    return row
+
+
+SEAL_REASONS = {
+    "empty": lambda limit: _("The seal file is empty."),
+    "too_large": lambda limit: _("The seal image is larger than %(limit)s KiB.", limit=limit // 1024),
+    "type": lambda limit: _("The seal must be a PNG or JPEG image."),
+    "unreadable": lambda limit: _("The seal image cannot be read; save it again as PNG or JPEG."),
+    "dimensions": lambda limit: _("The seal image must be between 32 and 4000 pixels on each side."),
+}
+
+
+def replace_seal(session: Session, *, actor: User | None, cycle: Cycle, data: bytes, store: SealStore,
+                 max_bytes: int = DEFAULT_MAX_SEAL_BYTES) -> CertificateSettings:
+    """Check the uploaded image by its content and make it the cycle's seal (the old file is deleted)."""
+    _require_office(actor)
+    try:
+        seal = check_seal(data, max_bytes=max_bytes)
+    except SealRejected as error:
+        raise DomainError(SEAL_REASONS[error.reason](max_bytes), code=f"seal_{error.reason}") from None
+    row = _saved_settings(session, cycle)
+    old = row.seal_stored_name
+    stored = store.save(seal)
+    row.seal_stored_name, row.seal_mime = stored.stored_name, stored.mime
+    row.seal_sha256, row.seal_size = stored.sha256, stored.size
+    row.updated_at, row.updated_by_id = utcnow(), actor.id if actor else None
+    session.flush()
+    record(session, actor=actor, action="certificates.seal_replaced", target_type="cycle", target_id=cycle.id,
+           cycle_id=cycle.id, after={"sha256": stored.sha256, "size": stored.size, "mime": stored.mime,
+                                     "width": seal.width, "height": seal.height})
+    if old:
+        store.delete(old)
+    return row
+
+
+def remove_seal(session: Session, *, actor: User | None, cycle: Cycle, store: SealStore) -> None:
+    _require_office(actor)
+    row = session.get(CertificateSettings, cycle.id)
+    if row is None or row.seal_stored_name is None:
+        raise DomainError(_("This cycle has no seal image."), code="no_seal")
+    before = {"sha256": row.seal_sha256}
+    old = row.seal_stored_name
+    row.seal_stored_name = row.seal_mime = row.seal_sha256 = None
+    row.seal_size = None
+    row.updated_at, row.updated_by_id = utcnow(), actor.id if actor else None
+    session.flush()
+    record(session, actor=actor, action="certificates.seal_removed", target_type="cycle", target_id=cycle.id,
+           cycle_id=cycle.id, before=before)
+    store.delete(old)
+
+
+def record_batch_started(session: Session, *, actor: User | None, cycle: Cycle, job_id: str, count: int) -> None:
+    """The audit trail keeps who printed a cycle's certificates, and how many."""
+    _require_office(actor)
+    record(session, actor=actor, action="certificates.batch_started", target_type="cycle", target_id=cycle.id,
+           cycle_id=cycle.id, after={"job": job_id, "certificates": count})
+
+
+# --- what a certificate prints -------------------------------------------------------------------
+
+
+def award_title_for(award: Award, year: int) -> str:
+    """The award's title without its leading year ("2025年度市长质量奖" → "市长质量奖"): the year prints before it."""
+    title = award.title.strip()
+    return title.removeprefix(f"{year}年度").strip() or title
+
+
+def certificate_data(session: Session, award: Award, *, verify_url: VerifyUrl, seal_store: SealStore,
+                     settings: CertificateSettings | None = None) -> CertificateData:
+    """Everything printed on one award's certificate."""
+    cycle = award.cycle
+    settings = settings or settings_of(session, cycle)
+    seal = seal_store.read(settings.seal_stored_name) if settings.seal_stored_name else None
+    return CertificateData(
+        number=award.certificate_number, organization_name=award.organization_name,
+        award_title=settings.award_title or award_title_for(award, cycle.year), year=cycle.year,
+        issue_date=settings.issue_date or award.awarded_on, valid_until=award.valid_until,
+        authority=settings.authority or DEFAULT_AUTHORITY, verify_url=verify_url(award.certificate_number),
+        seal_image=seal, seal_mime=settings.seal_mime if seal else None,
+    )
+
+
+def printable_awards(session: Session, cycle: Cycle) -> list[Award]:
+    """The awards of the cycle that are printed in a batch: every one not revoked, in award order."""
+    return list(session.scalars(select(Award).where(Award.cycle_id == cycle.id, Award.status == AwardStatus.VALID)
+                                .order_by(Award.id)))
+
+
+def cycle_certificates(session: Session, cycle: Cycle, *, verify_url: VerifyUrl,
+                       seal_store: SealStore) -> list[CertificateData]:
+    """The certificates of a batch, or a DomainError when the cycle has nothing to print."""
+    awards = printable_awards(session, cycle)
+    if not awards:
+        raise DomainError(_("This cycle has no valid award to print."), code="nothing_to_print")
+    settings = settings_of(session, cycle)
+    return [certificate_data(session, award, verify_url=verify_url, seal_store=seal_store, settings=settings)
+            for award in awards]
+
+
+def single_certificate(session: Session, award: Award, *, verify_url: VerifyUrl,
+                       seal_store: SealStore) -> CertificateData:
+    """One award's certificate; a revoked award is not printed."""
+    if award.status is AwardStatus.REVOKED:
+        raise DomainError(_("This award was revoked; its certificate is no longer issued."), code="revoked")
+    return certificate_data(session, award, verify_url=verify_url, seal_store=seal_store)
+
+
+# --- the public check ------------------------------------------------------------------------------
+
+
+class CheckStatus(enum.StrEnum):
+    VALID = "valid"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CertificateCheck:
+    """What the public check page shows for one number, and nothing more."""
+
+    number: str
+    organization_name: str
+    award_title: str
+    awarded_on: dt.date
+    valid_until: dt.date
+    status: CheckStatus
+    revoked_on: dt.date | None
+
+
+def check_certificate(session: Session, text: str, *, today: dt.date) -> CertificateCheck | None:
+    """The check of a typed or scanned number; None when it is malformed or was never issued."""
+    number = normalize_certificate_number(text or "")
+    if number is None:
+        return None
+    award = session.scalars(select(Award).where(Award.certificate_number == number)).first()
+    if award is None:
+        return None
+    if award.status is AwardStatus.REVOKED:
+        status = CheckStatus.REVOKED
+    elif today > award.valid_until:
+        status = CheckStatus.EXPIRED
+    else:
+        status = CheckStatus.VALID
+    return CertificateCheck(number=number, organization_name=award.organization_name, award_title=award.title,
+                            awarded_on=award.awarded_on, valid_until=award.valid_until, status=status,
+                            revoked_on=award.revoked_on if status is CheckStatus.REVOKED else None)
+
+
+# --- feedback reports ---------------------------------------------------------------------------------
+
+
+def _latest_snapshot(session: Session, cycle_id: int) -> RankingSnapshot | None:
+    return session.scalars(select(RankingSnapshot).where(RankingSnapshot.cycle_id == cycle_id)
+                           .order_by(RankingSnapshot.version.desc()).limit(1)).first()
+
+
+def feedback_entry(session: Session, application: Application) -> tuple[RankingSnapshot, ShortlistEntry] | None:
+    """The application's row in its cycle's latest frozen ranking, once the cycle is awarded."""
+    if application.cycle.stage not in FEEDBACK_STAGES:
+        return None
+    snapshot = _latest_snapshot(session, application.cycle_id)
+    if snapshot is None:
+        return None
+    entry = next((e for e in snapshot.entries if e.application_id == application.id), None)
+    if entry is None or entry.total is None:
+        return None
+    return snapshot, entry
+
+
+def _round_ids(session: Session, snapshot: RankingSnapshot) -> list[int]:
+    rounds = (snapshot.settings or {}).get("rounds") or {}
+    ids = [int(value) for value in rounds.values() if value is not None]
+    if ids:
+        return ids
+    return list(session.scalars(select(ReviewRound.id).where(ReviewRound.cycle_id == snapshot.cycle_id)))
+
+
+def _comments(session: Session, application: Application, snapshot: RankingSnapshot) -> list[ExpertComment]:
+    """The written strengths and improvement points of the sheets the ranking counted, by category.
+
+    Submitted sheets of active panel seats only, minus experts found conflicted since; the
+    expert's identity stays here and never reaches the report.
+    """
+    rows = session.execute(
+        select(Assignment.expert_id, ItemScore.item_id, ItemScore.strength, ItemScore.improvement)
+        .select_from(ItemScore)
+        .join(ScoreSheet, ScoreSheet.id == ItemScore.sheet_id)
+        .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
+        .where(Assignment.application_id == application.id, Assignment.round_id.in_(_round_ids(session, snapshot)),
+               Assignment.status == AssignmentStatus.ACTIVE, ScoreSheet.status == SheetStatus.SUBMITTED)
+        .order_by(ItemScore.id)
+    ).all()
+    if not rows:
+        return []
+    conflicted = {expert for _app, expert in conflicts_for_cycle(
+        session, application.cycle, application_ids=[application.id], expert_ids={row[0] for row in rows})}
+    rubric = cycle_rubric(application.cycle)
+    comments = []
+    for expert_id, item_id, strength, improvement in rows:
+        if expert_id in conflicted or not rubric.has_item(item_id):
+            continue
+        comments.append(ExpertComment(category_id=rubric.category_of(item_id).id, strengths=[strength or ""],
+                                      improvements=[improvement or ""]))
+    return comments
+
+
+def feedback_report(session: Session, application: Application, *, today: dt.date) -> FeedbackReport:
+    """The applicant's feedback report: category profile, pooled comments, standing against the cut-off."""
+    found = feedback_entry(session, application)
+    if found is None:
+        raise DomainError(_("The feedback report is available once the cycle is awarded, for ranked applications."),
+                          code="no_feedback")
+    snapshot, entry = found
+    cycle = application.cycle
+    rubric = cycle_rubric(cycle)
+    figures = entry.categories or {}
+    categories = [(category.id, category.display_name("zh"), float(category.points), float(figures[category.id]))
+                  for category in rubric.categories if figures.get(category.id) is not None]
+    assert entry.total is not None
+    return FeedbackReport(
+        cycle_title=f"{cycle.year}年度 {cycle.title}", year=cycle.year,
+        organization_name=application.org_name or application.organization.name,
+        total=float(entry.total), cutoff=float(snapshot.cutoff_score), shortlisted=bool(entry.in_shortlist),
+        categories=merge_expert_comments(categories, _comments(session, application, snapshot)),
+        issued_on=today,
+    )
+
+
+def feedback_applications(session: Session, cycle: Cycle) -> list[tuple[ShortlistEntry, Application]]:
+    """Every application with a feedback report in the cycle, in ranking order (for the office's list)."""
+    if cycle.stage not in FEEDBACK_STAGES:
+        return []
+    snapshot = _latest_snapshot(session, cycle.id)
+    if snapshot is None:
+        return []
+    return [(entry, entry_application) for entry in snapshot.entries if entry.total is not None
+            for entry_application in [session.get(Application, entry.application_id)] if entry_application]

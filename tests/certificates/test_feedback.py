@@ -1,0 +1,81 @@
+"""The feedback report from a real review: the ranking snapshot's figures, the sheets' words, no expert named."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from award.auth.models import Role
+from award.certificates import services
+from award.certificates.render import render_feedback_pdf
+from award.cycles.models import Stage
+from award.errors import DomainError
+from award.review.models import Assignment, AssignmentSource, AssignmentStatus, ItemScore, ScoreSheet, SheetStatus
+from tests.approval.world import shortlisted_cycle
+
+STRENGTH = "高层领导亲自推动质量战略"
+IMPROVEMENT = "产品结果缺少与行业标杆的对比"
+VOIDED = "此意见来自被撤下的专家"
+
+
+@pytest.fixture
+def awarded(db, make_user, make_organization, make_cycle):
+    built = shortlisted_cycle(db, make_user=make_user, make_organization=make_organization, make_cycle=make_cycle,
+                              stage=Stage.AWARDED)
+    application = built.applications[0]
+    sheets = db.scalars(select(ScoreSheet).join(Assignment).where(Assignment.application_id == application.id)
+                        .order_by(Assignment.expert_id)).all()
+    for sheet in sheets[:2]:  # two experts wrote the same strength: printed once
+        item = next(i for i in sheet.items if i.item_id == "4.1.2")
+        item.strength = STRENGTH
+    next(i for i in sheets[2].items if i.item_id == "4.7.2").improvement = IMPROVEMENT
+    # A panel member taken off later: the sheet stays in the database, its words stay out of the report.
+    removed = Assignment(round_id=sheets[0].assignment.round_id, application_id=application.id,
+                         expert_id=make_user(Role.EXPERT, name="回避专家赵某").id,
+                         status=AssignmentStatus.REMOVED, source=AssignmentSource.MANUAL, status_reason="回避")
+    db.add(removed)
+    db.flush()
+    voided = ScoreSheet(assignment_id=removed.id, status=SheetStatus.SUBMITTED)
+    voided.items.append(ItemScore(item_id="4.1.2", percent=50, points=25, band_id="b", strength=VOIDED,
+                                  improvement=VOIDED))
+    db.add(voided)
+    db.commit()
+    return built, [sheet.assignment.expert for sheet in sheets]
+
+
+def report_text(report) -> str:  # noqa: ANN001
+    reader = PdfReader(io.BytesIO(render_feedback_pdf(report)))
+    return "".join("".join(page.extract_text().split()) for page in reader.pages)
+
+
+def test_report_carries_the_sheets_words_without_naming_experts(db, awarded):
+    built, experts = awarded
+    report = services.feedback_report(db, built.applications[0], today=dt.date(2026, 12, 6))
+    leadership = next(c for c in report.categories if c.id == "4.1")
+    assert leadership.strengths.count(STRENGTH) == 1
+    results = next(c for c in report.categories if c.id == "4.7")
+    assert IMPROVEMENT in results.improvements
+    text = report_text(report)
+    assert STRENGTH in text and IMPROVEMENT in text
+    assert VOIDED not in text and "回避专家赵某" not in text
+    assert all("".join(expert.full_name.split()) not in text for expert in experts)
+
+
+def test_report_profiles_every_category_from_the_frozen_ranking(db, awarded):
+    built, _experts = awarded
+    entry = built.snapshot.entries[0]
+    report = services.feedback_report(db, built.applications[0], today=dt.date(2026, 12, 6))
+    assert [c.id for c in report.categories] == ["4.1", "4.2", "4.3", "4.4", "4.5", "4.6", "4.7"]
+    assert {c.id: c.scored for c in report.categories} == {k: float(v) for k, v in entry.categories.items()}
+    assert report.total == float(entry.total) and report.cutoff == 600.0 and report.shortlisted
+
+
+def test_no_report_while_the_cycle_is_not_awarded(db, awarded):
+    built, _experts = awarded
+    built.cycle.stage = Stage.NOTICE
+    with pytest.raises(DomainError):
+        services.feedback_report(db, built.applications[0], today=dt.date(2026, 12, 6))
