@@ -99,6 +99,12 @@ def test_only_an_awarded_or_closed_cycle_is_archived(db, make_cycle, tmp_path):
         build_archive(db, actor=None, cycle=make_cycle(stage=Stage.NOTICE), target=tmp_path / "x.zip")
 
 
+def _storage(tmp_path) -> ArchiveStorage:
+    return ArchiveStorage(evidence_root=tmp_path / "evidence", objection_root=tmp_path / "objections",
+                          seal_root=tmp_path / "seals",
+                          verify_url=lambda number: f"https://award.example.gov.cn/certificates/verify/{number}")
+
+
 def _awarded_application(db, cycle, make_organization, *, files: int = 0, store=None, size: int = 0):
     """An awarded application of `cycle`, with `files` evidence files of `size` random bytes each."""
     organization = make_organization()
@@ -131,7 +137,8 @@ def test_without_a_cjk_font_the_archive_is_made_and_says_the_pdfs_are_missing(db
     """The records matter more than their printouts: no font means no PDFs, noted in the manifest."""
     cycle = make_cycle(stage=Stage.AWARDED)
     _awarded_application(db, cycle, make_organization)
-    summary = build_archive(db, actor=None, cycle=cycle, target=tmp_path / "a.zip", font_lookup=lambda: [])
+    summary = build_archive(db, actor=None, cycle=cycle, target=tmp_path / "a.zip", storage=_storage(tmp_path),
+                            font_lookup=lambda: [])
     with zipfile.ZipFile(summary.path) as archive:
         names = archive.namelist()
         manifest = json.loads(archive.read("manifest.json"))
@@ -148,8 +155,7 @@ def test_a_missing_or_altered_stored_evidence_file_is_noted(db, make_cycle, make
     first, second = application.files
     store.path_of(first.stored_name).unlink()
     store.path_of(second.stored_name).write_bytes(b"%PDF-1.7 replaced")
-    storage = ArchiveStorage(evidence_root=tmp_path / "evidence", objection_root=tmp_path / "objections",
-                             authority="苏州市人民政府", public_base_url="https://award.example.gov.cn")
+    storage = _storage(tmp_path)
     summary = build_archive(db, actor=None, cycle=cycle, target=tmp_path / "a.zip", storage=storage,
                             font_lookup=lambda: [])
     assert any(f"evidence/{first.id}: the stored file is missing" in note for note in summary.notes)
@@ -162,8 +168,7 @@ def test_a_large_cycle_streams_into_the_zip(db, make_cycle, make_organization, t
     store = EvidenceStore(tmp_path / "evidence")
     for _ in range(3):
         _awarded_application(db, cycle, make_organization, files=4, store=store, size=4 * CHUNK)
-    storage = ArchiveStorage(evidence_root=tmp_path / "evidence", objection_root=tmp_path / "objections",
-                             authority="苏州市人民政府", public_base_url="https://award.example.gov.cn")
+    storage = _storage(tmp_path)
     evidence_bytes = 3 * 4 * 4 * CHUNK
     tracemalloc.start()
     try:

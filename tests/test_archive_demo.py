@@ -88,6 +88,7 @@ def demo_archive(engine, database_url, tmp_path_factory) -> dict:
         transaction = connection.begin()
         app = make_test_app(database_url, EVIDENCE_ROOT=str(folder / "evidence"),
                             OBJECTION_EVIDENCE_ROOT=str(folder / "objections"),
+                            CERTIFICATE_SEAL_ROOT=str(folder / "seals"),
                             PUBLIC_BASE_URL="https://award.example.gov.cn")
         get_database(app).bind_to(connection)
         try:
@@ -187,8 +188,11 @@ def test_certificates_and_feedback_reports_are_real_pdfs(demo_archive):
             reader = PdfReader(io.BytesIO(archive.read(f"awards/certificates/{award['certificate_number']}.pdf")))
             text = reader.pages[0].extract_text()
             assert award["organization_name"] in text and award["certificate_number"] in text
-        feedback = [n for n in archive.namelist() if n.startswith("awards/feedback/")]
-        assert len(feedback) == len(awards)
+        feedback = sorted(n for n in archive.namelist() if n.startswith("awards/feedback/"))
+        snapshot = json.loads(archive.read("ranking/snapshot-v1.json"))
+        ranked = [e["application_id"] for e in snapshot["entries"] if e["total"] is not None]
+        assert feedback == sorted(f"awards/feedback/{application_id}.pdf" for application_id in ranked)
+        assert len(ranked) > len(awards)  # the applicant below the cut-off gets its report too
         text = PdfReader(io.BytesIO(archive.read(feedback[0]))).pages[0].extract_text()
         assert "领导" in text
     assert demo_archive["manifest"]["notes"] == []

@@ -89,9 +89,7 @@ def seed_decision_demo(session: Session, *, office: User, now: dt.datetime) -> N
 
     awarded = _cycle(session, office, now.year - 3, "市长质量奖（表彰演示）", Stage.AWARDED)
     awarded_on = (now - dt.timedelta(days=400)).date()
-    winners = _applications(session, awarded, AWARDED)
-    _snapshot(session, awarded, winners, office)  # its figures feed the feedback reports
-    for application in winners:
+    for application in _applications(session, awarded, AWARDED):
         session.add(Award(cycle_id=awarded.id, application_id=application.id,
                           organization_id=application.organization_id, organization_name=application.org_name,
                           title=f"{awarded.year}年度市长质量奖", awarded_on=awarded_on,

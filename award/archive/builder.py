@@ -10,6 +10,7 @@ manifest's own digest, so `archive verify` can check the file offline.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import zipfile
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -24,6 +26,8 @@ from award.applications.evidence import EvidenceStore
 from award.audit.services import record, verify_chain
 from award.auth.models import User
 from award.certificates.fonts import FontLookup, installed_cjk_families
+from award.certificates.seals import SealStore
+from award.certificates.services import VerifyUrl
 from award.cycles.models import Cycle, Stage
 from award.db import utcnow
 from award.errors import DomainError
@@ -45,8 +49,9 @@ class ArchiveContext:
     cycle: Cycle
     evidence: EvidenceStore | None = None
     objection_evidence: EvidenceStore | None = None
-    authority: str = "市人民政府"
-    public_base_url: str = "http://127.0.0.1:5000"
+    seals: SealStore | None = None
+    verify_url: VerifyUrl | None = None
+    today: dt.date | None = None  # the issue date of the feedback reports, as the app prints them
     font_lookup: FontLookup = installed_cjk_families
     notes: list[str] = field(default_factory=list)
 
@@ -89,21 +94,25 @@ class ArchiveSummary:
 
 @dataclass(frozen=True)
 class ArchiveStorage:
-    """Where the uploaded files live, read from the app's configuration (the same keys the uploads use)."""
+    """Where the uploaded files live and how certificates link to their check page (from the app's config)."""
 
     evidence_root: Path
     objection_root: Path
-    authority: str
-    public_base_url: str
+    seal_root: Path
+    verify_url: VerifyUrl
+    zone: ZoneInfo = ZoneInfo("Asia/Shanghai")
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], instance_path: str | Path) -> ArchiveStorage:
+    def from_config(cls, config: Mapping[str, Any], instance_path: str | Path, *,
+                    verify_url: VerifyUrl) -> ArchiveStorage:
+        """The same configuration keys the uploads and the certificate pages use."""
         instance = Path(instance_path)
         return cls(
             evidence_root=Path(config.get("EVIDENCE_ROOT") or instance / "evidence"),
             objection_root=Path(config.get("OBJECTION_EVIDENCE_ROOT") or instance / "objections"),
-            authority=str(config.get("CERTIFICATE_AUTHORITY") or "市人民政府"),
-            public_base_url=str(config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"),
+            seal_root=Path(config.get("CERTIFICATE_SEAL_ROOT") or instance / "seals"),
+            verify_url=verify_url,
+            zone=ZoneInfo(config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai"),
         )
 
 
@@ -131,8 +140,9 @@ def build_archive(
     if storage is not None:
         context.evidence = EvidenceStore(storage.evidence_root)
         context.objection_evidence = EvidenceStore(storage.objection_root)
-        context.authority = storage.authority
-        context.public_base_url = storage.public_base_url
+        context.seals = SealStore(storage.seal_root)
+        context.verify_url = storage.verify_url
+        context.today = utcnow().astimezone(storage.zone).date()
     files: list[dict[str, Any]] = []
     total = 0
     target = Path(target)

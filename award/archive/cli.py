@@ -21,6 +21,7 @@ archive_cli = AppGroup("archive", help="Archive a closed cycle, and check an arc
 def create_command(cycle_id: int, target: str) -> None:
     """Write the archive ZIP of CYCLE_ID."""
     from award.archive.builder import ArchiveStorage, build_archive
+    from award.certificates.routes import font_lookup, public_verify_url
     from award.cycles.models import Cycle
 
     session = get_session()
@@ -28,8 +29,10 @@ def create_command(cycle_id: int, target: str) -> None:
     if cycle is None:
         raise click.ClickException(f"no cycle {cycle_id}")
     try:
-        storage = ArchiveStorage.from_config(current_app.config, current_app.instance_path)
-        summary = build_archive(session, actor=None, cycle=cycle, target=Path(target), storage=storage)
+        storage = ArchiveStorage.from_config(current_app.config, current_app.instance_path,
+                                             verify_url=public_verify_url)
+        summary = build_archive(session, actor=None, cycle=cycle, target=Path(target), storage=storage,
+                                font_lookup=font_lookup())
     except DomainError as error:
         session.rollback()
         raise click.ClickException(str(error)) from None

@@ -25,13 +25,13 @@ from award.applications.models import (
 )
 from award.approval.models import Ballot, VoteOutcome, VoteSession
 from award.archive.builder import CHUNK, ArchiveContext, Content, archive_section, json_bytes, jsonl_chunks
-from award.archive.documents import certificate_data, feedback_report
 from award.audit.models import AuditRecord
 from award.auth.models import Role, User
 from award.awards.models import Award
+from award.certificates import services as certificates
 from award.certificates.fonts import MissingFontError
 from award.certificates.render import render_certificate_pdf, render_feedback_pdf
-from award.cycles.services import cycle_rubric
+from award.db import utcnow
 from award.notice.models import Objection, PublicNotice
 from award.ranking.models import RankingSettings, RankingSnapshot
 from award.review.conflicts import coi_settings_for, conflicts_for_cycle, reference_date_for
@@ -341,27 +341,30 @@ def notice(context: ArchiveContext) -> Yield:
 
 @archive_section("awards")
 def awards(context: ArchiveContext) -> Yield:
-    """The awards with certificate numbers and validity, each certificate and each feedback report as PDF."""
+    """The awards with certificate numbers and validity; each valid award's certificate and each feedback report.
+
+    The PDFs come from the certificates area's own builders and renderers, as the office downloads them.
+    """
     session, cycle = context.session, context.cycle
     rows = list(session.scalars(select(Award).where(Award.cycle_id == cycle.id).order_by(Award.id)))
     yield "awards.json", json_bytes([
         _row(a, "id", "application_id", "organization_id", "organization_name", "title", "awarded_on", "valid_until",
              "status", "revoked_on", "revoke_reason", "revoked_by_id", "ban_until", "certificate_number",
              "created_at") for a in rows])
-    snapshot = session.scalars(select(RankingSnapshot).where(RankingSnapshot.cycle_id == cycle.id)
-                               .order_by(RankingSnapshot.version.desc()).limit(1)).first()
+    if context.verify_url is None or context.seals is None:
+        context.note("awards: certificate settings were not given; certificates and feedback reports are not in "
+                     "the archive as PDF")
+        return
     try:
-        for award in rows:
-            data = certificate_data(award, authority=context.authority, public_base_url=context.public_base_url)
+        settings = certificates.settings_of(session, cycle)
+        for award in certificates.printable_awards(session, cycle):
+            data = certificates.certificate_data(session, award, verify_url=context.verify_url,
+                                                 seal_store=context.seals, settings=settings)
             yield f"certificates/{award.certificate_number}.pdf", render_certificate_pdf(
                 data, font_lookup=context.font_lookup)
-        if snapshot is None:
-            return
-        rubric = cycle_rubric(cycle)
-        for entry in snapshot.entries:
-            application = session.get(Application, entry.application_id)
-            assert application is not None
-            report = feedback_report(session, cycle=cycle, rubric=rubric, entry=entry, application=application)
+        today = context.today or utcnow().date()
+        for entry, application in certificates.feedback_applications(session, cycle):
+            report = certificates.feedback_report(session, application, today=today)
             yield f"feedback/{entry.application_id}.pdf", render_feedback_pdf(report, font_lookup=context.font_lookup)
     except MissingFontError as missing:
         # The records matter more than their printouts: archive without PDFs, and say so in the manifest.
