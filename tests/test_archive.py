@@ -11,17 +11,23 @@ import tracemalloc
 import zipfile
 
 import pytest
+from sqlalchemy import select
 
 from award.applications.evidence import EvidenceStore
 from award.applications.models import Application, ApplicationStatus, EvidenceFile
+from award.approval.models import Choice
+from award.approval.services import cast_ballot, close_vote, open_vote
 from award.archive.builder import CHUNK, ArchiveStorage, build_archive
 from award.archive.verify import verify_archive
+from award.audit.models import AuditRecord
 from award.audit.services import record
 from award.auth.models import Role
 from award.awards.models import Award
 from award.certificates.numbers import new_certificate_number
 from award.cycles.models import Stage
+from award.db import utcnow
 from award.errors import DomainError
+from tests.approval.world import shortlisted_cycle
 
 
 @pytest.fixture
@@ -181,3 +187,60 @@ def test_a_large_cycle_streams_into_the_zip(db, make_cycle, make_organization, t
     assert summary.path.stat().st_size > evidence_bytes  # random data: it really is in the ZIP
     assert peak < evidence_bytes / 6, f"peak {peak / CHUNK:.1f} MiB for {evidence_bytes / CHUNK:.0f} MiB of evidence"
     assert verify_archive(summary.path).ok
+
+
+@pytest.mark.parametrize("closed", [True, False], ids=["closed vote", "open vote"])
+def test_ballots_are_archived_only_after_the_close(db, make_user, make_organization, make_cycle, tmp_path, closed):
+    """Choices stay secret while a vote runs: an archive then holds the session and a note, no ballots."""
+    leaders = [make_user(Role.LEADER) for _ in range(3)]
+    world = shortlisted_cycle(db, make_user=make_user, make_organization=make_organization, make_cycle=make_cycle)
+    now = utcnow()
+    vote = open_vote(db, actor=world.office, cycle=world.cycle, closes_at=now + dt.timedelta(days=1), now=now)
+    for leader, choice in zip(leaders, [Choice.APPROVE, Choice.APPROVE, Choice.REJECT], strict=True):
+        cast_ballot(db, actor=leader, vote=vote, application_id=world.applications[0].id, choice=choice,
+                    comment="同意" if choice is Choice.APPROVE else "证据不足", now=now)
+    if closed:
+        close_vote(db, actor=world.office, vote=vote, now=now + dt.timedelta(days=2))
+    world.cycle.stage = Stage.AWARDED
+    db.commit()
+    summary = build_archive(db, actor=world.office, cycle=world.cycle, target=tmp_path / "v.zip",
+                            font_lookup=lambda: [])
+    with zipfile.ZipFile(summary.path) as archive:
+        names = set(archive.namelist())
+        session = json.loads(archive.read("vote/session.json"))
+        ballots = json.loads(archive.read("vote/ballots.json")) if closed else None
+        outcomes = json.loads(archive.read("vote/outcomes.json"))
+    assert set(session["members"]) == {leader.id for leader in leaders}
+    if closed:
+        assert sorted(b["choice"] for b in ballots) == ["approve", "approve", "reject"]
+        assert {b["leader_id"] for b in ballots} == {leader.id for leader in leaders}
+        assert any(o["application_id"] == world.applications[0].id and o["approve"] == 2 for o in outcomes)
+    else:
+        assert "vote/ballots.json" not in names and outcomes == []
+        assert any("ballots stay secret" in note for note in summary.notes)
+    assert verify_archive(summary.path).ok
+
+
+def test_the_office_downloads_the_archive_from_the_cycle_page(app, db, client, login, make_user, make_cycle,
+                                                             make_organization, tmp_path):
+    app.instance_path = str(tmp_path / "instance")  # the button keeps a copy under instance/archives/
+    office = make_user(Role.OFFICE)
+    cycle = make_cycle(stage=Stage.AWARDED)
+    _awarded_application(db, cycle, make_organization)
+    db.commit()
+    login(office)
+    response = client.post(f"/cycles/{cycle.id}/archive")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert "attachment" in response.headers["Content-Disposition"]
+    target = tmp_path / "download.zip"
+    target.write_bytes(response.data)
+    response.close()
+    assert [p.name for p in (tmp_path / "instance" / "archives").iterdir()][0].startswith(f"cycle-{cycle.id}-")
+    verdict = verify_archive(target)
+    assert verdict.ok, verdict.problems
+    with zipfile.ZipFile(target) as archive:
+        awards = json.loads(archive.read("awards/awards.json"))
+    assert len(awards) == 1
+    last = db.scalars(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(1)).first()
+    assert last.action == "cycle.archived" and last.actor_id == office.id
+    assert last.after["manifest_sha256"] == hashlib.sha256(zipfile.ZipFile(target).read("manifest.json")).hexdigest()
