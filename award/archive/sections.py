@@ -16,7 +16,7 @@ from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from award.applications.evidence import EvidenceStore
 from award.applications.models import (
@@ -240,7 +240,8 @@ def score_sheets(context: ArchiveContext) -> Yield:
     rounds = [r.id for r in _rounds(context)]
     sheets = (select(ScoreSheet).join(Assignment).where(Assignment.round_id.in_(rounds))
               .order_by(Assignment.round_id, Assignment.application_id, ScoreSheet.id)
-              .options(selectinload(ScoreSheet.items)).execution_options(yield_per=200))
+              .options(joinedload(ScoreSheet.assignment), selectinload(ScoreSheet.items))
+              .execution_options(yield_per=200))
 
     def lines() -> Iterator[dict[str, Any]]:
         for sheet in session.scalars(sheets):
