@@ -1,8 +1,14 @@
 """Safe spreadsheet exports (XLSX and CSV), shared by every area that writes one.
 
 A spreadsheet runs a cell that starts with = + - @ (or a tab or carriage return) as a formula:
-such text gets a leading apostrophe. Numbers stay numbers and dates stay dates, so the office
-can sort and sum. CSV is UTF-8 with a BOM and CRLF line ends, which Excel and WPS open cleanly.
+such text gets a leading apostrophe, also when invisible format characters (bidi marks, zero-width
+spaces) or spaces come first, and for the full-width forms a Chinese input method types. Numbers
+stay numbers and dates stay dates (with a date format), so the office can sort and sum. XLSX cells
+are cut to Excel's 32,767 characters and lose XML-illegal control characters, so the file opens
+without a repair prompt. CSV is UTF-8 with a BOM and CRLF line ends, which Excel and WPS open cleanly.
+
+Every spreadsheet the app writes goes through write_csv / write_xlsx (tests/test_export_safety.py
+runs hostile values through each export and fails on a writer that bypasses this module).
 """
 
 from __future__ import annotations
@@ -10,27 +16,42 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import unicodedata
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
+from openpyxl.utils import get_column_letter
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 CSV_BOM = "\ufeff"
+XLSX_MAX_CELL = 32_767
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+
+def _looks_like_formula(text: str) -> bool:
+    """Starts with a formula character once invisible format characters and spaces are skipped."""
+    for char in text:
+        if char in FORMULA_PREFIXES:
+            return True
+        if not (char == " " or char == "\u3000" or unicodedata.category(char) == "Cf"):
+            return False
+    return False
 
 
 def neutralize_text(text: str) -> str:
     """Text that a spreadsheet would run as a formula, made inert with a leading apostrophe."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return "'" + text if _looks_like_formula(text) else text
 
 
 def restore_text(text: str) -> str:
     """The inverse of neutralize_text, for importing a file this app exported."""
-    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES) else text
+    return text[1:] if text.startswith("'") and _looks_like_formula(text[1:]) else text
 
 
 def spreadsheet_value(value: Any, *, zone: ZoneInfo = LOCAL_ZONE) -> Any:
@@ -62,19 +83,35 @@ def write_csv(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> bytes:
     return (CSV_BOM + buffer.getvalue()).encode("utf-8")
 
 
-def _xlsx_value(value: Any) -> Any:
-    cell = spreadsheet_value(value)
-    return ILLEGAL_CHARACTERS_RE.sub("", cell) if isinstance(cell, str) else cell
+def _xlsx_value(value: Any, zone: ZoneInfo = LOCAL_ZONE) -> Any:
+    cell = spreadsheet_value(value, zone=zone)
+    if isinstance(cell, str):
+        cell = ILLEGAL_CHARACTERS_RE.sub("", cell)
+        return neutralize_text(cell)[:XLSX_MAX_CELL]  # dropping a leading control may uncover a prefix
+    return cell
 
 
-def write_xlsx(header: Sequence[Any], rows: Iterable[Sequence[Any]], *, title: str = "Sheet1") -> bytes:
+def _xlsx_cell(sheet: Any, value: Any, zone: ZoneInfo) -> Any:
+    cell = _xlsx_value(value, zone)
+    if isinstance(cell, dt.date):
+        typed = WriteOnlyCell(sheet, value=cell)
+        typed.number_format = DATETIME_FORMAT if isinstance(cell, dt.datetime) else DATE_FORMAT
+        return typed
+    return cell
+
+
+def write_xlsx(header: Sequence[Any], rows: Iterable[Sequence[Any]], *, title: str = "Sheet1",
+               column_width: float | None = None, zone: ZoneInfo = LOCAL_ZONE) -> bytes:
     """One worksheet, streamed row by row (write-only mode), the header row frozen."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_sheet_title(title))
     sheet.freeze_panes = "A2"
+    if column_width is not None:
+        for column in range(1, len(header) + 1):
+            sheet.column_dimensions[get_column_letter(column)].width = column_width
     sheet.append([_xlsx_value(cell) for cell in header])
     for row in rows:
-        sheet.append([_xlsx_value(cell) for cell in row])
+        sheet.append([_xlsx_cell(sheet, cell, zone) for cell in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

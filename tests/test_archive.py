@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import os
+import secrets
+import tracemalloc
 import zipfile
 
 import pytest
+from sqlalchemy import select
 
-from award.archive.builder import build_archive
+from award.applications.evidence import EvidenceStore
+from award.applications.models import Application, ApplicationStatus, EvidenceFile
+from award.approval.models import Choice
+from award.approval.services import cast_ballot, close_vote, open_vote
+from award.archive.builder import CHUNK, ArchiveStorage, build_archive
 from award.archive.verify import verify_archive
+from award.audit.models import AuditRecord
 from award.audit.services import record
 from award.auth.models import Role
+from award.awards.models import Award
+from award.certificates.numbers import new_certificate_number
 from award.cycles.models import Stage
+from award.db import utcnow
 from award.errors import DomainError
+from tests.approval.world import shortlisted_cycle
 
 
 @pytest.fixture
@@ -33,7 +47,7 @@ def test_archive_lists_every_file_with_its_hash(archived):
         manifest = json.loads(archive.read("manifest.json"))
         names = set(archive.namelist())
     listed = {entry["path"] for entry in manifest["files"]}
-    assert names == listed | {"manifest.json"}
+    assert names == listed | {"manifest.json", "manifest.sha256"}
     assert {"cycle/settings.json", "audit/chain.jsonl", "audit/cycle-records.jsonl"} <= listed
     assert any(name.startswith("cycle/rubric-") for name in listed)
     assert manifest["audit_chain_head"] == archived.chain_head
@@ -89,3 +103,144 @@ def test_cli_verify_exit_codes(app, archived):
 def test_only_an_awarded_or_closed_cycle_is_archived(db, make_cycle, tmp_path):
     with pytest.raises(DomainError, match="awarded or closed"):
         build_archive(db, actor=None, cycle=make_cycle(stage=Stage.NOTICE), target=tmp_path / "x.zip")
+
+
+def _storage(tmp_path) -> ArchiveStorage:
+    return ArchiveStorage(evidence_root=tmp_path / "evidence", objection_root=tmp_path / "objections",
+                          seal_root=tmp_path / "seals",
+                          verify_url=lambda number: f"https://award.example.gov.cn/certificates/verify/{number}")
+
+
+def _awarded_application(db, cycle, make_organization, *, files: int = 0, store=None, size: int = 0):
+    """An awarded application of `cycle`, with `files` evidence files of `size` random bytes each."""
+    organization = make_organization()
+    application = Application(cycle_id=cycle.id, organization_id=organization.id, org_name=organization.name,
+                              sector="C", status=ApplicationStatus.ELIGIBLE)
+    db.add(application)
+    db.flush()
+    for number in range(files):
+        stored_name = secrets.token_hex(32)
+        path = store.path_of(stored_name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        with open(path, "wb") as handle:
+            for _ in range(size // CHUNK):
+                chunk = os.urandom(CHUNK)  # random: deflate cannot shrink it, the worst case
+                digest.update(chunk)
+                handle.write(chunk)
+        db.add(EvidenceFile(application_id=application.id, stored_name=stored_name, display_name=f"证据{number}.pdf",
+                            content_type="application/pdf", size_bytes=size, sha256=digest.hexdigest()))
+    day = dt.date(cycle.year, 12, 1)
+    db.add(Award(cycle_id=cycle.id, application_id=application.id, organization_id=organization.id,
+                 organization_name=organization.name, title=f"{cycle.year}年度市长质量奖", awarded_on=day,
+                 valid_until=day + dt.timedelta(days=1460), certificate_number=new_certificate_number(cycle.year)))
+    db.flush()
+    return application
+
+
+def test_without_a_cjk_font_the_archive_is_made_and_says_the_pdfs_are_missing(db, make_cycle, make_organization,
+                                                                               tmp_path):
+    """The records matter more than their printouts: no font means no PDFs, noted in the manifest."""
+    cycle = make_cycle(stage=Stage.AWARDED)
+    _awarded_application(db, cycle, make_organization)
+    summary = build_archive(db, actor=None, cycle=cycle, target=tmp_path / "a.zip", storage=_storage(tmp_path),
+                            font_lookup=lambda: [])
+    with zipfile.ZipFile(summary.path) as archive:
+        names = archive.namelist()
+        manifest = json.loads(archive.read("manifest.json"))
+    assert "awards/awards.json" in names and not any(name.endswith(".pdf") for name in names)
+    assert any("not in the archive as PDF" in note and "fonts-noto-cjk" in note for note in manifest["notes"])
+    verdict = verify_archive(summary.path)
+    assert verdict.ok and verdict.notes == manifest["notes"]
+
+
+def test_a_missing_or_altered_stored_evidence_file_is_noted(db, make_cycle, make_organization, tmp_path):
+    cycle = make_cycle(stage=Stage.AWARDED)
+    store = EvidenceStore(tmp_path / "evidence")
+    application = _awarded_application(db, cycle, make_organization, files=2, store=store, size=CHUNK)
+    first, second = application.files
+    store.path_of(first.stored_name).unlink()
+    store.path_of(second.stored_name).write_bytes(b"%PDF-1.7 replaced")
+    storage = _storage(tmp_path)
+    summary = build_archive(db, actor=None, cycle=cycle, target=tmp_path / "a.zip", storage=storage,
+                            font_lookup=lambda: [])
+    assert any(f"evidence/{first.id}: the stored file is missing" in note for note in summary.notes)
+    assert any(f"evidence/{second.id}: the stored file differs" in note for note in summary.notes)
+
+
+def test_a_large_cycle_streams_into_the_zip(db, make_cycle, make_organization, tmp_path):
+    """48 MiB of evidence pass through the archive while Python's memory peak stays a small fraction of it."""
+    cycle = make_cycle(stage=Stage.AWARDED)
+    store = EvidenceStore(tmp_path / "evidence")
+    for _ in range(3):
+        _awarded_application(db, cycle, make_organization, files=4, store=store, size=4 * CHUNK)
+    storage = _storage(tmp_path)
+    evidence_bytes = 3 * 4 * 4 * CHUNK
+    tracemalloc.start()
+    try:
+        summary = build_archive(db, actor=None, cycle=cycle, target=tmp_path / "big.zip", storage=storage,
+                                font_lookup=lambda: [])
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert summary.bytes_written > evidence_bytes
+    assert summary.path.stat().st_size > evidence_bytes  # random data: it really is in the ZIP
+    assert peak < evidence_bytes / 6, f"peak {peak / CHUNK:.1f} MiB for {evidence_bytes / CHUNK:.0f} MiB of evidence"
+    assert verify_archive(summary.path).ok
+
+
+@pytest.mark.parametrize("closed", [True, False], ids=["closed vote", "open vote"])
+def test_ballots_are_archived_only_after_the_close(db, make_user, make_organization, make_cycle, tmp_path, closed):
+    """Choices stay secret while a vote runs: an archive then holds the session and a note, no ballots."""
+    leaders = [make_user(Role.LEADER) for _ in range(3)]
+    world = shortlisted_cycle(db, make_user=make_user, make_organization=make_organization, make_cycle=make_cycle)
+    now = utcnow()
+    vote = open_vote(db, actor=world.office, cycle=world.cycle, closes_at=now + dt.timedelta(days=1), now=now)
+    for leader, choice in zip(leaders, [Choice.APPROVE, Choice.APPROVE, Choice.REJECT], strict=True):
+        cast_ballot(db, actor=leader, vote=vote, application_id=world.applications[0].id, choice=choice,
+                    comment="同意" if choice is Choice.APPROVE else "证据不足", now=now)
+    if closed:
+        close_vote(db, actor=world.office, vote=vote, now=now + dt.timedelta(days=2))
+    world.cycle.stage = Stage.AWARDED
+    db.commit()
+    summary = build_archive(db, actor=world.office, cycle=world.cycle, target=tmp_path / "v.zip",
+                            font_lookup=lambda: [])
+    with zipfile.ZipFile(summary.path) as archive:
+        names = set(archive.namelist())
+        session = json.loads(archive.read("vote/session.json"))
+        ballots = json.loads(archive.read("vote/ballots.json")) if closed else None
+        outcomes = json.loads(archive.read("vote/outcomes.json"))
+    assert set(session["members"]) == {leader.id for leader in leaders}
+    if closed:
+        assert sorted(b["choice"] for b in ballots) == ["approve", "approve", "reject"]
+        assert {b["leader_id"] for b in ballots} == {leader.id for leader in leaders}
+        assert any(o["application_id"] == world.applications[0].id and o["approve"] == 2 for o in outcomes)
+    else:
+        assert "vote/ballots.json" not in names and outcomes == []
+        assert any("ballots stay secret" in note for note in summary.notes)
+    assert verify_archive(summary.path).ok
+
+
+def test_the_office_downloads_the_archive_from_the_cycle_page(app, db, client, login, make_user, make_cycle,
+                                                             make_organization, tmp_path):
+    app.instance_path = str(tmp_path / "instance")  # the button keeps a copy under instance/archives/
+    office = make_user(Role.OFFICE)
+    cycle = make_cycle(stage=Stage.AWARDED)
+    _awarded_application(db, cycle, make_organization)
+    db.commit()
+    login(office)
+    response = client.post(f"/cycles/{cycle.id}/archive")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert "attachment" in response.headers["Content-Disposition"]
+    target = tmp_path / "download.zip"
+    target.write_bytes(response.data)
+    response.close()
+    assert [p.name for p in (tmp_path / "instance" / "archives").iterdir()][0].startswith(f"cycle-{cycle.id}-")
+    verdict = verify_archive(target)
+    assert verdict.ok, verdict.problems
+    with zipfile.ZipFile(target) as archive:
+        awards = json.loads(archive.read("awards/awards.json"))
+    assert len(awards) == 1
+    last = db.scalars(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(1)).first()
+    assert last.action == "cycle.archived" and last.actor_id == office.id
+    assert last.after["manifest_sha256"] == hashlib.sha256(zipfile.ZipFile(target).read("manifest.json")).hexdigest()

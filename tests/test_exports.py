@@ -19,7 +19,12 @@ HOSTILE = [
     ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
     ("\t=1", "'\t=1"),
     ("\r=1", "'\r=1"),
+    ("\u202e=1+1", "'\u202e=1+1"),  # a right-to-left override hides the = from the eye, not from Excel
+    ("\u200b@SUM(A1)", "'\u200b@SUM(A1)"),
+    (" =1+1", "' =1+1"),
+    ("＝1+1", "'＝1+1"),  # full-width, as a Chinese input method types it
     ("苏州恒润精密机械有限公司", "苏州恒润精密机械有限公司"),
+    ("\u202e苏州", "\u202e苏州"),
     ("a=b", "a=b"),
 ]
 
@@ -63,3 +68,15 @@ def test_xml_illegal_characters_are_dropped_and_sheet_title_is_safe():
     workbook = load_workbook(io.BytesIO(write_xlsx(["h"], [["a\x01b"]], title="2026/年:排名[终]")))
     assert workbook.active["A2"].value == "ab"
     assert workbook.active.title == "2026_年_排名_终_"
+
+
+def test_xlsx_cells_fit_excel_and_a_control_character_cannot_uncover_a_formula():
+    workbook = load_workbook(io.BytesIO(write_xlsx(["h"], [["=" * 40_000], ["\x01=1+1"]])))
+    assert len(workbook.active["A2"].value) == 32_767
+    assert workbook.active["A3"].value == "'=1+1"
+
+
+def test_dates_get_a_date_format():
+    data = write_xlsx(["d", "t"], [[dt.date(2026, 3, 1), dt.datetime(2026, 3, 1, 8)]])
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet["A2"].number_format == "yyyy-mm-dd" and sheet["B2"].number_format == "yyyy-mm-dd hh:mm"

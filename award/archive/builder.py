@@ -1,9 +1,11 @@
 """Writing a cycle archive: entries are streamed into the ZIP file and hashed as they are written.
 
-Areas contribute sections with @archive_section; each yields (path, content) pairs where content
-is bytes or an iterable of byte chunks, so a large cycle never sits in memory. The manifest
-(manifest.json, written last) lists every entry with its size and SHA-256, and the audit chain's
-head hash, so `archive verify` can check the file offline.
+Sections are registered with @archive_section (award/archive/sections.py holds them, one small
+function each); each yields (path, content) pairs where content is bytes or an iterable of byte
+chunks, so a large cycle (evidence files, score sheets, the audit chain) never sits in memory.
+The manifest (manifest.json, written last) lists every entry with its size and SHA-256, the audit
+chain's head hash and any notes (files that could not be archived); manifest.sha256 holds the
+manifest's own digest, so `archive verify` can check the file offline.
 """
 
 from __future__ import annotations
@@ -12,38 +14,72 @@ import datetime as dt
 import hashlib
 import json
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from award.audit.models import AuditRecord
+from award.applications.evidence import EvidenceStore
 from award.audit.services import record, verify_chain
 from award.auth.models import User
+from award.certificates.fonts import FontLookup, installed_cjk_families
+from award.certificates.seals import SealStore
+from award.certificates.services import VerifyUrl
 from award.cycles.models import Cycle, Stage
 from award.db import utcnow
 from award.errors import DomainError
 from award.i18n import _
 
 MANIFEST = "manifest.json"
-FORMAT_VERSION = 1
+MANIFEST_DIGEST = "manifest.sha256"
+FORMAT_VERSION = 2
 ARCHIVABLE_STAGES = (Stage.AWARDED, Stage.CLOSED)
+CHUNK = 1 << 20
 Content = bytes | Iterable[bytes]
-Section = Callable[[Session, Cycle], Iterator[tuple[str, Content]]]
-_SECTIONS: list[tuple[str, Section]] = []
+
+
+@dataclass
+class ArchiveContext:
+    """What a section reads: the cycle, the file stores, the print settings; notes go to the manifest."""
+
+    session: Session
+    cycle: Cycle
+    evidence: EvidenceStore | None = None
+    objection_evidence: EvidenceStore | None = None
+    seals: SealStore | None = None
+    verify_url: VerifyUrl | None = None
+    today: dt.date | None = None  # the issue date of the feedback reports, as the app prints them
+    font_lookup: FontLookup = installed_cjk_families
+    notes: list[str] = field(default_factory=list)
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+
+Section = Callable[[ArchiveContext], Iterator[tuple[str, Content]]]
+_SECTIONS: dict[str, Section] = {}
 
 
 def archive_section(name: str) -> Callable[[Section], Section]:
-    """Register a generator of (path, content) for every archive; `name` prefixes the paths."""
+    """Register a generator of (path, content) for every archive; `name` is the folder of its paths."""
 
     def register(section: Section) -> Section:
-        _SECTIONS.append((name, section))
+        if name in _SECTIONS and _SECTIONS[name] is not section:
+            raise ValueError(f"archive section {name!r} is registered twice")
+        _SECTIONS[name] = section
         return section
 
     return register
+
+
+def sections() -> dict[str, Section]:
+    """The registered sections in archive order (importing sections.py registers the built-in ones)."""
+    import award.archive.sections  # noqa: F401
+
+    return dict(_SECTIONS)
 
 
 @dataclass(frozen=True)
@@ -52,6 +88,32 @@ class ArchiveSummary:
     entries: int
     bytes_written: int
     chain_head: str
+    manifest_sha256: str
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ArchiveStorage:
+    """Where the uploaded files live and how certificates link to their check page (from the app's config)."""
+
+    evidence_root: Path
+    objection_root: Path
+    seal_root: Path
+    verify_url: VerifyUrl
+    zone: ZoneInfo = ZoneInfo("Asia/Shanghai")
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], instance_path: str | Path, *,
+                    verify_url: VerifyUrl) -> ArchiveStorage:
+        """The same configuration keys the uploads and the certificate pages use."""
+        instance = Path(instance_path)
+        return cls(
+            evidence_root=Path(config.get("EVIDENCE_ROOT") or instance / "evidence"),
+            objection_root=Path(config.get("OBJECTION_EVIDENCE_ROOT") or instance / "objections"),
+            seal_root=Path(config.get("CERTIFICATE_SEAL_ROOT") or instance / "seals"),
+            verify_url=verify_url,
+            zone=ZoneInfo(config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai"),
+        )
 
 
 def json_bytes(value: Any) -> bytes:
@@ -63,74 +125,59 @@ def jsonl_chunks(rows: Iterable[Any]) -> Iterator[bytes]:
         yield json.dumps(row, ensure_ascii=False, sort_keys=True, default=str).encode() + b"\n"
 
 
-def build_archive(session: Session, *, actor: User | None, cycle: Cycle, target: Path) -> ArchiveSummary:
-    """Write the archive of a closed (or awarded) cycle to target."""
+def build_archive(
+    session: Session, *, actor: User | None, cycle: Cycle, target: Path, storage: ArchiveStorage | None = None,
+    font_lookup: FontLookup = installed_cjk_families,
+) -> ArchiveSummary:
+    """Write the archive of an awarded (or closed) cycle to target; record it in the audit trail."""
     if cycle.stage not in ARCHIVABLE_STAGES:
         raise DomainError(_("Only an awarded or closed cycle can be archived."), code="not_archivable")
     verdict = verify_chain(session)
     if not verdict.ok:
         raise DomainError(_("The audit trail is broken (%(problem)s); fix it before archiving.",
                             problem=verdict.problem), code="chain_broken")
+    context = ArchiveContext(session=session, cycle=cycle, font_lookup=font_lookup)
+    if storage is not None:
+        context.evidence = EvidenceStore(storage.evidence_root)
+        context.objection_evidence = EvidenceStore(storage.objection_root)
+        context.seals = SealStore(storage.seal_root)
+        context.verify_url = storage.verify_url
+        context.today = utcnow().astimezone(storage.zone).date()
     files: list[dict[str, Any]] = []
     total = 0
     target = Path(target)
     partial = target.with_name(target.name + ".partial")
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        for prefix, section in _SECTIONS:
-            for path, content in section(session, cycle):
-                name = f"{prefix}/{path}"
-                digest = hashlib.sha256()
-                size = 0
-                with archive.open(name, "w", force_zip64=True) as entry:
-                    for chunk in [content] if isinstance(content, bytes) else content:
-                        entry.write(chunk)
-                        digest.update(chunk)
-                        size += len(chunk)
-                files.append({"path": name, "size": size, "sha256": digest.hexdigest()})
-                total += size
-        manifest = {
-            "format": FORMAT_VERSION,
-            "cycle": {"id": cycle.id, "year": cycle.year, "title": cycle.title, "stage": cycle.stage.value},
-            "created_at": utcnow().isoformat(),
-            "audit_chain_head": verdict.head_hash,
-            "audit_records": verdict.checked,
-            "files": files,
-        }
-        archive.writestr(MANIFEST, json_bytes(manifest))
+    try:
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            for prefix, section in sections().items():
+                for path, content in section(context):
+                    name = f"{prefix}/{path}"
+                    digest = hashlib.sha256()
+                    size = 0
+                    with archive.open(name, "w", force_zip64=True) as entry:
+                        for chunk in [content] if isinstance(content, bytes) else content:
+                            entry.write(chunk)
+                            digest.update(chunk)
+                            size += len(chunk)
+                    files.append({"path": name, "size": size, "sha256": digest.hexdigest()})
+                    total += size
+            manifest = json_bytes({
+                "format": FORMAT_VERSION,
+                "cycle": {"id": cycle.id, "year": cycle.year, "title": cycle.title, "stage": cycle.stage.value},
+                "created_at": utcnow().isoformat(),
+                "audit_chain_head": verdict.head_hash,
+                "audit_records": verdict.checked,
+                "notes": context.notes,
+                "files": files,
+            })
+            manifest_sha256 = hashlib.sha256(manifest).hexdigest()
+            archive.writestr(MANIFEST, manifest)
+            archive.writestr(MANIFEST_DIGEST, f"{manifest_sha256}  {MANIFEST}\n")
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     partial.replace(target)
     record(session, actor=actor, action="cycle.archived", target_type="cycle", target_id=cycle.id,
-           cycle_id=cycle.id, after={"files": len(files), "bytes": total, "chain_head": verdict.head_hash})
-    return ArchiveSummary(target, len(files), total, verdict.head_hash)
-
-
-# --------------------------------------------------------------------------- built-in sections
-
-
-@archive_section("cycle")
-def _cycle_settings(session: Session, cycle: Cycle) -> Iterator[tuple[str, Content]]:
-    yield "settings.json", json_bytes({
-        "id": cycle.id, "year": cycle.year, "title": cycle.title, "stage": cycle.stage.value,
-        "awards_count": cycle.awards_count, "cutoff_score": str(cycle.cutoff_score),
-        "experts_per_application": cycle.experts_per_application, "onsite_review": cycle.onsite_review,
-        "eligibility": cycle.eligibility, "rubric_key": cycle.rubric_key, "rubric_hash": cycle.rubric_hash,
-        "deadlines": {d.stage.value: d.due_at.isoformat() for d in cycle.deadlines},
-    })
-    yield f"rubric-{cycle.rubric_key}.toml", cycle.rubric_text.encode("utf-8")
-
-
-def _audit_row(row: AuditRecord) -> dict[str, Any]:
-    return {
-        "seq": row.seq, "occurred_at": row.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-        "actor_id": row.actor_id, "actor_role": row.actor_role, "action": row.action,
-        "target_type": row.target_type, "target_id": row.target_id, "cycle_id": row.cycle_id,
-        "before": row.before, "after": row.after, "prev_hash": row.prev_hash, "hash": row.hash,
-    }
-
-
-@archive_section("audit")
-def _audit_trail(session: Session, cycle: Cycle) -> Iterator[tuple[str, Content]]:
-    # The whole chain, so its links can be checked offline; the cycle's own records beside it.
-    ordered = select(AuditRecord).order_by(AuditRecord.seq).execution_options(yield_per=1000)
-    yield "chain.jsonl", jsonl_chunks(_audit_row(r) for r in session.scalars(ordered))
-    own = ordered.where(AuditRecord.cycle_id == cycle.id)
-    yield "cycle-records.jsonl", jsonl_chunks(_audit_row(r) for r in session.scalars(own))
+           cycle_id=cycle.id, after={"files": len(files), "bytes": total, "chain_head": verdict.head_hash,
+                                     "manifest_sha256": manifest_sha256, "notes": len(context.notes)})
+    return ArchiveSummary(target, len(files), total, verdict.head_hash, manifest_sha256, tuple(context.notes))

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from award.db import get_session
@@ -19,7 +20,8 @@ archive_cli = AppGroup("archive", help="Archive a closed cycle, and check an arc
 @click.option("--out", "target", type=click.Path(dir_okay=False, writable=True), required=True)
 def create_command(cycle_id: int, target: str) -> None:
     """Write the archive ZIP of CYCLE_ID."""
-    from award.archive.builder import build_archive
+    from award.archive.builder import ArchiveStorage, build_archive
+    from award.certificates.routes import font_lookup, public_verify_url
     from award.cycles.models import Cycle
 
     session = get_session()
@@ -27,21 +29,30 @@ def create_command(cycle_id: int, target: str) -> None:
     if cycle is None:
         raise click.ClickException(f"no cycle {cycle_id}")
     try:
-        summary = build_archive(session, actor=None, cycle=cycle, target=Path(target))
+        storage = ArchiveStorage.from_config(current_app.config, current_app.instance_path,
+                                             verify_url=public_verify_url)
+        summary = build_archive(session, actor=None, cycle=cycle, target=Path(target), storage=storage,
+                                font_lookup=font_lookup())
     except DomainError as error:
         session.rollback()
         raise click.ClickException(str(error)) from None
     session.commit()
-    click.echo(f"{summary.path}: {summary.entries} files, {summary.bytes_written} bytes, chain head {summary.chain_head}")
+    click.echo(f"{summary.path}: {summary.entries} files, {summary.bytes_written} bytes, "
+               f"chain head {summary.chain_head}")
+    click.echo(f"manifest SHA-256 {summary.manifest_sha256}")
+    for note in summary.notes:
+        click.echo(f"NOTE {note}", err=True)
 
 
 @archive_cli.command("verify")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def verify_command(path: str) -> None:
-    """Check every file against the manifest and the audit chain; exit 1 on any difference."""
+    """Check every file against the manifest, the manifest's digest and the audit chain; exit 1 on any difference."""
     from award.archive.verify import verify_archive
 
     verdict = verify_archive(Path(path))
+    for note in verdict.notes:
+        click.echo(f"NOTE {note}", err=True)
     if verdict.ok:
         click.echo(f"archive intact: {verdict.checked_files} files, {verdict.checked_records} audit records")
         return

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, send_file, url_for
 
-from award.archive.builder import build_archive
+from award.archive.builder import ArchiveStorage, build_archive
 from award.auth.permissions import actor, office_required
+from award.certificates.routes import font_lookup, public_verify_url
 from award.cycles.models import Cycle
 from award.db import get_session, utcnow
 from award.errors import DomainError
@@ -24,7 +25,9 @@ def create_archive(cycle_id: int):
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"cycle-{cycle.id}-{utcnow():%Y%m%d-%H%M%S}.zip"
     try:
-        build_archive(session, actor=actor(), cycle=cycle, target=target)
+        storage = ArchiveStorage.from_config(current_app.config, current_app.instance_path,
+                                             verify_url=public_verify_url)
+        build_archive(session, actor=actor(), cycle=cycle, target=target, storage=storage, font_lookup=font_lookup())
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("cycles.show_cycle", cycle_id=cycle.id))

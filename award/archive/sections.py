@@ -1,0 +1,393 @@
+"""The sections of a cycle archive, one small function each, in archive order.
+
+Each section yields (path inside its folder, bytes or an iterable of byte chunks). Records are
+JSON (UTF-8, keys sorted); long lists are JSON Lines read from the database in batches; files
+(evidence, objection evidence) are streamed from instance storage in 1 MiB chunks. To archive
+something new, add one function here with @archive_section("folder").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from award.applications.evidence import EvidenceStore
+from award.applications.models import (
+    Application,
+    ApplicationSettings,
+)
+from award.approval.models import Ballot, VoteOutcome, VoteSession
+from award.archive.builder import CHUNK, ArchiveContext, Content, archive_section, json_bytes, jsonl_chunks
+from award.audit.models import AuditRecord
+from award.auth.models import Role, User
+from award.awards.models import Award
+from award.certificates import services as certificates
+from award.certificates.fonts import MissingFontError
+from award.certificates.render import render_certificate_pdf, render_feedback_pdf
+from award.db import utcnow
+from award.notice.models import Objection, PublicNotice
+from award.ranking.models import RankingSettings, RankingSnapshot
+from award.review.conflicts import coi_settings_for, conflicts_for_cycle, reference_date_for
+from award.review.models import (
+    Assignment,
+    AssignmentDraw,
+    AssignmentStatus,
+    ConsensusConfirmation,
+    ConsensusScore,
+    PinnedConflict,
+    ReviewRound,
+    ScoreSheet,
+)
+
+Yield = Iterator[tuple[str, Content]]
+_UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
+
+
+def _when(moment: dt.datetime | dt.date | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _row(obj: Any, *names: str) -> dict[str, Any]:
+    """The named columns of a model row; enums by value, times in ISO 8601, decimals as strings."""
+    out: dict[str, Any] = {}
+    for name in names:
+        value = getattr(obj, name)
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        elif hasattr(value, "value") and not isinstance(value, int | str):
+            value = value.value
+        out[name] = value
+    return out
+
+
+def _file_name(identifier: int, display_name: str) -> str:
+    """A safe member name: the row id first (unique), then the uploaded name without path characters."""
+    return f"{identifier}-{_UNSAFE.sub('_', display_name).strip('._') or 'file'}"
+
+
+def _stored_file(context: ArchiveContext, store: EvidenceStore | None, stored_name: str, sha256: str,
+                 label: str) -> Iterator[bytes] | None:
+    """The stored file as chunks, checked against the SHA-256 taken at upload; None (with a note) if absent."""
+    if store is None:
+        context.note(f"{label}: file storage was not given; the file is not in the archive")
+        return None
+    path = store.path_of(stored_name)
+    if not path.is_file():
+        context.note(f"{label}: the stored file is missing from instance storage")
+        return None
+
+    def chunks() -> Iterator[bytes]:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            while chunk := handle.read(CHUNK):
+                digest.update(chunk)
+                yield chunk
+        if digest.hexdigest() != sha256:
+            context.note(f"{label}: the stored file differs from the SHA-256 recorded at upload")
+
+    return chunks()
+
+
+# --------------------------------------------------------------------------- cycle, rubric, people
+
+
+@archive_section("cycle")
+def cycle_settings(context: ArchiveContext) -> Yield:
+    session, cycle = context.session, context.cycle
+    ranking = session.get(RankingSettings, cycle.id)
+    limits = session.get(ApplicationSettings, cycle.id)
+    coi = coi_settings_for(session, cycle)
+    yield "settings.json", json_bytes({
+        "id": cycle.id, "year": cycle.year, "title": cycle.title, "stage": cycle.stage.value,
+        "awards_count": cycle.awards_count, "cutoff_score": str(cycle.cutoff_score),
+        "experts_per_application": cycle.experts_per_application, "onsite_review": cycle.onsite_review,
+        "eligibility": cycle.eligibility, "award_settings": cycle.award_settings,
+        "rubric_key": cycle.rubric_key, "rubric_hash": cycle.rubric_hash,
+        "created_at": _when(cycle.created_at), "created_by_id": cycle.created_by_id,
+        "deadlines": {d.stage.value: d.due_at.isoformat() for d in cycle.deadlines},
+        "max_self_assessment_chars": limits.max_self_assessment_chars if limits else None,
+        "conflict_windows": asdict(coi),
+        "conflict_reference_date": reference_date_for(session, cycle).isoformat(),
+        "ranking": None if ranking is None else _row(ranking, "combine_mode", "onsite_weight", "sector_limits",
+                                                      "min_sheets_for_leniency"),
+    })
+    # The rubric exactly as frozen when the cycle was created (its hash is in settings.json).
+    yield f"rubric-{cycle.rubric_key}.toml", cycle.rubric_text.encode("utf-8")
+
+
+@archive_section("people")
+def people(context: ArchiveContext) -> Yield:
+    """Who the user ids in the other files are: staff, and the applicants' accounts (no e-mail, no password)."""
+    applicants = select(Application.organization_id).where(Application.cycle_id == context.cycle.id)
+    users = context.session.scalars(
+        select(User).where(or_(User.role != Role.ENTERPRISE, User.organization_id.in_(applicants))).order_by(User.id))
+    yield "users.json", json_bytes([
+        {"id": user.id, "role": user.role.value, "full_name": user.full_name,
+         "organization": user.organization.name if user.organization else None,
+         "credit_code": user.organization.credit_code if user.organization else None}
+        for user in users
+    ])
+
+
+# --------------------------------------------------------------------------- applications and evidence
+
+
+def _applications(context: ArchiveContext) -> list[Application]:
+    return list(context.session.scalars(
+        select(Application).where(Application.cycle_id == context.cycle.id).order_by(Application.id)
+        .options(selectinload(Application.files), selectinload(Application.events),
+                 selectinload(Application.screening))))
+
+
+@archive_section("applications")
+def applications(context: ArchiveContext) -> Yield:
+    rows = _applications(context)
+    yield "index.json", json_bytes([
+        {"id": a.id, "organization": a.org_name, "credit_code": a.organization.credit_code,
+         "status": a.status.value, "files": len(a.files)} for a in rows])
+    for application in rows:
+        folder = f"{application.id}"
+        yield f"{folder}/application.json", json_bytes({
+            **_row(application, "id", "cycle_id", "organization_id", "status", "org_name", "address", "district",
+                   "sector", "employees", "revenue", "founded_on", "qms_certified_on", "last_major_accident_on",
+                   "accident_note", "last_penalty_on", "penalty_note", "declaration_confirmed", "created_at",
+                   "updated_at", "submitted_at", "screened_at"),
+            "credit_code": application.organization.credit_code,
+            "status_history": [_row(e, "from_status", "to_status", "reason", "actor_id", "occurred_at")
+                               for e in application.events],
+            "screening": [_row(s, "rule", "automatic", "fact", "decision", "reason", "decided_by_id", "decided_at")
+                          for s in application.screening],
+            "evidence_files": [_row(f, "id", "display_name", "content_type", "size_bytes", "sha256", "uploaded_at",
+                                    "uploaded_by_id") | {"archived_as": f"evidence/{_file_name(f.id, f.display_name)}"}
+                               for f in application.files],
+        })
+        yield f"{folder}/self-assessment.json", json_bytes(application.self_assessment or {})
+        for evidence in application.files:
+            chunks = _stored_file(context, context.evidence, evidence.stored_name, evidence.sha256,
+                                  f"applications/{folder}/evidence/{evidence.id}")
+            if chunks is not None:
+                yield f"{folder}/evidence/{_file_name(evidence.id, evidence.display_name)}", chunks
+
+
+# --------------------------------------------------------------------------- review
+
+
+def _rounds(context: ArchiveContext) -> list[ReviewRound]:
+    return list(context.session.scalars(
+        select(ReviewRound).where(ReviewRound.cycle_id == context.cycle.id).order_by(ReviewRound.id)))
+
+
+@archive_section("assignment")
+def assignment(context: ArchiveContext) -> Yield:
+    """Rounds, panels (who sat on which, team leaders, removals with reasons) and every draw with its seed."""
+    rounds = _rounds(context)
+    round_ids = [r.id for r in rounds]
+    yield "rounds.json", json_bytes([
+        _row(r, "id", "kind", "status", "method", "deadline", "experts_per_application", "required_sheets",
+             "range_threshold_pct", "std_threshold_pct", "opened_at", "closed_at") for r in rounds])
+    seats = context.session.scalars(select(Assignment).where(Assignment.round_id.in_(round_ids))
+                                    .order_by(Assignment.round_id, Assignment.application_id, Assignment.id))
+    yield "panels.json", json_bytes([
+        _row(a, "id", "round_id", "application_id", "expert_id", "is_leader", "status", "source", "draw_id",
+             "status_reason", "created_at", "pledge_signed_at") for a in seats])
+    draws = context.session.scalars(select(AssignmentDraw).where(AssignmentDraw.round_id.in_(round_ids))
+                                    .order_by(AssignmentDraw.id))
+    for draw in draws:
+        # The solver's input and output with the seed: anyone can replay it (`flask assign solve`).
+        yield f"draws/draw-{draw.id}.json", json_bytes(_row(
+            draw, "id", "round_id", "mode", "seed", "max_pair_probability", "input_hash", "instance", "result",
+            "created_by_id", "created_at"))
+
+
+@archive_section("conflicts")
+def conflicts(context: ArchiveContext) -> Yield:
+    """Detected and pinned conflicts per (application, expert), and the experts' own declarations."""
+    session, cycle = context.session, context.cycle
+    found = conflicts_for_cycle(session, cycle)
+    yield "conflicts.json", json_bytes([
+        {"application_id": application_id, "expert_id": expert_id,
+         "conflicts": [{"type": c.type.value, "source": c.source.value, "party_credit_code": c.party_credit_code,
+                        "reason": c.reason, "evidence": list(c.evidence)} for c in items]}
+        for (application_id, expert_id), items in sorted(found.items())
+    ])
+    own = select(Application.id).where(Application.cycle_id == cycle.id)
+    pinned = session.scalars(select(PinnedConflict).where(PinnedConflict.application_id.in_(own))
+                             .order_by(PinnedConflict.id))
+    yield "pinned.json", json_bytes([
+        _row(p, "id", "application_id", "expert_id", "type", "reason", "created_by_id", "created_at")
+        for p in pinned])
+    rounds = [r.id for r in _rounds(context)]
+    seats = session.scalars(select(Assignment).where(Assignment.round_id.in_(rounds)).order_by(Assignment.id))
+    yield "declarations.json", json_bytes([
+        {"assignment_id": a.id, "round_id": a.round_id, "application_id": a.application_id,
+         "expert_id": a.expert_id, "pledge_signed_at": _when(a.pledge_signed_at),
+         "conflict_declared": a.status is AssignmentStatus.CONFLICT_DECLARED,
+         "removed": a.status is AssignmentStatus.REMOVED, "reason": a.status_reason}
+        for a in seats])
+
+
+@archive_section("sheets")
+def score_sheets(context: ArchiveContext) -> Yield:
+    """Every score sheet with its items and comments (one per line), and the consensus with confirmations."""
+    session = context.session
+    rounds = [r.id for r in _rounds(context)]
+    sheets = (select(ScoreSheet).join(Assignment).where(Assignment.round_id.in_(rounds))
+              .order_by(Assignment.round_id, Assignment.application_id, ScoreSheet.id)
+              .options(joinedload(ScoreSheet.assignment), selectinload(ScoreSheet.items))
+              .execution_options(yield_per=200))
+
+    def lines() -> Iterator[dict[str, Any]]:
+        for sheet in session.scalars(sheets):
+            yield {
+                **_row(sheet, "id", "assignment_id", "status", "version", "total", "submitted_at", "updated_at"),
+                "round_id": sheet.assignment.round_id, "application_id": sheet.assignment.application_id,
+                "expert_id": sheet.assignment.expert_id,
+                "items": [_row(i, "item_id", "band_id", "percent", "points", "strength", "improvement",
+                               "justification") for i in sheet.items],
+            }
+
+    yield "sheets.jsonl", jsonl_chunks(lines())
+    scores = session.scalars(select(ConsensusScore).where(ConsensusScore.round_id.in_(rounds))
+                             .order_by(ConsensusScore.round_id, ConsensusScore.application_id, ConsensusScore.id))
+    confirmations = session.scalars(select(ConsensusConfirmation).where(ConsensusConfirmation.round_id.in_(rounds))
+                                    .order_by(ConsensusConfirmation.id))
+    yield "consensus.json", json_bytes({
+        "scores": [_row(s, "round_id", "application_id", "item_id", "percent", "points", "reason", "proposed_by_id",
+                        "proposed_at") for s in scores],
+        "confirmations": [_row(c, "round_id", "application_id", "expert_id", "confirmed_at") for c in confirmations],
+    })
+
+
+# --------------------------------------------------------------------------- decision stages
+
+
+@archive_section("ranking")
+def ranking(context: ArchiveContext) -> Yield:
+    """Every frozen ranking (snapshot) with all its figures, exclusions, flags and robustness."""
+    snapshots = context.session.scalars(select(RankingSnapshot).where(RankingSnapshot.cycle_id == context.cycle.id)
+                                        .order_by(RankingSnapshot.version))
+    for snapshot in snapshots:
+        yield f"snapshot-v{snapshot.version}.json", json_bytes({
+            **_row(snapshot, "id", "version", "method", "combine_mode", "onsite_weight", "cutoff_score",
+                   "awards_count", "settings", "content_hash", "frozen_at", "frozen_by_id"),
+            "entries": [_row(e, "position", "rank", "application_id", "organization_name", "sector", "status",
+                             "sheet_count", "total", "categories", "method_totals", "items", "mean_z", "decided_by",
+                             "in_shortlist", "reason", "exclusions", "flags", "robustness", "flipped_by")
+                        for e in snapshot.entries],
+        })
+
+
+@archive_section("vote")
+def vote(context: ArchiveContext) -> Yield:
+    """The leading group's vote: members, candidates, the rule, outcomes, and the ballots (once closed)."""
+    session = context.session
+    found = session.scalar(select(VoteSession).where(VoteSession.cycle_id == context.cycle.id))
+    if found is None:
+        return
+    yield "session.json", json_bytes({
+        **_row(found, "id", "snapshot_id", "opened_at", "opened_by_id", "closes_at", "closed_at", "closed_by_id",
+               "blinded", "rule"),
+        "members": [m.leader_id for m in found.members],
+        "candidates": [_row(c, "application_id", "entry_id", "position", "code") for c in found.candidates],
+    })
+    outcomes = session.scalars(select(VoteOutcome).where(VoteOutcome.session_id == found.id)
+                               .order_by(VoteOutcome.application_id))
+    yield "outcomes.json", json_bytes([
+        _row(o, "application_id", "members", "approve", "reject", "abstain", "quorum_met", "passed")
+        for o in outcomes])
+    if found.closed_at is None:
+        context.note("vote: the vote is not closed; the ballots stay secret and are not archived")
+        return
+    ballots = session.scalars(select(Ballot).where(Ballot.session_id == found.id)
+                              .order_by(Ballot.application_id, Ballot.leader_id))
+    yield "ballots.json", json_bytes([
+        _row(b, "application_id", "leader_id", "choice", "comment", "cast_at") for b in ballots])
+
+
+@archive_section("notice")
+def notice(context: ArchiveContext) -> Yield:
+    """The public notice with its candidates and withdrawals, every objection with its outcome and evidence."""
+    session = context.session
+    found = session.scalar(select(PublicNotice).where(PublicNotice.cycle_id == context.cycle.id))
+    if found is None:
+        return
+    yield "notice.json", json_bytes({
+        **_row(found, "id", "published_at", "published_by_id", "period_kind", "period_length", "ends_at",
+               "award_title", "benefits", "contact", "confirmed_at", "confirmed_by_id"),
+        "candidates": [_row(c, "position", "application_id", "organization_name", "credit_code", "withdrawn_at",
+                            "withdrawn_reason") for c in found.candidates],
+    })
+    objections = list(session.scalars(select(Objection).where(Objection.notice_id == found.id)
+                                      .order_by(Objection.submitted_at, Objection.id)))
+    yield "objections.json", json_bytes([
+        _row(o, "id", "candidate_id", "name", "id_number", "organization", "phone", "text", "display_name",
+             "content_type", "size_bytes", "sha256", "submitted_at", "outcome", "outcome_reason", "decided_by_id",
+             "decided_at")
+        | {"application_id": o.candidate.application_id,
+           "archived_as": f"objections/{_file_name(o.id, o.display_name)}"}
+        for o in objections])
+    for objection in objections:
+        chunks = _stored_file(context, context.objection_evidence, objection.stored_name, objection.sha256,
+                              f"notice/objections/{objection.id}")
+        if chunks is not None:
+            yield f"objections/{_file_name(objection.id, objection.display_name)}", chunks
+
+
+@archive_section("awards")
+def awards(context: ArchiveContext) -> Yield:
+    """The awards with certificate numbers and validity; each valid award's certificate and each feedback report.
+
+    The PDFs come from the certificates area's own builders and renderers, as the office downloads them.
+    """
+    session, cycle = context.session, context.cycle
+    rows = list(session.scalars(select(Award).where(Award.cycle_id == cycle.id).order_by(Award.id)))
+    yield "awards.json", json_bytes([
+        _row(a, "id", "application_id", "organization_id", "organization_name", "title", "awarded_on", "valid_until",
+             "status", "revoked_on", "revoke_reason", "revoked_by_id", "ban_until", "certificate_number",
+             "created_at") for a in rows])
+    if context.verify_url is None or context.seals is None:
+        context.note("awards: certificate settings were not given; certificates and feedback reports are not in "
+                     "the archive as PDF")
+        return
+    try:
+        settings = certificates.settings_of(session, cycle)
+        for award in certificates.printable_awards(session, cycle):
+            data = certificates.certificate_data(session, award, verify_url=context.verify_url,
+                                                 seal_store=context.seals, settings=settings)
+            yield f"certificates/{award.certificate_number}.pdf", render_certificate_pdf(
+                data, font_lookup=context.font_lookup)
+        today = context.today or utcnow().date()
+        for entry, application in certificates.feedback_applications(session, cycle):
+            report = certificates.feedback_report(session, application, today=today)
+            yield f"feedback/{entry.application_id}.pdf", render_feedback_pdf(report, font_lookup=context.font_lookup)
+    except MissingFontError as missing:
+        # The records matter more than their printouts: archive without PDFs, and say so in the manifest.
+        context.note(f"awards: certificates and feedback reports are not in the archive as PDF: {missing}")
+
+
+# --------------------------------------------------------------------------- audit trail
+
+
+def _audit_row(row: AuditRecord) -> dict[str, Any]:
+    return {
+        "seq": row.seq, "occurred_at": row.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "actor_id": row.actor_id, "actor_role": row.actor_role, "action": row.action,
+        "target_type": row.target_type, "target_id": row.target_id, "cycle_id": row.cycle_id,
+        "before": row.before, "after": row.after, "prev_hash": row.prev_hash, "hash": row.hash,
+    }
+
+
+@archive_section("audit")
+def audit_trail(context: ArchiveContext) -> Yield:
+    # The whole chain, so its links can be checked offline; the cycle's own records beside it.
+    ordered = select(AuditRecord).order_by(AuditRecord.seq).execution_options(yield_per=1000)
+    yield "chain.jsonl", jsonl_chunks(_audit_row(r) for r in context.session.scalars(ordered))
+    own = ordered.where(AuditRecord.cycle_id == context.cycle.id)
+    yield "cycle-records.jsonl", jsonl_chunks(_audit_row(r) for r in context.session.scalars(own))
