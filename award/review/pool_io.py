@@ -125,8 +125,13 @@ def _bool(value: Any) -> bool:
 # --- reading files -------------------------------------------------------------------------
 
 
-def read_rows(data: bytes, fmt: str, columns: Sequence[str]) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(row number, {column: raw value}) for every non-empty data row; the header names the columns."""
+def read_rows(
+    data: bytes, fmt: str, columns: Sequence[str], optional: Sequence[str] = ()
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(row number, {column: raw value}) for every non-empty data row; the header names the columns.
+
+    A column in `optional` may be left out of the header; it then reads as empty in every row.
+    """
     if fmt not in FORMATS:
         raise DomainError(_("Unknown file format; use .xlsx or .csv."), code="bad_format")
     rows = _csv_rows(data) if fmt == "csv" else _xlsx_rows(data)
@@ -135,14 +140,15 @@ def read_rows(data: bytes, fmt: str, columns: Sequence[str]) -> Iterator[tuple[i
     except StopIteration:
         raise ImportRejected([RowProblem(1, _("The file is empty."))]) from None
     names = [_text(cell).lower() for cell in header]
-    missing = [column for column in columns if column not in names]
+    missing = [column for column in columns if column not in names and column not in optional]
     if missing:
         raise ImportRejected([RowProblem(1, _("Missing column(s): %(columns)s.", columns=", ".join(missing)))])
-    index = {column: names.index(column) for column in columns}
+    index = {column: names.index(column) for column in columns if column in names}
     for number, row in enumerate(rows, start=2):
         if number > MAX_ROWS:
             raise ImportRejected([RowProblem(number, _("The file has too many rows."))])
-        values = {column: row[i] if i < len(row) else None for column, i in index.items()}
+        values = {column: row[index[column]] if column in index and index[column] < len(row) else None
+                  for column in columns}
         if all(_text(value) == "" for value in values.values()):
             continue
         yield number, values
@@ -213,7 +219,7 @@ def parse_pool(data: bytes, fmt: str) -> list[_ExpertRows]:
     """Every expert of the file with its relations, or ImportRejected listing every bad row."""
     experts: dict[str, _ExpertRows] = {}
     problems: list[RowProblem] = []
-    for number, values in read_rows(data, fmt, POOL_COLUMNS):
+    for number, values in read_rows(data, fmt, POOL_COLUMNS, optional=RELATION_COLUMNS):
         try:
             email = normalize_email(_text(values["email"]))
             if not email:

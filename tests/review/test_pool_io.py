@@ -104,11 +104,28 @@ def test_every_bad_row_is_listed(db, office, fmt):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_missing_column_is_reported_on_the_header_row(db, office, fmt):
-    data = make_file(fmt, POOL_COLUMNS[:-1], [expert_row()[:-1]])
+def test_missing_expert_column_is_reported_on_the_header_row(db, office, fmt):
+    columns = [column for column in POOL_COLUMNS if column != "title"]
+    row = [value for column, value in zip(POOL_COLUMNS, expert_row(), strict=True) if column != "title"]
+    data = make_file(fmt, columns, [row])
     with pytest.raises(ImportRejected) as caught:
         pool_io.import_pool(db, actor=office, data=data, fmt=fmt, password_min_length=10)
-    assert caught.value.problems[0].row == 1 and "note" in caught.value.problems[0].message
+    assert caught.value.problems[0].row == 1 and "title" in caught.value.problems[0].message
+    assert count(db, ExpertProfile) == 0
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_relation_columns_may_be_left_out(db, office, fmt):
+    expert_columns = POOL_COLUMNS[:8]
+    data = make_file(fmt, expert_columns, [expert_row()[:8], expert_row("b@x.cn")[:8]])
+    result = pool_io.import_pool(db, actor=office, data=data, fmt=fmt, password_min_length=10)
+    assert result.created == 2
+    assert count(db, ExpertRelation) == 0
+    # Only the note left out: the relation is still read, with an empty note.
+    data = make_file(fmt, POOL_COLUMNS[:-1], [expert_row("c@x.cn", kind="client", party=CLIENT)[:-1]])
+    pool_io.import_pool(db, actor=office, data=data, fmt=fmt, password_min_length=10)
+    profile = profile_of(db, db.scalar(select(User).where(User.email == "c@x.cn")))
+    assert [(relation.party_code, relation.note) for relation in profile.relations] == [(CLIENT, "")]
 
 
 def test_non_expert_account_rejects_the_file(db, office, make_user):
