@@ -150,6 +150,7 @@ def test_without_a_cjk_font_the_archive_is_made_and_says_the_pdfs_are_missing(db
         manifest = json.loads(archive.read("manifest.json"))
     assert "awards/awards.json" in names and not any(name.endswith(".pdf") for name in names)
     assert any("not in the archive as PDF" in note and "fonts-noto-cjk" in note for note in manifest["notes"])
+    assert any(note.startswith("documents") for note in manifest["notes"])
     verdict = verify_archive(summary.path)
     assert verdict.ok and verdict.notes == manifest["notes"]
 

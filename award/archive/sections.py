@@ -32,6 +32,10 @@ from award.certificates import services as certificates
 from award.certificates.fonts import MissingFontError
 from award.certificates.render import render_certificate_pdf, render_feedback_pdf
 from award.db import utcnow
+from award.documents.models import DocumentKind
+from award.documents.official import render_official_pdf
+from award.documents.services import official_document
+from award.errors import DomainError
 from award.notice.models import Objection, PublicNotice
 from award.ranking.models import RankingSettings, RankingSnapshot
 from award.review.conflicts import coi_settings_for, conflicts_for_cycle, reference_date_for
@@ -370,6 +374,22 @@ def awards(context: ArchiveContext) -> Yield:
     except MissingFontError as missing:
         # The records matter more than their printouts: archive without PDFs, and say so in the manifest.
         context.note(f"awards: certificates and feedback reports are not in the archive as PDF: {missing}")
+
+
+@archive_section("documents")
+def official_documents(context: ArchiveContext) -> Yield:
+    """The official documents as the office prints them: the public notice list and the award decision list."""
+    for kind in DocumentKind:
+        try:
+            document = official_document(context.session, context.cycle, kind, zone=context.zone)
+            data = render_official_pdf(document, font_lookup=context.font_lookup)
+        except DomainError as error:  # e.g. a cycle awarded before notices were published in the app
+            context.note(f"documents/{kind.value}.pdf: not made: {error.message}")
+            continue
+        except MissingFontError as missing:
+            context.note(f"documents: the official documents are not in the archive as PDF: {missing}")
+            return
+        yield f"{kind.value}.pdf", data
 
 
 # --------------------------------------------------------------------------- audit trail
