@@ -286,3 +286,33 @@ def test_every_table_is_archived_or_left_out_with_a_reason():
     assert set(ARCHIVED_TABLES) | set(NOT_ARCHIVED) == set(metadata.tables)
     assert not set(ARCHIVED_TABLES) & set(NOT_ARCHIVED)
     assert set(ARCHIVED_TABLES.values()) <= set(sections())
+
+
+def _reseal(path, name, change, output):
+    """Change one member and rewrite the manifest and its digest to match: a careful forger."""
+    changed = rewrite(path, name, change, output="step.zip")
+    with zipfile.ZipFile(changed) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        for entry in manifest["files"]:
+            content = archive.read(entry["path"])
+            entry["sha256"], entry["size"] = hashlib.sha256(content).hexdigest(), len(content)
+    data = json.dumps(manifest).encode()
+    step = rewrite(changed, "manifest.json", lambda _data: data, output="step2.zip")
+    digest = f"{hashlib.sha256(data).hexdigest()}  manifest.json\n".encode()
+    return rewrite(step, "manifest.sha256", lambda _data: digest, output=output)
+
+
+def test_a_resealed_archive_with_a_forged_cycle_record_fails_on_the_chain(archived):
+    forged = _reseal(archived.path, "audit/cycle-records.jsonl",
+                     lambda data: data.replace("市长质量奖".encode(), "伪造".encode()), "forged.zip")
+    verdict = verify_archive(forged)
+    assert len(verdict.problems) == 1 and "differs from the chain" in verdict.problems[0], verdict.problems
+
+
+def test_a_resealed_archive_with_an_edited_record_file_verifies_but_not_its_audit_record(archived, db):
+    """Without the chain, a careful forger can reseal a record file: the manifest digest kept in the
+    live audit trail (cycle.archived) is what tells the archives apart."""
+    forged = _reseal(archived.path, "cycle/settings.json", lambda data: data.replace(b"600", b"500"), "forged.zip")
+    assert verify_archive(forged).ok
+    with zipfile.ZipFile(forged) as archive:
+        assert hashlib.sha256(archive.read("manifest.json")).hexdigest() != archived.manifest_sha256
