@@ -66,12 +66,12 @@ def application_shortlisted(session: Session, *, application: Application, link:
 
 
 def result_link(application: Application) -> str:
-    """Where an applicant reads the result and its feedback report: the one place that decides it.
+    """Where an applicant reads the result: its feedback report (the one place that decides it).
 
-    The application's status page, which shows the outcome; point this at the feedback report's
-    own page once that route exists, and every result notice follows.
+    The report exists once the cycle is awarded, for every ranked application, which is exactly
+    who hears the result; the application's page links to it too, beside the certificate.
     """
-    return path_for("applications.show", application_id=application.id)
+    return path_for("certificates.feedback_report", application_id=application.id)
 
 
 def application_result(session: Session, *, application: Application, awarded: bool, link: str | None = None,

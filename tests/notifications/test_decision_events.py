@@ -1,13 +1,15 @@
 """The decision stages' events, through their services, reach people in-app and through a real SMTP
 relay: vote opened (leaders) and shortlisted (applicants), the vote-closing reminder, an objection
-(the office), awarded or not (applicants, linked to where they read the result)."""
+(the office), awarded or not (applicants, linked to their feedback report)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from zoneinfo import ZoneInfo
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from award.applications.evidence import EvidenceStore
@@ -40,6 +42,10 @@ def _deliver(app, db, now=None) -> None:
 def _told(db, kind: Kind) -> dict[int, str]:
     return {user_id: link for user_id, link in db.execute(
         select(Notification.user_id, Notification.link).where(Notification.kind == kind.value))}
+
+
+def _pdf_text(data: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 def _mails(smtp_server, subject_part: str) -> list[str]:
@@ -128,11 +134,13 @@ def test_awarded_or_not_tells_each_applicant_with_the_result_link(app, db, notic
 
     assert _told(db, Kind.APPLICATION_AWARDED) == {winner.id: events.result_link(listed)}
     assert _told(db, Kind.APPLICATION_NOT_AWARDED) == {runner_up.id: events.result_link(other)}
-    assert events.result_link(listed) == f"/applications/{listed.id}"  # the status page shows the result
+    assert events.result_link(listed) == f"/certificates/applications/{listed.id}/feedback.pdf"
     [won] = [m for m in smtp_server.received if m["To"] == winner.email]
     [lost] = [m for m in smtp_server.received if m["To"] == runner_up.email]
     assert "has won the award" in won["Subject"] and "feedback report" in won.get_body(("plain",)).get_content()
     assert "The result of your application" in lost["Subject"]
-    assert f"http://127.0.0.1:5000/applications/{other.id}" in lost.get_body(("plain",)).get_content()
-    page = login(runner_up).get(events.result_link(other))
-    assert page.status_code == 200
+    assert f"http://127.0.0.1:5000{events.result_link(other)}" in lost.get_body(("plain",)).get_content()
+    report = login(runner_up).get(events.result_link(other))  # the link opens the report the mail announces
+    assert report.status_code == 200 and report.mimetype == "application/pdf"
+    text = _pdf_text(report.data)
+    assert "评审反馈报告" in text and other.org_name in text
