@@ -188,6 +188,11 @@ def test_certificates_and_feedback_reports_are_real_pdfs(demo_archive):
             reader = PdfReader(io.BytesIO(archive.read(f"awards/certificates/{award['certificate_number']}.pdf")))
             text = reader.pages[0].extract_text()
             assert award["organization_name"] in text and award["certificate_number"] in text
+        decision = PdfReader(io.BytesIO(archive.read("documents/decision.pdf"))).pages[0].extract_text()
+        assert all(award["certificate_number"] in decision for award in awards)
+        pages = PdfReader(io.BytesIO(archive.read("documents/notice.pdf"))).pages
+        notice = "".join(page.extract_text() for page in pages)
+        assert all(award["organization_name"] in notice for award in awards)
         feedback = sorted(n for n in archive.namelist() if n.startswith("awards/feedback/"))
         snapshot = json.loads(archive.read("ranking/snapshot-v1.json"))
         ranked = [e["application_id"] for e in snapshot["entries"] if e["total"] is not None]
@@ -238,6 +243,7 @@ def _pick(demo_archive, kind: str) -> str:
         "awards": "awards/awards.json",
         "certificate PDF": next((m for m in members if m.startswith("awards/certificates/")), None),
         "feedback PDF": next((m for m in members if m.startswith("awards/feedback/")), None),
+        "decision PDF": "documents/decision.pdf" if "documents/decision.pdf" in members else None,
         "audit chain": "audit/chain.jsonl",
         "manifest": "manifest.json",
         "manifest digest": "manifest.sha256",
@@ -248,7 +254,7 @@ def _pick(demo_archive, kind: str) -> str:
 
 
 KINDS = ["settings", "rubric", "evidence", "objection evidence", "sheets", "ranking", "awards", "certificate PDF",
-         "feedback PDF", "audit chain", "manifest", "manifest digest"]
+         "feedback PDF", "decision PDF", "audit chain", "manifest", "manifest digest"]
 
 
 @pytest.mark.parametrize("kind", KINDS)

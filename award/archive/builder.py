@@ -52,6 +52,7 @@ class ArchiveContext:
     seals: SealStore | None = None
     verify_url: VerifyUrl | None = None
     today: dt.date | None = None  # the issue date of the feedback reports, as the app prints them
+    zone: ZoneInfo = ZoneInfo("Asia/Shanghai")
     font_lookup: FontLookup = installed_cjk_families
     notes: list[str] = field(default_factory=list)
 
@@ -143,6 +144,7 @@ def build_archive(
         context.seals = SealStore(storage.seal_root)
         context.verify_url = storage.verify_url
         context.today = utcnow().astimezone(storage.zone).date()
+        context.zone = storage.zone
     files: list[dict[str, Any]] = []
     total = 0
     target = Path(target)

@@ -30,8 +30,13 @@ from award.auth.models import Role, User
 from award.awards.models import Award
 from award.certificates import services as certificates
 from award.certificates.fonts import MissingFontError
+from award.certificates.models import CertificateSettings
 from award.certificates.render import render_certificate_pdf, render_feedback_pdf
 from award.db import utcnow
+from award.documents.models import DocumentKind, DocumentText
+from award.documents.official import render_official_pdf
+from award.documents.services import official_document
+from award.errors import DomainError
 from award.notice.models import Objection, PublicNotice
 from award.ranking.models import RankingSettings, RankingSnapshot
 from award.review.conflicts import coi_settings_for, conflicts_for_cycle, reference_date_for
@@ -41,6 +46,9 @@ from award.review.models import (
     AssignmentStatus,
     ConsensusConfirmation,
     ConsensusScore,
+    ExpertAvailability,
+    ExpertProfile,
+    GroupLink,
     PinnedConflict,
     ReviewRound,
     ScoreSheet,
@@ -122,6 +130,26 @@ def cycle_settings(context: ArchiveContext) -> Yield:
     yield f"rubric-{cycle.rubric_key}.toml", cycle.rubric_text.encode("utf-8")
 
 
+
+@archive_section("texts")
+def printed_texts(context: ArchiveContext) -> Yield:
+    """The office's texts for the certificates and the official documents (seals by SHA-256; the PDFs show them)."""
+    session, cycle = context.session, context.cycle
+    certificate = session.get(CertificateSettings, cycle.id)
+    documents = session.scalars(select(DocumentText).where(DocumentText.cycle_id == cycle.id)
+                                .order_by(DocumentText.kind))
+    yield "texts.json", json_bytes({
+        "certificates": None if certificate is None else _row(
+            certificate, "award_title", "authority", "issue_date", "seal_mime", "seal_sha256", "seal_size",
+            "updated_at", "updated_by_id"),
+        "documents": [
+            _row(d, "kind", "issuing_office", "document_number", "title", "opening", "closing", "issued_on",
+                 "seal_mime", "updated_at", "updated_by_id")
+            | {"seal_sha256": hashlib.sha256(d.seal_image).hexdigest() if d.seal_image else None}
+            for d in documents],
+    })
+
+
 @archive_section("people")
 def people(context: ArchiveContext) -> Yield:
     """Who the user ids in the other files are: staff, and the applicants' accounts (no e-mail, no password)."""
@@ -197,6 +225,10 @@ def assignment(context: ArchiveContext) -> Yield:
     yield "panels.json", json_bytes([
         _row(a, "id", "round_id", "application_id", "expert_id", "is_leader", "status", "source", "draw_id",
              "status_reason", "created_at", "pledge_signed_at") for a in seats])
+    availability = context.session.scalars(select(ExpertAvailability).where(
+        ExpertAvailability.cycle_id == context.cycle.id).order_by(ExpertAvailability.expert_id))
+    yield "availability.json", json_bytes([
+        {"expert_profile_id": a.expert_id, "available": a.available, "max_load": a.max_load} for a in availability])
     draws = context.session.scalars(select(AssignmentDraw).where(AssignmentDraw.round_id.in_(round_ids))
                                     .order_by(AssignmentDraw.id))
     for draw in draws:
@@ -223,6 +255,16 @@ def conflicts(context: ArchiveContext) -> Yield:
     yield "pinned.json", json_bytes([
         _row(p, "id", "application_id", "expert_id", "type", "reason", "created_by_id", "created_at")
         for p in pinned])
+    # The experts' declared facts as they stand at archiving, which the detection above read.
+    profiles = session.scalars(select(ExpertProfile).options(selectinload(ExpertProfile.relations))
+                               .order_by(ExpertProfile.id))
+    yield "experts.json", json_bytes([
+        _row(p, "id", "user_id", "title", "organization_code", "organization_name", "sectors", "in_pool", "updated_at")
+        | {"relations": [_row(r, "kind", "party_code", "party_name", "starts_on", "ends_on", "note")
+                         for r in p.relations]}
+        for p in profiles])
+    links = session.scalars(select(GroupLink).order_by(GroupLink.parent_code, GroupLink.child_code))
+    yield "group-links.json", json_bytes([_row(g, "parent_code", "child_code", "source") for g in links])
     rounds = [r.id for r in _rounds(context)]
     seats = session.scalars(select(Assignment).where(Assignment.round_id.in_(rounds)).order_by(Assignment.id))
     yield "declarations.json", json_bytes([
@@ -370,6 +412,22 @@ def awards(context: ArchiveContext) -> Yield:
     except MissingFontError as missing:
         # The records matter more than their printouts: archive without PDFs, and say so in the manifest.
         context.note(f"awards: certificates and feedback reports are not in the archive as PDF: {missing}")
+
+
+@archive_section("documents")
+def official_documents(context: ArchiveContext) -> Yield:
+    """The official documents as the office prints them: the public notice list and the award decision list."""
+    for kind in DocumentKind:
+        try:
+            document = official_document(context.session, context.cycle, kind, zone=context.zone)
+            data = render_official_pdf(document, font_lookup=context.font_lookup)
+        except DomainError as error:  # e.g. a cycle awarded before notices were published in the app
+            context.note(f"documents/{kind.value}.pdf: not made: {error.message}")
+            continue
+        except MissingFontError as missing:
+            context.note(f"documents: the official documents are not in the archive as PDF: {missing}")
+            return
+        yield f"{kind.value}.pdf", data
 
 
 # --------------------------------------------------------------------------- audit trail

@@ -63,7 +63,9 @@ def verify_archive(path: Path) -> ArchiveVerdict:
                 verdict.problems.append(f"{name}: SHA-256 differs from the manifest (changed)")
             verdict.checked_files += 1
         if "audit/chain.jsonl" in present:
-            _verify_chain(archive, manifest, verdict)
+            hashes = _verify_chain(archive, manifest, verdict)
+            if hashes is not None and "audit/cycle-records.jsonl" in present:
+                _verify_cycle_records(archive, hashes, verdict)
         else:
             verdict.problems.append("audit/chain.jsonl is missing")
     return verdict
@@ -80,7 +82,9 @@ def _verify_manifest_digest(archive: zipfile.ZipFile, manifest_bytes: bytes, ver
         verdict.problems.append(f"{MANIFEST}: its SHA-256 differs from {MANIFEST_DIGEST} (changed)")
 
 
-def _verify_chain(archive: zipfile.ZipFile, manifest: dict, verdict: ArchiveVerdict) -> None:
+def _verify_chain(archive: zipfile.ZipFile, manifest: dict, verdict: ArchiveVerdict) -> dict[int, str] | None:
+    """Re-compute every record's hash and link; the hashes by position, or None when the chain is broken."""
+    hashes: dict[int, str] = {}
     expected_prev, expected_seq = GENESIS_HASH, 1
     with archive.open("audit/chain.jsonl") as handle:
         for line in handle:
@@ -91,14 +95,35 @@ def _verify_chain(archive: zipfile.ZipFile, manifest: dict, verdict: ArchiveVerd
                 fields["occurred_at"] = dt.datetime.fromisoformat(row["occurred_at"])
             except (ValueError, KeyError, TypeError):
                 verdict.problems.append(f"audit record {expected_seq}: unreadable line in audit/chain.jsonl")
-                return
+                return None
             if row["seq"] != expected_seq or row["prev_hash"] != expected_prev:
                 verdict.problems.append(f"audit record {row['seq']}: the chain is broken here")
-                return
+                return None
             if record_hash(**fields) != row["hash"]:
                 verdict.problems.append(f"audit record {row['seq']}: content does not match its hash")
-                return
+                return None
+            hashes[row["seq"]] = row["hash"]
             expected_prev, expected_seq = row["hash"], expected_seq + 1
             verdict.checked_records += 1
     if expected_prev != manifest.get("audit_chain_head"):
         verdict.problems.append("the audit chain's head differs from the manifest")
+        return None
+    return hashes
+
+
+def _verify_cycle_records(archive: zipfile.ZipFile, hashes: dict[int, str], verdict: ArchiveVerdict) -> None:
+    """The cycle's own records must be the chain's records, unchanged."""
+    with archive.open("audit/cycle-records.jsonl") as handle:
+        for line in handle:
+            try:
+                row = json.loads(line)
+                seq, digest = row["seq"], row["hash"]
+                same = hashes.get(seq) == digest and record_hash(
+                    **{key: row[key] for key in ("seq", "actor_id", "actor_role", "action", "target_type",
+                                                 "target_id", "cycle_id", "before", "after", "prev_hash")},
+                    occurred_at=dt.datetime.fromisoformat(row["occurred_at"])) == digest
+            except (ValueError, KeyError, TypeError):
+                same, seq = False, "?"
+            if not same:
+                verdict.problems.append(f"audit/cycle-records.jsonl: record {seq} differs from the chain")
+                return
