@@ -238,9 +238,10 @@ def load_score_rows(session: Session, review_round: ReviewRound) -> ScoreRows:
 def _driver_tuples(session: Session, stmt: Select) -> list[tuple]:
     """Rows as the database driver's plain tuples, on the session's connection and transaction.
 
-    A round holds hundreds of thousands of score rows; building a SQLAlchemy Row for each cost
-    more than the query itself. The statement's only parameters are ids and enum constants
-    chosen by the code, so they are rendered as literals.
+    A round holds hundreds of thousands of score rows and thousands of assignments; building a
+    SQLAlchemy Row for each cost more than the query itself. Enum columns come back as their
+    stored strings. The statement's only parameters are ids and enum constants chosen by the
+    code, so they are rendered as literals.
     """
     connection = session.connection()
     sql = str(stmt.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
@@ -257,12 +258,12 @@ def round_exclusions(session: Session, cycle: Cycle, review_round: ReviewRound) 
     Conflicts are asked for the round's assigned pairs only, so pairs never assigned do not
     clutter the list. An assignment not active (conflict declared, removed) excludes its sheet.
     """
-    pairs = session.execute(
+    pairs = _driver_tuples(session, (
         select(Assignment.application_id, Assignment.expert_id, Assignment.status, Assignment.status_reason)
         .where(Assignment.round_id == review_round.id,
                Assignment.application_id.in_(_rankable_ids(cycle.id)))
         .order_by(Assignment.application_id, Assignment.expert_id)
-    ).all()
+    ))
     if not pairs:
         return []
     conflicts = conflicts_for_cycle(session, cycle, application_ids={p[0] for p in pairs},
