@@ -20,7 +20,7 @@ from award.db import get_database
 from tests.conftest import fresh_credit_code
 from tests.documents.pdfs import page_texts, run_of, squeeze, text_runs
 from tests.documents.world import awarded_cycle
-from tests.e2e.test_foundation_flow import sign_in
+from tests.e2e.pages import sign_in
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "office-password-2"

@@ -9,6 +9,7 @@ from award.auth.models import Role
 from award.auth.services import create_staff_user
 from award.db import get_database
 from tests.conftest import fresh_credit_code
+from tests.e2e.pages import sign_in
 
 pytestmark = pytest.mark.e2e
 OFFICE_PASSWORD = "office-password-1"
@@ -23,13 +24,6 @@ def office(live_app):
         session.commit()
         session.close()
     return user
-
-
-def sign_in(page, email: str, password: str) -> None:
-    page.goto("/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.click("input[type=submit]")
 
 
 def test_enterprise_registers_in_chinese(new_page, screenshot, live_app):

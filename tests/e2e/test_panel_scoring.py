@@ -34,6 +34,8 @@ from award.review.models import (
     SheetStatus,
 )
 from tests.conftest import fresh_credit_code
+from tests.e2e import pages
+from tests.e2e.pages import score_the_sheet
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "panel-password-1"
@@ -106,22 +108,8 @@ def panel(request, live_app) -> Panel:
 
 
 def sign_in(page, email: str) -> None:
-    page.goto("/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("input[type=submit]")
+    pages.sign_in(page, email, PASSWORD)
     page.wait_for_url("**/dashboard")
-
-
-def score_the_sheet(page, rubric, percent: int) -> None:
-    for item in rubric.items:
-        band = rubric.band_for_percent(item, percent)
-        page.check(f"input[name='band-{item.id}'][value='{band.id}']")
-        page.select_option(f"select[name='percent-{item.id}']", str(percent))
-        page.fill(f"textarea[name='strength-{item.id}']", f"{item.id} 方法系统，覆盖全面")
-        page.fill(f"textarea[name='improvement-{item.id}']", f"{item.id} 展开到班组不足")
-        if band.justification_required:
-            page.fill(f"textarea[name='justification-{item.id}']", "证据充分")
 
 
 def test_five_experts_score_one_application_and_agree(panel, new_page, live_app, screenshot):

@@ -37,6 +37,7 @@ from award.notice.models import Objection, ObjectionOutcome
 from award.review.models import Assignment, ConsensusScore, ReviewRound
 from tests.conftest import fresh_credit_code
 from tests.e2e.conftest import CHROMIUM
+from tests.e2e.pages import score_the_sheet
 
 pytestmark = [pytest.mark.e2e,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (Debian chromium)")]
@@ -183,17 +184,6 @@ def _main(page) -> str:
 
 def _flash_ok(page) -> None:
     assert page.locator(".flash-error, .flash.error").count() == 0, _main(page)
-
-
-def _score_the_sheet(page, rubric, percent: int) -> None:
-    for item in rubric.items:
-        band = rubric.band_for_percent(item, percent)
-        page.check(f"input[name='band-{item.id}'][value='{band.id}']")
-        page.select_option(f"select[name='percent-{item.id}']", str(percent))
-        page.fill(f"textarea[name='strength-{item.id}']", f"{item.id} 方法系统，覆盖全面")
-        page.fill(f"textarea[name='improvement-{item.id}']", f"{item.id} 展开到班组不足")
-        if band.justification_required:
-            page.fill(f"textarea[name='justification-{item.id}']", "证据充分")
 
 
 # ----------------------------------------------------------------------------------------- the test
@@ -380,7 +370,7 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
         expert.check("input[name=agree]")
         _submit(expert, "form[action$='/pledge'] button[type=submit]")
         assert "我们建立了系统的方法" in expert.content()  # the self-assessment opens after the pledge
-        _score_the_sheet(expert, rubric, percent)
+        score_the_sheet(expert, rubric, percent)
         if is_leader:
             _shot(expert, "expert-sheet")
         _submit(expert, "button[name=action][value=submit]")
