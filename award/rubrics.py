@@ -14,6 +14,7 @@ file and the broken rule.
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -286,6 +287,9 @@ _CATEGORY_REQUIRED = {"id", "name", "points", "items"}
 _CATEGORY_OPTIONAL = {"name_en", "kind"}
 _ITEM_REQUIRED = {"id", "name", "points"}
 _ITEM_OPTIONAL = {"name_en", "kind"}
+# Item ids name form fields and page anchors, fit item_scores.item_id (20 characters), and are
+# joined with commas when a round's scores are read in bulk, so they stay short plain codes.
+_ITEM_ID = re.compile(r"[A-Za-z0-9._-]{1,20}")
 
 
 class _Parser:
@@ -488,6 +492,9 @@ class _Parser:
         where = f"item {table.get('id', '?')!r}"
         self.keys(table, where, _ITEM_REQUIRED, _ITEM_OPTIONAL)
         item_id = self.text(table, "id", where)
+        if not _ITEM_ID.fullmatch(item_id):
+            raise self.fail("item_id_format", f"{where}: id must be 1 to 20 letters, digits, dots, "
+                                              "hyphens or underscores")
         # Hierarchical ids (4.1 -> 4.1.2) let a reader place an item without the file.
         if not item_id.startswith(cat_id + "."):
             raise self.fail("item_category",

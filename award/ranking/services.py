@@ -20,7 +20,7 @@ from operator import itemgetter
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Float, Select, cast, exists, func, select
+from sqlalchemy import Select, String, cast, exists, func, select
 from sqlalchemy.orm import Session
 
 from award.applications.blacklist import blacklist_hits
@@ -198,7 +198,7 @@ def score_rows_statement(review_round: ReviewRound, *, with_consensus: bool) -> 
     if with_consensus:
         points = func.coalesce(ConsensusScore.points, ItemScore.points)
     stmt = (
-        select(Assignment.application_id, Assignment.expert_id, ItemScore.item_id, cast(points, Float))
+        select(Assignment.application_id, Assignment.expert_id, ItemScore.item_id, points)
         .select_from(ItemScore)
         .join(ScoreSheet, ScoreSheet.id == ItemScore.sheet_id)
         .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
@@ -223,15 +223,29 @@ def has_consensus(session: Session, review_round: ReviewRound) -> bool:
 
 
 def load_score_rows(session: Session, review_round: ReviewRound) -> ScoreRows:
-    """The round's score rows in one query, as the core's column arrays."""
-    stmt = score_rows_statement(review_round, with_consensus=has_consensus(session, review_round))
-    records = _driver_tuples(session, stmt)
-    count = len(records)
+    """The round's score rows in one query, as the core's column arrays.
+
+    A round holds hundreds of thousands of score rows, and turning each value into a Python
+    object cost several times the query itself (docs/performance.md). So the database joins
+    each column into one comma-separated string (group_concat / string_agg), and numpy parses
+    the four strings. The four aggregates run in the same pass over the same rows, so the
+    k-th element of every string belongs to the same score row. Rubric item ids hold no
+    commas (the rubric loader's item_id_format rule).
+    """
+    rows = score_rows_statement(review_round, with_consensus=has_consensus(session, review_round)).subquery()
+    # PostgreSQL's string_agg joins text only; SQLite's group_concat converts by itself, where a
+    # CAST per value would add half again to the query.
+    as_text = session.get_bind().dialect.name != "sqlite"
+    packed = select(*(func.aggregate_strings(cast(c, String) if as_text else c, ",") for c in rows.c))
+    application_ids, expert_ids, item_ids, points = session.execute(packed).one()
+    if application_ids is None:
+        return ScoreRows(application_id=np.empty(0, np.int64), expert_id=np.empty(0, np.int64),
+                         item_id=np.empty(0, str), points=np.empty(0))
     return ScoreRows(
-        application_id=np.fromiter(map(itemgetter(0), records), np.int64, count),
-        expert_id=np.fromiter(map(itemgetter(1), records), np.int64, count),
-        item_id=np.array(list(map(itemgetter(2), records)), dtype=str),
-        points=np.fromiter(map(itemgetter(3), records), float, count),
+        application_id=np.fromstring(application_ids, dtype=np.int64, sep=","),
+        expert_id=np.fromstring(expert_ids, dtype=np.int64, sep=","),
+        item_id=np.array(item_ids.split(","), dtype=str),
+        points=np.fromstring(points, dtype=float, sep=","),
     )
 
 

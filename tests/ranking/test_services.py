@@ -296,6 +296,33 @@ def test_score_rows_come_from_one_query(world, engine):
     assert sum("FROM item_scores" in s for s in statements) == 1
 
 
+def test_packed_score_rows_equal_the_row_by_row_query(world):
+    """The bulk read (columns joined into strings) gives exactly the rows of the plain query."""
+    review_round = world.round(method="mean")
+    first, second = world.application(), world.application()
+    world.panel(review_round, first, [35, 55, 85])
+    world.panel(review_round, second, [15, 95], first_expert=1)
+    world.consensus(review_round, second, "4.7.2", 50, world.expert(1))
+    world.sheet(review_round, second, world.expert(5), 70, status=SheetStatus.DRAFT)
+
+    packed = services.load_score_rows(world.db, review_round)
+    statement = services.score_rows_statement(review_round, with_consensus=True)
+    expected = sorted((a, e, i, float(p)) for a, e, i, p in world.db.execute(statement))
+    got = sorted(zip(packed.application_id.tolist(), packed.expert_id.tolist(), packed.item_id.tolist(),
+                     packed.points.tolist(), strict=True))
+    assert len(got) == 5 * len(world.rubric.items)
+    assert got == expected
+    assert any(p % 1 for *_, p in got)  # fractional points made it through the text round trip
+
+
+def test_a_round_without_submitted_sheets_reads_no_rows(world):
+    review_round = world.round(method="mean")
+    world.sheet(review_round, world.application(), world.expert(0), 60, status=SheetStatus.DRAFT)
+    rows = services.load_score_rows(world.db, review_round)
+    assert len(rows) == 0
+    assert rows.item_id.dtype.kind == "U"
+
+
 def test_freeze_writes_the_snapshot_and_one_audit_record_per_exclusion(world, office):
     review_round = world.round(method="trimmed_mean")
     application = world.application()
