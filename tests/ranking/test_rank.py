@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from award.ranking.aggregate import RubricLayout, ScoreRows, aggregate_round, combine_rounds
-from award.ranking.rank import REASON_LABELS, rank_applications
+from award.ranking.rank import REASON_LABELS, rank_applications, rank_order
 
 # One item per category: results 4.7, leadership 4.1 and strategy 4.2, 100 points each.
 LAYOUT = RubricLayout.from_items([("4.1.2", "4.1", 100), ("4.2.2", "4.2", 100), ("4.7.2", "4.7", 100)])
@@ -70,7 +73,7 @@ SECTORS = {1: "C", 2: "C", 3: "C", 4: "F", 5: "C", 6: "F", 7: "I", 8: "C", 9: "F
 
 
 @pytest.mark.parametrize(
-    ("settings", "shortlisted", "reasons"),
+    ("rules", "shortlisted", "reasons"),
     [
         # cut-off only: >= 60 is in (60 itself included)
         ({"cutoff": 60}, [1, 2, 3, 4, 5], {6: "below_cutoff", 10: "below_cutoff"}),
@@ -97,8 +100,8 @@ SECTORS = {1: "C", 2: "C", 3: "C", 4: "F", 5: "C", 6: "F", 7: "I", 8: "C", 9: "F
         ({"quota": 0}, [], {1: "over_quota"}),
     ],
 )
-def test_shortlist_table(settings, shortlisted, reasons):
-    entries = rank_applications(standings(TEN), sector_of=SECTORS, **settings)
+def test_shortlist_table(rules, shortlisted, reasons):
+    entries = rank_applications(standings(TEN), sector_of=SECTORS, **rules)
     assert [e.application_id for e in entries if e.in_shortlist] == shortlisted
     by_id = {e.application_id: e for e in entries}
     for app, reason in reasons.items():
@@ -148,3 +151,23 @@ def test_combined_rounds_rank_like_a_round():
         (2, 2, 75.0, True, None),
         (3, None, 80.0, False, "no_onsite_review"),
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 6), st.integers(0, 3), st.integers(0, 3), st.booleans()),
+        min_size=0, max_size=40,
+    )
+)
+def test_rank_order_equals_one_sort_over_every_key(rows):
+    """Sorting by total and re-sorting only the tied runs gives the full multi-key order.
+
+    Few distinct values, so runs of equal totals (and equal tie-breaks) are common.
+    """
+    totals = np.array([r[0] * 10.0 for r in rows], dtype=float)
+    tie_breaks = np.array([[r[1] * 5.0, r[2] * 5.0] for r in rows], dtype=float).reshape(len(rows), 2)
+    ok = np.array([r[3] for r in rows], dtype=bool)
+    idx = np.flatnonzero(ok)
+    expected = idx[np.lexsort([idx, -tie_breaks[idx, 1], -tie_breaks[idx, 0], -totals[idx]])]
+    assert rank_order(totals, tie_breaks, ok).tolist() == expected.tolist()
