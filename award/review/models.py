@@ -290,12 +290,15 @@ class ItemScore(Base):
     __tablename__ = "item_scores"
     __table_args__ = (
         UniqueConstraint("sheet_id", "item_id"),
+        # Covers the ranking's bulk read, which then never touches the rows and their
+        # comment texts; it also serves every lookup by sheet.
+        Index("ix_item_scores_sheet_id_item_id_points", "sheet_id", "item_id", "points"),
         CheckConstraint("percent IS NULL OR (percent >= 0 AND percent <= 100)", name="percent_range"),
         CheckConstraint("points IS NULL OR points >= 0", name="points_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sheet_id: Mapped[int] = mapped_column(ForeignKey("score_sheets.id", ondelete="CASCADE"), index=True)
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("score_sheets.id", ondelete="CASCADE"))
     item_id: Mapped[str] = mapped_column(String(20))
     band_id: Mapped[str | None] = mapped_column(String(20))
     percent: Mapped[int | None] = mapped_column(Integer)
