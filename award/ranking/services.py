@@ -284,7 +284,7 @@ def round_exclusions(session: Session, cycle: Cycle, review_round: ReviewRound) 
     out: list[Exclusion] = []
     for application_id, expert_id, status, status_reason in pairs:
         reasons = [c.reason for c in conflicts.get((application_id, expert_id), [])]
-        if AssignmentStatus(status) is not AssignmentStatus.ACTIVE:
+        if status != AssignmentStatus.ACTIVE.value:  # the driver's stored string, one per assignment
             label = str(ASSIGNMENT_STATUS_REASONS[AssignmentStatus(status)])
             reasons.append(f"{label}: {status_reason}" if status_reason else label)
         if reasons:
