@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -124,57 +124,80 @@ def resolve_rules(
 def rank_order(totals: np.ndarray, tie_breaks: np.ndarray, ok: np.ndarray) -> np.ndarray:
     """Indices of the `ok` applications in ranked order (inputs already rounded).
 
-    Rows are in ascending application-id order, so the row index is the last key. One stable
-    sort by total orders almost everything; only the rows that tie on the total are sorted
-    again with the tie-break categories (the leave-one-expert-out check ranks once per expert,
-    and a full multi-key sort each time cost more than all its aggregation).
+    totals (..., A) and tie_breaks (..., A, T); leading axes rank several variants of the
+    figures at once (the leave-one-expert-out check ranks one variant per expert). Rows are
+    in ascending application-id order, so the row index is the last key.
+
+    One stable sort by total orders almost everything; only the entries that tie on the
+    total are sorted again by the tie-break categories: a sort over every key for every
+    variant cost three times as much.
     """
     idx = np.flatnonzero(ok)
-    order = idx[np.argsort(-totals[idx], kind="stable")]
-    ordered_totals = totals[order]
-    same = ordered_totals[1:] == ordered_totals[:-1]
-    tied = np.zeros(len(order), dtype=bool)
-    tied[1:] |= same
-    tied[:-1] |= same
+    ranked_totals = totals[..., idx]
+    by_total = np.argsort(-ranked_totals, axis=-1, kind="stable")
+    order = idx[by_total]
+    if len(idx) < 2:
+        return order  # nothing can tie
+    ordered_totals = np.take_along_axis(ranked_totals, by_total, axis=-1)
+    shape = order.shape
+    order = order.reshape(-1, shape[-1])
+    ordered_totals = ordered_totals.reshape(order.shape)
+    same_as_previous = np.zeros(order.shape, dtype=bool)
+    same_as_previous[:, 1:] = ordered_totals[:, 1:] == ordered_totals[:, :-1]
+    tied = same_as_previous.copy()
+    tied[:, :-1] |= same_as_previous[:, 1:]
     if tied.any():
-        # Tied rows sit in contiguous runs, runs in total order: sorting them all by
-        # (total, tie-breaks, row) reorders each run in place.
-        at = np.flatnonzero(tied)
-        rows = order[at]
-        keys = [rows]
-        keys += [-tie_breaks[rows, j] for j in range(tie_breaks.shape[1] - 1, -1, -1)]
-        keys.append(-totals[rows])
-        order[at] = rows[np.lexsort(keys)]
-    return order
+        # Tied entries form runs of equal totals; numbering the runs in (variant, place)
+        # order and sorting by run first puts every entry back inside its own run.
+        variant, place = np.nonzero(tied)
+        run = np.cumsum(~same_as_previous[variant, place])
+        apps = order[variant, place]
+        tie = tie_breaks.reshape(len(order), *tie_breaks.shape[-2:])[variant, apps]
+        keys = [apps, *(-tie[:, j] for j in range(tie.shape[1] - 1, -1, -1)), run]
+        order[variant, place] = apps[np.lexsort(keys)]
+    return order.reshape(shape)
+
+
+class ShortlistWalk(NamedTuple):
+    """Flags along a ranked order (same shape as the order)."""
+
+    eligible: np.ndarray  # total reaches the cut-off
+    sector_ok: np.ndarray  # within its sector's limit (always, without a sector)
+    before: np.ndarray  # candidates ranked strictly above
+    inside: np.ndarray  # in the shortlist
+
+
+def walk_shortlist(order: np.ndarray, totals: np.ndarray, rules: ShortlistRules) -> ShortlistWalk:
+    """Walk the ranked list(s) in one vectorized pass; order (..., n), totals (..., A)."""
+    ordered_totals = np.take_along_axis(totals, order, axis=-1)
+    n = order.shape[-1]
+    eligible = np.ones(order.shape, dtype=bool) if rules.cutoff is None else ordered_totals >= rules.cutoff - 1e-9
+    sector = rules.sector_code[order]
+    sector_ok = np.ones(order.shape, dtype=bool)
+    for code, limit in enumerate(rules.sector_limit.tolist()):
+        if limit >= n:
+            continue  # can never bind
+        member = eligible & (sector == code)
+        sector_ok &= ~member | (np.cumsum(member, axis=-1) <= limit)
+    candidate = eligible & sector_ok
+    before = np.cumsum(candidate, axis=-1) - candidate
+    quota = n if rules.quota is None else rules.quota
+    return ShortlistWalk(eligible, sector_ok, before, candidate & (before < quota))
 
 
 def shortlist(
     order: np.ndarray, totals: np.ndarray, rules: ShortlistRules
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Shortlist flags and reason codes along `order` (vectorized walk of the ranked list)."""
-    n = len(order)
-    t = totals[order]
-    eligible = np.ones(n, dtype=bool) if rules.cutoff is None else t >= rules.cutoff - 1e-9
-    sector = rules.sector_code[order]
-    sector_ok = np.ones(n, dtype=bool)
-    limited = np.flatnonzero(eligible & (sector >= 0))
-    if len(limited):
-        s = sector[limited]
-        by_sector = np.argsort(s, kind="stable")  # keeps ranked order inside each sector
-        s_sorted = s[by_sector]
-        within = np.empty(len(limited), dtype=np.intp)
-        within[by_sector] = np.arange(len(limited)) - np.searchsorted(s_sorted, s_sorted)
-        sector_ok[limited] = within < rules.sector_limit[s]
-    candidate = eligible & sector_ok
-    before = np.cumsum(candidate) - candidate  # candidates ranked strictly above
-    quota = n if rules.quota is None else rules.quota
-    inside = candidate & (before < quota)
-    reason = np.full(n, None, dtype=object)
-    reason[~eligible] = REASON_BELOW_CUTOFF
-    reason[candidate & ~inside] = REASON_OVER_QUOTA
-    blocked = eligible & ~sector_ok
-    reason[blocked] = np.where(before[blocked] >= quota, REASON_OVER_QUOTA, REASON_SECTOR_LIMIT)
-    return inside, reason
+    """Shortlist flags and reason codes along one ranked `order`."""
+    walk = walk_shortlist(order, totals, rules)
+    quota = len(order) if rules.quota is None else rules.quota
+    candidate = walk.eligible & walk.sector_ok
+    reason = np.full(len(order), None, dtype=object)
+    reason[~walk.eligible] = REASON_BELOW_CUTOFF
+    reason[candidate & ~walk.inside] = REASON_OVER_QUOTA
+    blocked = walk.eligible & ~walk.sector_ok
+    reason[blocked] = np.where(walk.before[blocked] >= quota, REASON_OVER_QUOTA, REASON_SECTOR_LIMIT)
+    return walk.inside, reason
 
 
 def rank_applications(

@@ -36,11 +36,12 @@ from award.ranking.aggregate import (
     expert_label,
     round2,
 )
-from award.ranking.rank import rank_order, resolve_rules, shortlist
+from award.ranking.rank import rank_order, resolve_rules, walk_shortlist
 
 VERDICT_STABLE = "stable"
 VERDICT_SENSITIVE = "sensitive"
 VERDICT_NOT_RANKED = "not_ranked"
+EXPERTS_PER_BLOCK = 64
 
 
 @dataclass(frozen=True)
@@ -87,57 +88,64 @@ def leave_one_expert_out(
     ok = np.asarray(aggregate.status) == STATUS_OK
     n_apps = len(base_totals)
 
-    def place(totals: np.ndarray, tie: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def places(totals: np.ndarray, tie: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Shortlist flags and ranks (0 = not ranked) of each variant (row) of the figures."""
         order = rank_order(totals, tie, ok)
-        inside, _reason = shortlist(order, totals, rules)
-        in_mask = np.zeros(n_apps, dtype=bool)
-        in_mask[order] = inside
-        rank = np.zeros(n_apps, dtype=np.intp)
-        rank[order] = np.arange(1, len(order) + 1)
+        inside = walk_shortlist(order, totals, rules).inside
+        in_mask = np.zeros(totals.shape, dtype=bool)
+        np.put_along_axis(in_mask, order, inside, axis=-1)
+        rank = np.zeros(totals.shape, dtype=np.intp)
+        np.put_along_axis(rank, order, np.broadcast_to(np.arange(1, order.shape[-1] + 1), order.shape), axis=-1)
         return in_mask, rank
 
-    base_in, base_rank = place(base_totals, base_tie)
+    base_in, base_rank = (a[0] for a in places(base_totals[None], base_tie[None]))
     n_exp = len(aggregate.expert_ids)
     flips = np.zeros((n_exp, n_apps), dtype=bool)
     best, worst = base_rank.copy(), base_rank.copy()
 
+    # (expert, application) pairs of the valid sheets, sorted by expert.
     valid = aggregate.sheet_valid
-    experts = np.where(valid, aggregate.sheet_expert, -1)
-    # Applications per expert, grouped once: (expert, application) pairs sorted by expert.
-    app_of, _slot = np.nonzero(experts >= 0)
-    exp_of = experts[experts >= 0]
-    by_expert = np.argsort(exp_of, kind="stable")
-    bounds = np.searchsorted(exp_of[by_expert], np.arange(n_exp + 1))
-    for e in range(n_exp):
-        rows = np.unique(app_of[by_expert[bounds[e] : bounds[e + 1]]])
-        if len(rows) == 0:
-            continue
-        keep = valid[rows] & (aggregate.sheet_expert[rows] != e)
-        result = aggregate_cube(
-            aggregate.sheet_points[rows], keep, aggregate.layout, (aggregate.method,)
-        )[aggregate.method]
-        totals = base_totals.copy()
-        tie = base_tie.copy()
-        totals[rows] = round2(result.totals)
-        tie[rows] = round2(result.categories[:, tb])
-        in_mask, rank = place(totals, tie)
-        flips[e] = (in_mask != base_in) & ok
-        np.minimum(best, np.where(ok, rank, best), out=best)
-        np.maximum(worst, np.where(ok, rank, worst), out=worst)
+    app_of, slot_of = np.nonzero(valid)
+    pairs = np.unique(aggregate.sheet_expert[app_of, slot_of] * n_apps + app_of)
+    pair_expert, pair_app = np.divmod(pairs, n_apps)
+    # A block of experts at a time: one aggregation and one sort per block, and memory
+    # bounded by the block (its figures are block x applications).
+    for first in range(0, n_exp, EXPERTS_PER_BLOCK):
+        last = min(first + EXPERTS_PER_BLOCK, n_exp)
+        lo, hi = np.searchsorted(pair_expert, [first, last])
+        experts, apps = pair_expert[lo:hi], pair_app[lo:hi]
+        keep = valid[apps] & (aggregate.sheet_expert[apps] != experts[:, None])
+        result = aggregate_cube(aggregate.sheet_points[apps], keep, aggregate.layout,
+                                (aggregate.method,))[aggregate.method]
+        totals = np.repeat(base_totals[None], last - first, axis=0)
+        tie = np.repeat(base_tie[None], last - first, axis=0)
+        totals[experts - first, apps] = round2(result.totals)
+        tie[experts - first, apps] = round2(result.categories[:, tb])
+        in_mask, rank = places(totals, tie)
+        flips[first:last] = (in_mask != base_in) & ok
+        best = np.minimum(best, np.where(ok, rank, best).min(axis=0))
+        worst = np.maximum(worst, np.where(ok, rank, worst).max(axis=0))
 
+    # Who flips each application, from one pass over the (few) flips instead of a column each.
+    flipped_app, flipping_expert = np.nonzero(flips.T)
+    flipped_by: dict[int, list[str]] = {}
+    for a, e in zip(flipped_app.tolist(), flipping_expert.tolist(), strict=True):
+        flipped_by.setdefault(a, []).append(expert_label(e))
     out: dict[Any, Robustness] = {}
-    ids = aggregate.application_ids.tolist()
-    for a, app_id in enumerate(ids):
-        if not ok[a]:
+    for a, (app_id, ranked, inside, best_rank, worst_rank) in enumerate(zip(
+        aggregate.application_ids.tolist(), ok.tolist(), base_in.tolist(), best.tolist(), worst.tolist(),
+        strict=True,
+    )):
+        if not ranked:
             out[app_id] = Robustness(app_id, False, VERDICT_NOT_RANKED, (), None, None)
             continue
-        who = tuple(expert_label(e) for e in np.flatnonzero(flips[:, a]).tolist())
+        who = tuple(flipped_by.get(a, ()))
         out[app_id] = Robustness(
             application_id=app_id,
-            in_shortlist=bool(base_in[a]),
+            in_shortlist=inside,
             verdict=VERDICT_SENSITIVE if who else VERDICT_STABLE,
             flipped_by=who,
-            best_rank=int(best[a]),
-            worst_rank=int(worst[a]),
+            best_rank=best_rank,
+            worst_rank=worst_rank,
         )
     return out

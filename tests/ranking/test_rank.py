@@ -155,19 +155,30 @@ def test_combined_rounds_rank_like_a_round():
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.lists(
-        st.tuples(st.integers(0, 6), st.integers(0, 3), st.integers(0, 3), st.booleans()),
-        min_size=0, max_size=40,
-    )
+    st.integers(0, 2).flatmap(lambda n_tie: st.tuples(
+        st.just(n_tie),
+        st.lists(st.booleans(), min_size=0, max_size=30).flatmap(lambda ok: st.tuples(
+            st.just(ok),
+            st.lists(  # 1-3 variants of the figures, each (total, tie-breaks) per application
+                st.lists(st.tuples(st.integers(0, 6), st.lists(st.integers(0, 3), min_size=n_tie,
+                                                                max_size=n_tie)),
+                         min_size=len(ok), max_size=len(ok)),
+                min_size=1, max_size=3),
+        )),
+    ))
 )
-def test_rank_order_equals_one_sort_over_every_key(rows):
-    """Sorting by total and re-sorting only the tied runs gives the full multi-key order.
-
-    Few distinct values, so runs of equal totals (and equal tie-breaks) are common.
-    """
-    totals = np.array([r[0] * 10.0 for r in rows], dtype=float)
-    tie_breaks = np.array([[r[1] * 5.0, r[2] * 5.0] for r in rows], dtype=float).reshape(len(rows), 2)
-    ok = np.array([r[3] for r in rows], dtype=bool)
+def test_rank_order_equals_one_sort_over_every_key(case):
+    """Sorting by total and re-sorting only the tied runs gives the full multi-key order, for
+    every variant ranked at once. Few distinct values, so runs of ties are common."""
+    n_tie, (ok, variants) = case
+    ok = np.array(ok, dtype=bool)
+    totals = np.array([[t * 10.0 for t, _ in v] for v in variants]).reshape(len(variants), len(ok))
+    tie_breaks = np.array([[[b * 5.0 for b in bs] for _, bs in v] for v in variants]).reshape(
+        len(variants), len(ok), n_tie)
     idx = np.flatnonzero(ok)
-    expected = idx[np.lexsort([idx, -tie_breaks[idx, 1], -tie_breaks[idx, 0], -totals[idx]])]
-    assert rank_order(totals, tie_breaks, ok).tolist() == expected.tolist()
+    ranked = rank_order(totals, tie_breaks, ok)
+    assert ranked.shape == (len(variants), len(idx))
+    for v in range(len(variants)):
+        keys = [idx, *(-tie_breaks[v, idx, j] for j in range(n_tie - 1, -1, -1)), -totals[v, idx]]
+        assert ranked[v].tolist() == idx[np.lexsort(keys)].tolist()
+        assert rank_order(totals[v], tie_breaks[v], ok).tolist() == ranked[v].tolist()

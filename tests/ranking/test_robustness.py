@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from award.ranking import robustness
 from award.ranking.aggregate import GB_T_19580_2012, RubricLayout, ScoreRows, aggregate_round
 from award.ranking.rank import rank_applications
 from award.ranking.robustness import leave_one_expert_out
@@ -63,9 +64,12 @@ def test_unranked_application_is_marked_not_ranked():
     assert result[3].verdict == "not_ranked" and result[3].best_rank is None
 
 
+@pytest.mark.parametrize("block", [robustness.EXPERTS_PER_BLOCK, 5])
 @pytest.mark.parametrize("method", ["mean", "trimmed_mean", "median"])
-def test_matches_a_brute_force_recomputation(method):
-    """The vectorized check agrees with re-running the public functions without each expert."""
+def test_matches_a_brute_force_recomputation(method, block, monkeypatch):
+    """The vectorized check agrees with re-running the public functions without each expert,
+    whether the 12 experts are checked in one block or in blocks of 5 (the last one short)."""
+    monkeypatch.setattr(robustness, "EXPERTS_PER_BLOCK", block)
     rng = np.random.default_rng(7)
     lay = GB_T_19580_2012
     records = []
@@ -78,7 +82,9 @@ def test_matches_a_brute_force_recomputation(method):
                 "sector_limits": 5}
     aggregate = aggregate_round(rows, lay, method=method, required_sheets=1)
     result = leave_one_expert_out(aggregate, **settings)
-    base = {e.application_id: e.in_shortlist for e in rank_applications(aggregate, **settings)}
+    base_entries = rank_applications(aggregate, **settings)
+    base = {e.application_id: e.in_shortlist for e in base_entries}
+    ranks = {e.application_id: [e.rank] for e in base_entries}
     expected: dict[int, list[str]] = {a: [] for a in range(40)}
     for n, expert in enumerate(aggregate.expert_ids.tolist()):
         keep = rows.expert_id != expert
@@ -94,7 +100,10 @@ def test_matches_a_brute_force_recomputation(method):
             required_sheets=1,
         )
         for e in rank_applications(reduced, **settings):
+            ranks[e.application_id].append(e.rank)
             if e.in_shortlist != base[e.application_id]:
                 expected[e.application_id].append(f"E{n + 1}")
     assert {a: list(r.flipped_by) for a, r in result.items()} == expected
+    assert {a: (r.best_rank, r.worst_rank) for a, r in result.items()} == {
+        a: (min(r), max(r)) for a, r in ranks.items()}
     assert any(expected.values())  # the example does exercise sensitivity
