@@ -8,9 +8,10 @@ removal flips it in or out of the shortlist, and the anonymized experts (E1, E2 
 expert id, never the real id) whose removal does so are named; otherwise "stable".
 
 Which applications: ALL ranked ones. One removal re-aggregates only the applications that
-expert scored and re-ranks with one lexsort, so the whole check costs E small passes (tens of
-milliseconds for 2,000 applications); no "near the cut-off" margin is needed, and a margin
-would hide quota effects that ripple down the list.
+expert scored; the removals of a block of experts are aggregated together and ranked in one
+sort (one variant of the figures per expert), so the whole check costs a few passes (about
+50 ms for 2,000 applications and 150 experts); no "near the cut-off" margin is needed, and a
+margin would hide quota effects that ripple down the list.
 
 The status (enough sheets or not) stays as in the full round: the check measures the
 influence of one expert's scoring, not the sheet-count rule (with 5 required sheets every
