@@ -630,18 +630,26 @@ def aggregate_round(
             f"(0..{layout.points[item_idx[i]]:g})"
         )
 
-    app_ids = rows.application_id
+    # Rows come grouped by sheet (one query reads a sheet's items together), so the ids are
+    # sorted out over runs of equal (application, expert), not over every row. Any order
+    # still works: a sheet split over several runs gets the same index in each.
+    app_of_row, expert_of_row = rows.application_id, rows.expert_id
+    run_start = np.flatnonzero(np.concatenate((
+        [len(rows) > 0], (app_of_row[1:] != app_of_row[:-1]) | (expert_of_row[1:] != expert_of_row[:-1]))))
+    run_length = np.diff(np.append(run_start, len(rows)))
+    app_ids = app_of_row[run_start]
     if applications is not None:
         extra = _id_array(list(applications), "application ids")
         if len(extra):
             app_ids = np.concatenate([app_ids, extra])
     app_keys, app_inverse = np.unique(app_ids, return_inverse=True)
-    app_idx = app_inverse[: len(rows)]
-    exp_keys, exp_idx = np.unique(rows.expert_id, return_inverse=True)
+    run_app = app_inverse[: len(run_start)]
+    exp_keys, run_exp = np.unique(expert_of_row[run_start], return_inverse=True)
     n_apps, n_exp = len(app_keys), max(len(exp_keys), 1)
 
     # One sheet = one (application, expert) pair; sheet keys sort by application then expert.
-    sheet_keys, sheet_idx = np.unique(app_idx.astype(np.int64) * n_exp + exp_idx, return_inverse=True)
+    sheet_keys, run_sheet = np.unique(run_app.astype(np.int64) * n_exp + run_exp, return_inverse=True)
+    sheet_idx = np.repeat(run_sheet, run_length)
     n_sheets = len(sheet_keys)
     cell = sheet_idx * n_items + item_idx
     counts = np.bincount(cell, minlength=n_sheets * n_items)

@@ -344,3 +344,21 @@ def test_empty_round_aggregates_to_nothing():
     result = aggregate_round(ScoreRows.from_records([]), SMALL, method="trimmed_mean")
     assert len(result.application_ids) == 0
     assert result.disagreements == () and result.exclusions == ()
+
+
+@settings(max_examples=60, deadline=None)
+@given(sheet_sets, st.randoms())
+def test_rows_of_one_sheet_need_not_be_together(sheets, random):
+    """Rows usually come a sheet at a time; split and interleaved sheets aggregate the same."""
+    rows = rows_of({k: [v[0] / 2, float(v[1]), float(v[2])] for k, v in sheets.items()})
+    order = list(range(len(rows)))
+    random.shuffle(order)
+    mixed = ScoreRows(application_id=rows.application_id[order], expert_id=rows.expert_id[order],
+                      item_id=rows.item_id[order], points=rows.points[order])
+    grouped = aggregate_round(rows, SMALL, method="trimmed_mean", required_sheets=1)
+    shuffled = aggregate_round(mixed, SMALL, method="trimmed_mean", required_sheets=1)
+    assert np.array_equal(grouped.sheet_points, shuffled.sheet_points)
+    assert np.array_equal(grouped.sheet_expert, shuffled.sheet_expert)
+    assert np.array_equal(grouped.sheet_valid, shuffled.sheet_valid)
+    for method, result in grouped.methods.items():
+        assert np.array_equal(result.items, shuffled.methods[method].items, equal_nan=True)
