@@ -157,23 +157,24 @@ def _service_measurements(rows: ScoreRows, repeats: int, url: str) -> tuple[dict
     return measured, baseline
 
 
+def _record(name: str, value: float, baseline: float, baseline_name: str, size: str) -> dict:
+    return {
+        "name": name,
+        "value": round(value, 6),
+        "unit": "s",
+        "baseline": round(baseline, 6),
+        "baseline_name": baseline_name,
+        "ratio": round(value / baseline, 3) if baseline else None,
+        "size": size,
+        "statistic": "median",
+    }
+
+
 def _service_records(rows: ScoreRows, repeats: int, url: str, size: str) -> list[dict]:
     measured, baseline = _service_measurements(rows, repeats, url)
-    dialect = make_url(url).get_backend_name()
-    return [
-        {
-            "name": name,
-            "value": round(value, 6),
-            "unit": "s",
-            "baseline": round(baseline, 6),
-            "baseline_name": f"{dialect}: SUM(points) over item_scores ⋈ score_sheets ⋈ assignments GROUP BY"
-                             " application, expert",
-            "ratio": round(value / baseline, 3) if baseline else None,
-            "size": size,
-            "statistic": "median",
-        }
-        for name, value in measured.items()
-    ]
+    baseline_name = (f"{make_url(url).get_backend_name()}: SUM(points) over item_scores ⋈ score_sheets ⋈ assignments"
+                     " GROUP BY application, expert")
+    return [_record(name, value, baseline, baseline_name, size) for name, value in measured.items()]
 
 
 def run(quick: bool = False) -> list[dict]:
@@ -239,19 +240,9 @@ def run(quick: bool = False) -> list[dict]:
         ),
     }
     return service_records + [
-        {
-            "name": name,
-            "value": round(value, 6),
-            "unit": "s",
-            "baseline": round(baseline, 6),
-            "baseline_name": "sqlite in-memory SUM(points) GROUP BY application_id, expert_id",
-            "ratio": round(value / baseline, 3) if baseline else None,
-            "size": size,
-            "statistic": "median",
-        }
+        _record(name, value, baseline, "sqlite in-memory SUM(points) GROUP BY application_id, expert_id", size)
         for name, value in measured.items()
     ]
-
 
 if __name__ == "__main__":
     import json
