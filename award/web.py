@@ -18,8 +18,10 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from award.i18n import _, _l
+from award.inputs import ID_MAX, InvalidInput
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -78,8 +80,44 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
-def _error_page(status: int, message: str) -> tuple[str, int]:
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: ASCII digits only, within the INTEGER range of the database,
+    so "/applications/١٢" and a 25-digit id are a 404 instead of an alias or an overflow."""
+
+    regex = r"[0-9]{1,10}"
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=0 if min is None else min,
+                         max=ID_MAX if max is None else max, signed=False)
+
+
+def json_errors(view: Any) -> Any:
+    """Mark a view whose callers read JSON: its refusals come back as JSON whatever was sent."""
+    view.json_errors = True
+    return view
+
+
+def _wants_json() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return (getattr(view, "json_errors", False) or request.is_json
+            or request.accept_mimetypes.best == "application/json")
+
+
+def _error_page(status: int, message: str) -> Any:
+    if _wants_json():
+        return {"ok": False, "message": message}, status
     return render_template("error.html", status=status, message=message), status
+
+
+def _refuse_nul() -> None:
+    """NUL is never typed by a person, and PostgreSQL cannot store or even compare it: a request
+    that carries one in its path, query or form is refused before any view reads it."""
+    values = [request.path, *request.args.keys(), *request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += [*request.form.keys(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        raise InvalidInput(_("The request contains a NUL character, which is not allowed."))
 
 
 def init_web(app: Flask) -> None:
@@ -95,6 +133,8 @@ def init_web(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=current_locale)
     app.after_request(_security_headers)
+    app.before_request(_refuse_nul)
+    app.url_map.converters["int"] = IdConverter  # before any blueprint adds its rules
 
     from award.applications.routes import bp as applications_bp
     from award.approval.routes import bp as approval_bp
@@ -122,6 +162,10 @@ def init_web(app: Flask) -> None:
     @app.errorhandler(400)
     def _bad_request(_error: Exception) -> tuple[str, int]:
         return _error_page(400, _("The request could not be understood. Please go back and try again."))
+
+    @app.errorhandler(InvalidInput)
+    def _invalid_input(error: InvalidInput) -> Any:
+        return _error_page(400, error.message)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(_error: Exception) -> tuple[str, int]:

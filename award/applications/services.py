@@ -42,6 +42,7 @@ from award.cycles.stages import guard as stage_guard
 from award.db import utcnow
 from award.errors import DomainError, NotAllowed
 from award.i18n import _, _l
+from award.inputs import check_name
 from award.notifications import events as notification_events
 
 S = ApplicationStatus
@@ -246,6 +247,7 @@ def save_draft(
     require_editable(application, now)
     if profile.sector and profile.sector not in sectors:
         raise DomainError(_("Choose a sector from the list."), code="bad_sector")
+    check_name(profile.org_name, field=_("The organization name"))
     items = [item.id for item in cycle_rubric(application.cycle).items]
     texts = {item_id: str(self_assessment.get(item_id, "")).replace("\r\n", "\n") for item_id in items}
     total = sum(len(text) for text in texts.values())

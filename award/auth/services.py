@@ -11,6 +11,7 @@ from award.auth.models import Organization, Role, User
 from award.credit_code import InvalidCreditCode, normalize_credit_code
 from award.errors import DomainError, NotAllowed
 from award.i18n import _
+from award.inputs import check_name
 
 # Checked against when the e-mail is unknown, so a miss costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -54,6 +55,7 @@ def _ensure_email_free(session: Session, email: str) -> None:
 def get_or_create_organization(session: Session, *, credit_code: str, name: str) -> Organization:
     organization = session.scalar(select(Organization).where(Organization.credit_code == credit_code))
     if organization is None:
+        check_name(name, field=_("The organization name"))
         organization = Organization(credit_code=credit_code, name=name.strip())
         session.add(organization)
         session.flush()
@@ -117,6 +119,7 @@ def create_staff_user(
         raise NotAllowed(_("Only the award office can create accounts."))
     if role not in STAFF_ROLES:
         raise DomainError(_("Enterprises register themselves."), code="bad_role")
+    check_name(full_name, field=_("The name"))
     _ensure_email_free(session, email)
     user = User(
         email=normalize_email(email),

@@ -25,6 +25,7 @@ from award.cycles.stages import guard
 from award.db import utcnow
 from award.errors import DomainError, NotAllowed
 from award.i18n import _
+from award.inputs import check_name, name_problem, text_problem
 from award.notice.models import NoticeCandidate, Objection, ObjectionOutcome, PublicNotice
 from award.notice.periods import MissingHolidayData, PeriodKind, WorkCalendar, period_end
 from award.notifications import events
@@ -81,6 +82,7 @@ def publish_notice(
         raise DomainError(_("The public notice of this cycle is already published."), code="notice_exists")
     if not text.award_title.strip():
         raise DomainError(_("Give the title the awardees will hold."), code="no_title")
+    check_name(text.award_title, field=_("The title"))
     settings = AwardSettings.from_dict(cycle.award_settings)
     try:
         ends_at = period_end(now, kind=PeriodKind(settings.notice_kind), length=settings.notice_length,
@@ -173,6 +175,10 @@ def file_objection(
     if candidate.withdrawn_at is not None:
         raise DomainError(_("This organization has already been withdrawn from the notice."), code="withdrawn")
     problems = identity_problems(data)
+    problems += [problem for problem in (name_problem(data.name, field=_("The name")),
+                                         name_problem(data.organization, field=_("The organization")),
+                                         text_problem(data.text, multiline=True, field=_("The objection")))
+                 if problem]
     if not data.text.strip():
         problems.append(_("Write what your objection is about."))
     if problems:

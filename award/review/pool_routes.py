@@ -15,6 +15,7 @@ from award.cycles.models import Cycle, Stage
 from award.db import get_session
 from award.errors import DomainError
 from award.i18n import _
+from award.inputs import arg_page
 from award.main.dashboard import Task, active_cycles, task_provider
 from award.review import conflicts, pool, pool_io
 from award.review.coi import ConflictType
@@ -331,7 +332,7 @@ def matrix(cycle_id: int):
     cycle = _load_cycle(cycle_id)
     session = get_session()
     filters = {name: request.args.get(name, "").strip() for name in ("q", "sector", "organization", "only")}
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = arg_page(request.args)
     query = select(Application).where(Application.cycle_id == cycle.id)
     if filters["q"]:
         query = query.where(Application.org_name.like(f"%{filters['q']}%"))

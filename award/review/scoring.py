@@ -25,6 +25,7 @@ from award.cycles.services import cycle_rubric
 from award.db import utcnow
 from award.errors import DomainError, NotAllowed
 from award.i18n import _
+from award.inputs import text_problem
 from award.review import notices
 from award.review.coi import ConflictType
 from award.review.models import (
@@ -432,6 +433,9 @@ def propose_consensus(session: Session, *, actor: User, review_round: ReviewRoun
         elif not 0 <= percent <= PERCENT_MAX or percent % rubric.step:
             problems.append(_("%(item)s: %(percent)s%% is not a multiple of %(step)s%% between 0 and 100%%.",
                               item=item.id, percent=percent, step=rubric.step))
+        elif entry is not None and (reason_problem := text_problem(entry.reason, multiline=True,
+                                                                   field=_("%(item)s: the reason", item=item.id))):
+            problems.append(reason_problem)
         elif Decimal(percent) != medians.get(item.id) and not (entry.reason or "").strip():
             problems.append(_("%(item)s: the consensus moved from the panel's median; give the reason.",
                               item=item.id))
