@@ -136,8 +136,9 @@ def test_a_plain_chinese_name_is_printable():
 
 
 def _form_classes():
-    import award.web  # noqa: F401  (imports every area's forms through the blueprints)
     from flask_wtf import FlaskForm
+
+    import award.web  # noqa: F401  (imports every area's forms through the blueprints)
 
     seen, stack = set(), list(FlaskForm.__subclasses__())
     while stack:

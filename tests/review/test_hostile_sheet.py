@@ -9,7 +9,7 @@ from award import inputs
 from award.review.forms import _percent
 from award.review.scoring import ItemEntry, SheetInvalid, save_draft, sheet_of
 from tests.review.review_factories import *  # noqa: F403 (fixtures)
-from tests.review.test_scoring_web import opened, pledged_seat  # noqa: F401 (opened is a fixture)
+from tests.review.review_factories import pledged_seat
 
 EXPONENTS = ["1e600000", "1E600000", "9e999999999", "1e-600000", "-1e600000", "Infinity", "NaN", "sNaN"]
 
