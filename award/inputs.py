@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from award.errors import DomainError
 from award.i18n import _
@@ -37,6 +38,7 @@ __all__ = [
     "json_mapping",
     "json_object",
     "json_scalar_text",
+    "local_path",
     "name_problem",
     "parse_date",
     "parse_decimal",
@@ -163,6 +165,23 @@ def arg_date(args: Mapping[str, str], name: str, *, field: str | None = None) ->
     if raw is None or not str(raw).strip():
         return None
     return parse_date(raw, field=field)
+
+
+# ----------------------------------------------------------------------------- redirect targets
+
+REDIRECT_MAX_LENGTH = 2000
+
+
+def local_path(target: str | None) -> str | None:
+    """A same-site path to send the browser back to, or None. Browsers read "/\\evil.example" and
+    "/\t/evil.example" as "//evil.example", another site; so no backslash, no whitespace or control
+    character, and nothing but a path."""
+    if not target or len(target) > REDIRECT_MAX_LENGTH or not target.startswith("/"):
+        return None
+    if target.startswith("//") or "\\" in target or any(char.isspace() or not char.isprintable() for char in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
 
 
 # ----------------------------------------------------------------------------- JSON bodies

@@ -7,6 +7,7 @@ import datetime as dt
 import inspect
 import json
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import func, select
@@ -19,6 +20,7 @@ from award.cycles.services import CycleSettings, create_cycle
 from award.cycles.settings import EligibilitySettings
 from award.forms import BaseForm
 from award.inputs import InvalidInput
+from tests.conftest import PASSWORD
 
 UNICODE_DIGITS = ["²", "①", "١٢", "１２", "٣", "߁"]
 
@@ -287,3 +289,27 @@ def test_a_cycle_title_that_prints_differently_is_refused_by_the_service(db, mak
                              eligibility=EligibilitySettings())
     with pytest.raises(InvalidInput, match="U\\+202E"):
         create_cycle(db, actor=office, settings=settings, rubric_key="gbt19580-2012")
+
+
+# --------------------------------------------------------------------------- redirect targets
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "/\t/evil.example", "/\n/evil.example",
+                                    "https://evil.example/", "javascript:alert(1)", "evil.example", "",
+                                    "/" + "a" * 3000, "/\u202e/x", "/path with space"])
+def test_a_redirect_target_elsewhere_is_not_followed(target):
+    assert inputs.local_path(target) is None
+
+
+@pytest.mark.parametrize("target", ["/", "/applications/3?tab=files", "/notices/1#objection", "/审核/列表"])
+def test_a_same_site_path_is_followed(target):
+    assert inputs.local_path(target) == target
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example", "/\t/evil.example", "//evil.example"])
+def test_the_language_switch_and_the_login_stay_on_the_site(client, make_user, target):
+    switched = client.post("/language/en", data={"next": target})
+    assert switched.status_code == 302 and "evil" not in switched.headers["Location"]
+    user = make_user(Role.ENTERPRISE)
+    signed_in = client.post(f"/login?next={quote(target)}", data={"email": user.email, "password": PASSWORD})
+    assert signed_in.status_code == 302 and "evil" not in signed_in.headers["Location"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     Response,
@@ -27,6 +25,7 @@ from award.auth.permissions import actor, login_required, office_required
 from award.db import get_session
 from award.errors import DomainError
 from award.i18n import _
+from award.inputs import local_path
 from award.web import current_locale, limiter
 
 bp = Blueprint("auth", __name__)
@@ -34,11 +33,7 @@ bp = Blueprint("auth", __name__)
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths, so a crafted link cannot bounce a user elsewhere."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("main.dashboard")
+    return local_path(target) or url_for("main.dashboard")
 
 
 def _login_account_key() -> str:
