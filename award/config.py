@@ -28,6 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "LANGUAGES": ("zh_CN", "en"),
     "PASSWORD_MIN_LENGTH": 10,
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    "MAX_BODY_WITHOUT_FILES": 16 * 1024 * 1024,
     "DEMO_DATABASE": False,
     "MAIL_TO_CONSOLE": False,  # `outbox send` prints messages instead of sending them
     "MAIL_SERVER": "localhost",  # the SMTP relay

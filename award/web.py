@@ -110,6 +110,15 @@ def _error_page(status: int, message: str) -> Any:
     return render_template("error.html", status=status, message=message), status
 
 
+def _bound_body() -> None:
+    """Only uploads may use the full MAX_CONTENT_LENGTH; a form or JSON body is held to a smaller
+    ceiling before anything parses it (the largest legitimate one, a self-assessment of a million
+    characters, is about 9 MB URL-encoded)."""
+    if request.mimetype != "multipart/form-data":
+        request.max_content_length = min(current_app.config["MAX_CONTENT_LENGTH"],
+                                         current_app.config["MAX_BODY_WITHOUT_FILES"])
+
+
 def _refuse_nul() -> None:
     """NUL is never typed by a person, and PostgreSQL cannot store or even compare it: a request
     that carries one in its path, query or form is refused before any view reads it."""
@@ -128,6 +137,7 @@ def init_web(app: Flask) -> None:
                                 x_proto=app.config["TRUSTED_PROXIES"])
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    app.before_request(_bound_body)  # first, before the limiter and CSRF read the form
     limiter.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -313,3 +313,20 @@ def test_the_language_switch_and_the_login_stay_on_the_site(client, make_user, t
     user = make_user(Role.ENTERPRISE)
     signed_in = client.post(f"/login?next={quote(target)}", data={"email": user.email, "password": PASSWORD})
     assert signed_in.status_code == 302 and "evil" not in signed_in.headers["Location"]
+
+
+# --------------------------------------------------------------------------- ceilings
+
+
+def test_a_form_body_over_the_ceiling_is_refused_before_it_is_parsed(client, app):
+    app.config["MAX_BODY_WITHOUT_FILES"] = 1024 * 1024
+    response = client.post("/login", data={"email": "a@example.com", "password": "x" * (2 * 1024 * 1024)})
+    assert response.status_code == 413
+
+
+def test_the_self_assessment_limit_has_a_ceiling_in_the_service(db, make_user, make_cycle):
+    from award.applications.services import set_max_self_assessment_chars
+    from award.errors import DomainError
+
+    with pytest.raises(DomainError, match="1,000,000"):
+        set_max_self_assessment_chars(db, actor=make_user(Role.OFFICE), cycle=make_cycle(), value=10**12)

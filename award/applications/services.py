@@ -127,12 +127,18 @@ def max_self_assessment_chars(session: Session, cycle: Cycle) -> int:
     return row.max_self_assessment_chars if row else DEFAULT_MAX_SELF_ASSESSMENT_CHARS
 
 
+# The form offers up to a million characters; a body that large stays under MAX_BODY_WITHOUT_FILES.
+MAX_SELF_ASSESSMENT_LIMIT = 1_000_000
+
+
 def set_max_self_assessment_chars(session: Session, *, actor: User | None, cycle: Cycle, value: int) -> None:
     """Change the overall length limit of the self-assessment for one cycle (office only)."""
     if actor is not None and actor.role is not Role.OFFICE:
         raise NotAllowed(_("Only the award office can change application settings."))
     if value < 1000:
         raise DomainError(_("The limit must be at least 1,000 characters."), code="limit_too_small")
+    if value > MAX_SELF_ASSESSMENT_LIMIT:
+        raise DomainError(_("The limit can be at most 1,000,000 characters."), code="limit_too_large")
     if cycle.stage not in (Stage.DRAFT, Stage.APPLICATION):
         raise DomainError(_("The limit is fixed once applications have closed."), code="settings_locked")
     before = max_self_assessment_chars(session, cycle)

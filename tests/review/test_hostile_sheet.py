@@ -99,3 +99,11 @@ def test_a_comment_over_the_cap_is_refused(db, client, login, opened):
     response = client.post(f"/review/assignments/{seat.id}/autosave",
                            json={"version": 1, "fields": {"strength-4.1.2": "优" * 10_001}})
     assert response.status_code == 422 and "10000" in " ".join(response.get_json()["problems"]["4.1.2"])
+
+
+def test_a_json_body_over_the_ceiling_is_refused_before_parsing(db, app, client, login, opened):
+    seat = pledged_seat(db, client, login, opened)
+    app.config["MAX_BODY_WITHOUT_FILES"] = 1024 * 1024
+    response = client.post(f"/review/assignments/{seat.id}/autosave", data=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+                           content_type="application/json")
+    assert response.status_code == 413 and response.get_json()["ok"] is False
