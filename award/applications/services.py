@@ -42,7 +42,7 @@ from award.cycles.stages import guard as stage_guard
 from award.db import utcnow
 from award.errors import DomainError, NotAllowed
 from award.i18n import _, _l
-from award.inputs import check_name
+from award.inputs import check_name, check_text
 from award.notifications import events as notification_events
 
 S = ApplicationStatus
@@ -256,6 +256,8 @@ def save_draft(
     check_name(profile.org_name, field=_("The organization name"))
     items = [item.id for item in cycle_rubric(application.cycle).items]
     texts = {item_id: str(self_assessment.get(item_id, "")).replace("\r\n", "\n") for item_id in items}
+    for item_id, text in texts.items():  # stored as JSON, out of reach of the NUL check at the flush
+        check_text(text, multiline=True, field=item_id)
     total = sum(len(text) for text in texts.values())
     limit = max_self_assessment_chars(session, application.cycle)
     if total > limit:
