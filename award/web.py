@@ -61,11 +61,12 @@ def current_locale() -> str:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> Any:
-    from award.auth.models import User
+def _load_user(session_id: str) -> Any:
+    """The session's user, unless that user's sessions were ended since (logout, password, role)."""
+    from award.auth.services import user_for_session
     from award.db import get_session
 
-    return get_session().get(User, int(user_id)) if user_id.isdigit() else None
+    return user_for_session(get_session(), session_id)
 
 
 def _security_headers(response: Response) -> Response:

@@ -76,6 +76,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    services.sign_out(get_session(), user=actor())
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")

@@ -1,4 +1,4 @@
-"""Account changes: registration, accounts made by the office, authentication."""
+"""Account changes: registration, accounts made by the office, authentication, ending sessions."""
 
 from __future__ import annotations
 
@@ -140,9 +140,64 @@ def set_user_enabled(session: Session, *, actor: User, user: User, enabled: bool
         raise DomainError(_("You cannot disable your own account."), code="self_disable")
     before = _user_snapshot(user)
     user.is_enabled = enabled
+    if not enabled:
+        _end_sessions(user)  # enabling the account again must not bring old sessions back
     session.flush()
     record(session, actor=actor, action="user.enabled" if enabled else "user.disabled",
            target_type="user", target_id=user.id, before=before, after=_user_snapshot(user))
+
+
+def change_password(session: Session, *, actor: User, user: User, new_password: str,
+                    password_min_length: int) -> None:
+    """A new password (by its owner or the office); every session of the account ends."""
+    if actor.id != user.id and actor.role is not Role.OFFICE:
+        raise NotAllowed(_("Only the award office can change another person's password."))
+    user.password_hash = hash_password(new_password, min_length=password_min_length)
+    _end_sessions(user)
+    session.flush()
+    record(session, actor=actor, action="user.password_changed", target_type="user", target_id=user.id)
+
+
+def change_role(session: Session, *, actor: User, user: User, role: Role) -> None:
+    """The office moves a staff account to another staff role; every session of the account ends."""
+    if actor.role is not Role.OFFICE:
+        raise NotAllowed(_("Only the award office can change accounts."))
+    if user.id == actor.id:
+        raise DomainError(_("You cannot change your own role."), code="self_role")
+    if user.role not in STAFF_ROLES or role not in STAFF_ROLES:
+        raise DomainError(_("Enterprise accounts keep their role."), code="bad_role")
+    before = _user_snapshot(user)
+    user.role = role
+    _end_sessions(user)
+    session.flush()
+    record(session, actor=actor, action="user.role_changed", target_type="user", target_id=user.id,
+           before=before, after=_user_snapshot(user))
+
+
+def sign_out(session: Session, *, user: User) -> None:
+    """Logout ends every session of the account, not only this browser's: a copied cookie dies too."""
+    _end_sessions(user)
+    session.flush()
+    record(session, actor=user, action="user.signed_out", target_type="user", target_id=user.id)
+
+
+def _end_sessions(user: User) -> None:
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+def _is_number(text: str) -> bool:
+    return 0 < len(text) <= 18 and text.isascii() and text.isdigit()
+
+
+def user_for_session(session: Session, session_id: str) -> User | None:
+    """The user a session's id ("<user id>:<generation>") names, or None when malformed or ended."""
+    user_id, separator, generation = session_id.partition(":")
+    if not separator or not _is_number(user_id) or not _is_number(generation):
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or user.session_generation != int(generation):
+        return None
+    return user
 
 
 def authenticate(session: Session, *, email: str, password: str) -> User | None:
