@@ -11,7 +11,6 @@ from award.auth.models import Role
 from award.errors import DomainError, NotAllowed
 from tests.conftest import PASSWORD
 
-
 # Each request runs in its own app context: the `db` fixture keeps one open, and Flask-Login caches
 # the user in its `g`, which would otherwise carry one browser's user into the next browser's request.
 
