@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -16,6 +17,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_timedelta
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -24,7 +26,8 @@ from award.auth import services
 from award.auth.forms import LoginForm, RegistrationForm, StaffUserForm
 from award.auth.models import Role, User
 from award.auth.permissions import actor, login_required, office_required
-from award.db import get_session
+from award.auth.throttle import LoginThrottle, Policy
+from award.db import get_session, utcnow
 from award.errors import DomainError
 from award.i18n import _
 from award.web import current_locale, limiter
@@ -41,25 +44,42 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.dashboard")
 
 
-def _login_account_key() -> str:
-    return "account:" + services.normalize_email(request.form.get("email", ""))
+def _login_throttle() -> LoginThrottle | None:
+    """The counters in Flask-Limiter's storage (shared by the workers through Redis); None when off."""
+    config = current_app.config
+    if not config.get("RATELIMIT_ENABLED", True):
+        return None
+    return LoginThrottle(limiter.storage, Policy.from_config(config), prefix=config.get("RATELIMIT_KEY_PREFIX", ""))
 
 
-def _failed_login(response: Response) -> bool:
-    return response.status_code == 401
+def _wait_text(seconds: int) -> str:
+    """A wait as words in the page's language, rounded up so that trying after it always works."""
+    for unit in (3600, 60):
+        if seconds > unit:
+            seconds = math.ceil(seconds / unit) * unit
+            break
+    return format_timedelta(dt.timedelta(seconds=seconds), threshold=1.0)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT"], key_func=_login_account_key,
-               methods=["POST"], deduct_when=_failed_login, scope="login-account")
-@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ADDRESS"], key_func=get_remote_address,
-               methods=["POST"], deduct_when=_failed_login, scope="login-address")
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
+        throttle = _login_throttle()
+        attempt = {"account": services.normalize_email(form.email.data), "address": get_remote_address() or ""}
+        wait = throttle.wait_seconds(**attempt, now=utcnow().timestamp()) if throttle else 0
+        if wait:
+            # Refused before the password is checked: waiting is the only way on, never sleeping here.
+            flash(_("Too many failed sign-ins. Please try again in %(wait)s.", wait=_wait_text(wait)), "error")
+            return render_template("auth/login.html", form=form), 429
         user = services.authenticate(get_session(), email=form.email.data, password=form.password.data)
+        if throttle:
+            if user is None:
+                throttle.failed(**attempt, now=utcnow().timestamp())
+            else:
+                throttle.succeeded(**attempt)
         if user is not None:
             kept_locale = session.get("locale")
             session.clear()  # nothing from before the login survives into the new session
