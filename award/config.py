@@ -53,6 +53,8 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_DELAY_MAX_SECONDS": 15 * 60,
     "LOGIN_FAILURES_MEMORY_SECONDS": 24 * 60 * 60,
     "LOGIN_FAILURES_PER_ADDRESS": "30 per 15 minutes",
+    # Registrations accepted per address; the form answers the same whether or not an account exists.
+    "REGISTRATIONS_PER_ADDRESS": "10 per hour",
     "RATELIMIT_ENABLED": True,
     # How many reverse proxies set X-Forwarded-For in front of the app (0: the app faces clients).
     "TRUSTED_PROXIES": 0,

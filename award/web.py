@@ -108,6 +108,7 @@ def init_web(app: Flask) -> None:
     from award.documents.routes import bp as documents_bp
     from award.main.routes import bp as main_bp
     from award.notice.routes import bp as notice_bp
+    from award.notifications import events as _events  # noqa: F401  (tells auth whom to e-mail at registration)
     from award.notifications.routes import bp as notifications_bp
     from award.notifications.routes import nav_context as notifications_nav
     from award.ranking.routes import bp as ranking_bp
@@ -142,7 +143,10 @@ def init_web(app: Flask) -> None:
         return _error_page(413, _("The upload is too large."))
 
     @app.errorhandler(429)
-    def _too_many(_error: Exception) -> tuple[str, int]:
+    def _too_many(error: Exception) -> Response | tuple[str, int]:
+        own_page = getattr(error, "response", None)  # a limit that answers with its form and what was typed
+        if isinstance(own_page, Response):
+            return own_page
         return _error_page(429, _("Too many attempts. Please wait a few minutes and try again."))
 
     @app.errorhandler(500)

@@ -1,16 +1,19 @@
-"""Login, logout, self-registration for enterprises, and the office's account list."""
+"""Login (throttled), logout, self-registration for enterprises, and the office's account list."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -18,6 +21,7 @@ from flask import (
     url_for,
 )
 from flask_babel import format_timedelta
+from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -103,14 +107,32 @@ def logout():
     return redirect(url_for("main.index"))
 
 
+def _registrations_per_address() -> str:
+    return current_app.config["REGISTRATIONS_PER_ADDRESS"]
+
+
+def _registration_accepted(response: Response) -> bool:
+    return response.status_code == 302
+
+
+def _too_many_registrations(limit: RequestLimit) -> Response:
+    """The form again, with what was typed and when to try again, instead of a bare error page."""
+    wait = max(1, math.ceil(limit.reset_at - time.time()))
+    flash(_("Too many registrations from your network. Please try again in %(wait)s.", wait=_wait_text(wait)),
+          "error")
+    return make_response(render_template("auth/register.html", form=RegistrationForm()), 429)
+
+
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_registrations_per_address, key_func=get_remote_address, methods=["POST"], scope="registrations",
+               deduct_when=_registration_accepted, on_breach=_too_many_registrations)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
-            user = services.register_enterprise(
+            services.submit_registration(
                 get_session(),
                 credit_code=form.credit_code.data,
                 organization_name=form.organization_name.data,
@@ -126,10 +148,10 @@ def register():
                 form.password if error.code == "password_too_short" else form.email)
             field.errors = [*field.errors, error.message]
             return render_template("auth/register.html", form=form), 422
-        session.clear()
-        login_user(user)
-        flash(_("Welcome! Your organization is registered."), "success")
-        return redirect(url_for("main.dashboard"))
+        # The same answer whether or not the e-mail or the credit code already had an account.
+        flash(_("Thank you. We have sent an e-mail to the address you gave: it tells you how to continue."),
+              "info")
+        return redirect(url_for("auth.login"))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form), status
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -60,6 +64,57 @@ def get_or_create_organization(session: Session, *, credit_code: str, name: str)
     return organization
 
 
+@dataclass(frozen=True)
+class Registration:
+    """What a registration from the web did: a new account, or none because the details have holders."""
+
+    account: User | None
+    holders: tuple[User, ...] = ()  # who already holds the e-mail address or the credit code
+
+
+RegistrationListener = Callable[[Session, Registration], None]
+# Told of every registration in the registering transaction. Notifications sits above auth and
+# registers here the e-mails to the new account or to the holders (notifications/events.py).
+_REGISTRATION_LISTENERS: list[RegistrationListener] = []
+
+
+def registration_listener(listener: RegistrationListener) -> RegistrationListener:
+    _REGISTRATION_LISTENERS.append(listener)
+    return listener
+
+
+def _enterprise_holders(session: Session, credit_code: str) -> list[User]:
+    return list(session.scalars(
+        select(User).join(Organization).where(Organization.credit_code == credit_code, User.role == Role.ENTERPRISE)
+        .order_by(User.id)
+    ))
+
+
+def _holders(session: Session, *, email: str, credit_code: str) -> tuple[User, ...]:
+    found = [user for user in (find_user_by_email(session, email),) if user is not None]
+    found += [user for user in _enterprise_holders(session, credit_code) if user not in found]
+    return tuple(found)
+
+
+def _create_enterprise(session: Session, *, credit_code: str, organization_name: str, contact_name: str,
+                       phone: str, email: str, password_hash: str, locale: str) -> User:
+    organization = get_or_create_organization(session, credit_code=credit_code, name=organization_name)
+    user = User(
+        email=normalize_email(email),
+        password_hash=password_hash,
+        role=Role.ENTERPRISE,
+        full_name=contact_name.strip(),
+        phone=phone.strip(),
+        organization=organization,
+        locale=locale,
+    )
+    session.add(user)
+    session.flush()
+    record(session, actor=user, action="user.registered", target_type="user", target_id=user.id,
+           after=_user_snapshot(user))
+    return user
+
+
 def register_enterprise(
     session: Session,
     *,
@@ -72,32 +127,60 @@ def register_enterprise(
     password_min_length: int,
     locale: str = "zh_CN",
 ) -> User:
-    """An enterprise registers itself; one account per credit code."""
+    """An enterprise account made for the demo or a test, refused when the details are taken.
+
+    The web uses submit_registration(), which never tells a visitor whether an account exists."""
     code = credit_code_or_error(credit_code)
+    password_hash = hash_password(password, min_length=password_min_length)
     _ensure_email_free(session, email)
-    taken = session.scalar(
-        select(func.count(User.id)).join(Organization).where(
-            Organization.credit_code == code, User.role == Role.ENTERPRISE
-        )
-    )
-    if taken:
+    if _enterprise_holders(session, code):
         raise DomainError(_("This credit code is already registered. Please sign in, or ask the "
                             "award office to help."), code="credit_code_taken")
-    organization = get_or_create_organization(session, credit_code=code, name=organization_name)
-    user = User(
-        email=normalize_email(email),
-        password_hash=hash_password(password, min_length=password_min_length),
-        role=Role.ENTERPRISE,
-        full_name=contact_name.strip(),
-        phone=phone.strip(),
-        organization=organization,
-        locale=locale,
-    )
-    session.add(user)
-    session.flush()
-    record(session, actor=user, action="user.registered", target_type="user", target_id=user.id,
-           after=_user_snapshot(user))
-    return user
+    return _create_enterprise(session, credit_code=code, organization_name=organization_name,
+                              contact_name=contact_name, phone=phone, email=email, password_hash=password_hash,
+                              locale=locale)
+
+
+def submit_registration(
+    session: Session,
+    *,
+    credit_code: str,
+    organization_name: str,
+    contact_name: str,
+    phone: str,
+    email: str,
+    password: str,
+    password_min_length: int,
+    locale: str = "zh_CN",
+) -> Registration:
+    """An enterprise registers itself from the web, one account per e-mail and per credit code.
+
+    The visitor learns nothing about existing accounts: only faults of the input itself are refused.
+    When the e-mail address or the credit code already has an account, no account is made and the
+    holders are told by e-mail instead; a new account's holder is told by e-mail too. The password is
+    hashed on both paths, so that the answer takes as long either way.
+    """
+    code = credit_code_or_error(credit_code)
+    password_hash = hash_password(password, min_length=password_min_length)
+    holders = _holders(session, email=email, credit_code=code)
+    account = None
+    if not holders:
+        try:
+            with session.begin_nested():
+                account = _create_enterprise(
+                    session, credit_code=code, organization_name=organization_name, contact_name=contact_name,
+                    phone=phone, email=email, password_hash=password_hash, locale=locale)
+        except IntegrityError:  # a registration running at the same time took the e-mail or the code first
+            account, holders = None, _holders(session, email=email, credit_code=code)
+    for holder in holders:
+        record(session, actor=None, action="user.registration_refused", target_type="user", target_id=holder.id,
+               after={"email_taken": holder.email == normalize_email(email),
+                      "credit_code_taken": holder.organization is not None and holder.organization.credit_code == code
+                      and holder.role is Role.ENTERPRISE})
+    outcome = Registration(account=account, holders=holders)
+    for listener in _REGISTRATION_LISTENERS:
+        listener(session, outcome)
+    return outcome
 
 
 def create_staff_user(
