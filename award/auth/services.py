@@ -173,10 +173,9 @@ def submit_registration(
         except IntegrityError:  # a registration running at the same time took the e-mail or the code first
             account, holders = None, _holders(session, email=email, credit_code=code)
     for holder in holders:
+        holds_code = holder.role is Role.ENTERPRISE and holder.organization.credit_code == code
         record(session, actor=None, action="user.registration_refused", target_type="user", target_id=holder.id,
-               after={"email_taken": holder.email == normalize_email(email),
-                      "credit_code_taken": holder.organization is not None and holder.organization.credit_code == code
-                      and holder.role is Role.ENTERPRISE})
+               after={"email_taken": holder.email == normalize_email(email), "credit_code_taken": holds_code})
     outcome = Registration(account=account, holders=holders)
     for listener in _REGISTRATION_LISTENERS:
         listener(session, outcome)
