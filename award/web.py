@@ -63,11 +63,12 @@ def current_locale() -> str:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> Any:
-    from award.auth.models import User
+def _load_user(session_id: str) -> Any:
+    """The session's user, unless that user's sessions were ended since (logout, password, role)."""
+    from award.auth.services import user_for_session
     from award.db import get_session
 
-    return get_session().get(User, int(user_id)) if user_id.isdigit() else None
+    return user_for_session(get_session(), session_id)
 
 
 def _security_headers(response: Response) -> Response:
@@ -157,6 +158,7 @@ def init_web(app: Flask) -> None:
     from award.documents.routes import bp as documents_bp
     from award.main.routes import bp as main_bp
     from award.notice.routes import bp as notice_bp
+    from award.notifications import events as _events  # noqa: F401  (tells auth whom to e-mail at registration)
     from award.notifications.routes import bp as notifications_bp
     from award.notifications.routes import nav_context as notifications_nav
     from award.ranking.routes import bp as ranking_bp
@@ -195,7 +197,10 @@ def init_web(app: Flask) -> None:
         return _error_page(413, _("The upload is too large."))
 
     @app.errorhandler(429)
-    def _too_many(_error: Exception) -> tuple[str, int]:
+    def _too_many(error: Exception) -> Response | tuple[str, int]:
+        own_page = getattr(error, "response", None)  # a limit that answers with its form and what was typed
+        if isinstance(own_page, Response):
+            return own_page
         return _error_page(429, _("Too many attempts. Please wait a few minutes and try again."))
 
     @app.errorhandler(500)
