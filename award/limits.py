@@ -41,8 +41,8 @@ IMPORT_MAX_TEXT_CHARS = 16 * MiB  # all cells of an XLSX sheet together, like a 
 # An XLSX file is a ZIP archive; its central directory is checked before openpyxl opens it.
 XLSX_MAX_DIRECTORY_BYTES = 256 * KiB  # the central directory itself (about 46 bytes and a name per part)
 XLSX_MAX_MEMBERS = 200  # parts in the archive; a workbook written by Excel has 10 to 30
-XLSX_MAX_MEMBER_BYTES = 24 * MiB  # one part, uncompressed (a 50,000-row sheet is about 10 MB)
-XLSX_MAX_UNCOMPRESSED_BYTES = 48 * MiB  # all parts together, uncompressed
+XLSX_MAX_MEMBER_BYTES = 40 * MiB  # one part, uncompressed (20,000 rows of the pool export: about 15 MB)
+XLSX_MAX_UNCOMPRESSED_BYTES = 64 * MiB  # all parts together, uncompressed
 XLSX_MAX_RATIO = 100  # uncompressed / compressed size of one part (sheet XML compresses 5 to 30 times)
 XLSX_RATIO_FLOOR = 1 * MiB  # parts smaller than this are not judged by their ratio
 # openpyxl itself (styles, shared strings, one row of a million cells) is bounded by its child process.
