@@ -43,6 +43,7 @@ from award.db import utcnow
 from award.errors import DomainError, NotAllowed
 from award.i18n import _, _l
 from award.inputs import check_name, check_text
+from award.limits import PDF_CHECK, ProcessLimits
 from award.notifications import events as notification_events
 
 S = ApplicationStatus
@@ -347,6 +348,7 @@ def return_application(session: Session, *, actor: User | None, application: App
 class EvidenceLimits:
     max_file_bytes: int
     max_total_bytes: int
+    pdf_check: ProcessLimits = PDF_CHECK  # time and memory of the PDF check (award.limits)
 
 
 def _mib(size: int) -> str:
@@ -359,6 +361,8 @@ REJECTION_MESSAGES: dict[str, Callable[[], str]] = {
                       "whatever its name says."),
     "pdf_unreadable": lambda: _("The PDF cannot be opened. Please export it again and upload the new file."),
     "pdf_encrypted": lambda: _("The PDF is password-protected. Please upload it without a password."),
+    "pdf_timeout": lambda: _("The PDF could not be checked in time; it may be damaged or needlessly complex. "
+                             "Please export it again (for example with “Print to PDF”) and upload the new file."),
 }
 
 
@@ -378,7 +382,7 @@ def add_evidence(
         raise DomainError(_("All files together may not exceed %(limit)s; %(used)s are already used.",
                             limit=_mib(limits.max_total_bytes), used=_mib(total)), code="total_too_large")
     try:
-        content_type = sniff(data)
+        content_type = sniff(data, pdf_check=limits.pdf_check)
     except EvidenceRejected as rejected:
         raise DomainError(REJECTION_MESSAGES[rejected.reason](), code=f"evidence_{rejected.reason}") from None
     stored = store.save(data)

@@ -26,6 +26,7 @@ from award.db import utcnow
 from award.errors import DomainError, NotAllowed
 from award.i18n import _
 from award.inputs import check_name, name_problem, text_problem
+from award.limits import PDF_CHECK, ProcessLimits
 from award.notice.models import NoticeCandidate, Objection, ObjectionOutcome, PublicNotice
 from award.notice.periods import MissingHolidayData, PeriodKind, WorkCalendar, period_end
 from award.notifications import events
@@ -161,6 +162,7 @@ def identity_problems(data: ObjectionInput) -> list[str]:
 def file_objection(
     session: Session, *, notice: PublicNotice, data: ObjectionInput, store: EvidenceStore, remote_addr: str,
     max_evidence_bytes: int = DEFAULT_MAX_EVIDENCE_BYTES, zone: ZoneInfo, now: dt.datetime | None = None,
+    pdf_check: ProcessLimits = PDF_CHECK,
 ) -> Objection:
     """Take a written, real-name objection with evidence, inside the period only; tell the office."""
     now = now or utcnow()
@@ -187,7 +189,7 @@ def file_objection(
         raise DomainError(_("The file is larger than %(limit)s.", limit=f"{max_evidence_bytes / MiB:.1f} MB"),
                           code="file_too_large")
     try:
-        content_type = sniff(data.evidence)
+        content_type = sniff(data.evidence, pdf_check=pdf_check)
     except EvidenceRejected as rejected:
         if rejected.reason == "empty":
             raise DomainError(_("Attach the evidence for your objection (PDF, JPEG or PNG)."),

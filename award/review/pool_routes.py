@@ -16,6 +16,7 @@ from award.db import get_session
 from award.errors import DomainError
 from award.i18n import _
 from award.inputs import arg_page
+from award.limits import IMPORT_MAX_BYTES
 from award.main.dashboard import Task, active_cycles, task_provider
 from award.review import conflicts, pool, pool_io
 from award.review.coi import ConflictType
@@ -214,7 +215,7 @@ def import_pool():
         try:
             if not fmt:
                 raise DomainError(_("Unknown file format; use .xlsx or .csv."), code="bad_format")
-            result = pool_io.import_pool(get_session(), actor=actor(), data=upload.read(), fmt=fmt,
+            result = pool_io.import_pool(get_session(), actor=actor(), data=upload.read(IMPORT_MAX_BYTES + 1), fmt=fmt,
                                          password_min_length=current_app.config["PASSWORD_MIN_LENGTH"])
         except pool_io.ImportRejected as error:
             flash(error.message, "error")
@@ -300,7 +301,8 @@ def import_groups():
         try:
             if not fmt:
                 raise DomainError(_("Unknown file format; use .xlsx or .csv."), code="bad_format")
-            result = pool_io.import_groups(get_session(), actor=actor(), data=upload.read(), fmt=fmt)
+            result = pool_io.import_groups(get_session(), actor=actor(), data=upload.read(IMPORT_MAX_BYTES + 1),
+                                           fmt=fmt)
         except pool_io.ImportRejected as error:
             flash(error.message, "error")
             problems = error.problems
