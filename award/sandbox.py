@@ -14,6 +14,7 @@ import json
 import logging
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,24 @@ from award.limits import ProcessLimits
 
 CHILD = Path(__file__).with_name("sandbox_child.py")
 log = logging.getLogger(__name__)
+# Children at once per process: each may take up to its memory cap, so a threaded server under a
+# burst of uploads waits for a slot (as long as one check may take) and then refuses.
+CHILDREN_PER_PROCESS = 2
+_slots = threading.BoundedSemaphore(CHILDREN_PER_PROCESS)
 
 
 def run_child(kind: str, data: bytes, limits: ProcessLimits, *args: object) -> dict[str, Any] | None:
     """The child's answer, or None when it did not finish within the limits."""
+    if not _slots.acquire(timeout=limits.wall_seconds):
+        log.warning("sandbox %s: no free slot within %.1f s", kind, limits.wall_seconds)
+        return None
+    try:
+        return _run(kind, data, limits, *args)
+    finally:
+        _slots.release()
+
+
+def _run(kind: str, data: bytes, limits: ProcessLimits, *args: object) -> dict[str, Any] | None:
     command = [sys.executable, "-I", str(CHILD), kind, str(limits.cpu_seconds), str(limits.memory_bytes),
                *(str(arg) for arg in args)]
     try:

@@ -80,3 +80,24 @@ def test_the_upload_page_refuses_a_slow_pdf_with_the_reason(client, login, db, d
     assert "could not be checked in time" in response.get_data(as_text=True)
     assert db.scalars(select(EvidenceFile).where(EvidenceFile.application_id == draft.id)).all() == []
     assert stored_files(tmp_path / "evidence") == []
+
+
+def test_a_check_waits_for_a_free_slot_and_refuses_without_starting_a_child(monkeypatch):
+    """At most CHILDREN_PER_PROCESS checks run at once; the next one gives up after its wall-clock
+    limit instead of adding another process."""
+    import subprocess
+
+    from award import sandbox
+    from award.limits import ProcessLimits
+
+    started = []
+    monkeypatch.setattr(subprocess, "run", lambda *args, **kwargs: started.append(args))
+    for _ in range(sandbox.CHILDREN_PER_PROCESS):
+        assert sandbox._slots.acquire(timeout=0)
+    try:
+        assert sandbox.run_child("pdf", b"%PDF-1.7", ProcessLimits(wall_seconds=0.01, cpu_seconds=1,
+                                                                   memory_bytes=64 * 2**20)) is None
+    finally:
+        for _ in range(sandbox.CHILDREN_PER_PROCESS):
+            sandbox._slots.release()
+    assert started == []
