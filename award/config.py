@@ -41,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_TIMEOUT": 30,  # seconds per SMTP conversation step
     "MAIL_MAX_ATTEMPTS": 8,  # then the message is marked failed
     "MAIL_RETRY_BASE_SECONDS": 60,  # back-off: base, 2×base, 4×base … capped at 6 hours
+    "MAIL_LEASE_SECONDS": 600,  # a claimed message is claimable again this long after a sender stopped
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",  # where e-mailed links point
     "REDIS_URL": None,
     "CHECK_SCHEMA_AT_STARTUP": True,
@@ -80,6 +81,7 @@ ENV_KEYS: dict[str, type] = {
     "MAIL_TIMEOUT": int,
     "MAIL_MAX_ATTEMPTS": int,
     "MAIL_RETRY_BASE_SECONDS": int,
+    "MAIL_LEASE_SECONDS": int,
     "PUBLIC_BASE_URL": str,
     "REDIS_URL": str,
     "TRUSTED_PROXIES": int,

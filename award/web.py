@@ -18,6 +18,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from award.i18n import _, _l
@@ -111,13 +112,27 @@ def _error_page(status: int, message: str) -> Any:
     return render_template("error.html", status=status, message=message), status
 
 
+def body_limit(limit: Any) -> Any:
+    """A view's own, smaller ceiling for its request body: ``limit()`` gives bytes, or None for the
+    app's ceiling. It is applied before any before-request hook reads the body."""
+
+    def mark(view: Any) -> Any:
+        view.body_limit = limit
+        return view
+
+    return mark
+
+
 def _bound_body() -> None:
     """Only uploads may use the full MAX_CONTENT_LENGTH; a form or JSON body is held to a smaller
     ceiling before anything parses it (the largest legitimate one, a self-assessment of a million
     characters, is about 9 MB URL-encoded)."""
+    ceiling = current_app.config["MAX_CONTENT_LENGTH"]
     if request.mimetype != "multipart/form-data":
-        request.max_content_length = min(current_app.config["MAX_CONTENT_LENGTH"],
-                                         current_app.config["MAX_BODY_WITHOUT_FILES"])
+        ceiling = min(ceiling, current_app.config["MAX_BODY_WITHOUT_FILES"])
+    own = getattr(current_app.view_functions.get(request.endpoint or ""), "body_limit", None)
+    own_limit = own() if own else None
+    request.max_content_length = ceiling if own_limit is None else min(ceiling, own_limit)
 
 
 def _refuse_nul() -> None:
@@ -125,7 +140,10 @@ def _refuse_nul() -> None:
     that carries one in its path, query or form is refused before any view reads it."""
     values = [request.path, *request.args.keys(), *request.args.values()]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        values += [*request.form.keys(), *request.form.values()]
+        try:
+            values += [*request.form.keys(), *request.form.values()]
+        except RequestEntityTooLarge:
+            return  # the view meets the same refusal when it reads the form, and words it for its page
     if any("\x00" in value for value in values):
         raise InvalidInput(_("The request contains a NUL character, which is not allowed."))
 

@@ -81,10 +81,12 @@ ROUTES: list[Route] = [
           allow(Role.OFFICE, Role.SUPERVISOR, others=404)),
     Route("applications.edit", "GET", "/applications/{application_id}/edit", allow(Role.ENTERPRISE)),
     Route("applications.edit", "GET", "/applications/{other_application_id}/edit", allow(Role.ENTERPRISE, ok=404)),
-    # An anonymous POST is kept for after the login (302 to the login page either way).
-    Route("applications.edit", "POST", "/applications/{application_id}/edit", allow(Role.ENTERPRISE, ok=302)),
+    # An anonymous POST is kept for after the login only with the owner's signed form token
+    # (tests/applications/test_csrf_stash.py); without one it is refused and nothing is stored.
+    Route("applications.edit", "POST", "/applications/{application_id}/edit",
+          allow(Role.ENTERPRISE, ok=302, anon=403)),
     Route("applications.edit", "POST", "/applications/{other_application_id}/edit",
-          allow(Role.ENTERPRISE, ok=404)),
+          allow(Role.ENTERPRISE, ok=404, anon=403)),
     Route("applications.confirm_submit", "GET", "/applications/{application_id}/submit", allow(Role.ENTERPRISE)),
     Route("applications.confirm_submit", "POST", "/applications/{application_id}/submit",
           allow(Role.ENTERPRISE, ok=409)),  # the draft is incomplete

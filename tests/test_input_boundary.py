@@ -31,6 +31,19 @@ def app_config() -> dict:
     return {"BABEL_DEFAULT_LOCALE": "zh_CN"}
 
 
+@pytest.fixture
+def chinese_user(db, make_user):
+    """A user who reads Chinese (the factory's users chose English)."""
+
+    def make(role: Role) -> User:
+        user = make_user(role)
+        user.locale = "zh_CN"
+        db.commit()
+        return user
+
+    return make
+
+
 # --------------------------------------------------------------------------- the parsers
 
 
@@ -193,8 +206,8 @@ def test_registration_refuses_a_name_that_prints_differently(db, client, organiz
 
 
 @pytest.mark.parametrize("value", ["9" * 25, "１２", "²", "1e5", "-99999999999"])
-def test_a_number_field_refuses_hostile_digits_with_a_message(db, client, login, make_user, value):
-    login(make_user(Role.OFFICE))
+def test_a_number_field_refuses_hostile_digits_with_a_message(db, client, login, chinese_user, value):
+    login(chinese_user(Role.OFFICE))
     before = _count(db, AuditRecord)
     response = client.post("/cycles/new", data={
         "year": value, "title": "2031年度市长质量奖", "rubric_key": "gbt19580-2012", "awards_count": "3",
@@ -204,8 +217,8 @@ def test_a_number_field_refuses_hostile_digits_with_a_message(db, client, login,
     assert _count(db, AuditRecord) == before
 
 
-def test_a_control_character_in_a_text_area_is_refused_with_the_field_named(db, client, login, make_user):
-    office = make_user(Role.OFFICE)
+def test_a_control_character_in_a_text_area_is_refused_with_the_field_named(db, client, login, chinese_user):
+    office = chinese_user(Role.OFFICE)
     login(office)
     before = _count(db, AuditRecord)
     response = client.post("/office/users", data={"role": "expert", "email": "x@example.com",
@@ -233,8 +246,8 @@ def test_an_anonymous_notice_with_a_huge_id_is_not_found(client):
 
 @pytest.mark.parametrize("query", ["actor=²", "cycle=①", "page=" + "9" * 25, "until=9999-12-31", "since=0001-01-01",
                                    "until=２０２６-01-01", "page=-1"])
-def test_the_audit_filters_refuse_hostile_values_in_chinese(client, login, make_user, query):
-    login(make_user(Role.SUPERVISOR))
+def test_the_audit_filters_refuse_hostile_values_in_chinese(client, login, chinese_user, query):
+    login(chinese_user(Role.SUPERVISOR))
     response = client.get(f"/audit/?{query}")
     assert response.status_code == 400
     body = response.get_data(as_text=True)

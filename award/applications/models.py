@@ -185,11 +185,16 @@ class ApplicationSettings(Base):
 
 
 class DraftStash(Base):
-    """Form text posted after the login expired, kept until the owner signs in again and reopens the form."""
+    """Form text the owner posted after their login expired, kept until they sign in again and reopen the form.
+
+    Only the owner's own form can leave one (it carries a signed token naming the application and the
+    user), one per owner and application; the newer replaces the older."""
 
     __tablename__ = "draft_stashes"
+    __table_args__ = (UniqueConstraint("application_id", "user_id"),)
 
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
-    path: Mapped[str] = mapped_column(String(200))
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     form: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -19,10 +19,12 @@ from flask import (
     url_for,
 )
 from flask_babel import format_datetime
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from award.applications import services
 from award.applications.blacklist import BlacklistImportError, import_blacklist
@@ -59,7 +61,7 @@ from award.errors import DomainError
 from award.i18n import _
 from award.limits import IMPORT_MAX_BYTES, pdf_check_limits
 from award.main.dashboard import Task, active_cycles, task_provider
-from award.web import csrf, current_locale, login_manager
+from award.web import body_limit, csrf, current_locale, limiter, login_manager
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
 
@@ -162,30 +164,73 @@ def show(application_id: int):
     return _show(_load_viewable(application_id))
 
 
-def _render_edit(application: Application, form, status: int = 200) -> tuple[str, int]:  # noqa: ANN001
+def _render_edit(application: Application, form, status: int = 200, **extra: object) -> tuple[str, int]:  # noqa: ANN001
     rubric = cycle_rubric(application.cycle)
     limit = services.max_self_assessment_chars(get_session(), application.cycle)
+    stash_token = services.stash_form_token(secret_key=current_app.config["SECRET_KEY"], application=application,
+                                            user=actor())
     return render_template("applications/edit.html", application=application, form=form, rubric=rubric,
                            limit=limit, deadline=application.cycle.deadline(Stage.APPLICATION),
-                           lang=current_locale()), status
+                           lang=current_locale(), stash_token=stash_token, **extra), status
+
+
+def _stash_max_bytes() -> int:
+    return int(current_app.config.get("DRAFT_STASH_MAX_BYTES", services.DEFAULT_STASH_MAX_BYTES))
+
+
+def _stashes_per_address() -> str:
+    return current_app.config.get("DRAFT_STASHES_PER_ADDRESS", "10 per hour")
+
+
+def _stash_fields(application_id: int) -> dict[str, str]:
+    """The posted values of the application form's own fields (tokens and unknown names left out)."""
+    application = get_session().get(Application, application_id)
+    if application is None:
+        return {}
+    names = {field.name for field in build_application_form(cycle_rubric(application.cycle), _sectors(),
+                                                             formdata=None, meta={"csrf": False})}
+    return {key: value for key, value in request.form.items() if key in names}
+
+
+def _stash_after_expired_login(application_id: int):  # noqa: ANN202
+    """An owner's form posted after their login expired: keep the text until they sign in again."""
+    try:
+        form_token = request.form.get("stash_token", "")
+        fields = _stash_fields(application_id)
+    except RequestEntityTooLarge:
+        return render_template("error.html", status=413, message=services.stash_too_large().message), 413
+    try:
+        token = services.stash_draft(get_session(), secret_key=current_app.config["SECRET_KEY"],
+                                     form_token=form_token, application_id=application_id, form=fields,
+                                     max_bytes=_stash_max_bytes())
+    except DomainError as error:
+        status = 413 if error.code == "stash_too_large" else 403
+        return render_template("error.html", status=status, message=error.message), status
+    flash(_("Your session had ended. Sign in again: the text you typed is kept and will be shown again."), "info")
+    response = redirect(url_for("auth.login", next=url_for("applications.edit", application_id=application_id,
+                                                           restore=token)))
+    response.set_cookie(STASH_COOKIE, token, max_age=int(services.STASH_LIFETIME.total_seconds()), httponly=True,
+                        samesite="Lax", secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+                        path=request.path)
+    return response
+
+
+def _anonymous_body_limit() -> int | None:
+    """A signed-in save may carry the whole self-assessment; a post without a login only a stash."""
+    return None if current_user.is_authenticated else _stash_max_bytes()
 
 
 @csrf.exempt
 @bp.route("/<int:application_id>/edit", methods=["GET", "POST"])
+@body_limit(_anonymous_body_limit)
+@limiter.limit(_stashes_per_address, key_func=get_remote_address, methods=["POST"], scope="draft-stash",
+               exempt_when=lambda: current_user.is_authenticated)
 def edit(application_id: int):
-    """The form. A POST after the login expired is kept (stash) and restored after signing in again."""
+    """The form. The owner's form posted after the login expired is kept (stash) and shown again after signing in."""
     db = get_session()
     if not current_user.is_authenticated:
         if request.method == "POST":
-            form = {key: value for key, value in request.form.items() if key != "csrf_token"}
-            token = services.stash_draft(db, path=request.path, form=form)
-            flash(_("Your session had ended. Sign in again: the text you typed is kept and will be shown again."),
-                  "info")
-            response = redirect(url_for("auth.login", next=url_for("applications.edit",
-                                                                   application_id=application_id, restore=token)))
-            response.set_cookie(STASH_COOKIE, token, max_age=24 * 3600, httponly=True, samesite="Lax",
-                                secure=current_app.config.get("SESSION_COOKIE_SECURE", False), path=request.path)
-            return response
+            return _stash_after_expired_login(application_id)
         return login_manager.unauthorized()
     if not is_enterprise(current_user):
         abort(403)
@@ -203,14 +248,12 @@ def edit(application_id: int):
         token = request.args.get("restore", "")
         stashed = None
         if token and request.cookies.get(STASH_COOKIE) == token:
-            stashed = services.take_stash(db, token=token, path=request.path)
+            stashed = services.take_stash(db, token=token, application=application, user=actor())
         if stashed is not None:
-            form = build_application_form(cycle_rubric(application.cycle), _sectors(), formdata=MultiDict(stashed),
-                                          meta={"csrf": False})
+            form = build_application_form(cycle_rubric(application.cycle), _sectors(),
+                                          formdata=MultiDict(stashed.form), meta={"csrf": False})
             form.validate()
-            flash(_("The text you typed before signing in again is shown below. It is not saved yet: check it "
-                    "and save."), "info")
-            response = make_response(_render_edit(application, form))
+            response = make_response(_render_edit(application, form, restored_at=stashed.typed_at))
             response.delete_cookie(STASH_COOKIE, path=request.path)
             return response
         form = build_application_form(cycle_rubric(application.cycle), _sectors(), formdata=None)

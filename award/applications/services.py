@@ -7,6 +7,7 @@ against it, written to the status history and to the audit trail.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -14,6 +15,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import format_datetime
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
@@ -538,29 +540,85 @@ def unscreened_count(session: Session, cycle_id: int) -> int:
 # ------------------------------------------------------------- typed text kept across a lost login
 
 STASH_LIFETIME = dt.timedelta(hours=24)
+# How long a rendered edit form may stay open and still have its text kept when its login expires.
+STASH_FORM_LIFETIME = dt.timedelta(days=7)
+DEFAULT_STASH_MAX_BYTES = 768 * 1024  # 60,000 Chinese characters of self-assessment, URL-encoded, and the profile
+_STASH_SALT = "award.applications.draft-stash"
 
 
-def stash_draft(session: Session, *, path: str, form: Mapping[str, str], now: dt.datetime | None = None) -> str:
-    """Keep text posted after the login expired; the returned token is bound to the browser by a cookie."""
+@dataclass(frozen=True)
+class StashedDraft:
+    form: dict[str, str]
+    typed_at: dt.datetime
+
+
+def _stash_serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=_STASH_SALT)
+
+
+def stash_form_token(*, secret_key: str, application: Application, user: User) -> str:
+    """Signed into the owner's edit form: only that form, posted after the login expired, is kept."""
+    return _stash_serializer(secret_key).dumps({"application": application.id, "user": user.id})
+
+
+def _stash_refused() -> DomainError:
+    # One answer for every reason (no token, another application's, a stranger's, too old, no such
+    # application), so a refusal tells nothing about which applications exist.
+    return NotAllowed(_("Your session had ended and the text could not be kept: it did not come from your own "
+                        "application form, or the form was opened too long ago. Go back in the browser to copy "
+                        "your text, sign in again and paste it."))
+
+
+def stash_too_large() -> DomainError:
+    return DomainError(_("Your session had ended and the text is too long to be kept here. Go back in the "
+                         "browser to copy it, sign in again and paste it."), code="stash_too_large")
+
+
+def stash_draft(session: Session, *, secret_key: str, form_token: str, application_id: int,
+                form: Mapping[str, str], max_bytes: int = DEFAULT_STASH_MAX_BYTES,
+                now: dt.datetime | None = None) -> str:
+    """Keep the owner's text posted after their login expired; refuse anything else and store nothing.
+
+    `form_token` must be the one stash_form_token() signed for this application and its owner (who
+    still owns it). One stash per owner and application: the newer replaces the older. The returned
+    token is bound to the browser by a cookie."""
     now = now or utcnow()
+    try:
+        claims, signed_at = _stash_serializer(secret_key).loads(form_token, return_timestamp=True)
+    except BadData:
+        raise _stash_refused() from None
+    if (not isinstance(claims, dict) or claims.get("application") != application_id
+            or not isinstance(claims.get("user"), int) or now - signed_at > STASH_FORM_LIFETIME):
+        raise _stash_refused()
+    application = session.get(Application, application_id)
+    owner = session.get(User, claims["user"])
+    if application is None or owner is None or not owner.is_enabled or not owns_application(owner, application):
+        raise _stash_refused()
+    values = {str(key): str(value) for key, value in form.items()}
+    if len(json.dumps(values, ensure_ascii=False).encode()) > max_bytes:
+        raise stash_too_large()
     session.execute(delete(DraftStash).where(DraftStash.created_at < now - STASH_LIFETIME))
+    session.execute(delete(DraftStash).where(DraftStash.application_id == application.id,
+                                             DraftStash.user_id == owner.id))
     token = secrets.token_hex(32)
-    session.add(DraftStash(token=token, path=path[:200], form=dict(form), created_at=now))
+    session.add(DraftStash(token=token, application_id=application.id, user_id=owner.id, form=values,
+                           created_at=now))
     session.flush()
     return token
 
 
-def take_stash(session: Session, *, token: str, path: str, now: dt.datetime | None = None) -> dict[str, str] | None:
-    """The stashed form for this page, removed on reading; None when absent, foreign or expired."""
+def take_stash(session: Session, *, token: str, application: Application, user: User,
+               now: dt.datetime | None = None) -> StashedDraft | None:
+    """The user's stashed text for this application, removed on reading; None when absent, foreign or expired."""
     now = now or utcnow()
     stash = session.get(DraftStash, token) if token else None
-    if stash is None:
+    if stash is None or stash.application_id != application.id or stash.user_id != user.id:
         return None
     session.delete(stash)
     session.flush()
-    if stash.path != path or stash.created_at < now - STASH_LIFETIME:
+    if stash.created_at < now - STASH_LIFETIME:
         return None
-    return {str(k): str(v) for k, v in stash.form.items()}
+    return StashedDraft(form={str(k): str(v) for k, v in stash.form.items()}, typed_at=stash.created_at)
 
 
 def profile_as_dict(profile: Profile) -> dict[str, object]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 import click
@@ -36,21 +35,27 @@ def send_command(loop: bool, interval: int) -> None:
 
 
 @outbox_cli.command("status")
-@click.option("--stuck-after", default=10, show_default=True, help="Minutes after which `sending` means stuck.")
-def status_command(stuck_after: int) -> None:
-    """Count messages per status and list those whose delivery is unknown after a crash."""
+@click.option("--failed", "failed_shown", default=20, show_default=True, type=click.IntRange(min=0),
+              help="How many of the newest failed messages to list with their reason.")
+def status_command(failed_shown: int) -> None:
+    """Count messages per status; list those a stopped sender left and the failed ones with their reason."""
     session = get_session()
     counts = outbox.status_counts(session)
     click.echo(", ".join(f"{status.value} {count}" for status, count in counts.items()))
-    for message in outbox.stuck_messages(session, now=utcnow(), older_than=dt.timedelta(minutes=stuck_after)):
+    for message in outbox.stuck_messages(session, now=utcnow()):
         claimed = f"{message.claimed_at:%Y-%m-%d %H:%M} UTC" if message.claimed_at else "?"
-        click.echo(f"stuck {message.id}: {message.recipient} “{message.subject}” claimed {claimed}")
+        click.echo(f"stuck {message.id}: {message.recipient} “{outbox.header_text(message.subject)}” "
+                   f"claimed {claimed}, lease expired; the next pass sends it again")
+    for message in outbox.failed_messages(session, limit=failed_shown):
+        # One line per message, whatever the subject or the relay's answer contains.
+        click.echo(f"failed {message.id}: {message.recipient} “{outbox.header_text(message.subject)}” after "
+                   f"{message.attempts} attempt(s): {outbox.header_text(message.last_error) or '?'}")
 
 
 @outbox_cli.command("requeue")
 @click.argument("message_ids", nargs=-1, type=int, required=True)
 def requeue_command(message_ids: tuple[int, ...]) -> None:
-    """Send failed or stuck messages again (a stuck one may then arrive twice)."""
+    """Send failed messages again with fresh attempts (a stuck one at once; it may then arrive twice)."""
     session = get_session()
     count = outbox.requeue(session, message_ids=list(message_ids), now=utcnow())
     session.commit()

@@ -36,9 +36,9 @@ class Notification(Base):
 
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"  # waiting for its next attempt
-    SENDING = "sending"  # claimed by a sender; handed to the relay or about to be
+    SENDING = "sending"  # claimed by a sender until lease_expires_at; handed to the relay or about to be
     SENT = "sent"
-    FAILED = "failed"  # refused for good, attempts exhausted, or the outcome of a crash is unknown
+    FAILED = "failed"  # refused for good or attempts exhausted; last_error says why
 
 
 class OutboxMessage(Base):
@@ -67,6 +67,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A claim holds until this moment; a sender that dies mid-send leaves a row that is claimable again after it.
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     dedupe_key: Mapped[str | None] = mapped_column(String(250), unique=True)
 

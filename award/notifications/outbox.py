@@ -1,36 +1,46 @@
 """The outbox sender: claims due e-mails one at a time and hands them to the SMTP relay.
 
-Delivery guarantee. A message is claimed by marking it `sending` (and counting the attempt) in
-its own committed transaction, then handed to the relay, then marked `sent` or put back for a
-retry. Whatever the relay refuses or cannot take (down, timeout, 4xx) is retried with exponential
-back-off until MAIL_MAX_ATTEMPTS, so an outage followed by recovery delivers every message once.
-The one unavoidable gap is a crash (or a lost connection) after the relay accepted a message and
-before `sent` is committed: we then cannot know whether it went out. We chose at-most-once for
-that gap: such a message stays `sending` and is never resent by itself; `outbox status` lists it
-and `outbox requeue` resends it on an operator's decision. Reasons: the in-app notice, committed
-with the event, is never lost, so e-mail is the second channel; and a duplicate official letter
-("you are awarded", "vote now") confuses more than a missing copy of a notice that is on screen.
-At-least-once would instead requeue stale `sending` rows automatically.
+Delivery guarantee. A message is claimed by marking it `sending` with a lease (and counting the
+attempt) in its own committed transaction, then handed to the relay, then marked `sent` or put back
+for a retry. Whatever goes wrong with one message (the relay refuses it, a header cannot be built,
+an unexpected error) is caught for that message alone: it is retried with exponential back-off until
+MAIL_MAX_ATTEMPTS and then marked `failed` with its reason, and the pass goes on to the next one. An
+outage followed by recovery delivers every message once.
 
-Concurrency. Several senders may run (cron and a loop, two hosts). On PostgreSQL the claim is
-`SELECT … FOR UPDATE SKIP LOCKED`, so each message goes to one sender; on SQLite the claim runs
-under the database's single-writer lock (BEGIN IMMEDIATE), which serializes claims the same way.
+A sender killed mid-send (or whose database connection drops) leaves its message `sending`; when the
+lease (MAIL_LEASE_SECONDS) has expired, the next pass claims it again. If the relay had already
+accepted it, it then arrives twice, with the same Message-ID so mail systems can recognise the
+repeat: we chose at-least-once, because a message stuck until someone notices stopped official
+notices from going out. A message whose lease expired MAIL_MAX_ATTEMPTS times is marked `failed`.
+
+Concurrency. Several senders may run (cron and a loop, two hosts). A claim is a conditional UPDATE
+(still pending and due, or still `sending` with an expired lease), so two senders never take the
+same message; on PostgreSQL the candidate is picked with `SELECT … FOR UPDATE SKIP LOCKED`, so
+senders do not wait for each other, and SQLite serializes writers (BEGIN IMMEDIATE) anyway.
+
+Headers. Every header is built here from cleaned text: control characters and every kind of line
+separator (CR, LF, U+0085, U+2028, U+2029 …) become spaces, non-ASCII text is RFC 2047-encoded by
+the email package, and addresses go through `email.headerregistry.Address`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import email.errors
 import email.policy
 import logging
+import re
 import smtplib
 import ssl
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formatdate, parseaddr
 from typing import Any, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from award.db import utcnow
@@ -57,6 +67,8 @@ class MailSettings:
     timeout: float = 30
     max_attempts: int = 8
     retry_base: dt.timedelta = dt.timedelta(seconds=60)
+    # How long a claim holds: longer than one message can take (several SMTP steps of `timeout` each).
+    lease: dt.timedelta = dt.timedelta(minutes=10)
     to_console: bool = False
 
     @classmethod
@@ -67,6 +79,7 @@ class MailSettings:
             password=config["MAIL_PASSWORD"] or None, sender=config["MAIL_FROM"],
             timeout=float(config["MAIL_TIMEOUT"]), max_attempts=int(config["MAIL_MAX_ATTEMPTS"]),
             retry_base=dt.timedelta(seconds=int(config["MAIL_RETRY_BASE_SECONDS"])),
+            lease=dt.timedelta(seconds=int(config["MAIL_LEASE_SECONDS"])),
             to_console=bool(config["MAIL_TO_CONSOLE"]),
         )
 
@@ -87,6 +100,8 @@ class Claimed:
     html: str
     message_id: str
     attempts: int
+    claimed_at: dt.datetime
+    reclaimed: bool = False  # taken back from a sender whose lease expired
 
 
 class TransientError(Exception):
@@ -94,7 +109,7 @@ class TransientError(Exception):
 
 
 class PermanentError(Exception):
-    """The relay refused the message for good (5xx); retrying would not help."""
+    """The relay refused the message for good (5xx), or it has no usable address; retrying would not help."""
 
 
 class RelayDown(TransientError):
@@ -106,12 +121,43 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+# Control characters (C0, DEL, C1 with U+0085), line and paragraph separators, lone surrogates.
+_UNSAFE_IN_HEADERS = {"Cc", "Zl", "Zp", "Cs"}
+_SPACES = re.compile(" {2,}")
+
+
+def header_text(value: str) -> str:
+    """One line of header text: every control character and line separator of any kind becomes a space."""
+    text = "".join(" " if unicodedata.category(char) in _UNSAFE_IN_HEADERS else char for char in value)
+    return _SPACES.sub(" ", text).strip()
+
+
+def header_address(display_name: str, addr_spec: str) -> Address:
+    """A cleaned address for From/To; an address that cannot be one is refused for good."""
+    addr = header_text(addr_spec)
+    try:
+        return Address(display_name=header_text(display_name), addr_spec=addr)
+    except (ValueError, IndexError, email.errors.MessageError) as error:
+        raise PermanentError(f"not a usable e-mail address: {addr!r} ({error})") from error
+
+
+def sender_address(sender: str) -> Address:
+    """MAIL_FROM, plain (`office@example.cn`) or with a name (`市长质量奖办公室 <office@example.cn>`)."""
+    name, addr = parseaddr(header_text(sender))
+    try:
+        return header_address(name, addr)
+    except PermanentError as error:
+        raise ValueError(f"MAIL_FROM is not a usable sender address: {sender!r}") from error
+
+
 def build_message(claimed: Claimed, sender: str) -> EmailMessage:
-    """A multipart/alternative e-mail: plain text first, HTML second, one Message-ID for every attempt."""
+    """A multipart/alternative e-mail: plain text first, HTML second, one Message-ID for every attempt.
+
+    Every header is built from cleaned text here, so no caller's input can add a line to the header."""
     message = EmailMessage(policy=MESSAGE_POLICY)
-    message["From"] = sender
-    message["To"] = claimed.recipient
-    message["Subject"] = claimed.subject
+    message["From"] = sender_address(sender)
+    message["To"] = header_address("", claimed.recipient)
+    message["Subject"] = header_text(claimed.subject)
     message["Message-ID"] = claimed.message_id
     message["Date"] = formatdate(localtime=False)
     message["Auto-Submitted"] = "auto-generated"
@@ -209,39 +255,100 @@ class PassResult:
     retried: int = 0
     failed: int = 0
     relay_down: bool = False
+    reclaimed: int = 0  # of the messages tried, those taken back from a sender whose lease expired
 
     def __str__(self) -> str:
         text = f"sent {self.sent}, to retry {self.retried}, failed {self.failed}"
+        if self.reclaimed:
+            text += f" ({self.reclaimed} taken back from a sender that stopped)"
         return text + (" (relay unreachable; pass stopped)" if self.relay_down else "")
 
 
-def claim_next(session: Session, *, now: dt.datetime) -> Claimed | None:
-    """Mark the oldest due message `sending` and commit, so no other sender takes it."""
-    row = session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite holds the whole write lock instead
-    ).first()
-    if row is None:
+def _lease_expired(now: dt.datetime) -> Any:
+    """`sending`, but the sender's lease has run out: it stopped before recording an outcome."""
+    return and_(OutboxMessage.status == OutboxStatus.SENDING,
+                or_(OutboxMessage.lease_expires_at.is_(None), OutboxMessage.lease_expires_at < now))
+
+
+def _claimable(now: dt.datetime, max_attempts: int) -> Any:
+    """Due and pending, or left `sending` by a sender whose lease expired (with attempts left)."""
+    return or_(
+        and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now),
+        and_(_lease_expired(now), OutboxMessage.attempts < max_attempts),
+    )
+
+
+def claim_next(session: Session, *, now: dt.datetime, lease: dt.timedelta, max_attempts: int) -> Claimed | None:
+    """Mark the oldest claimable message `sending` until now + lease and commit, so no other sender takes it."""
+    while True:
+        candidate = session.execute(
+            select(OutboxMessage.id, OutboxMessage.status)
+            .where(_claimable(now, max_attempts))
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)  # PostgreSQL: senders pass each other's locked rows by
+        ).first()
+        if candidate is None:
+            session.rollback()
+            return None
+        # The condition again in the UPDATE: whoever changed the row since our read wins, we look again.
+        taken = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == candidate.id, _claimable(now, max_attempts))
+            .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1, claimed_at=now,
+                    lease_expires_at=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount == 1:
+            break
         session.rollback()
-        return None
-    row.status = OutboxStatus.SENDING
-    row.attempts += 1
-    row.claimed_at = now
-    claimed = Claimed(id=row.id, recipient=row.recipient, subject=row.subject, text=row.text, html=row.html,
-                      message_id=row.message_id, attempts=row.attempts)
+    row = session.execute(
+        select(OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.text, OutboxMessage.html,
+               OutboxMessage.message_id, OutboxMessage.attempts)
+        .where(OutboxMessage.id == candidate.id)
+    ).one()
     session.commit()
-    return claimed
+    if candidate.status == OutboxStatus.SENDING:
+        log.warning("mail %s: the lease of an earlier sender expired; sending it again", candidate.id)
+    return Claimed(id=candidate.id, recipient=row.recipient, subject=row.subject, text=row.text, html=row.html,
+                   message_id=row.message_id, attempts=row.attempts, claimed_at=now,
+                   reclaimed=candidate.status == OutboxStatus.SENDING)
 
 
-def _resolve(session: Session, message_id: int, **values: Any) -> None:
-    # Only a row still `sending` is resolved: an operator's requeue in between is not overwritten.
+def fail_abandoned(session: Session, *, now: dt.datetime, max_attempts: int) -> int:
+    """Mark failed the messages whose lease expired on their last allowed attempt."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(_lease_expired(now), OutboxMessage.attempts >= max_attempts)
+        .values(status=OutboxStatus.FAILED, lease_expires_at=None,
+                last_error=f"the sender stopped while sending, {max_attempts} times; "
+                           "whether the relay took it is unknown")
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount or 0
+
+
+def _resolve(session: Session, claimed: Claimed, **values: Any) -> None:
+    # Only our own claim is resolved: not a row requeued by an operator, nor one claimed again by
+    # another sender after our lease expired.
     session.execute(update(OutboxMessage)
-                    .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.SENDING)
-                    .values(**values))
+                    .where(OutboxMessage.id == claimed.id, OutboxMessage.status == OutboxStatus.SENDING,
+                           OutboxMessage.attempts == claimed.attempts,
+                           OutboxMessage.claimed_at == claimed.claimed_at)
+                    .values(lease_expires_at=None, **values)
+                    .execution_options(synchronize_session=False))
     session.commit()
+
+
+def _retry_or_fail(session: Session, claimed: Claimed, settings: MailSettings, reason: str,
+                   now: dt.datetime) -> bool:
+    """Put the message back for a later attempt, or mark it failed when its attempts are used up."""
+    gave_up = claimed.attempts >= settings.max_attempts
+    _resolve(session, claimed, last_error=reason[:2000],
+             status=OutboxStatus.FAILED if gave_up else OutboxStatus.PENDING,
+             next_attempt_at=now + retry_delay(claimed.attempts, settings.retry_base))
+    return gave_up
 
 
 def send_due(
@@ -252,27 +359,29 @@ def send_due(
     now: Callable[[], dt.datetime] = utcnow,
     limit: int | None = None,
 ) -> PassResult:
-    """One pass: send every message that is due (at most `limit`), each in its own transactions."""
+    """One pass: send every message that is due (at most `limit`), each in its own transactions.
+
+    A problem with one message is recorded on that message (retry or failed) and the pass goes on;
+    only an unreachable relay stops it, since the other messages would meet the same."""
+    sender_address(settings.sender)  # a broken MAIL_FROM is the operator's to fix, not any message's fault
     transport = transport or make_transport(settings)
     result = PassResult()
     try:
         with session_factory() as session:
+            result.failed += fail_abandoned(session, now=now(), max_attempts=settings.max_attempts)
             while limit is None or result.sent + result.retried + result.failed < limit:
-                claimed = claim_next(session, now=now())
+                claimed = claim_next(session, now=now(), lease=settings.lease, max_attempts=settings.max_attempts)
                 if claimed is None:
                     break
+                result.reclaimed += claimed.reclaimed
                 try:
                     transport.send(build_message(claimed, settings.sender))
                 except PermanentError as error:
-                    _resolve(session, claimed.id, status=OutboxStatus.FAILED, last_error=str(error)[:2000])
+                    _resolve(session, claimed, status=OutboxStatus.FAILED, last_error=str(error)[:2000])
                     result.failed += 1
                     log.warning("mail %s to %s refused: %s", claimed.id, claimed.recipient, error)
                 except TransientError as error:
-                    gave_up = claimed.attempts >= settings.max_attempts
-                    _resolve(session, claimed.id, last_error=str(error)[:2000],
-                             status=OutboxStatus.FAILED if gave_up else OutboxStatus.PENDING,
-                             next_attempt_at=now() + retry_delay(claimed.attempts, settings.retry_base))
-                    if gave_up:
+                    if _retry_or_fail(session, claimed, settings, str(error), now()):
                         result.failed += 1
                     else:
                         result.retried += 1
@@ -281,8 +390,17 @@ def send_due(
                     if isinstance(error, RelayDown):
                         result.relay_down = True
                         break
+                except Exception as error:  # noqa: BLE001 (one message's trouble must not stop the others)
+                    # The SMTP conversation may be half-way through: the next message starts a fresh one.
+                    transport.close()
+                    log.exception("mail %s to %s: unexpected error (attempt %s)", claimed.id, claimed.recipient,
+                                  claimed.attempts)
+                    if _retry_or_fail(session, claimed, settings, f"{type(error).__name__}: {error}", now()):
+                        result.failed += 1
+                    else:
+                        result.retried += 1
                 else:
-                    _resolve(session, claimed.id, status=OutboxStatus.SENT, sent_at=now(), last_error="")
+                    _resolve(session, claimed, status=OutboxStatus.SENT, sent_at=now(), last_error="")
                     result.sent += 1
     finally:
         transport.close()
@@ -298,21 +416,27 @@ def status_counts(session: Session) -> dict[OutboxStatus, int]:
     return counts
 
 
-def stuck_messages(session: Session, *, now: dt.datetime, older_than: dt.timedelta) -> list[OutboxMessage]:
-    """Messages left `sending` by a crash: their outcome is unknown (see the module docstring)."""
-    return list(session.scalars(
-        select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENDING,
-                                    OutboxMessage.claimed_at < now - older_than).order_by(OutboxMessage.id)
-    ))
+def stuck_messages(session: Session, *, now: dt.datetime) -> list[OutboxMessage]:
+    """Messages left `sending` by a sender that stopped: the next pass claims them again."""
+    return list(session.scalars(select(OutboxMessage).where(_lease_expired(now)).order_by(OutboxMessage.id)))
+
+
+def failed_messages(session: Session, *, limit: int) -> list[OutboxMessage]:
+    """The newest failed messages, with their reason in last_error."""
+    return list(session.scalars(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
+                                .order_by(OutboxMessage.id.desc())
+                                .limit(limit)))
 
 
 def requeue(session: Session, *, message_ids: list[int], now: dt.datetime) -> int:
-    """An operator's decision to send failed or stuck messages again (possibly a second copy)."""
+    """An operator's decision to send failed messages (or stuck ones at once) again with fresh attempts.
+
+    A message a sender holds under a live lease is left alone: it may be with the relay right now."""
     result = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(message_ids),
-               OutboxMessage.status.in_([OutboxStatus.FAILED, OutboxStatus.SENDING]))
-        .values(status=OutboxStatus.PENDING, next_attempt_at=now, attempts=0)
+               or_(OutboxMessage.status == OutboxStatus.FAILED, _lease_expired(now)))
+        .values(status=OutboxStatus.PENDING, next_attempt_at=now, attempts=0, lease_expires_at=None)
     )
     session.flush()
     return result.rowcount or 0

@@ -83,28 +83,46 @@ def test_over_the_length_limit_keeps_the_typed_text(db, client, login, draft, en
     assert "at most 1,000" in response.get_data(as_text=True) and "字" * 1200 in response.get_data(as_text=True)
 
 
-def test_expired_login_keeps_the_posted_draft(db, client, login, draft, enterprise, open_cycle):
-    # The session has ended (not signed in) when the form is posted.
-    response = client.post(f"/applications/{draft.id}/edit", data=form_data(open_cycle, item_0="登录过期前写的"))
+STASH_TOKEN = re.compile(r'name="stash_token" value="([^"]+)"')
+
+
+def owner_stash_token(app, user, application) -> str:
+    """The token the owner's edit form carries, read while their login was still valid.
+
+    Its own app context: requests share the test's context otherwise, and with it the signed-in user."""
+    with app.app_context():
+        tab = app.test_client()
+        tab.post("/login", data={"email": user.email, "password": "correct-horse-battery"})
+        page = tab.get(f"/applications/{application.id}/edit").get_data(as_text=True)
+    return STASH_TOKEN.search(page).group(1)
+
+
+def test_expired_login_keeps_the_posted_draft(db, client, draft, enterprise, open_cycle, app):
+    # The session has ended (not signed in) when the owner's form is posted.
+    token = owner_stash_token(app, enterprise, draft)
+    response = client.post(f"/applications/{draft.id}/edit",
+                           data=form_data(open_cycle, item_0="登录过期前写的", stash_token=token))
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     login_url = response.headers["Location"]
     response = client.post(login_url, data={"email": enterprise.email, "password": "correct-horse-battery"})
     assert response.status_code == 302
     restored = client.get(response.headers["Location"])
     page = restored.get_data(as_text=True)
-    assert "登录过期前写的" in page and "not saved yet" in page
+    assert "登录过期前写的" in page and "Not saved yet" in page
     db.refresh(draft)
     assert draft.self_assessment == {}  # shown again, saved only when the user saves
     # The stash is single-use.
     assert "登录过期前写的" not in client.get(response.headers["Location"]).get_data(as_text=True)
 
 
-def test_stash_is_not_restored_without_the_browser_cookie(db, client, login, draft, enterprise, open_cycle, app):
-    response = client.post(f"/applications/{draft.id}/edit", data=form_data(open_cycle, item_0="别人的文字"))
-    token = re.search(r"restore%3D([0-9a-f]+)", response.headers["Location"]).group(1)
+def test_stash_is_not_restored_without_the_browser_cookie(db, client, draft, enterprise, open_cycle, app):
+    token = owner_stash_token(app, enterprise, draft)
+    response = client.post(f"/applications/{draft.id}/edit",
+                           data=form_data(open_cycle, item_0="别人的文字", stash_token=token))
+    restore = re.search(r"restore%3D([0-9a-f]+)", response.headers["Location"]).group(1)
     other = app.test_client()
     other.post("/login", data={"email": enterprise.email, "password": "correct-horse-battery"})
-    page = other.get(f"/applications/{draft.id}/edit?restore={token}").get_data(as_text=True)
+    page = other.get(f"/applications/{draft.id}/edit?restore={restore}").get_data(as_text=True)
     assert "别人的文字" not in page
 
 

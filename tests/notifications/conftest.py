@@ -22,6 +22,8 @@ def free_port() -> int:
 @dataclass
 class RecordingHandler:
     received: list[EmailMessage] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)  # the bytes as they came over the wire
+    recipients: list[list[str]] = field(default_factory=list)  # RCPT TO of each message
     refuse_next: int = 0  # answer this many DATA commands with `refusal`
     refusal: str = "451 4.3.0 Mail server temporarily rejected message"
 
@@ -29,8 +31,11 @@ class RecordingHandler:
         if self.refuse_next > 0:
             self.refuse_next -= 1
             return self.refusal
-        message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+        raw = envelope.original_content or envelope.content
+        message = email.message_from_bytes(raw, policy=email.policy.default)
         self.received.append(message)  # type: ignore[arg-type]
+        self.raw.append(raw)
+        self.recipients.append(list(envelope.rcpt_tos))
         return "250 OK"
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import email
+import email.policy
 import threading
 
 import pytest
@@ -13,7 +16,15 @@ from award.db import create_db_engine, get_database, utcnow
 from award.models import metadata
 from award.notifications.kinds import Kind
 from award.notifications.models import OutboxMessage, OutboxStatus
-from award.notifications.outbox import MailSettings, requeue, retry_delay, send_due, stuck_messages
+from award.notifications.outbox import (
+    MailSettings,
+    SmtpTransport,
+    header_text,
+    requeue,
+    retry_delay,
+    send_due,
+    stuck_messages,
+)
 from award.notifications.services import notify
 
 
@@ -46,6 +57,11 @@ def send(app, settings):
 def _returned(db, user, n: int = 0):
     return notify(db, user=user, kind=Kind.APPLICATION_RETURNED, link=f"/applications/{n}",
                   context={"cycle": "2026年度市长质量奖", "reason": f"缺少第{n}项证明材料。"})
+
+
+def _outbox_status(app) -> str:
+    with app.app_context():  # the command's session ends with this context, before the test's
+        return app.test_cli_runner().invoke(args=["outbox", "status"]).output
 
 
 def _statuses(db) -> list[OutboxStatus]:
@@ -179,21 +195,192 @@ def test_back_off_doubles_up_to_a_cap(attempts, seconds):
     assert retry_delay(attempts, dt.timedelta(seconds=60)) == dt.timedelta(seconds=seconds)
 
 
-def test_a_crash_after_claiming_leaves_the_message_for_the_operator(db, make_user, smtp_server, send):
-    """At-most-once: a message left `sending` is never resent by the sender itself."""
-    _returned(db, make_user(Role.ENTERPRISE))
+# ------------------------------------------------------------------ hostile header text
+
+BREAKS = "\r\n\u2028\u2029\u0085\x0b\x0c\x1c\x00\t\x7f"
+
+
+@pytest.mark.parametrize("separator", list(BREAKS))
+def test_no_control_character_or_line_separator_survives_in_header_text(separator):
+    assert header_text(f"苏州{separator}Bcc: x@example.cn") == "苏州 Bcc: x@example.cn"
+
+
+def _header_block(raw: bytes) -> bytes:
+    return raw.split(b"\r\n\r\n", 1)[0]
+
+
+def test_line_separators_in_subject_and_sender_name_arrive_as_one_encoded_line(db, make_user, smtp_server, app,
+                                                                                  settings):
+    user = make_user(Role.ENTERPRISE)
+    notify(db, user=user, kind=Kind.APPLICATION_RETURNED, link="/applications/1",
+           context={"cycle": "苏州精密\u2028有限公司\r\nBcc: spy@example.com\u2029\u0085", "reason": "R"})
     db.commit()
-    message = db.scalars(select(OutboxMessage)).one()
-    message.status, message.attempts, message.claimed_at = OutboxStatus.SENDING, 1, utcnow()
+    settings = dataclasses.replace(settings, sender="市长质量奖\u2028办公室\r\n <award-office@example.cn>")
+
+    result = send_due(get_database(app).session_factory, settings)
+
+    assert (result.sent, result.retried, result.failed) == (1, 0, 0)
+    [raw] = smtp_server.handler.raw
+    header = _header_block(raw)
+    header.decode("ascii")  # non-ASCII text travels RFC 2047-encoded
+    lines = header.split(b"\r\n")
+    names = [line.split(b":", 1)[0].lower() for line in lines if not line[:1].isspace()]
+    assert b"bcc" not in names and b"x-evil" not in names
+    assert sorted(names) == sorted(set(names))  # each header once
+    assert smtp_server.handler.recipients == [[user.email]]
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed["Subject"] == ("[Mayor's Quality Award] Your application was returned for correction: "
+                                 "苏州精密 有限公司 Bcc: spy@example.com")
+    assert parsed["To"] == user.email
+    [sender] = parsed["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == ("市长质量奖 办公室",
+                                                       "award-office@example.cn")
+    assert _statuses(db) == [OutboxStatus.SENT]
+
+
+# ------------------------------------------------------------- one message never stops a pass
+
+class PoisonedTransport(SmtpTransport):
+    """The real SMTP path, except that handing over one recipient's message raises like a bug would."""
+
+    def __init__(self, settings: MailSettings, poisoned: str) -> None:
+        super().__init__(settings)
+        self.poisoned = poisoned
+
+    def send(self, message) -> None:
+        if message["To"].addresses[0].addr_spec == self.poisoned:
+            raise UnicodeEncodeError("ascii", "\u2028", 0, 1, "no line separators here")
+        super().send(message)
+
+
+def test_a_message_that_raises_is_retried_then_failed_while_the_others_go_out(app, db, make_user, smtp_server,
+                                                                            send, settings):
+    bad, good = make_user(Role.ENTERPRISE), make_user(Role.ENTERPRISE)
+    _returned(db, bad, 1)
+    _returned(db, good, 2)
     db.commit()
     clock = Clock()
-    clock.advance(hours=1)
-    assert send(clock).sent == 0 and smtp_server.received == []
-    stuck = stuck_messages(db, now=clock.now, older_than=dt.timedelta(minutes=10))
-    assert [m.id for m in stuck] == [message.id]
-    assert requeue(db, message_ids=[message.id], now=clock.now) == 1
+
+    first = send(clock, transport=PoisonedTransport(settings, bad.email))
+    assert (first.sent, first.retried, first.failed) == (1, 1, 0)
+    assert [m["To"].addresses[0].addr_spec for m in smtp_server.received] == [good.email]
+
+    for _attempt in range(2, settings.max_attempts + 1):
+        clock.advance(hours=7)
+        send(clock, transport=PoisonedTransport(settings, bad.email))
+    db.expire_all()
+    failed = db.scalars(select(OutboxMessage).where(OutboxMessage.recipient == bad.email)).one()
+    assert failed.status is OutboxStatus.FAILED and failed.attempts == settings.max_attempts
+    assert failed.last_error.startswith("UnicodeEncodeError:") and failed.lease_expires_at is None
+    status = _outbox_status(app)
+    assert f"failed {failed.id}: {bad.email}" in status and "UnicodeEncodeError" in status
+    assert len(smtp_server.received) == 1
+
+
+def test_an_unusable_address_fails_at_once_and_the_pass_goes_on(db, make_user, smtp_server, send):
+    bad, good = make_user(Role.ENTERPRISE), make_user(Role.ENTERPRISE)
+    bad.email = "not an address\u2028@example.cn"
+    _returned(db, bad, 1)
+    _returned(db, good, 2)
     db.commit()
-    assert send(clock).sent == 1 and len(smtp_server.received) == 1
+    result = send(Clock())
+    assert (result.sent, result.failed) == (1, 1)
+    db.expire_all()
+    messages = db.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [m.status for m in messages] == [OutboxStatus.FAILED, OutboxStatus.SENT]
+    assert "not a usable e-mail address" in messages[0].last_error
+
+
+# -------------------------------------------------------------------------- leases
+
+class KilledTransport:
+    """A sender process killed while the relay has the message."""
+
+    def send(self, message) -> None:
+        raise SystemExit(137)
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_sender_killed_mid_send_leaves_the_message_claimable_after_its_lease(db, make_user, smtp_server, send,
+                                                                              settings):
+    _returned(db, make_user(Role.ENTERPRISE))
+    db.commit()
+    clock = Clock()
+    with pytest.raises(SystemExit):
+        send(clock, transport=KilledTransport())
+    db.expire_all()
+    message = db.scalars(select(OutboxMessage)).one()
+    assert message.status is OutboxStatus.SENDING
+    assert message.lease_expires_at == clock.now + settings.lease
+
+    clock.advance(seconds=settings.lease.total_seconds() - 1)  # still under its lease
+    assert send(clock).sent == 0 and smtp_server.received == []
+    clock.advance(seconds=2)
+    again = send(clock)
+    assert (again.sent, again.reclaimed) == (1, 1) and len(smtp_server.received) == 1
+    db.expire_all()
+    assert message.status is OutboxStatus.SENT and message.attempts == 2 and message.lease_expires_at is None
+
+
+def _left_sending(db, user, *, lease_expires_at, attempts: int = 1) -> OutboxMessage:
+    _returned(db, user)
+    db.commit()
+    message = db.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+    message.status, message.attempts = OutboxStatus.SENDING, attempts
+    message.claimed_at, message.lease_expires_at = lease_expires_at - dt.timedelta(minutes=10), lease_expires_at
+    db.commit()
+    return message
+
+
+def test_a_message_under_a_live_lease_is_not_claimed(db, make_user, smtp_server, send):
+    clock = Clock()
+    message = _left_sending(db, make_user(Role.ENTERPRISE), lease_expires_at=clock.now + dt.timedelta(minutes=1))
+    assert send(clock).sent == 0 and smtp_server.received == []
+    assert stuck_messages(db, now=clock.now) == []
+    assert requeue(db, message_ids=[message.id], now=clock.now) == 0  # it may be with the relay right now
+    db.expire_all()
+    assert message.status is OutboxStatus.SENDING
+
+
+def test_a_message_whose_lease_expired_is_claimed_again(app, db, make_user, smtp_server, send):
+    clock = Clock()
+    message = _left_sending(db, make_user(Role.ENTERPRISE), lease_expires_at=clock.now - dt.timedelta(seconds=1))
+    assert [m.id for m in stuck_messages(db, now=clock.now)] == [message.id]
+    assert f"stuck {message.id}:" in _outbox_status(app)
+    result = send(clock)
+    assert (result.sent, result.reclaimed) == (1, 1) and len(smtp_server.received) == 1
+    assert _statuses(db) == [OutboxStatus.SENT]
+
+
+def test_a_lease_expired_on_the_last_attempt_fails_the_message(db, make_user, smtp_server, send, settings):
+    clock = Clock()
+    message = _left_sending(db, make_user(Role.ENTERPRISE), lease_expires_at=clock.now - dt.timedelta(seconds=1),
+                            attempts=settings.max_attempts)
+    assert send(clock).failed == 1 and smtp_server.received == []
+    db.expire_all()
+    assert message.status is OutboxStatus.FAILED and "stopped while sending" in message.last_error
+
+
+def test_a_late_sender_does_not_overwrite_the_claim_of_the_next(db, make_user, smtp_server, app, settings):
+    """Sender A's lease expires, B claims and sends; A's late outcome must not touch B's claim."""
+    from award.notifications.outbox import _resolve, claim_next
+
+    _returned(db, make_user(Role.ENTERPRISE))
+    db.commit()
+    clock = Clock()
+    factory = get_database(app).session_factory
+    with factory() as session_a, factory() as session_b:
+        a = claim_next(session_a, now=clock.now, lease=settings.lease, max_attempts=settings.max_attempts)
+        assert claim_next(session_b, now=clock.now, lease=settings.lease, max_attempts=settings.max_attempts) is None
+        clock.advance(minutes=11)
+        b = claim_next(session_b, now=clock.now, lease=settings.lease, max_attempts=settings.max_attempts)
+        assert a is not None and b is not None and (a.id, a.attempts, b.attempts) == (b.id, 1, 2)
+        _resolve(session_a, a, status=OutboxStatus.PENDING, last_error="late news from A")
+    db.expire_all()
+    message = db.scalars(select(OutboxMessage)).one()
+    assert message.status is OutboxStatus.SENDING and message.attempts == 2 and message.last_error == ""
 
 
 def test_console_mode_writes_instead_of_sending(db, make_user, smtp_server, app):
