@@ -14,7 +14,7 @@ import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, urlencode, urljoin, urlsplit, parse_qsl
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit
 
 from flask import Flask
 from hypothesis import strategies as st
@@ -24,6 +24,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 
+from award import PROJECT_ROOT
 from award.audit.models import AuditChainHead
 from award.models import metadata
 from tests.fuzz import strategies as hs
@@ -127,6 +128,15 @@ def build_path(rule: Rule, args: dict[str, str]) -> str:
     return _ARGUMENT.sub(lambda m: quote(args[m.group(1)], safe=""), rule.rule)
 
 
+def _where(exc: BaseException) -> str:
+    """The innermost frame of the project, and the innermost of all when that is a library's."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "/award/" in f.filename and "site-packages" not in f.filename]
+    places = [f"{f.filename.split('site-packages/')[-1].replace(str(PROJECT_ROOT) + '/', '')}:{f.lineno}"
+              for f in ours[-1:] + frames[-1:]]
+    return " → ".join(dict.fromkeys(places))
+
+
 @dataclass
 class Outcome:
     role: str
@@ -181,8 +191,7 @@ class Fuzzer:
                 response.close()
                 status = response.status_code
             except Exception as exc:  # TESTING propagates a view's exception: that is the 500
-                frame = traceback.extract_tb(exc.__traceback__)[-1]
-                error = f"{type(exc).__name__}: {short(str(exc), 200)} at {frame.filename}:{frame.lineno}"
+                error = f"{type(exc).__name__}: {short(str(exc), 200)} at {_where(exc)}"
             seconds = time.perf_counter() - started
             leaked = status >= 400 and self.fingerprint() != self.baseline
         finally:
