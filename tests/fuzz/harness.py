@@ -12,6 +12,8 @@ import shutil
 import time
 import traceback
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit
@@ -176,9 +178,20 @@ class Fuzzer:
 
     # ---------------------------------------------------------------- sending
 
-    def send(self, role: str, request: FuzzRequest) -> Outcome:
-        savepoint = self.connection.begin_nested()
+    @contextmanager
+    def _rolled_back(self) -> Iterator[None]:
+        """A savepoint undone and then released: SQLAlchemy's NestedTransaction.rollback() keeps the
+        savepoint open, so thousands of examples would nest thousands deep (on PostgreSQL, until
+        the lock table runs out of shared memory)."""
+        self.connection.exec_driver_sql("SAVEPOINT fuzz_example")
         try:
+            yield
+        finally:
+            self.connection.exec_driver_sql("ROLLBACK TO SAVEPOINT fuzz_example")
+            self.connection.exec_driver_sql("RELEASE SAVEPOINT fuzz_example")
+
+    def send(self, role: str, request: FuzzRequest) -> Outcome:
+        with self._rolled_back():
             client = self.app.test_client()
             if self.cookies[role]:
                 client.set_cookie("session", self.cookies[role])
@@ -194,8 +207,6 @@ class Fuzzer:
                 error = f"{type(exc).__name__}: {short(str(exc), 200)} at {_where(exc)}"
             seconds = time.perf_counter() - started
             leaked = status >= 400 and self.fingerprint() != self.baseline
-        finally:
-            savepoint.rollback()
         if status < 400 and request.method != "GET":
             self._restore_files()
         outcome = Outcome(role, status, error, seconds, leaked)
@@ -208,8 +219,7 @@ class Fuzzer:
 
     def get(self, role: str, url: str):
         """A page as the role sees it (for learning its forms), rolled back like any request."""
-        savepoint = self.connection.begin_nested()
-        try:
+        with self._rolled_back():
             client = self.app.test_client()
             if self.cookies[role]:
                 client.set_cookie("session", self.cookies[role])
@@ -217,8 +227,6 @@ class Fuzzer:
             response.get_data()
             response.close()
             return response
-        finally:
-            savepoint.rollback()
 
     # ---------------------------------------------------------------- learning the routes
 
