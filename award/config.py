@@ -28,6 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "LANGUAGES": ("zh_CN", "en"),
     "PASSWORD_MIN_LENGTH": 10,
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    "MAX_BODY_WITHOUT_FILES": 16 * 1024 * 1024,
     "DEMO_DATABASE": False,
     "MAIL_TO_CONSOLE": False,  # `outbox send` prints messages instead of sending them
     "MAIL_SERVER": "localhost",  # the SMTP relay
@@ -43,9 +44,18 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",  # where e-mailed links point
     "REDIS_URL": None,
     "CHECK_SCHEMA_AT_STARTUP": True,
-    # Failed logins allowed per window before further attempts get 429 (per account, per address).
-    "LOGIN_FAILURES_PER_ACCOUNT": "5 per 15 minutes",
-    "LOGIN_FAILURES_PER_ADDRESS": "20 per 15 minutes",
+    # Login throttling, never a lock-out: one address may fail LOGIN_FREE_FAILURES times for one account,
+    # then waits LOGIN_DELAY_SECONDS before trying that account again, doubling with each further failure
+    # up to LOGIN_DELAY_MAX_SECONDS; the failures are forgotten after LOGIN_FAILURES_MEMORY_SECONDS or at
+    # a successful sign-in. Other addresses (the real owner) are not held up. One address may fail
+    # LOGIN_FAILURES_PER_ADDRESS across all accounts before it waits for the window to end.
+    "LOGIN_FREE_FAILURES": 5,
+    "LOGIN_DELAY_SECONDS": 30,
+    "LOGIN_DELAY_MAX_SECONDS": 15 * 60,
+    "LOGIN_FAILURES_MEMORY_SECONDS": 24 * 60 * 60,
+    "LOGIN_FAILURES_PER_ADDRESS": "30 per 15 minutes",
+    # Registrations accepted per address; the form answers the same whether or not an account exists.
+    "REGISTRATIONS_PER_ADDRESS": "10 per hour",
     "RATELIMIT_ENABLED": True,
     # How many reverse proxies set X-Forwarded-For in front of the app (0: the app faces clients).
     "TRUSTED_PROXIES": 0,

@@ -6,10 +6,14 @@ import datetime as dt
 from typing import Any
 
 from flask import Flask, Response, current_app, g, has_app_context
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from award.i18n import _
+from award.inputs import InvalidInput
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -78,6 +82,30 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Connection) -> None:
         # IMMEDIATE takes the write lock at once, so two writers queue instead of deadlocking.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_TEXT_KEYS: dict[Any, tuple[str, ...]] = {}
+
+
+def _text_keys(mapper: Any) -> tuple[str, ...]:
+    keys = _TEXT_KEYS.get(mapper)
+    if keys is None:
+        keys = _TEXT_KEYS[mapper] = tuple(
+            attr.key for attr in mapper.column_attrs
+            if any(isinstance(column.type, String) for column in attr.columns))
+    return keys
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_nul_text(session: Session, _context: Any, _instances: Any) -> None:
+    """PostgreSQL cannot store NUL in text and SQLite would keep it silently: the same refusal on
+    both, for every service and command, whatever the form in front of it checked."""
+    for instance in (*session.new, *session.dirty):
+        state = sa_inspect(instance)
+        for key in _text_keys(state.mapper):
+            value = state.dict.get(key)
+            if isinstance(value, str) and "\x00" in value:
+                raise InvalidInput(_("The text contains a NUL character, which cannot be stored."))
 
 
 class Database:

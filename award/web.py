@@ -18,8 +18,10 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from award.i18n import _, _l
+from award.inputs import ID_MAX, InvalidInput
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -61,11 +63,12 @@ def current_locale() -> str:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> Any:
-    from award.auth.models import User
+def _load_user(session_id: str) -> Any:
+    """The session's user, unless that user's sessions were ended since (logout, password, role)."""
+    from award.auth.services import user_for_session
     from award.db import get_session
 
-    return get_session().get(User, int(user_id)) if user_id.isdigit() else None
+    return user_for_session(get_session(), session_id)
 
 
 def _security_headers(response: Response) -> Response:
@@ -78,8 +81,53 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
-def _error_page(status: int, message: str) -> tuple[str, int]:
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: ASCII digits only, within the INTEGER range of the database,
+    so "/applications/١٢" and a 25-digit id are a 404 instead of an alias or an overflow."""
+
+    regex = r"[0-9]{1,10}"
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=0 if min is None else min,
+                         max=ID_MAX if max is None else max, signed=False)
+
+
+def json_errors(view: Any) -> Any:
+    """Mark a view whose callers read JSON: its refusals come back as JSON whatever was sent."""
+    view.json_errors = True
+    return view
+
+
+def _wants_json() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return (getattr(view, "json_errors", False) or request.is_json
+            or request.accept_mimetypes.best == "application/json")
+
+
+def _error_page(status: int, message: str) -> Any:
+    if _wants_json():
+        return {"ok": False, "message": message}, status
     return render_template("error.html", status=status, message=message), status
+
+
+def _bound_body() -> None:
+    """Only uploads may use the full MAX_CONTENT_LENGTH; a form or JSON body is held to a smaller
+    ceiling before anything parses it (the largest legitimate one, a self-assessment of a million
+    characters, is about 9 MB URL-encoded)."""
+    if request.mimetype != "multipart/form-data":
+        request.max_content_length = min(current_app.config["MAX_CONTENT_LENGTH"],
+                                         current_app.config["MAX_BODY_WITHOUT_FILES"])
+
+
+def _refuse_nul() -> None:
+    """NUL is never typed by a person, and PostgreSQL cannot store or even compare it: a request
+    that carries one in its path, query or form is refused before any view reads it."""
+    values = [request.path, *request.args.keys(), *request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += [*request.form.keys(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        raise InvalidInput(_("The request contains a NUL character, which is not allowed."))
 
 
 def init_web(app: Flask) -> None:
@@ -90,11 +138,14 @@ def init_web(app: Flask) -> None:
                                 x_proto=app.config["TRUSTED_PROXIES"])
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    app.before_request(_bound_body)  # first, before the limiter and CSRF read the form
     limiter.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=current_locale)
     app.after_request(_security_headers)
+    app.before_request(_refuse_nul)
+    app.url_map.converters["int"] = IdConverter  # before any blueprint adds its rules
 
     from award.applications.routes import bp as applications_bp
     from award.approval.routes import bp as approval_bp
@@ -107,6 +158,7 @@ def init_web(app: Flask) -> None:
     from award.documents.routes import bp as documents_bp
     from award.main.routes import bp as main_bp
     from award.notice.routes import bp as notice_bp
+    from award.notifications import events as _events  # noqa: F401  (tells auth whom to e-mail at registration)
     from award.notifications.routes import bp as notifications_bp
     from award.notifications.routes import nav_context as notifications_nav
     from award.ranking.routes import bp as ranking_bp
@@ -122,6 +174,10 @@ def init_web(app: Flask) -> None:
     @app.errorhandler(400)
     def _bad_request(_error: Exception) -> tuple[str, int]:
         return _error_page(400, _("The request could not be understood. Please go back and try again."))
+
+    @app.errorhandler(InvalidInput)
+    def _invalid_input(error: InvalidInput) -> Any:
+        return _error_page(400, error.message)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(_error: Exception) -> tuple[str, int]:
@@ -141,7 +197,10 @@ def init_web(app: Flask) -> None:
         return _error_page(413, _("The upload is too large."))
 
     @app.errorhandler(429)
-    def _too_many(_error: Exception) -> tuple[str, int]:
+    def _too_many(error: Exception) -> Response | tuple[str, int]:
+        own_page = getattr(error, "response", None)  # a limit that answers with its form and what was typed
+        if isinstance(own_page, Response):
+            return own_page
         return _error_page(429, _("Too many attempts. Please wait a few minutes and try again."))
 
     @app.errorhandler(500)

@@ -118,7 +118,19 @@ def make_test_app(database_url: str, **overrides) -> Flask:
         "BABEL_DEFAULT_LOCALE": "en",
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_the_previous_request)
+    return app
+
+
+def _forget_the_previous_request() -> None:
+    """The `db` fixture keeps an app context open, so every test request shares its `g`; in
+    production each request has a fresh one. Drop what Flask-Babel and Flask-Login cache there, so
+    a language switch or a sign-out takes effect on the next request as it does in a browser."""
+    from flask import g
+
+    g.pop("_flask_babel", None)
+    g.pop("_login_user", None)
 
 
 @pytest.fixture

@@ -214,7 +214,7 @@ ROUTES: list[Route] = [
     Route("review.sheet", "GET", "/review/assignments/{other_assignment_id}/sheet", allow(Role.EXPERT, ok=404)),
     Route("review.sheet", "POST", "/review/assignments/{own_assignment_id}/sheet", allow(Role.EXPERT, ok=422)),
     Route("review.sheet", "POST", "/review/assignments/{other_assignment_id}/sheet", allow(Role.EXPERT, ok=404)),
-    Route("review.autosave", "POST", "/review/assignments/{own_assignment_id}/autosave", allow(Role.EXPERT, ok=422)),
+    Route("review.autosave", "POST", "/review/assignments/{own_assignment_id}/autosave", allow(Role.EXPERT, ok=400)),
     Route("review.autosave", "POST", "/review/assignments/{other_assignment_id}/autosave",
           allow(Role.EXPERT, ok=404)),
     # Consensus: the panel member has not submitted yet, so independence keeps them out (403).

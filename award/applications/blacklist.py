@@ -6,9 +6,7 @@ One bad row stops the whole import, and every bad row is reported with its numbe
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +20,7 @@ from award.auth.models import Role, User
 from award.credit_code import InvalidCreditCode, normalize_credit_code
 from award.errors import DomainError, NotAllowed
 from award.i18n import _
+from award.tables import TableRefused, read_table
 
 HEADER_NAMES = {
     "credit_code": {"credit_code", "credit code", "统一社会信用代码", "信用代码"},
@@ -54,26 +53,18 @@ class BlacklistImportError(DomainError):
         self.problems = list(problems)
 
 
-def read_table(data: bytes) -> list[list[Any]]:
-    """The rows of a CSV or XLSX file (XLSX recognized by its ZIP signature, not by its name)."""
-    if data.startswith(b"PK\x03\x04"):
-        from openpyxl import load_workbook
+def read_rows(data: bytes) -> list[list[Any]]:
+    """The rows of a CSV (UTF-8 or GBK) or XLSX file (recognized by its ZIP signature, not by its name).
 
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds for a broken file; all mean "unreadable"
-            raise DomainError(_("The file is not a readable XLSX workbook."), code="blacklist_file") from None
-        sheet = workbook.worksheets[0]
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
-        return rows
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return [row for row in csv.reader(io.StringIO(text))]
-    raise DomainError(_("The file is neither UTF-8 nor GBK text, nor an XLSX workbook."), code="blacklist_file")
+    Read within the ceilings of award.limits (award.tables): a refused row is reported as a bad row.
+    """
+    fmt = "xlsx" if data.startswith(b"PK\x03\x04") else "csv"
+    try:
+        return read_table(data, fmt, encodings=("utf-8-sig", "gb18030"))
+    except TableRefused as refused:
+        if refused.row is None:
+            raise
+        raise BlacklistImportError([RowProblem(refused.row, refused.message)]) from None
 
 
 def _parse_date(value: Any) -> dt.date | None:
@@ -154,7 +145,7 @@ def import_blacklist(session: Session, *, actor: User | None, data: bytes, filen
     """Import every row of the file or none; entries already present are skipped. Returns new entries."""
     if actor is not None and actor.role is not Role.OFFICE:
         raise NotAllowed(_("Only the award office can import the dishonesty list."))
-    entries = parse_rows(read_table(data), today=today or dt.date.today())
+    entries = parse_rows(read_rows(data), today=today or dt.date.today())
     existing = {
         (row.credit_code, row.source, row.listed_on)
         for row in session.scalars(select(BlacklistEntry).where(

@@ -1,5 +1,8 @@
 """Evidence file storage: type by content (magic bytes, PDF parsed), random names, SHA-256.
 
+A PDF is opened by pypdf in a child process with capped time and memory (award.sandbox,
+award.limits.PDF_CHECK): a crafted file that the check cannot finish quickly is refused.
+
 Files live under a configurable root outside any static folder (EVIDENCE_ROOT, default
 instance/evidence). Stored names are random hex; the uploaded name is kept as display text only.
 """
@@ -7,14 +10,15 @@ instance/evidence). Stored names are random hex; the uploaded name is kept as di
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
 import secrets
 import unicodedata
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
+
+from award.limits import PDF_CHECK, ProcessLimits
+from award.sandbox import run_child
 
 MiB = 1024 * 1024
 DEFAULT_MAX_FILE_BYTES = 20 * MiB
@@ -29,14 +33,15 @@ _STORED_NAME = re.compile(r"^[0-9a-f]{64}$")
 
 
 class EvidenceRejected(ValueError):
-    """The content is not an accepted file; `reason` is one of: empty, type, pdf_unreadable, pdf_encrypted."""
+    """The content is not an accepted file; `reason` is one of: empty, type, pdf_unreadable, pdf_encrypted,
+    pdf_timeout (the check did not finish within its time and memory limits)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 
 
-def sniff(data: bytes) -> str:
+def sniff(data: bytes, *, pdf_check: ProcessLimits = PDF_CHECK) -> str:
     """The content type judged from the bytes themselves, never from the name; raise EvidenceRejected."""
     if not data:
         raise EvidenceRejected("empty")
@@ -45,28 +50,21 @@ def sniff(data: bytes) -> str:
     if data.startswith(b"\xff\xd8\xff"):
         return JPEG
     if data.startswith(b"%PDF-"):
-        _check_pdf(data)
+        _check_pdf(data, pdf_check)
         return PDF
     raise EvidenceRejected("type")
 
 
-def _check_pdf(data: bytes) -> None:
-    """A PDF must open and have at least one page, so experts can read it."""
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+_PDF_VERDICTS = {"pdf_unreadable", "pdf_encrypted"}
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # pypdf warns about harmless quirks of real-world files
-            reader = PdfReader(io.BytesIO(data), strict=False)
-            if reader.is_encrypted:
-                raise EvidenceRejected("pdf_encrypted")
-            if len(reader.pages) < 1:
-                raise EvidenceRejected("pdf_unreadable")
-    except EvidenceRejected:
-        raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError):
-        raise EvidenceRejected("pdf_unreadable") from None
+
+def _check_pdf(data: bytes, limits: ProcessLimits) -> None:
+    """A PDF must open and have at least one page, so experts can read it; checked in a limited child."""
+    answer = run_child("pdf", data, limits) or {}
+    verdict = answer.get("verdict")
+    if verdict == "ok":
+        return
+    raise EvidenceRejected(verdict if verdict in _PDF_VERDICTS else "pdf_timeout")
 
 
 def display_name(raw: str | None, content_type: str) -> str:

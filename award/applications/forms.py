@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -22,16 +21,17 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from award.applications.eligibility import RULE_LABELS, RULES
 from award.applications.models import RuleOutcome
 from award.applications.services import Profile
+from award.forms import BaseForm, PrintableName
 from award.i18n import _l
 from award.rubrics import Rubric
 
 PROFILE_TEXT_FIELDS = ("org_name", "address", "district", "sector", "accident_note", "penalty_note")
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(BaseForm):
     """Profile fields; `build_application_form` adds one text area per rubric item."""
 
-    org_name = StringField(_l("Organization name"), validators=[Optional(), Length(max=200)])
+    org_name = StringField(_l("Organization name"), validators=[PrintableName(), Optional(), Length(max=200)])
     address = StringField(_l("Registered address"), validators=[Optional(), Length(max=300)])
     district = StringField(_l("District"), validators=[Optional(), Length(max=60)])
     sector = SelectField(_l("Sector (GB/T 4754)"), validators=[Optional()])
@@ -87,17 +87,17 @@ def fill_form(form: ApplicationForm, application: object) -> None:
         getattr(form, name).data = texts.get(item_id, "")
 
 
-class UploadForm(FlaskForm):
+class UploadForm(BaseForm):
     file = FileField(_l("Evidence file (PDF, JPEG or PNG)"), validators=[FileRequired(_l("Choose a file."))])
     upload = SubmitField(_l("Upload"))
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BaseForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
     submit = SubmitField(_l("Return for correction"))
 
 
-class ScreeningForm(FlaskForm):
+class ScreeningForm(BaseForm):
     save = SubmitField(_l("Record the screening"))
 
 
@@ -111,12 +111,12 @@ def build_screening_form(**kwargs: object) -> ScreeningForm:
     return form_class(**kwargs)
 
 
-class BlacklistForm(FlaskForm):
+class BlacklistForm(BaseForm):
     file = FileField(_l("CSV or XLSX file"), validators=[FileRequired(_l("Choose a file."))])
     upload = SubmitField(_l("Import"))
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(BaseForm):
     max_self_assessment_chars = IntegerField(
         _l("Self-assessment: at most this many characters in total"),
         validators=[InputRequired(), NumberRange(min=1000, max=1_000_000)])

@@ -57,6 +57,7 @@ from award.cycles.services import cycle_rubric
 from award.db import get_session, utcnow
 from award.errors import DomainError
 from award.i18n import _
+from award.limits import IMPORT_MAX_BYTES, pdf_check_limits
 from award.main.dashboard import Task, active_cycles, task_provider
 from award.web import csrf, current_locale, login_manager
 
@@ -80,6 +81,7 @@ def _limits() -> services.EvidenceLimits:
     return services.EvidenceLimits(
         max_file_bytes=int(current_app.config.get("EVIDENCE_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES)),
         max_total_bytes=int(current_app.config.get("EVIDENCE_MAX_TOTAL_BYTES", DEFAULT_MAX_TOTAL_BYTES)),
+        pdf_check=pdf_check_limits(current_app.config),
     )
 
 
@@ -482,7 +484,7 @@ def blacklist():
         if form.validate():
             storage = form.file.data
             try:
-                added = import_blacklist(db, actor=actor(), data=storage.stream.read(),
+                added = import_blacklist(db, actor=actor(), data=storage.stream.read(IMPORT_MAX_BYTES + 1),
                                          filename=storage.filename or "")
             except BlacklistImportError as error:
                 flash(error.message, "error")

@@ -42,6 +42,8 @@ from award.cycles.stages import guard as stage_guard
 from award.db import utcnow
 from award.errors import DomainError, NotAllowed
 from award.i18n import _, _l
+from award.inputs import check_name, check_text
+from award.limits import PDF_CHECK, ProcessLimits
 from award.notifications import events as notification_events
 
 S = ApplicationStatus
@@ -126,12 +128,18 @@ def max_self_assessment_chars(session: Session, cycle: Cycle) -> int:
     return row.max_self_assessment_chars if row else DEFAULT_MAX_SELF_ASSESSMENT_CHARS
 
 
+# The form offers up to a million characters; a body that large stays under MAX_BODY_WITHOUT_FILES.
+MAX_SELF_ASSESSMENT_LIMIT = 1_000_000
+
+
 def set_max_self_assessment_chars(session: Session, *, actor: User | None, cycle: Cycle, value: int) -> None:
     """Change the overall length limit of the self-assessment for one cycle (office only)."""
     if actor is not None and actor.role is not Role.OFFICE:
         raise NotAllowed(_("Only the award office can change application settings."))
     if value < 1000:
         raise DomainError(_("The limit must be at least 1,000 characters."), code="limit_too_small")
+    if value > MAX_SELF_ASSESSMENT_LIMIT:
+        raise DomainError(_("The limit can be at most 1,000,000 characters."), code="limit_too_large")
     if cycle.stage not in (Stage.DRAFT, Stage.APPLICATION):
         raise DomainError(_("The limit is fixed once applications have closed."), code="settings_locked")
     before = max_self_assessment_chars(session, cycle)
@@ -246,8 +254,11 @@ def save_draft(
     require_editable(application, now)
     if profile.sector and profile.sector not in sectors:
         raise DomainError(_("Choose a sector from the list."), code="bad_sector")
+    check_name(profile.org_name, field=_("The organization name"))
     items = [item.id for item in cycle_rubric(application.cycle).items]
     texts = {item_id: str(self_assessment.get(item_id, "")).replace("\r\n", "\n") for item_id in items}
+    for item_id, text in texts.items():  # stored as JSON, out of reach of the NUL check at the flush
+        check_text(text, multiline=True, field=item_id)
     total = sum(len(text) for text in texts.values())
     limit = max_self_assessment_chars(session, application.cycle)
     if total > limit:
@@ -337,6 +348,7 @@ def return_application(session: Session, *, actor: User | None, application: App
 class EvidenceLimits:
     max_file_bytes: int
     max_total_bytes: int
+    pdf_check: ProcessLimits = PDF_CHECK  # time and memory of the PDF check (award.limits)
 
 
 def _mib(size: int) -> str:
@@ -349,6 +361,8 @@ REJECTION_MESSAGES: dict[str, Callable[[], str]] = {
                       "whatever its name says."),
     "pdf_unreadable": lambda: _("The PDF cannot be opened. Please export it again and upload the new file."),
     "pdf_encrypted": lambda: _("The PDF is password-protected. Please upload it without a password."),
+    "pdf_timeout": lambda: _("The PDF could not be checked in time; it may be damaged or needlessly complex. "
+                             "Please export it again (for example with “Print to PDF”) and upload the new file."),
 }
 
 
@@ -368,7 +382,7 @@ def add_evidence(
         raise DomainError(_("All files together may not exceed %(limit)s; %(used)s are already used.",
                             limit=_mib(limits.max_total_bytes), used=_mib(total)), code="total_too_large")
     try:
-        content_type = sniff(data)
+        content_type = sniff(data, pdf_check=limits.pdf_check)
     except EvidenceRejected as rejected:
         raise DomainError(REJECTION_MESSAGES[rejected.reason](), code=f"evidence_{rejected.reason}") from None
     stored = store.save(data)

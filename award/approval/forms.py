@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, SelectField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from award.approval.models import Choice
+from award.forms import BaseForm
 from award.i18n import _l
 
 CHOICE_LABELS = {
@@ -17,17 +17,17 @@ CHOICE_LABELS = {
 }
 
 
-class OpenVoteForm(FlaskForm):
+class OpenVoteForm(BaseForm):
     closes_at = DateTimeLocalField(_l("The vote closes at (local time)"), validators=[InputRequired()])
     blinded = BooleanField(_l("Blinded vote: candidates by code and scores, names after the vote"))
 
 
-class BallotForm(FlaskForm):
+class BallotForm(BaseForm):
     # The three big buttons of a card submit this field; there is no default on purpose.
     choice = SelectField(_l("Your vote"), validators=[InputRequired()],
                          choices=[SelectChoice(c.value, label) for c, label in CHOICE_LABELS.items()])
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(BaseForm):
     """A POST with nothing but the CSRF token (close the vote)."""

@@ -13,39 +13,32 @@ from award.auth.models import User
 from award.auth.permissions import oversight_required
 from award.cycles.forms import local_zone
 from award.db import get_session
+from award.i18n import _
+from award.inputs import arg_date, arg_id, arg_page
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 PAGE_SIZE = 50
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "").strip()
-    return int(value) if value.isdigit() else None
-
-
-def _date_arg(name: str) -> dt.datetime | None:
-    value = request.args.get(name, "").strip()
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        return None
-    return dt.datetime.combine(day, dt.time(), tzinfo=local_zone())
+def _date_arg(name: str, field: str) -> dt.datetime | None:
+    day = arg_date(request.args, name, field=field)
+    return dt.datetime.combine(day, dt.time(), tzinfo=local_zone()) if day else None
 
 
 @bp.route("/")
 @oversight_required
 def trail():
-    until = _date_arg("until")
+    until = _date_arg("until", _("The end date"))
     criteria = TrailFilter(
         action=request.args.get("action", "").strip()[:80],
-        actor_id=_int_arg("actor"),
+        actor_id=arg_id(request.args, "actor", field=_("The actor")),
         target_type=request.args.get("target_type", "").strip()[:40],
         target_id=request.args.get("target_id", "").strip()[:40],
-        cycle_id=_int_arg("cycle"),
-        since=_date_arg("since"),
+        cycle_id=arg_id(request.args, "cycle", field=_("The cycle")),
+        since=_date_arg("since", _("The start date")),
         until=until + dt.timedelta(days=1) if until else None,
     )
-    page = max(_int_arg("page") or 1, 1)
+    page = arg_page(request.args)
     db = get_session()
     query = trail_query(criteria)
     total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery()))

@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
 
 from award.auth.models import Role
+from award.forms import BaseForm, PrintableName
 from award.i18n import _l
 
 PHONE_PATTERN = r"^[0-9+\-() ]{5,30}$"
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     submit = SubmitField(_l("Sign in"))
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(BaseForm):
     credit_code = StringField(
         _l("Unified social credit code"),
         validators=[DataRequired(), Length(min=18, max=18, message=_l("Exactly 18 characters."))],
     )
-    organization_name = StringField(_l("Organization name"), validators=[DataRequired(), Length(max=200)])
-    contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=100)])
+    organization_name = StringField(_l("Organization name"),
+                                    validators=[PrintableName(), DataRequired(), Length(max=200)])
+    contact_name = StringField(_l("Contact person"), validators=[PrintableName(), DataRequired(), Length(max=100)])
     phone = StringField(
         _l("Phone"),
         validators=[DataRequired(), Regexp(PHONE_PATTERN, message=_l("Digits, spaces, +, - and () only."))],
@@ -39,7 +40,7 @@ class RegistrationForm(FlaskForm):
     submit = SubmitField(_l("Register"))
 
 
-class StaffUserForm(FlaskForm):
+class StaffUserForm(BaseForm):
     role = SelectField(
         _l("Role"),
         choices=[
@@ -49,7 +50,7 @@ class StaffUserForm(FlaskForm):
             SelectChoice(Role.OFFICE.value, _l("Award office")),
         ],
     )
-    full_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    full_name = StringField(_l("Name"), validators=[PrintableName(), DataRequired(), Length(max=100)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     phone = StringField(
         _l("Phone"),

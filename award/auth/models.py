@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from award.db import Base, UTCDateTime, utcnow
@@ -61,6 +61,8 @@ class User(UserMixin, Base):
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     locale: Mapped[str] = mapped_column(String(10), default="zh_CN")
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of every session's id: raising it (logout, new password, new role) ends all sessions at once.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organization: Mapped[Organization | None] = relationship(lazy="joined")
@@ -68,6 +70,10 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled accounts
         return self.is_enabled
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: the id and the session generation it was issued in."""
+        return f"{self.id}:{self.session_generation}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value} {self.email}>"

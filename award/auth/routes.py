@@ -1,8 +1,10 @@
-"""Login, logout, self-registration for enterprises, and the office's account list."""
+"""Login (throttled), logout, self-registration for enterprises, and the office's account list."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import datetime as dt
+import math
+import time
 
 from flask import (
     Blueprint,
@@ -10,12 +12,15 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
+from flask_babel import format_timedelta
+from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -24,9 +29,11 @@ from award.auth import services
 from award.auth.forms import LoginForm, RegistrationForm, StaffUserForm
 from award.auth.models import Role, User
 from award.auth.permissions import actor, login_required, office_required
-from award.db import get_session
+from award.auth.throttle import LoginThrottle, Policy
+from award.db import get_session, utcnow
 from award.errors import DomainError
 from award.i18n import _
+from award.inputs import local_path
 from award.web import current_locale, limiter
 
 bp = Blueprint("auth", __name__)
@@ -34,32 +41,45 @@ bp = Blueprint("auth", __name__)
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths, so a crafted link cannot bounce a user elsewhere."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("main.dashboard")
+    return local_path(target) or url_for("main.dashboard")
 
 
-def _login_account_key() -> str:
-    return "account:" + services.normalize_email(request.form.get("email", ""))
+def _login_throttle() -> LoginThrottle | None:
+    """The counters in Flask-Limiter's storage (shared by the workers through Redis); None when off."""
+    config = current_app.config
+    if not config.get("RATELIMIT_ENABLED", True):
+        return None
+    return LoginThrottle(limiter.storage, Policy.from_config(config), prefix=config.get("RATELIMIT_KEY_PREFIX", ""))
 
 
-def _failed_login(response: Response) -> bool:
-    return response.status_code == 401
+def _wait_text(seconds: int) -> str:
+    """A wait as words in the page's language, rounded up so that trying after it always works."""
+    for unit in (3600, 60):
+        if seconds > unit:
+            seconds = math.ceil(seconds / unit) * unit
+            break
+    return format_timedelta(dt.timedelta(seconds=seconds), threshold=1.0)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT"], key_func=_login_account_key,
-               methods=["POST"], deduct_when=_failed_login, scope="login-account")
-@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ADDRESS"], key_func=get_remote_address,
-               methods=["POST"], deduct_when=_failed_login, scope="login-address")
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
+        throttle = _login_throttle()
+        attempt = {"account": services.normalize_email(form.email.data), "address": get_remote_address() or ""}
+        wait = throttle.wait_seconds(**attempt, now=utcnow().timestamp()) if throttle else 0
+        if wait:
+            # Refused before the password is checked: waiting is the only way on, never sleeping here.
+            flash(_("Too many failed sign-ins. Please try again in %(wait)s.", wait=_wait_text(wait)), "error")
+            return render_template("auth/login.html", form=form), 429
         user = services.authenticate(get_session(), email=form.email.data, password=form.password.data)
+        if throttle:
+            if user is None:
+                throttle.failed(**attempt, now=utcnow().timestamp())
+            else:
+                throttle.succeeded(**attempt)
         if user is not None:
             kept_locale = session.get("locale")
             session.clear()  # nothing from before the login survives into the new session
@@ -76,20 +96,39 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    services.sign_out(get_session(), user=actor())
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")
     return redirect(url_for("main.index"))
 
 
+def _registrations_per_address() -> str:
+    return current_app.config["REGISTRATIONS_PER_ADDRESS"]
+
+
+def _registration_accepted(response: Response) -> bool:
+    return response.status_code == 302
+
+
+def _too_many_registrations(limit: RequestLimit) -> Response:
+    """The form again, with what was typed and when to try again, instead of a bare error page."""
+    wait = max(1, math.ceil(limit.reset_at - time.time()))
+    flash(_("Too many registrations from your network. Please try again in %(wait)s.", wait=_wait_text(wait)),
+          "error")
+    return make_response(render_template("auth/register.html", form=RegistrationForm()), 429)
+
+
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_registrations_per_address, key_func=get_remote_address, methods=["POST"], scope="registrations",
+               deduct_when=_registration_accepted, on_breach=_too_many_registrations)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
-            user = services.register_enterprise(
+            services.submit_registration(
                 get_session(),
                 credit_code=form.credit_code.data,
                 organization_name=form.organization_name.data,
@@ -105,10 +144,10 @@ def register():
                 form.password if error.code == "password_too_short" else form.email)
             field.errors = [*field.errors, error.message]
             return render_template("auth/register.html", form=form), 422
-        session.clear()
-        login_user(user)
-        flash(_("Welcome! Your organization is registered."), "success")
-        return redirect(url_for("main.dashboard"))
+        # The same answer whether or not the e-mail or the credit code already had an account.
+        flash(_("Thank you. We have sent an e-mail to the address you gave: it tells you how to continue."),
+              "info")
+        return redirect(url_for("auth.login"))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form), status
 

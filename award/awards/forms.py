@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from award.forms import BaseForm
 from award.i18n import _l
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(BaseForm):
     reason = TextAreaField(_l("Reason for the revocation (for example fraud or a major accident)"),
                            validators=[DataRequired(), Length(max=5000)])

@@ -27,6 +27,7 @@ from award.cycles.services import cycle_rubric
 from award.db import utcnow
 from award.errors import DomainError, NotAllowed
 from award.i18n import _
+from award.inputs import check_name
 from award.ranking.models import RankingSnapshot, ShortlistEntry
 from award.review.conflicts import conflicts_for_cycle
 from award.review.models import Assignment, AssignmentStatus, ItemScore, ReviewRound, ScoreSheet, SheetStatus
@@ -87,6 +88,8 @@ def update_certificate_texts(session: Session, *, actor: User | None, cycle: Cyc
     award_title, authority = award_title.strip(), authority.strip()
     if len(award_title) > 200 or len(authority) > 200:
         raise DomainError(_("Keep the award title and the authority under 200 characters."), code="too_long")
+    check_name(award_title, field=_("The award title"))
+    check_name(authority, field=_("The issuing authority"))
     row = _saved_settings(session, cycle)
     before = _texts(row)
     row.award_title, row.authority, row.issue_date = award_title, authority, issue_date

@@ -6,7 +6,6 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -22,6 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import CycleSettings
 from award.cycles.settings import AwardSettings, EligibilitySettings
+from award.forms import BaseForm, PrintableName
 from award.i18n import _l
 from award.rubrics import available_rubrics
 
@@ -43,9 +43,9 @@ def local_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
-class CycleForm(FlaskForm):
+class CycleForm(BaseForm):
     year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Title"), validators=[PrintableName(), DataRequired(), Length(max=200)])
     rubric_key = SelectField(_l("Rubric"), default=DEFAULT_RUBRIC, validators=[DataRequired()])
     awards_count = IntegerField(_l("Number of awards"), validators=[InputRequired(), NumberRange(min=1, max=100)])
     cutoff_score = DecimalField(_l("Cut-off score"), places=2,

@@ -18,6 +18,7 @@ from award.cycles.stages import STAGE_LABELS, transition_problems
 from award.db import utcnow
 from award.errors import DomainError, NotAllowed
 from award.i18n import _
+from award.inputs import check_name
 from award.rubrics import RUBRICS_DIR, Rubric, RubricError, load_rubric, parse_rubric
 
 # Settings stay editable until review starts; after that the figures experts rely on are fixed.
@@ -59,6 +60,7 @@ def _load_rubric_file(rubric_key: str, rubrics_dir: Path) -> tuple[Rubric, str]:
 
 
 def _validate(settings: CycleSettings, rubric: Rubric) -> None:
+    check_name(settings.title, field=_("The title"))
     if settings.cutoff_score > Decimal(str(rubric.total)):
         raise DomainError(_("The cut-off score %(cutoff)s is above the rubric's total of %(total)s.",
                             cutoff=settings.cutoff_score, total=rubric.total), code="cutoff_above_total")

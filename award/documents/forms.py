@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from award.forms import BaseForm, PrintableName
 from award.i18n import _l
 
 PLACEHOLDER_HINT = _l("You may write {count}, {award_title}, {year}, {cycle_title}, {period_start}, {period_end} "
                       "and {contact}; they are filled in when the document is printed.")
 
 
-class TextsForm(FlaskForm):
+class TextsForm(BaseForm):
     issuing_office = StringField(_l("Issuing office"), validators=[DataRequired(), Length(max=100)])
     document_number = StringField(_l("Document number (for example 质奖办〔2026〕3号)"),
                                   validators=[Optional(), Length(max=60)])
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Title"), validators=[PrintableName(), DataRequired(), Length(max=200)])
     opening = TextAreaField(_l("Opening paragraph (before the table)"), validators=[Optional(), Length(max=5000)])
     closing = TextAreaField(_l("Closing paragraph (after the table)"), validators=[Optional(), Length(max=5000)])
     issued_on = DateField(_l("Date of the document (empty: the date of the notice or of the awards)"),
@@ -31,7 +31,7 @@ def _mm(label, low: float, high: float) -> DecimalField:  # noqa: ANN001
     return DecimalField(label, places=1, validators=[InputRequired(), NumberRange(min=low, max=high)])
 
 
-class LayoutForm(FlaskForm):
+class LayoutForm(BaseForm):
     page_width_mm = _mm(_l("Sheet width (mm)"), 50, 500)
     page_height_mm = _mm(_l("Sheet height (mm)"), 50, 500)
     organization_x_mm = _mm(_l("Organization name: x (mm from the left edge)"), 0, 500)
@@ -50,7 +50,7 @@ class LayoutForm(FlaskForm):
     ])
 
 
-class PrinterForm(FlaskForm):
+class PrinterForm(BaseForm):
     name = StringField(_l("Printer name"), validators=[DataRequired(), Length(max=100)])
     offset_x_mm = _mm(_l("Offset x (mm; positive moves the print right)"), -50, 50)
     offset_y_mm = _mm(_l("Offset y (mm; positive moves the print down)"), -50, 50)

@@ -20,6 +20,7 @@ from award.documents.official import DocumentTexts, render_official_pdf
 from award.documents.overlay import FieldPosition, Layout, render_overlay_pdf, render_test_page_pdf
 from award.errors import DomainError
 from award.i18n import _, _l
+from award.inputs import arg_id
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -50,12 +51,8 @@ def _load_printer(printer_id: int) -> PrinterProfile:
 
 
 def _chosen_printer() -> PrinterProfile | None:
-    value = request.args.get("printer", "")
-    if not value:
-        return None
-    if not value.isdigit():
-        abort(404)
-    return _load_printer(int(value))
+    printer_id = arg_id(request.args, "printer", field=_("The printer"))
+    return _load_printer(printer_id) if printer_id else None
 
 
 def _pdf(data: bytes, name: str) -> Response:
@@ -240,7 +237,7 @@ def printers():
             flash(_("The printer is added."), "success")
             return redirect(url_for("documents.printers"))
     return render_template("documents/printers.html", printers=services.printer_profiles(session), form=form,
-                           cycle_id=request.args.get("cycle", type=int)), status
+                           cycle_id=arg_id(request.args, "cycle", field=_("The cycle"))), status
 
 
 @bp.route("/printers/<int:printer_id>", methods=["GET", "POST"])

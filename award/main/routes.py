@@ -17,6 +17,7 @@ from flask_login import current_user
 from award.auth.permissions import actor, login_required
 from award.auth.services import set_locale
 from award.db import get_session
+from award.inputs import local_path
 from award.main.dashboard import active_cycles, tasks_for
 
 bp = Blueprint("main", __name__)
@@ -42,5 +43,4 @@ def set_language(locale: str):
     session["locale"] = locale
     if current_user.is_authenticated:
         set_locale(get_session(), user=actor(), locale=locale)
-    target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("main.index"))
+    return redirect(local_path(request.form.get("next")) or url_for("main.index"))

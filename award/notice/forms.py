@@ -6,12 +6,12 @@ so the page and the service refuse with the same words.
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from award.forms import BaseForm, PrintableName
 from award.i18n import _l
 from award.notice.models import ObjectionOutcome
 
@@ -22,25 +22,27 @@ OUTCOME_LABELS = {
 }
 
 
-class PublishForm(FlaskForm):
-    award_title = StringField(_l("Title the awardees will hold"), validators=[DataRequired(), Length(max=200)])
+class PublishForm(BaseForm):
+    award_title = StringField(_l("Title the awardees will hold"),
+                              validators=[PrintableName(), DataRequired(), Length(max=200)])
     benefits = TextAreaField(_l("What each awardee receives"), validators=[Optional(), Length(max=2000)])
     contact = TextAreaField(_l("Contact of the award office for objections"),
                             validators=[Optional(), Length(max=1000)])
 
 
-class ObjectionForm(FlaskForm):
+class ObjectionForm(BaseForm):
     candidate = SelectField(_l("Organization you object to"), coerce=int, validate_choice=False,
                             validators=[InputRequired()])
-    name = StringField(_l("Your real name"), validators=[Optional(), Length(max=100)])
+    name = StringField(_l("Your real name"), validators=[PrintableName(), Optional(), Length(max=100)])
     id_number = StringField(_l("ID card number"), validators=[Optional(), Length(max=18)])
-    organization = StringField(_l("Or: the organization you file for"), validators=[Optional(), Length(max=200)])
+    organization = StringField(_l("Or: the organization you file for"),
+                               validators=[PrintableName(_l("Organization")), Optional(), Length(max=200)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
     text = TextAreaField(_l("Your objection"), validators=[Optional(), Length(max=10000)])
     evidence = FileField(_l("Evidence (PDF, JPEG or PNG)"))
 
 
-class DecideForm(FlaskForm):
+class DecideForm(BaseForm):
     outcome = SelectField(_l("Outcome"), validators=[InputRequired()], choices=[
         SelectChoice(ObjectionOutcome.DISMISSED.value, OUTCOME_LABELS[ObjectionOutcome.DISMISSED]),
         SelectChoice(ObjectionOutcome.UPHELD.value, OUTCOME_LABELS[ObjectionOutcome.UPHELD]),

@@ -18,6 +18,8 @@ from award.cycles.models import Cycle, Stage
 from award.db import get_session, utcnow
 from award.errors import DomainError
 from award.i18n import _
+from award.inputs import arg_id
+from award.limits import pdf_check_limits
 from award.main.dashboard import Task, task_provider
 from award.notice import services
 from award.notice.forms import OUTCOME_LABELS, DecideForm, ObjectionForm, PublishForm
@@ -78,8 +80,8 @@ def object_form(notice_id: int):
     notice = _load_notice(notice_id)
     form = ObjectionForm()
     _objection_choices(form, notice)
-    if request.method == "GET" and request.args.get("candidate", "").isdigit():
-        form.candidate.data = int(request.args["candidate"])
+    if request.method == "GET":
+        form.candidate.data = arg_id(request.args, "candidate", field=_("The candidate")) or form.candidate.data
     status = 200
     if form.is_submitted():
         if not form.validate():
@@ -91,7 +93,7 @@ def object_form(notice_id: int):
             try:
                 services.file_objection(
                     get_session(), notice=notice, store=_store(), remote_addr=get_remote_address() or "",
-                    max_evidence_bytes=limit, zone=_zone(),
+                    max_evidence_bytes=limit, zone=_zone(), pdf_check=pdf_check_limits(current_app.config),
                     data=services.ObjectionInput(
                         candidate_id=form.candidate.data, name=form.name.data or "",
                         id_number=form.id_number.data or "", organization=form.organization.data or "",

@@ -25,6 +25,8 @@ from award.cycles.stages import guard
 from award.db import utcnow
 from award.errors import DomainError, NotAllowed
 from award.i18n import _
+from award.inputs import check_name, name_problem, text_problem
+from award.limits import PDF_CHECK, ProcessLimits
 from award.notice.models import NoticeCandidate, Objection, ObjectionOutcome, PublicNotice
 from award.notice.periods import MissingHolidayData, PeriodKind, WorkCalendar, period_end
 from award.notifications import events
@@ -81,6 +83,7 @@ def publish_notice(
         raise DomainError(_("The public notice of this cycle is already published."), code="notice_exists")
     if not text.award_title.strip():
         raise DomainError(_("Give the title the awardees will hold."), code="no_title")
+    check_name(text.award_title, field=_("The title"))
     settings = AwardSettings.from_dict(cycle.award_settings)
     try:
         ends_at = period_end(now, kind=PeriodKind(settings.notice_kind), length=settings.notice_length,
@@ -159,6 +162,7 @@ def identity_problems(data: ObjectionInput) -> list[str]:
 def file_objection(
     session: Session, *, notice: PublicNotice, data: ObjectionInput, store: EvidenceStore, remote_addr: str,
     max_evidence_bytes: int = DEFAULT_MAX_EVIDENCE_BYTES, zone: ZoneInfo, now: dt.datetime | None = None,
+    pdf_check: ProcessLimits = PDF_CHECK,
 ) -> Objection:
     """Take a written, real-name objection with evidence, inside the period only; tell the office."""
     now = now or utcnow()
@@ -173,6 +177,10 @@ def file_objection(
     if candidate.withdrawn_at is not None:
         raise DomainError(_("This organization has already been withdrawn from the notice."), code="withdrawn")
     problems = identity_problems(data)
+    problems += [problem for problem in (name_problem(data.name, field=_("The name")),
+                                         name_problem(data.organization, field=_("The organization")),
+                                         text_problem(data.text, multiline=True, field=_("The objection")))
+                 if problem]
     if not data.text.strip():
         problems.append(_("Write what your objection is about."))
     if problems:
@@ -181,7 +189,7 @@ def file_objection(
         raise DomainError(_("The file is larger than %(limit)s.", limit=f"{max_evidence_bytes / MiB:.1f} MB"),
                           code="file_too_large")
     try:
-        content_type = sniff(data.evidence)
+        content_type = sniff(data.evidence, pdf_check=pdf_check)
     except EvidenceRejected as rejected:
         if rejected.reason == "empty":
             raise DomainError(_("Attach the evidence for your objection (PDF, JPEG or PNG)."),

@@ -14,7 +14,9 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from award.auth.models import Role, User
+from award.auth.services import Registration, registration_listener
 from award.cycles.models import Cycle
+from award.db import utcnow
 from award.notifications.kinds import Kind
 from award.notifications.models import Notification
 from award.notifications.services import notify, notify_users, organization_users, users_with_role
@@ -127,3 +129,19 @@ def conflict_declared(session: Session, *, expert: User, application: Applicatio
     return notify_users(session, users=users_with_role(session, Role.OFFICE), kind=Kind.CONFLICT_DECLARED,
                         link=link, now=now,
                         context={"expert": expert.full_name, "organization": organization_name(application)})
+
+
+# ----------------------------------------------------------------------------- accounts
+
+@registration_listener
+def registration_submitted(session: Session, outcome: Registration) -> list[Notification]:
+    """A registration from the web: the new account's holder is welcomed, or the holders of the e-mail
+    address or credit code hear that someone tried (at most once a day each, so a stranger cannot
+    flood their mailbox); the visitor sees the same page either way."""
+    link = path_for("auth.login")
+    if outcome.account is not None:
+        notice = notify(session, user=outcome.account, kind=Kind.ACCOUNT_REGISTERED, link=link,
+                        context={"organization": outcome.account.organization.name})
+        return [notice] if notice is not None else []
+    return notify_users(session, users=outcome.holders, kind=Kind.REGISTRATION_ATTEMPT, link=link, context={},
+                        dedupe_key=f"registration-attempt:{utcnow().date().isoformat()}")

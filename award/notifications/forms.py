@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SubmitField
 
+from award.forms import BaseForm
 from award.i18n import _l
 from award.notifications.kinds import Kind
 from award.notifications.services import Preference
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(BaseForm):
     submit = SubmitField(_l("Save e-mail settings"))
 
     def choices(self) -> dict[Kind, bool]:

@@ -32,6 +32,8 @@ class Kind(enum.StrEnum):
     VOTE_CLOSING = "vote_closing"
     OBJECTION_RECEIVED = "objection_received"
     CONFLICT_DECLARED = "conflict_declared"
+    ACCOUNT_REGISTERED = "account_registered"
+    REGISTRATION_ATTEMPT = "registration_attempt"
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ class KindSpec:
     action: LazyString  # the link's label: what the recipient should do
     mandatory: bool = False  # the rules require that the person is told: e-mail cannot be turned off
     context: tuple[str, ...] = ()  # the keys the caller must give
+    # About the account itself (its registration): always e-mailed, to whatever role holds the address,
+    # and not offered on the preferences page.
+    about_account: bool = False
 
 
 SPECS: dict[Kind, KindSpec] = {spec.kind: spec for spec in (
@@ -152,11 +157,27 @@ SPECS: dict[Kind, KindSpec] = {spec.kind: spec for spec in (
            "a replacement expert is needed."),
         _l("Replace the expert"), context=("expert", "organization"),
     ),
+    KindSpec(
+        Kind.ACCOUNT_REGISTERED, Role.ENTERPRISE, _l("Account registered"),
+        _l("Your account is ready: %(organization)s"),
+        _l("Your organization is registered for the Mayor's Quality Award. Sign in with this e-mail address "
+           "and the password you chose."),
+        _l("Sign in"), context=("organization",), about_account=True,
+    ),
+    KindSpec(
+        Kind.REGISTRATION_ATTEMPT, Role.ENTERPRISE, _l("Registration with your details"),
+        _l("Someone tried to register with your details"),
+        _l("Someone tried to register a new account with your e-mail address or with your organization's "
+           "credit code, which already have an account. If it was you, sign in with your existing account; "
+           "if you have forgotten the password, ask the award office. If it was not you, you need not do "
+           "anything: no new account was created."),
+        _l("Sign in"), about_account=True,
+    ),
 )}
 
 MANDATORY: frozenset[Kind] = frozenset(kind for kind, spec in SPECS.items() if spec.mandatory)
 
 
 def kinds_for(role: Role) -> list[KindSpec]:
-    """The kinds a user of this role can receive, in table order."""
-    return [spec for spec in SPECS.values() if spec.role is role]
+    """The kinds a user of this role can choose about, in table order (not those about the account itself)."""
+    return [spec for spec in SPECS.values() if spec.role is role and not spec.about_account]

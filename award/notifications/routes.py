@@ -11,6 +11,7 @@ from award.auth.permissions import actor, login_required
 from award.db import get_session
 from award.errors import DomainError
 from award.i18n import _
+from award.inputs import arg_page
 from award.notifications import services
 from award.notifications.forms import preferences_form
 from award.notifications.kinds import SPECS
@@ -39,7 +40,7 @@ def _load(notification_id: int):  # noqa: ANN202
 @bp.route("/")
 @login_required
 def list_notifications():
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = arg_page(request.args)
     session = get_session()
     notices = services.notifications_for(session, actor(), limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     return render_template("notifications/list.html", notices=notices[:PAGE_SIZE], specs=SPECS, page=page,

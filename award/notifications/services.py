@@ -72,7 +72,8 @@ def absolute_url(link: str) -> str:
 def render_email(*, user: User, spec: KindSpec, notice: RenderedNotice, link: str) -> RenderedEmail:
     """Subject, plain text and HTML in the current locale; a kind may have its own templates."""
     lang = "zh-CN" if str(get_locale()).startswith("zh") else "en"
-    values = {"user": user, "notice": notice, "url": absolute_url(link), "mandatory": spec.mandatory, "lang": lang}
+    values = {"user": user, "notice": notice, "url": absolute_url(link), "mandatory": spec.mandatory,
+              "about_account": spec.about_account, "lang": lang}
     base = "notifications/email/"
     text = render_template([f"{base}{spec.kind.value}.txt", f"{base}notice.txt"], **values)
     html = render_template([f"{base}{spec.kind.value}.html", f"{base}notice.html"], **values)
@@ -88,8 +89,9 @@ def _check_link(link: str) -> None:
 
 
 def email_enabled(session: Session, user: User, kind: Kind) -> bool:
-    """Whether this user gets e-mail of this kind: always for mandatory kinds, else their choice (default on)."""
-    if SPECS[kind].mandatory:
+    """Whether this user gets e-mail of this kind: always for mandatory kinds and those about the account,
+    else their choice (default on)."""
+    if SPECS[kind].mandatory or SPECS[kind].about_account:
         return True
     preference = session.get(NotificationPreference, (user.id, kind.value))
     return preference.email_enabled if preference is not None else True
@@ -208,7 +210,7 @@ def notify_users(
 def email_choices(session: Session, users: Iterable[User], kind: Kind) -> dict[int, bool]:
     """email_enabled() for many users at once, by user id (one query, none for a mandatory kind)."""
     ids = [user.id for user in users]
-    if SPECS[kind].mandatory or not ids:
+    if SPECS[kind].mandatory or SPECS[kind].about_account or not ids:
         return dict.fromkeys(ids, True)
     chosen = dict(session.execute(select(NotificationPreference.user_id, NotificationPreference.email_enabled).where(
         NotificationPreference.kind == Kind(kind).value, NotificationPreference.user_id.in_(ids))).all())

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
+from award.forms import BaseForm
 from award.i18n import _, _l
 from award.ranking.models import CombineMode, RankingSettings
 
@@ -29,7 +29,7 @@ def parse_sector_limits(text: str) -> dict[str, int]:
     return limits
 
 
-class RankingSettingsForm(FlaskForm):
+class RankingSettingsForm(BaseForm):
     combine_mode = SelectField(
         _l("How the on-site score combines with the document score"),
         choices=[SelectChoice(CombineMode.REPLACE.value, _l("The on-site score replaces the document score")),

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, DecimalField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from award import inputs
 from award.cycles.forms import local_zone
+from award.forms import BaseForm
 from award.i18n import _, _l
 from award.review.models import AggregationMethod, AssignmentSource, ReviewRound
 from award.review.rounds import RoundSettings
@@ -27,7 +28,7 @@ METHOD_LABELS = {
 TEXT_MAX = 4000
 
 
-class RoundForm(FlaskForm):
+class RoundForm(BaseForm):
     method = SelectField(_l("Aggregation method"),
                          choices=[SelectChoice(m.value, label) for m, label in METHOD_LABELS.items()])
     deadline = DateTimeLocalField(_l("Deadline (local time)"), validators=[Optional()])
@@ -58,7 +59,7 @@ class RoundForm(FlaskForm):
                              std_threshold_pct=self.std_threshold_pct.data)
 
 
-class AssignForm(FlaskForm):
+class AssignForm(BaseForm):
     mode = SelectField(_l("Mode"), choices=[
         SelectChoice(AssignmentSource.OPTIMAL.value, _l("Optimal (best sector match)")),
         SelectChoice(AssignmentSource.RANDOMIZED.value, _l("Randomized draw (seeded, replayable)")),
@@ -71,40 +72,41 @@ class AssignForm(FlaskForm):
     submit = SubmitField(_l("Form the panels"))
 
 
-class ReplaceForm(FlaskForm):
+class ReplaceForm(BaseForm):
     expert_id = SelectField(_l("New expert"), coerce=str, validate_choice=False)
     reason = TextAreaField(_l("Reason"), validators=[Length(max=TEXT_MAX)])
     submit = SubmitField(_l("Replace"))
 
     def chosen(self) -> int | None:
-        value = (self.expert_id.data or "").strip()
-        return int(value) if value.isdigit() else None
+        return inputs.parse_id(self.expert_id.data)
 
 
-class AddExpertForm(FlaskForm):
+class AddExpertForm(BaseForm):
     expert_id = SelectField(_l("Expert"), coerce=str, validate_choice=False, validators=[DataRequired()])
     submit = SubmitField(_l("Add to the panel"))
 
     def chosen(self) -> int | None:
-        value = (self.expert_id.data or "").strip()
-        return int(value) if value.isdigit() else None
+        return inputs.parse_id(self.expert_id.data)
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BaseForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=TEXT_MAX)])
     submit = SubmitField(_l("Confirm"))
 
 
+# Wide enough that the sheet rules, not the parser, say "out of range" for 150 or -5.
+_PERCENT_PARSE_BOUND = 10**6
+
+
 def _percent(raw: str | None) -> tuple[int | Decimal | None, bool]:
-    """(value, ok): blanks are None; "37.5" stays a Decimal so the step rule can name it."""
+    """(value, ok): blanks are None; "37.5" stays a Decimal so the step rule can name it.
+    Plain notation only: "1e600000" is refused before anything converts it."""
     text = (raw or "").strip().rstrip("%")
     if not text:
         return None, True
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None, False
-    if not value.is_finite():
+        value = inputs.parse_decimal(text, minimum=-_PERCENT_PARSE_BOUND, maximum=_PERCENT_PARSE_BOUND, places=9)
+    except inputs.InvalidInput:
         return None, False
     return (int(value) if value == value.to_integral_value() else value), True
 
@@ -128,8 +130,10 @@ def sheet_entries(form: Mapping[str, str], rubric: Rubric) -> tuple[list[ItemEnt
 
 
 def posted_version(form: Mapping[str, str]) -> int | None:
-    value = str(form.get("version", "")).strip()
-    return int(value) if value.isdigit() else None
+    try:
+        return inputs.parse_int(form.get("version", ""), minimum=0, maximum=inputs.ID_MAX)
+    except inputs.InvalidInput:
+        return None
 
 
 def consensus_entries(form: Mapping[str, str], rubric: Rubric) -> dict[str, ConsensusEntry]:

@@ -24,6 +24,7 @@ from award.cycles.models import Cycle
 from award.db import utcnow
 from award.errors import DomainError, NotAllowed
 from award.i18n import _
+from award.inputs import check_name, check_text
 from award.review.coi import CoiSettings, ConflictType, RelationKind
 from award.review.models import (
     CycleCoiSettings,
@@ -101,6 +102,9 @@ def clean_expert_data(data: ExpertData) -> ExpertData:
         raise DomainError(_("The expert's name is missing."), code="name_missing")
     if not data.organization_name.strip():
         raise DomainError(_("The organization's name is missing."), code="organization_missing")
+    check_name(data.full_name, field=_("The expert's name"))
+    check_name(data.title, field=_("The professional title"))
+    check_name(data.organization_name, field=_("The organization's name"))
     code = credit_code_or_error(data.organization_code)
     sectors = tuple(dict.fromkeys(sector.strip().upper() for sector in data.sectors if sector.strip()))
     unknown = [sector for sector in sectors if sector not in GBT4754_SECTIONS]
@@ -118,6 +122,8 @@ def clean_relation_data(data: RelationData) -> RelationData:
     except ValueError:
         raise DomainError(_("Unknown relation kind “%(kind)s”.", kind=data.kind), code="bad_relation_kind") from None
     code = credit_code_or_error(data.party_code)
+    check_name(data.party_name, field=_("The organization's name"))
+    check_text(data.note, multiline=True, field=_("The note"))
     if data.starts_on is not None and data.ends_on is not None and data.ends_on < data.starts_on:
         raise DomainError(_("The relation ends before it starts."), code="dates_out_of_order")
     return RelationData(kind=kind, party_code=code, party_name=data.party_name.strip(),

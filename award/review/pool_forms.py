@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -18,6 +17,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from award.applications.sectors import GBT4754_SECTIONS
+from award.forms import BaseForm, PrintableName
 from award.i18n import _l
 from award.review.coi import CoiSettings, ConflictType, RelationKind
 from award.review.models import CycleCoiSettings, ExpertProfile
@@ -46,12 +46,12 @@ CONFLICT_LABELS = {
 WINDOW_FIELDS = tuple(CoiSettings.__dataclass_fields__)
 
 
-class ExpertForm(FlaskForm):
+class ExpertForm(BaseForm):
     email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
-    full_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    full_name = StringField(_l("Name"), validators=[PrintableName(), DataRequired(), Length(max=100)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
     title = StringField(_l("Professional title"), validators=[Optional(), Length(max=100)])
-    organization_name = StringField(_l("Organization"), validators=[DataRequired(), Length(max=200)])
+    organization_name = StringField(_l("Organization"), validators=[PrintableName(), DataRequired(), Length(max=200)])
     organization_code = StringField(_l("Organization's unified social credit code"),
                                     validators=[DataRequired(), Length(min=18, max=18)])
     sectors = SelectMultipleField(_l("Sectors of expertise"), validators=[Optional()])
@@ -78,10 +78,10 @@ class ExpertForm(FlaskForm):
         self.in_pool.data = profile.in_pool
 
 
-class RelationForm(FlaskForm):
+class RelationForm(BaseForm):
     kind = SelectField(_l("Kind"), validators=[DataRequired()],
                        choices=[SelectChoice(kind.value, label) for kind, label in RELATION_LABELS.items()])
-    party_name = StringField(_l("Organization"), validators=[Optional(), Length(max=200)])
+    party_name = StringField(_l("Organization"), validators=[PrintableName(), Optional(), Length(max=200)])
     party_code = StringField(_l("Its unified social credit code"), validators=[DataRequired(), Length(min=18, max=18)])
     starts_on = DateField(_l("From"), validators=[Optional()])
     ends_on = DateField(_l("To (empty if ongoing)"), validators=[Optional()])
@@ -94,12 +94,12 @@ class RelationForm(FlaskForm):
                             ends_on=self.ends_on.data, note=self.note.data or "")
 
 
-class RemoveRelationForm(FlaskForm):
+class RemoveRelationForm(BaseForm):
     reason = StringField(_l("Reason for removal"), validators=[DataRequired(), Length(max=500)])
     submit = SubmitField(_l("Remove"))
 
 
-class AvailabilityForm(FlaskForm):
+class AvailabilityForm(BaseForm):
     cycle_id = SelectField(_l("Cycle"), coerce=int, validators=[InputRequired()])
     available = BooleanField(_l("Available in this cycle"), default=True)
     max_load = IntegerField(_l("Most applications (empty: the round's cap)"),
@@ -107,19 +107,19 @@ class AvailabilityForm(FlaskForm):
     submit = SubmitField(_l("Save availability"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(BaseForm):
     file = FileField(_l("XLSX or CSV file"), validators=[FileRequired()])
     submit = SubmitField(_l("Import"))
 
 
-class GroupLinkForm(FlaskForm):
+class GroupLinkForm(BaseForm):
     parent_code = StringField(_l("Parent's credit code"), validators=[DataRequired(), Length(min=18, max=18)])
     child_code = StringField(_l("Subsidiary's credit code"), validators=[DataRequired(), Length(min=18, max=18)])
     source = StringField(_l("Source"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("Add link"))
 
 
-class PinForm(FlaskForm):
+class PinForm(BaseForm):
     type = SelectField(_l("Conflict type"), validators=[DataRequired()],
                        choices=[SelectChoice(kind.value, label) for kind, label in CONFLICT_LABELS.items()],
                        default=ConflictType.OTHER.value)
@@ -127,7 +127,7 @@ class PinForm(FlaskForm):
     submit = SubmitField(_l("Pin conflict"))
 
 
-class CoiSettingsForm(FlaskForm):
+class CoiSettingsForm(BaseForm):
     employment_years = IntegerField(_l("Employment: look back (years)"), default=3,
                                     validators=[InputRequired(), NumberRange(min=0, max=30)])
     consulting_years = IntegerField(_l("Consulting or training: look back (years)"), default=3,

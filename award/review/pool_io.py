@@ -9,14 +9,11 @@ so an export imports back unchanged.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -30,6 +27,7 @@ from award.review import pool
 from award.review.coi import RelationKind
 from award.review.models import ExpertProfile, GroupLink
 from award.review.pool import ExpertData, RelationData
+from award.tables import TableRefused, read_table
 
 POOL_COLUMNS = (
     "email", "full_name", "phone", "title", "organization_code", "organization_name", "sectors", "in_pool",
@@ -39,12 +37,12 @@ EXPERT_COLUMNS = POOL_COLUMNS[:8]
 RELATION_COLUMNS = POOL_COLUMNS[8:]
 GROUP_COLUMNS = ("parent_code", "child_code", "source")
 
-FORMATS = ("csv", "xlsx")
+FORMATS = ("csv", "xlsx")  # as award.tables.FORMATS
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-MAX_ROWS = 20_000  # a pool is hundreds of experts; anything near this is the wrong file
+MAX_ROWS = 20_000  # header included; a pool is hundreds of experts, anything near this is the wrong file
 _TRUE = {"1", "yes", "y", "true", "是", "在库"}
 _FALSE = {"0", "no", "n", "false", "否", "不在库", ""}
 
@@ -131,47 +129,25 @@ def read_rows(
     """(row number, {column: raw value}) for every non-empty data row; the header names the columns.
 
     A column in `optional` may be left out of the header; it then reads as empty in every row.
+    The file is read within the ceilings of award.limits (award.tables).
     """
-    if fmt not in FORMATS:
-        raise DomainError(_("Unknown file format; use .xlsx or .csv."), code="bad_format")
-    rows = _csv_rows(data) if fmt == "csv" else _xlsx_rows(data)
     try:
-        header = next(rows)
-    except StopIteration:
-        raise ImportRejected([RowProblem(1, _("The file is empty."))]) from None
-    names = [_text(cell).lower() for cell in header]
+        rows = read_table(data, fmt, max_rows=MAX_ROWS)
+    except TableRefused as refused:
+        raise ImportRejected([RowProblem(refused.row or 1, refused.message)]) from None
+    if not rows:
+        raise ImportRejected([RowProblem(1, _("The file is empty."))])
+    names = [_text(cell).lower() for cell in rows[0]]
     missing = [column for column in columns if column not in names and column not in optional]
     if missing:
         raise ImportRejected([RowProblem(1, _("Missing column(s): %(columns)s.", columns=", ".join(missing)))])
     index = {column: names.index(column) for column in columns if column in names}
-    for number, row in enumerate(rows, start=2):
-        if number > MAX_ROWS:
-            raise ImportRejected([RowProblem(number, _("The file has too many rows."))])
+    for number, row in enumerate(rows[1:], start=2):
         values = {column: row[index[column]] if column in index and index[column] < len(row) else None
                   for column in columns}
         if all(_text(value) == "" for value in values.values()):
             continue
         yield number, values
-
-
-def _csv_rows(data: bytes) -> Iterator[list[Any]]:
-    try:
-        text = data.decode("utf-8-sig")  # with or without the byte-order mark
-    except UnicodeDecodeError:
-        raise ImportRejected([RowProblem(1, _("The CSV file is not UTF-8 text."))]) from None
-    yield from csv.reader(io.StringIO(text, newline=""))
-
-
-def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ImportRejected([RowProblem(1, _("The file is not a readable XLSX workbook."))]) from None
-    try:
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
-            yield list(row)
-    finally:
-        workbook.close()
 
 
 # --- writing files -------------------------------------------------------------------------

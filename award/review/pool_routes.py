@@ -15,6 +15,8 @@ from award.cycles.models import Cycle, Stage
 from award.db import get_session
 from award.errors import DomainError
 from award.i18n import _
+from award.inputs import arg_page
+from award.limits import IMPORT_MAX_BYTES
 from award.main.dashboard import Task, active_cycles, task_provider
 from award.review import conflicts, pool, pool_io
 from award.review.coi import ConflictType
@@ -213,7 +215,7 @@ def import_pool():
         try:
             if not fmt:
                 raise DomainError(_("Unknown file format; use .xlsx or .csv."), code="bad_format")
-            result = pool_io.import_pool(get_session(), actor=actor(), data=upload.read(), fmt=fmt,
+            result = pool_io.import_pool(get_session(), actor=actor(), data=upload.read(IMPORT_MAX_BYTES + 1), fmt=fmt,
                                          password_min_length=current_app.config["PASSWORD_MIN_LENGTH"])
         except pool_io.ImportRejected as error:
             flash(error.message, "error")
@@ -299,7 +301,8 @@ def import_groups():
         try:
             if not fmt:
                 raise DomainError(_("Unknown file format; use .xlsx or .csv."), code="bad_format")
-            result = pool_io.import_groups(get_session(), actor=actor(), data=upload.read(), fmt=fmt)
+            result = pool_io.import_groups(get_session(), actor=actor(), data=upload.read(IMPORT_MAX_BYTES + 1),
+                                           fmt=fmt)
         except pool_io.ImportRejected as error:
             flash(error.message, "error")
             problems = error.problems
@@ -331,7 +334,7 @@ def matrix(cycle_id: int):
     cycle = _load_cycle(cycle_id)
     session = get_session()
     filters = {name: request.args.get(name, "").strip() for name in ("q", "sector", "organization", "only")}
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = arg_page(request.args)
     query = select(Application).where(Application.cycle_id == cycle.id)
     if filters["q"]:
         query = query.where(Application.org_name.like(f"%{filters['q']}%"))

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from award import inputs
 from award.applications.models import Application
 from award.auth.models import Role, User
 from award.auth.permissions import (
@@ -47,6 +48,7 @@ from award.review.models import (
     ScoreSheet,
     SheetStatus,
 )
+from award.web import json_errors
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -371,14 +373,15 @@ def sheet(assignment_id: int):
 
 @bp.route("/assignments/<int:assignment_id>/autosave", methods=["POST"])
 @expert_required
+@json_errors
 def autosave(assignment_id: int):
     """The page's background save: JSON in, JSON out; a stale version answers 409 with the differences."""
     assignment = _own(assignment_id)
     if not queries.can_open(actor(), assignment):
         abort(403)
-    data = request.get_json(silent=True) or {}
-    form = {str(k): "" if v is None else str(v) for k, v in (data.get("fields") or {}).items()}
-    form["version"] = str(data.get("version", ""))
+    data = inputs.json_object(request.get_data())
+    form = {str(k): inputs.json_scalar_text(v, str(k)) for k, v in inputs.json_mapping(data, "fields").items()}
+    form["version"] = inputs.json_scalar_text(data.get("version"), "version")
     rubric = cycle_rubric(assignment.round.cycle)
     entries, bad = sheet_entries(form, rubric)
     version = posted_version(form)

@@ -25,8 +25,10 @@ from award.cycles.services import cycle_rubric
 from award.db import utcnow
 from award.errors import DomainError, NotAllowed
 from award.i18n import _
+from award.inputs import text_problem
 from award.review import notices
 from award.review.coi import ConflictType
+from award.review.conflicts import has_conflict
 from award.review.models import (
     Assignment,
     AssignmentStatus,
@@ -92,11 +94,19 @@ def _require_active(assignment: Assignment) -> None:
         raise DomainError(_("Scoring is not open in this round."), code="round_not_open")
 
 
-def _require_scorable(actor: User, assignment: Assignment) -> ScoreSheet:
+def _require_no_conflict(session: Session, expert: User, application: Application) -> None:
+    """A conflict recorded after the pledge bars the expert here too, not only on the page."""
+    if has_conflict(session, application, expert):
+        raise NotAllowed(_("A conflict of interest with this applicant is on record; you can no longer score "
+                           "it or take part in its consensus."))
+
+
+def _require_scorable(session: Session, actor: User, assignment: Assignment) -> ScoreSheet:
     _require_own(actor, assignment)
     _require_active(assignment)
     if assignment.pledge_signed_at is None:
         raise DomainError(_("Sign the no-conflict and confidentiality pledge first."), code="pledge_required")
+    _require_no_conflict(session, actor, assignment.application)
     sheet = sheet_of(assignment)
     if sheet is None:  # pragma: no cover - the pledge creates it
         raise DomainError(_("Sign the no-conflict and confidentiality pledge first."), code="pledge_required")
@@ -253,7 +263,7 @@ def _write(session: Session, sheet: ScoreSheet, rubric: Rubric, entries: list[It
 def save_draft(session: Session, *, actor: User, assignment: Assignment, entries: Sequence[ItemEntry],
                expected_version: int) -> ScoreSheet:
     """Save what the expert has typed so far; blanks pass, impossible values are refused."""
-    sheet = _require_scorable(actor, assignment)
+    sheet = _require_scorable(session, actor, assignment)
     rubric = rubric_of(assignment)
     entries = [_with_band(rubric, e) for e in entries]
     _check_version(sheet, expected_version, entries)
@@ -276,7 +286,7 @@ def submit_sheet(session: Session, *, actor: User, assignment: Assignment, entri
                  expected_version: int) -> ScoreSheet:
     """Save the last entries, check every item of the rubric, and lock the sheet; the last sheet of
     a panel tells its team leader."""
-    sheet = _require_scorable(actor, assignment)
+    sheet = _require_scorable(session, actor, assignment)
     rubric = rubric_of(assignment)
     entries = [_with_band(rubric, e) for e in entries]
     _check_version(sheet, expected_version, entries)
@@ -419,6 +429,7 @@ def propose_consensus(session: Session, *, actor: User, review_round: ReviewRoun
         raise NotAllowed(_("Only the panel's team leader can propose the consensus."))
     if review_round.status is not RoundStatus.OPEN:
         raise DomainError(_("Scoring is not open in this round."), code="round_not_open")
+    _require_no_conflict(session, actor, application)
     if not sheets_complete(session, review_round, application.id):
         raise DomainError(_("The consensus opens once every panel member has submitted."), code="sheets_missing")
     rubric = cycle_rubric(review_round.cycle)
@@ -432,6 +443,9 @@ def propose_consensus(session: Session, *, actor: User, review_round: ReviewRoun
         elif not 0 <= percent <= PERCENT_MAX or percent % rubric.step:
             problems.append(_("%(item)s: %(percent)s%% is not a multiple of %(step)s%% between 0 and 100%%.",
                               item=item.id, percent=percent, step=rubric.step))
+        elif entry is not None and (reason_problem := text_problem(entry.reason, multiline=True,
+                                                                   field=_("%(item)s: the reason", item=item.id))):
+            problems.append(reason_problem)
         elif Decimal(percent) != medians.get(item.id) and not (entry.reason or "").strip():
             problems.append(_("%(item)s: the consensus moved from the panel's median; give the reason.",
                               item=item.id))
@@ -461,6 +475,7 @@ def confirm_consensus(session: Session, *, actor: User, review_round: ReviewRoun
     member = next((m for m in panel_members(session, review_round, application.id) if m.expert_id == actor.id), None)
     if member is None:
         raise NotAllowed(_("Only a member of this panel can confirm its consensus."))
+    _require_no_conflict(session, actor, application)
     if review_round.status is not RoundStatus.OPEN:
         raise DomainError(_("Scoring is not open in this round."), code="round_not_open")
     if not consensus_scores(session, review_round, application.id):

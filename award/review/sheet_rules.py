@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from award.i18n import _l
+from award.inputs import text_problem
 from award.rubrics import PERCENT_MAX, Band, Item, Rubric
 
 __all__ = [
@@ -46,6 +47,10 @@ BAND_MISMATCH = "band_mismatch"
 MISSING_STRENGTH = "missing_strength"
 MISSING_IMPROVEMENT = "missing_improvement"
 MISSING_JUSTIFICATION = "missing_justification"
+BAD_TEXT = "bad_text"
+
+# A comment is a few paragraphs; the cap keeps one autosave from carrying megabytes.
+COMMENT_MAX_LENGTH = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +129,24 @@ def _comment_problem(code: str, item_id: str, min_length: int, *, strength: bool
     return SheetProblem(code, item_id, message)
 
 
+def _text_problems(item_id: str, **texts: str | None) -> list[SheetProblem]:
+    labels = {"strength": _l("strength"), "improvement": _l("improvement point"),
+              "justification": _l("justification")}
+    problems = []
+    for name, text in texts.items():
+        if text is None:
+            continue
+        if len(text) > COMMENT_MAX_LENGTH:
+            problems.append(SheetProblem(BAD_TEXT, item_id, _l(
+                "%(item)s: the %(field)s is longer than %(max)s characters.",
+                item=item_id, field=labels[name], max=COMMENT_MAX_LENGTH)))
+            continue
+        problem = text_problem(text, multiline=True, field=f"{item_id} {labels[name]}")
+        if problem:
+            problems.append(SheetProblem(BAD_TEXT, item_id, problem))
+    return problems
+
+
 def _check_entry(
     rubric: Rubric,
     item_id: str,
@@ -177,6 +200,7 @@ def _check_entry(
                 item=item_id, percent=_fmt(percent), band=band.label(),
                 allowed=_allowed_percents(rubric, band))))
 
+    problems += _text_problems(item_id, strength=strength, improvement=improvement, justification=justification)
     if draft:
         # A draft may leave comments blank; only impossible values are refused.
         return problems

@@ -16,6 +16,7 @@ from award.cycles.models import Stage
 from award.cycles.services import advance_cycle
 from award.db import utcnow
 from award.errors import DomainError, NotAllowed
+from award.inputs import InvalidInput
 
 from .conftest import complete_profile, full_texts
 
@@ -159,3 +160,16 @@ def test_screening_guard_blocks_document_review(db, make_submitted, open_cycle, 
     with pytest.raises(DomainError, match="1 submitted applications have no screening outcome"):
         advance_cycle(db, actor=office, cycle=open_cycle, target=Stage.DOCUMENT_REVIEW, now=utcnow())
     assert open_cycle.stage is Stage.SCREENING
+
+
+@pytest.mark.parametrize(("where", "value"), [
+    ("text", "方法\x00"), ("text", "方法\x1b[31m"), ("org_name", "苏州\u202e精工")])
+def test_the_service_refuses_hidden_characters_in_the_draft(db, draft, enterprise, open_cycle, where, value):
+    texts = full_texts(open_cycle)
+    profile = complete_profile()
+    if where == "text":
+        texts[next(iter(texts))] = value
+    else:
+        profile = complete_profile(org_name=value)
+    with pytest.raises(InvalidInput):
+        services.save_draft(db, actor=enterprise, application=draft, profile=profile, self_assessment=texts)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from award.audit.models import AuditRecord
 from award.auth.models import Organization, Role, User
@@ -21,14 +21,17 @@ def registration(**overrides):
     return data
 
 
-def test_enterprise_registers_and_lands_on_dashboard(client, db):
+def test_enterprise_registers_signs_in_and_lands_on_dashboard(client, db):
     data = registration()
     response = client.post("/register", data=data)
-    assert response.status_code == 302 and response.headers["Location"].endswith("/dashboard")
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert "/login" in client.get("/dashboard").headers["Location"]  # not signed in yet
     user = db.scalar(select(User).where(User.email == "zhang@hengrun.cn"))
     assert user.role is Role.ENTERPRISE and user.organization.credit_code == data["credit_code"]
     assert user.password_hash.startswith("scrypt:")
     assert db.scalar(select(AuditRecord).where(AuditRecord.action == "user.registered")) is not None
+    signed_in = client.post("/login", data={"email": "zhang@hengrun.cn", "password": "a-long-password"})
+    assert signed_in.status_code == 302 and signed_in.headers["Location"].endswith("/dashboard")
 
 
 @pytest.mark.parametrize(("credit_code", "message"), [
@@ -49,8 +52,18 @@ def test_bad_credit_code_is_refused_and_typed_values_kept(client, db, credit_cod
 def test_credit_code_registers_once(client, db, make_user):
     existing = make_user(Role.ENTERPRISE)
     response = client.post("/register", data=registration(credit_code=existing.organization.credit_code))
-    assert response.status_code == 422
-    assert "already registered" in response.get_data(as_text=True)
+    # The same answer as for new details (tests/auth/test_registration.py), but no second account.
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert db.scalar(select(User).where(User.email == "zhang@hengrun.cn")) is None
+    assert db.scalar(select(func.count(User.id)).where(User.organization_id == existing.organization_id)) == 1
+
+
+def test_email_registers_once(client, db, make_user):
+    existing = make_user(Role.ENTERPRISE)
+    response = client.post("/register", data=registration(email=existing.email.upper()))
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert db.scalar(select(func.count(User.id)).where(User.email == existing.email)) == 1
+    assert db.scalar(select(Organization).where(Organization.name == "苏州恒润精密机械有限公司")) is None
 
 
 def test_short_password_is_refused(client, db):

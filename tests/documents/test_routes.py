@@ -143,7 +143,7 @@ def test_overlay_batch_and_test_page_use_the_chosen_printer(client, login, offic
     assert test_page.status_code == 200
     assert "二楼打印机" in page_texts(test_page.data)[0]
     assert client.get(f"/documents/cycles/{awarded.cycle.id}/overlay.pdf?printer=999999").status_code == 404
-    assert client.get(f"/documents/cycles/{awarded.cycle.id}/overlay.pdf?printer=x").status_code == 404
+    assert client.get(f"/documents/cycles/{awarded.cycle.id}/overlay.pdf?printer=x").status_code == 400  # malformed
 
 
 def test_printers_are_managed_on_their_page(client, login, office, db):

@@ -45,6 +45,9 @@ def test_enterprise_registers_in_chinese(new_page, screenshot, live_app):
     page.fill("input[name=password]", "a-long-password")
     page.fill("input[name=confirm]", "a-long-password")
     page.click("input[type=submit]")
+    page.wait_for_url("**/login")  # the same answer whether or not the details were known: check the e-mail
+    assert "我们已向您填写的电子邮箱发送了一封邮件" in page.content()
+    sign_in(page, "zhang@hengrun.cn", "a-long-password")
     page.wait_for_url("**/dashboard")
     assert "我的待办" in page.content()
     screenshot(page, "enterprise-dashboard")

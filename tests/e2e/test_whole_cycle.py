@@ -37,7 +37,7 @@ from award.notice.models import Objection, ObjectionOutcome
 from award.review.models import Assignment, ConsensusScore, ReviewRound
 from tests.conftest import fresh_credit_code
 from tests.e2e.conftest import CHROMIUM
-from tests.e2e.pages import score_the_sheet
+from tests.e2e.pages import score_the_sheet, sign_in
 
 pytestmark = [pytest.mark.e2e,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (Debian chromium)")]
@@ -282,6 +282,8 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     enterprise.fill("input[name=confirm]", ENTERPRISE["password"])
     _shot(enterprise, "enterprise-register")
     _submit(enterprise, "input[type=submit]")
+    enterprise.wait_for_url("**/login")  # registered; the same answer as for known details, then sign in
+    sign_in(enterprise, ENTERPRISE["email"], ENTERPRISE["password"])
     enterprise.wait_for_url("**/dashboard")
     enterprise.goto("/applications/")
     _shot(enterprise, "enterprise-open-cycles")

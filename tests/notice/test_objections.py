@@ -158,3 +158,21 @@ def test_the_public_notice_needs_no_login_and_shows_how_to_object(client, db, wo
     page = client.get(f"/notices/{world['notice_id']}").get_data(as_text=True)
     assert "How to object" in page and "证书和奖牌" in page and "Open for objections" in page
     assert "张三" not in page  # objections are not public
+
+
+@pytest.mark.parametrize("candidate", ["²", "①", "9" * 25, "-1"])
+def test_a_hostile_candidate_preselection_is_refused_with_a_message(client, db, world, candidate):
+    response = client.get(f"/notices/{world['notice_id']}/object?candidate={candidate}")
+    assert response.status_code == 400 and "candidate" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"name": "张\u202e三"}, "U+202E"),
+    ({"organization": "苏州\u200b精工", "id_number": ""}, "U+200B"),
+    ({"text": "数据\x07不实"}, "U+0007"),
+])
+def test_an_objection_with_hidden_characters_is_refused_by_the_service(db, world, changes, message):
+    before = db.scalar(select(func.count(Objection.id)))
+    with pytest.raises(DomainError, match=message.replace("+", r"\+")):
+        file(db, world, good(candidate_id(db, world), **changes))
+    assert db.scalar(select(func.count(Objection.id))) == before

@@ -17,7 +17,7 @@ from award.review import panels, rounds
 from award.review.models import Assignment, AssignmentSource, AssignmentStatus, ExpertProfile, ReviewRound, RoundKind
 from award.review.sheet_rules import ItemEntry
 
-__all__ = ["ReviewWorld", "full_entries", "review_world"]
+__all__ = ["ReviewWorld", "full_entries", "opened", "pledged_seat", "review_world"]
 
 
 @dataclass
@@ -93,3 +93,15 @@ def review_world(db, make_user, make_cycle, make_organization):
         return world
 
     return make
+
+
+@pytest.fixture
+def opened(review_world):
+    return review_world(experts=6, opened=True)
+
+
+def pledged_seat(db, client, login, world):
+    seat = world.panel(db, world.applications[0])[0]
+    login(seat.expert)
+    client.post(f"/review/assignments/{seat.id}/pledge", data={"agree": "yes"})
+    return seat

@@ -11,7 +11,7 @@ from award.cycles.services import cycle_rubric
 from award.review.models import Assignment, AssignmentDraw, AssignmentStatus, ReviewRound, RoundStatus, SheetStatus
 from award.review.scoring import sheet_of
 from tests.review.review_factories import *  # noqa: F403 (fixtures)
-from tests.review.review_factories import full_entries
+from tests.review.review_factories import full_entries, pledged_seat
 
 RUBRICS = ["gbt19580-2012", "city-100"]
 
@@ -97,18 +97,6 @@ def test_a_panel_of_five_scores_one_application_end_to_end(db, client, login, re
     assert "5 of 5 sheets submitted; 0 missing." in text(progress)
     assert client.post(f"/review/rounds/{review_round.id}/close").status_code == 302
     assert client.post(f"/cycles/{cycle.id}/advance/deliberation").status_code == 302
-
-
-@pytest.fixture
-def opened(review_world):
-    return review_world(experts=6, opened=True)
-
-
-def pledged_seat(db, client, login, world):
-    seat = world.panel(db, world.applications[0])[0]
-    login(seat.expert)
-    client.post(f"/review/assignments/{seat.id}/pledge", data={"agree": "yes"})
-    return seat
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
