@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from hypothesis import strategies as st
 from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 
+from award.web import IdConverter
+
 LONG = 100_000
 
 # Exponents whose integer value costs real CPU ("1e600000" makes a 600,000-digit int). Until main's
@@ -132,6 +134,7 @@ def string_argument(valid: Sequence[str], *, huge_exponents: bool = True) -> st.
 
 
 CONVERTER_STRATEGIES = {
+    IdConverter: int_argument,  # the app's <int:...>
     IntegerConverter: int_argument,
     UnicodeConverter: string_argument,
 }
