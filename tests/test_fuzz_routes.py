@@ -47,10 +47,10 @@ FUZZ_ROLES = (ANON, Role.ENTERPRISE.value, OTHER_ENTERPRISE, Role.EXPERT.value, 
               Role.LEADER.value, Role.SUPERVISOR.value)
 
 LONG_SEARCH = int(os.environ.get("AWARD_FUZZ_EXAMPLES", "0"))
-# `make test`: 6 derandomized examples per route, each sent as all 7 roles (measured: see the
+# `make test`: 12 derandomized examples per route, each sent as all 7 roles (measured: see the
 # commit that set it). `make fuzz`: AWARD_FUZZ_EXAMPLES random ones, remembered in .hypothesis/.
 FUZZ_SETTINGS = settings(
-    max_examples=LONG_SEARCH or 6,
+    max_examples=LONG_SEARCH or 12,
     derandomize=not LONG_SEARCH,
     database=settings.default.database if LONG_SEARCH else None,
     deadline=None,  # a request may render a PDF; SLOW_SECONDS bounds each request instead
