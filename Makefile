@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 FLASK := $(BIN)/flask --app award
 
-.PHONY: run test test-postgres bench install system-deps translations lint clean
+.PHONY: run test test-postgres fuzz bench install system-deps translations lint clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed"; exit 1; }
@@ -35,6 +35,15 @@ test: install
 test-postgres: install
 	@bash scripts/system-deps.sh --test
 	bash scripts/test-postgres.sh
+
+# A longer, random search of tests/test_fuzz_routes.py (make test runs a few fixed examples per route).
+# Every failing request is also written to $(FUZZ_LOG), as each route stops at its first failure.
+FUZZ_EXAMPLES ?= 200
+FUZZ_LOG ?= fuzz-failures.jsonl
+fuzz: install
+	@bash scripts/system-deps.sh --test
+	rm -f $(FUZZ_LOG)
+	AWARD_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) AWARD_FUZZ_LOG=$(FUZZ_LOG) $(BIN)/pytest -q tests/test_fuzz_routes.py
 
 bench: install
 	$(BIN)/python -m bench

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import has_request_context, request
 from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeField, DateTimeLocalField, DecimalField, Field, IntegerField, StringField
 from wtforms.fields import TextAreaField
@@ -99,6 +100,16 @@ def _boundary_validators(field: Field) -> list[Any]:
 
 
 class _BoundaryMeta(FlaskForm.Meta):
+    def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+        """Forms read form data and files, never a JSON body. Flask-WTF would fill a form from
+        ``request.get_json()``, which fails on anything but an object (a list, a number, deep
+        nesting: a 500) and hands nested values to fields that expect text. With a JSON body the
+        form stays empty and is refused like an empty form; JSON views parse with ``inputs.json_object``."""
+        reads_request = formdata is not None and not hasattr(formdata, "getlist")  # Flask-WTF's "from the request"
+        if reads_request and has_request_context() and request.is_json:
+            return None
+        return super().wrap_formdata(form, formdata)
+
     def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
         field = super().bind_field(form, unbound_field, options)
         extra = _boundary_validators(field)

@@ -169,8 +169,8 @@ def fresh_credit_code(rng: random.Random | None = None) -> str:
     return make_credit_code("91320500" + "".join(rng.choice(ALPHABET) for _ in range(9)))
 
 
-@pytest.fixture
-def make_organization(db):
+def organization_factory(db: Session):
+    """make_organization() on a given session; the fixture of that name, and module-scoped worlds, use it."""
     def make(name: str | None = None, credit_code: str | None = None) -> Organization:
         number = next(_counter)
         organization = Organization(credit_code=credit_code or fresh_credit_code(random.Random(number)),
@@ -183,7 +183,12 @@ def make_organization(db):
 
 
 @pytest.fixture
-def make_user(db, make_organization):
+def make_organization(db):
+    return organization_factory(db)
+
+
+def user_factory(db: Session, make_organization):
+    """make_user() on a given session; the fixture of that name, and module-scoped worlds, use it."""
     def make(role: Role = Role.ENTERPRISE, *, email: str | None = None, name: str | None = None,
              organization: Organization | None = None) -> User:
         number = next(_counter)
@@ -200,7 +205,12 @@ def make_user(db, make_organization):
 
 
 @pytest.fixture
-def make_cycle(db, make_user):
+def make_user(db, make_organization):
+    return user_factory(db, make_organization)
+
+
+def cycle_factory(db: Session):
+    """make_cycle() on a given session; the fixture of that name, and module-scoped worlds, use it."""
     def make(*, stage: Stage = Stage.DRAFT, rubric_key: str = "gbt19580-2012", title: str | None = None,
              onsite_review: bool = False, deadlines: dict[Stage, dt.datetime] | None = None,
              **settings) -> Cycle:
@@ -218,6 +228,11 @@ def make_cycle(db, make_user):
         return cycle
 
     return make
+
+
+@pytest.fixture
+def make_cycle(db, make_user):
+    return cycle_factory(db)
 
 
 @pytest.fixture

@@ -324,6 +324,12 @@ PUBLIC_ENDPOINTS = {"static"}
 
 @pytest.fixture
 def world(db, app, tmp_path, make_user, make_cycle, make_organization) -> dict[str, object]:
+    return build_world(db, app, tmp_path, make_user=make_user, make_cycle=make_cycle,
+                       make_organization=make_organization)
+
+
+def build_world(db, app, tmp_path, *, make_user, make_cycle, make_organization) -> dict[str, object]:
+    """The objects the matrix's URLs point at; tests/test_fuzz_routes.py builds it once per module."""
     users = {role.value: make_user(role) for role in Role}
     cycle = make_cycle(stage=Stage.APPLICATION)
     return {
