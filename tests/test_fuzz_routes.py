@@ -8,7 +8,7 @@ names plus those of the page's GET forms), form fields (learned by rendering eac
 role: missing, repeated, hostile), JSON bodies (to every POST; the routes a page names in a
 `data-*-url` attribute, such as the score-sheet autosave, get them most), and raw broken bodies.
 
-Rules: no answer is a server error (5xx or an exception), none takes more than SLOW_SECONDS, and a
+Rules: no answer is a server error (5xx or an exception), none takes more than SLOW_CPU_SECONDS, and a
 refused answer (status >= 400) writes nothing: the row counts of every table and the audit chain
 head are the same after it.
 
@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 from award.auth.models import Role
 from award.db import get_database
 from tests.conftest import PASSWORD, cycle_factory, make_test_app, organization_factory, user_factory
-from tests.fuzz.harness import SLOW_SECONDS, Fuzzer
+from tests.fuzz.harness import SLOW_CPU_SECONDS, Fuzzer
 from tests.fuzz.strategies import SKIPPED_CONVERTERS, strategy_for
 from tests.test_access import ANON, ROUTES, build_world
 
@@ -53,7 +53,7 @@ FUZZ_SETTINGS = settings(
     max_examples=LONG_SEARCH or 12,
     derandomize=not LONG_SEARCH,
     database=settings.default.database if LONG_SEARCH else None,
-    deadline=None,  # a request may render a PDF; SLOW_SECONDS bounds each request instead
+    deadline=None,  # a request may render a PDF; SLOW_CPU_SECONDS bounds each request instead
     # too_slow: each example sends 7 real requests against a real database, by design.
     suppress_health_check=[HealthCheck.too_slow],
 )
@@ -133,4 +133,4 @@ def test_hostile_request_is_refused_not_a_server_error(fuzz, endpoint, method, d
         assert outcome.error is None, f"{where} raised {outcome.error}"
         assert outcome.status < 500, f"{where} answered {outcome.status}"
         assert not outcome.leaked, f"{where} answered {outcome.status} but changed the database"
-        assert outcome.seconds < SLOW_SECONDS, f"{where} took {outcome.seconds:.1f} s"
+        assert outcome.seconds < SLOW_CPU_SECONDS, f"{where} took {outcome.seconds:.1f} s of CPU"
