@@ -84,28 +84,35 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-_TEXT_KEYS: dict[Any, tuple[str, ...]] = {}
+_TEXT_COLUMNS: dict[Any, tuple[tuple[str, int | None], ...]] = {}
 
 
-def _text_keys(mapper: Any) -> tuple[str, ...]:
-    keys = _TEXT_KEYS.get(mapper)
-    if keys is None:
-        keys = _TEXT_KEYS[mapper] = tuple(
-            attr.key for attr in mapper.column_attrs
-            if any(isinstance(column.type, String) for column in attr.columns))
-    return keys
+def _text_columns(mapper: Any) -> tuple[tuple[str, int | None], ...]:
+    """(attribute, VARCHAR length or None) of every text column of a mapped class."""
+    columns = _TEXT_COLUMNS.get(mapper)
+    if columns is None:
+        columns = _TEXT_COLUMNS[mapper] = tuple(
+            (attr.key, attr.columns[0].type.length) for attr in mapper.column_attrs
+            if isinstance(attr.columns[0].type, String))
+    return columns
 
 
 @event.listens_for(Session, "before_flush")
-def _refuse_nul_text(session: Session, _context: Any, _instances: Any) -> None:
-    """PostgreSQL cannot store NUL in text and SQLite would keep it silently: the same refusal on
-    both, for every service and command, whatever the form in front of it checked."""
+def _refuse_unstorable_text(session: Session, _context: Any, _instances: Any) -> None:
+    """Text that one database would refuse and the other keep: NUL (PostgreSQL cannot store it,
+    SQLite keeps it) and text longer than its VARCHAR (PostgreSQL refuses it, SQLite keeps it). The
+    same refusal on both, for every service, import and command, whatever checked it before."""
     for instance in (*session.new, *session.dirty):
         state = sa_inspect(instance)
-        for key in _text_keys(state.mapper):
+        for key, length in _text_columns(state.mapper):
             value = state.dict.get(key)
-            if isinstance(value, str) and "\x00" in value:
+            if not isinstance(value, str):
+                continue
+            if "\x00" in value:
                 raise InvalidInput(_("The text contains a NUL character, which cannot be stored."))
+            if length is not None and len(value) > length:
+                raise InvalidInput(_("“%(start)s…” is longer than the %(max)s characters allowed.",
+                                     start=value[:20], max=length))
 
 
 class Database:

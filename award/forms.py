@@ -18,11 +18,22 @@ from typing import Any
 
 from flask import has_request_context, request
 from flask_wtf import FlaskForm
-from wtforms import DateField, DateTimeField, DateTimeLocalField, DecimalField, Field, IntegerField, StringField
+from wtforms import (
+    DateField,
+    DateTimeField,
+    DateTimeLocalField,
+    DecimalField,
+    Field,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.fields import TextAreaField
-from wtforms.validators import StopValidation
+from wtforms.validators import NumberRange, StopValidation
 
 from award import inputs
+from award.i18n import _
 
 __all__ = ["BaseForm", "PrintableName"]
 
@@ -62,26 +73,55 @@ class PrintableName:
 
 
 class PlainNumber:
-    """What was typed must be a plain ASCII number in a bounded range, before any other rule."""
+    """What was typed must be a plain ASCII number, before any other rule. A field with its own
+    NumberRange names its range itself; one without stays inside what a column holds. A decimal
+    field takes no more decimals than it shows (its ``places``)."""
 
     def __call__(self, form: Any, field: Field) -> None:
         raw = (field.raw_data or [""])[0]
         if raw is None or not str(raw).strip():
             return
+        bounded = not any(isinstance(rule, NumberRange) for rule in field.validators)
+        label = _field_label(field)
         try:
             if isinstance(field, DecimalField):
-                inputs.parse_decimal(raw, minimum=-_DECIMAL_BOUND, maximum=_DECIMAL_BOUND, places=9,
-                                     field=_field_label(field))
+                bound = _DECIMAL_BOUND if bounded else 10**15
+                places = 9 if field.places is None else field.places
+                inputs.parse_decimal(raw, minimum=-bound, maximum=bound, places=places, field=label)
             else:
-                inputs.parse_int(raw, minimum=-_INT_BOUND, maximum=_INT_BOUND, field=_field_label(field))
+                bound = _INT_BOUND if bounded else 10**18
+                inputs.parse_int(raw, minimum=-bound, maximum=bound, field=label)
         except inputs.InvalidInput as error:
             field.data = None
             field.errors.clear()  # WTForms' own "not a valid integer" would say the same twice
             raise StopValidation(error.message) from None
 
 
-class SaneDate:
+class PlainChoice:
+    """A select whose values are integers: ASCII digits inside the INTEGER range, or the choice is
+    refused (``int()`` takes "١" as 1 and 25 digits that no column holds)."""
+
     def __call__(self, form: Any, field: Field) -> None:
+        for raw in field.raw_data or []:
+            if raw is None or not str(raw).strip():
+                continue
+            try:
+                inputs.parse_int(raw, minimum=-inputs.ID_MAX, maximum=inputs.ID_MAX, field=_field_label(field))
+            except inputs.InvalidInput:
+                field.data = None
+                field.errors.clear()
+                raise StopValidation(_("%(field)s: choose one of the values offered.",
+                                       field=_field_label(field))) from None
+
+
+class SaneDate:
+    """A date typed with ASCII digits (``strptime`` also reads "２０２０") between 1900 and 2100."""
+
+    def __call__(self, form: Any, field: Field) -> None:
+        if not " ".join(str(raw) for raw in field.raw_data or []).isascii():
+            field.data = None
+            field.errors.clear()
+            raise StopValidation(_("%(field)s must be written with the digits 0 to 9.", field=_field_label(field)))
         if field.data is not None:
             try:
                 inputs.check_date_range(field.data, field=_field_label(field))
@@ -92,6 +132,8 @@ class SaneDate:
 def _boundary_validators(field: Field) -> list[Any]:
     if isinstance(field, IntegerField | DecimalField):
         return [PlainNumber()]
+    if isinstance(field, SelectField | SelectMultipleField) and field.coerce is int:
+        return [PlainChoice()]
     if isinstance(field, DateField | DateTimeField | DateTimeLocalField):
         return [SaneDate()]
     if isinstance(field, StringField):

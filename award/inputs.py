@@ -33,6 +33,7 @@ __all__ = [
     "arg_int",
     "arg_page",
     "check_date_range",
+    "check_length",
     "check_name",
     "check_text",
     "json_mapping",
@@ -187,16 +188,31 @@ def local_path(target: str | None) -> str | None:
 # ----------------------------------------------------------------------------- JSON bodies
 
 
+def _storable(text: str) -> bool:
+    """No NUL (PostgreSQL refuses it) and no lone surrogate ("\\ud800" in JSON decodes to one, and
+    nothing can encode it as UTF-8)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _depth_ok(value: Any, limit: int) -> bool:
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict | list):
+        if isinstance(item, dict):
+            if depth > limit or not all(_storable(key) for key in item):
+                return False
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
             if depth > limit:
                 return False
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
-        elif isinstance(item, str) and "\x00" in item:
+            stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, str) and not _storable(item):
             return False
     return True
 
@@ -268,6 +284,12 @@ def name_problem(value: str | None, *, field: str | None = None) -> str | None:
             return _("%(field)s contains an invisible or direction-changing character (U+%(code)s); "
                      "please type the name again without it.", field=_label(field), code=f"{ord(char):04X}")
     return None
+
+
+def check_length(value: str | None, *, limit: int, field: str | None = None) -> None:
+    """Refuse text longer than the column that will hold it (PostgreSQL refuses, SQLite would keep it)."""
+    if value and len(value) > limit:
+        raise InvalidInput(_("%(field)s is longer than %(max)s characters.", field=_label(field), max=limit))
 
 
 def check_text(value: str | None, *, multiline: bool = False, field: str | None = None) -> None:

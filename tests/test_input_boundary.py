@@ -343,3 +343,61 @@ def test_the_self_assessment_limit_has_a_ceiling_in_the_service(db, make_user, m
 
     with pytest.raises(DomainError, match="1,000,000"):
         set_max_self_assessment_chars(db, actor=make_user(Role.OFFICE), cycle=make_cycle(), value=10**12)
+
+
+# --------------------------------------------------------------------------- the hostile tester's findings
+
+
+def test_text_longer_than_its_column_is_refused_at_the_flush_on_both_databases(db, make_user):
+    office = make_user(Role.OFFICE)
+    office.full_name = "林" * 101
+    with pytest.raises(InvalidInput, match="100"):
+        db.flush()
+    db.rollback()
+
+
+CYCLE_FORM = {"year": "2031", "title": "2031年度市长质量奖", "rubric_key": "gbt19580-2012", "awards_count": "3",
+              "cutoff_score": "600", "experts_per_application": "5"}
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"application_deadline": "２０９９-01-01T00:00"}, "0 到 9"),  # strptime reads full-width digits
+    ({"cutoff_score": "600.125"}, "2 位小数"),  # more decimals than the field shows
+    ({"awards_count": "99999999999"}, "100"),  # the field's own range, not the parser's
+])
+def test_the_cycle_form_refuses_what_only_looked_like_a_number_or_date(db, client, login, chinese_user, changes,
+                                                                        message):
+    login(chinese_user(Role.OFFICE))
+    before = _count(db, AuditRecord)
+    response = client.post("/cycles/new", data={**CYCLE_FORM, **changes})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert "2147483647" not in response.get_data(as_text=True)
+    assert _count(db, AuditRecord) == before
+
+
+@pytest.mark.parametrize("limits", ["C=١", "Z=1", "C=２"])
+def test_sector_limits_take_known_sectors_and_ascii_digits(limits):
+    from award.ranking.forms import parse_sector_limits
+
+    with pytest.raises(ValueError):
+        parse_sector_limits(limits)
+
+
+def test_no_pattern_in_the_app_matches_digits_with_backslash_d():
+    r"""``\d`` matches "١" and "２" in Python's str patterns: the app writes [0-9]."""
+    offenders = [f"{path.relative_to(award.PROJECT_ROOT)}:{number}"
+                 for path in (award.PROJECT_ROOT / "award").rglob("*.py")
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if "\\d" in line and ("re." in line or "compile" in line or 'r"' in line)]
+    assert offenders == []
+
+
+def test_the_official_documents_refuse_a_printed_name_that_reads_differently(db, make_user, make_cycle):
+    from award.documents.models import DocumentKind
+    from award.documents.services import DocumentTexts, save_texts
+
+    texts = DocumentTexts(issuing_office="苏州市\u202e局理管督监场市", document_number="质奖办〔2026〕3号",
+                          title="公示名单", opening="", closing="", issued_on=None)
+    with pytest.raises(InvalidInput, match="U\\+202E"):
+        save_texts(db, actor=make_user(Role.OFFICE), cycle=make_cycle(), kind=DocumentKind.NOTICE, texts=texts)

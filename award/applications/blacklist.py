@@ -20,6 +20,7 @@ from award.auth.models import Role, User
 from award.credit_code import InvalidCreditCode, normalize_credit_code
 from award.errors import DomainError, NotAllowed
 from award.i18n import _
+from award.inputs import DATE_MAX, DATE_MIN, name_problem
 from award.tables import TableRefused, read_table
 
 HEADER_NAMES = {
@@ -67,12 +68,17 @@ def read_rows(data: bytes) -> list[list[Any]]:
         raise BlacklistImportError([RowProblem(refused.row, refused.message)]) from None
 
 
+_DATE_WORDS = str.maketrans("", "", "年月日")
+
+
 def _parse_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
     text = str(value or "").strip()
+    if not text.translate(_DATE_WORDS).isascii():
+        return None  # strptime also reads "２０２０"
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"):
         try:
             return dt.datetime.strptime(text, fmt).date()
@@ -123,8 +129,13 @@ def parse_rows(rows: Sequence[Sequence[Any]], *, today: dt.date) -> list[ParsedE
             reasons.append(_("The source is missing."))
         elif len(source) > MAX_SOURCE_LENGTH:
             reasons.append(_("The source is longer than %(max)s characters.", max=MAX_SOURCE_LENGTH))
+        elif problem := name_problem(source, field=_("The source")):
+            reasons.append(problem)
         listed_on = _parse_date(cell("listed_on"))
-        if listed_on is None:
+        if listed_on is not None and not DATE_MIN <= listed_on <= DATE_MAX:
+            reasons.append(_("The date %(date)s lies outside %(min)s to %(max)s.", date=listed_on.isoformat(),
+                             min=DATE_MIN.isoformat(), max=DATE_MAX.isoformat()))
+        elif listed_on is None:
             reasons.append(_("The date is missing or not a date (use YYYY-MM-DD)."))
         elif listed_on > today:
             reasons.append(_("The date %(date)s is in the future.", date=listed_on.isoformat()))

@@ -33,7 +33,7 @@ class ApplicationForm(BaseForm):
 
     org_name = StringField(_l("Organization name"), validators=[PrintableName(), Optional(), Length(max=200)])
     address = StringField(_l("Registered address"), validators=[Optional(), Length(max=300)])
-    district = StringField(_l("District"), validators=[Optional(), Length(max=60)])
+    district = StringField(_l("District"), validators=[PrintableName(), Optional(), Length(max=60)])
     sector = SelectField(_l("Sector (GB/T 4754)"), validators=[Optional()])
     employees = IntegerField(_l("Employees"), validators=[Optional(), NumberRange(min=0, max=10_000_000)])
     revenue = DecimalField(_l("Annual revenue (10,000 yuan)"), places=2,

@@ -35,7 +35,7 @@ ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 _N = len(ALPHABET)
 _INDEX = {char: index for index, char in enumerate(ALPHABET)}
-_SHAPE = re.compile(rf"^(\d{{4}})-([{ALPHABET}]{{{CODE_LENGTH}}})-([{ALPHABET}])$")
+_SHAPE = re.compile(rf"^([0-9]{{4}})-([{ALPHABET}]{{{CODE_LENGTH}}})-([{ALPHABET}])$")
 # Dashes and spaces people paste from word processors or type on a Chinese keyboard.
 _DASHES = str.maketrans({"－": "-", "—": "-", "–": "-", "‐": "-", "‑": "-", "_": "-"})
 

@@ -15,9 +15,9 @@ PLACEHOLDER_HINT = _l("You may write {count}, {award_title}, {year}, {cycle_titl
 
 
 class TextsForm(BaseForm):
-    issuing_office = StringField(_l("Issuing office"), validators=[DataRequired(), Length(max=100)])
+    issuing_office = StringField(_l("Issuing office"), validators=[PrintableName(), DataRequired(), Length(max=100)])
     document_number = StringField(_l("Document number (for example 质奖办〔2026〕3号)"),
-                                  validators=[Optional(), Length(max=60)])
+                                  validators=[PrintableName(_l("Document number")), Optional(), Length(max=60)])
     title = StringField(_l("Title"), validators=[PrintableName(), DataRequired(), Length(max=200)])
     opening = TextAreaField(_l("Opening paragraph (before the table)"), validators=[Optional(), Length(max=5000)])
     closing = TextAreaField(_l("Closing paragraph (after the table)"), validators=[Optional(), Length(max=5000)])
@@ -51,7 +51,7 @@ class LayoutForm(BaseForm):
 
 
 class PrinterForm(BaseForm):
-    name = StringField(_l("Printer name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Printer name"), validators=[PrintableName(), DataRequired(), Length(max=100)])
     offset_x_mm = _mm(_l("Offset x (mm; positive moves the print right)"), -50, 50)
     offset_y_mm = _mm(_l("Offset y (mm; positive moves the print down)"), -50, 50)
     note = TextAreaField(_l("Note (tray, paper, when calibrated)"), validators=[Optional(), Length(max=1000)])

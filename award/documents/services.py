@@ -26,6 +26,7 @@ from award.documents.official import DocumentTexts, OfficialDocument, default_te
 from award.documents.overlay import DATE_STYLES, FieldPosition, Layout, Offset, OverlayText
 from award.errors import DomainError, NotAllowed
 from award.i18n import _
+from award.inputs import check_name
 from award.notice.models import PublicNotice
 from award.notice.services import notice_of
 
@@ -79,6 +80,9 @@ def save_texts(session: Session, *, actor: User | None, cycle: Cycle, kind: Docu
                seal: bytes | None = None, remove_seal: bool = False) -> DocumentText:
     """Store the office's texts of one document (and replace or remove its seal image)."""
     _require_office(actor)
+    check_name(texts.issuing_office, field=_("The issuing office"))
+    check_name(texts.document_number, field=_("The document number"))
+    check_name(texts.title, field=_("The title"))
     texts = replace(texts, issuing_office=texts.issuing_office.strip(), title=texts.title.strip(),
                     document_number=texts.document_number.strip(), opening=texts.opening.strip(),
                     closing=texts.closing.strip())

@@ -34,7 +34,7 @@ from award.notifications import events
 MiB = 1024 * 1024
 DEFAULT_MAX_EVIDENCE_BYTES = 20 * MiB
 # Mainland mobile numbers, or a landline with its area code; spaces and dashes are allowed.
-_PHONE = re.compile(r"^(?:\+?86)?(?:1[3-9]\d{9}|0\d{2,3}\d{7,8}(?:\d{1,6})?)$")
+_PHONE = re.compile(r"^(?:\+?86)?(?:1[3-9][0-9]{9}|0[0-9]{2,3}[0-9]{7,8}(?:[0-9]{1,6})?)$")
 
 
 def _require_office(actor: User | None) -> None:

@@ -9,11 +9,12 @@ from wtforms import DecimalField, IntegerField, SelectField, StringField, Submit
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
+from award.applications.sectors import GBT4754_SECTIONS
 from award.forms import BaseForm
 from award.i18n import _, _l
 from award.ranking.models import CombineMode, RankingSettings
 
-_LIMIT = re.compile(r"^([A-Z])\s*[=:：]\s*(\d{1,3})$")
+_LIMIT = re.compile(r"^([A-Z])\s*[=:：]\s*([0-9]{1,3})$")  # ASCII digits only: "١" is no count here
 
 
 def parse_sector_limits(text: str) -> dict[str, int]:
@@ -23,7 +24,7 @@ def parse_sector_limits(text: str) -> dict[str, int]:
         if not part.strip():
             continue
         match = _LIMIT.match(part.strip().rstrip(",;，；").upper())
-        if match is None:
+        if match is None or match.group(1) not in GBT4754_SECTIONS:
             raise ValueError(part.strip())
         limits[match.group(1)] = int(match.group(2))
     return limits

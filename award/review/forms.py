@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from wtforms import DateTimeLocalField, DecimalField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from award import inputs
 from award.cycles.forms import local_zone
@@ -77,7 +77,12 @@ class ReplaceForm(BaseForm):
     reason = TextAreaField(_l("Reason"), validators=[Length(max=TEXT_MAX)])
     submit = SubmitField(_l("Replace"))
 
+    def validate_expert_id(self, field: SelectField) -> None:
+        if (field.data or "").strip() and inputs.parse_id(field.data) is None:
+            raise ValidationError(_("Choose an expert from the list, or leave it empty to draw one."))
+
     def chosen(self) -> int | None:
+        """The chosen expert, or None to draw one automatically."""
         return inputs.parse_id(self.expert_id.data)
 
 

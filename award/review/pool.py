@@ -24,7 +24,7 @@ from award.cycles.models import Cycle
 from award.db import utcnow
 from award.errors import DomainError, NotAllowed
 from award.i18n import _
-from award.inputs import check_name, check_text
+from award.inputs import check_date_range, check_length, check_name, check_text
 from award.review.coi import CoiSettings, ConflictType, RelationKind
 from award.review.models import (
     CycleCoiSettings,
@@ -102,9 +102,14 @@ def clean_expert_data(data: ExpertData) -> ExpertData:
         raise DomainError(_("The expert's name is missing."), code="name_missing")
     if not data.organization_name.strip():
         raise DomainError(_("The organization's name is missing."), code="organization_missing")
-    check_name(data.full_name, field=_("The expert's name"))
-    check_name(data.title, field=_("The professional title"))
-    check_name(data.organization_name, field=_("The organization's name"))
+    for value, column, label, printed in (
+            (data.email, User.email, _("The e-mail address"), False),
+            (data.phone, User.phone, _("The phone number"), False),
+            (data.full_name, User.full_name, _("The expert's name"), True),
+            (data.title, ExpertProfile.title, _("The professional title"), True),
+            (data.organization_name, ExpertProfile.organization_name, _("The organization's name"), True)):
+        (check_name if printed else check_text)(value, field=label)
+        check_length(value.strip(), limit=column.type.length, field=label)
     code = credit_code_or_error(data.organization_code)
     sectors = tuple(dict.fromkeys(sector.strip().upper() for sector in data.sectors if sector.strip()))
     unknown = [sector for sector in sectors if sector not in GBT4754_SECTIONS]
@@ -123,7 +128,13 @@ def clean_relation_data(data: RelationData) -> RelationData:
         raise DomainError(_("Unknown relation kind “%(kind)s”.", kind=data.kind), code="bad_relation_kind") from None
     code = credit_code_or_error(data.party_code)
     check_name(data.party_name, field=_("The organization's name"))
+    check_length(data.party_name.strip(), limit=ExpertRelation.party_name.type.length,
+                 field=_("The organization's name"))
     check_text(data.note, multiline=True, field=_("The note"))
+    check_length(data.note.strip(), limit=ExpertRelation.note.type.length, field=_("The note"))
+    for day in (data.starts_on, data.ends_on):
+        if day is not None:
+            check_date_range(day, field=_("The relation's dates"))
     if data.starts_on is not None and data.ends_on is not None and data.ends_on < data.starts_on:
         raise DomainError(_("The relation ends before it starts."), code="dates_out_of_order")
     return RelationData(kind=kind, party_code=code, party_name=data.party_name.strip(),
@@ -319,6 +330,7 @@ def add_group_link(
     exists = session.scalar(select(GroupLink).where(GroupLink.parent_code == parent, GroupLink.child_code == child))
     if exists is not None:
         raise DomainError(_("This link is already recorded."), code="link_exists")
+    check_name(source, field=_("The source"))
     link = GroupLink(parent_code=parent, child_code=child, source=source.strip())
     session.add(link)
     session.flush()

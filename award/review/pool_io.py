@@ -23,6 +23,7 @@ from award.auth.services import credit_code_or_error, find_user_by_email, normal
 from award.errors import DomainError
 from award.exports import restore_text, write_csv, write_xlsx
 from award.i18n import _
+from award.inputs import InvalidInput, check_date_range, parse_date
 from award.review import pool
 from award.review.coi import RelationKind
 from award.review.models import ExpertProfile, GroupLink
@@ -96,17 +97,18 @@ def _date(value: Any, column: str) -> dt.date | None:
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
-        return value.date()
+        value = value.date()
     if isinstance(value, dt.date):
+        check_date_range(value, field=column)
         return value
     text = _text(value)
     if not text:
         return None
     try:
-        return dt.date.fromisoformat(text.replace("/", "-"))
-    except ValueError:
-        raise DomainError(_("%(column)s: “%(value)s” is not a date (use YYYY-MM-DD).", column=column,
-                            value=text), code="bad_date") from None
+        return parse_date(text.replace("/", "-"), field=column)
+    except InvalidInput as refused:
+        raise DomainError(_("%(column)s: “%(value)s” is not a date between 1900 and 2100 (use YYYY-MM-DD).",
+                            column=column, value=text[:40]), code="bad_date") from refused
 
 
 def _bool(value: Any) -> bool:

@@ -211,7 +211,10 @@ def replay_draw(draw_id: int):
 def replace(assignment_id: int):
     assignment = _load(Assignment, assignment_id)
     form = ReplaceForm()
-    form.validate()
+    if not form.validate():
+        for message in (message for errors in form.errors.values() for message in errors):
+            flash(message, "error")
+        return _round_page(assignment.round, status=422)
     try:
         panels.replace_expert(get_session(), actor=actor(), assignment=assignment, expert_id=form.chosen(),
                               reason=form.reason.data or "")

@@ -57,6 +57,10 @@ def test_xlsx_with_real_dates(db, office):
     ([True, "局", ""], "date is missing"),
     ([True, "局", "01/02/2025"], "date is missing"),
     ([True, "局", "2027-01-01"], "in the future"),
+    ([True, "苏州市\u202e局", "2025-01-01"], "U+202E"),
+    ([True, "局\x1b[31m", "2025-01-01"], "U+001B"),
+    ([True, "局", "0001-01-01"], "lies outside"),
+    ([True, "局", "２０２５-01-01"], "date is missing"),
 ])
 def test_a_bad_row_is_named_and_nothing_is_imported(db, office, row, reason):
     row = [fresh_credit_code() if cell is True else (cell or "") for cell in row]

@@ -176,3 +176,11 @@ def test_an_objection_with_hidden_characters_is_refused_by_the_service(db, world
     with pytest.raises(DomainError, match=message.replace("+", r"\+")):
         file(db, world, good(candidate_id(db, world), **changes))
     assert db.scalar(select(func.count(Objection.id))) == before
+
+
+@pytest.mark.parametrize("candidate", ["99999999999999999999999", "2147483648", "-9223372036854775809", "١"])
+def test_a_hostile_candidate_in_the_form_is_refused_not_a_server_error(client, db, world, candidate):
+    before = db.scalar(select(func.count(Objection.id)))
+    response = post(client, world, db, candidate=candidate)
+    assert response.status_code == 422
+    assert db.scalar(select(func.count(Objection.id))) == before

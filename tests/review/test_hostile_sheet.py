@@ -104,3 +104,25 @@ def test_a_json_body_over_the_ceiling_is_refused_before_parsing(db, app, client,
     response = client.post(f"/review/assignments/{seat.id}/autosave", data=b"{" + b" " * (2 * 1024 * 1024) + b"}",
                            content_type="application/json")
     assert response.status_code == 413 and response.get_json()["ok"] is False
+
+
+@pytest.mark.parametrize("body", ['{"version": 1, "fields": {"strength-4.1.2": "\\ud800"}}',
+                                  '{"version": 1, "fields": {"\\udfff": "x"}}'])
+def test_the_autosave_refuses_a_lone_surrogate(db, client, login, opened, body):
+    seat = pledged_seat(db, client, login, opened)
+    response = client.post(f"/review/assignments/{seat.id}/autosave", data=body, content_type="application/json")
+    assert response.status_code == 400
+    db.expire_all()
+    assert sheet_of(seat).version == 1
+
+
+@pytest.mark.parametrize("expert_id", ["99999999999999", "١", "abc", "-3"])
+def test_a_replacement_with_an_unreadable_expert_is_refused_not_drawn(db, client, login, opened, expert_id):
+    seat = opened.panel(db, opened.applications[0])[0]
+    panel_before = {m.expert_id for m in opened.panel(db, opened.applications[0])}
+    login(opened.office)
+    response = client.post(f"/review/assignments/{seat.id}/replace", data={"expert_id": expert_id, "reason": "测试"})
+    assert response.status_code == 422
+    assert "Choose an expert from the list" in response.get_data(as_text=True)
+    db.expire_all()
+    assert {m.expert_id for m in opened.panel(db, opened.applications[0])} == panel_before

@@ -80,6 +80,13 @@ BAD_ROWS = [
     pytest.param(expert_row(name="李四"), "differ from row 2", id="same-email-other-data"),
     pytest.param(["nobody@x.cn", "", "", "", "", "", "", "", "client", CLIENT, "", "", "", ""], "name is missing",
                  id="relation-before-expert"),
+    # Hostile values that once reached the database (a 500 on PostgreSQL, stored on SQLite).
+    pytest.param(expert_row("long@x.cn", name="张" * 150), "longer than 100 characters",
+                 id="name-longer-than-its-column"),
+    pytest.param(expert_row("bidi@x.cn", name="张\u202e伟"), "U+202E", id="bidi-in-the-name"),
+    pytest.param(expert_row(kind="client", party=CLIENT, start="0001-01-01"), "not a date", id="year-one"),
+    pytest.param(expert_row(kind="client", party=CLIENT, end="9999-12-31"), "not a date", id="year-9999"),
+    pytest.param(expert_row(kind="client", party=CLIENT, start="２０２４-01-01"), "not a date", id="unicode-digits"),
 ]
 
 
@@ -93,6 +100,16 @@ def test_a_bad_row_rejects_the_whole_file_with_its_row_number(db, office, fmt, b
     (problem,) = caught.value.problems
     assert problem.row == 4 and message in problem.message
     assert count(db, User) == users_before and count(db, ExpertProfile) == 0
+
+
+def test_a_control_character_in_an_address_is_refused(db, office):
+    """A CSV can carry what a worksheet cannot (openpyxl refuses to write ESC)."""
+    data = make_file("csv", POOL_COLUMNS, [expert_row(), expert_row("x\x1b4@h.cn", name="好行")])
+    with pytest.raises(ImportRejected) as caught:
+        pool_io.import_pool(db, actor=office, data=data, fmt="csv", password_min_length=10)
+    (problem,) = caught.value.problems
+    assert problem.row == 3 and "U+001B" in problem.message
+    assert count(db, User) == 0 or db.scalar(select(User).where(User.email.like("x%@h.cn"))) is None
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
