@@ -1,13 +1,25 @@
-"""The unified social credit code (统一社会信用代码, GB 32100-2015) that keys every organization."""
+"""The unified social credit code (统一社会信用代码, GB 32100-2015) that keys every organization.
+
+The rules themselves (alphabet, weights, check character) are python-stdnum's `stdnum.cn.uscc`;
+this module keeps the app's interface: one reason per refusal, so a message can say what is wrong.
+"""
 
 from __future__ import annotations
 
-from operator import mul
+from stdnum import exceptions as stdnum_errors
+from stdnum.cn import uscc
 
-ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters: no I, O, S, V, Z
-WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters: no I, O, S, V, Z (for seeds and tests)
 LENGTH = 18
-_VALUE = {char: value for value, char in enumerate(ALPHABET)}
+
+# stdnum's exception → our reason; InvalidFormat covers a character outside the alphabet and
+# a letter among the first 8 characters (authority, type and region code are digits in stdnum).
+_REASONS: tuple[tuple[type[stdnum_errors.ValidationError], str], ...] = (
+    (stdnum_errors.InvalidLength, "length"),
+    (stdnum_errors.InvalidChecksum, "check"),
+    (stdnum_errors.InvalidFormat, "character"),
+    (stdnum_errors.InvalidComponent, "character"),
+)
 
 
 class InvalidCreditCode(ValueError):
@@ -22,21 +34,19 @@ def check_character(body: str) -> str:
     """Return the mod-31 check character for the first 17 characters."""
     if len(body) != LENGTH - 1:
         raise ValueError("a credit code body has 17 characters")
-    # Checked for every applicant each time conflicts are computed, so no generator per code.
-    total = sum(map(mul, map(_VALUE.__getitem__, body), WEIGHTS))
-    return ALPHABET[(31 - total % 31) % 31]
+    return uscc.calc_check_digit(body)
 
 
 def normalize_credit_code(raw: str) -> str:
-    """Upper-case, strip, and validate a credit code; raise InvalidCreditCode otherwise."""
-    code = raw.strip().upper()
-    if len(code) != LENGTH:
-        raise InvalidCreditCode("length")
-    if not all(map(_VALUE.__contains__, code)):
-        raise InvalidCreditCode("character")
-    if check_character(code[:17]) != code[17]:
-        raise InvalidCreditCode("check")
-    return code
+    """Upper-case, strip, and validate a credit code; raise InvalidCreditCode otherwise.
+
+    Spaces and hyphens inside the code are dropped (stdnum's `compact`), as some licences print them.
+    """
+    try:
+        return uscc.validate(raw)
+    except stdnum_errors.ValidationError as error:
+        reason = next((reason for kind, reason in _REASONS if isinstance(error, kind)), "character")
+        raise InvalidCreditCode(reason) from None
 
 
 def is_valid_credit_code(raw: str) -> bool:
