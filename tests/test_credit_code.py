@@ -58,11 +58,20 @@ def test_separators_printed_on_a_licence_are_dropped():
 
 
 @pytest.mark.parametrize(("code", "reason"), [
-    ("9135010OM000100Y43", "character"),  # a letter among the 8 digits of authority, type and region
+    ("9135010AM000100Y43", "character"),  # a letter among the six digits of the region
     ("91350100M000100Y4!", "character"),
     ("", "length"),
+    ("9" * 10_000, "length"),  # refused before it is compacted or cached
 ])
-def test_stdnum_refusals_map_to_our_reasons(code, reason):
+def test_the_layout_of_gb_32100_is_checked(code, reason):
     with pytest.raises(InvalidCreditCode) as error:
         normalize_credit_code(code)
     assert error.value.reason == reason
+
+
+@pytest.mark.parametrize("body", ["N2320500MA1C01212", "Y1320500MA1C01212", "A1110000MA1C01212"])
+def test_authority_and_type_may_be_letters_as_the_standard_allows(body):
+    """stdnum's validate() wants eight digits here; rural collectives (N), "other" (Y) and military
+    units (A) have letters, and they are real organizations."""
+    code = make_credit_code(body)
+    assert normalize_credit_code(code) == code
