@@ -3,16 +3,30 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+LOCK := requirements.lock
 FLASK := $(BIN)/flask --app award
 
-.PHONY: run test test-postgres fuzz bench install system-deps translations lint clean
+.PHONY: run test test-postgres fuzz bench install lock system-deps translations lint clean
 
-$(STAMP): pyproject.toml
+# The venv is built from the lock: every package pinned and checked by its hash, the same on every
+# machine; then the project itself, without resolving anything. A new lock or pyproject rebuilds it
+# from scratch (--clear), so nothing the lock no longer names stays behind.
+$(STAMP): $(LOCK) pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip check
 	@touch $@
+
+# Re-resolves pyproject.toml's dependencies and dev extras into the lock with uv, for every platform and
+# every Python from 3.11 on. Pins already in the lock are kept where they still fit; `make lock UPGRADE=1`
+# moves every package to its newest allowed release.
+lock:
+	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet 'uv>=0.5,<1'; }
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes \
+		--custom-compile-command 'make lock' $(if $(UPGRADE),--upgrade) --quiet --output-file $(LOCK)
 
 install: $(STAMP) system-deps compile-translations
 

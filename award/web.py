@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import (
     Flask,
@@ -12,6 +13,7 @@ from flask import (
     render_template,
     request,
     session,
+    url_for,
 )
 from flask_babel import Babel, format_datetime
 from flask_limiter import Limiter
@@ -104,6 +106,19 @@ def _wants_json() -> bool:
     view = current_app.view_functions.get(request.endpoint or "")
     return (getattr(view, "json_errors", False) or request.is_json
             or request.accept_mimetypes.best == "application/json")
+
+
+def page_url(number: int) -> str:
+    """This page's address with only `page` changed (left out for page 1): filters survive paging.
+
+    The query string is encoded here rather than passed to url_for, so no query argument can be
+    taken for one of url_for's own parameters (`endpoint`, `_external`, ...).
+    """
+    query = [(key, value) for key, value in request.args.items(multi=True) if key != "page"]
+    if number > 1:
+        query.append(("page", str(number)))
+    path = url_for(request.endpoint, **(request.view_args or {}))
+    return f"{path}?{urlencode(query)}" if query else path
 
 
 def _error_page(status: int, message: str) -> Any:
@@ -237,6 +252,7 @@ def init_web(app: Flask) -> None:
         }
 
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.globals["page_url"] = page_url
 
     from award.cli import register_cli
 

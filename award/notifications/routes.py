@@ -42,9 +42,10 @@ def _load(notification_id: int):  # noqa: ANN202
 def list_notifications():
     page = arg_page(request.args)
     session = get_session()
-    notices = services.notifications_for(session, actor(), limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
-    return render_template("notifications/list.html", notices=notices[:PAGE_SIZE], specs=SPECS, page=page,
-                           has_more=len(notices) > PAGE_SIZE, unread=services.unread_count(session, actor()))
+    notices = services.notifications_for(session, actor(), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    pages = max((services.notification_count(session, actor()) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return render_template("notifications/list.html", notices=notices, specs=SPECS, page=page, pages=pages,
+                           unread=services.unread_count(session, actor()))
 
 
 @bp.route("/<int:notification_id>/open", methods=["POST"])

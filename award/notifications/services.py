@@ -238,6 +238,10 @@ def unread_count(session: Session, user: User) -> int:
     ) or 0
 
 
+def notification_count(session: Session, user: User) -> int:
+    return session.scalar(select(func.count(Notification.id)).where(Notification.user_id == user.id)) or 0
+
+
 def notifications_for(session: Session, user: User, *, limit: int = 50, offset: int = 0) -> list[Notification]:
     """The user's notices, newest first (the query itself keeps everyone to their own)."""
     return list(session.scalars(
