@@ -21,6 +21,10 @@ Plain generators, each returning bytes:
     not_a_pdf()                             an executable's bytes (upload it as "report.pdf")
     nested_pdf(depth)                       a PDF whose catalog holds arrays nested that deep
     valid_pdf()                             a valid one-page PDF, the baseline
+    png_bomb(side)                          a real grey PNG of side x side pixels, all black: 13,000
+                                            pixels make about 170 KB that decode to 169 megapixels
+    png_claiming(width, height)             a tiny PNG whose header claims that size (its pixel data
+                                            is one empty row)
 
 Hypothesis: hostile_uploads() draws (filename, bytes) among the cheap ones above.
 Posting: post_files(client, url, {"file": (bytes, filename)}, **fields) sends a multipart form
@@ -32,7 +36,9 @@ from __future__ import annotations
 
 import csv
 import io
+import struct
 import zipfile
+import zlib
 
 from hypothesis import strategies as st
 from openpyxl import Workbook
@@ -203,6 +209,30 @@ def truncated_pdf() -> bytes:
 
 def not_a_pdf() -> bytes:
     return b"MZ\x90\x00\x03\x00\x00\x00 this program cannot be run in DOS mode"
+
+
+# --- PNG -----------------------------------------------------------------------------------------
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _png(width: int, height: int, idat: bytes) -> bytes:
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", idat)
+            + _png_chunk(b"IEND", b""))
+
+
+def png_bomb(side: int = 13_000) -> bytes:
+    compressor = zlib.compressobj(9)
+    row = b"\0" * (side + 1)  # the filter byte and the pixels
+    idat = b"".join(compressor.compress(row) for _ in range(side)) + compressor.flush()
+    return _png(side, side, idat)
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    return _png(width, height, zlib.compress(b"\0\0"))
 
 
 # --- Hypothesis ----------------------------------------------------------------------------------

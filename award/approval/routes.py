@@ -118,11 +118,13 @@ def close_vote(cycle_id: int):
     return redirect(url_for("approval.manage", cycle_id=cycle.id))
 
 
-def _render_ballot(vote: VoteSession, status: int = 200, errors: dict[int, str] | None = None):
+def _render_ballot(vote: VoteSession, status: int = 200, errors: dict[int, str] | None = None,
+                   refused: tuple[int, BallotForm] | None = None):
+    """The ballot page; ``refused`` is the candidate whose posted form failed validation, with that form."""
     session = get_session()
     return render_template(
         "approval/ballot.html", mine=services.ballots_of(session, vote, actor()), errors=errors or {},
-        accepting=services.is_accepting(vote, utcnow()), form=BallotForm(formdata=None),
+        accepting=services.is_accepting(vote, utcnow()), refused=dict([refused]) if refused else {},
         choices=list(Choice), **_common(vote.cycle, vote),
     ), status
 
@@ -141,7 +143,7 @@ def cast(cycle_id: int, application_id: int):
         abort(404)
     form = BallotForm()
     if not form.validate():
-        return _render_ballot(vote, 422, {application_id: _("Choose approve, reject or abstain.")})
+        return _render_ballot(vote, 422, refused=(application_id, form))
     try:
         services.cast_ballot(get_session(), actor=actor(), vote=vote, application_id=application_id,
                              choice=Choice(form.choice.data), comment=form.comment.data or "")

@@ -18,6 +18,7 @@ from award.inputs import arg_date, arg_id, arg_page
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 PAGE_SIZE = 50
+FILTER_ARGS = ("action", "actor", "target_type", "target_id", "cycle", "since", "until")
 
 
 def _date_arg(name: str, field: str) -> dt.datetime | None:
@@ -48,4 +49,9 @@ def trail():
     actions = db.scalars(select(AuditRecord.action).distinct().order_by(AuditRecord.action)).all()
     return render_template("audit/trail.html", records=records, actors=actors, criteria=criteria,
                            page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), total=total,
-                           actions=actions, args=request.args)
+                           actions=actions, args=_filter_args())
+
+
+def _filter_args() -> dict[str, str]:
+    """The trail's own filters from the query, for the pager's links; nothing else is passed to url_for."""
+    return {name: request.args[name] for name in FILTER_ARGS if request.args.get(name)}

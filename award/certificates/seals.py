@@ -2,7 +2,8 @@
 
 Only PNG and JPEG are accepted, judged from the bytes (magic number, then a full decode by
 Pillow), never from the name or the browser's content type; the size and the pixel dimensions
-are bounded so that a decompression bomb is refused before it is decoded.
+are bounded so that a decompression bomb is refused before it is decoded. ``accept_seal`` is the
+one check of every seal upload: the certificates' seal and the official documents' seals.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
+
+from award.errors import DomainError
+from award.i18n import _
 
 MiB = 1024 * 1024
 DEFAULT_MAX_SEAL_BYTES = 2 * MiB
@@ -68,10 +72,29 @@ def check_seal(data: bytes, *, max_bytes: int = DEFAULT_MAX_SEAL_BYTES) -> Check
                 image.load()  # a truncated or corrupt file fails here
     except SealRejected:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombWarning,
-            Image.DecompressionBombError):
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        # Pillow refuses a header claiming too many pixels inside Image.open, before we see the size.
+        raise SealRejected("dimensions") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise SealRejected("unreadable") from None
     return CheckedSeal(data=data, mime=mime, width=width, height=height)
+
+
+SEAL_REASONS = {
+    "empty": lambda limit: _("The seal file is empty."),
+    "too_large": lambda limit: _("The seal image is larger than %(limit)s KiB.", limit=limit // 1024),
+    "type": lambda limit: _("The seal must be a PNG or JPEG image."),
+    "unreadable": lambda limit: _("The seal image cannot be read; save it again as PNG or JPEG."),
+    "dimensions": lambda limit: _("The seal image must be between 32 and 4000 pixels on each side."),
+}
+
+
+def accept_seal(data: bytes, *, max_bytes: int = DEFAULT_MAX_SEAL_BYTES) -> CheckedSeal:
+    """``check_seal`` for an upload: a refusal becomes a DomainError whose message names the reason."""
+    try:
+        return check_seal(data, max_bytes=max_bytes)
+    except SealRejected as error:
+        raise DomainError(SEAL_REASONS[error.reason](max_bytes), code=f"seal_{error.reason}") from None
 
 
 @dataclass(frozen=True, slots=True)

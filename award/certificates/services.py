@@ -21,7 +21,7 @@ from award.awards.models import Award, AwardStatus
 from award.certificates.models import CertificateSettings
 from award.certificates.numbers import normalize_certificate_number
 from award.certificates.render import CertificateData, ExpertComment, FeedbackReport, merge_expert_comments
-from award.certificates.seals import DEFAULT_MAX_SEAL_BYTES, SealRejected, SealStore, check_seal
+from award.certificates.seals import DEFAULT_MAX_SEAL_BYTES, SealStore, accept_seal
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import cycle_rubric
 from award.db import utcnow
@@ -100,23 +100,11 @@ def update_certificate_texts(session: Session, *, actor: User | None, cycle: Cyc
     return row
 
 
-SEAL_REASONS = {
-    "empty": lambda limit: _("The seal file is empty."),
-    "too_large": lambda limit: _("The seal image is larger than %(limit)s KiB.", limit=limit // 1024),
-    "type": lambda limit: _("The seal must be a PNG or JPEG image."),
-    "unreadable": lambda limit: _("The seal image cannot be read; save it again as PNG or JPEG."),
-    "dimensions": lambda limit: _("The seal image must be between 32 and 4000 pixels on each side."),
-}
-
-
 def replace_seal(session: Session, *, actor: User | None, cycle: Cycle, data: bytes, store: SealStore,
                  max_bytes: int = DEFAULT_MAX_SEAL_BYTES) -> CertificateSettings:
     """Check the uploaded image by its content and make it the cycle's seal (the old file is deleted)."""
     _require_office(actor)
-    try:
-        seal = check_seal(data, max_bytes=max_bytes)
-    except SealRejected as error:
-        raise DomainError(SEAL_REASONS[error.reason](max_bytes), code=f"seal_{error.reason}") from None
+    seal = accept_seal(data, max_bytes=max_bytes)
     row = _saved_settings(session, cycle)
     old = row.seal_stored_name
     stored = store.save(seal)

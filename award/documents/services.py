@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from award.audit.services import record
 from award.auth.models import Role, User
 from award.awards.models import Award, AwardStatus
+from award.certificates.seals import accept_seal
 from award.cycles.models import Cycle
 from award.db import utcnow
 from award.documents.models import DocumentKind, DocumentText, OverlayLayout, PrinterProfile
@@ -30,8 +31,7 @@ from award.inputs import check_name
 from award.notice.models import PublicNotice
 from award.notice.services import notice_of
 
-MAX_SEAL_BYTES = 1024 * 1024
-_SEAL_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+MAX_SEAL_BYTES = 1024 * 1024  # a PNG or JPEG seal, checked as the certificates' seal is (accept_seal)
 _OFFSET_LIMIT = Decimal(50)
 
 
@@ -64,18 +64,6 @@ def _texts_record(texts: DocumentTexts, seal: bytes | None) -> dict[str, object]
             "seal_sha256": hashlib.sha256(seal).hexdigest() if seal else None}
 
 
-def seal_type(data: bytes) -> str:
-    """The seal's MIME type, from its first bytes; a seal must be a PNG or a JPEG image of at most 1 MiB."""
-    if not data:
-        raise DomainError(_("The seal file is empty."), code="seal_empty")
-    if len(data) > MAX_SEAL_BYTES:
-        raise DomainError(_("The seal image is larger than 1 MiB."), code="seal_too_large")
-    for magic, mime in _SEAL_TYPES.items():
-        if data.startswith(magic):
-            return mime
-    raise DomainError(_("The seal must be a PNG or JPEG image."), code="seal_type")
-
-
 def save_texts(session: Session, *, actor: User | None, cycle: Cycle, kind: DocumentKind, texts: DocumentTexts,
                seal: bytes | None = None, remove_seal: bool = False) -> DocumentText:
     """Store the office's texts of one document (and replace or remove its seal image)."""
@@ -88,7 +76,7 @@ def save_texts(session: Session, *, actor: User | None, cycle: Cycle, kind: Docu
                     closing=texts.closing.strip())
     if not texts.issuing_office or not texts.title:
         raise DomainError(_("Give the issuing office and the title."), code="texts_missing")
-    mime = seal_type(seal) if seal is not None else None
+    mime = accept_seal(seal, max_bytes=MAX_SEAL_BYTES).mime if seal is not None else None
     row = stored_texts(session, cycle, kind)
     before = _texts_record(texts_of(session, cycle, kind), row.seal_image if row else None) if row else None
     if row is None:

@@ -285,3 +285,49 @@ def test_dashboard_tasks(db, client, login, open_cycle, enterprise, make_submitt
     db.commit()
     login(office)
     assert "Screen 1 applications" in client.get("/dashboard").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["cycle_id=3", "_method=POST", "status=nonsense&_external=1", "anchor=x&sector=C"])
+def test_the_list_ignores_unknown_query_arguments(db, client, login, make_submitted, open_cycle, make_user, office,
+                                                  query):
+    make_submitted(open_cycle, make_user(Role.ENTERPRISE))
+    login(office)
+    response = client.get(f"/applications/cycle/{open_cycle.id}?{query}")
+    assert response.status_code == 200
+    links = re.findall(r'href="([^"]*export\.xlsx[^"]*)"', response.get_data(as_text=True))
+    assert len(links) == 1 and "cycle_id" not in links[0] and "_method" not in links[0]
+    assert "anchor" not in links[0] and "_external" not in links[0] and "nonsense" not in links[0]
+
+
+def test_the_export_link_keeps_the_known_filters(db, client, login, make_submitted, open_cycle, make_user, office):
+    make_submitted(open_cycle, make_user(Role.ENTERPRISE), district="吴中区")
+    login(office)
+    page = client.get(f"/applications/cycle/{open_cycle.id}?status=submitted&sector=C&district=吴中区&x=1")
+    link = re.search(r'href="([^"]*export\.xlsx[^"]*)"', page.get_data(as_text=True)).group(1).replace("&amp;", "&")
+    response = client.get(link)
+    assert response.status_code == 200
+    assert "status=submitted" in link and "sector=C" in link and "district=" in link and "x=1" not in link
+    assert len(list(load_workbook(io.BytesIO(response.data)).active.iter_rows())) == 2
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("qms_years_decision", "maybe", "Not a valid choice"),
+    ("qms_years_decision", "", "This field is required."),
+    ("no_penalty_reason", "x" * 2001, "Field cannot be longer than 2000 characters."),
+])
+def test_every_screening_field_shows_its_error_next_to_it(db, client, login, make_submitted, open_cycle, enterprise,
+                                                         office, field, value, message):
+    application = make_submitted(open_cycle, enterprise)
+    open_cycle.stage = Stage.SCREENING
+    db.commit()
+    login(office)
+    data = {f"{rule}_decision": "pass" for rule in services.eligibility.RULES}
+    data[field] = value
+    response = client.post(f"/applications/{application.id}/screening", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    shown = re.search(rf'<small id="{field}-error" class="field-error">([^<]*)</small>', page)
+    assert shown and message in shown.group(1)
+    assert re.search(rf'<(select|textarea)[^>]*aria-describedby="{field}-error"[^>]*id="{field}"', page)
+    db.refresh(application)
+    assert application.status is ApplicationStatus.SUBMITTED

@@ -186,3 +186,21 @@ def test_ballot_page_is_made_for_a_narrow_screen(app, db, client, login, setup, 
     assert page.count('class="ballot-buttons"') == len(applications)
     assert "<table" not in page  # nothing that scrolls sideways
     assert 'name="viewport" content="width=device-width' in page
+
+
+@pytest.mark.parametrize(("data", "shown"), [
+    ({"choice": "approve", "comment": "意" * 100_000}, "Field cannot be longer than 2000 characters."),
+    ({"choice": "approve", "comment": "bell \a"}, "Comment (optional) contains a control character (U+0007)"),
+    ({"choice": "maybe", "comment": "fine"}, "Choose approve, reject or abstain."),
+], ids=["long-comment", "control-character", "bad-choice"])
+def test_a_refused_ballot_names_the_field_at_fault(db, client, login, setup, leaders, data, shown):
+    cycle, (first, _second), vote = setup
+    vote.closes_at = utcnow() + dt.timedelta(days=1)
+    db.commit()
+    login(leaders[0])
+    response = client.post(f"/approval/cycles/{cycle.id}/ballot/{first.id}", data=data)
+    errors = [line.strip() for line in response.get_data(as_text=True).splitlines() if "field-error" in line]
+    assert response.status_code == 422
+    assert len(errors) == 1 and shown in errors[0]
+    assert data["comment"] in response.get_data(as_text=True)  # what was typed comes back
+    assert db.scalars(select(Ballot)).all() == []

@@ -87,3 +87,17 @@ def test_trail_page_filters_by_action(client, login, db, chain, make_user):
     page = client.get("/audit/?cycle=7").get_data(as_text=True)
     assert '<td class="mono">test.step</td>' in page
     assert '<td class="mono">other.thing</td>' not in page
+
+
+@pytest.mark.parametrize("query", ["endpoint=x", "_method=POST", "_external=1&_scheme=javascript", "_anchor=x"])
+def test_the_pager_carries_only_the_filters(db, client, login, make_user, query):
+    office = make_user(Role.OFFICE)
+    for number in range(60):
+        record(db, actor=office, action="test.page", target_type="thing", target_id=number, cycle_id=7)
+    db.commit()
+    login(make_user(Role.SUPERVISOR))
+    response = client.get(f"/audit/?action=test.page&cycle=7&{query}")
+    assert response.status_code == 200
+    link = response.get_data(as_text=True).split('class="pager"')[1].split('href="')[1].split('"')[0]
+    assert link.startswith("/audit/?") and "page=2" in link and "action=test.page" in link and "cycle=7" in link
+    assert query.split("=")[0] not in link and "javascript" not in link and "#" not in link

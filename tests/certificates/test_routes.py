@@ -21,6 +21,7 @@ from award.certificates.fonts import CJK_FONT_PACKAGE
 from award.certificates.models import CertificateSettings
 from award.certificates.seals import SealStore
 from tests.certificates.world import certificates_world, png_seal
+from tests.hostile_files import png_bomb, png_claiming
 
 BASE = "https://award.example.gov.cn"
 
@@ -283,6 +284,9 @@ def _jpeg_header_only() -> bytes:
     (_jpeg_header_only(), "seal.jpg", "cannot be read"),
     (png_seal(16), "tiny.png", "between 32 and 4000 pixels"),
     (png_seal(200) + b"\x00" * 3000, "big.png", "larger than 2 KiB"),
+    pytest.param(png_claiming(5000, 5000), "wide.png", "between 32 and 4000 pixels", id="claims-5000"),
+    pytest.param(png_bomb(13_000), "bomb.png", "between 32 and 4000 pixels", id="bomb"),
+    pytest.param(png_claiming(100_000, 100_000), "claims.png", "between 32 and 4000 pixels", id="claims-100_000"),
 ])
 def test_bad_seal_is_refused_by_its_content(app, db, client, login, world, data, filename, message):
     app.config["CERTIFICATE_SEAL_MAX_BYTES"] = 2048 if "big" in filename else 2 * 1024 * 1024

@@ -15,6 +15,7 @@ from award.documents.models import DocumentKind, PrinterProfile
 from tests.documents.pdfs import page_texts, run_of, squeeze, text_runs
 from tests.documents.test_official import png_seal
 from tests.documents.world import awarded_cycle
+from tests.hostile_files import png_bomb, png_claiming
 
 NAMES = ["某某市精密机械制造股份有限公司", "某某市绿色能源科技有限公司"]
 
@@ -81,6 +82,18 @@ def test_a_bad_seal_or_a_missing_title_re_renders_the_form(client, login, office
     assert "The seal must be a PNG or JPEG image." in bad_seal.get_data(as_text=True)
     no_title = client.post(url, data={"issuing_office": "市人民政府", "title": ""})
     assert no_title.status_code == 422
+
+
+@pytest.mark.parametrize("seal", [png_bomb(13_000), png_claiming(100_000, 100_000)], ids=["bomb", "claim"])
+def test_a_seal_of_too_many_pixels_is_refused_with_the_certificates_message(client, login, office, awarded, db,
+                                                                           seal):
+    login(office)
+    data = {"issuing_office": "市人民政府", "title": "公示", "seal": (io.BytesIO(seal), "seal.png")}
+    response = client.post(f"/documents/cycles/{awarded.cycle.id}/texts/notice", data=data,
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "The seal image must be between 32 and 4000 pixels on each side." in response.get_data(as_text=True)
+    assert services.stored_texts(db, awarded.cycle, DocumentKind.NOTICE) is None
 
 
 def test_without_a_notice_the_download_returns_to_the_page_with_the_reason(client, login, office, make_cycle):

@@ -20,6 +20,7 @@ from award.documents.overlay import FieldPosition, Layout, Offset
 from award.errors import DomainError, NotAllowed
 from tests.documents.test_official import png_seal
 from tests.documents.world import AWARDED_ON, awarded_cycle
+from tests.hostile_files import png_bomb, png_claiming
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NAMES = ["某某市精密机械制造股份有限公司", "某某市绿色能源科技有限公司", "某某市智能装备有限公司"]
@@ -130,6 +131,10 @@ def test_saving_again_keeps_the_seal_unless_removed(db, awarded, office):
     (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "seal_type"),
     (b"", "seal_empty"),
     (b"\x89PNG\r\n\x1a\n" + b"\0" * services.MAX_SEAL_BYTES, "seal_too_large"),
+    pytest.param(png_claiming(16, 16), "seal_dimensions", id="claims-16"),
+    pytest.param(png_claiming(5000, 5000), "seal_dimensions", id="claims-5000"),
+    pytest.param(png_bomb(13_000), "seal_dimensions", id="bomb"),
+    pytest.param(png_claiming(100_000, 100_000), "seal_dimensions", id="claims-100_000"),
 ])
 def test_a_seal_must_be_a_small_png_or_jpeg(db, awarded, office, seal, code):
     with pytest.raises(DomainError) as refused:
