@@ -53,5 +53,5 @@ def trail():
 
 
 def _filter_args() -> dict[str, str]:
-    """The trail's own filters from the query, for the pager's links; nothing else is passed to url_for."""
+    """The trail's own filters from the query, to fill the filter form again."""
     return {name: request.args[name] for name in FILTER_ARGS if request.args.get(name)}
