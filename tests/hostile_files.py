@@ -42,9 +42,10 @@ import zlib
 
 from hypothesis import strategies as st
 from openpyxl import Workbook
-from pypdf import PdfWriter
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
+
+from tests.approval.world import pdf_bytes
 
 MiB = 1024 * 1024
 SHEET = "xl/worksheets/sheet1.xml"
@@ -166,11 +167,7 @@ def csv_many_rows(rows: int) -> bytes:
 
 
 def valid_pdf() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=200, height=200)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+    return pdf_bytes()
 
 
 def _pdf(objects: list[bytes], *, xref: bool) -> bytes:

@@ -62,12 +62,17 @@ def test_a_conflicted_team_leader_cannot_propose_the_consensus(db, opened):
     assert scoring.consensus_scores(db, opened.review_round, application.id) == {}
 
 
-def test_a_conflicted_member_cannot_confirm_the_consensus(db, opened):
-    application, panel = _all_submitted(db, opened)
+def _proposed(db, world):
+    """Every sheet submitted and the leader's consensus proposed: (application, a member's seat)."""
+    application, panel = _all_submitted(db, world)
     leader = next(seat for seat in panel if seat.is_leader)
-    member = next(seat for seat in panel if not seat.is_leader)
-    scoring.propose_consensus(db, actor=leader.expert, review_round=opened.review_round, application=application,
-                              proposals=_proposals(opened))
+    scoring.propose_consensus(db, actor=leader.expert, review_round=world.review_round, application=application,
+                              proposals=_proposals(world))
+    return application, next(seat for seat in panel if not seat.is_leader)
+
+
+def test_a_conflicted_member_cannot_confirm_the_consensus(db, opened):
+    application, member = _proposed(db, opened)
     _pin(db, opened, member.expert, application)
     with pytest.raises(NotAllowed, match="conflict of interest"):
         scoring.confirm_consensus(db, actor=member.expert, review_round=opened.review_round, application=application)
@@ -75,10 +80,6 @@ def test_a_conflicted_member_cannot_confirm_the_consensus(db, opened):
 
 
 def test_without_a_conflict_the_same_calls_go_through(db, opened):
-    application, panel = _all_submitted(db, opened)
-    leader = next(seat for seat in panel if seat.is_leader)
-    member = next(seat for seat in panel if not seat.is_leader)
-    scoring.propose_consensus(db, actor=leader.expert, review_round=opened.review_round, application=application,
-                              proposals=_proposals(opened))
+    application, member = _proposed(db, opened)
     scoring.confirm_consensus(db, actor=member.expert, review_round=opened.review_round, application=application)
     assert member.expert_id in scoring.confirmed_by(db, opened.review_round, application.id)
