@@ -292,23 +292,21 @@ class Fuzzer:
         return list(dict.fromkeys(values))
 
     def _requests(self, spec: RouteSpec) -> st.SearchStrategy[FuzzRequest]:
-        huge = spec.endpoint not in hs.SLOW_EXPONENT_ENDPOINTS
-        text = hs.hostile_text(huge_exponents=huge)
+        text = hs.hostile_text()
         per_arg = {}
         for name, converter in spec.rule._converters.items():
             make = hs.strategy_for(converter)
             assert make is not None, f"{spec.rule.rule}: no strategy for {type(converter).__name__}"
-            per_arg[name] = make(self._valid_values(spec, name), huge_exponents=huge)
+            per_arg[name] = make(self._valid_values(spec, name))
         args = st.fixed_dictionaries(per_arg)
         if spec.valid_args:
             args = st.sampled_from(spec.valid_args) | args
-        query = hs.query_args(sorted(set(COMMON_QUERY_NAMES) | spec.query_names), spec.valid_queries,
-                              huge_exponents=huge)
+        query = hs.query_args(sorted(set(COMMON_QUERY_NAMES) | spec.query_names), spec.valid_queries)
         if spec.method == "GET":
             body = st.just((None, None))
         else:
             kinds = ["json", "json", "form", "raw"] if spec.reads_json else ["form", "form", "form", "json", "raw"]
-            body = st.sampled_from(kinds).flatmap(lambda kind: self._body(spec, kind, text, huge))
+            body = st.sampled_from(kinds).flatmap(lambda kind: self._body(spec, kind, text))
 
         @st.composite
         def request(draw) -> FuzzRequest:
@@ -318,9 +316,9 @@ class Fuzzer:
 
         return request()
 
-    def _body(self, spec: RouteSpec, kind: str, text: st.SearchStrategy[str], huge: bool) -> st.SearchStrategy:
+    def _body(self, spec: RouteSpec, kind: str, text: st.SearchStrategy[str]) -> st.SearchStrategy:
         if kind == "json":
-            return hs.json_bodies(list(spec.fields), huge_exponents=huge).map(
+            return hs.json_bodies(list(spec.fields)).map(
                 lambda body: (body.encode(), "application/json"))
         if kind == "raw":
             return st.sampled_from(RAW_BODIES)
