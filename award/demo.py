@@ -20,8 +20,8 @@ from award.cycles.settings import EligibilitySettings
 from award.db import utcnow
 from award.main.models import SiteFlag
 from award.notifications.demo import seed_demo_notices
-from award.review.pool_demo import seed_expert_pool
-from award.review.review_demo import seed_review_demo
+from award.pool.demo import seed_expert_pool
+from award.scoring.demo import seed_review_demo
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_FLAG = "demo"

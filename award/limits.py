@@ -26,6 +26,9 @@ class ProcessLimits:
     memory_bytes: int
 
 
+# --- typed text -------------------------------------------------------------------------------
+REASON_MAX_CHARS = 4000  # a reason typed in a text area: replacing a seat, reopening a sheet
+
 # --- PDF evidence (the public objection form and applications' files) ---------------------------
 # A real PDF of 20 MB opens and counts its pages in well under a second; a crafted one can take
 # tens of seconds or gigabytes. Start-up of the child costs about 0.1 s of the wall-clock budget.

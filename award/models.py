@@ -6,14 +6,17 @@ from award.audit.models import AuditChainHead, AuditRecord
 from award.auth.models import Organization, User
 from award.awards.models import Award  # noqa: F401
 from award.certificates.models import CertificateSettings  # noqa: F401
+from award.conflicts import models as conflicts_models  # noqa: F401
 from award.cycles.models import Cycle, CycleDeadline
 from award.db import Base
 from award.documents.models import DocumentText, OverlayLayout, PrinterProfile  # noqa: F401
 from award.main.models import SiteFlag
 from award.notice.models import NoticeCandidate, Objection, PublicNotice  # noqa: F401
 from award.notifications.models import Notification, NotificationPreference, OutboxMessage
+from award.pool import models as pool_models  # noqa: F401
 from award.ranking.models import RankingSettings, RankingSnapshot, ShortlistEntry  # noqa: F401
-from award.review import models as review_models  # noqa: F401
+from award.rounds import models as rounds_models  # noqa: F401
+from award.scoring import models as scoring_models  # noqa: F401
 
 metadata = Base.metadata
 

@@ -187,6 +187,7 @@ def init_web(app: Flask) -> None:
     from award.auth.routes import bp as auth_bp
     from award.awards.routes import bp as awards_bp
     from award.certificates.routes import bp as certificates_bp
+    from award.conflicts.routes import bp as conflicts_bp
     from award.cycles.routes import bp as cycles_bp
     from award.documents.routes import bp as documents_bp
     from award.main.routes import bp as main_bp
@@ -194,12 +195,14 @@ def init_web(app: Flask) -> None:
     from award.notifications import events as _events  # noqa: F401  (tells auth whom to e-mail at registration)
     from award.notifications.routes import bp as notifications_bp
     from award.notifications.routes import nav_context as notifications_nav
+    from award.pool.routes import bp as pool_bp
     from award.ranking.routes import bp as ranking_bp
-    from award.review.pool_routes import bp as pool_bp
-    from award.review.routes import bp as review_bp
+    from award.rounds.routes import bp as rounds_bp
+    from award.scoring.routes import bp as scoring_bp
 
     for blueprint in (main_bp, auth_bp, cycles_bp, audit_bp, archive_bp, applications_bp, ranking_bp, pool_bp,
-                      review_bp, approval_bp, notice_bp, awards_bp, certificates_bp, documents_bp):
+                      conflicts_bp, rounds_bp, scoring_bp, approval_bp, notice_bp, awards_bp, certificates_bp,
+                      documents_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(notifications_bp)
     app.context_processor(notifications_nav)  # the unread count in the navigation

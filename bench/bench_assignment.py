@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from award.review.assignment import (
+from award.assignment.solver import (
     ApplicationSlot,
     AssignmentProblem,
     ExpertSlot,

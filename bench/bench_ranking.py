@@ -85,16 +85,8 @@ def _service_measurements(rows: ScoreRows, repeats: int, url: str) -> tuple[dict
     from award.db import get_database, utcnow
     from award.models import metadata
     from award.ranking import services
-    from award.review.models import (
-        Assignment,
-        AssignmentSource,
-        ItemScore,
-        ReviewRound,
-        RoundKind,
-        RoundStatus,
-        ScoreSheet,
-        SheetStatus,
-    )
+    from award.rounds.models import Assignment, AssignmentSource, ReviewRound, RoundKind, RoundStatus
+    from award.scoring.models import ItemScore, ScoreSheet, SheetStatus
 
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "bench", "BABEL_DEFAULT_LOCALE": "en"})
     database = get_database(app)

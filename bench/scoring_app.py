@@ -75,8 +75,11 @@ def build_scoring_database(url: str, *, experts: int, locale: str = "zh_CN", mig
     from award.cycles.services import CycleSettings, create_cycle, cycle_rubric
     from award.cycles.settings import EligibilitySettings
     from award.db import get_database, utcnow
-    from award.review import panels, rounds, scoring
-    from award.review.models import AssignmentSource, ExpertAvailability, ExpertProfile, RoundKind
+    from award.pool.models import ExpertAvailability, ExpertProfile
+    from award.rounds import panels
+    from award.rounds import services as rounds
+    from award.rounds.models import AssignmentSource, RoundKind
+    from award.scoring import services as scoring
 
     if experts < PANEL_SIZE:
         raise ValueError(f"at least {PANEL_SIZE} experts are needed for one panel")
@@ -150,7 +153,7 @@ def build_scoring_database(url: str, *, experts: int, locale: str = "zh_CN", mig
 def _seats_of(session: Any, round_id: int, expert_id: int) -> list[Any]:
     from sqlalchemy import select
 
-    from award.review.models import Assignment, AssignmentStatus
+    from award.rounds.models import Assignment, AssignmentStatus
 
     return list(session.scalars(select(Assignment).where(
         Assignment.round_id == round_id, Assignment.expert_id == expert_id,

@@ -18,8 +18,8 @@ from tests.approval.access_world import decision_world
 from tests.certificates.world import certificates_world
 from tests.documents.world import documents_world
 from tests.notifications.world import notifications_world
-from tests.review.pool_world import pool_world
-from tests.review.review_access_world import review_access_world
+from tests.pool.world import pool_world
+from tests.rounds.access_world import review_access_world
 
 ANON = "anonymous"
 ROLES = (ANON, *(role.value for role in Role))
@@ -148,17 +148,17 @@ ROUTES: list[Route] = [
     Route("pool.remove_group_link", "POST", "/pool/groups/{link_id}/remove", allow(Role.OFFICE, ok=302)),
     Route("pool.import_groups", "POST", "/pool/groups/import", allow(Role.OFFICE, ok=422)),
     Route("pool.export_groups", "GET", "/pool/groups/export.csv", allow(Role.OFFICE, Role.SUPERVISOR)),
-    Route("pool.matrix", "GET", "/pool/cycles/{cycle_id}/conflicts", allow(Role.OFFICE, Role.SUPERVISOR)),
-    Route("pool.cell", "GET", "/pool/cycles/{cycle_id}/conflicts/{application_id}/{pool_expert_id}",
+    Route("conflicts.matrix", "GET", "/pool/cycles/{cycle_id}/conflicts", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("conflicts.cell", "GET", "/pool/cycles/{cycle_id}/conflicts/{application_id}/{pool_expert_id}",
           allow(Role.OFFICE, Role.SUPERVISOR)),
-    Route("pool.cell", "GET", "/pool/cycles/{cycle_id}/conflicts/{elsewhere_application_id}/{pool_expert_id}",
+    Route("conflicts.cell", "GET", "/pool/cycles/{cycle_id}/conflicts/{elsewhere_application_id}/{pool_expert_id}",
           allow(Role.OFFICE, Role.SUPERVISOR, ok=404)),
-    Route("pool.pin", "POST", "/pool/cycles/{cycle_id}/conflicts/{application_id}/{pool_expert_id}/pin",
+    Route("conflicts.pin", "POST", "/pool/cycles/{cycle_id}/conflicts/{application_id}/{pool_expert_id}/pin",
           allow(Role.OFFICE, ok=422)),  # no reason given
-    Route("pool.pin", "POST", "/pool/cycles/{cycle_id}/conflicts/{elsewhere_application_id}/{pool_expert_id}/pin",
+    Route("conflicts.pin", "POST", "/pool/cycles/{cycle_id}/conflicts/{elsewhere_application_id}/{pool_expert_id}/pin",
           allow(Role.OFFICE, ok=404)),
-    Route("pool.coi_settings", "GET", "/pool/cycles/{cycle_id}/coi-settings", allow(Role.OFFICE)),
-    Route("pool.coi_settings", "POST", "/pool/cycles/{cycle_id}/coi-settings", allow(Role.OFFICE, ok=422)),
+    Route("conflicts.coi_settings", "GET", "/pool/cycles/{cycle_id}/coi-settings", allow(Role.OFFICE)),
+    Route("conflicts.coi_settings", "POST", "/pool/cycles/{cycle_id}/coi-settings", allow(Role.OFFICE, ok=422)),
     # ranking: office and supervisor read; leaders see no results before their vote (403 until the approval
     # area opens the frozen snapshot to them). An application of another cycle is not found through this one.
     Route("ranking.show", "GET", "/cycles/{cycle_id}/ranking/", allow(Role.OFFICE, Role.SUPERVISOR)),
@@ -186,47 +186,47 @@ ROUTES: list[Route] = [
     Route("notifications.preferences", "POST", "/notifications/preferences", everyone(302, anon=LOGIN)),
     # review rounds: "{own_assignment_id}" is the expert user's seat (pledge signed); "{other_assignment_id}" is
     # another expert's seat on the same panel: the expert gets 404 there (no probing by id).
-    Route("review.cycle_rounds", "GET", "/review/cycles/{review_cycle_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
-    Route("review.create_rounds", "POST", "/review/cycles/{review_cycle_id}/rounds", allow(Role.OFFICE, ok=302)),
-    Route("review.edit_round", "GET", "/review/rounds/{round_id}/settings", allow(Role.OFFICE)),
-    Route("review.edit_round", "POST", "/review/rounds/{round_id}/settings", allow(Role.OFFICE, ok=422)),
-    Route("review.show_round", "GET", "/review/rounds/{round_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
-    Route("review.assign", "POST", "/review/rounds/{round_id}/assign", allow(Role.OFFICE, ok=422)),
-    Route("review.open_round", "POST", "/review/rounds/{round_id}/open", allow(Role.OFFICE, ok=409)),  # already open
-    Route("review.close_round", "POST", "/review/rounds/{round_id}/close", allow(Role.OFFICE, ok=409)),  # sheets due
-    Route("review.round_progress", "GET", "/review/rounds/{round_id}/progress", allow(Role.OFFICE, Role.SUPERVISOR)),
-    Route("review.show_draw", "GET", "/review/draws/{draw_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
-    Route("review.replay_draw", "POST", "/review/draws/{draw_id}/replay", allow(Role.OFFICE, Role.SUPERVISOR)),
-    Route("review.replace", "POST", "/review/assignments/{own_assignment_id}/replace",
+    Route("rounds.cycle_rounds", "GET", "/review/cycles/{review_cycle_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("rounds.create_rounds", "POST", "/review/cycles/{review_cycle_id}/rounds", allow(Role.OFFICE, ok=302)),
+    Route("rounds.edit_round", "GET", "/review/rounds/{round_id}/settings", allow(Role.OFFICE)),
+    Route("rounds.edit_round", "POST", "/review/rounds/{round_id}/settings", allow(Role.OFFICE, ok=422)),
+    Route("rounds.show_round", "GET", "/review/rounds/{round_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("rounds.assign", "POST", "/review/rounds/{round_id}/assign", allow(Role.OFFICE, ok=422)),
+    Route("rounds.open_round", "POST", "/review/rounds/{round_id}/open", allow(Role.OFFICE, ok=409)),  # already open
+    Route("scoring.close_round", "POST", "/review/rounds/{round_id}/close", allow(Role.OFFICE, ok=409)),  # sheets due
+    Route("scoring.round_progress", "GET", "/review/rounds/{round_id}/progress", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("rounds.show_draw", "GET", "/review/draws/{draw_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("rounds.replay_draw", "POST", "/review/draws/{draw_id}/replay", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("rounds.replace", "POST", "/review/assignments/{own_assignment_id}/replace",
           allow(Role.OFFICE, ok=409)),  # no reason given
-    Route("review.make_leader", "POST", "/review/assignments/{other_assignment_id}/leader", allow(Role.OFFICE, ok=302)),
-    Route("review.add_member", "POST", "/review/rounds/{round_id}/applications/{review_application_id}/add",
+    Route("rounds.make_leader", "POST", "/review/assignments/{other_assignment_id}/leader", allow(Role.OFFICE, ok=302)),
+    Route("rounds.add_member", "POST", "/review/rounds/{round_id}/applications/{review_application_id}/add",
           allow(Role.OFFICE, ok=422)),
-    Route("review.reopen_sheet", "POST", "/review/sheets/{sheet_id}/reopen", allow(Role.OFFICE, ok=409)),
-    Route("review.my_assignments", "GET", "/review/mine", allow(Role.EXPERT)),
-    Route("review.pledge", "GET", "/review/assignments/{own_assignment_id}/pledge", allow(Role.EXPERT)),
-    Route("review.pledge", "GET", "/review/assignments/{other_assignment_id}/pledge", allow(Role.EXPERT, ok=404)),
-    Route("review.pledge", "POST", "/review/assignments/{own_assignment_id}/pledge", allow(Role.EXPERT, ok=422)),
-    Route("review.pledge", "POST", "/review/assignments/{other_assignment_id}/pledge", allow(Role.EXPERT, ok=404)),
-    Route("review.declare_conflict", "POST", "/review/assignments/{own_assignment_id}/conflict",
+    Route("scoring.reopen_sheet", "POST", "/review/sheets/{sheet_id}/reopen", allow(Role.OFFICE, ok=409)),
+    Route("scoring.my_assignments", "GET", "/review/mine", allow(Role.EXPERT)),
+    Route("scoring.pledge", "GET", "/review/assignments/{own_assignment_id}/pledge", allow(Role.EXPERT)),
+    Route("scoring.pledge", "GET", "/review/assignments/{other_assignment_id}/pledge", allow(Role.EXPERT, ok=404)),
+    Route("scoring.pledge", "POST", "/review/assignments/{own_assignment_id}/pledge", allow(Role.EXPERT, ok=422)),
+    Route("scoring.pledge", "POST", "/review/assignments/{other_assignment_id}/pledge", allow(Role.EXPERT, ok=404)),
+    Route("scoring.declare_conflict", "POST", "/review/assignments/{own_assignment_id}/conflict",
           allow(Role.EXPERT, ok=422)),
-    Route("review.declare_conflict", "POST", "/review/assignments/{other_assignment_id}/conflict",
+    Route("scoring.declare_conflict", "POST", "/review/assignments/{other_assignment_id}/conflict",
           allow(Role.EXPERT, ok=404)),
-    Route("review.sheet", "GET", "/review/assignments/{own_assignment_id}/sheet", allow(Role.EXPERT)),
-    Route("review.sheet", "GET", "/review/assignments/{other_assignment_id}/sheet", allow(Role.EXPERT, ok=404)),
-    Route("review.sheet", "POST", "/review/assignments/{own_assignment_id}/sheet", allow(Role.EXPERT, ok=422)),
-    Route("review.sheet", "POST", "/review/assignments/{other_assignment_id}/sheet", allow(Role.EXPERT, ok=404)),
-    Route("review.autosave", "POST", "/review/assignments/{own_assignment_id}/autosave", allow(Role.EXPERT, ok=400)),
-    Route("review.autosave", "POST", "/review/assignments/{other_assignment_id}/autosave",
+    Route("scoring.sheet", "GET", "/review/assignments/{own_assignment_id}/sheet", allow(Role.EXPERT)),
+    Route("scoring.sheet", "GET", "/review/assignments/{other_assignment_id}/sheet", allow(Role.EXPERT, ok=404)),
+    Route("scoring.sheet", "POST", "/review/assignments/{own_assignment_id}/sheet", allow(Role.EXPERT, ok=422)),
+    Route("scoring.sheet", "POST", "/review/assignments/{other_assignment_id}/sheet", allow(Role.EXPERT, ok=404)),
+    Route("scoring.autosave", "POST", "/review/assignments/{own_assignment_id}/autosave", allow(Role.EXPERT, ok=400)),
+    Route("scoring.autosave", "POST", "/review/assignments/{other_assignment_id}/autosave",
           allow(Role.EXPERT, ok=404)),
     # Consensus: the panel member has not submitted yet, so independence keeps them out (403).
-    Route("review.consensus", "GET", "/review/rounds/{round_id}/applications/{review_application_id}/consensus",
+    Route("scoring.consensus", "GET", "/review/rounds/{round_id}/applications/{review_application_id}/consensus",
           allow(Role.OFFICE, Role.SUPERVISOR)),
-    Route("review.consensus", "POST", "/review/rounds/{round_id}/applications/{review_application_id}/consensus",
+    Route("scoring.consensus", "POST", "/review/rounds/{round_id}/applications/{review_application_id}/consensus",
           allow()),
-    Route("review.consensus", "GET", "/review/rounds/{round_id}/applications/{other_application_id}/consensus",
+    Route("scoring.consensus", "GET", "/review/rounds/{round_id}/applications/{other_application_id}/consensus",
           everyone(404, anon=LOGIN)),  # an application of another cycle
-    Route("review.confirm_consensus", "POST",
+    Route("scoring.confirm_consensus", "POST",
           "/review/rounds/{round_id}/applications/{review_application_id}/consensus/confirm", allow()),
     # The assigned expert who signed the pledge may open the application; nobody else outside the office.
     Route("applications.show", "GET", "/applications/{review_application_id}",

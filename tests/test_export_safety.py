@@ -27,8 +27,8 @@ from award.applications.models import Application, ApplicationStatus
 from award.auth.models import Role
 from award.cycles.models import Stage
 from award.exports import XLSX_MAX_CELL
-from award.review.coi import RelationKind
-from award.review.models import ExpertProfile, ExpertRelation, GroupLink
+from award.pool.kinds import RelationKind
+from award.pool.models import ExpertProfile, ExpertRelation, GroupLink
 from tests.conftest import fresh_credit_code
 from tests.ranking.conftest import ReviewWorld
 
@@ -186,7 +186,7 @@ EXPORTS = [
     Export("cli:pool groups-export", "xlsx", seed_groups, cli("pool", "groups-export", "xlsx")),
 ]
 # Modules allowed to call the shared writers; each is reached by rows of the table above.
-WRITER_MODULES = {"award/applications/exports.py", "award/ranking/exports.py", "award/review/pool_io.py"}
+WRITER_MODULES = {"award/applications/exports.py", "award/ranking/exports.py", "award/pool/io.py"}
 
 
 class Env:

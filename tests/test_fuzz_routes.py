@@ -115,8 +115,8 @@ def test_every_converter_has_a_strategy():
 def test_the_pages_taught_the_fuzzer(fuzz):
     """Form discovery works: the forms of the pages, the autosave's JSON, a GET form's query names."""
     assert {"email", "password"} <= set(fuzz.specs["auth.login", "POST"].fields)
-    assert fuzz.specs["review.autosave", "POST"].reads_json
-    assert "version" in fuzz.specs["review.autosave", "POST"].fields
+    assert fuzz.specs["scoring.autosave", "POST"].reads_json
+    assert "version" in fuzz.specs["scoring.autosave", "POST"].fields
     assert fuzz.specs["audit.trail", "GET"].query_names
     unseen = sorted(key for key, spec in fuzz.specs.items() if key[1] == "POST" and not spec.fields)
     assert len(unseen) < len(ROUTES_FUZZED) // 2, unseen

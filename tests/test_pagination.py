@@ -12,10 +12,10 @@ from flask import render_template_string
 from award.applications.models import Application
 from award.audit.services import record
 from award.auth.models import Organization, Role
+from award.conflicts.models import CycleCoiSettings
 from award.cycles.models import Stage
 from award.notifications.kinds import Kind
 from award.notifications.services import notify
-from award.review.models import CycleCoiSettings
 from tests.conftest import fresh_credit_code
 
 
@@ -62,7 +62,7 @@ def test_notifications_page_both_ways(db, login, make_user, monkeypatch):
 
 
 def test_conflict_matrix_pages_both_ways_keeping_the_filters(db, client, login, make_user, make_cycle, monkeypatch):
-    monkeypatch.setattr("award.review.pool_routes.PAGE_SIZE", 2)
+    monkeypatch.setattr("award.conflicts.routes.PAGE_SIZE", 2)
     cycle = make_cycle(stage=Stage.SCREENING)
     db.add(CycleCoiSettings(cycle_id=cycle.id, reference_date=dt.date(2026, 6, 30)))
     organizations = [Organization(credit_code=fresh_credit_code(), name=f"恒润{n}") for n in range(5)]

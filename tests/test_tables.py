@@ -18,9 +18,9 @@ from award.applications.models import BlacklistEntry
 from award.audit.models import AuditRecord
 from award.auth.models import Role
 from award.errors import DomainError
-from award.review import pool_io
-from award.review.models import ExpertProfile, GroupLink
-from award.review.pool_io import GROUP_COLUMNS, ImportRejected
+from award.pool import io as pool_io
+from award.pool.io import GROUP_COLUMNS, ImportRejected
+from award.pool.models import ExpertProfile, GroupLink
 from tests import hostile_files as hostile
 from tests.conftest import fresh_credit_code
 

@@ -32,27 +32,18 @@ from award.certificates import services as certificates
 from award.certificates.fonts import MissingFontError
 from award.certificates.models import CertificateSettings
 from award.certificates.render import render_certificate_pdf, render_feedback_pdf
+from award.conflicts.models import PinnedConflict
+from award.conflicts.services import coi_settings_for, conflicts_for_cycle, reference_date_for
 from award.db import utcnow
 from award.documents.models import DocumentKind, DocumentText
 from award.documents.official import render_official_pdf
 from award.documents.services import official_document
 from award.errors import DomainError
 from award.notice.models import Objection, PublicNotice
+from award.pool.models import ExpertAvailability, ExpertProfile, GroupLink
 from award.ranking.models import RankingSettings, RankingSnapshot
-from award.review.conflicts import coi_settings_for, conflicts_for_cycle, reference_date_for
-from award.review.models import (
-    Assignment,
-    AssignmentDraw,
-    AssignmentStatus,
-    ConsensusConfirmation,
-    ConsensusScore,
-    ExpertAvailability,
-    ExpertProfile,
-    GroupLink,
-    PinnedConflict,
-    ReviewRound,
-    ScoreSheet,
-)
+from award.rounds.models import Assignment, AssignmentDraw, AssignmentStatus, ReviewRound
+from award.scoring.models import ConsensusConfirmation, ConsensusScore, ScoreSheet
 
 Yield = Iterator[tuple[str, Content]]
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)

@@ -13,22 +13,20 @@ from sqlalchemy.orm import Session
 from award.applications.models import Application, ApplicationStatus
 from award.auth.models import Organization, Role, User
 from award.certificates.services import update_certificate_texts
+from award.conflicts.services import conflicts_for_cycle
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import cycle_rubric
 from award.ranking.services import freeze_shortlist
-from award.review.conflicts import conflicts_for_cycle
-from award.review.models import (
+from award.rounds.models import (
     AggregationMethod,
     Assignment,
     AssignmentSource,
     AssignmentStatus,
-    ItemScore,
     ReviewRound,
     RoundKind,
     RoundStatus,
-    ScoreSheet,
-    SheetStatus,
 )
+from award.scoring.models import ItemScore, ScoreSheet, SheetStatus
 
 AWARDED_CYCLE_TITLE = "市长质量奖（表彰演示）"  # seeded by approval.demo
 BELOW_CUTOFF = "苏州协信检测认证有限公司"

@@ -22,6 +22,7 @@ from award.certificates.models import CertificateSettings
 from award.certificates.numbers import normalize_certificate_number
 from award.certificates.render import CertificateData, ExpertComment, FeedbackReport, merge_expert_comments
 from award.certificates.seals import DEFAULT_MAX_SEAL_BYTES, SealStore, accept_seal
+from award.conflicts.services import conflicts_for_cycle
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import cycle_rubric
 from award.db import utcnow
@@ -29,8 +30,8 @@ from award.errors import DomainError, NotAllowed
 from award.i18n import _
 from award.inputs import check_name
 from award.ranking.models import RankingSnapshot, ShortlistEntry
-from award.review.conflicts import conflicts_for_cycle
-from award.review.models import Assignment, AssignmentStatus, ItemScore, ReviewRound, ScoreSheet, SheetStatus
+from award.rounds.models import Assignment, AssignmentStatus, ReviewRound
+from award.scoring.models import ItemScore, ScoreSheet, SheetStatus
 
 # Printed when the office has not set the issuing body of a cycle.
 DEFAULT_AUTHORITY = "市人民政府"

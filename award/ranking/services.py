@@ -26,6 +26,7 @@ from award.applications.blacklist import blacklist_hits
 from award.applications.models import Application, ApplicationStatus
 from award.audit.services import record
 from award.auth.models import Organization, Role, User
+from award.conflicts.services import conflicts_for_cycle
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import cycle_rubric
 from award.cycles.stages import guard
@@ -48,20 +49,16 @@ from award.ranking.aggregate import (
 from award.ranking.models import CombineMode, RankingSettings, RankingSnapshot, ShortlistEntry
 from award.ranking.rank import REASON_LABELS, RankedEntry, rank_applications
 from award.ranking.robustness import VERDICT_NOT_RANKED, Robustness, leave_one_expert_out
-from award.review.conflicts import conflicts_for_cycle
-from award.review.models import (
+from award.rounds.models import (
     AggregationMethod,
     Assignment,
     AssignmentStatus,
-    ConsensusScore,
-    ItemScore,
     ReviewRound,
     RoundKind,
     RoundStatus,
-    ScoreSheet,
-    SheetStatus,
 )
 from award.rubrics import Rubric
+from award.scoring.models import ConsensusScore, ItemScore, ScoreSheet, SheetStatus
 
 STATUS_BLACKLISTED = "blacklisted"
 VERDICT_NOT_COMPUTED = "not_computed"

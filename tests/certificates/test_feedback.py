@@ -14,7 +14,8 @@ from award.certificates import services
 from award.certificates.render import render_feedback_pdf
 from award.cycles.models import Stage
 from award.errors import DomainError
-from award.review.models import Assignment, AssignmentSource, AssignmentStatus, ItemScore, ScoreSheet, SheetStatus
+from award.rounds.models import Assignment, AssignmentSource, AssignmentStatus
+from award.scoring.models import ItemScore, ScoreSheet, SheetStatus
 from tests.approval.world import shortlisted_cycle
 
 STRENGTH = "高层领导亲自推动质量战略"

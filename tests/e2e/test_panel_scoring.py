@@ -21,18 +21,11 @@ from award.cycles.models import Cycle, Stage
 from award.cycles.services import CycleSettings, create_cycle, cycle_rubric
 from award.cycles.settings import EligibilitySettings
 from award.db import get_database, utcnow
-from award.review import panels, rounds
-from award.review.models import (
-    Assignment,
-    AssignmentSource,
-    AssignmentStatus,
-    ConsensusConfirmation,
-    ConsensusScore,
-    ExpertProfile,
-    RoundKind,
-    ScoreSheet,
-    SheetStatus,
-)
+from award.pool.models import ExpertProfile
+from award.rounds import panels
+from award.rounds import services as rounds
+from award.rounds.models import Assignment, AssignmentSource, AssignmentStatus, RoundKind
+from award.scoring.models import ConsensusConfirmation, ConsensusScore, ScoreSheet, SheetStatus
 from tests.conftest import fresh_credit_code
 from tests.e2e import pages
 from tests.e2e.pages import score_the_sheet

@@ -34,7 +34,8 @@ from award.cycles.models import Cycle, Stage
 from award.cycles.services import cycle_rubric
 from award.db import get_database, utcnow
 from award.notice.models import Objection, ObjectionOutcome
-from award.review.models import Assignment, ConsensusScore, ReviewRound
+from award.rounds.models import Assignment, ReviewRound
+from award.scoring.models import ConsensusScore
 from tests.conftest import fresh_credit_code
 from tests.e2e.conftest import CHROMIUM
 from tests.e2e.pages import score_the_sheet, sign_in

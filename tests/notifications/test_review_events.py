@@ -17,10 +17,13 @@ from award.notifications.kinds import Kind
 from award.notifications.models import Notification, OutboxMessage, OutboxStatus
 from award.notifications.outbox import MailSettings, send_due
 from award.notifications.services import set_email_preferences
-from award.review import notices, panels, rounds, scoring
-from award.review.models import AssignmentStatus
-from tests.review.review_factories import *  # noqa: F403 (fixtures)
-from tests.review.review_factories import full_entries
+from award.rounds import panels
+from award.rounds import services as rounds
+from award.rounds.models import AssignmentStatus
+from award.scoring import notices
+from award.scoring import services as scoring
+from tests.rounds.factories import *  # noqa: F403 (fixtures)
+from tests.rounds.factories import full_entries
 
 
 def _deliver(app, db, **kwargs):
@@ -304,7 +307,7 @@ def test_no_review_reminder_without_a_deadline_or_once_the_round_is_closed(app, 
     for seat in world.panel(db, world.applications[0]):
         _submit(db, world, seat)
     world.review_round.deadline = utcnow() + dt.timedelta(hours=12)
-    rounds.close_round(db, actor=world.office, review_round=world.review_round)
+    scoring.close_round(db, actor=world.office, review_round=world.review_round)
     db.commit()
     assert _run(app, db, utcnow()) == 0
 

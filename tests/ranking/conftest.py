@@ -10,19 +10,16 @@ from award.applications.models import Application, ApplicationStatus
 from award.auth.models import Role, User
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import cycle_rubric
-from award.review.models import (
+from award.rounds.models import (
     AggregationMethod,
     Assignment,
     AssignmentSource,
     AssignmentStatus,
-    ConsensusScore,
-    ItemScore,
     ReviewRound,
     RoundKind,
     RoundStatus,
-    ScoreSheet,
-    SheetStatus,
 )
+from award.scoring.models import ConsensusScore, ItemScore, ScoreSheet, SheetStatus
 
 
 class ReviewWorld:

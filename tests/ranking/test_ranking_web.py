@@ -9,10 +9,10 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from award.auth.models import Role
+from award.conflicts.models import PinnedConflict
+from award.conflicts.rules import ConflictType
 from award.cycles.models import Stage
 from award.ranking.models import RankingSettings, RankingSnapshot
-from award.review.coi import ConflictType
-from award.review.models import PinnedConflict
 
 
 @pytest.fixture

@@ -15,13 +15,15 @@ from sqlalchemy import event, select
 
 from award.applications.models import ApplicationStatus, BlacklistEntry
 from award.audit.models import AuditRecord
+from award.conflicts.models import PinnedConflict
+from award.conflicts.rules import ConflictType
 from award.cycles.models import Stage
 from award.cycles.services import advance_cycle
 from award.errors import DomainError
 from award.ranking import services
 from award.ranking.models import CombineMode, RankingSnapshot
-from award.review.coi import ConflictType
-from award.review.models import AssignmentStatus, PinnedConflict, RoundKind, SheetStatus
+from award.rounds.models import AssignmentStatus, RoundKind
+from award.scoring.models import SheetStatus
 
 PANEL = [40, 60, 60, 75, 95, 70]  # totals 400 600 600 750 950 700
 

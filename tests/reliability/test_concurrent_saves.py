@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from award.audit.models import AuditRecord
 from award.db import create_db_engine, get_database
-from award.review import scoring
-from award.review.models import Assignment, ItemScore, ScoreSheet, SheetStatus
-from award.review.scoring import Difference
-from award.review.sheet_rules import ItemEntry
+from award.rounds.models import Assignment
+from award.scoring import services as scoring
+from award.scoring.models import ItemScore, ScoreSheet, SheetStatus
+from award.scoring.rules import ItemEntry
+from award.scoring.services import Difference
 from bench.scoring_app import Client, ScoringWorld, Seat, build_scoring_database, serve_in_thread, sheet_fields
 from tests.conftest import make_test_app
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from award.audit.models import AuditRecord
 from award.db import create_db_engine, get_database
-from award.review.models import ItemScore, ScoreSheet, SheetStatus
+from award.scoring.models import ItemScore, ScoreSheet, SheetStatus
 from bench.scoring_app import PROJECT_ROOT, Client, build_scoring_database, serve_in_thread, sheet_fields, stop
 from tests.conftest import make_test_app
 
@@ -34,7 +34,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 from award import create_app
-from award.review.models import ScoreSheet, SheetStatus
+from award.scoring.models import ScoreSheet, SheetStatus
 
 url, point = sys.argv[1], sys.argv[2]
 app = create_app({"DATABASE_URL": url, "SECRET_KEY": "killed-request", "BABEL_DEFAULT_LOCALE": "en"})

@@ -1,0 +1,1 @@
+"""Assignment of experts to applications: the optimal and seeded-random solver and its instances."""

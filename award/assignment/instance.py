@@ -1,0 +1,227 @@
+"""The JSON instance of an assignment problem: parsing with one clear error, results as JSON,
+and the SHA-256 of the canonical input that a draw record (seed, input hash, result) keeps.
+
+Instance: {"reviewers_per_application": k, "applications": [{"id", "sector"}],
+"experts": [{"id", "sectors": [...], "organization", "max_load"?}], "affinity"?: {app: {expert:
+number}}, "conflicts"?: [[app, expert]], "seed"?: int, "max_pair_probability"?: number,
+"default_max_load"?: int}. Ids are strings or integers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from award.assignment.solver import (
+    ApplicationSlot,
+    AssignmentProblem,
+    AssignmentResult,
+    ExpertSlot,
+    InvalidProblem,
+    solve_optimal,
+    solve_randomized,
+)
+
+__all__ = [
+    "DEFAULT_MAX_PAIR_PROBABILITY",
+    "Instance",
+    "InvalidInstance",
+    "canonical_instance",
+    "instance_hash",
+    "parse_instance",
+    "problem_from_instance",
+    "result_to_json",
+    "solve_instance",
+]
+
+DEFAULT_MAX_PAIR_PROBABILITY = 0.5
+_TOP_KEYS = {"reviewers_per_application", "applications", "experts", "affinity", "conflicts",
+             "seed", "max_pair_probability", "default_max_load"}
+
+
+class InvalidInstance(ValueError):
+    """A malformed instance; the message names the offending place in one line."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Instance:
+    problem: AssignmentProblem
+    seed: int | None
+    max_pair_probability: float
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _id(value: Any, where: str) -> str | int:
+    if isinstance(value, str) and value or _is_int(value):
+        return value
+    raise InvalidInstance(f"{where}: an id must be a non-empty string or an integer")
+
+
+def _object(value: Any, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise InvalidInstance(f"{where}: expected an object")
+    return value
+
+
+def _list(value: Any, where: str) -> list:
+    if not isinstance(value, list):
+        raise InvalidInstance(f"{where}: expected a list")
+    return value
+
+
+def _require(obj: dict, key: str, where: str) -> Any:
+    if key not in obj:
+        raise InvalidInstance(f"{where}: missing key {key!r}")
+    return obj[key]
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidInstance(f"{where}: expected a finite number")
+    return float(value)
+
+
+def parse_instance(data: Any) -> Instance:
+    """Check every key and type of a decoded JSON instance; raise InvalidInstance."""
+    root = _object(data, "instance")
+    unknown = sorted(set(root) - _TOP_KEYS)
+    if unknown:
+        raise InvalidInstance(f"instance: unknown key {unknown[0]!r}")
+    k = _require(root, "reviewers_per_application", "instance")
+    if not _is_int(k) or k < 1:
+        raise InvalidInstance("reviewers_per_application: expected an integer >= 1")
+    applications = []
+    for n, raw in enumerate(_list(_require(root, "applications", "instance"), "applications")):
+        where = f"applications[{n}]"
+        app = _object(raw, where)
+        sector = _require(app, "sector", where)
+        if not isinstance(sector, str) or not sector:
+            raise InvalidInstance(f"{where}.sector: expected a non-empty string")
+        applications.append(ApplicationSlot(id=_id(_require(app, "id", where), where),
+                                            sector=sector))
+    experts = []
+    for n, raw in enumerate(_list(_require(root, "experts", "instance"), "experts")):
+        where = f"experts[{n}]"
+        expert = _object(raw, where)
+        sectors = _list(_require(expert, "sectors", where), f"{where}.sectors")
+        if not all(isinstance(s, str) and s for s in sectors):
+            raise InvalidInstance(f"{where}.sectors: expected a list of non-empty strings")
+        organization = _require(expert, "organization", where)
+        if not isinstance(organization, str) or not organization.strip():
+            raise InvalidInstance(f"{where}.organization: expected a non-empty string")
+        max_load = expert.get("max_load")
+        if max_load is not None and (not _is_int(max_load) or max_load < 0):
+            raise InvalidInstance(f"{where}.max_load: expected an integer >= 0")
+        experts.append(ExpertSlot(id=_id(_require(expert, "id", where), where),
+                                  sectors=frozenset(sectors),
+                                  organization=organization.strip().upper(), max_load=max_load))
+    affinity: dict[Any, dict[Any, float]] = {}
+    app_ids = {str(a.id): a.id for a in applications}
+    expert_ids = {str(e.id): e.id for e in experts}
+    for app_key, row in _object(root.get("affinity", {}), "affinity").items():
+        # JSON object keys are strings: map them back to integer ids where the ids are integers.
+        if app_key not in app_ids:
+            raise InvalidInstance(f"affinity: unknown application {app_key!r}")
+        parsed: dict[Any, float] = {}
+        for expert_key, value in _object(row, f"affinity[{app_key!r}]").items():
+            if expert_key not in expert_ids:
+                raise InvalidInstance(f"affinity[{app_key!r}]: unknown expert {expert_key!r}")
+            parsed[expert_ids[expert_key]] = _number(value, f"affinity[{app_key!r}][{expert_key!r}]")
+        affinity[app_ids[app_key]] = parsed
+    conflicts = set()
+    for n, pair in enumerate(_list(root.get("conflicts", []), "conflicts")):
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise InvalidInstance(f"conflicts[{n}]: expected [application id, expert id]")
+        conflicts.add((_id(pair[0], f"conflicts[{n}]"), _id(pair[1], f"conflicts[{n}]")))
+    seed = root.get("seed")
+    if seed is not None and not _is_int(seed):
+        raise InvalidInstance("seed: expected an integer")
+    q = root.get("max_pair_probability", DEFAULT_MAX_PAIR_PROBABILITY)
+    q = _number(q, "max_pair_probability")
+    if not 0 < q <= 1:
+        raise InvalidInstance("max_pair_probability: expected a number in (0, 1]")
+    default_max_load = root.get("default_max_load")
+    if default_max_load is not None and (not _is_int(default_max_load) or default_max_load < 0):
+        raise InvalidInstance("default_max_load: expected an integer >= 0")
+    try:
+        problem = AssignmentProblem(reviewers_per_application=k, applications=tuple(applications),
+                                    experts=tuple(experts), affinity=affinity,
+                                    conflicts=frozenset(conflicts),
+                                    default_max_load=default_max_load)
+    except InvalidProblem as error:
+        raise InvalidInstance(str(error)) from None
+    return Instance(problem=problem, seed=seed, max_pair_probability=q)
+
+
+def problem_from_instance(data: Any) -> AssignmentProblem:
+    """The AssignmentProblem of a decoded JSON instance (seed and cap ignored)."""
+    return parse_instance(data).problem
+
+
+def _sort_key(id_: Any) -> tuple[str, Any]:
+    return (type(id_).__name__, id_)
+
+
+def canonical_instance(instance: Instance) -> dict[str, Any]:
+    """The instance as one canonical object: everything sorted, numbers normalized, no seed;
+    two instances describing the same problem give the same object."""
+    p = instance.problem
+    return {
+        "reviewers_per_application": p.reviewers_per_application,
+        "default_max_load": p.default_max_load,
+        "max_pair_probability": instance.max_pair_probability,
+        "applications": [{"id": a.id, "sector": a.sector}
+                         for a in sorted(p.applications, key=lambda a: _sort_key(a.id))],
+        "experts": [{"id": e.id, "sectors": sorted(e.sectors), "organization": e.organization,
+                     "max_load": e.max_load}
+                    for e in sorted(p.experts, key=lambda e: _sort_key(e.id))],
+        "affinity": [[a, e, float(v)] for a in sorted(p.affinity, key=_sort_key)
+                     for e, v in sorted(p.affinity[a].items(), key=lambda kv: _sort_key(kv[0]))],
+        "conflicts": sorted(([a, e] for a, e in p.conflicts),
+                            key=lambda pair: (_sort_key(pair[0]), _sort_key(pair[1]))),
+    }
+
+
+def instance_hash(data: Any) -> str:
+    """SHA-256 (hex) of the canonical JSON of a decoded instance, seed excluded, so that a draw
+    record (seed, input hash, result) can be audited and re-run."""
+    instance = data if isinstance(data, Instance) else parse_instance(data)
+    text = json.dumps(canonical_instance(instance), sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def solve_instance(instance: Instance) -> AssignmentResult:
+    """The randomized draw when the instance carries a seed, else the optimal assignment."""
+    if instance.seed is not None:
+        return solve_randomized(instance.problem, seed=instance.seed,
+                                max_pair_probability=instance.max_pair_probability)
+    return solve_optimal(instance.problem)
+
+
+def result_to_json(result: AssignmentResult, *, input_hash: str | None = None) -> dict[str, Any]:
+    """The result as JSON-ready data (the CLI's output)."""
+    out: dict[str, Any] = {
+        "assignments": [[app, expert] for app, expert in result.assignments],
+        "objective": round(result.objective, 9),
+        "status": str(result.status),
+        "unassignable": list(result.unassignable),
+        "seconds": round(result.seconds, 6),
+        "leaders": dict(result.leaders),
+        "reasons": {str(app): [r.to_json() for r in reasons]
+                    for app, reasons in result.reasons.items()},
+    }
+    if result.lp_bound is not None and math.isfinite(result.lp_bound):
+        out["lp_bound"] = round(result.lp_bound, 9)
+    if result.seed is not None:
+        out["seed"] = result.seed
+        out["max_pair_probability"] = result.max_pair_probability
+    if input_hash is not None:
+        out["input_hash"] = input_hash
+    return out

@@ -1,0 +1,65 @@
+"""Conflicts' tables: conflicts the office pinned by hand, and each cycle's 回避 windows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from award.auth.models import enum_column
+from award.conflicts.rules import ConflictType
+from award.db import Base, UTCDateTime, utcnow
+
+
+class PinnedConflict(Base):
+    """A conflict the office recorded by hand. Rows are never deleted (no silent removal)."""
+
+    __tablename__ = "pinned_conflicts"
+    __table_args__ = (UniqueConstraint("application_id", "expert_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    type: Mapped[ConflictType] = mapped_column(enum_column(ConflictType, "pinned_conflict_type"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@event.listens_for(PinnedConflict, "before_delete")
+def _refuse_pinned_delete(_mapper: object, _connection: object, target: PinnedConflict) -> None:
+    # A pinned conflict records a human decision; removing it would hide a conflict silently.
+    raise ValueError(f"pinned conflict {target.id} cannot be deleted")
+
+
+class CycleCoiSettings(Base):
+    """A cycle's 回避 windows (years per rule) and the review date they are measured from."""
+
+    __tablename__ = "cycle_coi_settings"
+    __table_args__ = (
+        CheckConstraint(
+            "employment_years >= 0 AND consulting_years >= 0 AND dispute_years >= 0 AND financial_years >= 0"
+            " AND relative_years >= 0 AND business_years >= 0",
+            name="years_not_negative",
+        ),
+    )
+
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), primary_key=True)
+    employment_years: Mapped[int] = mapped_column(Integer, default=3)
+    consulting_years: Mapped[int] = mapped_column(Integer, default=3)
+    dispute_years: Mapped[int] = mapped_column(Integer, default=3)
+    financial_years: Mapped[int] = mapped_column(Integer, default=0)
+    relative_years: Mapped[int] = mapped_column(Integer, default=0)
+    business_years: Mapped[int] = mapped_column(Integer, default=0)
+    # None: the cycle's document-review deadline (else its application deadline, else creation day).
+    reference_date: Mapped[dt.date | None] = mapped_column(Date)

@@ -1,0 +1,281 @@
+"""The bridge from the database to the pure 回避 detection in coi.py.
+
+Every area that must respect conflicts asks here: assignment refuses conflicted pairs (automatic
+and manual) and the opening of an application, ranking leaves conflicted sheets out, the office
+reads the matrix. Detected and pinned conflicts are always merged, so a conflict the office
+recorded by hand counts everywhere a detected one does.
+
+Loading is done in a fixed number of queries per call (cycle settings, group links, profiles
+with relations, applications with their organizations, enterprise e-mails, pinned rows),
+never one query per pair.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from award.applications.models import Application
+from award.audit.services import record
+from award.auth.models import Organization, Role, User
+from award.conflicts import rules as coi
+from award.conflicts.models import CycleCoiSettings, PinnedConflict
+from award.conflicts.rules import ApplicantFacts, CoiSettings, Conflict, ConflictType, GroupIndex
+from award.cycles.models import Cycle, Stage
+from award.db import utcnow
+from award.errors import DomainError
+from award.i18n import _
+from award.pool.models import ExpertProfile, GroupLink
+from award.pool.services import require_office
+
+
+class ApplicationKey(NamedTuple):
+    """What conflict detection needs of an application."""
+
+    id: int
+    organization_id: int
+
+
+__all__ = [
+    "PairKey",
+    "coi_settings_for",
+    "conflicted_pairs",
+    "conflicts_between",
+    "conflicts_for_cycle",
+    "has_conflict",
+    "load_groups",
+    "reference_date_for",
+]
+
+# The office's calendar: a deadline at 23:59 Beijing time is that day, not the UTC day before.
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+
+PairKey = tuple[int, int]  # (application_id, expert user id)
+
+
+# --- cycle settings ------------------------------------------------------------------------
+
+
+def coi_settings_for(session: Session, cycle: Cycle) -> CoiSettings:
+    """The cycle's window lengths; the defaults of coi.CoiSettings until the office sets them."""
+    row = session.get(CycleCoiSettings, cycle.id)
+    if row is None:
+        return CoiSettings()
+    return CoiSettings(
+        employment_years=row.employment_years,
+        consulting_years=row.consulting_years,
+        dispute_years=row.dispute_years,
+        financial_years=row.financial_years,
+        relative_years=row.relative_years,
+        business_years=row.business_years,
+    )
+
+
+def reference_date_for(session: Session, cycle: Cycle) -> dt.date:
+    """The review date windows are measured from: set by the office, else from the cycle's dates.
+
+    Never today's clock, so that the matrix computed today and replayed next month agree.
+    Fallbacks in order: document-review deadline, application deadline, the cycle's creation day.
+    """
+    row = session.get(CycleCoiSettings, cycle.id)
+    if row is not None and row.reference_date is not None:
+        return row.reference_date
+    for stage in (Stage.DOCUMENT_REVIEW, Stage.APPLICATION):
+        due = cycle.deadline(stage)
+        if due is not None:
+            return due.astimezone(LOCAL_ZONE).date()
+    return cycle.created_at.astimezone(LOCAL_ZONE).date()
+
+
+def load_groups(session: Session) -> GroupIndex:
+    """Every enterprise-group link, as coi's index (one query)."""
+    links = session.execute(select(GroupLink.parent_code, GroupLink.child_code)).all()
+    return GroupIndex.from_links((parent, child) for parent, child in links)
+
+
+# --- loading facts -------------------------------------------------------------------------
+
+
+def _expert_facts(profile: ExpertProfile) -> coi.ExpertProfile:
+    relations = tuple(
+        coi.Relation(kind=relation.kind, party_code=relation.party_code, start=relation.starts_on,
+                     end=relation.ends_on, note=relation.note)
+        for relation in profile.relations
+    )
+    return coi.ExpertProfile(expert_id=profile.user_id, organization_code=profile.organization_code,
+                             email=profile.user.email, relations=relations)
+
+
+def _profiles(session: Session, expert_ids: Collection[int] | None) -> list[ExpertProfile]:
+    query = select(ExpertProfile).options(selectinload(ExpertProfile.relations)).order_by(ExpertProfile.user_id)
+    if expert_ids is not None:
+        query = query.where(ExpertProfile.user_id.in_(list(expert_ids)))
+    return list(session.scalars(query))
+
+
+def _applicants(session: Session, applications: Sequence[ApplicationKey | Application]) -> list[ApplicantFacts]:
+    """Credit codes and e-mail domains (of the organization's enterprise accounts), two queries."""
+    organization_ids = {application.organization_id for application in applications}
+    codes = dict(session.execute(
+        select(Organization.id, Organization.credit_code).where(Organization.id.in_(organization_ids))
+    ).all()) if organization_ids else {}
+    domains: dict[int, set[str]] = defaultdict(set)
+    if organization_ids:
+        rows = session.execute(select(User.organization_id, User.email).where(
+            User.organization_id.in_(organization_ids), User.role == Role.ENTERPRISE))
+        for organization_id, email in rows:
+            domain = coi.email_domain(email)
+            if domain is not None and not coi.is_public_mail_domain(domain):
+                domains[organization_id].add(domain)
+    return [
+        ApplicantFacts(application_id=application.id, credit_code=codes[application.organization_id],
+                       email_domains=frozenset(domains[application.organization_id]))
+        for application in applications
+    ]
+
+
+def _pinned(
+    session: Session, application_ids: Collection[int], expert_ids: Collection[int] | None,
+    codes: dict[int, str],
+) -> dict[PairKey, list[Conflict]]:
+    query = select(PinnedConflict).where(PinnedConflict.application_id.in_(list(application_ids)))
+    if expert_ids is not None:
+        query = query.where(PinnedConflict.expert_id.in_(list(expert_ids)))
+    pinned: dict[PairKey, list[Conflict]] = defaultdict(list)
+    for row in session.scalars(query.order_by(PinnedConflict.id)):
+        pinned[(row.application_id, row.expert_id)].append(coi.pin_conflict(
+            conflict_type=row.type,
+            party_credit_code=codes[row.application_id],
+            reason=row.reason,
+            evidence=(f"pinned_id={row.id}", f"pinned_by={row.created_by_id}",
+                      f"pinned_at={row.created_at.isoformat(timespec='seconds')}"),
+        ))
+    return pinned
+
+
+def _conflicts(
+    session: Session, cycle: Cycle, applications: Sequence[ApplicationKey | Application],
+    expert_ids: Collection[int] | None, reference_date: dt.date | None,
+) -> dict[PairKey, list[Conflict]]:
+    if not applications:
+        return {}
+    applicants = _applicants(session, applications)
+    experts = [_expert_facts(profile) for profile in _profiles(session, expert_ids)]
+    detected = coi.conflict_matrix(
+        experts, applicants,
+        settings=coi_settings_for(session, cycle),
+        groups=load_groups(session),
+        reference_date=reference_date or reference_date_for(session, cycle),
+    )
+    codes = {facts.application_id: facts.credit_code for facts in applicants}
+    pinned = _pinned(session, codes.keys(), expert_ids, codes)
+    result: dict[PairKey, list[Conflict]] = {}
+    for key in [*detected, *(key for key in pinned if key not in detected)]:
+        result[key] = coi.merge_conflicts(detected.get(key, ()), pinned.get(key, ()))  # type: ignore[arg-type]
+    return result
+
+
+# --- the public questions ------------------------------------------------------------------
+
+
+def conflicts_for_cycle(
+    session: Session,
+    cycle: Cycle,
+    *,
+    reference_date: dt.date | None = None,
+    application_ids: Iterable[int] | None = None,
+    expert_ids: Iterable[int] | None = None,
+) -> dict[PairKey, list[Conflict]]:
+    """Every conflicted (application_id, expert user id) pair of a cycle, detected and pinned merged.
+
+    All applications of the cycle (any status) against every expert with a profile; pass
+    application_ids / expert_ids to narrow it. Pairs without a conflict are absent. Each list
+    holds the detected conflicts in coi's order, then the pinned ones.
+    """
+    # Only the keys: whole Application rows would decode every self-assessment for nothing.
+    query = (select(Application.id, Application.organization_id)
+             .where(Application.cycle_id == cycle.id).order_by(Application.id))
+    if application_ids is not None:
+        query = query.where(Application.id.in_(list(application_ids)))
+    applications = [ApplicationKey(id, organization_id) for id, organization_id in session.execute(query)]
+    experts = None if expert_ids is None else set(expert_ids)
+    return _conflicts(session, cycle, applications, experts, reference_date)
+
+
+def conflicts_between(
+    session: Session, application: Application, expert_user: User, *, reference_date: dt.date | None = None
+) -> list[Conflict]:
+    """Every conflict (detected, then pinned) between one application and one expert user."""
+    cycle = session.get(Cycle, application.cycle_id)
+    assert cycle is not None
+    found = _conflicts(session, cycle, [application], {expert_user.id}, reference_date)
+    return found.get((application.id, expert_user.id), [])
+
+
+def has_conflict(
+    session: Session, application: Application, expert_user: User, *, reference_date: dt.date | None = None
+) -> bool:
+    """True when the expert must not review (or open) the application."""
+    return bool(conflicts_between(session, application, expert_user, reference_date=reference_date))
+
+
+def conflicted_pairs(session: Session, cycle: Cycle, *, reference_date: dt.date | None = None) -> set[PairKey]:
+    """The (application_id, expert user id) pairs that must never be assigned: for the solver."""
+    return set(conflicts_for_cycle(session, cycle, reference_date=reference_date))
+
+
+def set_coi_settings(
+    session: Session, *, actor: User | None, cycle: Cycle, settings: CoiSettings, reference_date: dt.date | None
+) -> CycleCoiSettings:
+    """The cycle's window lengths and review date (defaults apply until this is called)."""
+    require_office(actor)
+    row = session.get(CycleCoiSettings, cycle.id)
+    before = None if row is None else _coi_snapshot(row)
+    if row is None:
+        row = CycleCoiSettings(cycle_id=cycle.id)
+        session.add(row)
+    for name in CoiSettings.__dataclass_fields__:
+        setattr(row, name, getattr(settings, name))
+    row.reference_date = reference_date
+    session.flush()
+    record(session, actor=actor, action="pool.coi_settings_set", target_type="cycle", target_id=cycle.id,
+           cycle_id=cycle.id, before=before, after=_coi_snapshot(row))
+    return row
+
+
+def _coi_snapshot(row: CycleCoiSettings) -> dict[str, object]:
+    values: dict[str, object] = {name: getattr(row, name) for name in CoiSettings.__dataclass_fields__}
+    values["reference_date"] = row.reference_date.isoformat() if row.reference_date else None
+    return values
+
+
+def pin_conflict(
+    session: Session, *, actor: User | None, application: Application, expert: User,
+    conflict_type: ConflictType, reason: str,
+) -> PinnedConflict:
+    """Record a conflict by hand. It is never removed: there is no function to delete one."""
+    require_office(actor)
+    if expert.role is not Role.EXPERT:
+        raise DomainError(_("Conflicts are recorded for expert accounts only."), code="not_an_expert")
+    if not reason.strip():
+        raise DomainError(_("A pinned conflict needs a written reason."), code="reason_missing")
+    exists = session.scalar(select(PinnedConflict.id).where(PinnedConflict.application_id == application.id,
+                                                            PinnedConflict.expert_id == expert.id))
+    if exists is not None:
+        raise DomainError(_("A conflict is already pinned for this expert and application."),
+                          code="already_pinned")
+    row = PinnedConflict(application_id=application.id, expert_id=expert.id, type=ConflictType(conflict_type),
+                         reason=reason.strip(), created_by_id=actor.id if actor else None, created_at=utcnow())
+    session.add(row)
+    session.flush()
+    record(session, actor=actor, action="pool.conflict_pinned", target_type="pinned_conflict", target_id=row.id,
+           cycle_id=application.cycle_id,
+           after={"application_id": application.id, "expert_id": expert.id, "type": row.type.value,
+                  "reason": row.reason})
+    return row

@@ -1,0 +1,1 @@
+"""The expert pool (专家库): experts, their declared relations, availability and group links."""

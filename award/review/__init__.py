@@ -1,1 +1,0 @@
-"""Review: conflicts of interest (回避), assignment of experts, and scoring."""

@@ -1,0 +1,93 @@
+"""Forms of the review rounds: round settings, runs, manual changes, reasons, the score sheet."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from wtforms import DateTimeLocalField, DecimalField, IntegerField, SelectField, SubmitField, TextAreaField
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from award import inputs
+from award.cycles.forms import local_zone
+from award.forms import BaseForm
+from award.i18n import _, _l
+from award.limits import REASON_MAX_CHARS
+from award.rounds.models import AggregationMethod, AssignmentSource, ReviewRound, RoundKind
+from award.rounds.services import RoundSettings
+
+METHOD_LABELS = {
+    AggregationMethod.MEAN: _l("Mean"),
+    AggregationMethod.TRIMMED_MEAN: _l("Trimmed mean (drop the highest and the lowest)"),
+    AggregationMethod.MEDIAN: _l("Median"),
+}
+
+
+class RoundForm(BaseForm):
+    method = SelectField(_l("Aggregation method"),
+                         choices=[SelectChoice(m.value, label) for m, label in METHOD_LABELS.items()])
+    deadline = DateTimeLocalField(_l("Deadline (local time)"), validators=[Optional()])
+    experts_per_application = IntegerField(_l("Experts per application"),
+                                           validators=[InputRequired(), NumberRange(min=1, max=15)])
+    required_sheets = IntegerField(_l("Sheets required per application"),
+                                   validators=[InputRequired(), NumberRange(min=1, max=15)])
+    range_threshold_pct = DecimalField(_l("Disagreement: range above (percentage points)"), places=2,
+                                       validators=[InputRequired(), NumberRange(min=1, max=100)])
+    std_threshold_pct = DecimalField(_l("Disagreement: standard deviation above (percentage points)"), places=2,
+                                     validators=[InputRequired(), NumberRange(min=1, max=100)])
+    submit = SubmitField(_l("Save"))
+
+    def fill_from(self, review_round: ReviewRound) -> None:
+        self.method.data = review_round.method.value
+        due = review_round.deadline
+        self.deadline.data = due.astimezone(local_zone()).replace(tzinfo=None) if due else None
+        for name in ("experts_per_application", "required_sheets", "range_threshold_pct", "std_threshold_pct"):
+            getattr(self, name).data = getattr(review_round, name)
+
+    def to_settings(self) -> RoundSettings:
+        due: dt.datetime | None = self.deadline.data
+        return RoundSettings(method=AggregationMethod(self.method.data),
+                             deadline=due.replace(tzinfo=local_zone()) if due else None,
+                             experts_per_application=self.experts_per_application.data,
+                             required_sheets=self.required_sheets.data,
+                             range_threshold_pct=self.range_threshold_pct.data,
+                             std_threshold_pct=self.std_threshold_pct.data)
+
+
+class AssignForm(BaseForm):
+    mode = SelectField(_l("Mode"), choices=[
+        SelectChoice(AssignmentSource.OPTIMAL.value, _l("Optimal (best sector match)")),
+        SelectChoice(AssignmentSource.RANDOMIZED.value, _l("Randomized draw (seeded, replayable)")),
+    ])
+    seed = IntegerField(_l("Seed (empty: drawn at random)"), validators=[Optional(), NumberRange(min=0,
+                                                                                                 max=2**31 - 1)])
+    max_pair_probability = DecimalField(_l("Highest probability of any one pairing"), default=Decimal("0.5"),
+                                        places=2, validators=[InputRequired(), NumberRange(min=Decimal("0.05"),
+                                                                                           max=1)])
+    submit = SubmitField(_l("Form the panels"))
+
+
+class ReplaceForm(BaseForm):
+    expert_id = SelectField(_l("New expert"), coerce=str, validate_choice=False)
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=REASON_MAX_CHARS)])
+    submit = SubmitField(_l("Replace"))
+
+    def validate_expert_id(self, field: SelectField) -> None:
+        if (field.data or "").strip() and inputs.parse_id(field.data) is None:
+            raise ValidationError(_("Choose an expert from the list, or leave it empty to draw one."))
+
+    def chosen(self) -> int | None:
+        """The chosen expert, or None to draw one automatically."""
+        return inputs.parse_id(self.expert_id.data)
+
+
+class AddExpertForm(BaseForm):
+    expert_id = SelectField(_l("Expert"), coerce=str, validate_choice=False, validators=[DataRequired()])
+    submit = SubmitField(_l("Add to the panel"))
+
+    def chosen(self) -> int | None:
+        return inputs.parse_id(self.expert_id.data)
+
+
+KIND_LABELS = {RoundKind.DOCUMENT: _l("Document review"), RoundKind.ONSITE: _l("On-site review")}

@@ -1,0 +1,68 @@
+"""Who hears of round and panel events, with which link.
+
+The services of rounds, panels and scoring call these right after their audit record, in the same
+session, so each notice and its e-mail commit or roll back with the event. Loops over many seats
+load the experts and applications they need up front: a notice costs its inserts, not a query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from award.applications.models import Application
+from award.notifications import events
+from award.rounds.models import Assignment, AssignmentStatus, ReviewRound
+
+# ------------------------------------------------------------------------------ links
+
+
+def pledge_link(assignment: Assignment) -> str:
+    return events.path_for("scoring.pledge", assignment_id=assignment.id)
+
+
+
+
+
+
+def replacement_link(assignment: Assignment) -> str:
+    """The round page at the application's panel, where the office appoints the replacement."""
+    return events.path_for("rounds.show_round", round_id=assignment.round_id) + f"#panel-{assignment.application_id}"
+
+
+# ------------------------------------------------------------------------------ events
+
+
+def tell_assigned(session: Session, seats: Iterable[Assignment], *, now: dt.datetime | None = None) -> int:
+    """Each seat's expert: assigned, sign the pledge (mandatory e-mail). Returns the notices created."""
+    return sum(events.expert_assigned(session, expert=seat.expert, application=seat.application,
+                                      link=pledge_link(seat), now=now) is not None for seat in seats)
+
+
+def tell_round_opened(session: Session, review_round: ReviewRound, *, now: dt.datetime | None = None) -> int:
+    """Scoring opened: every seated expert of every panel, loaded with one query."""
+    seats = session.scalars(
+        select(Assignment)
+        .where(Assignment.round_id == review_round.id, Assignment.status == AssignmentStatus.ACTIVE)
+        .options(joinedload(Assignment.expert),
+                 joinedload(Assignment.application).selectinload(Application.organization))
+        .order_by(Assignment.application_id, Assignment.expert_id)
+    ).unique().all()
+    return tell_assigned(session, seats, now=now)
+
+
+
+
+
+
+def tell_conflict_declared(session: Session, seat: Assignment, *, now: dt.datetime | None = None) -> None:
+    """The office: an expert declared a conflict, a replacement is needed."""
+    events.conflict_declared(session, expert=seat.expert, application=seat.application,
+                             link=replacement_link(seat), now=now)
+
+
+
+__all__ = ["pledge_link", "replacement_link", "tell_assigned", "tell_conflict_declared", "tell_round_opened"]

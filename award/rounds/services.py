@@ -1,0 +1,179 @@
+"""Review rounds of a cycle: document review (always) and on-site review (optional).
+
+A round is set up (panels formed, settings chosen), opened (the aggregation method is locked
+from then on) and closed (every required sheet is in). The stage a round belongs to must be the
+cycle's current stage when the round opens, so scoring never starts before screening is done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from award.audit.services import record
+from award.auth.models import User
+from award.cycles.models import Cycle, Stage
+from award.db import utcnow
+from award.errors import DomainError
+from award.i18n import _
+from award.rounds import notices
+from award.rounds.access import require_office
+from award.rounds.models import AggregationMethod, ReviewRound, RoundKind, RoundStatus
+from award.rounds.panels import panel_problems_of_round
+
+ROUND_STAGE: dict[RoundKind, Stage] = {
+    RoundKind.DOCUMENT: Stage.DOCUMENT_REVIEW,
+    RoundKind.ONSITE: Stage.ONSITE_REVIEW,
+}
+# Stages in which panels for a round may be formed (before and during its own stage).
+SETUP_STAGES: dict[RoundKind, tuple[Stage, ...]] = {
+    RoundKind.DOCUMENT: (Stage.SCREENING, Stage.DOCUMENT_REVIEW),
+    RoundKind.ONSITE: (Stage.DOCUMENT_REVIEW, Stage.ONSITE_REVIEW),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoundSettings:
+    """What the office chooses for a round before it opens."""
+
+    method: AggregationMethod
+    deadline: dt.datetime | None
+    experts_per_application: int
+    required_sheets: int
+    range_threshold_pct: Decimal = Decimal("30")
+    std_threshold_pct: Decimal = Decimal("12")
+
+
+
+
+def round_snapshot(review_round: ReviewRound) -> dict[str, object]:
+    return {
+        "kind": review_round.kind.value,
+        "status": review_round.status.value,
+        "method": review_round.method.value,
+        "deadline": review_round.deadline.isoformat() if review_round.deadline else None,
+        "experts_per_application": review_round.experts_per_application,
+        "required_sheets": review_round.required_sheets,
+        "range_threshold_pct": str(review_round.range_threshold_pct),
+        "std_threshold_pct": str(review_round.std_threshold_pct),
+    }
+
+
+def rounds_of(session: Session, cycle: Cycle) -> list[ReviewRound]:
+    return list(session.scalars(select(ReviewRound).where(ReviewRound.cycle_id == cycle.id)
+                                .order_by(ReviewRound.id)))
+
+
+def round_of(session: Session, cycle: Cycle, kind: RoundKind) -> ReviewRound | None:
+    return session.scalar(select(ReviewRound).where(ReviewRound.cycle_id == cycle.id, ReviewRound.kind == kind))
+
+
+def _validate(settings: RoundSettings, kind: RoundKind) -> None:
+    minimum = 5 if kind is RoundKind.DOCUMENT else 1
+    if settings.experts_per_application < minimum:
+        raise DomainError(_("A panel needs at least %(count)s experts in this round.", count=minimum),
+                          code="panel_too_small")
+    if not 1 <= settings.required_sheets <= settings.experts_per_application:
+        raise DomainError(_("Required sheets must be between 1 and the panel size."), code="required_sheets")
+    if settings.range_threshold_pct <= 0 or settings.std_threshold_pct <= 0:
+        raise DomainError(_("Disagreement thresholds must be positive."), code="thresholds")
+
+
+def default_settings(cycle: Cycle, kind: RoundKind) -> RoundSettings:
+    size = cycle.experts_per_application if kind is RoundKind.DOCUMENT else min(cycle.experts_per_application, 3)
+    return RoundSettings(method=AggregationMethod.TRIMMED_MEAN, deadline=cycle.deadline(ROUND_STAGE[kind]),
+                         experts_per_application=size, required_sheets=size)
+
+
+def create_round(
+    session: Session, *, actor: User | None, cycle: Cycle, kind: RoundKind, settings: RoundSettings | None = None
+) -> ReviewRound:
+    """Add a round to a cycle (the on-site round only when the cycle has one)."""
+    require_office(actor)
+    if kind is RoundKind.ONSITE and not cycle.onsite_review:
+        raise DomainError(_("This cycle has no on-site review round."), code="no_onsite")
+    if round_of(session, cycle, kind) is not None:
+        raise DomainError(_("This round already exists."), code="round_exists")
+    settings = settings or default_settings(cycle, kind)
+    _validate(settings, kind)
+    review_round = ReviewRound(cycle_id=cycle.id, kind=kind, status=RoundStatus.SETUP)
+    _apply(review_round, settings)
+    session.add(review_round)
+    session.flush()
+    record(session, actor=actor, action="review.round_created", target_type="review_round",
+           target_id=review_round.id, cycle_id=cycle.id, after=round_snapshot(review_round))
+    return review_round
+
+
+def ensure_rounds(session: Session, *, actor: User | None, cycle: Cycle) -> list[ReviewRound]:
+    """Create the rounds the cycle's settings call for that do not exist yet."""
+    kinds = [RoundKind.DOCUMENT] + ([RoundKind.ONSITE] if cycle.onsite_review else [])
+    for kind in kinds:
+        if round_of(session, cycle, kind) is None:
+            create_round(session, actor=actor, cycle=cycle, kind=kind)
+    return rounds_of(session, cycle)
+
+
+def _apply(review_round: ReviewRound, settings: RoundSettings) -> None:
+    review_round.method = settings.method
+    review_round.deadline = settings.deadline
+    review_round.experts_per_application = settings.experts_per_application
+    review_round.required_sheets = settings.required_sheets
+    review_round.range_threshold_pct = settings.range_threshold_pct
+    review_round.std_threshold_pct = settings.std_threshold_pct
+
+
+def configure_round(
+    session: Session, *, actor: User | None, review_round: ReviewRound, settings: RoundSettings
+) -> ReviewRound:
+    """Change a round's settings; the method and panel size are locked once the round opens."""
+    require_office(actor)
+    if review_round.status is not RoundStatus.SETUP:
+        if settings.method is not review_round.method:
+            raise DomainError(_("The aggregation method is locked once the round has opened."),
+                              code="method_locked")
+        if settings.experts_per_application != review_round.experts_per_application or (
+                settings.required_sheets != review_round.required_sheets):
+            raise DomainError(_("The panel size is locked once the round has opened."), code="size_locked")
+    if review_round.status is RoundStatus.CLOSED:
+        raise DomainError(_("This round is closed."), code="round_closed")
+    _validate(settings, review_round.kind)
+    before = round_snapshot(review_round)
+    _apply(review_round, settings)
+    session.flush()
+    record(session, actor=actor, action="review.round_configured", target_type="review_round",
+           target_id=review_round.id, cycle_id=review_round.cycle_id, before=before,
+           after=round_snapshot(review_round))
+    return review_round
+
+
+def open_round(
+    session: Session, *, actor: User | None, review_round: ReviewRound, now: dt.datetime | None = None
+) -> ReviewRound:
+    """Open scoring: the cycle is in the round's stage and every eligible application has a full
+    panel with a leader. The method is locked from here on; every seated expert is told to sign
+    the pledge."""
+    require_office(actor)
+    if review_round.status is not RoundStatus.SETUP:
+        raise DomainError(_("Only a round in preparation can be opened."), code="round_not_setup")
+    cycle = review_round.cycle
+    if cycle.stage is not ROUND_STAGE[review_round.kind]:
+        raise DomainError(_("The cycle must be in the round's stage before the round opens."),
+                          code="wrong_stage")
+    problems = panel_problems_of_round(session, review_round)
+    if problems:
+        raise DomainError(" ".join(problems), code="panels_incomplete")
+    review_round.status = RoundStatus.OPEN
+    review_round.opened_at = now or utcnow()
+    session.flush()
+    record(session, actor=actor, action="review.round_opened", target_type="review_round",
+           target_id=review_round.id, cycle_id=review_round.cycle_id,
+           before={"status": RoundStatus.SETUP.value}, after=round_snapshot(review_round))
+    notices.tell_round_opened(session, review_round, now=review_round.opened_at)
+    return review_round
+
+

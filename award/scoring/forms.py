@@ -1,0 +1,73 @@
+"""Forms of the review rounds: round settings, runs, manual changes, reasons, the score sheet."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from wtforms import SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from award import inputs
+from award.forms import BaseForm
+from award.i18n import _, _l
+from award.limits import REASON_MAX_CHARS
+from award.rubrics import Rubric
+from award.scoring.rules import ItemEntry
+from award.scoring.services import ConsensusEntry
+
+
+class ReasonForm(BaseForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=REASON_MAX_CHARS)])
+    submit = SubmitField(_l("Confirm"))
+
+
+# Wide enough that the sheet rules, not the parser, say "out of range" for 150 or -5.
+_PERCENT_PARSE_BOUND = 10**6
+
+
+def _percent(raw: str | None) -> tuple[int | Decimal | None, bool]:
+    """(value, ok): blanks are None; "37.5" stays a Decimal so the step rule can name it.
+    Plain notation only: "1e600000" is refused before anything converts it."""
+    text = (raw or "").strip().rstrip("%")
+    if not text:
+        return None, True
+    try:
+        value = inputs.parse_decimal(text, minimum=-_PERCENT_PARSE_BOUND, maximum=_PERCENT_PARSE_BOUND, places=9)
+    except inputs.InvalidInput:
+        return None, False
+    return (int(value) if value == value.to_integral_value() else value), True
+
+
+def sheet_entries(form: Mapping[str, str], rubric: Rubric) -> tuple[list[ItemEntry], dict[str, str]]:
+    """Entries of the posted score sheet (fields `band-<item>`, `percent-<item>`, ...), only for
+    items present in the post; and the items whose percentage is not a number."""
+    entries, bad = [], {}
+    for item in rubric.items:
+        keys = [f"{name}-{item.id}" for name in ("band", "percent", "strength", "improvement", "justification")]
+        if not any(key in form for key in keys):
+            continue
+        percent, ok = _percent(form.get(f"percent-{item.id}"))
+        if not ok:
+            bad[item.id] = _("%(item)s: the percentage must be a number.", item=item.id)
+        entries.append(ItemEntry(item_id=item.id, band_id=form.get(f"band-{item.id}") or None, percent=percent,
+                                 strength=form.get(f"strength-{item.id}", ""),
+                                 improvement=form.get(f"improvement-{item.id}", ""),
+                                 justification=form.get(f"justification-{item.id}", "")))
+    return entries, bad
+
+
+def posted_version(form: Mapping[str, str]) -> int | None:
+    try:
+        return inputs.parse_int(form.get("version", ""), minimum=0, maximum=inputs.ID_MAX)
+    except inputs.InvalidInput:
+        return None
+
+
+def consensus_entries(form: Mapping[str, str], rubric: Rubric) -> dict[str, ConsensusEntry]:
+    proposals = {}
+    for item in rubric.items:
+        percent, ok = _percent(form.get(f"percent-{item.id}"))
+        proposals[item.id] = ConsensusEntry(percent=percent if ok and isinstance(percent, int) else None,
+                                            reason=form.get(f"reason-{item.id}", ""))
+    return proposals

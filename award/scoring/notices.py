@@ -1,0 +1,81 @@
+"""Who hears of scoring events, with which link, and the review-deadline reminders.
+
+The scoring services call these right after their audit record, in the same session, so each notice
+and its e-mail commit or roll back with the event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from award.auth.models import User
+from award.notifications import events
+from award.notifications.kinds import Kind
+from award.notifications.reminders import WINDOWS, Reminder, deadline_window, reminder_source
+from award.rounds.models import Assignment, AssignmentStatus, ReviewRound, RoundStatus
+from award.scoring.models import ScoreSheet, SheetStatus
+
+
+def sheet_link(assignment: Assignment) -> str:
+    return events.path_for("scoring.sheet", assignment_id=assignment.id)
+
+
+def consensus_link(review_round: ReviewRound, application_id: int) -> str:
+    return events.path_for("scoring.consensus", round_id=review_round.id, application_id=application_id)
+
+
+def tell_sheet_reopened(session: Session, sheet: ScoreSheet, *, reason: str, now: dt.datetime | None = None) -> None:
+    seat = sheet.assignment
+    events.sheet_reopened(session, expert=seat.expert, application=seat.application, reason=reason,
+                          link=sheet_link(seat), now=now)
+
+
+def tell_panel_complete(session: Session, review_round: ReviewRound, leader: Assignment, *,
+                        now: dt.datetime | None = None) -> None:
+    """The team leader: every sheet of the panel is in (once per round and application)."""
+    events.panel_complete(session, leader=leader.expert, application=leader.application,
+                          link=consensus_link(review_round, leader.application_id), round_id=review_round.id,
+                          now=now)
+
+
+@reminder_source
+def review_deadline(session: Session, now: dt.datetime) -> Iterable[Reminder]:
+    """Experts with sheets still open (no pledge yet, or a draft) 3 days and 1 day before an open round's deadline.
+
+    One reminder per expert and round naming how many sheets are open; three queries whatever the
+    number of experts. The key holds the deadline, so a moved deadline earns its own reminders.
+    """
+    open_sheet = ScoreSheet.id.is_(None) | (ScoreSheet.status != SheetStatus.SUBMITTED)
+    rows = session.execute(
+        select(Assignment.round_id, Assignment.expert_id, func.count(Assignment.id))
+        .join(ReviewRound, ReviewRound.id == Assignment.round_id)
+        .join(User, User.id == Assignment.expert_id)
+        .outerjoin(ScoreSheet, ScoreSheet.assignment_id == Assignment.id)
+        .where(ReviewRound.status == RoundStatus.OPEN, ReviewRound.deadline > now,
+               ReviewRound.deadline <= now + WINDOWS[-1][1], Assignment.status == AssignmentStatus.ACTIVE,
+               open_sheet, User.is_enabled.is_(True))
+        .group_by(Assignment.round_id, Assignment.expert_id)
+        .order_by(Assignment.round_id, Assignment.expert_id)
+    ).all()
+    if not rows:
+        return
+    review_rounds = {r.id: r for r in session.scalars(
+        select(ReviewRound).options(joinedload(ReviewRound.cycle))
+        .where(ReviewRound.id.in_({round_id for round_id, _expert, _count in rows})))}
+    experts = {u.id: u for u in session.scalars(
+        select(User).where(User.id.in_({expert_id for _round, expert_id, _count in rows})))}
+    link = events.path_for("scoring.my_assignments")
+    for round_id, expert_id, count in rows:
+        review_round = review_rounds[round_id]
+        deadline = review_round.deadline
+        assert deadline is not None
+        window = deadline_window(deadline, now)
+        if window is None:
+            continue
+        yield Reminder(experts[expert_id], Kind.REVIEW_DEADLINE,
+                       {"cycle": events.cycle_name(review_round.cycle), "open_sheets": count, "deadline": deadline},
+                       link, f"round{round_id}:deadline:{deadline.isoformat()}:{window}")

@@ -1,0 +1,129 @@
+"""Progress of a round for the office (missing sheets by expert and by application), and the
+stage guards that keep the cycle from moving on while panels or sheets are missing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from award.applications.models import Application
+from award.auth.models import User
+from award.cycles.models import Cycle, Stage
+from award.cycles.stages import guard
+from award.i18n import _
+from award.rounds.models import Assignment, AssignmentStatus, ReviewRound, RoundKind, RoundStatus
+from award.rounds.panels import panel_problems_of_round
+from award.rounds.services import round_of
+from award.scoring.models import ScoreSheet, SheetStatus
+
+
+def missing_sheets(session: Session, review_round: ReviewRound) -> list[Assignment]:
+    """Active seats whose sheet is not submitted (no pledge yet, or still a draft)."""
+    return list(session.scalars(
+        select(Assignment).outerjoin(ScoreSheet, ScoreSheet.assignment_id == Assignment.id)
+        .where(Assignment.round_id == review_round.id, Assignment.status == AssignmentStatus.ACTIVE,
+               (ScoreSheet.id.is_(None)) | (ScoreSheet.status != SheetStatus.SUBMITTED))
+        .order_by(Assignment.application_id, Assignment.expert_id)))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProgressRow:
+    key: int
+    label: str
+    assigned: int
+    pledged: int
+    submitted: int
+
+    @property
+    def missing(self) -> int:
+        return self.assigned - self.submitted
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoundProgress:
+    by_expert: list[ProgressRow]
+    by_application: list[ProgressRow]
+
+    @property
+    def assigned(self) -> int:
+        return sum(r.assigned for r in self.by_expert)
+
+    @property
+    def submitted(self) -> int:
+        return sum(r.submitted for r in self.by_expert)
+
+    @property
+    def missing(self) -> int:
+        return self.assigned - self.submitted
+
+
+def round_progress(session: Session, review_round: ReviewRound) -> RoundProgress:
+    """Counts per expert and per application, aggregated by the database."""
+    pledged = func.count(Assignment.pledge_signed_at)
+    submitted = func.sum(case((ScoreSheet.status == SheetStatus.SUBMITTED, 1), else_=0))
+    base = (select(func.count(Assignment.id), pledged, submitted)
+            .outerjoin(ScoreSheet, ScoreSheet.assignment_id == Assignment.id)
+            .where(Assignment.round_id == review_round.id, Assignment.status == AssignmentStatus.ACTIVE))
+    experts = session.execute(
+        base.add_columns(User.id, User.full_name).join(User, User.id == Assignment.expert_id)
+        .group_by(User.id, User.full_name).order_by(User.full_name, User.id)).all()
+    applications = session.execute(
+        base.add_columns(Application.id, Application.org_name)
+        .join(Application, and_(Application.id == Assignment.application_id))
+        .group_by(Application.id, Application.org_name).order_by(Application.id)).all()
+
+    def rows(found: list) -> list[ProgressRow]:
+        return [ProgressRow(key=key, label=label or f"#{key}", assigned=n, pledged=p, submitted=int(s or 0))
+                for n, p, s, key, label in found]
+
+    return RoundProgress(by_expert=rows(experts), by_application=rows(applications))
+
+
+def open_rounds_missing(session: Session, expert: User) -> int:
+    """How many of this expert's sheets in open rounds are not submitted yet."""
+    return session.scalar(
+        select(func.count(Assignment.id)).join(ReviewRound, ReviewRound.id == Assignment.round_id)
+        .outerjoin(ScoreSheet, ScoreSheet.assignment_id == Assignment.id)
+        .where(Assignment.expert_id == expert.id, Assignment.status == AssignmentStatus.ACTIVE,
+               ReviewRound.status == RoundStatus.OPEN,
+               (ScoreSheet.id.is_(None)) | (ScoreSheet.status != SheetStatus.SUBMITTED))) or 0
+
+
+# --------------------------------------------------------------------------- stage guards
+
+
+@guard(Stage.SCREENING, Stage.DOCUMENT_REVIEW)
+def _panels_formed(session: Session, cycle: Cycle, now: dt.datetime) -> list[str]:
+    """Scoring cannot open while an eligible application has no full panel."""
+    review_round = round_of(session, cycle, RoundKind.DOCUMENT)
+    if review_round is None:
+        return [_("Set up the document review round and form its panels first.")]
+    return panel_problems_of_round(session, review_round)
+
+
+def _sheets_in(session: Session, cycle: Cycle, kind: RoundKind) -> list[str]:
+    review_round = round_of(session, cycle, kind)
+    if review_round is None or review_round.opened_at is None:
+        return [_("The review round has not been opened yet.")]
+    missing = missing_sheets(session, review_round)
+    if missing:
+        return [_("%(count)s score sheets are still missing.", count=len(missing))]
+    return []
+
+
+@guard(Stage.DOCUMENT_REVIEW, Stage.ONSITE_REVIEW)
+def _document_sheets_before_onsite(session: Session, cycle: Cycle, now: dt.datetime) -> list[str]:
+    return _sheets_in(session, cycle, RoundKind.DOCUMENT)
+
+
+@guard(Stage.DOCUMENT_REVIEW, Stage.DELIBERATION)
+def _document_sheets_before_ranking(session: Session, cycle: Cycle, now: dt.datetime) -> list[str]:
+    return _sheets_in(session, cycle, RoundKind.DOCUMENT)
+
+
+@guard(Stage.ONSITE_REVIEW, Stage.DELIBERATION)
+def _onsite_sheets_before_ranking(session: Session, cycle: Cycle, now: dt.datetime) -> list[str]:
+    return _sheets_in(session, cycle, RoundKind.ONSITE)

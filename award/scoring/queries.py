@@ -1,0 +1,107 @@
+"""What an expert may see: their own assignments, built by a query that already leaves out
+conflicts, removed seats and rounds not yet open; and the predicates the web layer checks.
+
+Also the rows other areas read: submitted item scores per round and consensus scores (ranking).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, exists, select
+from sqlalchemy.orm import Session, object_session
+
+from award.applications.models import Application
+from award.applications.queries import register_view_rule
+from award.auth.permissions import is_expert
+from award.conflicts.models import PinnedConflict
+from award.conflicts.services import has_conflict
+from award.rounds.models import Assignment, AssignmentStatus, ReviewRound, RoundStatus
+from award.scoring.models import ConsensusScore, ItemScore, ScoreSheet, SheetStatus
+
+VISIBLE_ROUND_STATUSES = (RoundStatus.OPEN, RoundStatus.CLOSED)
+
+
+def expert_assignments_query(expert_id: int) -> Select[tuple[Assignment]]:
+    """The expert's active seats in open or closed rounds, without any pinned or declared conflict."""
+    no_conflict = ~exists().where(PinnedConflict.application_id == Assignment.application_id,
+                                  PinnedConflict.expert_id == Assignment.expert_id)
+    return (select(Assignment).join(ReviewRound, ReviewRound.id == Assignment.round_id)
+            .where(Assignment.expert_id == expert_id, Assignment.status == AssignmentStatus.ACTIVE,
+                   ReviewRound.status.in_(VISIBLE_ROUND_STATUSES), no_conflict)
+            .order_by(ReviewRound.id.desc(), Assignment.application_id))
+
+
+def expert_assignments(session: Session, user: Any) -> list[Assignment]:
+    if not is_expert(user):
+        return []
+    return list(session.scalars(expert_assignments_query(user.id)))
+
+
+def own_assignment(session: Session, user: Any, assignment_id: int) -> Assignment | None:
+    """The assignment if it is in the user's list; None (a 404) for anyone else's or a removed one."""
+    if not is_expert(user):
+        return None
+    return session.scalar(expert_assignments_query(user.id).where(Assignment.id == assignment_id))
+
+
+def _has_detected_conflict(session: Session, assignment: Assignment) -> bool:
+    return bool(has_conflict(session, assignment.application, assignment.expert))
+
+
+def can_open(user: Any, assignment: Assignment) -> bool:
+    """The expert may open the application: own active seat, pledge signed, no conflict."""
+    session = object_session(assignment)
+    return (session is not None and own_assignment(session, user, assignment.id) is not None
+            and assignment.pledge_signed_at is not None and not _has_detected_conflict(session, assignment))
+
+
+def can_score(user: Any, assignment: Assignment) -> bool:
+    """The expert may change the sheet: can open it, the round is open, the sheet not submitted."""
+    if not can_open(user, assignment) or assignment.round.status is not RoundStatus.OPEN:
+        return False
+    session = object_session(assignment)
+    assert session is not None
+    status = session.scalar(select(ScoreSheet.status).where(ScoreSheet.assignment_id == assignment.id))
+    return status is SheetStatus.DRAFT
+
+
+@register_view_rule
+def assigned_expert_may_view(user: Any, application: Application) -> bool:
+    """An expert on the application's panel who signed the pledge may open it and its evidence."""
+    session = object_session(application)
+    if session is None or not is_expert(user):
+        return False
+    seat = session.scalar(expert_assignments_query(user.id).where(
+        Assignment.application_id == application.id, Assignment.pledge_signed_at.is_not(None)).limit(1))
+    return seat is not None and not _has_detected_conflict(session, seat)
+
+
+# --------------------------------------------------------------------------- rows for ranking
+
+
+def submitted_item_scores_query(round_id: int) -> Select[tuple[int, int, str, int, Any]]:
+    """(application_id, expert_id, item_id, percent, points) of every submitted sheet of active
+    panel members in a round: the rows the ranking aggregates. Voided seats are left out."""
+    return (select(Assignment.application_id, Assignment.expert_id, ItemScore.item_id, ItemScore.percent,
+                   ItemScore.points)
+            .join(ScoreSheet, ScoreSheet.id == ItemScore.sheet_id)
+            .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
+            .where(Assignment.round_id == round_id, Assignment.status == AssignmentStatus.ACTIVE,
+                   ScoreSheet.status == SheetStatus.SUBMITTED)
+            .order_by(Assignment.application_id, Assignment.expert_id, ItemScore.item_id))
+
+
+def excluded_item_scores_query(round_id: int) -> Select[tuple[int, int, str, int, Any]]:
+    """The same rows for seats voided by a conflict or a removal (shown as excluded)."""
+    return (select(Assignment.application_id, Assignment.expert_id, ItemScore.item_id, ItemScore.percent,
+                   ItemScore.points)
+            .join(ScoreSheet, ScoreSheet.id == ItemScore.sheet_id)
+            .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
+            .where(Assignment.round_id == round_id, Assignment.status != AssignmentStatus.ACTIVE,
+                   ScoreSheet.status == SheetStatus.SUBMITTED))
+
+
+def consensus_scores_query(round_id: int) -> Select[tuple[ConsensusScore]]:
+    return (select(ConsensusScore).where(ConsensusScore.round_id == round_id)
+            .order_by(ConsensusScore.application_id, ConsensusScore.item_id))
