@@ -10,6 +10,7 @@ so an export imports back unchanged.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,12 +126,33 @@ def _bool(value: Any) -> bool:
 # --- reading files -------------------------------------------------------------------------
 
 
+def header_problems(names: Sequence[str], columns: Sequence[str]) -> list[str]:
+    """What is wrong with a header row: a column the format does not know, or a column named twice.
+
+    An unknown column is never skipped: a misspelled optional column (`end_on` for `ends_on`)
+    would otherwise read as empty in every row and change what the file means.
+    """
+    problems = []
+    for name in dict.fromkeys(name for name in names if name and name not in columns):
+        nearest = difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
+        if nearest:
+            problems.append(_("Unknown column “%(column)s”: did you mean “%(nearest)s”? The known columns are: "
+                              "%(known)s.", column=name, nearest=nearest[0], known=", ".join(columns)))
+        else:
+            problems.append(_("Unknown column “%(column)s”. The known columns are: %(known)s.",
+                              column=name, known=", ".join(columns)))
+    for name in dict.fromkeys(name for name in names if name and names.count(name) > 1):
+        problems.append(_("The column “%(column)s” appears more than once.", column=name))
+    return problems
+
+
 def read_rows(
     data: bytes, fmt: str, columns: Sequence[str], optional: Sequence[str] = ()
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """(row number, {column: raw value}) for every non-empty data row; the header names the columns.
 
-    A column in `optional` may be left out of the header; it then reads as empty in every row.
+    A column in `optional` may be left out of the header; it then reads as empty in every row. A
+    column the format does not know refuses the whole file (`header_problems`).
     The file is read within the ceilings of award.limits (award.tables).
     """
     try:
@@ -140,6 +162,8 @@ def read_rows(
     if not rows:
         raise ImportRejected([RowProblem(1, _("The file is empty."))])
     names = [_text(cell).lower() for cell in rows[0]]
+    if problems := header_problems(names, columns):
+        raise ImportRejected([RowProblem(1, problem) for problem in problems])
     missing = [column for column in columns if column not in names and column not in optional]
     if missing:
         raise ImportRejected([RowProblem(1, _("Missing column(s): %(columns)s.", columns=", ".join(missing)))])

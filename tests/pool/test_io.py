@@ -145,6 +145,42 @@ def test_relation_columns_may_be_left_out(db, office, fmt):
     assert [(relation.party_code, relation.note) for relation in profile.relations] == [(CLIENT, "")]
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_misspelled_column_refuses_the_file_naming_the_nearest_known_one(db, office, fmt):
+    # `end_on` used to be ignored: every ended relation then read as ongoing, a false conflict.
+    columns = [("end_on" if column == "ends_on" else column) for column in POOL_COLUMNS]
+    data = make_file(fmt, columns, [expert_row(kind="client", party=CLIENT, start="2019-01-01", end="2020-12-31")])
+    with pytest.raises(ImportRejected) as caught:
+        pool_io.import_pool(db, actor=office, data=data, fmt=fmt, password_min_length=10)
+    (problem,) = caught.value.problems
+    assert problem.row == 1
+    assert "“end_on”" in problem.message and "did you mean “ends_on”" in problem.message
+    assert "email, full_name" in problem.message  # the known columns are listed
+    assert count(db, ExpertProfile) == 0 and count(db, ExpertRelation) == 0
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_unknown_column_with_no_near_match_and_a_repeated_column_are_refused(db, office, fmt):
+    columns = [*POOL_COLUMNS, "备注2", "note"]
+    data = make_file(fmt, columns, [[*expert_row(), "x", "y"]])
+    with pytest.raises(ImportRejected) as caught:
+        pool_io.import_pool(db, actor=office, data=data, fmt=fmt, password_min_length=10)
+    messages = [problem.message for problem in caught.value.problems]
+    assert [problem.row for problem in caught.value.problems] == [1, 1]
+    assert "“备注2”" in messages[0] and "did you mean" not in messages[0]
+    assert "“note” appears more than once" in messages[1]
+    assert count(db, ExpertProfile) == 0
+
+
+def test_an_unknown_group_column_refuses_the_file(db, office):
+    data = make_file("csv", ["parent_code", "child_code", "sorce"], [[PARENT, CHILD, "公示系统"]])
+    with pytest.raises(ImportRejected) as caught:
+        pool_io.import_groups(db, actor=office, data=data, fmt="csv")
+    (problem,) = caught.value.problems
+    assert problem.row == 1 and "did you mean “source”" in problem.message
+    assert count(db, GroupLink) == 0
+
+
 def test_non_expert_account_rejects_the_file(db, office, make_user):
     enterprise = make_user(Role.ENTERPRISE)
     data = make_file("csv", POOL_COLUMNS, [expert_row(), expert_row(enterprise.email)])
