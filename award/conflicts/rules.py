@@ -253,6 +253,14 @@ class GroupIndex:
     def same_group(self, a: str, b: str) -> bool:
         return self.group_root(a) == self.group_root(b)
 
+    def members(self, code: str) -> tuple[str, ...]:
+        """Every organization of code's group, code included, sorted; () when no link names it."""
+        code = normalize_credit_code(code)
+        if code not in self._root:
+            return ()
+        root = self._root[code]
+        return tuple(sorted(member for member, head in self._root.items() if head == root))
+
     def link_chain(self, a: str, b: str) -> tuple[str, ...]:
         """The shortest chain of linked codes from a to b (both included); () if unrelated."""
         return self._chain(normalize_credit_code(a), normalize_credit_code(b))

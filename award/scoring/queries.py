@@ -6,6 +6,7 @@ Also the rows other areas read: submitted item scores per round and consensus sc
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, exists, select
@@ -13,13 +14,46 @@ from sqlalchemy.orm import Session, object_session
 
 from award.applications.models import Application
 from award.applications.queries import register_view_rule
+from award.auth.models import Organization
 from award.auth.permissions import is_expert
 from award.conflicts.models import PinnedConflict
-from award.conflicts.services import has_conflict
+from award.conflicts.services import has_conflict, load_groups
+from award.pool.models import ExpertProfile, ExpertRelation
 from award.rounds.models import Assignment, AssignmentStatus, ReviewRound, RoundStatus
 from award.scoring.models import ConsensusScore, ItemScore, ScoreSheet, SheetStatus
 
 VISIBLE_ROUND_STATUSES = (RoundStatus.OPEN, RoundStatus.CLOSED)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupMember:
+    credit_code: str
+    name: str  # "" when no account of the app carries the code
+
+
+@dataclass(frozen=True, kw_only=True)
+class PledgeFacts:
+    """What an expert must see before swearing there is no conflict: whom the pledge is about, its
+    group, and the expert's own declarations to hold beside them."""
+
+    enterprise: str
+    credit_code: str
+    group: tuple[GroupMember, ...]  # the other organizations of the applicant's group
+    relations: tuple[ExpertRelation, ...]  # the expert's declared relations, any party
+
+
+def pledge_facts(session: Session, assignment: Assignment) -> PledgeFacts:
+    application = assignment.application
+    code = application.organization.credit_code
+    others = [member for member in load_groups(session).members(code) if member != code]
+    names = dict(session.execute(select(Organization.credit_code, Organization.name)
+                                 .where(Organization.credit_code.in_(others))).all()) if others else {}
+    profile = session.scalar(select(ExpertProfile).where(ExpertProfile.user_id == assignment.expert_id))
+    return PledgeFacts(
+        enterprise=application.org_name or application.organization.name, credit_code=code,
+        group=tuple(GroupMember(credit_code=member, name=names.get(member, "")) for member in others),
+        relations=tuple(profile.relations) if profile is not None else (),
+    )
 
 
 def expert_assignments_query(expert_id: int) -> Select[tuple[Assignment]]:

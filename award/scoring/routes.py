@@ -140,6 +140,12 @@ def my_assignments():
     return render_template("scoring/mine.html", seats=seats, sheets=sheets)
 
 
+def _pledge_page(assignment: Assignment, *, status: int = 200, conflict_form: ReasonForm | None = None):
+    return render_template("scoring/pledge.html", assignment=assignment,
+                           facts=queries.pledge_facts(get_session(), assignment),
+                           conflict_form=conflict_form or ReasonForm()), status
+
+
 @bp.route("/assignments/<int:assignment_id>/pledge", methods=["GET", "POST"])
 @expert_required
 def pledge(assignment_id: int):
@@ -147,15 +153,15 @@ def pledge(assignment_id: int):
     if request.method == "POST":
         if request.form.get("agree") != "yes":
             flash(_("Tick the box to sign the pledge."), "error")
-            return render_template("scoring/pledge.html", assignment=assignment, conflict_form=ReasonForm()), 422
+            return _pledge_page(assignment, status=422)
         try:
             scoring.sign_pledge(get_session(), actor=actor(), assignment=assignment)
         except DomainError as error:
             flash(error.message, "error")
-            return render_template("scoring/pledge.html", assignment=assignment, conflict_form=ReasonForm()), 409
+            return _pledge_page(assignment, status=409)
         flash(_("Pledge signed. You may now open the application."), "success")
         return redirect(url_for("scoring.sheet", assignment_id=assignment.id))
-    return render_template("scoring/pledge.html", assignment=assignment, conflict_form=ReasonForm())
+    return _pledge_page(assignment)
 
 
 @bp.route("/assignments/<int:assignment_id>/conflict", methods=["POST"])
@@ -169,7 +175,7 @@ def declare_conflict(assignment_id: int):
         scoring.declare_conflict(get_session(), actor=actor(), assignment=assignment, reason=form.reason.data)
     except DomainError as error:
         flash(error.message, "error")
-        return render_template("scoring/pledge.html", assignment=assignment, conflict_form=form), 422
+        return _pledge_page(assignment, status=422, conflict_form=form)
     flash(_("Your conflict is recorded and the office will appoint a replacement. Thank you."), "success")
     return redirect(url_for("scoring.my_assignments"))
 

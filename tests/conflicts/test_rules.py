@@ -523,3 +523,9 @@ def test_reasons_are_rendered_in_the_request_locale(app, app_config):
         (conflict,) = detect(expert(relation))
     assert "咨询" in conflict.reason and "2022-03-01" in conflict.reason
     assert "2021-05-15" in conflict.reason  # the window's first day survives translation
+
+
+def test_group_members_are_every_company_of_the_group_at_any_depth():
+    groups = GroupIndex.from_links([(PARENT, SUB), (SUB, SUB_SUB), (PARENT, SISTER)])
+    assert groups.members(SUB_SUB) == tuple(sorted([PARENT, SUB, SUB_SUB, SISTER]))
+    assert groups.members(STRANGER) == ()

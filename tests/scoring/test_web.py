@@ -3,14 +3,19 @@ both rubrics; every refusal is shown with a clear message; versions, pledge, con
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
 from award.auth.models import Role
 from award.cycles.services import cycle_rubric
+from award.pool.kinds import RelationKind
+from award.pool.models import ExpertProfile, ExpertRelation, GroupLink
 from award.rounds.models import Assignment, AssignmentDraw, AssignmentStatus, ReviewRound, RoundStatus
 from award.scoring.models import SheetStatus
 from award.scoring.services import sheet_of
+from tests.conftest import fresh_credit_code
 from tests.rounds.factories import *  # noqa: F403 (fixtures)
 from tests.rounds.factories import full_entries, pledged_seat
 
@@ -163,6 +168,35 @@ def test_the_application_opens_to_an_assigned_expert_only_after_the_pledge(db, c
     assert client.get(url).status_code == 404
     client.post(f"/review/assignments/{seat.id}/pledge", data={"agree": "yes"})
     assert client.get(url).status_code == 200
+
+
+def test_the_pledge_names_the_enterprise_its_group_and_the_experts_own_declarations(db, client, login, opened,
+                                                                                  make_organization):
+    application = opened.applications[0]
+    seat = opened.panel(db, application)[0]
+    code = application.organization.credit_code
+    parent, sister = make_organization(name="苏州示例控股集团有限公司"), make_organization(name="苏州示例姊妹有限公司")
+    db.add_all([GroupLink(parent_code=parent.credit_code, child_code=code, source="公示系统"),
+                GroupLink(parent_code=parent.credit_code, child_code=sister.credit_code, source="公示系统")])
+    profile = db.scalar(select(ExpertProfile).where(ExpertProfile.user_id == seat.expert_id))
+    client_code = fresh_credit_code()
+    profile.relations.append(ExpertRelation(kind=RelationKind.CLIENT, party_code=client_code, party_name="某培训客户",
+                                            starts_on=dt.date(2020, 1, 1), ends_on=dt.date(2020, 6, 30)))
+    db.commit()
+    login(seat.expert)
+    body = text(client.get(f"/review/assignments/{seat.id}/pledge"))
+    assert application.org_name in body and code in body
+    assert "苏州示例控股集团有限公司" in body and parent.credit_code in body
+    assert "苏州示例姊妹有限公司" in body and sister.credit_code in body  # a sister company at depth two
+    assert "某培训客户" in body and client_code in body and "2020-01-01" in body and "2020-06-30" in body
+
+
+def test_the_pledge_says_when_no_group_and_no_declaration_are_recorded(db, client, login, opened):
+    seat = opened.panel(db, opened.applications[0])[0]
+    login(seat.expert)
+    body = text(client.get(f"/review/assignments/{seat.id}/pledge"))
+    assert "No group links are recorded for this enterprise." in body
+    assert "You have declared no relations." in body
 
 
 def test_two_tabs_saving_the_same_version_are_told_the_difference(db, client, login, opened):
