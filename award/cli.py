@@ -40,16 +40,33 @@ def create_user_command(role: str, email: str, full_name: str, phone: str, passw
     click.echo(f"created {user.role.value} account {user.email} (id {user.id})")
 
 
-@audit_cli.command("verify")
-def verify_command() -> None:
-    """Exit 0 when the hash chain is intact; otherwise name the first bad record and exit 1."""
-    from award.audit.services import verify_chain
+def _anchor_option(_context: click.Context, _parameter: click.Parameter, values: tuple[str, ...]) -> list:
+    from award.audit.anchors import parse_anchor
 
-    verdict = verify_chain(get_session())
-    if verdict.ok:
-        click.echo(f"audit chain intact: {verdict.checked} records, head {verdict.head_hash}")
+    try:
+        return [parse_anchor(value) for value in values]
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@audit_cli.command("verify")
+@click.option("--anchor", "anchors", multiple=True, callback=_anchor_option, metavar="N:HASH",
+              help="An anchor printed on an official document or the public notice page; repeatable.")
+def verify_command(anchors: list) -> None:
+    """Exit 0 when the hash chain is intact (and holds every anchor given); otherwise name the first
+    bad record and exit 1."""
+    from award.audit.services import verify_anchor, verify_chain
+
+    session = get_session()
+    verdicts = [verify_anchor(session, anchor) for anchor in anchors] or [verify_chain(session)]
+    broken = [verdict for verdict in verdicts if not verdict.ok]
+    if not broken:
+        verdict = verdicts[0]
+        held = f", holding {len(anchors)} anchor(s)" if anchors else ""
+        click.echo(f"audit chain intact: {verdict.checked} records, head {verdict.head_hash}{held}")
         return
-    click.echo(f"audit chain BROKEN at record {verdict.first_bad_seq}: {verdict.problem}", err=True)
+    for verdict in broken:
+        click.echo(f"audit chain BROKEN at record {verdict.first_bad_seq}: {verdict.problem}", err=True)
     sys.exit(1)
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from award.audit.anchors import Anchor
 from award.audit.models import AuditChainHead, AuditRecord
 from award.db import utcnow
 
@@ -148,3 +149,33 @@ def verify_chain(session: Session) -> ChainVerdict:
         return ChainVerdict(False, checked, expected_prev, checked + 1,
                             f"records after {checked} are missing (the chain head is at {head.last_seq})")
     return ChainVerdict(True, checked, expected_prev)
+
+
+def chain_anchor(session: Session) -> Anchor:
+    """The chain's head now: the record number and hash to print on what is being published."""
+    head = session.get(AuditChainHead, HEAD_ID, populate_existing=True)
+    if head is None:
+        raise ValueError("the audit chain is empty: there is nothing to anchor")
+    return Anchor(head.last_seq, head.last_hash)
+
+
+def verify_anchor(session: Session, anchor: Anchor) -> ChainVerdict:
+    """The chain is intact and still holds the anchored record with the printed hash.
+
+    A chain rewritten wholesale after the anchor was printed passes verify_chain, but the record at
+    the anchor's number no longer has the printed hash (its own content or an earlier record's
+    changed), so it fails here.
+    """
+    verdict = verify_chain(session)
+    if not verdict.ok:
+        return verdict
+    row = session.get(AuditRecord, anchor.seq)
+    if row is None:
+        return ChainVerdict(False, verdict.checked, verdict.head_hash, anchor.seq,
+                            f"the chain has no record {anchor.seq}: it was cut or replaced after the anchor")
+    if row.hash != anchor.hash:
+        return ChainVerdict(False, verdict.checked, verdict.head_hash, anchor.seq,
+                            f"record {anchor.seq} has hash {row.hash}, not the anchored {anchor.hash}: "
+                            "the chain was rewritten after the anchor was printed")
+    return verdict
+

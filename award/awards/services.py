@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from award.applications import services as application_services
 from award.applications.eligibility import PastAward, years_before
 from award.applications.models import Application
-from award.audit.services import record
+from award.audit.services import chain_anchor, record
 from award.auth.models import Organization, Role, User
 from award.awards.models import Award, AwardStatus
 from award.certificates.numbers import new_certificate_number, normalize_certificate_number
@@ -94,6 +94,9 @@ def confirm_awards(session: Session, *, actor: User | None, cycle: Cycle, zone: 
     record(session, actor=actor, action="notice.final_list_confirmed", target_type="public_notice",
            target_id=notice.id, cycle_id=cycle.id, after={"awarded": [a.application_id for a in awards]})
     advance_cycle(session, actor=actor, cycle=cycle, target=Stage.AWARDED, now=now)
+    anchor = chain_anchor(session)  # printed on the award decision
+    notice.confirmed_anchor_seq, notice.confirmed_anchor_hash = anchor.seq, anchor.hash
+    session.flush()
     _tell_applicants(session, cycle, {a.application_id for a in awards}, now)
     return awards
 

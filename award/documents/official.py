@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from award.audit.anchors import Anchor
 from award.certificates.fonts import FontLookup, installed_cjk_families
 from award.certificates.render import FetchRecord
 from award.documents.models import DocumentKind
@@ -110,6 +111,7 @@ class OfficialDocument:
     rows: Sequence[Sequence[str]]  # the table, without the running number
     seal_image: bytes | None = None
     seal_mime: str | None = None
+    anchor: Anchor | None = None  # the audit chain's head when the list was published or confirmed
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -153,6 +155,7 @@ def _context(document: OfficialDocument) -> tuple[dict, list[str]]:
         "rows": [(str(number), *row) for number, row in enumerate(document.rows, start=1)],
         "issued_on": document_date(document.issued_on),
         "seal_url": seal_url,
+        "anchor": document.anchor,
     }, [seal_url] if seal_url else []
 
 

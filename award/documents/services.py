@@ -134,7 +134,7 @@ def notice_document(session: Session, cycle: Cycle, *, zone: ZoneInfo) -> Offici
     return OfficialDocument(
         kind=DocumentKind.NOTICE, texts=texts, placeholders=_placeholders(cycle, notice, zone, notice.award_title),
         issued_on=texts.issued_on or notice.published_at.astimezone(zone).date(),
-        rows=[(c.organization_name, c.credit_code) for c in notice.listed],
+        rows=[(c.organization_name, c.credit_code) for c in notice.listed], anchor=notice.published_anchor,
         **_with_seal(session, cycle, DocumentKind.NOTICE))
 
 
@@ -152,11 +152,13 @@ def decision_document(session: Session, cycle: Cycle, *, zone: ZoneInfo) -> Offi
         raise DomainError(_("No award has been made in this cycle yet: confirm the final list first."),
                           code="no_awards")
     texts = texts_of(session, cycle, DocumentKind.DECISION)
+    notice = notice_of(session, cycle)
     return OfficialDocument(
         kind=DocumentKind.DECISION, texts=texts,
-        placeholders=_placeholders(cycle, notice_of(session, cycle), zone, awards[0].title),
+        placeholders=_placeholders(cycle, notice, zone, awards[0].title),
         issued_on=texts.issued_on or awards[0].awarded_on,
         rows=[(a.organization_name, a.certificate_number) for a in awards],
+        anchor=notice.confirmed_anchor if notice is not None else None,
         **_with_seal(session, cycle, DocumentKind.DECISION))
 
 

@@ -13,6 +13,7 @@ import enum
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from award.audit.anchors import Anchor
 from award.auth.models import enum_column
 from award.cycles.models import Cycle
 from award.db import Base, UTCDateTime, utcnow
@@ -39,8 +40,26 @@ class PublicNotice(Base):
     contact: Mapped[str] = mapped_column(Text, default="")  # where objections can also be sent on paper
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # the final list was confirmed
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The audit chain's head (record number and hash) right after publication and after the final
+    # list's confirmation: printed on the official documents, so a later rewrite of the chain shows.
+    published_anchor_seq: Mapped[int | None] = mapped_column(Integer)
+    published_anchor_hash: Mapped[str | None] = mapped_column(String(64))
+    confirmed_anchor_seq: Mapped[int | None] = mapped_column(Integer)
+    confirmed_anchor_hash: Mapped[str | None] = mapped_column(String(64))
 
     cycle: Mapped[Cycle] = relationship()
+
+    @property
+    def published_anchor(self) -> Anchor | None:
+        if self.published_anchor_seq is None or self.published_anchor_hash is None:
+            return None
+        return Anchor(self.published_anchor_seq, self.published_anchor_hash)
+
+    @property
+    def confirmed_anchor(self) -> Anchor | None:
+        if self.confirmed_anchor_seq is None or self.confirmed_anchor_hash is None:
+            return None
+        return Anchor(self.confirmed_anchor_seq, self.confirmed_anchor_hash)
     candidates: Mapped[list[NoticeCandidate]] = relationship(
         back_populates="notice", cascade="all, delete-orphan", order_by="NoticeCandidate.position"
     )

@@ -16,7 +16,7 @@ from award.applications.evidence import EvidenceRejected, EvidenceStore, display
 from award.applications.models import Application
 from award.applications.services import REJECTION_MESSAGES
 from award.approval.services import approved_application_ids, vote_of
-from award.audit.services import record
+from award.audit.services import chain_anchor, record
 from award.auth.models import Role, User
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import advance_cycle
@@ -122,6 +122,9 @@ def publish_notice(
                   "title": notice.award_title, "listed": [c.application_id for c in notice.listed],
                   "withdrawn": [c.application_id for c in notice.candidates if c.withdrawn_at is not None]})
     advance_cycle(session, actor=actor, cycle=cycle, target=Stage.NOTICE, now=now)
+    anchor = chain_anchor(session)  # after the stage change: the publication's last record
+    notice.published_anchor_seq, notice.published_anchor_hash = anchor.seq, anchor.hash
+    session.flush()
     return notice
 
 

@@ -11,6 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from award.applications import services as application_services
 from award.applications.models import Application, ApplicationStatus, RuleOutcome
+from award.audit.anchors import Anchor
+from award.audit.models import AuditRecord
 from award.auth.models import Role
 from award.awards import services
 from award.awards.models import Award, AwardStatus
@@ -79,6 +81,9 @@ def test_awards_hold_the_title_for_the_configured_years(db, world, years, awarde
     assert (award.awarded_on, award.valid_until) == (awarded_on, valid_until)
     assert cycle.stage is Stage.AWARDED and notice.confirmed_at == now
     assert award.is_valid_on(valid_until) and not award.is_valid_on(valid_until + dt.timedelta(days=1))
+    # The award decision prints the chain's head as it stood right after the confirmation.
+    last = db.scalar(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(1))
+    assert notice.confirmed_anchor == Anchor(last.seq, last.hash)
 
 
 def test_revocation_starts_the_ban_and_screening_sees_it(db, world, make_cycle):

@@ -10,6 +10,7 @@ import pytest
 from markupsafe import escape
 from PIL import Image, ImageDraw
 
+from award.audit.anchors import Anchor
 from award.certificates.fonts import MissingFontError
 from award.certificates.render import FetchRecord
 from award.documents.models import DocumentKind
@@ -194,3 +195,14 @@ def test_the_renderer_fetches_only_its_own_assets(tmp_path):
     assert {(record.url, record.served) for record in log} == {
         ("file:///etc/passwd", False), ("https://example.com/x.png", False), ("award-asset:dot.svg", True),
         ("award-asset:../page.html", False)}
+
+
+def test_the_audit_chain_anchor_is_printed_in_the_margin_of_every_page():
+    anchor = Anchor(1234, "0123456789abcdef" * 4)
+    one_page = render_official_pdf(notice(anchor=anchor))
+    assert len(page_texts(one_page)) == 1  # it takes no room from the body
+    assert f"审计链锚点：第1234条记录，哈希值{anchor.hash}" in squeeze(page_texts(one_page)[0])
+    many = page_texts(render_official_pdf(notice(anchor=anchor, rows=ROWS * 20)))
+    assert len(many) > 1 and all(anchor.hash in squeeze(page) for page in many)
+    assert "审计链锚点" not in squeeze(page_texts(render_official_pdf(notice()))[0])  # none before this revision
+

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from award.audit.anchors import Anchor
 from award.audit.models import AuditRecord
 from award.auth.models import Role
 from award.cycles.models import Stage
@@ -62,6 +63,14 @@ def test_the_decision_list_is_every_award_the_confirmation_granted(db, awarded):
     assert document.rows == [(a.organization_name, a.certificate_number) for a in awarded.awards]  # revoked too
     assert document.issued_on == AWARDED_ON
     assert document.filled().title == "关于授予2026年度市长质量奖的决定"
+
+
+def test_each_document_carries_the_anchor_of_its_own_moment(db, awarded):
+    notice = awarded.notice
+    notice.published_anchor_seq, notice.published_anchor_hash = 10, "a" * 64
+    notice.confirmed_anchor_seq, notice.confirmed_anchor_hash = 25, "b" * 64
+    assert services.notice_document(db, awarded.cycle, zone=ZONE).anchor == Anchor(10, "a" * 64)
+    assert services.decision_document(db, awarded.cycle, zone=ZONE).anchor == Anchor(25, "b" * 64)
 
 
 def test_without_a_notice_or_awards_there_is_no_document(db, make_cycle):

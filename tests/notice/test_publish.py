@@ -11,7 +11,9 @@ from sqlalchemy import select
 from award.applications.models import BlacklistEntry
 from award.approval import services as approval
 from award.approval.models import Choice
+from award.audit.anchors import Anchor
 from award.audit.models import AuditRecord
+from award.audit.services import verify_anchor
 from award.auth.models import Role
 from award.cycles.models import Stage
 from award.cycles.services import advance_cycle
@@ -104,3 +106,18 @@ def test_calendar_days_from_the_cycle_settings(db, voted):
     cycle.award_settings = AwardSettings(notice_kind="calendar", notice_length=7).as_dict()
     approval.close_vote(db, actor=office, vote=vote, now=NOW)
     assert publish(db, cycle, office).ends_at == dt.datetime(2026, 3, 10, 0, 0, tzinfo=ZONE)
+
+
+def test_publication_anchors_the_audit_chain_and_the_public_page_shows_the_anchor(db, voted, client):
+    cycle, _applications, vote, office = voted
+    approval.close_vote(db, actor=office, vote=vote, now=NOW)
+    notice = publish(db, cycle, office)
+    last = db.scalar(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(1))
+    # The anchor is the chain's head after the publication's own records, the stage change included.
+    assert notice.published_anchor == Anchor(last.seq, last.hash)
+    assert last.cycle_id == cycle.id
+    assert verify_anchor(db, notice.published_anchor).ok
+    db.commit()
+    page = client.get(f"/notices/{notice.id}").get_data(as_text=True)
+    assert str(notice.published_anchor) in page and "Record of this notice" in page
+
