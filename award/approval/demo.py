@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from award.applications.models import Application, ApplicationStatus
 from award.approval.services import open_vote
+from award.audit.services import chain_anchor, record
 from award.auth.models import Organization, User
 from award.awards.models import Award
 from award.awards.services import years_after
@@ -86,6 +87,13 @@ def seed_decision_demo(session: Session, *, office: User, now: dt.datetime) -> N
                                                  organization_name=application.org_name,
                                                  credit_code=application.organization.credit_code))
     session.add(notice)
+    session.flush()
+    # As publish_notice does: the publication in the trail, and the chain's head printed as its anchor.
+    record(session, actor=office, action="notice.published", target_type="public_notice", target_id=notice.id,
+           cycle_id=noticed.id,
+           after={"title": notice.award_title, "listed": [c.application_id for c in notice.listed]})
+    anchor = chain_anchor(session)
+    notice.published_anchor_seq, notice.published_anchor_hash = anchor.seq, anchor.hash
 
     awarded = _cycle(session, office, now.year - 3, "市长质量奖（表彰演示）", Stage.AWARDED)
     awarded_on = (now - dt.timedelta(days=400)).date()
