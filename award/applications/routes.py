@@ -61,7 +61,7 @@ from award.errors import DomainError
 from award.i18n import _
 from award.limits import IMPORT_MAX_BYTES, pdf_check_limits
 from award.main.dashboard import Task, active_cycles, task_provider
-from award.web import body_limit, csrf, current_locale, limiter, login_manager
+from award.views import body_limit, csrf, current_locale, limiter, login_manager
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
 

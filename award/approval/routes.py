@@ -29,7 +29,7 @@ from award.errors import DomainError
 from award.i18n import _
 from award.main.dashboard import Task, task_provider
 from award.ranking.services import VERDICT_LABELS
-from award.web import current_locale
+from award.views import current_locale
 
 bp = Blueprint("approval", __name__, url_prefix="/approval")
 

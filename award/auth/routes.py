@@ -34,7 +34,7 @@ from award.db import get_session, utcnow
 from award.errors import DomainError
 from award.i18n import _
 from award.inputs import local_path
-from award.web import current_locale, limiter
+from award.views import current_locale, limiter
 
 bp = Blueprint("auth", __name__)
 

@@ -47,7 +47,7 @@ from award.cycles.models import Cycle
 from award.db import get_session, utcnow
 from award.errors import DomainError
 from award.i18n import _
-from award.web import limiter, login_manager
+from award.views import limiter, login_manager
 
 bp = Blueprint("certificates", __name__)
 

@@ -25,7 +25,7 @@ from award.notice import services
 from award.notice.forms import OUTCOME_LABELS, DecideForm, ObjectionForm, PublishForm
 from award.notice.models import Objection, ObjectionOutcome, PublicNotice
 from award.notice.periods import HOLIDAYS_FILE, load_calendar
-from award.web import limiter
+from award.views import limiter
 
 bp = Blueprint("notice", __name__, url_prefix="/notices")
 

@@ -42,7 +42,7 @@ def _category_names(ranking: services.CycleRanking, lang: str) -> dict[str, str]
 
 
 def _lang() -> str:
-    from award.web import current_locale
+    from award.views import current_locale
 
     return "en" if current_locale() == "en" else "zh"
 

@@ -1,0 +1,197 @@
+"""What every routes module shares: the extensions its views are decorated with, the request's
+locale, loading or 404, and the one answer to a refused domain rule.
+
+A view does four things: load (``get_or_404``), check the permission (a decorator of
+``auth.permissions``), call one service, and answer. It never catches a ``DomainError``: it names
+the page that shows a refusal (``on_refusal``), and ``refused`` below, the app's handler of every
+``DomainError``, answers with the status of the error's kind and its message:
+
+- a page: the message is flashed (or shown by the form field it names) and the view's page is
+  rendered again with what was typed; a view whose refusal is a redirect keeps the redirect;
+- JSON (``json_errors`` views, or a client that asks for it): ``{"ok": false, "message": ...}``,
+  the same body as every other JSON refusal of the app;
+- no page named: the error page.
+
+``web.py`` wires these into the app; nothing here imports a routes module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFProtect
+
+from award.db import get_session
+from award.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, TooLarge
+from award.i18n import _l
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Please sign in to open this page.")
+login_manager.login_message_category = "info"
+login_manager.session_protection = "strong"
+csrf = CSRFProtect()
+# Counts live in Redis when AWARD_REDIS_URL is set, so gunicorn workers share them; in memory
+# for the single-process demo.
+limiter = Limiter(key_func=get_remote_address)
+
+V = TypeVar("V", bound=Callable[..., Any])
+M = TypeVar("M")
+
+
+# --- the request ------------------------------------------------------------------------------
+
+def current_locale() -> str:
+    """Chosen language: the session's choice, then the account's, then zh_CN."""
+    if not has_request_context():  # CLI and background work: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    user_locale = getattr(current_user, "locale", None) if current_user else None
+    if user_locale in languages:
+        return user_locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def json_errors(view: V) -> V:
+    """Mark a view whose callers read JSON: its refusals come back as JSON whatever was sent."""
+    view.json_errors = True  # type: ignore[attr-defined]
+    return view
+
+
+def wants_json() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return (getattr(view, "json_errors", False) or request.is_json
+            or request.accept_mimetypes.best == "application/json")
+
+
+def body_limit(limit: Callable[[], int | None]) -> Callable[[V], V]:
+    """A view's own, smaller ceiling for its request body: ``limit()`` gives bytes, or None for the
+    app's ceiling. It is applied before any before-request hook reads the body."""
+
+    def mark(view: V) -> V:
+        view.body_limit = limit  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def page_url(number: int) -> str:
+    """This page's address with only `page` changed (left out for page 1): filters survive paging.
+
+    The query string is encoded here rather than passed to url_for, so no query argument can be
+    taken for one of url_for's own parameters (`endpoint`, `_external`, ...).
+    """
+    query = [(key, value) for key, value in request.args.items(multi=True) if key != "page"]
+    if number > 1:
+        query.append(("page", str(number)))
+    path = url_for(request.endpoint, **(request.view_args or {}))  # type: ignore[arg-type]
+    return f"{path}?{urlencode(query)}" if query else path
+
+
+def get_or_404(model: type[M], object_id: int) -> M:
+    """The row with this id, or a 404."""
+    found = get_session().get(model, object_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+def error_page(status: int, message: str) -> tuple[Any, int]:
+    """The answer to a refused request without a page of its own: JSON or the error page."""
+    if wants_json():
+        return {"ok": False, "message": message}, status
+    return render_template("error.html", status=status, message=message), status
+
+
+# The one table from a kind of refusal to its status; the first kind that matches wins.
+STATUS_OF_KIND: tuple[tuple[type[DomainError], int], ...] = (
+    (TooLarge, 413),
+    (NotAllowed, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (Invalid, 422),
+)
+UNCLASSIFIED_STATUS = 409  # a bare DomainError (services raise a kind; tests/test_view_pattern.py checks)
+
+
+def status_of(error: DomainError) -> int:
+    return next((status for kind, status in STATUS_OF_KIND if isinstance(error, kind)), UNCLASSIFIED_STATUS)
+
+
+class InvalidForm(Invalid):
+    """A posted form that failed validation: its fields say why, `message` (if any) is flashed."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message, code="invalid_form")
+
+
+def validated(form: FlaskForm, message: str = "") -> None:
+    """Refuse the request (422, the refusal page again) when the posted form is not valid."""
+    if not form.validate():
+        raise InvalidForm(message)
+
+
+def submitted(form: FlaskForm, message: str = "") -> bool:
+    """For a page that shows its form and takes it back: False while only shown, True when posted
+    and valid; a posted form that is not valid is refused as ``validated`` does."""
+    if not form.is_submitted():
+        return False
+    validated(form, message)
+    return True
+
+
+@dataclass(frozen=True)
+class _RefusalPage:
+    render: Callable[[DomainError], Any]
+    form: FlaskForm | None
+    flashed: bool
+
+
+def on_refusal(page: Callable[[DomainError], Any], *, form: FlaskForm | None = None, flashed: bool = True) -> None:
+    """Name this request's answer to a refusal: ``page(error)`` renders the page again (it gets the
+    status of the error's kind) or returns a redirect (kept as it is).
+
+    The message is flashed, unless the error names a field of ``form`` (then it is shown by that
+    field) or ``flashed`` is False (the page shows ``error.message`` itself)."""
+    g.refusal_page = _RefusalPage(page, form, flashed)
+
+
+def refused(error: DomainError) -> Any:
+    """The app's handler of every DomainError: a status by the error's kind, and its message."""
+    status = status_of(error)
+    page: _RefusalPage | None = g.pop("refusal_page", None)
+    if page is None:
+        return error_page(status, error.message)
+    field = getattr(page.form, error.field, None) if page.form is not None and error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    elif page.flashed and error.message and not wants_json():
+        flash(error.message, "error")
+    answer = page.render(error)
+    if isinstance(answer, Response) and answer.status_code < 400:  # a redirect says where the message is shown
+        return answer
+    return answer, status
