@@ -27,7 +27,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     has_request_context,
     render_template,
     request,
@@ -164,6 +163,9 @@ def submitted(form: FlaskForm, message: str = "") -> bool:
     return True
 
 
+_REFUSAL_PAGE = "award.refusal_page"  # kept in the request's environ: it lives exactly as long as the request
+
+
 @dataclass(frozen=True)
 class _RefusalPage:
     render: Callable[[DomainError], Any]
@@ -177,13 +179,13 @@ def on_refusal(page: Callable[[DomainError], Any], *, form: FlaskForm | None = N
 
     The message is flashed, unless the error names a field of ``form`` (then it is shown by that
     field) or ``flashed`` is False (the page shows ``error.message`` itself)."""
-    g.refusal_page = _RefusalPage(page, form, flashed)
+    request.environ[_REFUSAL_PAGE] = _RefusalPage(page, form, flashed)
 
 
 def refused(error: DomainError) -> Any:
     """The app's handler of every DomainError: a status by the error's kind, and its message."""
     status = status_of(error)
-    page: _RefusalPage | None = g.pop("refusal_page", None)
+    page: _RefusalPage | None = request.environ.pop(_REFUSAL_PAGE, None)
     if page is None:
         return error_page(status, error.message)
     field = getattr(page.form, error.field, None) if page.form is not None and error.field else None
