@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -55,6 +56,7 @@ limiter = Limiter(key_func=get_remote_address)
 
 V = TypeVar("V", bound=Callable[..., Any])
 M = TypeVar("M")
+E = TypeVar("E", bound=Enum)
 
 
 # --- the request ------------------------------------------------------------------------------
@@ -115,6 +117,14 @@ def get_or_404(model: type[M], object_id: int) -> M:
     if found is None:
         abort(404)
     return found
+
+
+def enum_or_404(kind: type[E], value: str) -> E:
+    """The member of an enum named by a path segment, or a 404."""
+    try:
+        return kind(value)
+    except ValueError:
+        abort(404)
 
 
 # --- answers ------------------------------------------------------------------------------------
