@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import (
     Response,
@@ -111,10 +111,16 @@ def page_url(number: int) -> str:
     return f"{path}?{urlencode(query)}" if query else path
 
 
-def get_or_404(model: type[M], object_id: int) -> M:
-    """The row with this id, or a 404."""
+def rubric_language() -> str:
+    """The language of a rubric's own texts on this request's pages: "en" or "zh"."""
+    return "en" if current_locale() == "en" else "zh"
+
+
+def get_or_404(model: type[M], object_id: int, **belongs_to: object) -> M:
+    """The row with this id, or a 404; also a 404 when it lacks one of the ``belongs_to`` values
+    (a file asked for under another application's address)."""
     found = get_session().get(model, object_id)
-    if found is None:
+    if found is None or any(getattr(found, name) != value for name, value in belongs_to.items()):
         abort(404)
     return found
 
@@ -128,6 +134,17 @@ def enum_or_404(kind: type[E], value: str) -> E:
 
 
 # --- answers ------------------------------------------------------------------------------------
+
+def content_disposition(name: str) -> str:
+    """An attachment header with an ASCII fallback and the UTF-8 name (RFC 6266)."""
+    fallback = "".join(ch if ch.isascii() and ch.isprintable() and ch not in '"\\' else "_" for ch in name)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def attachment(data: bytes | str, filename: str, mimetype: str) -> Response:
+    """A download: ``data`` saved under ``filename`` by the browser."""
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": content_disposition(filename)})
+
 
 def error_page(status: int, message: str) -> tuple[Any, int]:
     """The answer to a refused request without a page of its own: JSON or the error page."""
