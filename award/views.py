@@ -43,6 +43,7 @@ from flask_wtf.csrf import CSRFProtect
 from award.db import get_session
 from award.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, TooLarge
 from award.i18n import _l
+from award.inputs import InvalidInput
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -155,6 +156,7 @@ def error_page(status: int, message: str) -> tuple[Any, int]:
 
 # The one table from a kind of refusal to its status; the first kind that matches wins.
 STATUS_OF_KIND: tuple[tuple[type[DomainError], int], ...] = (
+    (InvalidInput, 400),  # a raw value from outside (award.inputs) that no rule can even read
     (TooLarge, 413),
     (NotAllowed, 403),
     (NotFound, 404),

@@ -145,11 +145,7 @@ def init_web(app: Flask) -> None:
     def _bad_request(_error: Exception) -> tuple[str, int]:
         return error_page(400, _("The request could not be understood. Please go back and try again."))
 
-    app.register_error_handler(DomainError, refused)
-
-    @app.errorhandler(InvalidInput)
-    def _invalid_input(error: InvalidInput) -> Any:
-        return error_page(400, error.message)
+    app.register_error_handler(DomainError, refused)  # InvalidInput too: a 400
 
     @app.errorhandler(CSRFError)
     def _csrf_error(_error: Exception) -> tuple[str, int]:

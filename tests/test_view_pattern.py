@@ -10,11 +10,12 @@ from wtforms.validators import DataRequired
 
 from award.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, TooLarge
 from award.forms import BaseForm
+from award.inputs import InvalidInput
 from award.views import json_errors, on_refusal, validated
 
-KINDS = {"not_allowed": NotAllowed, "not_found": NotFound, "conflict": Conflict, "invalid": Invalid,
+KINDS = {"invalid_input": InvalidInput, "not_allowed": NotAllowed, "not_found": NotFound, "conflict": Conflict, "invalid": Invalid,
          "too_large": TooLarge, "unclassified": DomainError}
-STATUS = {"not_allowed": 403, "not_found": 404, "conflict": 409, "invalid": 422, "too_large": 413,
+STATUS = {"invalid_input": 400, "not_allowed": 403, "not_found": 404, "conflict": 409, "invalid": 422, "too_large": 413,
           "unclassified": 409}
 
 PAGE = ("flashed=[{{ get_flashed_messages() | join('|') }}] typed=[{{ form.name.data }}] "
@@ -37,7 +38,9 @@ def _probe_blueprint() -> Blueprint:
         form = ProbeForm()
         on_refusal(lambda _error: page(form), form=form)
         validated(form, "Fix the form.")
-        raise KINDS[kind](f"Refused: {kind}.", field=request.form.get("about"))
+        error = KINDS[kind](f"Refused: {kind}.")
+        error.field = request.form.get("about")
+        raise error
 
     @probe.route("/<kind>/bare", methods=["POST"])
     def refuse_without_page(kind: str):
