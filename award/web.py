@@ -18,7 +18,6 @@ from award.views import (
     csrf,
     current_locale,
     error_page,
-    json_errors,  # noqa: F401  (for review/routes.py until it moves to award.views)
     limiter,
     login_manager,
     page_url,

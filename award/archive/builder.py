@@ -117,6 +117,13 @@ class ArchiveStorage:
         )
 
 
+def archive_path(instance_path: str | Path, cycle: Cycle, now: dt.datetime) -> Path:
+    """Where a new archive of the cycle is written: instance/archives/, named by the cycle and the time."""
+    folder = Path(instance_path) / "archives"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"cycle-{cycle.id}-{now:%Y%m%d-%H%M%S}.zip"
+
+
 def json_bytes(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str).encode()
 

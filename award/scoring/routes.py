@@ -44,7 +44,7 @@ from award.scoring.forms import (
     sheet_entries,
 )
 from award.scoring.models import ScoreSheet, SheetStatus
-from award.web import json_errors
+from award.views import json_errors
 
 
 def _own(assignment_id: int) -> Assignment:
