@@ -38,12 +38,17 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     """Refused because of the state things are in: a stage, a deadline, a closed vote, a stale
-    version, something already done or already there. The same request may succeed another time."""
+    version, something already done. The data may be fine; the moment is not."""
 
 
 class Invalid(DomainError):
-    """The data given breaks a rule: sending it again unchanged will be refused again."""
+    """The data given breaks a rule whatever the state: it must be changed to be accepted (a name
+    that is already taken included)."""
 
 
 class TooLarge(Invalid):
     """More data than the request may carry."""
+
+
+class Unavailable(DomainError):
+    """Something the app needs is missing on this machine (a font, say): nothing the user can change."""

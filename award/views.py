@@ -41,7 +41,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
 
 from award.db import get_session
-from award.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, TooLarge
+from award.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, TooLarge, Unavailable
 from award.i18n import _l
 from award.inputs import InvalidInput
 
@@ -162,6 +162,7 @@ STATUS_OF_KIND: tuple[tuple[type[DomainError], int], ...] = (
     (NotFound, 404),
     (Conflict, 409),
     (Invalid, 422),
+    (Unavailable, 503),
 )
 UNCLASSIFIED_STATUS = 409  # a bare DomainError (services raise a kind; tests/test_view_pattern.py checks)
 
@@ -214,6 +215,8 @@ def on_refusal(page: Callable[[DomainError], Any], *, form: FlaskForm | None = N
 def refused(error: DomainError) -> Any:
     """The app's handler of every DomainError: a status by the error's kind, and its message."""
     status = status_of(error)
+    if status >= 500:
+        current_app.logger.error("Request refused for want of something on this machine: %s", error)
     page: _RefusalPage | None = request.environ.pop(_REFUSAL_PAGE, None)
     if page is None:
         return error_page(status, error.message)

@@ -8,15 +8,18 @@ from flask import Blueprint, redirect, render_template_string, request
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
-from award.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, TooLarge
+from award.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, TooLarge, Unavailable
 from award.forms import BaseForm
 from award.inputs import InvalidInput
 from award.views import json_errors, on_refusal, validated
 
-KINDS = {"invalid_input": InvalidInput, "not_allowed": NotAllowed, "not_found": NotFound, "conflict": Conflict, "invalid": Invalid,
-         "too_large": TooLarge, "unclassified": DomainError}
-STATUS = {"invalid_input": 400, "not_allowed": 403, "not_found": 404, "conflict": 409, "invalid": 422, "too_large": 413,
-          "unclassified": 409}
+# Each kind of refusal and the status it is answered with, wherever it is raised.
+STATUS_OF = {
+    InvalidInput: 400, NotAllowed: 403, NotFound: 404, Conflict: 409, Invalid: 422, TooLarge: 413,
+    Unavailable: 503, DomainError: 409,
+}
+KINDS = {kind.__name__: kind for kind in STATUS_OF}
+STATUS = {kind.__name__: status for kind, status in STATUS_OF.items()}
 
 PAGE = ("flashed=[{{ get_flashed_messages() | join('|') }}] typed=[{{ form.name.data }}] "
         "name-errors=[{{ form.name.errors | join('|') }}]")
@@ -92,7 +95,7 @@ def test_the_message_goes_by_the_field_it_names_instead_of_the_flash(probe, kind
 
 
 def test_an_invalid_form_is_a_422_with_its_own_errors_and_message(probe):
-    response = probe.post("/probe/conflict", data={"name": ""})
+    response = probe.post("/probe/Conflict", data={"name": ""})
     assert response.status_code == 422
     assert response.get_data(as_text=True) == "flashed=[Fix the form.] typed=[] name-errors=[This field is required.]"
 
@@ -134,5 +137,5 @@ def test_a_page_that_shows_the_message_itself_is_not_flashed_twice(probe):
 
 def test_a_page_named_by_an_earlier_request_is_not_used(probe):
     assert probe.post("/probe/succeeds").get_data(as_text=True) == "done"
-    response = probe.post("/probe/conflict/bare")
+    response = probe.post("/probe/Conflict/bare")
     assert response.status_code == 409 and "only a refusal" not in response.get_data(as_text=True)

@@ -109,7 +109,7 @@ def _apply_settings(cycle: Cycle, settings: CycleSettings) -> None:
 def _ensure_unique(session: Session, settings: CycleSettings, cycle_id: int | None) -> None:
     clash = session.scalar(select(Cycle.id).where(Cycle.year == settings.year, Cycle.title == settings.title.strip()))
     if clash is not None and clash != cycle_id:
-        raise Conflict(_("A cycle with this year and title already exists."), code="duplicate_cycle")
+        raise Invalid(_("A cycle with this year and title already exists."), code="duplicate_cycle")
 
 
 def create_cycle(
