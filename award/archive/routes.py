@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, redirect, send_file, url_for
 
 from award.archive.builder import ArchiveStorage, archive_path, build_archive
 from award.auth.permissions import actor, office_required
-from award.certificates.routes import font_lookup, public_verify_url
+from award.certificates.configured import font_lookup, public_verify_url
 from award.cycles.models import Cycle
 from award.db import get_session, utcnow
 from award.views import get_or_404, on_refusal
