@@ -178,13 +178,19 @@ class InvalidForm(Invalid):
         super().__init__(message, code="invalid_form")
 
 
-def validated(form: FlaskForm, message: str = "") -> None:
-    """Refuse the request (422, the refusal page again) when the posted form is not valid."""
+def validated(form: FlaskForm, message: str | Callable[[FlaskForm], str] = "") -> None:
+    """Refuse the request (422, the refusal page again) when the posted form is not valid; `message`
+    is flashed, or computed from the form once it was validated (``form_errors``)."""
     if not form.validate():
-        raise InvalidForm(message)
+        raise InvalidForm(message(form) if callable(message) else message)
 
 
-def submitted(form: FlaskForm, message: str = "") -> bool:
+def form_errors(form: FlaskForm) -> str:
+    """Every message of a validated form, for a page that does not show the form again."""
+    return " ".join(message for messages in form.errors.values() for message in messages)
+
+
+def submitted(form: FlaskForm, message: str | Callable[[FlaskForm], str] = "") -> bool:
     """For a page that shows its form and takes it back: False while only shown, True when posted
     and valid; a posted form that is not valid is refused as ``validated`` does."""
     if not form.is_submitted():
