@@ -13,11 +13,11 @@ from award.conflicts import services as conflicts
 from award.cycles.models import Cycle
 from award.pool.queries import filtered_profiles
 
-PAGE_SIZE = 25  # applications per matrix page; all (filtered) experts are columns
 MATRIX_FILTERS = ("q", "sector", "organization", "only")
 
 
-def matrix_page(session: Session, cycle: Cycle, filters: Mapping[str, str], page: int) -> dict[str, Any]:
+def matrix_page(session: Session, cycle: Cycle, filters: Mapping[str, str], page: int,
+                page_size: int) -> dict[str, Any]:
     """One page of the cycle's applications (by name, or only those with a conflict) against every
     expert of the pool (by sector and organization), with the conflicts found between them."""
     query = select(Application).where(Application.cycle_id == cycle.id)
@@ -28,11 +28,11 @@ def matrix_page(session: Session, cycle: Cycle, filters: Mapping[str, str], page
         conflicted_ids = {application_id for application_id, _expert in found}
         query = query.where(Application.id.in_(conflicted_ids or {0}))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    applications = list(session.scalars(query.order_by(Application.id).limit(PAGE_SIZE)
-                                        .offset((page - 1) * PAGE_SIZE)))
+    applications = list(session.scalars(query.order_by(Application.id).limit(page_size)
+                                        .offset((page - 1) * page_size)))
     profiles = filtered_profiles(session, sector=filters["sector"], organization=filters["organization"],
                                  in_pool="yes")
     return {"cycle": cycle, "applications": applications, "profiles": profiles, "matrix": found, "filters": filters,
-            "page": page, "pages": max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), "total": total,
+            "page": page, "pages": max((total + page_size - 1) // page_size, 1), "total": total,
             "conflicted": len(found), "reference_date": conflicts.reference_date_for(session, cycle),
             "settings": conflicts.coi_settings_for(session, cycle)}

@@ -24,6 +24,8 @@ from award.views import get_or_404, on_refusal, submitted, validated
 
 bp = Blueprint("conflicts", __name__, url_prefix="/pool")
 
+PAGE_SIZE = 25  # applications per matrix page; all (filtered) experts are columns
+
 
 @bp.app_context_processor
 def _labels() -> dict[str, object]:
@@ -54,7 +56,7 @@ def _settings_page(cycle: Cycle, form: CoiSettingsForm) -> str:
 @oversight_required
 def matrix(cycle_id: int):
     filters = {name: request.args.get(name, "").strip() for name in MATRIX_FILTERS}
-    page = matrix_page(get_session(), get_or_404(Cycle, cycle_id), filters, arg_page(request.args))
+    page = matrix_page(get_session(), get_or_404(Cycle, cycle_id), filters, arg_page(request.args), PAGE_SIZE)
     return render_template("conflicts/matrix.html", **page)
 
 
