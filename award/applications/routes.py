@@ -42,7 +42,7 @@ from award.applications.queries import (
 )
 from award.applications.services import STATUS_LABELS
 from award.auth.models import Role, User
-from award.auth.permissions import actor, enterprise_required, is_enterprise, is_office, oversight_required
+from award.auth.permissions import actor, enterprise_required, is_office, oversight_required
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import cycle_rubric
 from award.db import get_session, utcnow
@@ -184,13 +184,9 @@ def show(application_id: int):
 @body_limit(stash.anonymous_body_limit)
 @limiter.limit(stashes_per_address, key_func=get_remote_address, methods=["POST"], scope="draft-stash",
                exempt_when=lambda: current_user.is_authenticated)
+@stash.enterprise_required_keeping_expired_posts
 def edit(application_id: int):
     """The form. The owner's form posted after the login expired is kept (stash) and shown again after signing in."""
-    if not current_user.is_authenticated:
-        return stash.keep_after_expired_login(application_id) if request.method == "POST" \
-            else login_manager.unauthorized()
-    if not is_enterprise(current_user):
-        abort(403)
     application = _own(application_id)
     if request.method == "GET":
         return _edit_form(application)

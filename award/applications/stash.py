@@ -4,7 +4,11 @@ The rules of the stash (who may keep what, for how long) are in ``services``."""
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, request, url_for
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -13,10 +17,11 @@ from award.applications import services
 from award.applications.configured import configured_sectors, stash_max_bytes
 from award.applications.forms import ApplicationForm, build_application_form
 from award.applications.models import Application
-from award.auth.permissions import actor
+from award.auth.permissions import actor, is_enterprise
 from award.cycles.services import cycle_rubric
 from award.db import get_session
 from award.i18n import _
+from award.views import login_manager
 
 STASH_COOKIE = "award_draft_stash"
 
@@ -34,6 +39,23 @@ def _posted_fields(application_id: int) -> dict[str, str]:
     names = {field.name for field in build_application_form(cycle_rubric(application.cycle), configured_sectors(),
                                                              formdata=None, meta={"csrf": False})}
     return {key: value for key, value in request.form.items() if key in names}
+
+
+def enterprise_required_keeping_expired_posts(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Like ``enterprise_required``, except that a form posted after the login expired is kept
+    (``keep_after_expired_login``) instead of being sent to the login page and lost."""
+
+    @wraps(view)
+    def wrapper(application_id: int) -> Any:
+        if not current_user.is_authenticated:
+            if request.method == "POST":
+                return keep_after_expired_login(application_id)
+            return login_manager.unauthorized()
+        if not is_enterprise(current_user):
+            abort(403)
+        return view(application_id)
+
+    return wrapper
 
 
 def keep_after_expired_login(application_id: int) -> Response:

@@ -26,7 +26,7 @@ from award.auth import services
 from award.auth.forms import LoginForm, RegistrationForm, StaffUserForm
 from award.auth.models import User
 from award.auth.permissions import actor, login_required, office_required
-from award.auth.sign_in import SignIn, begin_session, wait_text
+from award.auth.sign_in import SignIn, SignInRefused, begin_session, wait_text
 from award.db import get_session
 from award.i18n import _
 from award.inputs import local_path
@@ -47,14 +47,10 @@ def login():
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form)
-    attempt = SignIn(form.email.data, form.password.data)
-    if wait := attempt.wait_seconds():  # refused before the password is checked: never sleeping here
-        flash(_("Too many failed sign-ins. Please try again in %(wait)s.", wait=wait_text(wait)), "error")
-        return render_template("auth/login.html", form=form), 429
-    user = attempt.authenticate()
-    if user is None:  # one message for unknown e-mail and wrong password: no user enumeration
-        flash(_("E-mail or password is wrong."), "error")
-        return render_template("auth/login.html", form=form), 401
+    user = SignIn(form.email.data, form.password.data).attempt()
+    if isinstance(user, SignInRefused):
+        flash(user.message, "error")
+        return render_template("auth/login.html", form=form), user.status
     begin_session(user)
     return redirect(_safe_next(request.args.get("next")))
 

@@ -19,6 +19,7 @@ from award.auth import services
 from award.auth.models import User
 from award.auth.throttle import LoginThrottle, Policy
 from award.db import get_session, utcnow
+from award.i18n import _
 from award.views import limiter
 
 
@@ -40,6 +41,12 @@ def _login_throttle() -> LoginThrottle | None:
 
 
 @dataclass(frozen=True)
+class SignInRefused:
+    message: str
+    status: int
+
+
+@dataclass(frozen=True)
 class SignIn:
     """One attempt to sign in with an e-mail address from this request's address."""
 
@@ -53,6 +60,16 @@ class SignIn:
         """How long this account and address must wait before the password is even checked (0: not at all)."""
         throttle = _login_throttle()
         return throttle.wait_seconds(**self._attempt(), now=utcnow().timestamp()) if throttle else 0
+
+    def attempt(self) -> User | SignInRefused:
+        """The user, or why not: too many failures (429, before the password is even checked, and
+        never by sleeping here), or a wrong e-mail or password (401, one message for both: no user
+        enumeration)."""
+        if wait := self.wait_seconds():
+            return SignInRefused(_("Too many failed sign-ins. Please try again in %(wait)s.", wait=wait_text(wait)),
+                                 429)
+        user = self.authenticate()
+        return user if user is not None else SignInRefused(_("E-mail or password is wrong."), 401)
 
     def authenticate(self) -> User | None:
         """The user, or None for an unknown e-mail or a wrong password; the throttle counts either."""

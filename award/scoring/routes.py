@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from award.applications.models import Application
 from award.auth.models import Role, User
@@ -66,6 +66,16 @@ def _panel_of(round_id: int, application_id: int) -> tuple[ReviewRound, Applicat
     if own is None or own.status is not SheetStatus.SUBMITTED:
         abort(403)
     return review_round, application, seat
+
+
+def _pledge_first(assignment: Assignment) -> Response | None:
+    """The way to the pledge while it is not signed; a seat that cannot be opened otherwise is a 403."""
+    if assignment.pledge_signed_at is None:
+        flash(_("Sign the no-conflict and confidentiality pledge first."), "info")
+        return redirect(url_for("scoring.pledge", assignment_id=assignment.id))
+    if not queries.can_open(actor(), assignment):
+        abort(403)
+    return None
 
 
 def _pledge_page(assignment: Assignment, form: ReasonForm | None = None) -> str:
@@ -178,11 +188,8 @@ def declare_conflict(assignment_id: int):
 @expert_required
 def sheet(assignment_id: int):
     assignment = _own(assignment_id)
-    if assignment.pledge_signed_at is None:
-        flash(_("Sign the no-conflict and confidentiality pledge first."), "info")
-        return redirect(url_for("scoring.pledge", assignment_id=assignment.id))
-    if not queries.can_open(actor(), assignment):
-        abort(403)
+    if (to_pledge := _pledge_first(assignment)) is not None:
+        return to_pledge
     if request.method == "GET":
         return _sheet_page(assignment)
     on_refusal(lambda error: _sheet_page(assignment, posted=request.form.to_dict(), refusal=error))
