@@ -3,11 +3,16 @@ one status per kind of error, for pages and JSON alike; and every view keeps to 
 
 from __future__ import annotations
 
+import ast
+import importlib
+from pathlib import Path
+
 import pytest
 from flask import Blueprint, redirect, render_template_string, request
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
+import award
 from award.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, TooLarge, Unavailable
 from award.forms import BaseForm
 from award.inputs import InvalidInput
@@ -139,3 +144,79 @@ def test_a_page_named_by_an_earlier_request_is_not_used(probe):
     assert probe.post("/probe/succeeds").get_data(as_text=True) == "done"
     response = probe.post("/probe/Conflict/bare")
     assert response.status_code == 409 and "only a refusal" not in response.get_data(as_text=True)
+
+
+# --- every view keeps to the pattern --------------------------------------------------------------
+
+AWARD = Path(award.__file__).resolve().parent
+ROUTES_MODULES = sorted(AWARD.rglob("routes*.py"))
+VIEW_LINE_BUDGET = 15  # from `def` to the last line, docstring included; most views take about 10
+
+
+def _module_name(path: Path) -> str:
+    return ".".join(path.relative_to(AWARD.parent).with_suffix("").parts)
+
+
+def _views(tree: ast.Module) -> list[ast.FunctionDef]:
+    def is_route(decorator: ast.expr) -> bool:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        return isinstance(target, ast.Attribute) and target.attr == "route"
+
+    return [node for node in tree.body if isinstance(node, ast.FunctionDef) and any(map(is_route, node.decorator_list))]
+
+
+def _caught_names(node: ast.AST) -> list[str]:
+    return [ast.unparse(handler.type) for handler in ast.walk(node)
+            if isinstance(handler, ast.ExceptHandler) and handler.type is not None]
+
+
+def test_the_routes_modules_are_found():
+    assert len(ROUTES_MODULES) >= 15 and sum(len(_views(ast.parse(p.read_text()))) for p in ROUTES_MODULES) > 100
+
+
+@pytest.mark.parametrize("path", ROUTES_MODULES, ids=_module_name)
+def test_no_routes_module_catches_a_domain_error(path):
+    """A refusal is answered by views.refused; a view names its page with on_refusal instead of catching."""
+    module = importlib.import_module(_module_name(path))
+    caught = [name for name in _caught_names(ast.parse(path.read_text()))
+              for kind in [eval(name, vars(module))]  # noqa: S307 (a name from our own source)
+              for one in (kind if isinstance(kind, tuple) else (kind,)) if issubclass(one, DomainError)]
+    assert caught == []
+
+
+@pytest.mark.parametrize("path", ROUTES_MODULES, ids=_module_name)
+def test_views_are_short(path):
+    """Load or 404, check the permission, call one service, answer: the rest lives in services,
+    queries, forms and presenters."""
+    long_views = {view.name: view.end_lineno - view.lineno + 1 for view in _views(ast.parse(path.read_text()))
+                  if view.end_lineno - view.lineno + 1 > VIEW_LINE_BUDGET}
+    assert long_views == {}
+
+
+def _raises_bare_domain_error(tree: ast.Module) -> list[int]:
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "DomainError"]
+
+
+@pytest.mark.parametrize("path", sorted(p for p in AWARD.rglob("*.py") if p.name != "errors.py"), ids=_module_name)
+def test_services_raise_a_kind_of_refusal_not_a_bare_domain_error(path):
+    """The kind (NotAllowed, NotFound, Conflict, Invalid, ...) decides the status; a bare DomainError has none."""
+    assert _raises_bare_domain_error(ast.parse(path.read_text())) == []
+
+
+def _imported(tree: ast.Module) -> set[str]:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.update([node.module, *(f"{node.module}.{alias.name}" for alias in node.names)])
+    return names
+
+
+def test_nothing_but_the_app_factory_imports_the_wiring():
+    """web.py imports every routes module, so none of them (nor anything they import) may import it back;
+    what views share is in award.views."""
+    importers = [_module_name(path) for path in AWARD.rglob("*.py") if path != AWARD / "__init__.py"
+                 and "award.web" in _imported(ast.parse(path.read_text()))]
+    assert importers == []
