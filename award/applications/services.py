@@ -319,7 +319,7 @@ def submit_application(session: Session, *, actor: User | None, application: App
         _require_window(application.cycle, now)
         problems = submission_problems(application)
         if problems:
-            raise Invalid(" ".join(problems), code="incomplete")
+            raise Conflict(" ".join(problems), code="incomplete")
     _move(session, actor=actor, application=application, target=S.SUBMITTED, now=now)
     return application
 
