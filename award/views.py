@@ -226,8 +226,8 @@ def refused(error: DomainError) -> Any:
     page: _RefusalPage | None = request.environ.pop(_REFUSAL_PAGE, None)
     if page is None:
         return error_page(status, error.message)
-    field = getattr(page.form, error.field, None) if page.form is not None and error.field else None
-    if field is not None:
+    if page.form is not None and error.field and error.field in page.form:
+        field = page.form[error.field]
         field.errors = [*field.errors, error.message]
     elif page.flashed and error.message and not wants_json():
         flash(error.message, "error")
