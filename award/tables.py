@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from award import limits
-from award.errors import DomainError
+from award.errors import Invalid
 from award.i18n import _
 from award.limits import ProcessLimits
 from award.sandbox import run_child
@@ -33,7 +33,7 @@ _END_OF_DIRECTORY = b"PK\x05\x06"
 _END_RECORD = struct.Struct("<4s4H2LH")
 
 
-class TableRefused(DomainError):
+class TableRefused(Invalid):
     """The file cannot be read as a table within the ceilings; `row` is where, None for the whole file."""
 
     def __init__(self, message: str, *, row: int | None = None, code: str = "table_refused") -> None:
@@ -51,7 +51,7 @@ def read_table(
 ) -> list[list[Any]]:
     """Every row of the file (the header first, blank rows kept), or TableRefused."""
     if fmt not in FORMATS:
-        raise DomainError(_("Unknown file format; use .xlsx or .csv."), code="bad_format")
+        raise Invalid(_("Unknown file format; use .xlsx or .csv."), code="bad_format")
     if len(data) > limits.IMPORT_MAX_BYTES:
         raise TableRefused(_("The file is larger than %(limit)s.", limit=_size(limits.IMPORT_MAX_BYTES)),
                            code="file_too_large")

@@ -1,41 +1,30 @@
-"""Wiring of the web layer: extensions, blueprints, error pages, security headers, CLI."""
+"""Wiring of the web layer: extensions, blueprints, error pages, security headers, CLI. The helpers
+that views share live in `award.views`; in award/, only the app factory imports this module."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
-from flask import (
-    Flask,
-    Response,
-    current_app,
-    has_request_context,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Flask, Response, current_app, request
 from flask_babel import Babel, format_datetime
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from flask_login import LoginManager, current_user
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
-from award.i18n import _, _l
+from award.errors import DomainError
+from award.i18n import _
 from award.inputs import ID_MAX, InvalidInput
+from award.views import (
+    csrf,
+    current_locale,
+    error_page,
+    limiter,
+    login_manager,
+    page_url,
+    refused,
+)
 
-login_manager = LoginManager()
-login_manager.login_view = "auth.login"
-login_manager.login_message = _l("Please sign in to open this page.")
-login_manager.login_message_category = "info"
-login_manager.session_protection = "strong"
-csrf = CSRFProtect()
 babel = Babel()
-# Counts live in Redis when AWARD_REDIS_URL is set, so gunicorn workers share them; in memory
-# for the single-process demo.
-limiter = Limiter(key_func=get_remote_address)
 
 # No inline script or style anywhere: everything is served from /static.
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -49,20 +38,6 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
-
-
-def current_locale() -> str:
-    """Chosen language: the session's choice, then the account's, then zh_CN."""
-    if not has_request_context():  # CLI and background work: the default language
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    languages = current_app.config["LANGUAGES"]
-    chosen = session.get("locale")
-    if chosen in languages:
-        return chosen
-    user_locale = getattr(current_user, "locale", None) if current_user else None
-    if user_locale in languages:
-        return user_locale
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 @login_manager.user_loader
@@ -94,48 +69,6 @@ class IdConverter(IntegerConverter):
                  signed: bool = False) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=0 if min is None else min,
                          max=ID_MAX if max is None else max, signed=False)
-
-
-def json_errors(view: Any) -> Any:
-    """Mark a view whose callers read JSON: its refusals come back as JSON whatever was sent."""
-    view.json_errors = True
-    return view
-
-
-def _wants_json() -> bool:
-    view = current_app.view_functions.get(request.endpoint or "")
-    return (getattr(view, "json_errors", False) or request.is_json
-            or request.accept_mimetypes.best == "application/json")
-
-
-def page_url(number: int) -> str:
-    """This page's address with only `page` changed (left out for page 1): filters survive paging.
-
-    The query string is encoded here rather than passed to url_for, so no query argument can be
-    taken for one of url_for's own parameters (`endpoint`, `_external`, ...).
-    """
-    query = [(key, value) for key, value in request.args.items(multi=True) if key != "page"]
-    if number > 1:
-        query.append(("page", str(number)))
-    path = url_for(request.endpoint, **(request.view_args or {}))
-    return f"{path}?{urlencode(query)}" if query else path
-
-
-def _error_page(status: int, message: str) -> Any:
-    if _wants_json():
-        return {"ok": False, "message": message}, status
-    return render_template("error.html", status=status, message=message), status
-
-
-def body_limit(limit: Any) -> Any:
-    """A view's own, smaller ceiling for its request body: ``limit()`` gives bytes, or None for the
-    app's ceiling. It is applied before any before-request hook reads the body."""
-
-    def mark(view: Any) -> Any:
-        view.body_limit = limit
-        return view
-
-    return mark
 
 
 def _bound_body() -> None:
@@ -209,39 +142,37 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(400)
     def _bad_request(_error: Exception) -> tuple[str, int]:
-        return _error_page(400, _("The request could not be understood. Please go back and try again."))
+        return error_page(400, _("The request could not be understood. Please go back and try again."))
 
-    @app.errorhandler(InvalidInput)
-    def _invalid_input(error: InvalidInput) -> Any:
-        return _error_page(400, error.message)
+    app.register_error_handler(DomainError, refused)  # InvalidInput too: a 400
 
     @app.errorhandler(CSRFError)
     def _csrf_error(_error: Exception) -> tuple[str, int]:
-        return _error_page(400, _("The form expired. Please go back, reload the page and submit again; "
+        return error_page(400, _("The form expired. Please go back, reload the page and submit again; "
                                   "your typed text is still in the browser's back page."))
 
     @app.errorhandler(403)
     def _forbidden(_error: Exception) -> tuple[str, int]:
-        return _error_page(403, _("You do not have permission to open this page."))
+        return error_page(403, _("You do not have permission to open this page."))
 
     @app.errorhandler(404)
     def _not_found(_error: Exception) -> tuple[str, int]:
-        return _error_page(404, _("This page does not exist."))
+        return error_page(404, _("This page does not exist."))
 
     @app.errorhandler(413)
     def _too_large(_error: Exception) -> tuple[str, int]:
-        return _error_page(413, _("The upload is too large."))
+        return error_page(413, _("The upload is too large."))
 
     @app.errorhandler(429)
     def _too_many(error: Exception) -> Response | tuple[str, int]:
         own_page = getattr(error, "response", None)  # a limit that answers with its form and what was typed
         if isinstance(own_page, Response):
             return own_page
-        return _error_page(429, _("Too many attempts. Please wait a few minutes and try again."))
+        return error_page(429, _("Too many attempts. Please wait a few minutes and try again."))
 
     @app.errorhandler(500)
     def _server_error(_error: Exception) -> tuple[str, int]:
-        return _error_page(500, _("Something went wrong on our side. Nothing was saved; please try again."))
+        return error_page(500, _("Something went wrong on our side. Nothing was saved; please try again."))
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:

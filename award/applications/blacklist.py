@@ -18,7 +18,7 @@ from award.applications.models import BlacklistEntry
 from award.audit.services import record
 from award.auth.models import Role, User
 from award.credit_code import InvalidCreditCode, normalize_credit_code
-from award.errors import DomainError, NotAllowed
+from award.errors import Invalid, NotAllowed
 from award.i18n import _
 from award.inputs import DATE_MAX, DATE_MIN, name_problem
 from award.tables import TableRefused, read_table
@@ -45,7 +45,7 @@ class ParsedEntry:
     listed_on: dt.date
 
 
-class BlacklistImportError(DomainError):
+class BlacklistImportError(Invalid):
     """The file was refused; `problems` names each bad row."""
 
     def __init__(self, problems: Sequence[RowProblem]) -> None:

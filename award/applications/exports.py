@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from award.applications.models import Application
 from award.exports import write_xlsx
+from award.i18n import _
 
 
 def _rows(applications: Iterable[Application], *, status_labels: Mapping[Any, str],
@@ -36,9 +37,16 @@ def _rows(applications: Iterable[Application], *, status_labels: Mapping[Any, st
         ]
 
 
+def _headers() -> list[str]:
+    return [_("No."), _("Organization name"), _("Credit code"), _("Status"), _("Sector code"), _("Sector"),
+            _("District"), _("Registered address"), _("Employees"), _("Annual revenue (10,000 yuan)"),
+            _("Founding date"), _("Quality management system certified on"), _("Submitted at"),
+            _("Self-assessment characters"), _("Files")]
+
+
 def applications_workbook(
-    applications: Iterable[Application], *, headers: list[str], status_labels: Mapping[Any, str],
-    sectors: Mapping[str, str], zone: ZoneInfo,
+    applications: Iterable[Application], *, status_labels: Mapping[Any, str], sectors: Mapping[str, str],
+    zone: ZoneInfo,
 ) -> bytes:
     rows = _rows(applications, status_labels=status_labels, sectors=sectors)
-    return write_xlsx(headers, rows, title="applications", column_width=18, zone=zone)
+    return write_xlsx(_headers(), rows, title="applications", column_width=18, zone=zone)

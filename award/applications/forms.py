@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -18,9 +19,9 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from award.applications.eligibility import RULE_LABELS, RULES
-from award.applications.models import RuleOutcome
-from award.applications.services import Profile
+from award.applications.eligibility import RULE_LABELS, RULES, RuleResult
+from award.applications.models import Application, ApplicationStatus, RuleOutcome
+from award.applications.services import Decision, Profile
 from award.forms import BaseForm, PrintableName
 from award.i18n import _l
 from award.rubrics import Rubric
@@ -101,6 +102,12 @@ class ScreeningForm(BaseForm):
     save = SubmitField(_l("Record the screening"))
 
 
+    def decisions(self) -> dict[str, Decision]:
+        """The office's decision and reason per rule, as posted."""
+        return {rule: Decision(RuleOutcome(getattr(self, f"{rule}_decision").data),
+                               getattr(self, f"{rule}_reason").data or "") for rule in RULES}
+
+
 def build_screening_form(**kwargs: object) -> ScreeningForm:
     choices = [SelectChoice(RuleOutcome.PASS.value, _l("Pass")), SelectChoice(RuleOutcome.FAIL.value, _l("Fail"))]
     fields: dict[str, object] = {}
@@ -109,6 +116,22 @@ def build_screening_form(**kwargs: object) -> ScreeningForm:
         fields[f"{rule}_reason"] = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
     form_class = type("RulesScreeningForm", (ScreeningForm,), fields)
     return form_class(**kwargs)
+
+
+def screening_form(application: Application, findings: Sequence[RuleResult]) -> ScreeningForm:
+    """The screening form as posted or, until it is, filled from the earlier screening and otherwise
+    from the automatic findings (a failed check proposed as a fail, anything else as a pass)."""
+    form = build_screening_form()
+    if form.is_submitted():
+        return form
+    previous = {r.rule: r for r in application.screening}
+    for finding in findings:
+        decided = previous.get(finding.rule)
+        decision = decided.decision if decided else (
+            RuleOutcome.FAIL if finding.outcome is RuleOutcome.FAIL else RuleOutcome.PASS)
+        getattr(form, f"{finding.rule}_decision").data = decision.value
+        getattr(form, f"{finding.rule}_reason").data = decided.reason if decided else ""
+    return form
 
 
 class BlacklistForm(BaseForm):
@@ -121,3 +144,30 @@ class SettingsForm(BaseForm):
         _l("Self-assessment: at most this many characters in total"),
         validators=[InputRequired(), NumberRange(min=1000, max=1_000_000)])
     save = SubmitField(_l("Save"))
+
+    @classmethod
+    def for_limit(cls, limit: int) -> SettingsForm:
+        """The form as posted, or showing the cycle's limit until it is."""
+        form = cls()
+        if not form.is_submitted():
+            form.max_self_assessment_chars.data = limit
+        return form
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """The office's filters of a cycle's applications, read from the query string (a wrong value is no filter)."""
+
+    status: ApplicationStatus | None
+    sector: str | None
+    district: str | None
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> ListFilters:
+        status = args.get("status") or None
+        known = status in {s.value for s in ApplicationStatus}
+        return cls(status=ApplicationStatus(status) if known else None, sector=args.get("sector") or None,
+                   district=args.get("district") or None)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"status": self.status, "sector": self.sector, "district": self.district}

@@ -42,7 +42,7 @@ from award.cycles.services import cycle_rubric
 from award.cycles.settings import EligibilitySettings
 from award.cycles.stages import guard as stage_guard
 from award.db import utcnow
-from award.errors import DomainError, NotAllowed
+from award.errors import Conflict, Invalid, NotAllowed, TooLarge
 from award.i18n import _, _l
 from award.inputs import check_name, check_text
 from award.limits import PDF_CHECK, ProcessLimits
@@ -112,9 +112,9 @@ def _require_window(cycle: Cycle, now: dt.datetime) -> None:
         return
     deadline = cycle.deadline(Stage.APPLICATION)
     if deadline is not None and now >= deadline and cycle.stage in (Stage.APPLICATION, Stage.SCREENING):
-        raise DomainError(_("The application deadline was %(deadline)s; this can no longer be done.",
+        raise Conflict(_("The application deadline was %(deadline)s; this can no longer be done.",
                             deadline=_local(deadline)), code="deadline_passed")
-    raise DomainError(_("This cycle is not taking applications."), code="not_open")
+    raise Conflict(_("This cycle is not taking applications."), code="not_open")
 
 
 def reference_date(cycle: Cycle, zone: ZoneInfo) -> dt.date:
@@ -139,11 +139,11 @@ def set_max_self_assessment_chars(session: Session, *, actor: User | None, cycle
     if actor is not None and actor.role is not Role.OFFICE:
         raise NotAllowed(_("Only the award office can change application settings."))
     if value < 1000:
-        raise DomainError(_("The limit must be at least 1,000 characters."), code="limit_too_small")
+        raise Invalid(_("The limit must be at least 1,000 characters."), code="limit_too_small")
     if value > MAX_SELF_ASSESSMENT_LIMIT:
-        raise DomainError(_("The limit can be at most 1,000,000 characters."), code="limit_too_large")
+        raise Invalid(_("The limit can be at most 1,000,000 characters."), code="limit_too_large")
     if cycle.stage not in (Stage.DRAFT, Stage.APPLICATION):
-        raise DomainError(_("The limit is fixed once applications have closed."), code="settings_locked")
+        raise Conflict(_("The limit is fixed once applications have closed."), code="settings_locked")
     before = max_self_assessment_chars(session, cycle)
     row = session.get(ApplicationSettings, cycle.id)
     if row is None:
@@ -167,7 +167,7 @@ def _move(session: Session, *, actor: User | None, application: Application, tar
     """Apply one transition of the table, or raise before changing anything."""
     transition = find_transition(application.status, target)
     if transition is None:
-        raise DomainError(_("This cannot be done to an application in its current state."), code="bad_transition")
+        raise Conflict(_("This cannot be done to an application in its current state."), code="bad_transition")
     if actor is not None and actor.role is not transition.role:
         raise NotAllowed(_("You may not do this to the application."))
     if transition.role is Role.ENTERPRISE:
@@ -175,11 +175,11 @@ def _move(session: Session, *, actor: User | None, application: Application, tar
     if transition.in_window:
         _require_window(application.cycle, now)
     if transition.screening and application.cycle.stage is not Stage.SCREENING:
-        raise DomainError(_("Screening is possible only while the cycle is in eligibility screening."),
+        raise Conflict(_("Screening is possible only while the cycle is in eligibility screening."),
                           code="not_screening")
     reason = reason.strip()
     if transition.needs_reason and not reason:
-        raise DomainError(_("Please give a reason."), code="reason_required")
+        raise Invalid(_("Please give a reason."), code="reason_required")
     before = application.status
     application.status = target
     application.updated_at = now
@@ -228,7 +228,7 @@ def start_application(session: Session, *, actor: User, cycle: Cycle, now: dt.da
     existing = session.scalar(select(Application).where(Application.cycle_id == cycle.id,
                                                         Application.organization_id == actor.organization_id))
     if existing is not None:
-        raise DomainError(_("Your organization already has an application in this cycle."), code="duplicate")
+        raise Conflict(_("Your organization already has an application in this cycle."), code="duplicate")
     application = Application(cycle=cycle, organization_id=actor.organization_id, status=S.DRAFT,
                               org_name=actor.organization.name, self_assessment={}, created_at=now, updated_at=now)
     session.add(application)
@@ -240,7 +240,7 @@ def start_application(session: Session, *, actor: User, cycle: Cycle, now: dt.da
 
 def require_editable(application: Application, now: dt.datetime) -> None:
     if application.status not in EDITABLE:
-        raise DomainError(_("A submitted application is read-only. Withdraw it, or ask the office to return it "
+        raise Conflict(_("A submitted application is read-only. Withdraw it, or ask the office to return it "
                             "for correction."), code="read_only")
     _require_window(application.cycle, now)
 
@@ -255,7 +255,7 @@ def save_draft(
     _require_owner(actor, application)
     require_editable(application, now)
     if profile.sector and profile.sector not in sectors:
-        raise DomainError(_("Choose a sector from the list."), code="bad_sector")
+        raise Invalid(_("Choose a sector from the list."), code="bad_sector")
     check_name(profile.org_name, field=_("The organization name"))
     items = [item.id for item in cycle_rubric(application.cycle).items]
     texts = {item_id: str(self_assessment.get(item_id, "")).replace("\r\n", "\n") for item_id in items}
@@ -264,12 +264,12 @@ def save_draft(
     total = sum(len(text) for text in texts.values())
     limit = max_self_assessment_chars(session, application.cycle)
     if total > limit:
-        raise DomainError(_("The self-assessment has %(total)s characters; at most %(limit)s are allowed. "
+        raise Invalid(_("The self-assessment has %(total)s characters; at most %(limit)s are allowed. "
                             "Nothing was saved.", total=f"{total:,}", limit=f"{limit:,}"), code="too_long")
     today = now.date()
     for day in (profile.founded_on, profile.qms_certified_on, profile.last_major_accident_on, profile.last_penalty_on):
         if day is not None and day > today:
-            raise DomainError(_("Dates cannot lie in the future."), code="future_date")
+            raise Invalid(_("Dates cannot lie in the future."), code="future_date")
     before = {"fields": _changed_fields(application, profile, texts)}
     for name in PROFILE_FIELDS:
         value = getattr(profile, name)
@@ -319,7 +319,7 @@ def submit_application(session: Session, *, actor: User | None, application: App
         _require_window(application.cycle, now)
         problems = submission_problems(application)
         if problems:
-            raise DomainError(" ".join(problems), code="incomplete")
+            raise Conflict(" ".join(problems), code="incomplete")
     _move(session, actor=actor, application=application, target=S.SUBMITTED, now=now)
     return application
 
@@ -377,16 +377,16 @@ def add_evidence(
     _require_owner(actor, application)
     require_editable(application, now)
     if len(data) > limits.max_file_bytes:
-        raise DomainError(_("The file is larger than %(limit)s.", limit=_mib(limits.max_file_bytes)),
+        raise Invalid(_("The file is larger than %(limit)s.", limit=_mib(limits.max_file_bytes)),
                           code="file_too_large")
     total = evidence_total_bytes(session, application.id)
     if total + len(data) > limits.max_total_bytes:
-        raise DomainError(_("All files together may not exceed %(limit)s; %(used)s are already used.",
+        raise Invalid(_("All files together may not exceed %(limit)s; %(used)s are already used.",
                             limit=_mib(limits.max_total_bytes), used=_mib(total)), code="total_too_large")
     try:
         content_type = sniff(data, pdf_check=limits.pdf_check)
     except EvidenceRejected as rejected:
-        raise DomainError(REJECTION_MESSAGES[rejected.reason](), code=f"evidence_{rejected.reason}") from None
+        raise Invalid(REJECTION_MESSAGES[rejected.reason](), code=f"evidence_{rejected.reason}") from None
     stored = store.save(data)
     evidence = EvidenceFile(application_id=application.id, stored_name=stored.stored_name,
                             display_name=display_name(filename, content_type), content_type=content_type,
@@ -501,7 +501,7 @@ def screen_application(
             reason = eligibility.describe(finding.rule, finding.outcome, finding.fact)
         rows.append((finding, decision.outcome, reason))
     if problems:
-        raise DomainError(" ".join(problems), code="screening_incomplete")
+        raise Invalid(" ".join(problems), code="screening_incomplete")
     failed = [(finding.rule, reason) for finding, outcome, reason in rows if outcome is RuleOutcome.FAIL]
     target = S.INELIGIBLE if failed else S.ELIGIBLE
     summary = "\n".join(f"{eligibility.RULE_LABELS[rule]}: {reason}" for rule, reason in failed)
@@ -512,7 +512,7 @@ def screen_application(
     elif actor is not None and actor.role is not Role.OFFICE:
         raise NotAllowed(_("You may not do this to the application."))
     elif application.cycle.stage is not Stage.SCREENING:
-        raise DomainError(_("Screening is possible only while the cycle is in eligibility screening."),
+        raise Conflict(_("Screening is possible only while the cycle is in eligibility screening."),
                           code="not_screening")
     session.execute(delete(ScreeningResult).where(ScreeningResult.application_id == application.id))
     session.expire(application, ["screening"])
@@ -561,7 +561,7 @@ def stash_form_token(*, secret_key: str, application: Application, user: User) -
     return _stash_serializer(secret_key).dumps({"application": application.id, "user": user.id})
 
 
-def _stash_refused() -> DomainError:
+def _stash_refused() -> NotAllowed:
     # One answer for every reason (no token, another application's, a stranger's, too old, no such
     # application), so a refusal tells nothing about which applications exist.
     return NotAllowed(_("Your session had ended and the text could not be kept: it did not come from your own "
@@ -569,9 +569,9 @@ def _stash_refused() -> DomainError:
                         "your text, sign in again and paste it."))
 
 
-def stash_too_large() -> DomainError:
-    return DomainError(_("Your session had ended and the text is too long to be kept here. Go back in the "
-                         "browser to copy it, sign in again and paste it."), code="stash_too_large")
+def stash_too_large() -> TooLarge:
+    return TooLarge(_("Your session had ended and the text is too long to be kept here. Go back in the "
+                      "browser to copy it, sign in again and paste it."), code="stash_too_large")
 
 
 def stash_draft(session: Session, *, secret_key: str, form_token: str, application_id: int,

@@ -25,7 +25,7 @@ from award.cycles.models import Cycle, Stage
 from award.cycles.settings import AwardSettings
 from award.cycles.stages import guard
 from award.db import utcnow
-from award.errors import DomainError, NotAllowed
+from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _
 from award.notifications import events
 from award.notifications.kinds import Kind
@@ -62,19 +62,19 @@ def open_vote(
     _require_office(actor)
     now = now or utcnow()
     if cycle.stage is not Stage.APPROVAL:
-        raise DomainError(_("The vote can be opened only in the leading-group approval stage."), code="wrong_stage")
+        raise Conflict(_("The vote can be opened only in the leading-group approval stage."), code="wrong_stage")
     if vote_of(session, cycle) is not None:
-        raise DomainError(_("The vote of this cycle has already been opened."), code="vote_exists")
+        raise Conflict(_("The vote of this cycle has already been opened."), code="vote_exists")
     if closes_at <= now:
-        raise DomainError(_("The vote must close in the future."), code="closes_in_past")
+        raise Invalid(_("The vote must close in the future."), code="closes_in_past")
     snapshot = current_snapshot(session, cycle)
     shortlist = snapshot.shortlist if snapshot is not None else []
     if snapshot is None or not shortlist:
-        raise DomainError(_("There is no frozen shortlist to vote on."), code="no_shortlist")
+        raise Conflict(_("There is no frozen shortlist to vote on."), code="no_shortlist")
     leaders = list(session.scalars(select(User).where(User.role == Role.LEADER, User.is_enabled.is_(True))
                                    .order_by(User.id)))
     if not leaders:
-        raise DomainError(_("The leading group has no members with an account yet."), code="no_leaders")
+        raise Conflict(_("The leading group has no members with an account yet."), code="no_leaders")
     settings = AwardSettings.from_dict(cycle.award_settings)
     rule = rule_from_settings(settings)
     vote = VoteSession(cycle_id=cycle.id, snapshot_id=snapshot.id, opened_at=now,
@@ -113,13 +113,13 @@ def cast_ballot(
     if actor.role is not Role.LEADER or not is_member(session, vote, actor):
         raise NotAllowed(_("Only members of the leading group may vote."))
     if not is_accepting(vote, now):
-        raise DomainError(_("The vote is closed; no more ballots are taken."), code="vote_closed")
+        raise Conflict(_("The vote is closed; no more ballots are taken."), code="vote_closed")
     if application_id not in {c.application_id for c in vote.candidates}:
-        raise DomainError(_("This application is not on the ballot."), code="not_a_candidate")
+        raise Conflict(_("This application is not on the ballot."), code="not_a_candidate")
     already = session.scalar(select(Ballot.id).where(Ballot.session_id == vote.id, Ballot.leader_id == actor.id,
                                                      Ballot.application_id == application_id))
     if already is not None:
-        raise DomainError(_("You have already voted on this candidate; a vote cannot be changed."),
+        raise Conflict(_("You have already voted on this candidate; a vote cannot be changed."),
                           code="already_voted")
     ballot = Ballot(session_id=vote.id, leader_id=actor.id, application_id=application_id, choice=Choice(choice),
                     comment=comment.strip()[:COMMENT_MAX], cast_at=now)
@@ -149,7 +149,7 @@ def close_vote(session: Session, *, actor: User | None, vote: VoteSession,
     _require_office(actor)
     now = now or utcnow()
     if vote.closed_at is not None:
-        raise DomainError(_("The vote is already closed."), code="vote_closed")
+        raise Conflict(_("The vote is already closed."), code="vote_closed")
     rule = VoteRule.from_dict(vote.rule)
     counted = tallies(session, vote)
     outcomes = []

@@ -30,7 +30,7 @@ from award.certificates.seals import SealStore
 from award.certificates.services import VerifyUrl
 from award.cycles.models import Cycle, Stage
 from award.db import utcnow
-from award.errors import DomainError
+from award.errors import Conflict
 from award.i18n import _
 
 MANIFEST = "manifest.json"
@@ -117,6 +117,13 @@ class ArchiveStorage:
         )
 
 
+def archive_path(instance_path: str | Path, cycle: Cycle, now: dt.datetime) -> Path:
+    """Where a new archive of the cycle is written: instance/archives/, named by the cycle and the time."""
+    folder = Path(instance_path) / "archives"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"cycle-{cycle.id}-{now:%Y%m%d-%H%M%S}.zip"
+
+
 def json_bytes(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str).encode()
 
@@ -132,10 +139,10 @@ def build_archive(
 ) -> ArchiveSummary:
     """Write the archive of an awarded (or closed) cycle to target; record it in the audit trail."""
     if cycle.stage not in ARCHIVABLE_STAGES:
-        raise DomainError(_("Only an awarded or closed cycle can be archived."), code="not_archivable")
+        raise Conflict(_("Only an awarded or closed cycle can be archived."), code="not_archivable")
     verdict = verify_chain(session)
     if not verdict.ok:
-        raise DomainError(_("The audit trail is broken (%(problem)s); fix it before archiving.",
+        raise Conflict(_("The audit trail is broken (%(problem)s); fix it before archiving.",
                             problem=verdict.problem), code="chain_broken")
     context = ArchiveContext(session=session, cycle=cycle, font_lookup=font_lookup)
     if storage is not None:

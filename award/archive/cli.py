@@ -21,7 +21,7 @@ archive_cli = AppGroup("archive", help="Archive a closed cycle, and check an arc
 def create_command(cycle_id: int, target: str) -> None:
     """Write the archive ZIP of CYCLE_ID."""
     from award.archive.builder import ArchiveStorage, build_archive
-    from award.certificates.routes import font_lookup, public_verify_url
+    from award.certificates.configured import font_lookup, public_verify_url
     from award.cycles.models import Cycle
 
     session = get_session()

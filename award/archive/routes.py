@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from flask import Blueprint, current_app, redirect, send_file, url_for
 
-from flask import Blueprint, abort, current_app, flash, redirect, send_file, url_for
-
-from award.archive.builder import ArchiveStorage, build_archive
+from award.archive.builder import ArchiveStorage, archive_path, build_archive
 from award.auth.permissions import actor, office_required
-from award.certificates.routes import font_lookup, public_verify_url
+from award.certificates.configured import font_lookup, public_verify_url
 from award.cycles.models import Cycle
 from award.db import get_session, utcnow
-from award.errors import DomainError
+from award.views import get_or_404, on_refusal
 
 bp = Blueprint("archive", __name__)
 
@@ -20,17 +18,11 @@ bp = Blueprint("archive", __name__)
 @office_required
 def create_archive(cycle_id: int):
     session = get_session()
-    cycle = session.get(Cycle, cycle_id) or abort(404)
-    folder = Path(current_app.instance_path) / "archives"
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"cycle-{cycle.id}-{utcnow():%Y%m%d-%H%M%S}.zip"
-    try:
-        storage = ArchiveStorage.from_config(current_app.config, current_app.instance_path,
-                                             verify_url=public_verify_url)
-        build_archive(session, actor=actor(), cycle=cycle, target=target, storage=storage, font_lookup=font_lookup())
-    except DomainError as error:
-        flash(error.message, "error")
-        return redirect(url_for("cycles.show_cycle", cycle_id=cycle.id))
+    cycle = get_or_404(Cycle, cycle_id)
+    on_refusal(lambda _: redirect(url_for("cycles.show_cycle", cycle_id=cycle.id)))
+    target = archive_path(current_app.instance_path, cycle, utcnow())
+    storage = ArchiveStorage.from_config(current_app.config, current_app.instance_path, verify_url=public_verify_url)
+    build_archive(session, actor=actor(), cycle=cycle, target=target, storage=storage, font_lookup=font_lookup())
     session.commit()  # the audit record of the archive must not depend on the download finishing
     return send_file(target, mimetype="application/zip", as_attachment=True,
                      download_name=f"{cycle.year}-{cycle.id}-archive.zip")

@@ -412,12 +412,12 @@ def official_documents(context: ArchiveContext) -> Yield:
         try:
             document = official_document(context.session, context.cycle, kind, zone=context.zone)
             data = render_official_pdf(document, font_lookup=context.font_lookup)
-        except DomainError as error:  # e.g. a cycle awarded before notices were published in the app
-            context.note(f"documents/{kind.value}.pdf: not made: {error.message}")
-            continue
         except MissingFontError as missing:
             context.note(f"documents: the official documents are not in the archive as PDF: {missing}")
             return
+        except DomainError as error:  # e.g. a cycle awarded before notices were published in the app
+            context.note(f"documents/{kind.value}.pdf: not made: {error.message}")
+            continue
         yield f"{kind.value}.pdf", data
 
 

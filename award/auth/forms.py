@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
@@ -39,8 +41,15 @@ class RegistrationForm(BaseForm):
     )
     submit = SubmitField(_l("Register"))
 
+    def to_registration(self) -> dict[str, Any]:
+        """The keyword arguments of services.submit_registration (but the locale and the password rule)."""
+        return {"credit_code": self.credit_code.data, "organization_name": self.organization_name.data,
+                "contact_name": self.contact_name.data, "phone": self.phone.data, "email": self.email.data,
+                "password": self.password.data}
+
 
 class StaffUserForm(BaseForm):
+
     role = SelectField(
         _l("Role"),
         choices=[
@@ -58,3 +67,8 @@ class StaffUserForm(BaseForm):
     )
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(max=200)])
     submit = SubmitField(_l("Create account"))
+
+    def to_account(self) -> dict[str, Any]:
+        """The keyword arguments of services.create_staff_user (but the actor and the password rule)."""
+        return {"role": Role(self.role.data), "email": self.email.data, "full_name": self.full_name.data,
+                "phone": self.phone.data or "", "password": self.password.data}

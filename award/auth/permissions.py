@@ -48,7 +48,7 @@ def _guard(predicate: Callable[[Any], bool]) -> Callable[[F], F]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not getattr(current_user, "is_authenticated", False):
-                from award.web import login_manager
+                from award.views import login_manager
 
                 return login_manager.unauthorized()
             if not predicate(current_user):

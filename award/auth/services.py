@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from award.audit.services import record
 from award.auth.models import Organization, Role, User
 from award.credit_code import InvalidCreditCode, normalize_credit_code
-from award.errors import DomainError, NotAllowed
+from award.errors import Invalid, NotAllowed
 from award.i18n import _
 from award.inputs import ID_MAX, InvalidInput, check_name, parse_id, parse_int
 
@@ -29,8 +29,8 @@ def normalize_email(email: str) -> str:
 
 def hash_password(password: str, *, min_length: int) -> str:
     if len(password) < min_length:
-        raise DomainError(_("The password needs at least %(n)d characters.", n=min_length),
-                          code="password_too_short")
+        raise Invalid(_("The password needs at least %(n)d characters.", n=min_length),
+                          code="password_too_short", field="password")
     return generate_password_hash(password)  # scrypt, Werkzeug's default KDF
 
 
@@ -44,7 +44,7 @@ def credit_code_or_error(raw: str) -> str:
                            "(I, O, S, V and Z are never used)."),
             "check": _("The credit code's check character does not match; please check the code."),
         }
-        raise DomainError(messages[error.reason], code=f"credit_code_{error.reason}") from None
+        raise Invalid(messages[error.reason], code=f"credit_code_{error.reason}", field="credit_code") from None
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:
@@ -53,7 +53,7 @@ def find_user_by_email(session: Session, email: str) -> User | None:
 
 def _ensure_email_free(session: Session, email: str) -> None:
     if find_user_by_email(session, email) is not None:
-        raise DomainError(_("An account with this e-mail address already exists."), code="email_taken")
+        raise Invalid(_("An account with this e-mail address already exists."), code="email_taken", field="email")
 
 
 def get_or_create_organization(session: Session, *, credit_code: str, name: str) -> Organization:
@@ -143,8 +143,8 @@ def register_enterprise(
     password_hash = hash_password(password, min_length=password_min_length)
     _ensure_email_free(session, email)
     if _enterprise_holders(session, code):
-        raise DomainError(_("This credit code is already registered. Please sign in, or ask the "
-                            "award office to help."), code="credit_code_taken")
+        raise Invalid(_("This credit code is already registered. Please sign in, or ask the "
+                            "award office to help."), code="credit_code_taken", field="credit_code")
     return _create_enterprise(session, credit_code=code, organization_name=organization_name,
                               contact_name=contact_name, phone=phone, email=email, password_hash=password_hash,
                               locale=locale)
@@ -208,7 +208,7 @@ def create_staff_user(
     if actor is not None and actor.role is not Role.OFFICE:
         raise NotAllowed(_("Only the award office can create accounts."))
     if role not in STAFF_ROLES:
-        raise DomainError(_("Enterprises register themselves."), code="bad_role")
+        raise Invalid(_("Enterprises register themselves."), code="bad_role", field="role")
     check_name(full_name, field=_("The name"))
     _ensure_email_free(session, email)
     user = User(
@@ -230,7 +230,7 @@ def set_user_enabled(session: Session, *, actor: User, user: User, enabled: bool
     if actor.role is not Role.OFFICE:
         raise NotAllowed(_("Only the award office can change accounts."))
     if user.id == actor.id and not enabled:
-        raise DomainError(_("You cannot disable your own account."), code="self_disable")
+        raise Invalid(_("You cannot disable your own account."), code="self_disable")
     before = _user_snapshot(user)
     user.is_enabled = enabled
     if not enabled:
@@ -256,9 +256,9 @@ def change_role(session: Session, *, actor: User, user: User, role: Role) -> Non
     if actor.role is not Role.OFFICE:
         raise NotAllowed(_("Only the award office can change accounts."))
     if user.id == actor.id:
-        raise DomainError(_("You cannot change your own role."), code="self_role")
+        raise Invalid(_("You cannot change your own role."), code="self_role")
     if user.role not in STAFF_ROLES or role not in STAFF_ROLES:
-        raise DomainError(_("Enterprise accounts keep their role."), code="bad_role")
+        raise Invalid(_("Enterprise accounts keep their role."), code="bad_role", field="role")
     before = _user_snapshot(user)
     user.role = role
     _end_sessions(user)

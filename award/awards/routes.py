@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from award.approval.forms import EmptyForm
@@ -16,10 +16,10 @@ from award.awards.models import Award
 from award.cycles.models import Cycle, Stage
 from award.cycles.settings import AwardSettings
 from award.db import get_session, utcnow
-from award.errors import DomainError
 from award.i18n import _
 from award.main.dashboard import Task, task_provider
 from award.notice.services import award_problems, notice_of
+from award.views import get_or_404, on_refusal, validated
 
 bp = Blueprint("awards", __name__, url_prefix="/awards")
 
@@ -28,65 +28,50 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
-def _load_cycle(cycle_id: int) -> Cycle:
-    return get_session().get(Cycle, cycle_id) or abort(404)
-
-
-def _load_award(award_id: int) -> Award:
-    return get_session().get(Award, award_id) or abort(404)
-
-
-def _render_cycle(cycle: Cycle, status: int = 200):
+def _cycle_page(cycle: Cycle) -> str:
     session = get_session()
-    notice = notice_of(session, cycle)
     return render_template(
-        "awards/cycle.html", cycle=cycle, notice=notice, awards=services.awards_of_cycle(session, cycle),
+        "awards/cycle.html", cycle=cycle, notice=notice_of(session, cycle),
+        awards=services.awards_of_cycle(session, cycle),
         problems=award_problems(session, cycle, utcnow(), _zone()) if cycle.stage is Stage.NOTICE else [],
         settings=AwardSettings.from_dict(cycle.award_settings), form=EmptyForm(),
-    ), status
+    )
+
+
+def _award_page(award: Award, form: RevokeForm | None = None) -> str:
+    return render_template("awards/show.html", award=award, form=form or RevokeForm(formdata=None))
 
 
 @bp.route("/cycles/<int:cycle_id>")
 @oversight_required
 def cycle_awards(cycle_id: int):
-    return _render_cycle(_load_cycle(cycle_id))
+    return _cycle_page(get_or_404(Cycle, cycle_id))
 
 
 @bp.route("/cycles/<int:cycle_id>/confirm", methods=["POST"])
 @office_required
 def confirm(cycle_id: int):
-    cycle = _load_cycle(cycle_id)
-    try:
-        services.confirm_awards(get_session(), actor=actor(), cycle=cycle, zone=_zone())
-    except DomainError as error:
-        flash(error.message, "error")
-        return _render_cycle(cycle, 409)
+    cycle = get_or_404(Cycle, cycle_id)
+    on_refusal(lambda _: _cycle_page(cycle))
+    services.confirm_awards(get_session(), actor=actor(), cycle=cycle, zone=_zone())
     flash(_("The final list is confirmed and the cycle is awarded."), "success")
     return redirect(url_for("awards.cycle_awards", cycle_id=cycle.id))
-
-
-def _render_award(award: Award, form: RevokeForm | None = None, status: int = 200):
-    return render_template("awards/show.html", award=award, form=form or RevokeForm(formdata=None)), status
 
 
 @bp.route("/<int:award_id>")
 @oversight_required
 def show(award_id: int):
-    return _render_award(_load_award(award_id))
+    return _award_page(get_or_404(Award, award_id))
 
 
 @bp.route("/<int:award_id>/revoke", methods=["POST"])
 @office_required
 def revoke(award_id: int):
-    award = _load_award(award_id)
+    award = get_or_404(Award, award_id)
     form = RevokeForm()
-    if not form.validate():
-        return _render_award(award, form, 422)
-    try:
-        services.revoke_award(get_session(), actor=actor(), award=award, reason=form.reason.data, zone=_zone())
-    except DomainError as error:
-        flash(error.message, "error")
-        return _render_award(award, form, 409)
+    on_refusal(lambda _: _award_page(award, form))
+    validated(form)
+    services.revoke_award(get_session(), actor=actor(), award=award, reason=form.reason.data, zone=_zone())
     flash(_("The award is revoked; the re-application ban has started."), "success")
     return redirect(url_for("awards.show", award_id=award.id))
 

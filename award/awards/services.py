@@ -24,7 +24,7 @@ from award.cycles.models import Cycle, Stage
 from award.cycles.services import advance_cycle
 from award.cycles.settings import AwardSettings, EligibilitySettings
 from award.db import utcnow
-from award.errors import DomainError, NotAllowed
+from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _
 from award.notice.services import award_problems, notice_of
 from award.notifications import events
@@ -63,10 +63,10 @@ def confirm_awards(session: Session, *, actor: User | None, cycle: Cycle, zone: 
     _require_office(actor)
     now = now or utcnow()
     if cycle.stage is not Stage.NOTICE:
-        raise DomainError(_("The final list is confirmed at the end of the public notice."), code="wrong_stage")
+        raise Conflict(_("The final list is confirmed at the end of the public notice."), code="wrong_stage")
     problems = award_problems(session, cycle, now, zone)
     if problems:
-        raise DomainError(" ".join(problems), code="notice_not_over")
+        raise Conflict(" ".join(problems), code="notice_not_over")
     notice = notice_of(session, cycle)
     assert notice is not None
     settings = AwardSettings.from_dict(cycle.award_settings)
@@ -117,9 +117,9 @@ def revoke_award(session: Session, *, actor: User | None, award: Award, reason: 
     _require_office(actor)
     now = now or utcnow()
     if award.status is AwardStatus.REVOKED:
-        raise DomainError(_("This award is already revoked."), code="revoked")
+        raise Conflict(_("This award is already revoked."), code="revoked")
     if not reason.strip():
-        raise DomainError(_("Give the reason for the revocation."), code="no_reason")
+        raise Invalid(_("Give the reason for the revocation."), code="no_reason")
     today = now.astimezone(zone).date()
     ban_years = EligibilitySettings.from_dict(award.cycle.eligibility).revocation_ban_years
     before = {"status": award.status.value}

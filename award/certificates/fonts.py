@@ -17,6 +17,7 @@ import subprocess
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from award.errors import Unavailable
 from award.i18n import _
 
 __all__ = [
@@ -66,8 +67,11 @@ SANS_PREFERENCE = (
 _SERIF_HINTS = ("serif", "ming", "song", "宋", "明")
 
 
-class MissingFontError(RuntimeError):
+class MissingFontError(Unavailable):
     """No installed font covers Chinese, so a PDF would show empty boxes."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="font_missing")
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, StringField
 from wtforms.validators import Length, Optional
 
+from award.certificates.models import CertificateSettings
 from award.forms import BaseForm, PrintableName
 from award.i18n import _l
 
@@ -17,6 +20,17 @@ class CertificateTextsForm(BaseForm):
     authority = StringField(_l("Issuing authority (e.g. 苏州市人民政府; empty: 市人民政府)"),
                             validators=[PrintableName(_l("Issuing authority")), Optional(), Length(max=200)])
     issue_date = DateField(_l("Issue date (empty: the day the awards were confirmed)"), validators=[Optional()])
+
+    @classmethod
+    def for_settings(cls, settings: CertificateSettings) -> CertificateTextsForm:
+        """The form filled with the cycle's texts as stored."""
+        return cls(formdata=None, data={"award_title": settings.award_title, "authority": settings.authority,
+                                        "issue_date": settings.issue_date})
+
+    def to_texts(self) -> dict[str, Any]:
+        """The keyword arguments of services.update_certificate_texts (but the actor and the cycle)."""
+        return {"award_title": self.award_title.data or "", "authority": self.authority.data or "",
+                "issue_date": self.issue_date.data}
 
 
 class SealForm(BaseForm):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from award.errors import DomainError
+from award.errors import Invalid
 from award.i18n import _
 
 MiB = 1024 * 1024
@@ -90,11 +90,11 @@ SEAL_REASONS = {
 
 
 def accept_seal(data: bytes, *, max_bytes: int = DEFAULT_MAX_SEAL_BYTES) -> CheckedSeal:
-    """``check_seal`` for an upload: a refusal becomes a DomainError whose message names the reason."""
+    """``check_seal`` for an upload: a refusal becomes an Invalid whose message names the reason."""
     try:
         return check_seal(data, max_bytes=max_bytes)
     except SealRejected as error:
-        raise DomainError(SEAL_REASONS[error.reason](max_bytes), code=f"seal_{error.reason}") from None
+        raise Invalid(SEAL_REASONS[error.reason](max_bytes), code=f"seal_{error.reason}", field="seal") from None
 
 
 @dataclass(frozen=True, slots=True)

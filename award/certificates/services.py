@@ -18,6 +18,7 @@ from award.applications.models import Application
 from award.audit.services import record
 from award.auth.models import Role, User
 from award.awards.models import Award, AwardStatus
+from award.certificates import batch as batches
 from award.certificates.models import CertificateSettings
 from award.certificates.numbers import normalize_certificate_number
 from award.certificates.render import CertificateData, ExpertComment, FeedbackReport, merge_expert_comments
@@ -26,7 +27,7 @@ from award.conflicts.services import conflicts_for_cycle
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import cycle_rubric
 from award.db import utcnow
-from award.errors import DomainError, NotAllowed
+from award.errors import Conflict, Invalid, NotAllowed, NotFound
 from award.i18n import _
 from award.inputs import check_name
 from award.ranking.models import RankingSnapshot, ShortlistEntry
@@ -88,7 +89,7 @@ def update_certificate_texts(session: Session, *, actor: User | None, cycle: Cyc
     _require_office(actor)
     award_title, authority = award_title.strip(), authority.strip()
     if len(award_title) > 200 or len(authority) > 200:
-        raise DomainError(_("Keep the award title and the authority under 200 characters."), code="too_long")
+        raise Invalid(_("Keep the award title and the authority under 200 characters."), code="too_long")
     check_name(award_title, field=_("The award title"))
     check_name(authority, field=_("The issuing authority"))
     row = _saved_settings(session, cycle)
@@ -125,7 +126,7 @@ def remove_seal(session: Session, *, actor: User | None, cycle: Cycle, store: Se
     _require_office(actor)
     row = session.get(CertificateSettings, cycle.id)
     if row is None or row.seal_stored_name is None:
-        raise DomainError(_("This cycle has no seal image."), code="no_seal")
+        raise Conflict(_("This cycle has no seal image."), code="no_seal")
     before = {"sha256": row.seal_sha256}
     old = row.seal_stored_name
     row.seal_stored_name = row.seal_mime = row.seal_sha256 = None
@@ -142,6 +143,18 @@ def record_batch_started(session: Session, *, actor: User | None, cycle: Cycle, 
     _require_office(actor)
     record(session, actor=actor, action="certificates.batch_started", target_type="cycle", target_id=cycle.id,
            cycle_id=cycle.id, after={"job": job_id, "certificates": count})
+
+
+def print_cycle(session: Session, *, actor: User | None, cycle: Cycle, store: batches.BatchStore,
+                verify_url: VerifyUrl, seal_store: SealStore, render: batches.Renderer,
+                background: bool = True) -> batches.BatchStatus:
+    """Start printing every valid certificate of the cycle into one PDF; the audit trail keeps who did."""
+    _require_office(actor)
+    certificates = cycle_certificates(session, cycle, verify_url=verify_url, seal_store=seal_store)
+    status = batches.start_batch(store, cycle_id=cycle.id, certificates=certificates, render=render,
+                                 background=background)
+    record_batch_started(session, actor=actor, cycle=cycle, job_id=status.job_id, count=len(certificates))
+    return status
 
 
 # --- what a certificate prints -------------------------------------------------------------------
@@ -176,10 +189,10 @@ def printable_awards(session: Session, cycle: Cycle) -> list[Award]:
 
 def cycle_certificates(session: Session, cycle: Cycle, *, verify_url: VerifyUrl,
                        seal_store: SealStore) -> list[CertificateData]:
-    """The certificates of a batch, or a DomainError when the cycle has nothing to print."""
+    """The certificates of a batch; a Conflict when the cycle has nothing to print."""
     awards = printable_awards(session, cycle)
     if not awards:
-        raise DomainError(_("This cycle has no valid award to print."), code="nothing_to_print")
+        raise Conflict(_("This cycle has no valid award to print."), code="nothing_to_print")
     settings = settings_of(session, cycle)
     return [certificate_data(session, award, verify_url=verify_url, seal_store=seal_store, settings=settings)
             for award in awards]
@@ -189,7 +202,7 @@ def single_certificate(session: Session, award: Award, *, verify_url: VerifyUrl,
                        seal_store: SealStore) -> CertificateData:
     """One award's certificate; a revoked award is not printed."""
     if award.status is AwardStatus.REVOKED:
-        raise DomainError(_("This award was revoked; its certificate is no longer issued."), code="revoked")
+        raise Conflict(_("This award was revoked; its certificate is no longer issued."), code="revoked")
     return certificate_data(session, award, verify_url=verify_url, seal_store=seal_store)
 
 
@@ -296,7 +309,7 @@ def feedback_report(session: Session, application: Application, *, today: dt.dat
     """The applicant's feedback report: category profile, pooled comments, standing against the cut-off."""
     found = feedback_entry(session, application)
     if found is None:
-        raise DomainError(_("The feedback report is available once the cycle is awarded, for ranked applications."),
+        raise NotFound(_("The feedback report is available once the cycle is awarded, for ranked applications."),
                           code="no_feedback")
     snapshot, entry = found
     cycle = application.cycle

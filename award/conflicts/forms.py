@@ -56,6 +56,14 @@ class CoiSettingsForm(BaseForm):
     reference_date = DateField(_l("Review date (empty: the document-review deadline)"), validators=[Optional()])
     submit = SubmitField(_l("Save"))
 
+    @classmethod
+    def for_settings(cls, row: CycleCoiSettings | None) -> CoiSettingsForm:
+        """The form as posted, or filled with the cycle's windows until it is (the defaults without any)."""
+        form = cls()
+        if not form.is_submitted():
+            form.fill_from(row)
+        return form
+
     def to_settings(self) -> CoiSettings:
         return CoiSettings(**{name: getattr(self, name).data for name in WINDOW_FIELDS})
 

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from award import errors
 from award.applications.models import Application
 from award.audit.services import record
 from award.auth.models import Organization, Role, User
@@ -29,7 +30,6 @@ from award.conflicts.models import CycleCoiSettings, PinnedConflict
 from award.conflicts.rules import ApplicantFacts, CoiSettings, Conflict, ConflictType, GroupIndex
 from award.cycles.models import Cycle, Stage
 from award.db import utcnow
-from award.errors import DomainError
 from award.i18n import _
 from award.pool.models import ExpertProfile, GroupLink
 from award.pool.services import require_office
@@ -262,13 +262,13 @@ def pin_conflict(
     """Record a conflict by hand. It is never removed: there is no function to delete one."""
     require_office(actor)
     if expert.role is not Role.EXPERT:
-        raise DomainError(_("Conflicts are recorded for expert accounts only."), code="not_an_expert")
+        raise errors.Invalid(_("Conflicts are recorded for expert accounts only."), code="not_an_expert")
     if not reason.strip():
-        raise DomainError(_("A pinned conflict needs a written reason."), code="reason_missing")
+        raise errors.Invalid(_("A pinned conflict needs a written reason."), code="reason_missing")
     exists = session.scalar(select(PinnedConflict.id).where(PinnedConflict.application_id == application.id,
                                                             PinnedConflict.expert_id == expert.id))
     if exists is not None:
-        raise DomainError(_("A conflict is already pinned for this expert and application."),
+        raise errors.Conflict(_("A conflict is already pinned for this expert and application."),
                           code="already_pinned")
     row = PinnedConflict(application_id=application.id, expert_id=expert.id, type=ConflictType(conflict_type),
                          reason=reason.strip(), created_by_id=actor.id if actor else None, created_at=utcnow())

@@ -98,6 +98,15 @@ class CycleForm(BaseForm):
             SelectChoice(info.key, f"{info.title} ({info.total})") for info in available_rubrics()
         ]
 
+    @classmethod
+    def for_cycle(cls, cycle: Cycle) -> CycleForm:
+        """The form of an existing cycle: its rubric is fixed with it; filled from it until posted."""
+        form = cls()
+        form.rubric_key.choices = [SelectChoice(cycle.rubric_key, cycle.rubric_key)]
+        if not form.is_submitted():
+            form.fill_from(cycle)
+        return form
+
     def to_settings(self) -> CycleSettings:
         zone = local_zone()
         deadlines: dict[Stage, dt.datetime] = {}

@@ -16,7 +16,7 @@ from award.cycles.models import Cycle, CycleDeadline, Stage
 from award.cycles.settings import AwardSettings, EligibilitySettings
 from award.cycles.stages import STAGE_LABELS, transition_problems
 from award.db import utcnow
-from award.errors import DomainError, NotAllowed
+from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _
 from award.inputs import check_name
 from award.rubrics import RUBRICS_DIR, Rubric, RubricError, load_rubric, parse_rubric
@@ -52,21 +52,21 @@ def cycle_rubric(cycle: Cycle) -> Rubric:
 def _load_rubric_file(rubric_key: str, rubrics_dir: Path) -> tuple[Rubric, str]:
     path = rubrics_dir / f"{rubric_key}.toml"
     if "/" in rubric_key or not path.is_file():
-        raise DomainError(_("Unknown rubric “%(key)s”.", key=rubric_key), code="unknown_rubric")
+        raise Invalid(_("Unknown rubric “%(key)s”.", key=rubric_key), code="unknown_rubric")
     try:
         return load_rubric(path), path.read_text(encoding="utf-8")
     except RubricError as error:
-        raise DomainError(str(error), code="bad_rubric") from None
+        raise Invalid(str(error), code="bad_rubric") from None
 
 
 def _validate(settings: CycleSettings, rubric: Rubric) -> None:
     check_name(settings.title, field=_("The title"))
     if settings.cutoff_score > Decimal(str(rubric.total)):
-        raise DomainError(_("The cut-off score %(cutoff)s is above the rubric's total of %(total)s.",
+        raise Invalid(_("The cut-off score %(cutoff)s is above the rubric's total of %(total)s.",
                             cutoff=settings.cutoff_score, total=rubric.total), code="cutoff_above_total")
     ordered = [settings.deadlines[s] for s in DEADLINE_STAGES if s in settings.deadlines]
     if ordered != sorted(ordered):
-        raise DomainError(_("Deadlines must follow the order of the stages."), code="deadline_order")
+        raise Invalid(_("Deadlines must follow the order of the stages."), code="deadline_order")
 
 
 def _snapshot(cycle: Cycle) -> dict[str, object]:
@@ -109,7 +109,7 @@ def _apply_settings(cycle: Cycle, settings: CycleSettings) -> None:
 def _ensure_unique(session: Session, settings: CycleSettings, cycle_id: int | None) -> None:
     clash = session.scalar(select(Cycle.id).where(Cycle.year == settings.year, Cycle.title == settings.title.strip()))
     if clash is not None and clash != cycle_id:
-        raise DomainError(_("A cycle with this year and title already exists."), code="duplicate_cycle")
+        raise Invalid(_("A cycle with this year and title already exists."), code="duplicate_cycle")
 
 
 def create_cycle(
@@ -134,7 +134,7 @@ def create_cycle(
 def update_cycle(session: Session, *, actor: User | None, cycle: Cycle, settings: CycleSettings) -> Cycle:
     _require_office(actor)
     if cycle.stage not in EDITABLE_STAGES:
-        raise DomainError(_("Settings are fixed once the review has started."), code="settings_locked")
+        raise Conflict(_("Settings are fixed once the review has started."), code="settings_locked")
     _validate(settings, cycle_rubric(cycle))
     _ensure_unique(session, settings, cycle.id)
     before = _snapshot(cycle)
@@ -152,7 +152,7 @@ def advance_cycle(
     _require_office(actor)
     problems = transition_problems(session, cycle, target, now or utcnow())
     if problems:
-        raise DomainError(" ".join(problems), code="transition_refused")
+        raise Conflict(" ".join(problems), code="transition_refused")
     before = cycle.stage
     cycle.stage = target
     session.flush()

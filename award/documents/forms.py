@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from award.documents.official import DocumentTexts
+from award.documents.overlay import FieldPosition, Layout
 from award.forms import BaseForm, PrintableName
 from award.i18n import _l
+
+TEXT_FIELDS = ("issuing_office", "document_number", "title", "opening", "closing", "issued_on")
+POSITIONED = ("organization", "number", "date")  # the texts an overlay prints, each with its own position
 
 PLACEHOLDER_HINT = _l("You may write {count}, {award_title}, {year}, {cycle_title}, {period_start}, {period_end} "
                       "and {contact}; they are filled in when the document is printed.")
@@ -26,9 +34,31 @@ class TextsForm(BaseForm):
     seal = FileField(_l("Seal image (PNG or JPEG, at most 1 MiB; optional)"))
     remove_seal = BooleanField(_l("Remove the seal image"))
 
+    @classmethod
+    def for_texts(cls, current: DocumentTexts) -> TextsForm:
+        """The form as posted, or filled with the document's texts until it is."""
+        form = cls()
+        if not form.is_submitted():
+            for name in TEXT_FIELDS:
+                getattr(form, name).data = getattr(current, name)
+        return form
+
+    def to_texts(self) -> DocumentTexts:
+        return DocumentTexts(**{name: getattr(self, name).data or "" for name in TEXT_FIELDS if name != "issued_on"},
+                             issued_on=self.issued_on.data)
+
+    def seal_upload(self, max_bytes: int) -> bytes | None:
+        """The uploaded seal (no more than one byte past ``max_bytes`` is read), or None without one."""
+        upload = self.seal.data
+        return upload.stream.read(max_bytes + 1) if upload and upload.filename else None
+
 
 def _mm(label, low: float, high: float) -> DecimalField:  # noqa: ANN001
     return DecimalField(label, places=1, validators=[InputRequired(), NumberRange(min=low, max=high)])
+
+
+def _decimal(value: float) -> Decimal:
+    return Decimal(str(value))
 
 
 class LayoutForm(BaseForm):
@@ -49,9 +79,41 @@ class LayoutForm(BaseForm):
         SelectChoice("arabic", _l("Arabic numerals (2026年3月18日)")),
     ])
 
+    @classmethod
+    def for_layout(cls, layout: Layout) -> LayoutForm:
+        """The form as posted, or filled with the cycle's positions until it is."""
+        form = cls()
+        if not form.is_submitted():
+            form.page_width_mm.data = _decimal(layout.page_width_mm)
+            form.page_height_mm.data = _decimal(layout.page_height_mm)
+            for name in POSITIONED:
+                position: FieldPosition = getattr(layout, name)
+                getattr(form, f"{name}_x_mm").data = _decimal(position.x_mm)
+                getattr(form, f"{name}_y_mm").data = _decimal(position.y_mm)
+                getattr(form, f"{name}_pt").data = _decimal(position.size_pt)
+            form.organization_max_width_mm.data = _decimal(layout.organization_max_width_mm)
+            form.date_style.data = layout.date_style
+        return form
+
+    def _position(self, name: str) -> FieldPosition:
+        return FieldPosition(x_mm=float(getattr(self, f"{name}_x_mm").data),
+                             y_mm=float(getattr(self, f"{name}_y_mm").data),
+                             size_pt=float(getattr(self, f"{name}_pt").data))
+
+    def to_layout(self) -> Layout:
+        return Layout(page_width_mm=float(self.page_width_mm.data), page_height_mm=float(self.page_height_mm.data),
+                      organization=self._position("organization"), number=self._position("number"),
+                      date=self._position("date"), organization_max_width_mm=float(self.organization_max_width_mm.data),
+                      date_style=self.date_style.data)
+
 
 class PrinterForm(BaseForm):
     name = StringField(_l("Printer name"), validators=[PrintableName(), DataRequired(), Length(max=100)])
     offset_x_mm = _mm(_l("Offset x (mm; positive moves the print right)"), -50, 50)
     offset_y_mm = _mm(_l("Offset y (mm; positive moves the print down)"), -50, 50)
     note = TextAreaField(_l("Note (tray, paper, when calibrated)"), validators=[Optional(), Length(max=1000)])
+
+    def to_values(self) -> dict[str, Any]:
+        """The keyword arguments of services.create_printer and update_printer (but the actor)."""
+        return {"name": self.name.data or "", "offset_x_mm": self.offset_x_mm.data,
+                "offset_y_mm": self.offset_y_mm.data, "note": self.note.data or ""}

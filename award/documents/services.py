@@ -25,7 +25,7 @@ from award.db import utcnow
 from award.documents.models import DocumentKind, DocumentText, OverlayLayout, PrinterProfile
 from award.documents.official import DocumentTexts, OfficialDocument, default_texts, document_date
 from award.documents.overlay import DATE_STYLES, FieldPosition, Layout, Offset, OverlayText
-from award.errors import DomainError, NotAllowed
+from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _
 from award.inputs import check_name
 from award.notice.models import PublicNotice
@@ -75,7 +75,7 @@ def save_texts(session: Session, *, actor: User | None, cycle: Cycle, kind: Docu
                     document_number=texts.document_number.strip(), opening=texts.opening.strip(),
                     closing=texts.closing.strip())
     if not texts.issuing_office or not texts.title:
-        raise DomainError(_("Give the issuing office and the title."), code="texts_missing")
+        raise Invalid(_("Give the issuing office and the title."), code="texts_missing")
     mime = accept_seal(seal, max_bytes=MAX_SEAL_BYTES).mime if seal is not None else None
     row = stored_texts(session, cycle, kind)
     before = _texts_record(texts_of(session, cycle, kind), row.seal_image if row else None) if row else None
@@ -129,7 +129,7 @@ def notice_document(session: Session, cycle: Cycle, *, zone: ZoneInfo) -> Offici
     """The public notice list (公示名单): the candidates on the cycle's published notice, in its order."""
     notice = notice_of(session, cycle)
     if notice is None:
-        raise DomainError(_("The public notice of this cycle has not been published."), code="no_notice")
+        raise Conflict(_("The public notice of this cycle has not been published."), code="no_notice")
     texts = texts_of(session, cycle, DocumentKind.NOTICE)
     return OfficialDocument(
         kind=DocumentKind.NOTICE, texts=texts, placeholders=_placeholders(cycle, notice, zone, notice.award_title),
@@ -149,7 +149,7 @@ def decision_document(session: Session, cycle: Cycle, *, zone: ZoneInfo) -> Offi
     """
     awards = _awards(session, cycle)
     if not awards:
-        raise DomainError(_("No award has been made in this cycle yet: confirm the final list first."),
+        raise Conflict(_("No award has been made in this cycle yet: confirm the final list first."),
                           code="no_awards")
     texts = texts_of(session, cycle, DocumentKind.DECISION)
     notice = notice_of(session, cycle)
@@ -204,17 +204,17 @@ def save_layout(session: Session, *, actor: User | None, cycle: Cycle, layout: L
     """Store where the certificate texts go on this cycle's stock."""
     _require_office(actor)
     if not (50 <= layout.page_width_mm <= 500 and 50 <= layout.page_height_mm <= 500):
-        raise DomainError(_("The sheet must be between 50 and 500 mm on each side."), code="page_size")
+        raise Invalid(_("The sheet must be between 50 and 500 mm on each side."), code="page_size")
     if layout.date_style not in DATE_STYLES:
-        raise DomainError(_("Choose how the date is written."), code="date_style")
+        raise Invalid(_("Choose how the date is written."), code="date_style")
     for name in _LAYOUT_FIELDS:
         position: FieldPosition = getattr(layout, name)
         if not (0 <= position.x_mm <= layout.page_width_mm and 0 <= position.y_mm <= layout.page_height_mm):
-            raise DomainError(_("Every position must lie on the sheet."), code="off_sheet")
+            raise Invalid(_("Every position must lie on the sheet."), code="off_sheet")
         if not 6 <= position.size_pt <= 72:
-            raise DomainError(_("Font sizes must be between 6 and 72 pt."), code="size")
+            raise Invalid(_("Font sizes must be between 6 and 72 pt."), code="size")
     if layout.organization_max_width_mm <= 0:
-        raise DomainError(_("The width of the organization name must be positive."), code="width")
+        raise Invalid(_("The width of the organization name must be positive."), code="width")
     row = stored_layout(session, cycle)
     before = _layout_record(layout_of(session, cycle)) if row else None
     if row is None:
@@ -243,7 +243,7 @@ def overlay_texts(session: Session, cycle: Cycle) -> list[OverlayText]:
                          issue_date=a.awarded_on)
              for a in _awards(session, cycle) if a.status is AwardStatus.VALID]
     if not texts:
-        raise DomainError(_("This cycle has no valid award to print a certificate for."), code="no_awards")
+        raise Conflict(_("This cycle has no valid award to print a certificate for."), code="no_awards")
     return texts
 
 
@@ -270,12 +270,12 @@ def _check_printer(session: Session, name: str, offset_x_mm: Decimal, offset_y_m
                    printer: PrinterProfile | None) -> str:
     name = name.strip()
     if not name:
-        raise DomainError(_("Give the printer a name."), code="no_name")
+        raise Invalid(_("Give the printer a name."), code="no_name")
     if abs(offset_x_mm) > _OFFSET_LIMIT or abs(offset_y_mm) > _OFFSET_LIMIT:
-        raise DomainError(_("An offset is at most 50 mm either way."), code="offset")
+        raise Invalid(_("An offset is at most 50 mm either way."), code="offset")
     clash = session.scalars(select(PrinterProfile).where(PrinterProfile.name == name)).first()
     if clash is not None and clash is not printer:
-        raise DomainError(_("A printer named %(name)s already exists.", name=name), code="duplicate")
+        raise Invalid(_("A printer named %(name)s already exists.", name=name), code="duplicate")
     return name
 
 

@@ -6,14 +6,18 @@ so the page and the service refuse with the same words.
 
 from __future__ import annotations
 
+from flask import request
 from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from award.cycles.models import Cycle
 from award.forms import BaseForm, PrintableName
-from award.i18n import _l
-from award.notice.models import ObjectionOutcome
+from award.i18n import _, _l
+from award.inputs import arg_id
+from award.notice.models import ObjectionOutcome, PublicNotice
+from award.notice.services import NoticeText, ObjectionInput
 
 OUTCOME_LABELS = {
     ObjectionOutcome.PENDING: _l("Awaiting an outcome"),
@@ -29,6 +33,17 @@ class PublishForm(BaseForm):
     contact = TextAreaField(_l("Contact of the award office for objections"),
                             validators=[Optional(), Length(max=1000)])
 
+    @classmethod
+    def proposed(cls, cycle: Cycle) -> PublishForm:
+        """The form as the office first sees it: the title named after the cycle."""
+        form = cls(formdata=None)
+        form.award_title.data = f"{cycle.year} {cycle.title}"
+        return form
+
+    def to_text(self) -> NoticeText:
+        return NoticeText(award_title=self.award_title.data, benefits=self.benefits.data or "",
+                          contact=self.contact.data or "")
+
 
 class ObjectionForm(BaseForm):
     candidate = SelectField(_l("Organization you object to"), coerce=int, validate_choice=False,
@@ -40,6 +55,24 @@ class ObjectionForm(BaseForm):
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
     text = TextAreaField(_l("Your objection"), validators=[Optional(), Length(max=10000)])
     evidence = FileField(_l("Evidence (PDF, JPEG or PNG)"))
+
+    @classmethod
+    def for_notice(cls, notice: PublicNotice) -> ObjectionForm:
+        """The form offering the notice's candidates; a link may choose one (``?candidate=``)."""
+        form = cls()
+        form.candidate.choices = [SelectChoice(c.id, c.organization_name) for c in notice.listed]
+        if not form.is_submitted():
+            form.candidate.data = arg_id(request.args, "candidate", field=_("The candidate")) or form.candidate.data
+        return form
+
+    def to_input(self, max_evidence_bytes: int) -> ObjectionInput:
+        """What was filed; of the evidence no more than one byte past the limit is read."""
+        storage = self.evidence.data
+        return ObjectionInput(
+            candidate_id=self.candidate.data, name=self.name.data or "", id_number=self.id_number.data or "",
+            organization=self.organization.data or "", phone=self.phone.data or "", text=self.text.data or "",
+            evidence=storage.stream.read(max_evidence_bytes + 1) if storage else b"",
+            filename=storage.filename if storage else "")
 
 
 class DecideForm(BaseForm):

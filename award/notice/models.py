@@ -71,6 +71,10 @@ class PublicNotice(Base):
     def listed(self) -> list[NoticeCandidate]:
         return [c for c in self.candidates if c.withdrawn_at is None]
 
+    @property
+    def withdrawn(self) -> list[NoticeCandidate]:
+        return [c for c in self.candidates if c.withdrawn_at is not None]
+
 
 class NoticeCandidate(Base):
     """One approved candidate on the notice; withdrawn (with the reason) but never deleted."""

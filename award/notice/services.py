@@ -23,7 +23,7 @@ from award.cycles.services import advance_cycle
 from award.cycles.settings import AwardSettings
 from award.cycles.stages import guard
 from award.db import utcnow
-from award.errors import DomainError, NotAllowed
+from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _
 from award.inputs import check_name, name_problem, text_problem
 from award.limits import PDF_CHECK, ProcessLimits
@@ -74,22 +74,22 @@ def publish_notice(
     _require_office(actor)
     now = now or utcnow()
     if cycle.stage is not Stage.APPROVAL:
-        raise DomainError(_("The public notice is published at the end of the leading-group approval."),
+        raise Conflict(_("The public notice is published at the end of the leading-group approval."),
                           code="wrong_stage")
     vote = vote_of(session, cycle)
     if vote is None or vote.closed_at is None:
-        raise DomainError(_("Close the leading group's vote first."), code="vote_open")
+        raise Conflict(_("Close the leading group's vote first."), code="vote_open")
     if notice_of(session, cycle) is not None:
-        raise DomainError(_("The public notice of this cycle is already published."), code="notice_exists")
+        raise Conflict(_("The public notice of this cycle is already published."), code="notice_exists")
     if not text.award_title.strip():
-        raise DomainError(_("Give the title the awardees will hold."), code="no_title")
+        raise Invalid(_("Give the title the awardees will hold."), code="no_title")
     check_name(text.award_title, field=_("The title"))
     settings = AwardSettings.from_dict(cycle.award_settings)
     try:
         ends_at = period_end(now, kind=PeriodKind(settings.notice_kind), length=settings.notice_length,
                              calendar=calendar, zone=zone)
     except MissingHolidayData as missing:
-        raise DomainError(_("The public holidays of %(year)s are not in the holiday list yet; add them before "
+        raise Conflict(_("The public holidays of %(year)s are not in the holiday list yet; add them before "
                             "publishing a notice counted in working days.", year=missing.year),
                           code="holidays_missing") from None
     approved = approved_application_ids(session, cycle)
@@ -170,15 +170,15 @@ def file_objection(
     """Take a written, real-name objection with evidence, inside the period only; tell the office."""
     now = now or utcnow()
     if now >= notice.ends_at:
-        raise DomainError(_("The public notice ended on %(end)s; objections can no longer be filed.",
+        raise Conflict(_("The public notice ended on %(end)s; objections can no longer be filed.",
                             end=_local(notice.ends_at, zone)), code="late")
     if now < notice.published_at:
-        raise DomainError(_("The public notice has not started yet."), code="early")
+        raise Conflict(_("The public notice has not started yet."), code="early")
     candidate = session.get(NoticeCandidate, data.candidate_id)
     if candidate is None or candidate.notice_id != notice.id:
-        raise DomainError(_("Choose an organization from the notice."), code="unknown_candidate")
+        raise Invalid(_("Choose an organization from the notice."), code="unknown_candidate")
     if candidate.withdrawn_at is not None:
-        raise DomainError(_("This organization has already been withdrawn from the notice."), code="withdrawn")
+        raise Conflict(_("This organization has already been withdrawn from the notice."), code="withdrawn")
     problems = identity_problems(data)
     problems += [problem for problem in (name_problem(data.name, field=_("The name")),
                                          name_problem(data.organization, field=_("The organization")),
@@ -187,17 +187,17 @@ def file_objection(
     if not data.text.strip():
         problems.append(_("Write what your objection is about."))
     if problems:
-        raise DomainError(" ".join(problems), code="not_real_name")
+        raise Invalid(" ".join(problems), code="not_real_name")
     if len(data.evidence) > max_evidence_bytes:
-        raise DomainError(_("The file is larger than %(limit)s.", limit=f"{max_evidence_bytes / MiB:.1f} MB"),
+        raise Invalid(_("The file is larger than %(limit)s.", limit=f"{max_evidence_bytes / MiB:.1f} MB"),
                           code="file_too_large")
     try:
         content_type = sniff(data.evidence, pdf_check=pdf_check)
     except EvidenceRejected as rejected:
         if rejected.reason == "empty":
-            raise DomainError(_("Attach the evidence for your objection (PDF, JPEG or PNG)."),
+            raise Invalid(_("Attach the evidence for your objection (PDF, JPEG or PNG)."),
                               code="no_evidence") from None
-        raise DomainError(REJECTION_MESSAGES[rejected.reason](), code=f"evidence_{rejected.reason}") from None
+        raise Invalid(REJECTION_MESSAGES[rejected.reason](), code=f"evidence_{rejected.reason}") from None
     stored = store.save(data.evidence)
     objection = Objection(
         notice_id=notice.id, candidate_id=candidate.id, name=data.name.strip()[:100],
@@ -238,13 +238,13 @@ def decide_objection(
     now = now or utcnow()
     outcome = ObjectionOutcome(outcome)
     if outcome is ObjectionOutcome.PENDING:
-        raise DomainError(_("Choose dismissed or upheld."), code="no_outcome")
+        raise Invalid(_("Choose dismissed or upheld."), code="no_outcome")
     if objection.outcome is not ObjectionOutcome.PENDING:
-        raise DomainError(_("This objection already has an outcome."), code="decided")
+        raise Conflict(_("This objection already has an outcome."), code="decided")
     if objection.notice.confirmed_at is not None:
-        raise DomainError(_("The final list is already confirmed."), code="confirmed")
+        raise Conflict(_("The final list is already confirmed."), code="confirmed")
     if not reason.strip():
-        raise DomainError(_("Give the reasons for the outcome."), code="no_reason")
+        raise Invalid(_("Give the reasons for the outcome."), code="no_reason")
     objection.outcome = outcome
     objection.outcome_reason = reason.strip()
     objection.decided_by_id = actor.id if actor else None

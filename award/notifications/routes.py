@@ -9,12 +9,12 @@ from flask_login import current_user
 
 from award.auth.permissions import actor, login_required
 from award.db import get_session
-from award.errors import DomainError
 from award.i18n import _
 from award.inputs import arg_page
 from award.notifications import services
 from award.notifications.forms import preferences_form
 from award.notifications.kinds import SPECS
+from award.views import on_refusal, submitted
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -74,16 +74,11 @@ def mark_all_read():
 @bp.route("/preferences", methods=["GET", "POST"])
 @login_required
 def preferences():
-    session = get_session()
-    current = services.preferences_for(session, actor())
+    current = services.preferences_for(get_session(), actor())
     form = preferences_form(current)
-    if form.validate_on_submit():
-        try:
-            services.set_email_preferences(session, actor=actor(), choices=form.choices())
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("E-mail settings saved."), "success")
-            return redirect(url_for("notifications.preferences"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("notifications/preferences.html", form=form, preferences=current), status
+    on_refusal(lambda _: render_template("notifications/preferences.html", form=form, preferences=current))
+    if not submitted(form):
+        return render_template("notifications/preferences.html", form=form, preferences=current)
+    services.set_email_preferences(get_session(), actor=actor(), choices=form.choices())
+    flash(_("E-mail settings saved."), "success")
+    return redirect(url_for("notifications.preferences"))

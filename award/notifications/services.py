@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from award.audit.services import record
 from award.auth.models import Role, User
 from award.db import utcnow
-from award.errors import DomainError, NotAllowed
+from award.errors import Invalid, NotAllowed
 from award.i18n import _
 from award.notifications.kinds import SPECS, Kind, KindSpec, kinds_for
 from award.notifications.models import Notification, NotificationPreference, OutboxMessage, OutboxStatus
@@ -294,9 +294,9 @@ def set_email_preferences(session: Session, *, actor: User, choices: Mapping[Kin
     own = {spec.kind: spec for spec in kinds_for(actor.role)}
     for kind, enabled in choices.items():
         if kind not in own:
-            raise DomainError(_("This kind of notice does not concern your role."), code="foreign_kind")
+            raise Invalid(_("This kind of notice does not concern your role."), code="foreign_kind")
         if own[kind].mandatory and not enabled:
-            raise DomainError(_("“%(kind)s” must be sent by e-mail under the award rules; it cannot be turned off.",
+            raise Invalid(_("“%(kind)s” must be sent by e-mail under the award rules; it cannot be turned off.",
                                 kind=own[kind].label), code="mandatory_kind")
     before: dict[str, bool] = {}
     after: dict[str, bool] = {}

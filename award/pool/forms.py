@@ -35,6 +35,14 @@ RELATION_LABELS = {
 
 
 class ExpertForm(BaseForm):
+    @classmethod
+    def for_profile(cls, profile: ExpertProfile) -> ExpertForm:
+        """The form as posted, or filled from the expert's profile until it is."""
+        form = cls()
+        if not form.is_submitted():
+            form.fill_from(profile)
+        return form
+
     email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     full_name = StringField(_l("Name"), validators=[PrintableName(), DataRequired(), Length(max=100)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])

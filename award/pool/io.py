@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from award.audit.services import record
 from award.auth.models import Role, User
 from award.auth.services import credit_code_or_error, find_user_by_email, normalize_email
-from award.errors import DomainError
+from award.errors import DomainError, Invalid
 from award.exports import restore_text, write_csv, write_xlsx
 from award.i18n import _
 from award.inputs import InvalidInput, check_date_range, parse_date
@@ -55,7 +55,7 @@ class RowProblem:
     message: str
 
 
-class ImportRejected(DomainError):
+class ImportRejected(Invalid):
     """A file with bad rows: nothing of it was imported."""
 
     def __init__(self, problems: Sequence[RowProblem]) -> None:
@@ -108,7 +108,7 @@ def _date(value: Any, column: str) -> dt.date | None:
     try:
         return parse_date(text.replace("/", "-"), field=column)
     except InvalidInput as refused:
-        raise DomainError(_("%(column)s: “%(value)s” is not a date between 1900 and 2100 (use YYYY-MM-DD).",
+        raise Invalid(_("%(column)s: “%(value)s” is not a date between 1900 and 2100 (use YYYY-MM-DD).",
                             column=column, value=text[:40]), code="bad_date") from refused
 
 
@@ -120,7 +120,7 @@ def _bool(value: Any) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise DomainError(_("in_pool: “%(value)s” is not yes or no.", value=text), code="bad_bool")
+    raise Invalid(_("in_pool: “%(value)s” is not yes or no.", value=text), code="bad_bool")
 
 
 # --- reading files -------------------------------------------------------------------------
@@ -176,6 +176,14 @@ def read_rows(
         yield number, values
 
 
+def format_of(filename: str | None) -> str:
+    """The table format named by an upload's extension: csv or xlsx; any other is refused."""
+    extension = (filename or "").rsplit(".", 1)[-1].lower()
+    if extension not in FORMATS:
+        raise Invalid(_("Unknown file format; use .xlsx or .csv."), code="bad_format")
+    return extension
+
+
 # --- writing files -------------------------------------------------------------------------
 
 
@@ -185,7 +193,7 @@ def write_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str,
         return write_csv(columns, rows)
     if fmt == "xlsx":
         return write_xlsx(columns, rows, title=sheet)
-    raise DomainError(_("Unknown file format; use .xlsx or .csv."), code="bad_format")
+    raise Invalid(_("Unknown file format; use .xlsx or .csv."), code="bad_format")
 
 
 # --- the pool ------------------------------------------------------------------------------
@@ -225,7 +233,7 @@ def parse_pool(data: bytes, fmt: str) -> list[_ExpertRows]:
         try:
             email = normalize_email(_text(values["email"]))
             if not email:
-                raise DomainError(_("The e-mail address is missing."), code="email_missing")
+                raise Invalid(_("The e-mail address is missing."), code="email_missing")
             expert_given = any(_text(values[column]) for column in EXPERT_COLUMNS[1:])
             if expert_given or email not in experts:
                 expert = pool.clean_expert_data(ExpertData(
@@ -239,7 +247,7 @@ def parse_pool(data: bytes, fmt: str) -> list[_ExpertRows]:
                 if known is None:
                     experts[email] = known = _ExpertRows(expert, number)
                 elif known.data != expert:
-                    raise DomainError(_("The expert columns differ from row %(row)d for the same e-mail.",
+                    raise Invalid(_("The expert columns differ from row %(row)d for the same e-mail.",
                                         row=known.first_row), code="expert_differs")
             if _text(values["relation_kind"]):
                 relation = pool.clean_relation_data(RelationData(
@@ -249,7 +257,7 @@ def parse_pool(data: bytes, fmt: str) -> list[_ExpertRows]:
                 ))
                 experts[email].relations.append((number, relation))
             elif any(_text(values[column]) for column in RELATION_COLUMNS):
-                raise DomainError(_("relation_kind is missing while other relation columns are filled."),
+                raise Invalid(_("relation_kind is missing while other relation columns are filled."),
                                   code="relation_kind_missing")
         except DomainError as error:
             problems.append(RowProblem(number, error.message))
@@ -262,7 +270,7 @@ def _relation_kind(text: str) -> RelationKind:
     try:
         return RelationKind(text.strip().lower())
     except ValueError:
-        raise DomainError(_("Unknown relation kind “%(kind)s” (use one of: %(kinds)s).", kind=text,
+        raise Invalid(_("Unknown relation kind “%(kind)s” (use one of: %(kinds)s).", kind=text,
                             kinds=", ".join(kind.value for kind in RelationKind)),
                           code="bad_relation_kind") from None
 
@@ -340,7 +348,7 @@ def import_groups(session: Session, *, actor: User | None, data: bytes, fmt: str
             parent = _code(values["parent_code"], "parent_code")
             child = _code(values["child_code"], "child_code")
             if parent == child:
-                raise DomainError(_("An organization cannot be its own parent."), code="self_link")
+                raise Invalid(_("An organization cannot be its own parent."), code="self_link")
             links.setdefault((parent, child), _text(values["source"]))
         except DomainError as error:
             problems.append(RowProblem(number, error.message))
@@ -363,8 +371,8 @@ def import_groups(session: Session, *, actor: User | None, data: bytes, fmt: str
 def _code(value: Any, column: str) -> str:
     text = _text(value)
     if not text:
-        raise DomainError(_("%(column)s is missing.", column=column), code="code_missing")
+        raise Invalid(_("%(column)s is missing.", column=column), code="code_missing")
     try:
         return credit_code_or_error(text)
     except DomainError as error:
-        raise DomainError(f"{column}: {error.message}", code=error.code) from None
+        raise Invalid(f"{column}: {error.message}", code=error.code) from None

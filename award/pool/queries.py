@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String, cast, or_, select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from award.applications.sectors import GBT4754_SECTIONS
 from award.auth.models import User
-from award.pool.models import ExpertProfile
+from award.pool.models import ExpertProfile, ExpertRelation
 
 
 def filtered_profiles(session: Session, *, sector: str, organization: str, in_pool: str) -> list[ExpertProfile]:
@@ -23,3 +23,9 @@ def filtered_profiles(session: Session, *, sector: str, organization: str, in_po
     if in_pool in ("yes", "no"):
         query = query.where(ExpertProfile.in_pool.is_(in_pool == "yes"))
     return list(session.scalars(query.order_by(User.full_name, User.id)))
+
+
+def relation_counts(session: Session) -> dict[int, int]:
+    """How many declared relations each expert has, by the expert's profile id."""
+    return dict(session.execute(select(ExpertRelation.expert_id, func.count(ExpertRelation.id))
+                                .group_by(ExpertRelation.expert_id)).all())

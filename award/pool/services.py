@@ -1,6 +1,6 @@
 """State changes of the expert pool (专家库): profiles, declared relations, availability, groups, pins.
 
-Every function checks the actor, raises DomainError before changing anything, flushes and writes
+Every function checks the actor, raises a DomainError before changing anything, flushes and writes
 the audit record. The office manages the pool; an expert may add declarations to their own
 profile (never remove them: a removed declaration would hide a conflict, so only the office
 removes one, and the audit keeps what it was).
@@ -21,7 +21,7 @@ from award.auth.models import Role, User
 from award.auth.services import create_staff_user, credit_code_or_error, find_user_by_email, normalize_email
 from award.cycles.models import Cycle
 from award.db import utcnow
-from award.errors import DomainError, NotAllowed
+from award.errors import Invalid, NotAllowed
 from award.i18n import _
 from award.inputs import check_date_range, check_length, check_name, check_text
 from award.pool.kinds import RelationKind
@@ -86,14 +86,14 @@ def can_declare(actor: User | None, profile: ExpertProfile) -> bool:
 
 
 def clean_expert_data(data: ExpertData) -> ExpertData:
-    """The data normalized, or DomainError naming the first problem."""
+    """The data normalized, or Invalid naming the first problem."""
     email = normalize_email(data.email)
     if "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
-        raise DomainError(_("“%(email)s” is not an e-mail address.", email=data.email), code="bad_email")
+        raise Invalid(_("“%(email)s” is not an e-mail address.", email=data.email), code="bad_email")
     if not data.full_name.strip():
-        raise DomainError(_("The expert's name is missing."), code="name_missing")
+        raise Invalid(_("The expert's name is missing."), code="name_missing")
     if not data.organization_name.strip():
-        raise DomainError(_("The organization's name is missing."), code="organization_missing")
+        raise Invalid(_("The organization's name is missing."), code="organization_missing")
     for value, column, label, printed in (
             (data.email, User.email, _("The e-mail address"), False),
             (data.phone, User.phone, _("The phone number"), False),
@@ -106,7 +106,7 @@ def clean_expert_data(data: ExpertData) -> ExpertData:
     sectors = tuple(dict.fromkeys(sector.strip().upper() for sector in data.sectors if sector.strip()))
     unknown = [sector for sector in sectors if sector not in GBT4754_SECTIONS]
     if unknown:
-        raise DomainError(_("Unknown sector code: %(codes)s (use the GB/T 4754 letters A to T).",
+        raise Invalid(_("Unknown sector code: %(codes)s (use the GB/T 4754 letters A to T).",
                             codes=", ".join(unknown)), code="bad_sector")
     return ExpertData(email=email, full_name=data.full_name.strip(), phone=data.phone.strip(),
                       title=data.title.strip(), organization_code=code,
@@ -117,7 +117,7 @@ def clean_relation_data(data: RelationData) -> RelationData:
     try:
         kind = RelationKind(data.kind)
     except ValueError:
-        raise DomainError(_("Unknown relation kind “%(kind)s”.", kind=data.kind), code="bad_relation_kind") from None
+        raise Invalid(_("Unknown relation kind “%(kind)s”.", kind=data.kind), code="bad_relation_kind") from None
     code = credit_code_or_error(data.party_code)
     check_name(data.party_name, field=_("The organization's name"))
     check_length(data.party_name.strip(), limit=ExpertRelation.party_name.type.length,
@@ -128,7 +128,7 @@ def clean_relation_data(data: RelationData) -> RelationData:
         if day is not None:
             check_date_range(day, field=_("The relation's dates"))
     if data.starts_on is not None and data.ends_on is not None and data.ends_on < data.starts_on:
-        raise DomainError(_("The relation ends before it starts."), code="dates_out_of_order")
+        raise Invalid(_("The relation ends before it starts."), code="dates_out_of_order")
     return RelationData(kind=kind, party_code=code, party_name=data.party_name.strip(),
                         starts_on=data.starts_on, ends_on=data.ends_on, note=data.note.strip())
 
@@ -192,10 +192,10 @@ def create_expert(
     password = None
     if user is not None:
         if user.role is not Role.EXPERT:
-            raise DomainError(_("The account %(email)s exists but is not an expert account.", email=data.email),
+            raise Invalid(_("The account %(email)s exists but is not an expert account.", email=data.email),
                               code="not_an_expert")
         if profile_of(session, user) is not None:
-            raise DomainError(_("The expert %(email)s is already in the pool.", email=data.email),
+            raise Invalid(_("The expert %(email)s is already in the pool.", email=data.email),
                               code="profile_exists")
         before_user = {"full_name": user.full_name, "phone": user.phone}
         user.full_name, user.phone = data.full_name, data.phone
@@ -223,7 +223,7 @@ def update_expert(session: Session, *, actor: User | None, profile: ExpertProfil
     require_office(actor)
     data = clean_expert_data(data)
     if data.email != profile.user.email:
-        raise DomainError(_("The e-mail address is the expert's login and cannot be changed here."),
+        raise Invalid(_("The e-mail address is the expert's login and cannot be changed here."),
                           code="email_fixed")
     before = profile_snapshot(profile)
     profile.user.full_name, profile.user.phone = data.full_name, data.phone
@@ -260,7 +260,7 @@ def remove_relation(session: Session, *, actor: User | None, relation: ExpertRel
     """Remove a declared relation (office only, with a reason); the audit keeps the full row."""
     require_office(actor)
     if not reason.strip():
-        raise DomainError(_("Say why the declaration is removed."), code="reason_missing")
+        raise Invalid(_("Say why the declaration is removed."), code="reason_missing")
     before = relation_snapshot(relation)
     profile = relation.expert
     profile.relations.remove(relation)
@@ -277,7 +277,7 @@ def set_availability(
     """Whether the expert takes part in a cycle, with an optional personal load cap."""
     require_office(actor)
     if max_load is not None and max_load < 0:
-        raise DomainError(_("The load cap cannot be negative."), code="bad_load")
+        raise Invalid(_("The load cap cannot be negative."), code="bad_load")
     row = session.scalar(select(ExpertAvailability).where(ExpertAvailability.expert_id == profile.id,
                                                           ExpertAvailability.cycle_id == cycle.id))
     before = None if row is None else {"available": row.available, "max_load": row.max_load}
@@ -318,10 +318,10 @@ def add_group_link(
     require_office(actor)
     parent, child = credit_code_or_error(parent_code), credit_code_or_error(child_code)
     if parent == child:
-        raise DomainError(_("An organization cannot be its own parent."), code="self_link")
+        raise Invalid(_("An organization cannot be its own parent."), code="self_link")
     exists = session.scalar(select(GroupLink).where(GroupLink.parent_code == parent, GroupLink.child_code == child))
     if exists is not None:
-        raise DomainError(_("This link is already recorded."), code="link_exists")
+        raise Invalid(_("This link is already recorded."), code="link_exists")
     check_name(source, field=_("The source"))
     link = GroupLink(parent_code=parent, child_code=child, source=source.strip())
     session.add(link)

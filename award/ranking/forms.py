@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 from wtforms import DecimalField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.fields import SelectChoice
@@ -52,6 +53,20 @@ class RankingSettingsForm(BaseForm):
                                     part=str(error))) from None
         if any(n < 1 for n in limits.values()):
             raise ValidationError(_("A sector limit must be at least 1."))
+
+    @classmethod
+    def for_settings(cls, row: RankingSettings) -> RankingSettingsForm:
+        """The form as posted, or filled from the cycle's settings until it is."""
+        form = cls()
+        if not form.is_submitted():
+            form.fill_from(row)
+        return form
+
+    def to_settings(self) -> dict[str, Any]:
+        """The keyword arguments of services.update_ranking_settings."""
+        return {"combine_mode": CombineMode(self.combine_mode.data), "onsite_weight": self.onsite_weight.data,
+                "sector_limits": parse_sector_limits(self.sector_limits.data or ""),
+                "min_sheets_for_leniency": self.min_sheets_for_leniency.data}
 
     def fill_from(self, row: RankingSettings) -> None:
         self.combine_mode.data = CombineMode(row.combine_mode).value

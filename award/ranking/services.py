@@ -30,7 +30,7 @@ from award.conflicts.services import conflicts_for_cycle
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import cycle_rubric
 from award.cycles.stages import guard
-from award.errors import DomainError, NotAllowed
+from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _, _l
 from award.ranking.aggregate import (
     STATUS_INSUFFICIENT,
@@ -125,14 +125,14 @@ def update_ranking_settings(
     """Save how rounds combine, sector limits and the leniency threshold (until the shortlist goes out)."""
     _require_office(actor)
     if cycle.stage in (Stage.APPROVAL, Stage.NOTICE, Stage.AWARDED, Stage.CLOSED):
-        raise DomainError(_("Ranking settings are fixed once the shortlist has been submitted."),
+        raise Conflict(_("Ranking settings are fixed once the shortlist has been submitted."),
                           code="settings_locked")
     if not Decimal("0") <= onsite_weight <= Decimal("1"):
-        raise DomainError(_("The on-site weight must be between 0 and 1."), code="bad_weight")
+        raise Invalid(_("The on-site weight must be between 0 and 1."), code="bad_weight")
     if min_sheets_for_leniency < 2:
-        raise DomainError(_("The leniency view needs at least 2 sheets per expert."), code="bad_leniency")
+        raise Invalid(_("The leniency view needs at least 2 sheets per expert."), code="bad_leniency")
     if any(limit < 1 for limit in sector_limits.values()):
-        raise DomainError(_("A sector limit must be at least 1."), code="bad_sector_limit")
+        raise Invalid(_("A sector limit must be at least 1."), code="bad_sector_limit")
     row = session.get(RankingSettings, cycle.id)
     before = _settings_snapshot(row) if row is not None else None
     if row is None:
@@ -588,11 +588,11 @@ def freeze_shortlist(session: Session, *, actor: User | None, cycle: Cycle) -> R
     """
     _require_office(actor)
     if cycle.stage is not Stage.DELIBERATION:
-        raise DomainError(_("The shortlist can be frozen only while the cycle is in ranking and shortlist."),
+        raise Conflict(_("The shortlist can be frozen only while the cycle is in ranking and shortlist."),
                           code="wrong_stage")
     ranking = compute_ranking(session, cycle)
     if not any(entry.rank is not None for entry in ranking.entries):
-        raise DomainError(_("No application can be ranked yet."), code="nothing_ranked")
+        raise Conflict(_("No application can be ranked yet."), code="nothing_ranked")
     rows = snapshot_rows(ranking)
     version = (session.scalar(select(func.max(RankingSnapshot.version))
                               .where(RankingSnapshot.cycle_id == cycle.id)) or 0) + 1

@@ -38,6 +38,14 @@ class RoundForm(BaseForm):
                                      validators=[InputRequired(), NumberRange(min=1, max=100)])
     submit = SubmitField(_l("Save"))
 
+    @classmethod
+    def for_round(cls, review_round: ReviewRound) -> RoundForm:
+        """The form as posted, or filled from the round until it is."""
+        form = cls()
+        if not form.is_submitted():
+            form.fill_from(review_round)
+        return form
+
     def fill_from(self, review_round: ReviewRound) -> None:
         self.method.data = review_round.method.value
         due = review_round.deadline
@@ -85,6 +93,10 @@ class ReplaceForm(BaseForm):
 class AddExpertForm(BaseForm):
     expert_id = SelectField(_l("Expert"), coerce=str, validate_choice=False, validators=[DataRequired()])
     submit = SubmitField(_l("Add to the panel"))
+
+    def validate_expert_id(self, field: SelectField) -> None:
+        if inputs.parse_id(field.data) is None:
+            raise ValidationError(_("Choose an expert."))
 
     def chosen(self) -> int | None:
         return inputs.parse_id(self.expert_id.data)

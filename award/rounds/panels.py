@@ -32,7 +32,7 @@ from award.audit.services import record
 from award.auth.models import Role, User
 from award.conflicts.services import conflicted_pairs
 from award.cycles.models import Cycle
-from award.errors import DomainError
+from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _
 from award.pool.models import ExpertAvailability, ExpertProfile
 from award.rounds import notices
@@ -125,13 +125,13 @@ def _outcome(result_json: Mapping[str, Any]) -> dict[str, Any]:
 
 def _require_setup(session: Session, review_round: ReviewRound) -> None:
     if review_round.status is not RoundStatus.SETUP:
-        raise DomainError(_("Panels can only be drawn while the round is in preparation."), code="round_not_setup")
+        raise Conflict(_("Panels can only be drawn while the round is in preparation."), code="round_not_setup")
     # Signing the pledge opens the seat's score sheet (scoring.services.sign_pledge): scoring has
     # started in the round once any seat has signed.
     started = session.scalar(select(func.count(Assignment.id))
                              .where(Assignment.round_id == review_round.id, Assignment.pledge_signed_at.is_not(None)))
     if started:
-        raise DomainError(_("Scoring has started in this round; change panels one expert at a time."),
+        raise Conflict(_("Scoring has started in this round; change panels one expert at a time."),
                           code="scoring_started")
 
 
@@ -145,17 +145,17 @@ def run_assignment(
     and the draw's result says why (reasons per application)."""
     require_office(actor)
     if mode is AssignmentSource.MANUAL:
-        raise DomainError(_("Choose the optimal or the randomized mode."), code="bad_mode")
+        raise Invalid(_("Choose the optimal or the randomized mode."), code="bad_mode")
     _require_setup(session, review_round)
     if not 0 < max_pair_probability <= 1:
-        raise DomainError(_("The pairing probability cap must be above 0 and at most 1."), code="bad_cap")
+        raise Invalid(_("The pairing probability cap must be above 0 and at most 1."), code="bad_cap")
     instance = build_instance(session, review_round)
     if not instance["applications"]:
-        raise DomainError(_("There are no eligible applications to assign."), code="no_applications")
+        raise Conflict(_("There are no eligible applications to assign."), code="no_applications")
     if mode is AssignmentSource.RANDOMIZED:
         seed = secrets.randbelow(SEED_LIMIT) if seed is None else seed
         if not 0 <= seed <= SEED_LIMIT:
-            raise DomainError(_("The seed must be a whole number between 0 and %(max)s.", max=SEED_LIMIT),
+            raise Invalid(_("The seed must be a whole number between 0 and %(max)s.", max=SEED_LIMIT),
                               code="bad_seed")
         instance["seed"] = seed
         instance["max_pair_probability"] = max_pair_probability
@@ -226,7 +226,7 @@ class DrawReplay:
 def replay_draw(session: Session, *, actor: User | None, draw: AssignmentDraw) -> DrawReplay:
     """Re-run a draw from its stored instance and seed and compare with its stored result."""
     if actor is not None and actor.role not in (Role.OFFICE, Role.SUPERVISOR):
-        raise DomainError(_("Only the office and the supervisor can re-run a draw."), code="not_allowed")
+        raise NotAllowed(_("Only the office and the supervisor can re-run a draw."), code="not_allowed")
     parsed = parse_instance(draw.instance)
     recomputed = instance_hash(parsed)
     replayed = _outcome(result_to_json(solve_instance(parsed)))
@@ -431,7 +431,7 @@ def vacate_seat(session: Session, assignment: Assignment, *, status: AssignmentS
 
 def _require_changeable(review_round: ReviewRound) -> None:
     if review_round.status is RoundStatus.CLOSED:
-        raise DomainError(_("This round is closed; its panels can no longer change."), code="round_closed")
+        raise Conflict(_("This round is closed; its panels can no longer change."), code="round_closed")
 
 
 def _snapshot(assignment: Assignment) -> dict[str, object]:
@@ -450,20 +450,20 @@ def replace_expert(
     review_round = assignment.round
     _require_changeable(review_round)
     if assignment.status is AssignmentStatus.ACTIVE and not reason.strip():
-        raise DomainError(_("Give a reason for taking this expert off the panel."), code="reason_required")
+        raise Invalid(_("Give a reason for taking this expert off the panel."), code="reason_required")
     if assignment.status is not AssignmentStatus.ACTIVE and _replaced(session, assignment):
-        raise DomainError(_("This seat has already been filled."), code="already_replaced")
+        raise Conflict(_("This seat has already been filled."), code="already_replaced")
     leaving = assignment if assignment.status is AssignmentStatus.ACTIVE else None
     if expert_id is None:
         found = candidates(session, review_round=review_round, application=assignment.application, leaving=leaving)
         if not found:
-            raise DomainError(_("No expert in the pool can take this seat without breaking a rule."),
+            raise Conflict(_("No expert in the pool can take this seat without breaking a rule."),
                               code="no_candidate")
         expert_id = found[0].user.id
     problems = member_problems(session, review_round=review_round, application=assignment.application,
                                expert_id=expert_id, leaving=leaving)
     if problems:
-        raise DomainError(" ".join(problems), code="rule_broken")
+        raise Conflict(" ".join(problems), code="rule_broken")
     before = _snapshot(assignment)
     if leaving is not None:
         vacate_seat(session, assignment, status=AssignmentStatus.REMOVED, reason=reason.strip())
@@ -495,10 +495,10 @@ def add_expert(
     require_office(actor)
     _require_changeable(review_round)
     if application.cycle_id != review_round.cycle_id or application.status is not ApplicationStatus.ELIGIBLE:
-        raise DomainError(_("This application is not reviewed in this round."), code="not_in_round")
+        raise Conflict(_("This application is not reviewed in this round."), code="not_in_round")
     problems = member_problems(session, review_round=review_round, application=application, expert_id=expert_id)
     if problems:
-        raise DomainError(" ".join(problems), code="rule_broken")
+        raise Conflict(" ".join(problems), code="rule_broken")
     assignment = Assignment(round_id=review_round.id, application_id=application.id, expert_id=expert_id,
                             source=AssignmentSource.MANUAL, status=AssignmentStatus.ACTIVE)
     session.add(assignment)
@@ -521,7 +521,7 @@ def set_leader(session: Session, *, actor: User | None, assignment: Assignment) 
     require_office(actor)
     _require_changeable(assignment.round)
     if assignment.status is not AssignmentStatus.ACTIVE:
-        raise DomainError(_("Only an active panel member can lead the panel."), code="not_active")
+        raise Conflict(_("Only an active panel member can lead the panel."), code="not_active")
     members = session.scalars(select(Assignment).where(
         Assignment.round_id == assignment.round_id, Assignment.application_id == assignment.application_id)).all()
     before = next((m.expert_id for m in members if m.is_leader), None)

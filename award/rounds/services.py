@@ -18,7 +18,7 @@ from award.audit.services import record
 from award.auth.models import User
 from award.cycles.models import Cycle, Stage
 from award.db import utcnow
-from award.errors import DomainError
+from award.errors import Conflict, Invalid
 from award.i18n import _
 from award.rounds import notices
 from award.rounds.access import require_office
@@ -75,12 +75,12 @@ def round_of(session: Session, cycle: Cycle, kind: RoundKind) -> ReviewRound | N
 def _validate(settings: RoundSettings, kind: RoundKind) -> None:
     minimum = 5 if kind is RoundKind.DOCUMENT else 1
     if settings.experts_per_application < minimum:
-        raise DomainError(_("A panel needs at least %(count)s experts in this round.", count=minimum),
+        raise Invalid(_("A panel needs at least %(count)s experts in this round.", count=minimum),
                           code="panel_too_small")
     if not 1 <= settings.required_sheets <= settings.experts_per_application:
-        raise DomainError(_("Required sheets must be between 1 and the panel size."), code="required_sheets")
+        raise Invalid(_("Required sheets must be between 1 and the panel size."), code="required_sheets")
     if settings.range_threshold_pct <= 0 or settings.std_threshold_pct <= 0:
-        raise DomainError(_("Disagreement thresholds must be positive."), code="thresholds")
+        raise Invalid(_("Disagreement thresholds must be positive."), code="thresholds")
 
 
 def default_settings(cycle: Cycle, kind: RoundKind) -> RoundSettings:
@@ -95,9 +95,9 @@ def create_round(
     """Add a round to a cycle (the on-site round only when the cycle has one)."""
     require_office(actor)
     if kind is RoundKind.ONSITE and not cycle.onsite_review:
-        raise DomainError(_("This cycle has no on-site review round."), code="no_onsite")
+        raise Conflict(_("This cycle has no on-site review round."), code="no_onsite")
     if round_of(session, cycle, kind) is not None:
-        raise DomainError(_("This round already exists."), code="round_exists")
+        raise Conflict(_("This round already exists."), code="round_exists")
     settings = settings or default_settings(cycle, kind)
     _validate(settings, kind)
     review_round = ReviewRound(cycle_id=cycle.id, kind=kind, status=RoundStatus.SETUP)
@@ -134,13 +134,13 @@ def configure_round(
     require_office(actor)
     if review_round.status is not RoundStatus.SETUP:
         if settings.method is not review_round.method:
-            raise DomainError(_("The aggregation method is locked once the round has opened."),
+            raise Conflict(_("The aggregation method is locked once the round has opened."),
                               code="method_locked")
         if settings.experts_per_application != review_round.experts_per_application or (
                 settings.required_sheets != review_round.required_sheets):
-            raise DomainError(_("The panel size is locked once the round has opened."), code="size_locked")
+            raise Conflict(_("The panel size is locked once the round has opened."), code="size_locked")
     if review_round.status is RoundStatus.CLOSED:
-        raise DomainError(_("This round is closed."), code="round_closed")
+        raise Conflict(_("This round is closed."), code="round_closed")
     _validate(settings, review_round.kind)
     before = round_snapshot(review_round)
     _apply(review_round, settings)
@@ -159,14 +159,14 @@ def open_round(
     the pledge."""
     require_office(actor)
     if review_round.status is not RoundStatus.SETUP:
-        raise DomainError(_("Only a round in preparation can be opened."), code="round_not_setup")
+        raise Conflict(_("Only a round in preparation can be opened."), code="round_not_setup")
     cycle = review_round.cycle
     if cycle.stage is not ROUND_STAGE[review_round.kind]:
-        raise DomainError(_("The cycle must be in the round's stage before the round opens."),
+        raise Conflict(_("The cycle must be in the round's stage before the round opens."),
                           code="wrong_stage")
     problems = panel_problems_of_round(session, review_round)
     if problems:
-        raise DomainError(" ".join(problems), code="panels_incomplete")
+        raise Conflict(" ".join(problems), code="panels_incomplete")
     review_round.status = RoundStatus.OPEN
     review_round.opened_at = now or utcnow()
     session.flush()

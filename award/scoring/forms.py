@@ -13,8 +13,8 @@ from award.forms import BaseForm
 from award.i18n import _, _l
 from award.limits import REASON_MAX_CHARS
 from award.rubrics import Rubric
-from award.scoring.rules import ItemEntry
-from award.scoring.services import ConsensusEntry
+from award.scoring.rules import ItemEntry, SheetProblem
+from award.scoring.services import ConsensusEntry, SheetInvalid
 
 
 class ReasonForm(BaseForm):
@@ -62,6 +62,29 @@ def posted_version(form: Mapping[str, str]) -> int | None:
         return inputs.parse_int(form.get("version", ""), minimum=0, maximum=inputs.ID_MAX)
     except inputs.InvalidInput:
         return None
+
+
+def posted_sheet(form: Mapping[str, str], rubric: Rubric) -> tuple[list[ItemEntry], int]:
+    """The posted entries and the version the page was loaded with; SheetInvalid names each item
+    whose percentage is not a number, and a post without its version."""
+    entries, bad = sheet_entries(form, rubric)
+    version = posted_version(form)
+    if version is None:
+        bad["version"] = _("The form is incomplete; reload the page.")
+    if bad:
+        raise SheetInvalid({item: [SheetProblem(code="unreadable", item_id=item, message=problem)]
+                            for item, problem in bad.items()})
+    assert version is not None
+    return entries, version
+
+
+def autosave_fields(body: bytes) -> dict[str, str]:
+    """The background save's JSON body ({"version": ..., "fields": {...}}) as the sheet form's fields;
+    anything but scalars is refused at the input boundary (400)."""
+    data = inputs.json_object(body)
+    fields = {str(k): inputs.json_scalar_text(v, str(k)) for k, v in inputs.json_mapping(data, "fields").items()}
+    fields["version"] = inputs.json_scalar_text(data.get("version"), "version")
+    return fields
 
 
 def consensus_entries(form: Mapping[str, str], rubric: Rubric) -> dict[str, ConsensusEntry]:

@@ -6,6 +6,7 @@ Also the rows other areas read: submitted item scores per round and consensus sc
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,3 +140,15 @@ def excluded_item_scores_query(round_id: int) -> Select[tuple[int, int, str, int
 def consensus_scores_query(round_id: int) -> Select[tuple[ConsensusScore]]:
     return (select(ConsensusScore).where(ConsensusScore.round_id == round_id)
             .order_by(ConsensusScore.application_id, ConsensusScore.item_id))
+
+
+def sheets_of_seats(session: Session, seats: Sequence[Assignment]) -> dict[int, ScoreSheet]:
+    """The sheet of each seat, by the seat's id (a seat not scored yet has none)."""
+    return {s.assignment_id: s for s in session.scalars(
+        select(ScoreSheet).where(ScoreSheet.assignment_id.in_([a.id for a in seats])))}
+
+
+def sheets_of_round(session: Session, review_round: ReviewRound) -> dict[int, ScoreSheet]:
+    """Every sheet of the round, by its seat's id."""
+    return {s.assignment_id: s for s in session.scalars(
+        select(ScoreSheet).join(Assignment).where(Assignment.round_id == review_round.id))}

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from sqlalchemy import select
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
-from award import inputs
 from award.applications.models import Application
 from award.auth.models import Role, User
 from award.auth.permissions import (
@@ -23,7 +21,7 @@ from award.auth.permissions import (
 from award.cycles.models import Stage
 from award.cycles.services import cycle_rubric
 from award.db import get_session
-from award.errors import DomainError, NotAllowed
+from award.errors import DomainError
 from award.i18n import _
 from award.main.dashboard import Task, active_cycles, task_provider
 from award.rounds import panels
@@ -37,53 +35,92 @@ from award.rounds.models import (
 from award.rounds.routes import round_page
 from award.scoring import progress, queries
 from award.scoring import services as scoring
-from award.scoring.forms import (
-    ReasonForm,
-    consensus_entries,
-    posted_version,
-    sheet_entries,
-)
+from award.scoring.forms import ReasonForm, autosave_fields, consensus_entries, posted_sheet
 from award.scoring.models import ScoreSheet, SheetStatus
-from award.web import json_errors
+from award.views import InvalidForm, get_or_404, json_errors, on_refusal, validated
+
+bp = Blueprint("scoring", __name__, url_prefix="/review")
 
 
 def _own(assignment_id: int) -> Assignment:
     """The expert's own live seat; 404 for anything else, so ids cannot be probed."""
     return queries.own_assignment(get_session(), actor(), assignment_id) or abort(404)
 
-bp = Blueprint("scoring", __name__, url_prefix="/review")
+
+def _panel_of(round_id: int, application_id: int) -> tuple[ReviewRound, Application, Assignment | None]:
+    """The round, the application it reviews, and the viewer's seat on its panel (None for the office
+    and the supervisor). Experts off the panel get 404; a member who has not submitted gets 403:
+    independence comes first."""
+    review_round = get_or_404(ReviewRound, round_id)
+    application = get_or_404(Application, application_id, cycle_id=review_round.cycle_id)
+    user = actor()
+    if can_read_oversight(user):
+        return review_round, application, None
+    if not is_expert(user):
+        abort(403)
+    seat = next((m for m in scoring.panel_members(get_session(), review_round, application.id)
+                 if m.expert_id == user.id), None)
+    if seat is None or queries.own_assignment(get_session(), user, seat.id) is None:
+        abort(404)
+    own = scoring.sheet_of(seat)
+    if own is None or own.status is not SheetStatus.SUBMITTED:
+        abort(403)
+    return review_round, application, seat
 
 
-def _load(model: type, object_id: int) -> Any:
-    return get_session().get(model, object_id) or abort(404)
+def _pledge_first(assignment: Assignment) -> Response | None:
+    """The way to the pledge while it is not signed; a seat that cannot be opened otherwise is a 403."""
+    if assignment.pledge_signed_at is None:
+        flash(_("Sign the no-conflict and confidentiality pledge first."), "info")
+        return redirect(url_for("scoring.pledge", assignment_id=assignment.id))
+    if not queries.can_open(actor(), assignment):
+        abort(403)
+    return None
 
 
-# --------------------------------------------------------------------------- office: rounds
+def _pledge_page(assignment: Assignment, form: ReasonForm | None = None) -> str:
+    return render_template("scoring/pledge.html", assignment=assignment,
+                           facts=queries.pledge_facts(get_session(), assignment), conflict_form=form or ReasonForm())
 
 
+def _sheet_page(assignment: Assignment, *, posted: dict[str, str] | None = None,
+                refusal: DomainError | None = None) -> str:
+    sheet = scoring.sheet_of(assignment)
+    assert sheet is not None
+    conflict = refusal if isinstance(refusal, scoring.VersionConflict) else None
+    problems = refusal.problems if isinstance(refusal, scoring.SheetInvalid) else {}
+    return render_template(
+        "scoring/sheet.html", assignment=assignment, sheet=sheet, rubric=cycle_rubric(assignment.round.cycle),
+        application=assignment.application, stored={i.item_id: i for i in sheet.items}, posted=posted,
+        problems={item: [str(p) for p in found] for item, found in problems.items()}, conflict=conflict,
+        version=conflict.current_version if conflict else sheet.version,
+        editable=queries.can_score(actor(), assignment),
+    )
 
 
+def _consensus_page(review_round: ReviewRound, application: Application, seat: Assignment | None, *,
+                    posted: dict[str, str] | None = None) -> str:
+    session = get_session()
+    return render_template(
+        "scoring/consensus.html", review_round=review_round, application=application, seat=seat,
+        rubric=cycle_rubric(review_round.cycle),
+        spread={s.item_id: s for s in scoring.panel_spread(session, review_round, application.id)},
+        complete=scoring.sheets_complete(session, review_round, application.id),
+        consensus=scoring.consensus_scores(session, review_round, application.id),
+        confirmed=scoring.confirmed_by(session, review_round, application.id),
+        members=scoring.panel_members(session, review_round, application.id), posted=posted,
+    )
 
 
-
-
-
-
-
-
-
-
+# --------------------------------------------------------------------------- office
 
 
 @bp.route("/rounds/<int:round_id>/close", methods=["POST"])
 @office_required
 def close_round(round_id: int):
-    review_round = _load(ReviewRound, round_id)
-    try:
-        scoring.close_round(get_session(), actor=actor(), review_round=review_round)
-    except DomainError as error:
-        flash(error.message, "error")
-        return round_page(review_round, status=409)
+    review_round = get_or_404(ReviewRound, round_id)
+    on_refusal(lambda _: round_page(review_round))
+    scoring.close_round(get_session(), actor=actor(), review_round=review_round)
     flash(_("The round is closed."), "success")
     return redirect(url_for("rounds.show_round", round_id=review_round.id))
 
@@ -91,38 +128,21 @@ def close_round(round_id: int):
 @bp.route("/rounds/<int:round_id>/progress")
 @oversight_required
 def round_progress(round_id: int):
-    review_round = _load(ReviewRound, round_id)
+    review_round = get_or_404(ReviewRound, round_id)
     session = get_session()
     return render_template("scoring/progress.html", review_round=review_round,
                            progress=progress.round_progress(session, review_round),
                            missing=progress.missing_sheets(session, review_round),
-                           sheets={s.assignment_id: s for s in session.scalars(
-                               select(ScoreSheet).join(Assignment).where(Assignment.round_id == review_round.id))},
-                           reopen_form=ReasonForm())
-
-
-
-
-
-
-
-
-
-
+                           sheets=queries.sheets_of_round(session, review_round), reopen_form=ReasonForm())
 
 
 @bp.route("/sheets/<int:sheet_id>/reopen", methods=["POST"])
 @office_required
 def reopen_sheet(sheet_id: int):
-    sheet = _load(ScoreSheet, sheet_id)
+    sheet = get_or_404(ScoreSheet, sheet_id)
     form = ReasonForm()
-    try:
-        if not form.validate():
-            raise DomainError(_("Give a reason for reopening the sheet."), code="reason_required")
-        scoring.reopen_sheet(get_session(), actor=actor(), sheet=sheet, reason=form.reason.data)
-    except DomainError as error:
-        flash(error.message, "error")
-        return render_template("error.html", status=409, message=error.message), 409
+    validated(form, _("Give a reason for reopening the sheet."))
+    scoring.reopen_sheet(get_session(), actor=actor(), sheet=sheet, reason=form.reason.data)
     flash(_("The sheet is reopened; the expert has been asked to submit it again."), "success")
     return redirect(url_for("scoring.round_progress", round_id=sheet.assignment.round_id))
 
@@ -135,33 +155,21 @@ def reopen_sheet(sheet_id: int):
 def my_assignments():
     session = get_session()
     seats = queries.expert_assignments(session, actor())
-    sheets = {s.assignment_id: s for s in session.scalars(
-        select(ScoreSheet).where(ScoreSheet.assignment_id.in_([a.id for a in seats])))}
-    return render_template("scoring/mine.html", seats=seats, sheets=sheets)
-
-
-def _pledge_page(assignment: Assignment, *, status: int = 200, conflict_form: ReasonForm | None = None):
-    return render_template("scoring/pledge.html", assignment=assignment,
-                           facts=queries.pledge_facts(get_session(), assignment),
-                           conflict_form=conflict_form or ReasonForm()), status
+    return render_template("scoring/mine.html", seats=seats, sheets=queries.sheets_of_seats(session, seats))
 
 
 @bp.route("/assignments/<int:assignment_id>/pledge", methods=["GET", "POST"])
 @expert_required
 def pledge(assignment_id: int):
     assignment = _own(assignment_id)
-    if request.method == "POST":
-        if request.form.get("agree") != "yes":
-            flash(_("Tick the box to sign the pledge."), "error")
-            return _pledge_page(assignment, status=422)
-        try:
-            scoring.sign_pledge(get_session(), actor=actor(), assignment=assignment)
-        except DomainError as error:
-            flash(error.message, "error")
-            return _pledge_page(assignment, status=409)
-        flash(_("Pledge signed. You may now open the application."), "success")
-        return redirect(url_for("scoring.sheet", assignment_id=assignment.id))
-    return _pledge_page(assignment)
+    if request.method == "GET":
+        return _pledge_page(assignment)
+    on_refusal(lambda _: _pledge_page(assignment))
+    if request.form.get("agree") != "yes":
+        raise InvalidForm(_("Tick the box to sign the pledge."))
+    scoring.sign_pledge(get_session(), actor=actor(), assignment=assignment)
+    flash(_("Pledge signed. You may now open the application."), "success")
+    return redirect(url_for("scoring.sheet", assignment_id=assignment.id))
 
 
 @bp.route("/assignments/<int:assignment_id>/conflict", methods=["POST"])
@@ -169,69 +177,40 @@ def pledge(assignment_id: int):
 def declare_conflict(assignment_id: int):
     assignment = _own(assignment_id)
     form = ReasonForm()
-    try:
-        if not form.validate():
-            raise DomainError(_("Describe the conflict of interest."), code="reason_required")
-        scoring.declare_conflict(get_session(), actor=actor(), assignment=assignment, reason=form.reason.data)
-    except DomainError as error:
-        flash(error.message, "error")
-        return _pledge_page(assignment, status=422, conflict_form=form)
+    on_refusal(lambda _: _pledge_page(assignment, form))
+    validated(form, _("Describe the conflict of interest."))
+    scoring.declare_conflict(get_session(), actor=actor(), assignment=assignment, reason=form.reason.data)
     flash(_("Your conflict is recorded and the office will appoint a replacement. Thank you."), "success")
     return redirect(url_for("scoring.my_assignments"))
-
-
-def _sheet_page(assignment: Assignment, *, status: int = 200, posted: dict[str, str] | None = None,
-                problems: dict[str, list[str]] | None = None, conflict: scoring.VersionConflict | None = None):
-    sheet = scoring.sheet_of(assignment)
-    assert sheet is not None
-    rubric = cycle_rubric(assignment.round.cycle)
-    return render_template(
-        "scoring/sheet.html", assignment=assignment, sheet=sheet, rubric=rubric,
-        application=assignment.application, stored={i.item_id: i for i in sheet.items},
-        posted=posted, problems=problems or {}, conflict=conflict,
-        version=conflict.current_version if conflict else sheet.version,
-        editable=queries.can_score(actor(), assignment),
-    ), status
 
 
 @bp.route("/assignments/<int:assignment_id>/sheet", methods=["GET", "POST"])
 @expert_required
 def sheet(assignment_id: int):
     assignment = _own(assignment_id)
-    if not queries.can_open(actor(), assignment):
-        if assignment.pledge_signed_at is None:
-            flash(_("Sign the no-conflict and confidentiality pledge first."), "info")
-            return redirect(url_for("scoring.pledge", assignment_id=assignment.id))
-        abort(403)
+    if (to_pledge := _pledge_first(assignment)) is not None:
+        return to_pledge
     if request.method == "GET":
         return _sheet_page(assignment)
-    rubric = cycle_rubric(assignment.round.cycle)
-    entries, bad = sheet_entries(request.form, rubric)
-    posted = request.form.to_dict()
-    version = posted_version(request.form)
-    if bad or version is None:
-        if version is None:
-            bad["version"] = _("The form is incomplete; reload the page.")
-        return _sheet_page(assignment, status=422, posted=posted, problems={k: [v] for k, v in bad.items()})
+    on_refusal(lambda error: _sheet_page(assignment, posted=request.form.to_dict(), refusal=error))
+    entries, version = posted_sheet(request.form, cycle_rubric(assignment.round.cycle))
     submitting = request.form.get("action") == "submit"
-    service = scoring.submit_sheet if submitting else scoring.save_draft
-    try:
-        service(get_session(), actor=actor(), assignment=assignment, entries=entries, expected_version=version)
-    except scoring.VersionConflict as error:
-        flash(error.message, "error")
-        return _sheet_page(assignment, status=409, posted=posted, conflict=error)
-    except scoring.SheetInvalid as error:
-        flash(error.message, "error")
-        return _sheet_page(assignment, status=422, posted=posted,
-                           problems={k: [str(p) for p in v] for k, v in error.problems.items()})
-    except DomainError as error:
-        flash(error.message, "error")
-        return _sheet_page(assignment, status=409, posted=posted)
-    if submitting:
-        flash(_("Sheet submitted and locked. Thank you."), "success")
-        return redirect(url_for("scoring.my_assignments"))
-    flash(_("Draft saved."), "success")
-    return redirect(url_for("scoring.sheet", assignment_id=assignment.id))
+    (scoring.submit_sheet if submitting else scoring.save_draft)(
+        get_session(), actor=actor(), assignment=assignment, entries=entries, expected_version=version)
+    flash(_("Sheet submitted and locked. Thank you.") if submitting else _("Draft saved."), "success")
+    return redirect(url_for("scoring.my_assignments") if submitting
+                    else url_for("scoring.sheet", assignment_id=assignment.id))
+
+
+def _autosave_refusal(error: DomainError) -> dict[str, Any]:
+    """A refused background save: the message, and what the page needs to show why."""
+    answer: dict[str, Any] = {"ok": False, "message": error.message}
+    if isinstance(error, scoring.VersionConflict):
+        answer.update(version=error.current_version, differences=[
+            {"item": d.item_id, "field": d.field, "mine": d.mine, "saved": d.saved} for d in error.differences])
+    if isinstance(error, scoring.SheetInvalid):
+        answer["problems"] = {item: [str(p) for p in found] for item, found in error.problems.items()}
+    return answer
 
 
 @bp.route("/assignments/<int:assignment_id>/autosave", methods=["POST"])
@@ -242,86 +221,28 @@ def autosave(assignment_id: int):
     assignment = _own(assignment_id)
     if not queries.can_open(actor(), assignment):
         abort(403)
-    data = inputs.json_object(request.get_data())
-    form = {str(k): inputs.json_scalar_text(v, str(k)) for k, v in inputs.json_mapping(data, "fields").items()}
-    form["version"] = inputs.json_scalar_text(data.get("version"), "version")
-    rubric = cycle_rubric(assignment.round.cycle)
-    entries, bad = sheet_entries(form, rubric)
-    version = posted_version(form)
-    if bad or version is None:
-        return jsonify(ok=False, problems=bad or {"version": _("The form is incomplete; reload the page.")}), 422
-    try:
-        saved = scoring.save_draft(get_session(), actor=actor(), assignment=assignment, entries=entries,
-                                   expected_version=version)
-    except scoring.VersionConflict as error:
-        return jsonify(ok=False, message=error.message, version=error.current_version,
-                       differences=[{"item": d.item_id, "field": d.field, "mine": d.mine, "saved": d.saved}
-                                    for d in error.differences]), 409
-    except scoring.SheetInvalid as error:
-        return jsonify(ok=False, message=error.message,
-                       problems={k: [str(p) for p in v] for k, v in error.problems.items()}), 422
-    except DomainError as error:
-        return jsonify(ok=False, message=error.message), 409
-    return jsonify(ok=True, version=saved.version, total=format(saved.total, ".2f"),
-                   points={i.item_id: None if i.points is None else format(i.points, ".2f") for i in saved.items},
-                   message=_("Draft saved."))
+    on_refusal(_autosave_refusal)
+    entries, version = posted_sheet(autosave_fields(request.get_data()), cycle_rubric(assignment.round.cycle))
+    saved = scoring.save_draft(get_session(), actor=actor(), assignment=assignment, entries=entries,
+                               expected_version=version)
+    return {"ok": True, "version": saved.version, "total": format(saved.total, ".2f"), "message": _("Draft saved."),
+            "points": {i.item_id: None if i.points is None else format(i.points, ".2f") for i in saved.items}}
 
 
 # --------------------------------------------------------------------------- consensus
 
 
-def _consensus_viewer(review_round: ReviewRound, application: Application) -> Assignment | None:
-    """The viewer's seat (None for the office and the supervisor). Experts off the panel get 404;
-    a member who has not submitted gets 403: independence comes first."""
-    user = actor()
-    if can_read_oversight(user):
-        return None
-    if not is_expert(user):
-        abort(403)
-    seat = next((m for m in scoring.panel_members(get_session(), review_round, application.id)
-                 if m.expert_id == user.id), None)
-    if seat is None or queries.own_assignment(get_session(), user, seat.id) is None:
-        abort(404)
-    own = scoring.sheet_of(seat)
-    if own is None or own.status is not SheetStatus.SUBMITTED:
-        abort(403)
-    return seat
-
-
-def _consensus_page(review_round: ReviewRound, application: Application, seat: Assignment | None, *,
-                    status: int = 200, posted: dict[str, str] | None = None):
-    session = get_session()
-    return render_template(
-        "scoring/consensus.html", review_round=review_round, application=application, seat=seat,
-        rubric=cycle_rubric(review_round.cycle),
-        spread={s.item_id: s for s in scoring.panel_spread(session, review_round, application.id)},
-        complete=scoring.sheets_complete(session, review_round, application.id),
-        consensus=scoring.consensus_scores(session, review_round, application.id),
-        confirmed=scoring.confirmed_by(session, review_round, application.id),
-        members=scoring.panel_members(session, review_round, application.id), posted=posted,
-    ), status
-
-
 @bp.route("/rounds/<int:round_id>/applications/<int:application_id>/consensus", methods=["GET", "POST"])
 @login_required
 def consensus(round_id: int, application_id: int):
-    review_round = _load(ReviewRound, round_id)
-    application = _load(Application, application_id)
-    if application.cycle_id != review_round.cycle_id:
-        abort(404)
-    seat = _consensus_viewer(review_round, application)
+    review_round, application, seat = _panel_of(round_id, application_id)
     if request.method == "GET":
         return _consensus_page(review_round, application, seat)
     if seat is None:
         abort(403)
-    try:
-        scoring.propose_consensus(get_session(), actor=actor(), review_round=review_round, application=application,
-                                  proposals=consensus_entries(request.form, cycle_rubric(review_round.cycle)))
-    except NotAllowed:
-        abort(403)
-    except DomainError as error:
-        flash(error.message, "error")
-        return _consensus_page(review_round, application, seat, status=422, posted=request.form.to_dict())
+    on_refusal(lambda _: _consensus_page(review_round, application, seat, posted=request.form.to_dict()))
+    scoring.propose_consensus(get_session(), actor=actor(), review_round=review_round, application=application,
+                              proposals=consensus_entries(request.form, cycle_rubric(review_round.cycle)))
     flash(_("Consensus proposed; the panel members are asked to confirm it."), "success")
     return redirect(url_for("scoring.consensus", round_id=round_id, application_id=application_id))
 
@@ -329,16 +250,9 @@ def consensus(round_id: int, application_id: int):
 @bp.route("/rounds/<int:round_id>/applications/<int:application_id>/consensus/confirm", methods=["POST"])
 @expert_required
 def confirm_consensus(round_id: int, application_id: int):
-    review_round = _load(ReviewRound, round_id)
-    application = _load(Application, application_id)
-    if application.cycle_id != review_round.cycle_id:
-        abort(404)
-    seat = _consensus_viewer(review_round, application)
-    try:
-        scoring.confirm_consensus(get_session(), actor=actor(), review_round=review_round, application=application)
-    except DomainError as error:
-        flash(error.message, "error")
-        return _consensus_page(review_round, application, seat, status=409)
+    review_round, application, seat = _panel_of(round_id, application_id)
+    on_refusal(lambda _: _consensus_page(review_round, application, seat))
+    scoring.confirm_consensus(get_session(), actor=actor(), review_round=review_round, application=application)
     flash(_("You confirmed the consensus."), "success")
     return redirect(url_for("scoring.consensus", round_id=round_id, application_id=application_id))
 

@@ -27,7 +27,7 @@ from award.conflicts.rules import ConflictType
 from award.conflicts.services import has_conflict
 from award.cycles.services import cycle_rubric
 from award.db import utcnow
-from award.errors import DomainError, NotAllowed
+from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _
 from award.inputs import text_problem
 from award.rounds import notices as round_notices
@@ -43,7 +43,7 @@ from award.scoring.rules import ItemEntry, SheetProblem, item_points, validate_s
 FIELDS = ("band_id", "percent", "strength", "improvement", "justification")
 
 
-class SheetInvalid(DomainError):
+class SheetInvalid(Invalid):
     """The sheet breaks item rules; `problems` maps item ids to what to fix."""
 
     def __init__(self, problems: Mapping[str, Sequence[SheetProblem]]) -> None:
@@ -63,7 +63,7 @@ class Difference:
     saved: object
 
 
-class VersionConflict(DomainError):
+class VersionConflict(Conflict):
     """Someone saved the sheet after this page loaded it; nothing was overwritten."""
 
     def __init__(self, *, current_version: int, differences: list[Difference]) -> None:
@@ -84,9 +84,9 @@ def _require_own(actor: User, assignment: Assignment) -> None:
 
 def _require_active(assignment: Assignment) -> None:
     if assignment.status is not AssignmentStatus.ACTIVE:
-        raise DomainError(_("You are no longer on this panel."), code="not_active")
+        raise Conflict(_("You are no longer on this panel."), code="not_active")
     if assignment.round.status is not RoundStatus.OPEN:
-        raise DomainError(_("Scoring is not open in this round."), code="round_not_open")
+        raise Conflict(_("Scoring is not open in this round."), code="round_not_open")
 
 
 def _require_no_conflict(session: Session, expert: User, application: Application) -> None:
@@ -100,13 +100,13 @@ def _require_scorable(session: Session, actor: User, assignment: Assignment) -> 
     _require_own(actor, assignment)
     _require_active(assignment)
     if assignment.pledge_signed_at is None:
-        raise DomainError(_("Sign the no-conflict and confidentiality pledge first."), code="pledge_required")
+        raise Conflict(_("Sign the no-conflict and confidentiality pledge first."), code="pledge_required")
     _require_no_conflict(session, actor, assignment.application)
     sheet = sheet_of(assignment)
     if sheet is None:  # pragma: no cover - the pledge creates it
-        raise DomainError(_("Sign the no-conflict and confidentiality pledge first."), code="pledge_required")
+        raise Conflict(_("Sign the no-conflict and confidentiality pledge first."), code="pledge_required")
     if sheet.status is SheetStatus.SUBMITTED:
-        raise DomainError(_("This sheet is submitted and locked; ask the office to reopen it."),
+        raise Conflict(_("This sheet is submitted and locked; ask the office to reopen it."),
                           code="sheet_locked")
     return sheet
 
@@ -131,7 +131,7 @@ def sign_pledge(session: Session, *, actor: User, assignment: Assignment) -> Sco
     _require_own(actor, assignment)
     _require_active(assignment)
     if assignment.pledge_signed_at is not None:
-        raise DomainError(_("You have already signed the pledge for this application."), code="pledge_signed")
+        raise Conflict(_("You have already signed the pledge for this application."), code="pledge_signed")
     assignment.pledge_signed_at = utcnow()
     sheet = ScoreSheet(assignment_id=assignment.id, status=SheetStatus.DRAFT, total=Decimal(0))
     session.add(sheet)
@@ -147,12 +147,12 @@ def declare_conflict(session: Session, *, actor: User, assignment: Assignment, r
     the office is told."""
     _require_own(actor, assignment)
     if assignment.status is not AssignmentStatus.ACTIVE:
-        raise DomainError(_("You are no longer on this panel."), code="not_active")
+        raise Conflict(_("You are no longer on this panel."), code="not_active")
     if assignment.round.status is RoundStatus.CLOSED:
-        raise DomainError(_("This round is closed."), code="round_closed")
+        raise Conflict(_("This round is closed."), code="round_closed")
     reason = reason.strip()
     if not reason:
-        raise DomainError(_("Describe the conflict of interest."), code="reason_required")
+        raise Invalid(_("Describe the conflict of interest."), code="reason_required")
     vacate_seat(session, assignment, status=AssignmentStatus.CONFLICT_DECLARED, reason=reason)
     pinned = session.scalar(select(PinnedConflict).where(PinnedConflict.application_id == assignment.application_id,
                                                          PinnedConflict.expert_id == actor.id))
@@ -309,12 +309,12 @@ def reopen_sheet(session: Session, *, actor: User, sheet: ScoreSheet, reason: st
     if actor.role is not Role.OFFICE:
         raise NotAllowed(_("Only the award office can reopen a sheet."))
     if sheet.status is not SheetStatus.SUBMITTED:
-        raise DomainError(_("Only a submitted sheet can be reopened."), code="not_submitted")
+        raise Conflict(_("Only a submitted sheet can be reopened."), code="not_submitted")
     if sheet.assignment.round.status is not RoundStatus.OPEN:
-        raise DomainError(_("Scoring is not open in this round."), code="round_not_open")
+        raise Conflict(_("Scoring is not open in this round."), code="round_not_open")
     reason = reason.strip()
     if not reason:
-        raise DomainError(_("Give a reason for reopening the sheet."), code="reason_required")
+        raise Invalid(_("Give a reason for reopening the sheet."), code="reason_required")
     sheet.status = SheetStatus.DRAFT
     sheet.submitted_at = None
     sheet.updated_at = utcnow()
@@ -423,10 +423,10 @@ def propose_consensus(session: Session, *, actor: User, review_round: ReviewRoun
     if leader is None or leader.expert_id != actor.id:
         raise NotAllowed(_("Only the panel's team leader can propose the consensus."))
     if review_round.status is not RoundStatus.OPEN:
-        raise DomainError(_("Scoring is not open in this round."), code="round_not_open")
+        raise Conflict(_("Scoring is not open in this round."), code="round_not_open")
     _require_no_conflict(session, actor, application)
     if not sheets_complete(session, review_round, application.id):
-        raise DomainError(_("The consensus opens once every panel member has submitted."), code="sheets_missing")
+        raise Conflict(_("The consensus opens once every panel member has submitted."), code="sheets_missing")
     rubric = cycle_rubric(review_round.cycle)
     medians = {s.item_id: s.median for s in panel_spread(session, review_round, application.id)}
     problems = []
@@ -445,7 +445,7 @@ def propose_consensus(session: Session, *, actor: User, review_round: ReviewRoun
             problems.append(_("%(item)s: the consensus moved from the panel's median; give the reason.",
                               item=item.id))
     if problems:
-        raise DomainError(" ".join(problems), code="consensus_invalid")
+        raise Invalid(" ".join(problems), code="consensus_invalid")
     _clear_consensus(session, review_round, application.id)
     scores = []
     for item in rubric.items:
@@ -472,11 +472,11 @@ def confirm_consensus(session: Session, *, actor: User, review_round: ReviewRoun
         raise NotAllowed(_("Only a member of this panel can confirm its consensus."))
     _require_no_conflict(session, actor, application)
     if review_round.status is not RoundStatus.OPEN:
-        raise DomainError(_("Scoring is not open in this round."), code="round_not_open")
+        raise Conflict(_("Scoring is not open in this round."), code="round_not_open")
     if not consensus_scores(session, review_round, application.id):
-        raise DomainError(_("The team leader has not proposed a consensus yet."), code="no_consensus")
+        raise Conflict(_("The team leader has not proposed a consensus yet."), code="no_consensus")
     if actor.id in confirmed_by(session, review_round, application.id):
-        raise DomainError(_("You have already confirmed this consensus."), code="already_confirmed")
+        raise Conflict(_("You have already confirmed this consensus."), code="already_confirmed")
     confirmation = ConsensusConfirmation(round_id=review_round.id, application_id=application.id, expert_id=actor.id)
     session.add(confirmation)
     session.flush()
@@ -508,10 +508,10 @@ def close_round(
     """Close scoring once every active panel member's sheet is submitted."""
     require_office(actor)
     if review_round.status is not RoundStatus.OPEN:
-        raise DomainError(_("Only an open round can be closed."), code="round_not_open")
+        raise Conflict(_("Only an open round can be closed."), code="round_not_open")
     missing = missing_sheets(session, review_round)
     if missing:
-        raise DomainError(_("%(count)s score sheets are still missing.", count=len(missing)),
+        raise Conflict(_("%(count)s score sheets are still missing.", count=len(missing)),
                           code="sheets_missing")
     review_round.status = RoundStatus.CLOSED
     review_round.closed_at = now or utcnow()

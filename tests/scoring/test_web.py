@@ -143,7 +143,7 @@ def test_the_office_reopens_a_sheet_with_a_reason(db, client, login, opened):
     client.post(f"/review/assignments/{seat.id}/sheet", data=sheet_form(opened.cycle, version=1))
     switch(client, login, opened.office)
     sheet_id = sheet_of(seat).id
-    assert client.post(f"/review/sheets/{sheet_id}/reopen", data={"reason": ""}).status_code == 409
+    assert client.post(f"/review/sheets/{sheet_id}/reopen", data={"reason": ""}).status_code == 422  # no reason
     assert client.post(f"/review/sheets/{sheet_id}/reopen", data={"reason": "数据录入有误"}).status_code == 302
     db.expire_all()
     assert sheet_of(seat).status is SheetStatus.DRAFT

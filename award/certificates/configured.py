@@ -1,0 +1,42 @@
+"""The certificate area as this app is configured: where seals and batches are kept, where fonts are
+looked up, and the public address of a certificate's check page. Interface level (reads
+``current_app``), shared by the routes and the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+
+from award.certificates import batch as batches
+from award.certificates.fonts import FontLookup, installed_cjk_families
+from award.certificates.seals import DEFAULT_MAX_SEAL_BYTES, SealStore
+
+
+def seal_store() -> SealStore:
+    return SealStore(current_app.config.get("CERTIFICATE_SEAL_ROOT")
+                     or Path(current_app.instance_path) / "seals")
+
+
+def seal_max_bytes() -> int:
+    return int(current_app.config.get("CERTIFICATE_SEAL_MAX_BYTES", DEFAULT_MAX_SEAL_BYTES))
+
+
+def batch_store() -> batches.BatchStore:
+    return batches.BatchStore(current_app.config.get("CERTIFICATE_BATCH_ROOT")
+                              or Path(current_app.instance_path) / "certificate_batches")
+
+
+def font_lookup() -> FontLookup:
+    """Where rendering looks for CJK fonts; tests set CERTIFICATE_FONT_LOOKUP to simulate a bare machine."""
+    return current_app.config.get("CERTIFICATE_FONT_LOOKUP") or installed_cjk_families
+
+
+def public_verify_url(number: str) -> str:
+    """The absolute URL of a number's check page (PUBLIC_BASE_URL + the route), built without a request."""
+    path = current_app.url_map.bind("localhost").build("certificates.verify", {"number": number})
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
+def batches_in_background() -> bool:
+    return bool(current_app.config.get("CERTIFICATE_BATCH_IN_BACKGROUND", True))

@@ -1,0 +1,36 @@
+"""What the documents pages show, computed from the domain (no request, no rendering)."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from award.cycles.models import Cycle
+from award.documents import services
+from award.documents.models import DocumentKind
+from award.errors import DomainError
+from award.i18n import _l
+
+KIND_LABELS = {
+    DocumentKind.NOTICE: _l("Public notice list (公示名单)"),
+    DocumentKind.DECISION: _l("Award decision list (表彰决定名单)"),
+}
+FILE_NAMES = {DocumentKind.NOTICE: "公示名单", DocumentKind.DECISION: "表彰决定名单"}
+
+
+def documents_page(session: Session, cycle: Cycle, *, zone: ZoneInfo) -> dict[str, Any]:
+    """Each official document with its texts (placeholders filled once it can be made) or why it
+    cannot be made yet; the overlay positions and the printers."""
+    documents = []
+    for kind, label in KIND_LABELS.items():
+        try:
+            texts, problem = services.official_document(session, cycle, kind, zone=zone).filled(), None
+        except DomainError as error:
+            texts, problem = services.texts_of(session, cycle, kind), error.message
+        documents.append({"kind": kind.value, "label": label, "texts": texts, "problem": problem,
+                          "edited": services.stored_texts(session, cycle, kind) is not None})
+    return {"cycle": cycle, "documents": documents, "layout": services.layout_of(session, cycle),
+            "layout_edited": services.stored_layout(session, cycle) is not None,
+            "printers": services.printer_profiles(session)}

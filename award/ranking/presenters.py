@@ -1,0 +1,77 @@
+"""What the ranking pages and downloads show, computed from the domain (no request, no rendering)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from award.applications.models import Application
+from award.cycles.models import Cycle, Stage
+from award.i18n import _
+from award.ranking import charts, exports, services
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOWNLOAD_FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX}
+
+
+def labels() -> dict[str, dict[str, str]]:
+    return {
+        "status": {k: str(v) for k, v in services.STATUS_LABELS.items()},
+        "reason": {k: str(v) for k, v in services.REASONS.items()},
+        "verdict": {k: str(v) for k, v in services.VERDICT_LABELS.items()},
+    }
+
+
+def category_names(ranking: services.CycleRanking, lang: str) -> dict[str, str]:
+    return {c.id: c.display_name(lang) for c in ranking.rubric.categories}
+
+
+def ranking_page(session: Session, cycle: Cycle, *, lang: str) -> dict[str, Any]:
+    ranking = services.compute_ranking(session, cycle)
+    ranked_totals = [e.total for e in ranking.entries if e.rank is not None]
+    histogram = charts.ranking_histogram_svg(ranked_totals, cutoff=ranking.settings.cutoff) if ranked_totals else None
+    return {
+        "cycle": cycle, "ranking": ranking, "rows": services.snapshot_rows(ranking), "histogram": histogram,
+        "labels": labels(), "category_names": category_names(ranking, lang), "method_names": charts.method_names(),
+        "snapshot": services.current_snapshot(session, cycle), "can_freeze": cycle.stage is Stage.DELIBERATION,
+    }
+
+
+def application_page(session: Session, cycle: Cycle, application: Application, *, lang: str) -> dict[str, Any]:
+    """One application's figures per round, its spread and profile charts, and its robustness."""
+    ranking = services.compute_ranking(session, cycle)
+    names = category_names(ranking, lang)
+    rounds = []
+    for kind, aggregate in ranking.round_aggregates():
+        try:
+            figures = aggregate.figures(application.id)
+        except KeyError:  # not scored in this round
+            continue
+        rounds.append({
+            "kind": kind, "figures": figures,
+            "spread": charts.application_spread_svg(aggregate, application.id),
+            "profile": charts.application_profile_svg(aggregate, application.id, category_names=names),
+            "leniency": [e for e in aggregate.expert_leniency() if e.meaningful],
+        })
+    verdict, flipped = services.robustness_of(ranking, application.id)
+    return {
+        "cycle": cycle, "application": application, "ranking": ranking, "rounds": rounds,
+        "entry": next((e for e in ranking.entries if e.application_id == application.id), None),
+        "verdict": verdict, "flipped": flipped, "labels": labels(), "category_names": names,
+        "method_names": charts.method_names(), "blacklist": ranking.blacklist.get(application.id, []),
+    }
+
+
+def ranking_download(session: Session, cycle: Cycle, fmt: str, *, lang: str) -> bytes:
+    """The live ranking with every figure as CSV or XLSX (``fmt``, one of DOWNLOAD_FORMATS)."""
+    ranking = services.compute_ranking(session, cycle)
+    names = category_names(ranking, lang)
+    header, rows = exports.ranking_table(
+        services.snapshot_rows(ranking),
+        categories=[(c.id, names[c.id]) for c in ranking.rubric.categories],
+        items=[item.id for item in ranking.rubric.items],
+        methods=list(charts.method_names().items()),
+        labels=labels(),
+    )
+    return exports.to_csv(header, rows) if fmt == "csv" else exports.to_xlsx(header, rows, title=_("Ranking"))
