@@ -151,8 +151,9 @@ def app_config() -> dict:
 
 
 @pytest.fixture
-def app(database_url, connection, app_config) -> Iterator[Flask]:
+def app(database_url, connection, app_config, tmp_path) -> Iterator[Flask]:
     app = make_test_app(database_url, **app_config)
+    app.instance_path = str(tmp_path / "instance")  # files a view keeps there stay the test's own
     get_database(app).bind_to(connection)
     yield app
     get_database(app).engine.dispose()
@@ -307,6 +308,7 @@ def module_world(engine: Engine, database_url: str, files_root: Path, build: Wor
     with engine.connect() as connection:
         transaction = connection.begin()
         app = make_test_app(database_url, **app_config)
+        app.instance_path = str(files_root.with_name("instance"))
         get_database(app).bind_to(connection)
         files_root.mkdir(parents=True, exist_ok=True)
         try:
