@@ -42,13 +42,17 @@ run: install
 	AWARD_DEMO_DATABASE=1 $(FLASK) demo seed
 	BIN=$(BIN) bash scripts/run-demo.sh
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist), each with its own database; a test file
+# stays whole on one worker, so its module-scoped world is built once. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
+
 test: install
 	@bash scripts/system-deps.sh --test
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 test-postgres: install
 	@bash scripts/system-deps.sh --test
-	bash scripts/test-postgres.sh
+	TEST_WORKERS=$(TEST_WORKERS) bash scripts/test-postgres.sh
 
 # A longer, random search of tests/test_fuzz_routes.py (make test runs a few fixed examples per route).
 # Every failing request is also written to $(FUZZ_LOG), as each route stops at its first failure.

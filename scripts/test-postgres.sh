@@ -8,4 +8,5 @@ if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
   fi
 fi
-AWARD_TEST_DATABASE_URL="$server" .venv/bin/pytest -q "$@"
+# TEST_WORKERS processes (pytest-xdist), as `make test`; each worker creates its own database.
+AWARD_TEST_DATABASE_URL="$server" .venv/bin/pytest -q -n "${TEST_WORKERS:-2}" --dist loadfile "$@"

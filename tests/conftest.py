@@ -1,5 +1,9 @@
 """Fixtures: a real database (SQLite file, or PostgreSQL via AWARD_TEST_DATABASE_URL), one
-outer transaction per test that is rolled back, the app, a client, factories and a login helper."""
+outer transaction per test that is rolled back, the app, a client, factories and a login helper;
+and `module_world`, a world built once per test module that every test of it starts from.
+
+Under pytest-xdist (`make test` runs `pytest -n 2`) every worker is a process with its own session
+fixtures, so its own database (SQLite file or PostgreSQL database) and its own tmp_path tree."""
 
 from __future__ import annotations
 
@@ -7,9 +11,12 @@ import datetime as dt
 import itertools
 import os
 import random
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -27,6 +34,7 @@ from award.cycles.services import CycleSettings, create_cycle
 from award.cycles.settings import EligibilitySettings
 from award.db import create_db_engine, get_database, utcnow
 from award.models import metadata
+from award.web import limiter
 
 PASSWORD = "correct-horse-battery"
 # A cheap hash keeps the suite fast; production uses Werkzeug's scrypt default.
@@ -62,8 +70,11 @@ def compiled_translations() -> None:
     for po_path in (PROJECT_ROOT / "award/translations").glob("*/LC_MESSAGES/messages.po"):
         mo_path = po_path.with_suffix(".mo")
         if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
-            with po_path.open("rb") as po_file, mo_path.open("wb") as mo_file:
+            # Written aside and renamed: parallel workers (pytest -n) must never read a half-written catalog.
+            partial = mo_path.with_name(f"{mo_path.name}.{os.getpid()}.part")
+            with po_path.open("rb") as po_file, partial.open("wb") as mo_file:
                 write_mo(mo_file, read_po(po_file, locale=po_path.parent.parent.name))
+            os.replace(partial, mo_path)
 
 
 @pytest.fixture(scope="session")
@@ -140,8 +151,9 @@ def app_config() -> dict:
 
 
 @pytest.fixture
-def app(database_url, connection, app_config) -> Iterator[Flask]:
+def app(database_url, connection, app_config, tmp_path) -> Iterator[Flask]:
     app = make_test_app(database_url, **app_config)
+    app.instance_path = str(tmp_path / "instance")  # files a view keeps there stay the test's own
     get_database(app).bind_to(connection)
     yield app
     get_database(app).engine.dispose()
@@ -243,3 +255,70 @@ def login(client):
         return client
 
     return do_login
+
+
+
+class ModuleWorld:
+    """A world built once for a test module on the module's own connection, and the app bound to it.
+
+    Right after the build a savepoint marks the world as built; each test runs from it and is always
+    rolled back to it, never released: a released savepoint keeps its locks until the outer
+    transaction ends, and on PostgreSQL a thousand tests of them run the lock table out of shared
+    memory. Files the world wrote (evidence, seals, batches) are laid anew from a copy before each
+    test, as a test may delete or replace one; so is the rate limiter's memory, as a new app has it.
+    """
+
+    SAVEPOINT = "module_world"
+
+    def __init__(self, app: Flask, connection: Connection, objects: dict[str, object], files_root: Path) -> None:
+        self.app, self.connection, self.objects, self.files_root = app, connection, objects, files_root
+        self._pristine_files = files_root.with_name(files_root.name + "-pristine")
+        shutil.copytree(files_root, self._pristine_files)
+        connection.exec_driver_sql(f"SAVEPOINT {self.SAVEPOINT}")
+
+    def restore_files(self) -> None:
+        shutil.rmtree(self.files_root)
+        shutil.copytree(self._pristine_files, self.files_root)
+
+    @contextmanager
+    def isolated_test(self) -> Iterator[Session]:
+        """One test: the world as built, the app context open (as the `db` fixture keeps it), a session."""
+        self.restore_files()
+        if self.app.config["RATELIMIT_ENABLED"]:
+            limiter.reset()
+        try:
+            with self.app.app_context():
+                session = get_database(self.app).session_factory()
+                try:
+                    yield session
+                finally:
+                    session.close()
+        finally:
+            self.connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {self.SAVEPOINT}")
+
+
+WorldBuilder = Callable[..., dict[str, object]]
+
+
+@contextmanager
+def module_world(engine: Engine, database_url: str, files_root: Path, build: WorldBuilder,
+                 **app_config) -> Iterator[ModuleWorld]:
+    """Builds `build(db, app, files_root, make_user=…, make_cycle=…, make_organization=…)` once, in an
+    outer transaction rolled back when the module is done. Use it in a module-scoped fixture."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        app = make_test_app(database_url, **app_config)
+        app.instance_path = str(files_root.with_name("instance"))
+        get_database(app).bind_to(connection)
+        files_root.mkdir(parents=True, exist_ok=True)
+        try:
+            with app.app_context():
+                db = get_database(app).session_factory()
+                make_organization = organization_factory(db)
+                objects = build(db, app, files_root, make_user=user_factory(db, make_organization),
+                                make_cycle=cycle_factory(db), make_organization=make_organization)
+                db.close()
+            yield ModuleWorld(app, connection, objects, files_root)
+        finally:
+            transaction.rollback()
+            get_database(app).engine.dispose()

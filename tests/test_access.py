@@ -2,20 +2,25 @@
 
 Add a row for each new route. `world` makes the objects that URLs point at; an object of another
 owner (another enterprise's application, an unassigned application) belongs in it too, so that
-nothing is reachable by guessing an id.
+nothing is reachable by guessing an id. The world is built once for the module; every test starts
+from it as built and is rolled back (tests/conftest.py, ModuleWorld).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
+from flask import Flask
+from sqlalchemy.orm import Session
 
 from award.auth.models import Role
 from award.cycles.models import Stage
 from tests.applications.world import applications_world
 from tests.approval.access_world import decision_world
 from tests.certificates.world import certificates_world
+from tests.conftest import ModuleWorld, module_world
 from tests.documents.world import documents_world
 from tests.notifications.world import notifications_world
 from tests.pool.world import pool_world
@@ -322,14 +327,32 @@ ROUTES: list[Route] = [
 PUBLIC_ENDPOINTS = {"static"}
 
 
+# The world is built once for the module (tests/test_hostile_input.py imports these fixtures too):
+# each test starts from it as built, in a savepoint rolled back afterwards (see ModuleWorld).
+@pytest.fixture(scope="module")
+def matrix_world(engine, database_url, tmp_path_factory) -> Iterator[ModuleWorld]:
+    with module_world(engine, database_url, tmp_path_factory.mktemp("matrix") / "files", build_world) as built:
+        yield built
+
+
 @pytest.fixture
-def world(db, app, tmp_path, make_user, make_cycle, make_organization) -> dict[str, object]:
-    return build_world(db, app, tmp_path, make_user=make_user, make_cycle=make_cycle,
-                       make_organization=make_organization)
+def app(matrix_world) -> Flask:
+    return matrix_world.app
+
+
+@pytest.fixture(autouse=True)
+def db(matrix_world) -> Iterator[Session]:
+    with matrix_world.isolated_test() as session:
+        yield session
+
+
+@pytest.fixture
+def world(db, matrix_world) -> dict[str, object]:
+    return matrix_world.objects
 
 
 def build_world(db, app, tmp_path, *, make_user, make_cycle, make_organization) -> dict[str, object]:
-    """The objects the matrix's URLs point at; tests/test_fuzz_routes.py builds it once per module."""
+    """The objects the matrix's URLs point at; tests/test_fuzz_routes.py builds it too."""
     users = {role.value: make_user(role) for role in Role}
     cycle = make_cycle(stage=Stage.APPLICATION)
     return {

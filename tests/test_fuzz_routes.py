@@ -29,14 +29,14 @@ otherwise stops at its first failure.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from award.auth.models import Role
-from award.db import get_database
-from tests.conftest import PASSWORD, cycle_factory, make_test_app, organization_factory, user_factory
+from tests.conftest import PASSWORD, make_test_app, module_world
 from tests.fuzz.harness import SLOW_CPU_SECONDS, Fuzzer
 from tests.fuzz.strategies import SKIPPED_CONVERTERS, strategy_for
 from tests.test_access import ANON, ROUTES, build_world
@@ -68,38 +68,31 @@ def _fuzzed_routes() -> list[tuple[str, str]]:
 ROUTES_FUZZED = _fuzzed_routes()
 
 
+def build_fuzz_world(db, app, files_root, *, make_user, **factories) -> dict[str, object]:
+    """The access matrix's world, and an enterprise user who owns none of it."""
+    world = build_world(db, app, files_root, make_user=make_user, **factories)
+    world["users"] = {**world["users"], OTHER_ENTERPRISE: make_user(Role.ENTERPRISE)}
+    return world
+
+
 @pytest.fixture(scope="module")
-def fuzz(engine, database_url, tmp_path_factory) -> Fuzzer:
+def fuzz(engine, database_url, tmp_path_factory) -> Iterator[Fuzzer]:
     """The access matrix's world, built once; the roles logged in once (their session cookies reused)."""
-    with engine.connect() as connection:
-        transaction = connection.begin()
-        app = make_test_app(database_url, RATELIMIT_ENABLED=False)
-        get_database(app).bind_to(connection)
-        root = tmp_path_factory.mktemp("fuzz") / "files"
-        root.mkdir()
-        with app.app_context():
-            db = get_database(app).session_factory()
-            make_organization = organization_factory(db)
-            make_user = user_factory(db, make_organization)
-            world = build_world(db, app, root, make_user=make_user, make_cycle=cycle_factory(db),
-                                make_organization=make_organization)
-            users = {**world["users"], OTHER_ENTERPRISE: make_user(Role.ENTERPRISE)}
-            db.close()
+    with module_world(engine, database_url, tmp_path_factory.mktemp("fuzz") / "files", build_fuzz_world,
+                      RATELIMIT_ENABLED=False) as world:
         cookies: dict[str, str | None] = {ANON: None}
-        for role, user in users.items():
-            client = app.test_client()
+        for role, user in world.objects["users"].items():
+            client = world.app.test_client()
             response = client.post("/login", data={"email": user.email, "password": PASSWORD})
             assert response.status_code == 302, role
             cookies[role] = client.get_cookie("session").value
-        fuzzer = Fuzzer(app, connection, world, cookies, root)
+        fuzzer = Fuzzer(world, cookies)
         for url, role in fuzzer.learn_from_matrix(ROUTES):
             for as_role in (role, OTHER_ENTERPRISE) if role == Role.ENTERPRISE.value else (role,):
                 response = fuzzer.get(as_role, url)
                 if response.status_code == 200 and response.mimetype == "text/html":
                     fuzzer.learn_from_page(url, response.get_data(as_text=True))
         yield fuzzer
-        transaction.rollback()
-        get_database(app).engine.dispose()
 
 
 def test_every_converter_has_a_strategy():

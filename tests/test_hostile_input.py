@@ -12,7 +12,8 @@ from urllib.parse import urljoin
 
 import pytest
 
-from tests.test_access import ANON, ROLES, ROUTES, world  # noqa: F401  (world is a fixture)
+# The access matrix's world, built once for this module too; each test starts from it as built.
+from tests.test_access import ANON, ROLES, ROUTES, app, db, matrix_world, world  # noqa: F401  (fixtures)
 
 HOSTILE = [
     "<script>alert('x')</script>",

@@ -8,20 +8,16 @@ import io
 import json
 import os
 import re
-import shutil
 import time
 import traceback
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit
 
-from flask import Flask
 from hypothesis import strategies as st
 from sqlalchemy import func, select
-from sqlalchemy.engine import Connection
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
@@ -29,6 +25,7 @@ from werkzeug.routing import Rule
 from award import PROJECT_ROOT
 from award.audit.models import AuditChainHead
 from award.models import metadata
+from tests.conftest import ModuleWorld
 from tests.fuzz import strategies as hs
 from tests.fuzz.forms import Field, forms_of
 
@@ -154,14 +151,12 @@ class Outcome:
 class Fuzzer:
     """The module's app, its world and its logged-in roles; sends one request per savepoint."""
 
-    def __init__(self, app: Flask, connection: Connection, world: dict, cookies: dict[str, str | None],
-                 files_root: Path) -> None:
-        self.app, self.connection, self.world, self.cookies = app, connection, world, cookies
-        self.files_root, self.pristine = files_root, files_root.with_name(files_root.name + "-pristine")
-        shutil.copytree(files_root, self.pristine)
+    def __init__(self, world: ModuleWorld, cookies: dict[str, str | None]) -> None:
+        self.app, self.connection, self.world, self.cookies = world.app, world.connection, world.objects, cookies
+        self._restore_files = world.restore_files
         self.baseline = self.fingerprint()
         self.specs: dict[tuple[str, str], RouteSpec] = {}
-        for rule in app.url_map.iter_rules():
+        for rule in self.app.url_map.iter_rules():
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 self.specs[rule.endpoint, method] = RouteSpec(rule, method)
         self._strategies: dict[tuple[str, str], st.SearchStrategy[FuzzRequest]] = {}
@@ -174,10 +169,6 @@ class Fuzzer:
         counts = select(*(select(func.count()).select_from(t).scalar_subquery() for t in metadata.sorted_tables))
         head = select(AuditChainHead.last_seq, AuditChainHead.last_hash).order_by(AuditChainHead.id)
         return tuple(self.connection.execute(counts).one()), tuple(map(tuple, self.connection.execute(head)))
-
-    def _restore_files(self) -> None:
-        shutil.rmtree(self.files_root)
-        shutil.copytree(self.pristine, self.files_root)
 
     # ---------------------------------------------------------------- sending
 
