@@ -3,27 +3,33 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: configuration, database, login, CSRF, translations, blueprints, CLI."""
+    from flask import Flask
+
+    from award import runtime
+    from award.config import load_config
+    from award.flask_runtime import FLASK_RUNTIME
+
     app = Flask(
         __name__,
         instance_path=str(PROJECT_ROOT / "instance"),
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
     )
-    from award.config import load_config
-
     load_config(app, test_config)
+    runtime.install(FLASK_RUNTIME)
 
     from award import web
-    from award.db import Database
+    from award.app_db import Database
 
     Database(app)
     web.init_web(app)

@@ -8,8 +8,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from award.app_db import get_database, get_session
 from award.auth.models import Role
-from award.db import get_database, get_session
 from award.errors import DomainError
 
 users_cli = AppGroup("users", help="Manage accounts.")

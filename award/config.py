@@ -5,9 +5,14 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from flask import Flask
+
+class ConfigurableApp(Protocol):
+    """The part of a Flask app that load_config fills; the domain reads DEFAULTS here without Flask."""
+
+    instance_path: str
+    config: Any  # flask.Config
 
 
 class ConfigError(RuntimeError):
@@ -109,7 +114,7 @@ def _parse_env(name: str, raw: str, kind: type) -> Any:
     return raw
 
 
-def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+def load_config(app: ConfigurableApp, test_config: dict[str, Any] | None) -> None:
     """Fill app.config in order: defaults, instance/config.py, environment, test_config."""
     app.config.from_mapping(DEFAULTS)
     if test_config is None:

@@ -1,17 +1,20 @@
-"""Engine, declarative base and the one session per request (committed at the request boundary)."""
+"""Engine, declarative base, column types and the clock: the storage every area builds on.
+
+The app's engine and its one session per request live in award.app_db (the web layer's side).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from flask import Flask, Response, current_app, g, has_app_context
 from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
+from award import runtime
 from award.i18n import _
 from award.inputs import InvalidInput
 
@@ -49,11 +52,10 @@ def utcnow() -> dt.datetime:
     """Now, aware UTC. Tests only: an app with TESTING on may set CLOCK_OFFSET (a timedelta) to let time
     pass (a deadline, the notice period); the setting is ignored whenever TESTING is off."""
     now = dt.datetime.now(dt.UTC)
-    if has_app_context():
-        config = current_app.config
-        offset = config.get("CLOCK_OFFSET")
-        if offset and config.get("TESTING"):
-            now += offset
+    settings = runtime.settings()
+    offset = settings.get("CLOCK_OFFSET")
+    if offset and settings.get("TESTING"):
+        now += offset
     return now
 
 
@@ -113,49 +115,3 @@ def _refuse_unstorable_text(session: Session, _context: Any, _instances: Any) ->
             if length is not None and len(value) > length:
                 raise InvalidInput(_("“%(start)s…” is longer than the %(max)s characters allowed.",
                                      start=value[:20], max=length))
-
-
-class Database:
-    """The app's engine and session factory; one session per request in flask.g."""
-
-    def __init__(self, app: Flask) -> None:
-        self.engine = create_db_engine(app.config["DATABASE_URL"])
-        self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
-        app.extensions["award.db"] = self
-        app.after_request(_commit_or_rollback)
-        app.teardown_appcontext(_close_session)
-
-    def bind_to(self, connection: Connection) -> None:
-        """Tests: run every session inside an outer transaction that the test rolls back."""
-        self.session_factory = sessionmaker(
-            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-        )
-
-
-def get_database(app: Flask | None = None) -> Database:
-    return (app or current_app).extensions["award.db"]
-
-
-def get_session() -> Session:
-    """The session of the current request or app context."""
-    if "db_session" not in g:
-        g.db_session = get_database().session_factory()
-    return g.db_session
-
-
-def _commit_or_rollback(response: Response) -> Response:
-    session: Session | None = g.get("db_session")
-    if session is not None:
-        # A refused request (4xx/5xx) must change nothing, whatever a service flushed.
-        if response.status_code < 400:
-            session.commit()
-        else:
-            session.rollback()
-    return response
-
-
-def _close_session(_error: BaseException | None) -> None:
-    session: Session | None = g.pop("db_session", None)
-    if session is not None:
-        session.rollback()
-        session.close()

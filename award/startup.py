@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
 from award import migrate
-from award.db import get_database
+from award.app_db import get_database
 
 
 class StartupError(RuntimeError):

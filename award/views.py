@@ -40,7 +40,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
 
-from award.db import get_session
+from award.app_db import get_session
 from award.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, TooLarge, Unavailable
 from award.i18n import _l
 from award.inputs import InvalidInput

@@ -43,8 +43,8 @@ CONTENT_SECURITY_POLICY = "; ".join([
 @login_manager.user_loader
 def _load_user(session_id: str) -> Any:
     """The session's user, unless that user's sessions were ended since (logout, password, role)."""
+    from award.app_db import get_session
     from award.auth.services import user_for_session
-    from award.db import get_session
 
     return user_for_session(get_session(), session_id)
 

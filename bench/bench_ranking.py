@@ -76,13 +76,14 @@ def _service_measurements(rows: ScoreRows, repeats: int, url: str) -> tuple[dict
     from sqlalchemy import insert, text
 
     from award import create_app
+    from award.app_db import get_database
     from award.applications.models import Application, ApplicationStatus
     from award.auth.models import Organization, Role, User
     from award.credit_code import make_credit_code
     from award.cycles.models import Stage
     from award.cycles.services import CycleSettings, create_cycle
     from award.cycles.settings import EligibilitySettings
-    from award.db import get_database, utcnow
+    from award.db import utcnow
     from award.models import metadata
     from award.ranking import services
     from award.rounds.models import Assignment, AssignmentSource, ReviewRound, RoundKind, RoundStatus

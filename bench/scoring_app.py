@@ -68,13 +68,14 @@ def build_scoring_database(url: str, *, experts: int, locale: str = "zh_CN", mig
     database that `award.migrate.upgrade` brought to head, so servers started on it pass the
     start-up schema check."""
     from award import create_app, migrate
+    from award.app_db import get_database
     from award.applications.models import Application, ApplicationStatus
     from award.auth.models import Organization, Role, User
     from award.credit_code import make_credit_code
     from award.cycles.models import Stage
     from award.cycles.services import CycleSettings, create_cycle, cycle_rubric
     from award.cycles.settings import EligibilitySettings
-    from award.db import get_database, utcnow
+    from award.db import utcnow
     from award.pool.models import ExpertAvailability, ExpertProfile
     from award.rounds import panels
     from award.rounds import services as rounds

@@ -27,12 +27,13 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from award import create_app
+from award.app_db import get_database
 from award.auth.models import Organization, Role, User
 from award.credit_code import ALPHABET, make_credit_code
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import CycleSettings, create_cycle
 from award.cycles.settings import EligibilitySettings
-from award.db import create_db_engine, get_database, utcnow
+from award.db import create_db_engine, utcnow
 from award.models import metadata
 from award.web import limiter
 

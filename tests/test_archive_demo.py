@@ -19,6 +19,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 
+from award.app_db import get_database, get_session
 from award.applications.evidence import EvidenceStore
 from award.applications.models import Application, EvidenceFile
 from award.archive.verify import verify_archive
@@ -27,7 +28,6 @@ from award.auth.models import Role, User
 from award.awards.models import Award
 from award.certificates.fonts import installed_cjk_families
 from award.cycles.models import Cycle, Stage
-from award.db import get_database, get_session
 from award.demo import seed_demo
 from award.notice.models import NoticeCandidate, Objection, ObjectionOutcome, PublicNotice
 from award.notice.periods import PeriodKind

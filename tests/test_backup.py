@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy import MetaData, select, text
 
 from award import migrate
+from award.app_db import get_database
 from award.audit.services import record
 from award.auth.models import Role
 from award.auth.services import create_staff_user
-from award.db import create_db_engine, get_database
+from award.db import create_db_engine
 from tests.conftest import make_test_app
 
 

@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
+from award.app_db import get_session
 from award.applications import services, stash
 from award.applications.blacklist import import_blacklist
 from award.applications.configured import configured_sectors, evidence_limits, evidence_store, stashes_per_address
@@ -45,7 +46,7 @@ from award.auth.models import Role, User
 from award.auth.permissions import actor, enterprise_required, is_office, oversight_required
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import cycle_rubric
-from award.db import get_session, utcnow
+from award.db import utcnow
 from award.i18n import _
 from award.inputs import InvalidInput
 from award.limits import IMPORT_MAX_BYTES

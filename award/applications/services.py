@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_datetime
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
@@ -43,7 +42,7 @@ from award.cycles.settings import EligibilitySettings
 from award.cycles.stages import guard as stage_guard
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed, TooLarge
-from award.i18n import _, _l
+from award.i18n import _, _l, format_datetime
 from award.inputs import check_name, check_text
 from award.limits import PDF_CHECK, ProcessLimits
 from award.notifications import events as notification_events

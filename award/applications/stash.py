@@ -13,13 +13,13 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from award.app_db import get_session
 from award.applications import services
 from award.applications.configured import configured_sectors, stash_max_bytes
 from award.applications.forms import ApplicationForm, build_application_form
 from award.applications.models import Application
 from award.auth.permissions import actor, is_enterprise
 from award.cycles.services import cycle_rubric
-from award.db import get_session
 from award.i18n import _
 from award.views import login_manager
 

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import select
 
+from award.app_db import get_session
 from award.approval import services
 from award.approval.forms import CHOICE_LABELS, BallotForm, EmptyForm, OpenVoteForm
 from award.approval.models import Choice, VoteSession
@@ -23,7 +24,7 @@ from award.auth.permissions import (
 )
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import cycle_rubric
-from award.db import get_session, utcnow
+from award.db import utcnow
 from award.i18n import _
 from award.main.dashboard import Task, task_provider
 from award.ranking.services import VERDICT_LABELS

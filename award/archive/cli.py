@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from award.db import get_session
+from award.app_db import get_session
 from award.errors import DomainError
 
 archive_cli = AppGroup("archive", help="Archive a closed cycle, and check an archive offline.")

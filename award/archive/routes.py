@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, send_file, url_for
 
+from award.app_db import get_session
 from award.archive.builder import ArchiveStorage, archive_path, build_archive
 from award.auth.permissions import actor, office_required
 from award.certificates.configured import font_lookup, public_verify_url
 from award.cycles.models import Cycle
-from award.db import get_session, utcnow
+from award.db import utcnow
 from award.views import get_or_404, on_refusal
 
 bp = Blueprint("archive", __name__)

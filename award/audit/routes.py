@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
+from award.app_db import get_session
 from award.audit.queries import FILTER_ARGS, TrailFilter, trail_page
 from award.auth.permissions import oversight_required
 from award.auth.queries import users_by_id
 from award.cycles.forms import local_zone
-from award.db import get_session
 from award.inputs import arg_page
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")

@@ -22,12 +22,12 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 
+from award.app_db import get_session
 from award.auth import services
 from award.auth.forms import LoginForm, RegistrationForm, StaffUserForm
 from award.auth.models import User
 from award.auth.permissions import actor, login_required, office_required
 from award.auth.sign_in import SignIn, SignInRefused, begin_session, wait_text
-from award.db import get_session
 from award.i18n import _
 from award.inputs import local_path
 from award.views import current_locale, get_or_404, limiter, on_refusal, submitted

@@ -15,10 +15,11 @@ from flask_babel import format_timedelta
 from flask_limiter.util import get_remote_address
 from flask_login import login_user
 
+from award.app_db import get_session
 from award.auth import services
 from award.auth.models import User
 from award.auth.throttle import LoginThrottle, Policy
-from award.db import get_session, utcnow
+from award.db import utcnow
 from award.i18n import _
 from award.views import limiter
 

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
+from award.app_db import get_session
 from award.approval.forms import EmptyForm
 from award.auth.models import Role, User
 from award.auth.permissions import actor, office_required, oversight_required
@@ -15,7 +16,7 @@ from award.awards.forms import RevokeForm
 from award.awards.models import Award
 from award.cycles.models import Cycle, Stage
 from award.cycles.settings import AwardSettings
-from award.db import get_session, utcnow
+from award.db import utcnow
 from award.i18n import _
 from award.main.dashboard import Task, task_provider
 from award.notice.services import award_problems, notice_of

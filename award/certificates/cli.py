@@ -18,11 +18,11 @@ from award.certificates.fonts import MissingFontError
               help="Where to write the PDF.")
 def certificates_command(cycle_id: int, out: str) -> None:
     """Write all valid certificates of cycle CYCLE_ID into one PDF for the printer."""
+    from award.app_db import get_session
     from award.certificates import services
     from award.certificates.configured import font_lookup, public_verify_url, seal_store
     from award.certificates.render import render_certificates_batch
     from award.cycles.models import Cycle
-    from award.db import get_session
     from award.errors import DomainError
 
     session = get_session()

@@ -22,6 +22,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from sqlalchemy import select
 
+from award.app_db import get_session
 from award.applications.models import Application
 from award.auth.models import Role
 from award.auth.permissions import actor, is_office, login_required, office_required
@@ -43,7 +44,7 @@ from award.certificates.numbers import normalize_certificate_number
 from award.certificates.presenters import batch_message
 from award.certificates.render import render_certificate_pdf, render_certificates_batch, render_feedback_pdf
 from award.cycles.models import Cycle
-from award.db import get_session, utcnow
+from award.db import utcnow
 from award.i18n import _
 from award.views import attachment, get_or_404, limiter, on_refusal, validated
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import click
 
+from award.app_db import get_session
 from award.conflicts import services as conflicts
 from award.cycles.models import Cycle
-from award.db import get_session
 
 
 @click.command("conflicts")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
+from award.app_db import get_session
 from award.applications.models import Application
 from award.auth.models import Role, User
 from award.auth.permissions import actor, office_required, oversight_required
@@ -15,7 +16,6 @@ from award.conflicts.models import CycleCoiSettings
 from award.conflicts.presenters import MATRIX_FILTERS, matrix_page
 from award.conflicts.rules import ConflictType
 from award.cycles.models import Cycle, Stage
-from award.db import get_session
 from award.i18n import _
 from award.inputs import arg_page
 from award.main.dashboard import Task, active_cycles, task_provider

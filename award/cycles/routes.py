@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
+from award.app_db import get_session
 from award.auth.permissions import actor, office_required, oversight_required
 from award.cycles import services
 from award.cycles.forms import CycleForm
 from award.cycles.models import Cycle, Stage
 from award.cycles.stages import transitions_from
-from award.db import get_session
 from award.i18n import _
 from award.views import enum_or_404, get_or_404, on_refusal, submitted
 

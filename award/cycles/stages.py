@@ -10,11 +10,10 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask_babel import LazyString
 from sqlalchemy.orm import Session
 
 from award.cycles.models import Cycle, Stage
-from award.i18n import _, _l
+from award.i18n import LazyString, _, _l
 
 STAGE_LABELS: dict[Stage, LazyString] = {
     Stage.DRAFT: _l("Preparation"),

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 
+from award.app_db import get_session
 from award.approval.forms import EmptyForm
 from award.auth.permissions import actor, office_required, oversight_required
 from award.cycles.models import Cycle
-from award.db import get_session
 from award.documents import services
 from award.documents.forms import PLACEHOLDER_HINT, LayoutForm, PrinterForm, TextsForm
 from award.documents.models import DocumentKind, PrinterProfile

@@ -14,9 +14,9 @@ from flask import (
 )
 from flask_login import current_user
 
+from award.app_db import get_session
 from award.auth.permissions import actor, login_required
 from award.auth.services import set_locale
-from award.db import get_session
 from award.inputs import local_path
 from award.main.dashboard import active_cycles, tasks_for
 

@@ -9,11 +9,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_limiter.util import get_remote_address
 from sqlalchemy import select
 
+from award.app_db import get_session
 from award.applications.evidence import EvidenceStore
 from award.auth.models import Role, User
 from award.auth.permissions import actor, office_required, oversight_required
 from award.cycles.models import Cycle, Stage
-from award.db import get_session, utcnow
+from award.db import utcnow
 from award.i18n import _
 from award.limits import pdf_check_limits
 from award.main.dashboard import Task, task_provider

@@ -8,7 +8,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from award.db import get_database, get_session, utcnow
+from award.app_db import get_database, get_session
+from award.db import utcnow
 from award.notifications import outbox
 
 outbox_cli = AppGroup("outbox", help="Send the e-mails waiting in the outbox.")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from award.auth.models import Role, User
@@ -20,14 +19,10 @@ from award.db import utcnow
 from award.notifications.kinds import Kind
 from award.notifications.models import Notification
 from award.notifications.services import notify, notify_users, organization_users, users_with_role
+from award.runtime import path_for
 
 if TYPE_CHECKING:
     from award.applications.models import Application
-
-
-def path_for(endpoint: str, **values: object) -> str:
-    """The path of a page; unlike url_for it needs no request, so services called from commands work too."""
-    return current_app.url_map.bind("").build(endpoint, values)
 
 
 def cycle_name(cycle: Cycle) -> str:

@@ -10,10 +10,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from flask_babel import LazyString
-
 from award.auth.models import Role
-from award.i18n import _l
+from award.i18n import LazyString, _l
 
 
 class Kind(enum.StrEnum):

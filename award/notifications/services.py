@@ -12,23 +12,26 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from email.utils import make_msgid
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from flask import current_app, render_template
-from flask_babel import LazyString, force_locale, format_date, format_datetime, get_locale
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from award import runtime
 from award.audit.services import record
 from award.auth.models import Role, User
 from award.db import utcnow
 from award.errors import Invalid, NotAllowed
-from award.i18n import _
+from award.i18n import LazyString, _, current_locale, force_locale, format_date, format_datetime, install_in_jinja
 from award.notifications.kinds import SPECS, Kind, KindSpec, kinds_for
 from award.notifications.models import Notification, NotificationPreference, OutboxMessage, OutboxStatus
 
 DEDUPE_KEY_LENGTH = 250
+EMAIL_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "notifications" / "email"
 
 
 @dataclass(frozen=True)
@@ -66,17 +69,27 @@ def render_notice(spec: KindSpec, context: Mapping[str, Any]) -> RenderedNotice:
 
 
 def absolute_url(link: str) -> str:
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + link
+    return runtime.settings()["PUBLIC_BASE_URL"].rstrip("/") + link
+
+
+@cache
+def email_templates() -> Environment:
+    """The e-mails' own Jinja environment: the templates need nothing of a request, so neither does notify().
+    HTML is escaped as the app's pages are; `_()` translates in the language in force."""
+    environment = Environment(loader=FileSystemLoader(EMAIL_TEMPLATES), autoescape=select_autoescape(["html"]),
+                              extensions=["jinja2.ext.i18n"])
+    install_in_jinja(environment)
+    return environment
 
 
 def render_email(*, user: User, spec: KindSpec, notice: RenderedNotice, link: str) -> RenderedEmail:
     """Subject, plain text and HTML in the current locale; a kind may have its own templates."""
-    lang = "zh-CN" if str(get_locale()).startswith("zh") else "en"
+    lang = "zh-CN" if str(current_locale()).startswith("zh") else "en"
     values = {"user": user, "notice": notice, "url": absolute_url(link), "mandatory": spec.mandatory,
               "about_account": spec.about_account, "lang": lang}
-    base = "notifications/email/"
-    text = render_template([f"{base}{spec.kind.value}.txt", f"{base}notice.txt"], **values)
-    html = render_template([f"{base}{spec.kind.value}.html", f"{base}notice.html"], **values)
+    templates = email_templates()
+    text = templates.select_template([f"{spec.kind.value}.txt", "notice.txt"]).render(values)
+    html = templates.select_template([f"{spec.kind.value}.html", "notice.html"]).render(values)
     brand = _("Mayor's Quality Award")
     subject = f"[{brand}] {notice.title}"
     return RenderedEmail(subject=subject, text=text, html=html)
@@ -98,7 +111,7 @@ def email_enabled(session: Session, user: User, kind: Kind) -> bool:
 
 
 def _message_id() -> str:
-    sender = current_app.config["MAIL_FROM"]
+    sender = runtime.settings()["MAIL_FROM"]
     domain = sender.rpartition("@")[2].strip(">") or "award.localhost"
     return make_msgid(domain=domain)
 
@@ -160,7 +173,7 @@ def notify_prepared(session: Session, *, user: User, kind: Kind, context: Mappin
                 select(Notification.id).where(Notification.dedupe_key == full_key)) is not None:
             return None
     now = now or utcnow()
-    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(user.locale or runtime.settings()["BABEL_DEFAULT_LOCALE"]):
         notice = render_notice(spec, context)
         if email is None:
             email = email_enabled(session, user, spec.kind)

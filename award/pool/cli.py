@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from award.db import get_session
+from award.app_db import get_session
 from award.errors import DomainError
 from award.pool import io as pool_io
 

@@ -7,11 +7,11 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from award.app_db import get_session
 from award.applications.sectors import GBT4754_SECTIONS
 from award.auth.models import Role, User
 from award.auth.permissions import actor, expert_required, office_required, oversight_required
 from award.cycles.models import Cycle
-from award.db import get_session
 from award.i18n import _
 from award.limits import IMPORT_MAX_BYTES
 from award.main.dashboard import Task, task_provider

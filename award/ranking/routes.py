@@ -10,11 +10,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from award.app_db import get_session
 from award.applications.models import Application
 from award.auth.models import Role, User
 from award.auth.permissions import actor, office_required, oversight_required
 from award.cycles.models import Cycle, Stage
-from award.db import get_session
 from award.i18n import _
 from award.main.dashboard import Task, task_provider
 from award.ranking import exports, presenters, services

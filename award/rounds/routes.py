@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 
+from award.app_db import get_session
 from award.applications.models import Application
 from award.auth.permissions import (
     actor,
@@ -14,7 +15,6 @@ from award.auth.permissions import (
     oversight_required,
 )
 from award.cycles.models import Cycle
-from award.db import get_session
 from award.i18n import _, _l
 from award.rounds import panels
 from award.rounds import services as rounds

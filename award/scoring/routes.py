@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
+from award.app_db import get_session
 from award.applications.models import Application
 from award.auth.models import Role, User
 from award.auth.permissions import (
@@ -20,7 +21,6 @@ from award.auth.permissions import (
 )
 from award.cycles.models import Stage
 from award.cycles.services import cycle_rubric
-from award.db import get_session
 from award.errors import DomainError
 from award.i18n import _
 from award.main.dashboard import Task, active_cycles, task_provider

@@ -128,7 +128,7 @@ def test_workers_share_counts_through_redis(database_url, connection, app_config
 
     import redis
 
-    from award.db import get_database
+    from award.app_db import get_database
     from tests.conftest import make_test_app
 
     url = "redis://127.0.0.1:6379/15"

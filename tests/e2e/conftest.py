@@ -12,7 +12,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from award import migrate
-from award.db import get_database
+from award.app_db import get_database
 from tests.conftest import make_test_app
 
 CHROMIUM = "/usr/bin/chromium"

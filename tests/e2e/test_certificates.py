@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
+from award.app_db import get_database
 from award.applications.models import Application, ApplicationStatus
 from award.auth.models import Organization, Role
 from award.auth.services import create_staff_user
@@ -17,7 +18,6 @@ from award.certificates.numbers import new_certificate_number
 from award.cycles.models import Stage
 from award.cycles.services import CycleSettings, create_cycle
 from award.cycles.settings import EligibilitySettings
-from award.db import get_database
 from tests.conftest import fresh_credit_code
 
 pytestmark = pytest.mark.e2e

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
+from award.app_db import get_database
 from award.auth.models import Organization, Role
 from award.auth.services import create_staff_user
 from award.cycles.models import Stage
 from award.cycles.services import CycleSettings, create_cycle
 from award.cycles.settings import EligibilitySettings
-from award.db import get_database
 from tests.conftest import fresh_credit_code
 from tests.documents.pdfs import page_texts, run_of, squeeze, text_runs
 from tests.documents.world import awarded_cycle

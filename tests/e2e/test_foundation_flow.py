@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from award.app_db import get_database
 from award.auth.models import Role
 from award.auth.services import create_staff_user
-from award.db import get_database
 from tests.conftest import fresh_credit_code
 from tests.e2e.pages import sign_in
 

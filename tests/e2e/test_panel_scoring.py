@@ -14,13 +14,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from award.app_db import get_database
 from award.applications.models import Application, ApplicationStatus
 from award.auth.models import Organization, Role, User
 from award.auth.services import create_staff_user
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import CycleSettings, create_cycle, cycle_rubric
 from award.cycles.settings import EligibilitySettings
-from award.db import get_database, utcnow
+from award.db import utcnow
 from award.pool.models import ExpertProfile
 from award.rounds import panels
 from award.rounds import services as rounds

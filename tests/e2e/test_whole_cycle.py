@@ -26,13 +26,14 @@ import pytest
 from sqlalchemy import select
 
 from award import PROJECT_ROOT
+from award.app_db import get_database
 from award.applications.models import Application, ApplicationStatus
 from award.approval.models import Ballot
 from award.auth.models import User
 from award.awards.models import Award
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import cycle_rubric
-from award.db import get_database, utcnow
+from award.db import utcnow
 from award.notice.models import Objection, ObjectionOutcome
 from award.rounds.models import Assignment, ReviewRound
 from award.scoring.models import ConsensusScore

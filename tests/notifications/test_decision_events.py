@@ -12,6 +12,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from award.app_db import get_database
 from award.applications.evidence import EvidenceStore
 from award.applications.models import Application
 from award.approval import services as approval
@@ -19,7 +20,7 @@ from award.approval.models import Choice
 from award.auth.models import Role
 from award.awards import services as awards
 from award.cycles.models import Cycle, Stage
-from award.db import get_database, utcnow
+from award.db import utcnow
 from award.notice import services as notice_services
 from award.notice.models import Objection, ObjectionOutcome, PublicNotice
 from award.notifications import events

@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from award.app_db import get_database
 from award.applications.models import Application, ApplicationStatus, RuleOutcome
 from award.applications.services import Decision, automatic_findings, return_application, screen_application
 from award.auth.models import Role
 from award.cycles.models import Stage
-from award.db import get_database, utcnow
+from award.db import utcnow
 from award.notifications import events
 from award.notifications.kinds import Kind
 from award.notifications.models import Notification

@@ -11,8 +11,9 @@ import threading
 import pytest
 from sqlalchemy import select
 
+from award.app_db import get_database
 from award.auth.models import Role
-from award.db import create_db_engine, get_database, utcnow
+from award.db import create_db_engine, utcnow
 from award.models import metadata
 from award.notifications.kinds import Kind
 from award.notifications.models import OutboxMessage, OutboxStatus

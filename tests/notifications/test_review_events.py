@@ -8,9 +8,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import event, func, select
 
+from award.app_db import get_database
 from award.auth.models import Role
 from award.cycles.models import Stage
-from award.db import get_database, utcnow
+from award.db import utcnow
 from award.errors import DomainError
 from award.notifications import reminders
 from award.notifications.kinds import Kind

@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from award.app_db import get_database
 from award.audit.models import AuditRecord
-from award.db import create_db_engine, get_database
+from award.db import create_db_engine
 from award.rounds.models import Assignment
 from award.scoring import services as scoring
 from award.scoring.models import ItemScore, ScoreSheet, SheetStatus

@@ -21,8 +21,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from award.app_db import get_database
 from award.audit.models import AuditRecord
-from award.db import create_db_engine, get_database
+from award.db import create_db_engine
 from award.scoring.models import ItemScore, ScoreSheet, SheetStatus
 from bench.scoring_app import PROJECT_ROOT, Client, build_scoring_database, serve_in_thread, sheet_fields, stop
 from tests.conftest import make_test_app
