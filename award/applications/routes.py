@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -33,7 +31,6 @@ from award.applications.forms import (
 from award.applications.models import Application, ApplicationStatus, BlacklistEntry, EvidenceFile
 from award.applications.presenters import application_page
 from award.applications.queries import (
-    application_of,
     applications_of_organization,
     can_view_application,
     count_by_status,
@@ -42,15 +39,14 @@ from award.applications.queries import (
     owns_application,
 )
 from award.applications.services import STATUS_LABELS
-from award.auth.models import Role, User
 from award.auth.permissions import actor, enterprise_required, is_office, oversight_required
 from award.cycles.models import Cycle, Stage
+from award.cycles.queries import active_cycles
 from award.cycles.services import cycle_rubric
 from award.db import utcnow
-from award.i18n import _
+from award.i18n import _, local_zone
 from award.inputs import InvalidInput
 from award.limits import IMPORT_MAX_BYTES
-from award.main.dashboard import Task, active_cycles, task_provider
 from award.views import (
     attachment,
     body_limit,
@@ -70,9 +66,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # ------------------------------------------------------------------------------------ helpers
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def _viewable(application_id: int) -> Application:
@@ -135,7 +128,7 @@ def _submit_page(application: Application) -> str:
 def _screening_page(application: Application, findings: list, form: ScreeningForm) -> str:
     return render_template("applications/screening.html", application=application, findings=findings, form=form,
                            RULE_LABELS=RULE_LABELS, describe=describe, STATUS_LABELS=STATUS_LABELS,
-                           on=services.reference_date(application.cycle, _zone()))
+                           on=services.reference_date(application.cycle, local_zone()))
 
 
 def _blacklist_page(form: BlacklistForm, problems: list | None = None) -> str:
@@ -308,14 +301,14 @@ def return_for_correction(application_id: int):
 @oversight_required
 def screen(application_id: int):
     application = _viewable(application_id)
-    findings = services.automatic_findings(get_session(), application, zone=_zone())
+    findings = services.automatic_findings(get_session(), application, zone=local_zone())
     form = screening_form(application, findings)
     on_refusal(lambda _: _screening_page(application, findings, form))
     _require_office_to_change()
     if not submitted(form):
         return _screening_page(application, findings, form)
     services.screen_application(get_session(), actor=actor(), application=application, decisions=form.decisions(),
-                                zone=_zone())
+                                zone=local_zone())
     flash(_("Screening recorded: %(status)s.", status=STATUS_LABELS[application.status]), "success")
     return redirect(url_for("applications.cycle_list", cycle_id=application.cycle_id))
 
@@ -339,7 +332,7 @@ def export(cycle_id: int):
     filters = ListFilters.from_args(request.args)
     applications = get_session().scalars(filtered_applications(cycle.id, **filters.as_dict())).all()
     data = applications_workbook(applications, status_labels=STATUS_LABELS, sectors=configured_sectors(),
-                                 zone=_zone())
+                                 zone=local_zone())
     return attachment(data, f"applications-{cycle.year}-{cycle.id}.xlsx", XLSX)
 
 
@@ -374,49 +367,3 @@ def blacklist():
 
 
 # ------------------------------------------------------------------------------------- tasks
-
-@task_provider(Role.ENTERPRISE)
-def _enterprise_tasks(session, user: User) -> list[Task]:  # noqa: ANN001
-    if user.organization_id is None:
-        return []
-    now = utcnow()
-    tasks = []
-    for cycle in active_cycles(session):
-        application = application_of(session, cycle_id=cycle.id, organization_id=user.organization_id)
-        name = f"{cycle.year} {cycle.title}"
-        deadline = cycle.deadline(Stage.APPLICATION)
-        if application is None:
-            if services.takes_applications(cycle, now):
-                due = _("Deadline: %(deadline)s", deadline=format_datetime(deadline, "short")) if deadline else ""
-                tasks.append(Task(_("Apply: %(cycle)s", cycle=name), url_for("applications.mine"), due))
-            continue
-        if application.status is ApplicationStatus.DRAFT and services.takes_applications(cycle, now):
-            tasks.append(Task(_("Continue your draft: %(cycle)s", cycle=name),
-                              url_for("applications.edit", application_id=application.id)))
-        elif application.status is ApplicationStatus.RETURNED and services.takes_applications(cycle, now):
-            tasks.append(Task(_("Returned for correction: %(cycle)s", cycle=name),
-                              url_for("applications.show", application_id=application.id),
-                              application.events[-1].reason if application.events else ""))
-        else:
-            tasks.append(Task(_("Application status: %(cycle)s", cycle=name),
-                              url_for("applications.show", application_id=application.id),
-                              str(STATUS_LABELS[application.status])))
-    return tasks
-
-
-@task_provider(Role.OFFICE, Role.SUPERVISOR)
-def _office_tasks(session, user: User) -> list[Task]:  # noqa: ANN001
-    tasks = []
-    for cycle in active_cycles(session):
-        if cycle.stage not in (Stage.APPLICATION, Stage.SCREENING):
-            continue
-        waiting = services.unscreened_count(session, cycle.id)
-        url = url_for("applications.cycle_list", cycle_id=cycle.id)
-        if cycle.stage is Stage.SCREENING and waiting and user.role is Role.OFFICE:
-            tasks.append(Task(_("Screen %(count)s applications: %(cycle)s", count=waiting,
-                                cycle=f"{cycle.year} {cycle.title}"), url + "?status=submitted"))
-        else:
-            tasks.append(Task(_("Applications: %(cycle)s", cycle=f"{cycle.year} {cycle.title}"), url))
-    if user.role is Role.OFFICE:
-        tasks.append(Task(_("Dishonesty list"), url_for("applications.blacklist")))
-    return tasks

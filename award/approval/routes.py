@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from award.app_db import get_session
 from award.approval import services
 from award.approval.forms import CHOICE_LABELS, BallotForm, EmptyForm, OpenVoteForm
 from award.approval.models import Choice, VoteSession
-from award.auth.models import Role, User
+from award.auth.models import Role
 from award.auth.permissions import (
     actor,
     has_role,
@@ -22,19 +19,14 @@ from award.auth.permissions import (
     office_required,
     oversight_required,
 )
-from award.cycles.models import Cycle, Stage
+from award.cycles.models import Cycle
 from award.cycles.services import cycle_rubric
 from award.db import utcnow
-from award.i18n import _
-from award.main.dashboard import Task, task_provider
+from award.i18n import _, local_zone
 from award.ranking.services import VERDICT_LABELS
 from award.views import get_or_404, on_refusal, rubric_language, validated
 
 bp = Blueprint("approval", __name__, url_prefix="/approval")
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def _vote(cycle: Cycle) -> VoteSession:
@@ -62,7 +54,7 @@ def _manage_page(cycle: Cycle, form: OpenVoteForm | None = None) -> str:
         context.update(turnout=services.turnout(session, vote), outcomes=services.outcomes_of(session, vote),
                        ballots=services.all_ballots(session, vote) if vote.is_closed else [],
                        leaders={m.leader_id: m.leader for m in vote.members})
-    form = form or OpenVoteForm.proposed(cycle, now=utcnow(), zone=_zone())
+    form = form or OpenVoteForm.proposed(cycle, now=utcnow(), zone=local_zone())
     return render_template("approval/manage.html", form=form, close_form=EmptyForm(), **context)
 
 
@@ -80,7 +72,7 @@ def open_vote(cycle_id: int):
     on_refusal(lambda _: _manage_page(cycle, form))
     validated(form)
     services.open_vote(get_session(), actor=actor(), cycle=cycle,
-                       closes_at=form.closes_at.data.replace(tzinfo=_zone()), blinded=form.blinded.data)
+                       closes_at=form.closes_at.data.replace(tzinfo=local_zone()), blinded=form.blinded.data)
     flash(_("The vote is open; the leading group has been notified."), "success")
     return redirect(url_for("approval.manage", cycle_id=cycle.id))
 
@@ -138,33 +130,3 @@ def results(cycle_id: int):
 
 
 # --- dashboard -------------------------------------------------------------------------------
-
-
-@task_provider(Role.LEADER)
-def _leader_tasks(session, user: User) -> list[Task]:  # noqa: ANN001
-    now = utcnow()
-    tasks = [
-        Task(_("Vote on the shortlist: %(cycle)s", cycle=f"{vote.cycle.year} {vote.cycle.title}"),
-             url_for("approval.ballot", cycle_id=vote.cycle_id),
-             _("%(count)s candidate(s) still to vote on", count=remaining))
-        for vote, remaining in services.open_votes_for(session, user, now) if remaining
-    ]
-    return tasks
-
-
-@task_provider(Role.OFFICE, Role.SUPERVISOR)
-def _vote_tasks(session, user: User) -> list[Task]:  # noqa: ANN001
-    tasks = []
-    for cycle in session.scalars(select(Cycle).where(Cycle.stage == Stage.APPROVAL).order_by(Cycle.id)):
-        vote = services.vote_of(session, cycle)
-        name = f"{cycle.year} {cycle.title}"
-        if vote is None:
-            title = _("Open the leading group's vote: %(cycle)s", cycle=name)
-        elif not vote.is_closed:
-            title = _("Watch and close the leading group's vote: %(cycle)s", cycle=name)
-        else:
-            title = _("Read the vote's outcome: %(cycle)s", cycle=name)
-        if user.role is Role.OFFICE or vote is not None:
-            tasks.append(Task(title, url_for("approval.manage", cycle_id=cycle.id)))
-    return tasks
-

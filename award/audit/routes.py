@@ -8,7 +8,7 @@ from award.app_db import get_session
 from award.audit.queries import FILTER_ARGS, TrailFilter, trail_page
 from award.auth.permissions import oversight_required
 from award.auth.queries import users_by_id
-from award.cycles.forms import local_zone
+from award.i18n import local_zone
 from award.inputs import arg_page
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
-from sqlalchemy import select
+from flask import Blueprint, flash, redirect, render_template, url_for
 
 from award.app_db import get_session
 from award.approval.forms import EmptyForm
-from award.auth.models import Role, User
 from award.auth.permissions import actor, office_required, oversight_required
 from award.awards import services
 from award.awards.forms import RevokeForm
@@ -17,16 +13,11 @@ from award.awards.models import Award
 from award.cycles.models import Cycle, Stage
 from award.cycles.settings import AwardSettings
 from award.db import utcnow
-from award.i18n import _
-from award.main.dashboard import Task, task_provider
+from award.i18n import _, local_zone
 from award.notice.services import award_problems, notice_of
 from award.views import get_or_404, on_refusal, validated
 
 bp = Blueprint("awards", __name__, url_prefix="/awards")
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def _cycle_page(cycle: Cycle) -> str:
@@ -34,7 +25,7 @@ def _cycle_page(cycle: Cycle) -> str:
     return render_template(
         "awards/cycle.html", cycle=cycle, notice=notice_of(session, cycle),
         awards=services.awards_of_cycle(session, cycle),
-        problems=award_problems(session, cycle, utcnow(), _zone()) if cycle.stage is Stage.NOTICE else [],
+        problems=award_problems(session, cycle, utcnow(), local_zone()) if cycle.stage is Stage.NOTICE else [],
         settings=AwardSettings.from_dict(cycle.award_settings), form=EmptyForm(),
     )
 
@@ -54,7 +45,7 @@ def cycle_awards(cycle_id: int):
 def confirm(cycle_id: int):
     cycle = get_or_404(Cycle, cycle_id)
     on_refusal(lambda _: _cycle_page(cycle))
-    services.confirm_awards(get_session(), actor=actor(), cycle=cycle, zone=_zone())
+    services.confirm_awards(get_session(), actor=actor(), cycle=cycle, zone=local_zone())
     flash(_("The final list is confirmed and the cycle is awarded."), "success")
     return redirect(url_for("awards.cycle_awards", cycle_id=cycle.id))
 
@@ -72,16 +63,6 @@ def revoke(award_id: int):
     form = RevokeForm()
     on_refusal(lambda _: _award_page(award, form))
     validated(form)
-    services.revoke_award(get_session(), actor=actor(), award=award, reason=form.reason.data, zone=_zone())
+    services.revoke_award(get_session(), actor=actor(), award=award, reason=form.reason.data, zone=local_zone())
     flash(_("The award is revoked; the re-application ban has started."), "success")
     return redirect(url_for("awards.show", award_id=award.id))
-
-
-@task_provider(Role.OFFICE)
-def _confirm_tasks(session, user: User) -> list[Task]:  # noqa: ANN001
-    tasks = []
-    for cycle in session.scalars(select(Cycle).where(Cycle.stage == Stage.NOTICE).order_by(Cycle.id)):
-        if not award_problems(session, cycle, utcnow()):
-            tasks.append(Task(_("Confirm the final list: %(cycle)s", cycle=f"{cycle.year} {cycle.title}"),
-                              url_for("awards.cycle_awards", cycle_id=cycle.id)))
-    return tasks

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -45,18 +44,15 @@ from award.certificates.presenters import batch_message
 from award.certificates.render import render_certificate_pdf, render_certificates_batch, render_feedback_pdf
 from award.cycles.models import Cycle
 from award.db import utcnow
-from award.i18n import _
+from award.i18n import _, local_zone
 from award.views import attachment, get_or_404, limiter, on_refusal, validated
 
 bp = Blueprint("certificates", __name__)
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
 
 def _today():  # noqa: ANN202
-    return utcnow().astimezone(_zone()).date()
+    return utcnow().astimezone(local_zone()).date()
 
 
 def _end_read_transaction() -> None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -22,7 +20,7 @@ from award.cycles.models import Cycle, Stage
 from award.cycles.services import CycleSettings
 from award.cycles.settings import AwardSettings, EligibilitySettings
 from award.forms import BaseForm, PrintableName
-from award.i18n import _l
+from award.i18n import _l, local_zone
 from award.rubrics import available_rubrics
 
 DEFAULT_RUBRIC = "gbt19580-2012"  # GB/T 19580, the standard the award is judged on
@@ -37,10 +35,6 @@ ELIGIBILITY_FIELDS = (
     "penalty_window_years", "award_cooldown_cycles", "revocation_ban_years",
 )
 AWARD_FIELDS = ("quorum", "pass_rule", "blinded", "notice_kind", "notice_length", "title_years")
-
-
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 class CycleForm(BaseForm):

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from award.app_db import get_session
 from award.approval.forms import EmptyForm
@@ -17,15 +16,12 @@ from award.documents.models import DocumentKind, PrinterProfile
 from award.documents.official import render_official_pdf
 from award.documents.overlay import render_overlay_pdf, render_test_page_pdf
 from award.documents.presenters import FILE_NAMES, KIND_LABELS, documents_page
-from award.i18n import _
+from award.i18n import _, local_zone
 from award.inputs import arg_id
 from award.views import attachment, enum_or_404, get_or_404, on_refusal, submitted
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def _chosen_printer() -> PrinterProfile | None:
@@ -54,7 +50,7 @@ def _printers_page(form: PrinterForm) -> str:
 @bp.route("/cycles/<int:cycle_id>")
 @oversight_required
 def cycle_documents(cycle_id: int):
-    page = documents_page(get_session(), get_or_404(Cycle, cycle_id), zone=_zone())
+    page = documents_page(get_session(), get_or_404(Cycle, cycle_id), zone=local_zone())
     return render_template("documents/cycle.html", **page)
 
 
@@ -79,7 +75,7 @@ def official_pdf(cycle_id: int, kind: str):
     cycle = get_or_404(Cycle, cycle_id)
     document_kind = enum_or_404(DocumentKind, kind)
     on_refusal(lambda _: _back_to_documents(cycle))
-    data = render_official_pdf(services.official_document(get_session(), cycle, document_kind, zone=_zone()))
+    data = render_official_pdf(services.official_document(get_session(), cycle, document_kind, zone=local_zone()))
     return attachment(data, f"{cycle.year}-{FILE_NAMES[document_kind]}.pdf", "application/pdf")
 
 

@@ -17,8 +17,9 @@ from flask_login import current_user
 from award.app_db import get_session
 from award.auth.permissions import actor, login_required
 from award.auth.services import set_locale
+from award.cycles.queries import active_cycles
+from award.cycles.tasks import tasks_for
 from award.inputs import local_path
-from award.main.dashboard import active_cycles, tasks_for
 
 bp = Blueprint("main", __name__)
 

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_limiter.util import get_remote_address
-from sqlalchemy import select
 
 from award.app_db import get_session
 from award.applications.evidence import EvidenceStore
-from award.auth.models import Role, User
 from award.auth.permissions import actor, office_required, oversight_required
-from award.cycles.models import Cycle, Stage
+from award.cycles.models import Cycle
 from award.db import utcnow
-from award.i18n import _
+from award.i18n import _, local_zone
 from award.limits import pdf_check_limits
-from award.main.dashboard import Task, task_provider
 from award.notice import services
 from award.notice.forms import OUTCOME_LABELS, DecideForm, ObjectionForm, PublishForm
 from award.notice.models import Objection, ObjectionOutcome, PublicNotice
@@ -25,10 +21,6 @@ from award.notice.periods import HOLIDAYS_FILE, load_calendar
 from award.views import attachment, get_or_404, limiter, on_refusal, submitted, validated
 
 bp = Blueprint("notice", __name__, url_prefix="/notices")
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def _store() -> EvidenceStore:
@@ -50,7 +42,7 @@ def _manage_page(cycle: Cycle, form: PublishForm | None = None) -> str:
     return render_template(
         "notice/manage.html", cycle=cycle, notice=notice, form=form or PublishForm.proposed(cycle),
         outcome_labels=OUTCOME_LABELS, objections=services.objections_of(session, notice) if notice else [],
-        problems=services.award_problems(session, cycle, utcnow(), _zone()) if notice else [],
+        problems=services.award_problems(session, cycle, utcnow(), local_zone()) if notice else [],
     )
 
 
@@ -83,7 +75,7 @@ def object_form(notice_id: int):
         return _objection_page(notice, form)
     limit = int(current_app.config.get("OBJECTION_MAX_FILE_BYTES", services.DEFAULT_MAX_EVIDENCE_BYTES))
     services.file_objection(get_session(), notice=notice, data=form.to_input(limit), store=_store(),
-                            remote_addr=get_remote_address() or "", max_evidence_bytes=limit, zone=_zone(),
+                            remote_addr=get_remote_address() or "", max_evidence_bytes=limit, zone=local_zone(),
                             pdf_check=pdf_check_limits(current_app.config))
     return redirect(url_for("notice.objection_received", notice_id=notice.id))
 
@@ -109,7 +101,7 @@ def publish(cycle_id: int):
     form = PublishForm()
     on_refusal(lambda _: _manage_page(cycle, form))
     validated(form)
-    notice = services.publish_notice(get_session(), actor=actor(), cycle=cycle, zone=_zone(), text=form.to_text(),
+    notice = services.publish_notice(get_session(), actor=actor(), cycle=cycle, zone=local_zone(), text=form.to_text(),
                                      calendar=load_calendar(current_app.config.get("NOTICE_HOLIDAYS_FILE")
                                                             or HOLIDAYS_FILE))
     if notice.withdrawn:
@@ -151,23 +143,3 @@ def evidence(objection_id: int):
 
 
 # --- dashboard -------------------------------------------------------------------------------
-
-
-@task_provider(Role.OFFICE, Role.SUPERVISOR)
-def _notice_tasks(session, user: User) -> list[Task]:  # noqa: ANN001
-    tasks = []
-    for cycle in session.scalars(select(Cycle).where(Cycle.stage.in_([Stage.APPROVAL, Stage.NOTICE]))
-                                 .order_by(Cycle.id)):
-        name = f"{cycle.year} {cycle.title}"
-        notice = services.notice_of(session, cycle)
-        if notice is None:
-            continue  # the vote's task leads to publishing
-        pending = services.pending_count(session, notice)
-        if pending:
-            tasks.append(Task(_("Decide the objections: %(cycle)s", cycle=name),
-                              url_for("notice.manage", cycle_id=cycle.id),
-                              _("%(count)s objection(s) still need an outcome.", count=pending)))
-        else:
-            tasks.append(Task(_("Public notice: %(cycle)s", cycle=name), url_for("notice.manage", cycle_id=cycle.id),
-                              _("Until %(end)s", end=notice.ends_at.astimezone(_zone()).strftime("%Y-%m-%d %H:%M"))))
-    return tasks

@@ -7,16 +7,12 @@ snapshot to them when it opens the vote).
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from award.app_db import get_session
 from award.applications.models import Application
-from award.auth.models import Role, User
 from award.auth.permissions import actor, office_required, oversight_required
-from award.cycles.models import Cycle, Stage
+from award.cycles.models import Cycle
 from award.i18n import _
-from award.main.dashboard import Task, task_provider
 from award.ranking import exports, presenters, services
 from award.ranking.forms import RankingSettingsForm
 from award.ranking.models import RankingSnapshot
@@ -85,15 +81,3 @@ def settings(cycle_id: int):
     services.update_ranking_settings(get_session(), actor=actor(), cycle=cycle, **form.to_settings())
     flash(_("Ranking settings saved."), "success")
     return redirect(url_for("ranking.show", cycle_id=cycle.id))
-
-
-@task_provider(Role.OFFICE)
-def _ranking_ready(session: Session, user: User) -> list[Task]:
-    """A cycle in deliberation whose shortlist is not frozen yet: the ranking is ready to check."""
-    cycles = session.scalars(select(Cycle).where(Cycle.stage == Stage.DELIBERATION).order_by(Cycle.id)).all()
-    return [
-        Task(_("%(cycle)s: the ranking is ready; check it and freeze the shortlist",
-               cycle=f"{cycle.year} {cycle.title}"),
-             url_for("ranking.show", cycle_id=cycle.id))
-        for cycle in cycles if services.current_snapshot(session, cycle) is None
-    ]
