@@ -12,10 +12,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: configuration, database, login, CSRF, translations, blueprints, CLI."""
+    """Build the app: configuration, the domain's runtime and hooks, database, login, CSRF, translations,
+    blueprints, CLI."""
     from flask import Flask
 
-    from award import runtime
+    from award import areas, runtime
     from award.config import load_config
     from award.flask_runtime import FLASK_RUNTIME
 
@@ -27,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     load_config(app, test_config)
     runtime.install(FLASK_RUNTIME)
+    areas.load_hooks()  # not left to the web layer's imports: a command or script gets the same guards
 
     from award import web
     from award.app_db import Database

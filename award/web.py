@@ -125,7 +125,6 @@ def init_web(app: Flask) -> None:
     from award.documents.routes import bp as documents_bp
     from award.main.routes import bp as main_bp
     from award.notice.routes import bp as notice_bp
-    from award.notifications import events as _events  # noqa: F401  (tells auth whom to e-mail at registration)
     from award.notifications.routes import bp as notifications_bp
     from award.notifications.routes import nav_context as notifications_nav
     from award.pool.routes import bp as pool_bp

@@ -4,7 +4,6 @@ reasons, pinning a conflict by hand, and the cycle's 回避 windows."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy.orm import Session
 
 from award.app_db import get_session
 from award.applications.models import Application
@@ -15,10 +14,9 @@ from award.conflicts.forms import CONFLICT_LABELS, CoiSettingsForm, PinForm
 from award.conflicts.models import CycleCoiSettings
 from award.conflicts.presenters import MATRIX_FILTERS, matrix_page
 from award.conflicts.rules import ConflictType
-from award.cycles.models import Cycle, Stage
+from award.cycles.models import Cycle
 from award.i18n import _
 from award.inputs import arg_page
-from award.main.dashboard import Task, active_cycles, task_provider
 from award.pool import services as pool
 from award.views import get_or_404, on_refusal, submitted, validated
 
@@ -91,11 +89,3 @@ def coi_settings(cycle_id: int):
                                reference_date=form.reference_date.data)
     flash(_("Conflict-of-interest settings saved."), "success")
     return redirect(url_for("conflicts.matrix", cycle_id=cycle.id))
-
-
-@task_provider(Role.OFFICE, Role.SUPERVISOR)
-def _matrix_tasks(session: Session, user: User) -> list[Task]:
-    return [Task(_("Conflict matrix: %(cycle)s", cycle=f"{cycle.year} {cycle.title}"),
-                 url_for("conflicts.matrix", cycle_id=cycle.id))
-            for cycle in active_cycles(session)
-            if cycle.stage in (Stage.SCREENING, Stage.DOCUMENT_REVIEW, Stage.ONSITE_REVIEW)]

@@ -4,17 +4,14 @@ expert keeps their own declarations."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from award.app_db import get_session
 from award.applications.sectors import GBT4754_SECTIONS
-from award.auth.models import Role, User
 from award.auth.permissions import actor, expert_required, office_required, oversight_required
 from award.cycles.models import Cycle
 from award.i18n import _
 from award.limits import IMPORT_MAX_BYTES
-from award.main.dashboard import Task, task_provider
 from award.pool import io as pool_io
 from award.pool import services as pool
 from award.pool.forms import (
@@ -241,19 +238,3 @@ def export_groups(fmt: str):
 
 
 # --- dashboard tasks -----------------------------------------------------------------------
-
-
-@task_provider(Role.OFFICE, Role.SUPERVISOR)
-def _pool_tasks(session: Session, user: User) -> list[Task]:
-    tasks = [Task(_("Expert pool"), url_for("pool.list_experts"),
-                  _("%(count)d experts in the pool", count=session.scalar(
-                      select(func.count(ExpertProfile.id)).where(ExpertProfile.in_pool.is_(True))) or 0))]
-    return tasks
-
-
-@task_provider(Role.EXPERT)
-def _expert_declarations(session: Session, user: User) -> list[Task]:
-    if pool.profile_of(session, user) is None:
-        return []
-    return [Task(_("Keep your declarations of interest up to date"), url_for("pool.my_declarations"))]
-

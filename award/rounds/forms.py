@@ -10,11 +10,10 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from award import inputs
-from award.cycles.forms import local_zone
 from award.forms import BaseForm
-from award.i18n import _, _l
+from award.i18n import _, _l, local_zone
 from award.limits import REASON_MAX_CHARS
-from award.rounds.models import AggregationMethod, AssignmentSource, ReviewRound, RoundKind
+from award.rounds.models import AggregationMethod, AssignmentSource, ReviewRound
 from award.rounds.services import RoundSettings
 
 METHOD_LABELS = {
@@ -102,4 +101,3 @@ class AddExpertForm(BaseForm):
         return inputs.parse_id(self.expert_id.data)
 
 
-KIND_LABELS = {RoundKind.DOCUMENT: _l("Document review"), RoundKind.ONSITE: _l("On-site review")}

@@ -19,7 +19,6 @@ from award.i18n import _, _l
 from award.rounds import panels
 from award.rounds import services as rounds
 from award.rounds.forms import (
-    KIND_LABELS,
     METHOD_LABELS,
     AddExpertForm,
     AssignForm,
@@ -33,6 +32,7 @@ from award.rounds.models import (
     ReviewRound,
     RoundStatus,
 )
+from award.rounds.services import KIND_LABELS
 from award.views import form_errors, get_or_404, on_refusal, submitted, validated
 
 bp = Blueprint("rounds", __name__, url_prefix="/review")

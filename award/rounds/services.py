@@ -19,11 +19,13 @@ from award.auth.models import User
 from award.cycles.models import Cycle, Stage
 from award.db import utcnow
 from award.errors import Conflict, Invalid
-from award.i18n import _
+from award.i18n import _, _l
 from award.rounds import notices
 from award.rounds.access import require_office
 from award.rounds.models import AggregationMethod, ReviewRound, RoundKind, RoundStatus
 from award.rounds.panels import panel_problems_of_round
+
+KIND_LABELS = {RoundKind.DOCUMENT: _l("Document review"), RoundKind.ONSITE: _l("On-site review")}
 
 ROUND_STAGE: dict[RoundKind, Stage] = {
     RoundKind.DOCUMENT: Stage.DOCUMENT_REVIEW,

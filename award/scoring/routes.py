@@ -9,7 +9,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from award.app_db import get_session
 from award.applications.models import Application
-from award.auth.models import Role, User
 from award.auth.permissions import (
     actor,
     can_read_oversight,
@@ -19,18 +18,12 @@ from award.auth.permissions import (
     office_required,
     oversight_required,
 )
-from award.cycles.models import Stage
 from award.cycles.services import cycle_rubric
 from award.errors import DomainError
 from award.i18n import _
-from award.main.dashboard import Task, active_cycles, task_provider
-from award.rounds import panels
-from award.rounds import services as rounds
-from award.rounds.forms import KIND_LABELS
 from award.rounds.models import (
     Assignment,
     ReviewRound,
-    RoundStatus,
 )
 from award.rounds.routes import round_page
 from award.scoring import progress, queries
@@ -260,50 +253,8 @@ def confirm_consensus(round_id: int, application_id: int):
 # --------------------------------------------------------------------------- dashboard tasks
 
 
-def _expert_seats(session, user: User) -> list[Assignment]:
-    return [a for a in queries.expert_assignments(session, user) if a.round.status is RoundStatus.OPEN]
 
 
-@task_provider(Role.EXPERT)
-def _expert_tasks(session, user: User) -> list[Task]:
-    tasks = []
-    for seat in _expert_seats(session, user):
-        name = seat.application.org_name or f"#{seat.application_id}"
-        own = scoring.sheet_of(seat)
-        if seat.pledge_signed_at is None:
-            tasks.append(Task(_("Sign the pledge for %(name)s", name=name),
-                              url_for("scoring.pledge", assignment_id=seat.id)))
-        elif own is not None and own.status is SheetStatus.DRAFT:
-            tasks.append(Task(_("Score %(name)s", name=name), url_for("scoring.sheet", assignment_id=seat.id)))
-        elif scoring.sheets_complete(session, seat.round, seat.application_id):
-            link = url_for("scoring.consensus", round_id=seat.round_id, application_id=seat.application_id)
-            agreed = scoring.consensus_scores(session, seat.round, seat.application_id)
-            if seat.is_leader and not agreed:
-                tasks.append(Task(_("Propose the consensus for %(name)s", name=name), link))
-            elif agreed and user.id not in scoring.confirmed_by(session, seat.round, seat.application_id):
-                tasks.append(Task(_("Confirm the consensus for %(name)s", name=name), link))
-    return tasks
 
 
-@task_provider(Role.OFFICE)
-def _office_review_tasks(session, user: User) -> list[Task]:
-    tasks = []
-    for cycle in active_cycles(session):
-        if cycle.stage not in (Stage.SCREENING, Stage.DOCUMENT_REVIEW, Stage.ONSITE_REVIEW):
-            continue
-        for review_round in rounds.rounds_of(session, cycle):
-            label = f"{cycle.year} {cycle.title} · {KIND_LABELS[review_round.kind]}"
-            link = url_for("rounds.show_round", round_id=review_round.id)
-            views = panels.panels_of_round(session, review_round)
-            due = sum(p.replacements_due for p in views)
-            if review_round.status is RoundStatus.SETUP and panels.panel_problems_of_round(session, review_round):
-                tasks.append(Task(_("Form the panels: %(round)s", round=label), link))
-            if due:
-                tasks.append(Task(_("%(count)s replacements due: %(round)s", count=due, round=label), link))
-            if review_round.status is RoundStatus.OPEN:
-                missing = len(progress.missing_sheets(session, review_round))
-                tasks.append(Task(_("Follow the progress: %(round)s", round=label),
-                                  url_for("scoring.round_progress", round_id=review_round.id),
-                                  _("%(count)s sheets missing", count=missing)))
-    return tasks
 

@@ -1,0 +1,39 @@
+"""What every area adds to the hooks of the areas below it, loaded by the app factory.
+
+A lower area offers a hook instead of importing a higher one (docs/architecture.md): stage guards
+(`cycles.stages.guard`), dashboard tasks (`cycles.tasks.task_provider`), reminder sources
+(`notifications.reminders.reminder_source`) and the registration listener
+(`auth.services.registration_listener`). A module adds to a hook when it is imported; this list
+imports every such module, so the guards hold for any program that calls `load_hooks()` (the app
+factory does, before it builds the web layer), whichever pages or commands it has.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+HOOK_MODULES = (
+    "award.cycles.tasks",  # the office's next stage, the supervisor's watch
+    "award.notifications.events",  # the registration listener: whom to e-mail at registration
+    "award.notifications.reminders",  # the application deadline reminder
+    "award.applications.services",  # guard: screening done before document review
+    "award.applications.tasks",
+    "award.pool.tasks",
+    "award.conflicts.tasks",
+    "award.scoring.progress",  # guards: panels formed, every sheet in
+    "award.scoring.notices",  # the review deadline reminder
+    "award.scoring.tasks",
+    "award.ranking.services",  # guard: the shortlist frozen before approval
+    "award.ranking.tasks",
+    "award.approval.services",  # guard: the vote closed; the vote's reminder
+    "award.approval.tasks",
+    "award.notice.services",  # guards: the notice published, its period over with every objection decided
+    "award.notice.tasks",
+    "award.awards.tasks",
+)
+
+
+def load_hooks() -> None:
+    """Import every module of HOOK_MODULES; a module registers once, so calling again changes nothing."""
+    for name in HOOK_MODULES:
+        import_module(name)
