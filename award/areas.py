@@ -15,8 +15,8 @@ from importlib import import_module
 HOOK_MODULES = (
     "award.cycles.tasks",  # the office's next stage, the supervisor's watch
     "award.notifications.events",  # the registration listener: whom to e-mail at registration
-    "award.notifications.reminders",  # the application deadline reminder
     "award.applications.services",  # guard: screening done before document review
+    "award.applications.notices",  # the application deadline reminder
     "award.applications.tasks",
     "award.pool.tasks",
     "award.conflicts.tasks",

@@ -9,9 +9,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from award.approval.demo import seed_decision_demo
 from award.auth.models import Role, User
 from award.auth.services import create_staff_user, register_enterprise
+from award.awards.demo import seed_decision_demo
 from award.certificates.demo import seed_certificates_demo
 from award.credit_code import ALPHABET, make_credit_code
 from award.cycles.models import Stage

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from award import PROJECT_ROOT
-
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"  # beside award/, as create_app's templates
 
 
 def alembic_config(database_url: str) -> Config:

@@ -2,7 +2,7 @@
 locale, loading or 404, and the one answer to a refused domain rule.
 
 A view does four things: load (``get_or_404``), check the permission (a decorator of
-``auth.permissions``), call one service, and answer. It never catches a ``DomainError``: it names
+``auth.access``), call one service, and answer. It never catches a ``DomainError``: it names
 the page that shows a refusal (``on_refusal``), and ``refused`` below, the app's handler of every
 ``DomainError``, answers with the status of the error's kind and its message:
 

@@ -24,8 +24,8 @@ from datetime import date
 from PIL import Image, ImageDraw
 from weasyprint import HTML
 
+from award.awards.numbers import new_certificate_number
 from award.certificates.fonts import require_cjk_font
-from award.certificates.numbers import new_certificate_number
 from award.certificates.render import (
     DEFAULT_TEMPLATES_DIR,
     CategoryFeedback,

@@ -23,7 +23,7 @@ from award.audit.models import AuditRecord
 from award.audit.services import record
 from award.auth.models import Role
 from award.awards.models import Award
-from award.certificates.numbers import new_certificate_number
+from award.awards.numbers import new_certificate_number
 from award.cycles.models import Stage
 from award.db import utcnow
 from award.errors import DomainError

@@ -39,7 +39,8 @@ from award.applications.queries import (
     owns_application,
 )
 from award.applications.services import STATUS_LABELS
-from award.auth.permissions import actor, enterprise_required, is_office, oversight_required
+from award.auth.access import actor, enterprise_required, oversight_required
+from award.auth.permissions import is_office
 from award.cycles.models import Cycle, Stage
 from award.cycles.queries import active_cycles
 from award.cycles.services import cycle_rubric

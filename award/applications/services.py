@@ -18,7 +18,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
-from award.applications import eligibility
+from award.applications import eligibility, notices
 from award.applications.blacklist import blacklist_hits
 from award.applications.evidence import EvidenceRejected, EvidenceStore, display_name, sniff
 from award.applications.models import (
@@ -45,7 +45,6 @@ from award.errors import Conflict, Invalid, NotAllowed, TooLarge
 from award.i18n import _, _l, format_datetime
 from award.inputs import check_name, check_text
 from award.limits import PDF_CHECK, ProcessLimits
-from award.notifications import events as notification_events
 
 S = ApplicationStatus
 EDITABLE = (S.DRAFT, S.RETURNED)
@@ -339,7 +338,7 @@ def return_application(session: Session, *, actor: User | None, application: App
                        now: dt.datetime | None = None) -> Application:
     """The office sends a submitted application back for correction, with a reason."""
     _move(session, actor=actor, application=application, target=S.RETURNED, reason=reason, now=now or utcnow())
-    notification_events.application_returned(session, application=application, reason=reason.strip(), now=now)
+    notices.application_returned(session, application=application, reason=reason.strip(), now=now)
     return application
 
 
@@ -526,7 +525,7 @@ def screen_application(
                   "rules": {f.rule: {"automatic": f.outcome.value, "decision": o.value, "reason": r}
                             for f, o, r in rows}})
     if status_changed:
-        notification_events.application_screened(session, application=application, eligible=not failed,
+        notices.application_screened(session, application=application, eligible=not failed,
                                                   reason=summary, now=now)
     return application
 

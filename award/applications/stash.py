@@ -18,7 +18,8 @@ from award.applications import services
 from award.applications.configured import configured_sectors, stash_max_bytes
 from award.applications.forms import ApplicationForm, build_application_form
 from award.applications.models import Application
-from award.auth.permissions import actor, is_enterprise
+from award.auth.access import actor
+from award.auth.permissions import is_enterprise
 from award.cycles.services import cycle_rubric
 from award.i18n import _
 from award.views import login_manager

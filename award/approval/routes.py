@@ -9,16 +9,9 @@ from award.app_db import get_session
 from award.approval import services
 from award.approval.forms import CHOICE_LABELS, BallotForm, EmptyForm, OpenVoteForm
 from award.approval.models import Choice, VoteSession
+from award.auth.access import actor, leader_required, login_required, office_required, oversight_required
 from award.auth.models import Role
-from award.auth.permissions import (
-    actor,
-    has_role,
-    is_leader,
-    leader_required,
-    login_required,
-    office_required,
-    oversight_required,
-)
+from award.auth.permissions import has_role, is_leader
 from award.cycles.models import Cycle
 from award.cycles.services import cycle_rubric
 from award.db import utcnow

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from award.applications import notices as application_notices
 from award.applications.models import Application
 from award.approval.models import Ballot, Choice, VoteCandidate, VoteMember, VoteOutcome, VoteSession
 from award.approval.rules import Tally, VoteRule, decide, rule_from_settings
@@ -31,6 +32,7 @@ from award.notifications import events
 from award.notifications.kinds import Kind
 from award.notifications.reminders import Reminder, deadline_window, reminder_source
 from award.ranking.services import current_snapshot
+from award.runtime import path_for
 
 COMMENT_MAX = 2000
 
@@ -97,10 +99,10 @@ def open_vote(
                   "blinded": vote.blinded, "rule": vote.rule, "members": [leader.id for leader in leaders],
                   "candidates": {c.application_id: c.code for c in vote.candidates}})
     events.vote_opened(session, cycle=cycle, closes_at=closes_at, vote_id=vote.id, now=now,
-                       link=events.path_for("approval.ballot", cycle_id=cycle.id))
+                       link=path_for("approval.ballot", cycle_id=cycle.id))
     for application in session.scalars(select(Application).where(
             Application.id.in_([c.application_id for c in vote.candidates])).order_by(Application.id)):
-        events.application_shortlisted(session, application=application, now=now)
+        application_notices.application_shortlisted(session, application=application, now=now)
     return vote
 
 
@@ -259,5 +261,5 @@ def vote_closing(session: Session, now: dt.datetime) -> Iterable[Reminder]:
             if cast.get(member.leader_id, 0) < len(vote.candidates) and member.leader.is_enabled:
                 yield Reminder(member.leader, Kind.VOTE_CLOSING,
                                {"cycle": events.cycle_name(cycle), "deadline": vote.closes_at},
-                               events.path_for("approval.ballot", cycle_id=cycle.id),
+                               path_for("approval.ballot", cycle_id=cycle.id),
                                f"vote{vote.id}:closing:{vote.closes_at.isoformat()}")

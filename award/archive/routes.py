@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, redirect, send_file, url_for
 
 from award.app_db import get_session
 from award.archive.builder import ArchiveStorage, archive_path, build_archive
-from award.auth.permissions import actor, office_required
+from award.auth.access import actor, office_required
 from award.certificates.configured import font_lookup, public_verify_url
 from award.cycles.models import Cycle
 from award.db import utcnow

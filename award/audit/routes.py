@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 
 from award.app_db import get_session
 from award.audit.queries import FILTER_ARGS, TrailFilter, trail_page
-from award.auth.permissions import oversight_required
+from award.auth.access import oversight_required
 from award.auth.queries import users_by_id
 from award.i18n import local_zone
 from award.inputs import arg_page

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -15,8 +16,16 @@ from award.audit.anchors import Anchor
 from award.audit.models import AuditChainHead, AuditRecord
 from award.db import utcnow
 
-if TYPE_CHECKING:
-    from award.auth.models import User
+
+class Actor(Protocol):
+    """Who acts: an account (auth's User). The audit chain sits below auth, so it names only what it records."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def role(self) -> enum.Enum: ...
+
 
 GENESIS_HASH = "0" * 64
 HEAD_ID = 1
@@ -74,7 +83,7 @@ def _lock_head(session: Session) -> AuditChainHead:
 def record(
     session: Session,
     *,
-    actor: User | None,
+    actor: Actor | None,
     action: str,
     target_type: str,
     target_id: int | str,

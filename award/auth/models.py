@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -44,7 +43,7 @@ class Organization(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class User(UserMixin, Base):
+class User(Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(
@@ -67,13 +66,29 @@ class User(UserMixin, Base):
 
     organization: Mapped[Organization | None] = relationship(lazy="joined")
 
+    # Flask-Login's user protocol, written out (as its UserMixin has it) so that the model imports no Flask.
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled accounts
         return self.is_enabled
 
+    @property
+    def is_authenticated(self) -> bool:
+        return self.is_active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
     def get_id(self) -> str:
         """What Flask-Login keeps in the session: the id and the session generation it was issued in."""
         return f"{self.id}:{self.session_generation}"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, User):
+            return self.get_id() == other.get_id()
+        return NotImplemented
+
+    __hash__ = object.__hash__
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value} {self.email}>"

@@ -1,17 +1,11 @@
-"""Named permission checks. Views use the decorators; services and queries the predicates."""
+"""Named permission checks on a user: services and queries call them with the actor; the web layer's
+route decorators (access.py) wrap them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import abort
-from flask_login import current_user
-
-from award.auth.models import Role, User
-
-F = TypeVar("F", bound=Callable[..., Any])
+from award.auth.models import Role
 
 
 def has_role(user: Any, *roles: Role) -> bool:
@@ -41,34 +35,3 @@ def is_supervisor(user: Any) -> bool:
 def can_read_oversight(user: Any) -> bool:
     """The office runs the cycle; the supervisor (纪检监察) watches it read-only."""
     return has_role(user, Role.OFFICE, Role.SUPERVISOR)
-
-
-def _guard(predicate: Callable[[Any], bool]) -> Callable[[F], F]:
-    def decorator(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not getattr(current_user, "is_authenticated", False):
-                from award.views import login_manager
-
-                return login_manager.unauthorized()
-            if not predicate(current_user):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorator
-
-
-enterprise_required = _guard(is_enterprise)
-office_required = _guard(is_office)
-expert_required = _guard(is_expert)
-leader_required = _guard(is_leader)
-supervisor_required = _guard(is_supervisor)
-oversight_required = _guard(can_read_oversight)
-login_required = _guard(lambda user: True)
-
-
-def actor() -> User:
-    """The logged-in user, typed, for passing to services."""
-    return current_user._get_current_object()  # type: ignore[no-any-return]

@@ -24,9 +24,9 @@ from sqlalchemy import select
 
 from award.app_db import get_session
 from award.auth import services
+from award.auth.access import actor, login_required, office_required
 from award.auth.forms import LoginForm, RegistrationForm, StaffUserForm
 from award.auth.models import User
-from award.auth.permissions import actor, login_required, office_required
 from award.auth.sign_in import SignIn, SignInRefused, begin_session, wait_text
 from award.i18n import _
 from award.inputs import local_path

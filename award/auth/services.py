@@ -8,17 +8,17 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from award.audit.services import record
 from award.auth.models import Organization, Role, User
+from award.auth.passwords import new_password_hash, password_matches
 from award.credit_code import InvalidCreditCode, normalize_credit_code
 from award.errors import Invalid, NotAllowed
 from award.i18n import _
 from award.inputs import ID_MAX, InvalidInput, check_name, parse_id, parse_int
 
 # Checked against when the e-mail is unknown, so a miss costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+_DUMMY_HASH = new_password_hash("not-a-real-password")
 
 STAFF_ROLES = (Role.EXPERT, Role.LEADER, Role.SUPERVISOR, Role.OFFICE)
 
@@ -31,7 +31,7 @@ def hash_password(password: str, *, min_length: int) -> str:
     if len(password) < min_length:
         raise Invalid(_("The password needs at least %(n)d characters.", n=min_length),
                           code="password_too_short", field="password")
-    return generate_password_hash(password)  # scrypt, Werkzeug's default KDF
+    return new_password_hash(password)
 
 
 def credit_code_or_error(raw: str) -> str:
@@ -298,9 +298,9 @@ def authenticate(session: Session, *, email: str, password: str) -> User | None:
     """The user for these credentials, or None; the same work is done for unknown e-mails."""
     user = find_user_by_email(session, email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        password_matches(_DUMMY_HASH, password)
         return None
-    if not check_password_hash(user.password_hash, password) or not user.is_enabled:
+    if not password_matches(user.password_hash, password) or not user.is_enabled:
         return None
     return user
 

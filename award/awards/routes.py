@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 
 from award.app_db import get_session
 from award.approval.forms import EmptyForm
-from award.auth.permissions import actor, office_required, oversight_required
+from award.auth.access import actor, office_required, oversight_required
 from award.awards import services
 from award.awards.forms import RevokeForm
 from award.awards.models import Award

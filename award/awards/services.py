@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 from award.applications import services as application_services
 from award.applications.eligibility import PastAward, years_before
 from award.applications.models import Application
+from award.applications.notices import application_result
 from award.audit.services import chain_anchor, record
 from award.auth.models import Organization, Role, User
 from award.awards.models import Award, AwardStatus
-from award.certificates.numbers import new_certificate_number, normalize_certificate_number
+from award.awards.numbers import new_certificate_number, normalize_certificate_number
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import advance_cycle
 from award.cycles.settings import AwardSettings, EligibilitySettings
@@ -27,7 +28,6 @@ from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _
 from award.notice.services import award_problems, notice_of
-from award.notifications import events
 from award.ranking.models import RankingSnapshot, ShortlistEntry
 
 
@@ -108,7 +108,7 @@ def _tell_applicants(session: Session, cycle: Cycle, awarded: set[int], now: dt.
     ranked = set(session.scalars(select(ShortlistEntry.application_id).where(ShortlistEntry.snapshot_id == latest)))
     for application in session.scalars(select(Application).where(Application.id.in_(ranked | awarded))
                                        .order_by(Application.id)):
-        events.application_result(session, application=application, awarded=application.id in awarded, now=now)
+        application_result(session, application=application, awarded=application.id in awarded, now=now)
 
 
 def revoke_award(session: Session, *, actor: User | None, award: Award, reason: str, zone: ZoneInfo,

@@ -28,7 +28,7 @@ from award.rounds.models import (
 )
 from award.scoring.models import ItemScore, ScoreSheet, SheetStatus
 
-AWARDED_CYCLE_TITLE = "市长质量奖（表彰演示）"  # seeded by approval.demo
+AWARDED_CYCLE_TITLE = "市长质量奖（表彰演示）"  # seeded by awards.demo
 BELOW_CUTOFF = "苏州协信检测认证有限公司"
 PANEL_SIZE = 5
 

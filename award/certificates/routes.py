@@ -23,9 +23,11 @@ from sqlalchemy import select
 
 from award.app_db import get_session
 from award.applications.models import Application
+from award.auth.access import actor, login_required, office_required
 from award.auth.models import Role
-from award.auth.permissions import actor, is_office, login_required, office_required
+from award.auth.permissions import is_office
 from award.awards.models import Award, AwardStatus
+from award.awards.numbers import normalize_certificate_number
 from award.awards.services import awards_of_cycle
 from award.certificates import batch as batches
 from award.certificates import services
@@ -39,7 +41,6 @@ from award.certificates.configured import (
 )
 from award.certificates.fonts import require_cjk_font
 from award.certificates.forms import CertificateTextsForm, SealForm
-from award.certificates.numbers import normalize_certificate_number
 from award.certificates.presenters import batch_message
 from award.certificates.render import render_certificate_pdf, render_certificates_batch, render_feedback_pdf
 from award.cycles.models import Cycle

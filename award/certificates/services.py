@@ -18,9 +18,9 @@ from award.applications.models import Application
 from award.audit.services import record
 from award.auth.models import Role, User
 from award.awards.models import Award, AwardStatus
+from award.awards.numbers import normalize_certificate_number
 from award.certificates import batch as batches
 from award.certificates.models import CertificateSettings
-from award.certificates.numbers import normalize_certificate_number
 from award.certificates.render import CertificateData, ExpertComment, FeedbackReport, merge_expert_comments
 from award.certificates.seals import DEFAULT_MAX_SEAL_BYTES, SealStore, accept_seal
 from award.conflicts.services import conflicts_for_cycle

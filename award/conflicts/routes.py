@@ -7,8 +7,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from award.app_db import get_session
 from award.applications.models import Application
+from award.auth.access import actor, office_required, oversight_required
 from award.auth.models import Role, User
-from award.auth.permissions import actor, office_required, oversight_required
 from award.conflicts import services as conflicts
 from award.conflicts.forms import CONFLICT_LABELS, CoiSettingsForm, PinForm
 from award.conflicts.models import CycleCoiSettings

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from award.app_db import get_session
-from award.auth.permissions import actor, office_required, oversight_required
+from award.auth.access import actor, office_required, oversight_required
 from award.cycles import services
 from award.cycles.forms import CycleForm
 from award.cycles.models import Cycle, Stage

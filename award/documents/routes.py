@@ -8,7 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 
 from award.app_db import get_session
 from award.approval.forms import EmptyForm
-from award.auth.permissions import actor, office_required, oversight_required
+from award.auth.access import actor, office_required, oversight_required
 from award.cycles.models import Cycle
 from award.documents import services
 from award.documents.forms import PLACEHOLDER_HINT, LayoutForm, PrinterForm, TextsForm

@@ -15,7 +15,7 @@ from flask import (
 from flask_login import current_user
 
 from award.app_db import get_session
-from award.auth.permissions import actor, login_required
+from award.auth.access import actor, login_required
 from award.auth.services import set_locale
 from award.cycles.queries import active_cycles
 from award.cycles.tasks import tasks_for

@@ -9,7 +9,7 @@ from flask_limiter.util import get_remote_address
 
 from award.app_db import get_session
 from award.applications.evidence import EvidenceStore
-from award.auth.permissions import actor, office_required, oversight_required
+from award.auth.access import actor, office_required, oversight_required
 from award.cycles.models import Cycle
 from award.db import utcnow
 from award.i18n import _, local_zone

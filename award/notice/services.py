@@ -14,6 +14,7 @@ from stdnum.cn import ric
 from award.applications.blacklist import blacklist_hits
 from award.applications.evidence import EvidenceRejected, EvidenceStore, display_name, sniff
 from award.applications.models import Application
+from award.applications.notices import organization_name
 from award.applications.services import REJECTION_MESSAGES
 from award.approval.services import approved_application_ids, vote_of
 from award.audit.services import chain_anchor, record
@@ -29,7 +30,10 @@ from award.inputs import check_name, name_problem, text_problem
 from award.limits import PDF_CHECK, ProcessLimits
 from award.notice.models import NoticeCandidate, Objection, ObjectionOutcome, PublicNotice
 from award.notice.periods import MissingHolidayData, PeriodKind, WorkCalendar, period_end
-from award.notifications import events
+from award.notifications.kinds import Kind
+from award.notifications.models import Notification
+from award.notifications.services import notify_users, users_with_role
+from award.runtime import path_for
 
 MiB = 1024 * 1024
 DEFAULT_MAX_EVIDENCE_BYTES = 20 * MiB
@@ -214,9 +218,15 @@ def file_objection(
            after={"candidate": candidate.application_id, "sha256": objection.sha256, "bytes": objection.size_bytes})
     application = session.get(Application, candidate.application_id)
     assert application is not None
-    events.objection_received(session, application=application, now=now,
-                              link=events.path_for("notice.objection", objection_id=objection.id))
+    objection_received(session, application=application, now=now,
+                       link=path_for("notice.objection", objection_id=objection.id))
     return objection
+
+
+def objection_received(session: Session, *, application: Application, link: str,
+                       now: dt.datetime | None = None) -> list[Notification]:
+    return notify_users(session, users=users_with_role(session, Role.OFFICE), kind=Kind.OBJECTION_RECEIVED,
+                        link=link, now=now, context={"organization": organization_name(application)})
 
 
 def objections_of(session: Session, notice: PublicNotice) -> list[Objection]:

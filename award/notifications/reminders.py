@@ -18,13 +18,10 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from award.auth.models import Role, User
-from award.cycles.models import Cycle, CycleDeadline, Stage
+from award.auth.models import User
 from award.db import utcnow
-from award.notifications.events import path_for
 from award.notifications.kinds import Kind
 from award.notifications.services import email_choices, existing_dedupe_keys, full_dedupe_key, notify_prepared
 
@@ -79,28 +76,3 @@ def run_reminders(session: Session, *, now: dt.datetime | None = None,
     return created
 
 
-@reminder_source
-def application_deadline(session: Session, now: dt.datetime) -> Iterable[Reminder]:
-    """Enterprises whose application is still a draft (or returned) 3 days and 1 day before the deadline."""
-    from award.applications.models import Application, ApplicationStatus
-
-    rows = session.execute(
-        select(Cycle, CycleDeadline.due_at, Application.id, User)
-        .join(CycleDeadline, (CycleDeadline.cycle_id == Cycle.id) & (CycleDeadline.stage == Stage.APPLICATION))
-        .join(Application, Application.cycle_id == Cycle.id)
-        .join(User, (User.organization_id == Application.organization_id) & (User.role == Role.ENTERPRISE))
-        .where(Cycle.stage == Stage.APPLICATION,
-               CycleDeadline.due_at > now, CycleDeadline.due_at <= now + WINDOWS[-1][1],
-               Application.status.in_([ApplicationStatus.DRAFT, ApplicationStatus.RETURNED]),
-               User.is_enabled.is_(True))
-        .order_by(Cycle.id, Application.id, User.id)
-    )
-    for cycle, due_at, application_id, user in rows:
-        window = deadline_window(due_at, now)
-        if window is None:
-            continue
-        yield Reminder(
-            user, Kind.APPLICATION_DEADLINE, {"cycle": f"{cycle.year} {cycle.title}", "deadline": due_at},
-            path_for("applications.edit", application_id=application_id),
-            f"application{application_id}:deadline:{due_at.isoformat()}:{window}",
-        )

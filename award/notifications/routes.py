@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, has_request_context, redirect, render
 from flask_login import current_user
 
 from award.app_db import get_session
-from award.auth.permissions import actor, login_required
+from award.auth.access import actor, login_required
 from award.i18n import _
 from award.inputs import arg_page
 from award.notifications import services

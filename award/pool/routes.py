@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from award.app_db import get_session
 from award.applications.sectors import GBT4754_SECTIONS
-from award.auth.permissions import actor, expert_required, office_required, oversight_required
+from award.auth.access import actor, expert_required, office_required, oversight_required
 from award.cycles.models import Cycle
 from award.i18n import _
 from award.limits import IMPORT_MAX_BYTES

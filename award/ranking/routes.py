@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from award.app_db import get_session
 from award.applications.models import Application
-from award.auth.permissions import actor, office_required, oversight_required
+from award.auth.access import actor, office_required, oversight_required
 from award.cycles.models import Cycle
 from award.i18n import _
 from award.ranking import exports, presenters, services

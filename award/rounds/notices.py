@@ -14,14 +14,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from award.applications.models import Application
-from award.notifications import events
+from award.applications.notices import organization_name
+from award.auth.models import Role, User
+from award.notifications.events import cycle_name
+from award.notifications.kinds import Kind
+from award.notifications.models import Notification
+from award.notifications.services import notify, notify_users, users_with_role
 from award.rounds.models import Assignment, AssignmentStatus, ReviewRound
+from award.runtime import path_for
 
 # ------------------------------------------------------------------------------ links
 
 
 def pledge_link(assignment: Assignment) -> str:
-    return events.path_for("scoring.pledge", assignment_id=assignment.id)
+    return path_for("scoring.pledge", assignment_id=assignment.id)
 
 
 
@@ -30,15 +36,29 @@ def pledge_link(assignment: Assignment) -> str:
 
 def replacement_link(assignment: Assignment) -> str:
     """The round page at the application's panel, where the office appoints the replacement."""
-    return events.path_for("rounds.show_round", round_id=assignment.round_id) + f"#panel-{assignment.application_id}"
+    return path_for("rounds.show_round", round_id=assignment.round_id) + f"#panel-{assignment.application_id}"
 
 
 # ------------------------------------------------------------------------------ events
 
 
+def expert_assigned(session: Session, *, expert: User, application: Application, link: str,
+                    now: dt.datetime | None = None) -> Notification | None:
+    """Mandatory: the expert is on the panel and must sign the pledge (link: the pledge page)."""
+    return notify(session, user=expert, kind=Kind.EXPERT_ASSIGNED, link=link, now=now,
+                  context={"cycle": cycle_name(application.cycle), "organization": organization_name(application)})
+
+
+def conflict_declared(session: Session, *, expert: User, application: Application, link: str,
+                      now: dt.datetime | None = None) -> list[Notification]:
+    return notify_users(session, users=users_with_role(session, Role.OFFICE), kind=Kind.CONFLICT_DECLARED,
+                        link=link, now=now,
+                        context={"expert": expert.full_name, "organization": organization_name(application)})
+
+
 def tell_assigned(session: Session, seats: Iterable[Assignment], *, now: dt.datetime | None = None) -> int:
     """Each seat's expert: assigned, sign the pledge (mandatory e-mail). Returns the notices created."""
-    return sum(events.expert_assigned(session, expert=seat.expert, application=seat.application,
+    return sum(expert_assigned(session, expert=seat.expert, application=seat.application,
                                       link=pledge_link(seat), now=now) is not None for seat in seats)
 
 
@@ -60,7 +80,7 @@ def tell_round_opened(session: Session, review_round: ReviewRound, *, now: dt.da
 
 def tell_conflict_declared(session: Session, seat: Assignment, *, now: dt.datetime | None = None) -> None:
     """The office: an expert declared a conflict, a replacement is needed."""
-    events.conflict_declared(session, expert=seat.expert, application=seat.application,
+    conflict_declared(session, expert=seat.expert, application=seat.application,
                              link=replacement_link(seat), now=now)
 
 

@@ -12,32 +12,51 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from award.applications.models import Application
+from award.applications.notices import organization_name
 from award.auth.models import User
-from award.notifications import events
+from award.notifications.events import cycle_name
 from award.notifications.kinds import Kind
+from award.notifications.models import Notification
 from award.notifications.reminders import WINDOWS, Reminder, deadline_window, reminder_source
+from award.notifications.services import notify
 from award.rounds.models import Assignment, AssignmentStatus, ReviewRound, RoundStatus
+from award.runtime import path_for
 from award.scoring.models import ScoreSheet, SheetStatus
 
 
 def sheet_link(assignment: Assignment) -> str:
-    return events.path_for("scoring.sheet", assignment_id=assignment.id)
+    return path_for("scoring.sheet", assignment_id=assignment.id)
 
 
 def consensus_link(review_round: ReviewRound, application_id: int) -> str:
-    return events.path_for("scoring.consensus", round_id=review_round.id, application_id=application_id)
+    return path_for("scoring.consensus", round_id=review_round.id, application_id=application_id)
+
+
+def sheet_reopened(session: Session, *, expert: User, application: Application, reason: str, link: str,
+                   now: dt.datetime | None = None) -> Notification | None:
+    return notify(session, user=expert, kind=Kind.SHEET_REOPENED, link=link, now=now,
+                  context={"organization": organization_name(application), "reason": reason})
+
+
+def panel_complete(session: Session, *, leader: User, application: Application, link: str, round_id: int,
+                   now: dt.datetime | None = None) -> Notification | None:
+    """The team leader: every sheet of the panel is in. Once per round and application."""
+    return notify(session, user=leader, kind=Kind.PANEL_COMPLETE, link=link, now=now,
+                  context={"organization": organization_name(application)},
+                  dedupe_key=f"round{round_id}:application{application.id}:complete")
 
 
 def tell_sheet_reopened(session: Session, sheet: ScoreSheet, *, reason: str, now: dt.datetime | None = None) -> None:
     seat = sheet.assignment
-    events.sheet_reopened(session, expert=seat.expert, application=seat.application, reason=reason,
+    sheet_reopened(session, expert=seat.expert, application=seat.application, reason=reason,
                           link=sheet_link(seat), now=now)
 
 
 def tell_panel_complete(session: Session, review_round: ReviewRound, leader: Assignment, *,
                         now: dt.datetime | None = None) -> None:
     """The team leader: every sheet of the panel is in (once per round and application)."""
-    events.panel_complete(session, leader=leader.expert, application=leader.application,
+    panel_complete(session, leader=leader.expert, application=leader.application,
                           link=consensus_link(review_round, leader.application_id), round_id=review_round.id,
                           now=now)
 
@@ -68,7 +87,7 @@ def review_deadline(session: Session, now: dt.datetime) -> Iterable[Reminder]:
         .where(ReviewRound.id.in_({round_id for round_id, _expert, _count in rows})))}
     experts = {u.id: u for u in session.scalars(
         select(User).where(User.id.in_({expert_id for _round, expert_id, _count in rows})))}
-    link = events.path_for("scoring.my_assignments")
+    link = path_for("scoring.my_assignments")
     for round_id, expert_id, count in rows:
         review_round = review_rounds[round_id]
         deadline = review_round.deadline
@@ -77,5 +96,5 @@ def review_deadline(session: Session, now: dt.datetime) -> Iterable[Reminder]:
         if window is None:
             continue
         yield Reminder(experts[expert_id], Kind.REVIEW_DEADLINE,
-                       {"cycle": events.cycle_name(review_round.cycle), "open_sheets": count, "deadline": deadline},
+                       {"cycle": cycle_name(review_round.cycle), "open_sheets": count, "deadline": deadline},
                        link, f"round{round_id}:deadline:{deadline.isoformat()}:{window}")

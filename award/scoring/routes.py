@@ -9,15 +9,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from award.app_db import get_session
 from award.applications.models import Application
-from award.auth.permissions import (
-    actor,
-    can_read_oversight,
-    expert_required,
-    is_expert,
-    login_required,
-    office_required,
-    oversight_required,
-)
+from award.auth.access import actor, expert_required, login_required, office_required, oversight_required
+from award.auth.permissions import can_read_oversight, is_expert
 from award.cycles.services import cycle_rubric
 from award.errors import DomainError
 from award.i18n import _

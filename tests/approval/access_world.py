@@ -19,7 +19,7 @@ from award.applications.models import Application, ApplicationStatus
 from award.approval.services import open_vote
 from award.auth.models import User
 from award.awards.models import Award
-from award.certificates.numbers import new_certificate_number
+from award.awards.numbers import new_certificate_number
 from award.cycles.models import Cycle, Stage
 from award.db import utcnow
 from award.notice.models import NoticeCandidate, Objection, PublicNotice

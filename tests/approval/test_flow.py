@@ -10,8 +10,8 @@ from sqlalchemy import select
 from award.audit.models import AuditRecord
 from award.auth.models import Role
 from award.awards.models import Award, AwardStatus
+from award.awards.numbers import is_well_formed_certificate_number
 from award.awards.services import award_history
-from award.certificates.numbers import is_well_formed_certificate_number
 from award.cycles.models import Stage
 from award.db import utcnow
 from award.notice.models import Objection, PublicNotice

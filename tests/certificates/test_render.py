@@ -14,8 +14,8 @@ import segno
 from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
+from award.awards.numbers import new_certificate_number
 from award.certificates.fonts import CJK_FONT_PACKAGE, MissingFontError
-from award.certificates.numbers import new_certificate_number
 from award.certificates.render import (
     DEFAULT_TEMPLATES_DIR,
     CategoryFeedback,

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from award.applications.models import Application, ApplicationStatus
 from award.auth.models import User
 from award.awards.models import Award
+from award.awards.numbers import new_certificate_number
 from award.certificates import batch as batches
 from award.certificates import services
-from award.certificates.numbers import new_certificate_number
 from award.certificates.seals import SealStore
 from award.cycles.models import Cycle, Stage
 from award.ranking.models import RankingSnapshot, ShortlistEntry

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from award.applications.models import Application, ApplicationStatus
 from award.awards.models import Award, AwardStatus
-from award.certificates.numbers import new_certificate_number
+from award.awards.numbers import new_certificate_number
 from award.cycles.models import Cycle, Stage
 from award.documents.models import PrinterProfile
 from award.notice.models import NoticeCandidate, PublicNotice

@@ -14,7 +14,7 @@ from award.applications.models import Application, ApplicationStatus
 from award.auth.models import Organization, Role
 from award.auth.services import create_staff_user
 from award.awards.models import Award
-from award.certificates.numbers import new_certificate_number
+from award.awards.numbers import new_certificate_number
 from award.cycles.models import Stage
 from award.cycles.services import CycleSettings, create_cycle
 from award.cycles.settings import EligibilitySettings

@@ -15,15 +15,15 @@ from sqlalchemy import select
 from award.app_db import get_database
 from award.applications.evidence import EvidenceStore
 from award.applications.models import Application
+from award.applications.notices import result_link
 from award.approval import services as approval
 from award.approval.models import Choice
 from award.auth.models import Role
 from award.awards import services as awards
 from award.cycles.models import Cycle, Stage
 from award.db import utcnow
-from award.notice import services as notice_services
 from award.notice.models import Objection, ObjectionOutcome, PublicNotice
-from award.notifications import events
+from award.notice.services import ObjectionInput, file_objection
 from award.notifications.kinds import Kind
 from award.notifications.models import Notification
 from award.notifications.outbox import MailSettings, send_due
@@ -102,11 +102,11 @@ def test_objection_tells_the_office(app, db, notice_world, make_user, smtp_serve
     _deliver(app, db)
     smtp_server.received.clear()
     notice = notice_world["notice"]
-    data = notice_services.ObjectionInput(
+    data = ObjectionInput(
         candidate_id=notice.candidates[0].id, name="张三", id_number="11010519491231002X", organization="",
         phone="13912345678", text="质量数据与实际不符", evidence=pdf_bytes(), filename="证据.pdf")
 
-    objection = notice_services.file_objection(db, notice=notice, data=data, store=EvidenceStore(notice_world["root"]),
+    objection = file_objection(db, notice=notice, data=data, store=EvidenceStore(notice_world["root"]),
                                                remote_addr="203.0.113.9", zone=ZONE)
     _deliver(app, db)
 
@@ -133,15 +133,15 @@ def test_awarded_or_not_tells_each_applicant_with_the_result_link(app, db, notic
     awards.confirm_awards(db, actor=notice_world["users"]["office"], cycle=cycle, zone=ZONE)
     _deliver(app, db)
 
-    assert _told(db, Kind.APPLICATION_AWARDED) == {winner.id: events.result_link(listed)}
-    assert _told(db, Kind.APPLICATION_NOT_AWARDED) == {runner_up.id: events.result_link(other)}
-    assert events.result_link(listed) == f"/certificates/applications/{listed.id}/feedback.pdf"
+    assert _told(db, Kind.APPLICATION_AWARDED) == {winner.id: result_link(listed)}
+    assert _told(db, Kind.APPLICATION_NOT_AWARDED) == {runner_up.id: result_link(other)}
+    assert result_link(listed) == f"/certificates/applications/{listed.id}/feedback.pdf"
     [won] = [m for m in smtp_server.received if m["To"] == winner.email]
     [lost] = [m for m in smtp_server.received if m["To"] == runner_up.email]
     assert "has won the award" in won["Subject"] and "feedback report" in won.get_body(("plain",)).get_content()
     assert "The result of your application" in lost["Subject"]
-    assert f"http://127.0.0.1:5000{events.result_link(other)}" in lost.get_body(("plain",)).get_content()
-    report = login(runner_up).get(events.result_link(other))  # the link opens the report the mail announces
+    assert f"http://127.0.0.1:5000{result_link(other)}" in lost.get_body(("plain",)).get_content()
+    report = login(runner_up).get(result_link(other))  # the link opens the report the mail announces
     assert report.status_code == 200 and report.mimetype == "application/pdf"
     text = _pdf_text(report.data)
     assert "评审反馈报告" in text and other.org_name in text

@@ -10,14 +10,23 @@ from sqlalchemy import select
 
 from award.app_db import get_database
 from award.applications.models import Application, ApplicationStatus, RuleOutcome
+from award.applications.notices import (
+    application_result,
+    application_returned,
+    application_screened,
+    application_shortlisted,
+)
 from award.applications.services import Decision, automatic_findings, return_application, screen_application
 from award.auth.models import Role
 from award.cycles.models import Stage
 from award.db import utcnow
+from award.notice.services import objection_received
 from award.notifications import events
 from award.notifications.kinds import Kind
 from award.notifications.models import Notification
 from award.notifications.outbox import MailSettings, send_due
+from award.rounds.notices import conflict_declared, expert_assigned
+from award.scoring.notices import panel_complete, sheet_reopened
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -46,29 +55,29 @@ def _event_calls(s):
     a = s["application"]
     closes = utcnow() + dt.timedelta(days=3)
     return {
-        "returned": (lambda db: events.application_returned(db, application=a, reason="缺少证明材料。"),
+        "returned": (lambda db: application_returned(db, application=a, reason="缺少证明材料。"),
                      [s["applicant"]], Kind.APPLICATION_RETURNED),
-        "eligible": (lambda db: events.application_screened(db, application=a, eligible=True),
+        "eligible": (lambda db: application_screened(db, application=a, eligible=True),
                      [s["applicant"]], Kind.APPLICATION_ELIGIBLE),
-        "ineligible": (lambda db: events.application_screened(db, application=a, eligible=False, reason="经营不满5年"),
+        "ineligible": (lambda db: application_screened(db, application=a, eligible=False, reason="经营不满5年"),
                        [s["applicant"]], Kind.APPLICATION_INELIGIBLE),
-        "shortlisted": (lambda db: events.application_shortlisted(db, application=a),
+        "shortlisted": (lambda db: application_shortlisted(db, application=a),
                         [s["applicant"]], Kind.APPLICATION_SHORTLISTED),
-        "awarded": (lambda db: events.application_result(db, application=a, awarded=True, link="/feedback/1"),
+        "awarded": (lambda db: application_result(db, application=a, awarded=True, link="/feedback/1"),
                     [s["applicant"]], Kind.APPLICATION_AWARDED),
-        "not_awarded": (lambda db: events.application_result(db, application=a, awarded=False, link="/feedback/1"),
+        "not_awarded": (lambda db: application_result(db, application=a, awarded=False, link="/feedback/1"),
                         [s["applicant"]], Kind.APPLICATION_NOT_AWARDED),
-        "assigned": (lambda db: events.expert_assigned(db, expert=s["expert"], application=a, link="/review/1"),
+        "assigned": (lambda db: expert_assigned(db, expert=s["expert"], application=a, link="/review/1"),
                      [s["expert"]], Kind.EXPERT_ASSIGNED),
-        "reopened": (lambda db: events.sheet_reopened(db, expert=s["expert"], application=a, reason="4.7 缺少依据",
+        "reopened": (lambda db: sheet_reopened(db, expert=s["expert"], application=a, reason="4.7 缺少依据",
                                                       link="/review/1"), [s["expert"]], Kind.SHEET_REOPENED),
-        "panel_complete": (lambda db: events.panel_complete(db, leader=s["expert"], application=a, link="/review/1",
+        "panel_complete": (lambda db: panel_complete(db, leader=s["expert"], application=a, link="/review/1",
                                                             round_id=1), [s["expert"]], Kind.PANEL_COMPLETE),
         "vote_opened": (lambda db: events.vote_opened(db, cycle=s["cycle"], closes_at=closes, link="/votes/1",
                                                       vote_id=1), s["leaders"], Kind.VOTE_OPENED),
-        "objection": (lambda db: events.objection_received(db, application=a, link="/notice/1"),
+        "objection": (lambda db: objection_received(db, application=a, link="/notice/1"),
                       [s["office"]], Kind.OBJECTION_RECEIVED),
-        "conflict": (lambda db: events.conflict_declared(db, expert=s["expert"], application=a, link="/review/1"),
+        "conflict": (lambda db: conflict_declared(db, expert=s["expert"], application=a, link="/review/1"),
                      [s["office"]], Kind.CONFLICT_DECLARED),
     }
 

@@ -17,8 +17,8 @@ from award.approval.services import open_vote
 from award.audit.services import chain_anchor, record
 from award.auth.models import Organization, User
 from award.awards.models import Award
+from award.awards.numbers import new_certificate_number
 from award.awards.services import years_after
-from award.certificates.numbers import new_certificate_number
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import CycleSettings, create_cycle
 from award.cycles.settings import EligibilitySettings

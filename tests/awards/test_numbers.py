@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from award.certificates.numbers import (
+from award.awards.numbers import (
     ALPHABET,
     CODE_LENGTH,
     check_character,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from award.approval.demo import AWARDED, NOTICE, VOTE, seed_decision_demo
 from award.approval.models import VoteSession
 from award.auth.models import Role
+from award.awards.demo import AWARDED, NOTICE, VOTE, seed_decision_demo
 from award.awards.models import Award
-from award.certificates.numbers import is_well_formed_certificate_number
+from award.awards.numbers import is_well_formed_certificate_number
 from award.db import utcnow
 from award.notice.models import PublicNotice
 

@@ -1,0 +1,96 @@
+"""Who hears of an application's events, with which link, and the application-deadline reminders.
+
+The services of applications, approval and awards call these right after their audit record, in the
+same session, so each notice and its e-mail commit or roll back with the event. Every function
+accepts `link=` to override its default path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from award.applications.models import Application, ApplicationStatus
+from award.auth.models import Role, User
+from award.cycles.models import Cycle, CycleDeadline, Stage
+from award.notifications.events import cycle_name
+from award.notifications.kinds import Kind
+from award.notifications.models import Notification
+from award.notifications.reminders import WINDOWS, Reminder, deadline_window, reminder_source
+from award.notifications.services import notify_users, organization_users
+from award.runtime import path_for
+
+
+def organization_name(application: Application) -> str:
+    return application.org_name or application.organization.name
+
+
+def _to_applicant(session: Session, application: Application, kind: Kind, link: str | None,
+                  now: dt.datetime | None, **context: object) -> list[Notification]:
+    return notify_users(session, users=organization_users(session, application.organization_id), kind=kind,
+                        context={"cycle": cycle_name(application.cycle), **context},
+                        link=link or path_for("applications.show", application_id=application.id), now=now)
+
+
+def application_returned(session: Session, *, application: Application, reason: str, link: str | None = None,
+                         now: dt.datetime | None = None) -> list[Notification]:
+    """The office returned the application for correction (call after the move to RETURNED)."""
+    link = link or path_for("applications.edit", application_id=application.id)
+    return _to_applicant(session, application, Kind.APPLICATION_RETURNED, link, now, reason=reason)
+
+
+def application_screened(session: Session, *, application: Application, eligible: bool, reason: str = "",
+                         link: str | None = None, now: dt.datetime | None = None) -> list[Notification]:
+    """Screening moved the application to ELIGIBLE or INELIGIBLE (call only when the status changed)."""
+    if eligible:
+        return _to_applicant(session, application, Kind.APPLICATION_ELIGIBLE, link, now)
+    return _to_applicant(session, application, Kind.APPLICATION_INELIGIBLE, link, now, reason=reason)
+
+
+def application_shortlisted(session: Session, *, application: Application, link: str | None = None,
+                            now: dt.datetime | None = None) -> list[Notification]:
+    return _to_applicant(session, application, Kind.APPLICATION_SHORTLISTED, link, now)
+
+
+def result_link(application: Application) -> str:
+    """Where an applicant reads the result: its feedback report (the one place that decides it).
+
+    The report exists once the cycle is awarded, for every ranked application, which is exactly
+    who hears the result; the application's page links to it too, beside the certificate.
+    """
+    return path_for("certificates.feedback_report", application_id=application.id)
+
+
+def application_result(session: Session, *, application: Application, awarded: bool, link: str | None = None,
+                       now: dt.datetime | None = None) -> list[Notification]:
+    """Awarded or not, once the final list is confirmed; links to result_link() unless told otherwise."""
+    kind = Kind.APPLICATION_AWARDED if awarded else Kind.APPLICATION_NOT_AWARDED
+    return _to_applicant(session, application, kind, link or result_link(application), now)
+
+
+@reminder_source
+def application_deadline(session: Session, now: dt.datetime) -> Iterable[Reminder]:
+    """Enterprises whose application is still a draft (or returned) 3 days and 1 day before the deadline."""
+    rows = session.execute(
+        select(Cycle, CycleDeadline.due_at, Application.id, User)
+        .join(CycleDeadline, (CycleDeadline.cycle_id == Cycle.id) & (CycleDeadline.stage == Stage.APPLICATION))
+        .join(Application, Application.cycle_id == Cycle.id)
+        .join(User, (User.organization_id == Application.organization_id) & (User.role == Role.ENTERPRISE))
+        .where(Cycle.stage == Stage.APPLICATION,
+               CycleDeadline.due_at > now, CycleDeadline.due_at <= now + WINDOWS[-1][1],
+               Application.status.in_([ApplicationStatus.DRAFT, ApplicationStatus.RETURNED]),
+               User.is_enabled.is_(True))
+        .order_by(Cycle.id, Application.id, User.id)
+    )
+    for cycle, due_at, application_id, user in rows:
+        window = deadline_window(due_at, now)
+        if window is None:
+            continue
+        yield Reminder(
+            user, Kind.APPLICATION_DEADLINE, {"cycle": f"{cycle.year} {cycle.title}", "deadline": due_at},
+            path_for("applications.edit", application_id=application_id),
+            f"application{application_id}:deadline:{due_at.isoformat()}:{window}",
+        )
