@@ -46,8 +46,10 @@ run: install
 # stays whole on one worker, so its module-scoped world is built once. TEST_WORKERS=0: one process.
 TEST_WORKERS ?= 2
 
+# The layer contracts of pyproject.toml ([tool.importlinter]) first: an upward import fails in seconds.
 test: install
 	@bash scripts/system-deps.sh --test
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 test-postgres: install

@@ -42,7 +42,7 @@ _plain_locale: ContextVar[str] = ContextVar("plain_locale", default=DEFAULTS["BA
 
 @cache
 def _catalog(locale: str) -> gettext.NullTranslations:
-    return Translations.load(str(TRANSLATIONS_DIR), [locale])
+    return Translations.load(str(TRANSLATIONS_DIR), [Locale.parse(locale)])  # zh_CN is in zh_Hans_CN/
 
 
 @contextmanager

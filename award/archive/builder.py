@@ -1,7 +1,7 @@
 """Writing a cycle archive: entries are streamed into the ZIP file and hashed as they are written.
 
-Sections are registered with @archive_section (award/archive/sections.py holds them, one small
-function each); each yields (path, content) pairs where content is bytes or an iterable of byte
+Sections are registered with @archive_section (award/archive/sections.py holds them and the registry,
+one small function each); each yields (path, content) pairs where content is bytes or an iterable of byte
 chunks, so a large cycle (evidence files, score sheets, the audit chain) never sits in memory.
 The manifest (manifest.json, written last) lists every entry with its size and SHA-256, the audit
 chain's head hash and any notes (files that could not be archived); manifest.sha256 holds the
@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from award.applications.evidence import EvidenceStore
+from award.archive.sections import ArchiveContext, json_bytes, sections
 from award.audit.services import record, verify_chain
 from award.auth.models import User
 from award.certificates.fonts import FontLookup, installed_cjk_families
@@ -37,52 +37,6 @@ MANIFEST = "manifest.json"
 MANIFEST_DIGEST = "manifest.sha256"
 FORMAT_VERSION = 2
 ARCHIVABLE_STAGES = (Stage.AWARDED, Stage.CLOSED)
-CHUNK = 1 << 20
-Content = bytes | Iterable[bytes]
-
-
-@dataclass
-class ArchiveContext:
-    """What a section reads: the cycle, the file stores, the print settings; notes go to the manifest."""
-
-    session: Session
-    cycle: Cycle
-    evidence: EvidenceStore | None = None
-    objection_evidence: EvidenceStore | None = None
-    seals: SealStore | None = None
-    verify_url: VerifyUrl | None = None
-    today: dt.date | None = None  # the issue date of the feedback reports, as the app prints them
-    zone: ZoneInfo = ZoneInfo("Asia/Shanghai")
-    font_lookup: FontLookup = installed_cjk_families
-    notes: list[str] = field(default_factory=list)
-
-    def note(self, text: str) -> None:
-        self.notes.append(text)
-
-
-Section = Callable[[ArchiveContext], Iterator[tuple[str, Content]]]
-_SECTIONS: dict[str, Section] = {}
-
-
-def archive_section(name: str) -> Callable[[Section], Section]:
-    """Register a generator of (path, content) for every archive; `name` is the folder of its paths."""
-
-    def register(section: Section) -> Section:
-        if name in _SECTIONS and _SECTIONS[name] is not section:
-            raise ValueError(f"archive section {name!r} is registered twice")
-        _SECTIONS[name] = section
-        return section
-
-    return register
-
-
-def sections() -> dict[str, Section]:
-    """The registered sections in archive order (importing sections.py registers the built-in ones)."""
-    import award.archive.sections  # noqa: F401
-
-    return dict(_SECTIONS)
-
-
 @dataclass(frozen=True)
 class ArchiveSummary:
     path: Path
@@ -122,15 +76,6 @@ def archive_path(instance_path: str | Path, cycle: Cycle, now: dt.datetime) -> P
     folder = Path(instance_path) / "archives"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"cycle-{cycle.id}-{now:%Y%m%d-%H%M%S}.zip"
-
-
-def json_bytes(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str).encode()
-
-
-def jsonl_chunks(rows: Iterable[Any]) -> Iterator[bytes]:
-    for row in rows:
-        yield json.dumps(row, ensure_ascii=False, sort_keys=True, default=str).encode() + b"\n"
 
 
 def build_archive(

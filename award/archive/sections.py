@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
-from collections.abc import Iterator
-from dataclasses import asdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from award.applications.evidence import EvidenceStore
 from award.applications.models import (
@@ -24,16 +26,18 @@ from award.applications.models import (
     ApplicationSettings,
 )
 from award.approval.models import Ballot, VoteOutcome, VoteSession
-from award.archive.builder import CHUNK, ArchiveContext, Content, archive_section, json_bytes, jsonl_chunks
 from award.audit.models import AuditRecord
 from award.auth.models import Role, User
 from award.awards.models import Award
 from award.certificates import services as certificates
-from award.certificates.fonts import MissingFontError
+from award.certificates.fonts import FontLookup, MissingFontError, installed_cjk_families
 from award.certificates.models import CertificateSettings
 from award.certificates.render import render_certificate_pdf, render_feedback_pdf
+from award.certificates.seals import SealStore
+from award.certificates.services import VerifyUrl
 from award.conflicts.models import PinnedConflict
 from award.conflicts.services import coi_settings_for, conflicts_for_cycle, reference_date_for
+from award.cycles.models import Cycle
 from award.db import utcnow
 from award.documents.models import DocumentKind, DocumentText
 from award.documents.official import render_official_pdf
@@ -45,8 +49,62 @@ from award.ranking.models import RankingSettings, RankingSnapshot
 from award.rounds.models import Assignment, AssignmentDraw, AssignmentStatus, ReviewRound
 from award.scoring.models import ConsensusConfirmation, ConsensusScore, ScoreSheet
 
+CHUNK = 1 << 20
+Content = bytes | Iterable[bytes]
+
+
+@dataclass
+class ArchiveContext:
+    """What a section reads: the cycle, the file stores, the print settings; notes go to the manifest."""
+
+    session: Session
+    cycle: Cycle
+    evidence: EvidenceStore | None = None
+    objection_evidence: EvidenceStore | None = None
+    seals: SealStore | None = None
+    verify_url: VerifyUrl | None = None
+    today: dt.date | None = None  # the issue date of the feedback reports, as the app prints them
+    zone: ZoneInfo = ZoneInfo("Asia/Shanghai")
+    font_lookup: FontLookup = installed_cjk_families
+    notes: list[str] = field(default_factory=list)
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+
+Section = Callable[[ArchiveContext], Iterator[tuple[str, Content]]]
+_SECTIONS: dict[str, Section] = {}
+
+
+def archive_section(name: str) -> Callable[[Section], Section]:
+    """Register a generator of (path, content) for every archive; `name` is the folder of its paths."""
+
+    def register(section: Section) -> Section:
+        if name in _SECTIONS and _SECTIONS[name] is not section:
+            raise ValueError(f"archive section {name!r} is registered twice")
+        _SECTIONS[name] = section
+        return section
+
+    return register
+
+
+def sections() -> dict[str, Section]:
+    """The registered sections in archive order."""
+    return dict(_SECTIONS)
+
+
+def json_bytes(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str).encode()
+
+
+def jsonl_chunks(rows: Iterable[Any]) -> Iterator[bytes]:
+    for row in rows:
+        yield json.dumps(row, ensure_ascii=False, sort_keys=True, default=str).encode() + b"\n"
+
+
 Yield = Iterator[tuple[str, Content]]
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
+
 
 
 def _when(moment: dt.datetime | dt.date | None) -> str | None:
