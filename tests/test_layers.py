@@ -42,19 +42,21 @@ from award.cycles.models import Stage
 from award.notifications import reminders
 from award.auth import services
 
+def hooks():
+    return ({key: list(guards) for key, guards in stages._GUARDS.items()},
+            {role: list(providers) for role, providers in tasks._PROVIDERS.items()},
+            list(reminders._SOURCES), list(services._REGISTRATION_LISTENERS))
+
 areas.load_hooks()
 assert "award.web" not in sys.modules and not any(m.endswith(".routes") for m in sys.modules)
-loaded = (dict((k, list(v)) for k, v in stages._GUARDS.items()), dict((k, list(v)) for k, v in tasks._PROVIDERS.items()),
-          list(reminders._SOURCES), list(services._REGISTRATION_LISTENERS))
+loaded = hooks()
 assert stages._GUARDS[(Stage.SCREENING, Stage.DOCUMENT_REVIEW)], "the screening and panel guards"
 
 import pkgutil, award  # every other module, the web layer too, adds nothing more
 for module in pkgutil.walk_packages(award.__path__, "award."):
     if module.name != "award.wsgi":  # it builds the app of the server at import
         __import__(module.name)
-after = (dict((k, list(v)) for k, v in stages._GUARDS.items()), dict((k, list(v)) for k, v in tasks._PROVIDERS.items()),
-         list(reminders._SOURCES), list(services._REGISTRATION_LISTENERS))
-assert after == loaded, "a module adds to a hook but is missing from award.areas.HOOK_MODULES"
+assert hooks() == loaded, "a module adds to a hook but is missing from award.areas.HOOK_MODULES"
 """
 
 
