@@ -26,8 +26,9 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
+from award.i18n import local_zone
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 CSV_BOM = "\ufeff"
 XLSX_MAX_CELL = 32_767
 DATE_FORMAT = "yyyy-mm-dd"
@@ -54,11 +55,12 @@ def restore_text(text: str) -> str:
     return text[1:] if text.startswith("'") and _looks_like_formula(text[1:]) else text
 
 
-def spreadsheet_value(value: Any, *, zone: ZoneInfo = LOCAL_ZONE) -> Any:
-    """A cell value: numbers and dates kept as such (aware times in local time), text neutralized."""
+def spreadsheet_value(value: Any, *, zone: ZoneInfo | None = None) -> Any:
+    """A cell value: numbers and dates kept as such (aware times in `zone`, the app's by default), text
+    neutralized."""
     if value is None or isinstance(value, bool | int | float | Decimal | dt.date):
         if isinstance(value, dt.datetime) and value.tzinfo is not None:
-            return value.astimezone(zone).replace(tzinfo=None)
+            return value.astimezone(zone or local_zone()).replace(tzinfo=None)
         return value
     return neutralize_text(str(value))
 
@@ -83,7 +85,7 @@ def write_csv(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> bytes:
     return (CSV_BOM + buffer.getvalue()).encode("utf-8")
 
 
-def _xlsx_value(value: Any, zone: ZoneInfo = LOCAL_ZONE) -> Any:
+def _xlsx_value(value: Any, zone: ZoneInfo | None = None) -> Any:
     cell = spreadsheet_value(value, zone=zone)
     if isinstance(cell, str):
         cell = ILLEGAL_CHARACTERS_RE.sub("", cell)
@@ -91,7 +93,7 @@ def _xlsx_value(value: Any, zone: ZoneInfo = LOCAL_ZONE) -> Any:
     return cell
 
 
-def _xlsx_cell(sheet: Any, value: Any, zone: ZoneInfo) -> Any:
+def _xlsx_cell(sheet: Any, value: Any, zone: ZoneInfo | None) -> Any:
     cell = _xlsx_value(value, zone)
     if isinstance(cell, dt.date):
         typed = WriteOnlyCell(sheet, value=cell)
@@ -101,7 +103,7 @@ def _xlsx_cell(sheet: Any, value: Any, zone: ZoneInfo) -> Any:
 
 
 def write_xlsx(header: Sequence[Any], rows: Iterable[Sequence[Any]], *, title: str = "Sheet1",
-               column_width: float | None = None, zone: ZoneInfo = LOCAL_ZONE) -> bytes:
+               column_width: float | None = None, zone: ZoneInfo | None = None) -> bytes:
     """One worksheet, streamed row by row (write-only mode), the header row frozen."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_sheet_title(title))

@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,7 +31,7 @@ from award.certificates.services import VerifyUrl
 from award.cycles.models import Cycle, Stage
 from award.db import utcnow
 from award.errors import Conflict
-from award.i18n import _
+from award.i18n import _, local_zone
 
 MANIFEST = "manifest.json"
 MANIFEST_DIGEST = "manifest.sha256"
@@ -55,7 +55,7 @@ class ArchiveStorage:
     objection_root: Path
     seal_root: Path
     verify_url: VerifyUrl
-    zone: ZoneInfo = ZoneInfo("Asia/Shanghai")
+    zone: ZoneInfo = field(default_factory=local_zone)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], instance_path: str | Path, *,

@@ -43,6 +43,7 @@ from award.documents.models import DocumentKind, DocumentText
 from award.documents.official import render_official_pdf
 from award.documents.services import official_document
 from award.errors import DomainError
+from award.i18n import local_zone
 from award.notice.models import Objection, PublicNotice
 from award.pool.models import ExpertAvailability, ExpertProfile, GroupLink
 from award.ranking.models import RankingSettings, RankingSnapshot
@@ -64,7 +65,7 @@ class ArchiveContext:
     seals: SealStore | None = None
     verify_url: VerifyUrl | None = None
     today: dt.date | None = None  # the issue date of the feedback reports, as the app prints them
-    zone: ZoneInfo = ZoneInfo("Asia/Shanghai")
+    zone: ZoneInfo = field(default_factory=local_zone)
     font_lookup: FontLookup = installed_cjk_families
     notes: list[str] = field(default_factory=list)
 

@@ -16,7 +16,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -30,7 +29,7 @@ from award.conflicts.models import CycleCoiSettings, PinnedConflict
 from award.conflicts.rules import ApplicantFacts, CoiSettings, Conflict, ConflictType, GroupIndex
 from award.cycles.models import Cycle, Stage
 from award.db import utcnow
-from award.i18n import _
+from award.i18n import _, local_zone
 from award.pool.models import ExpertProfile, GroupLink
 from award.pool.services import require_office
 
@@ -52,9 +51,6 @@ __all__ = [
     "load_groups",
     "reference_date_for",
 ]
-
-# The office's calendar: a deadline at 23:59 Beijing time is that day, not the UTC day before.
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 
 PairKey = tuple[int, int]  # (application_id, expert user id)
 
@@ -89,8 +85,8 @@ def reference_date_for(session: Session, cycle: Cycle) -> dt.date:
     for stage in (Stage.DOCUMENT_REVIEW, Stage.APPLICATION):
         due = cycle.deadline(stage)
         if due is not None:
-            return due.astimezone(LOCAL_ZONE).date()
-    return cycle.created_at.astimezone(LOCAL_ZONE).date()
+            return due.astimezone(local_zone()).date()  # a deadline at 23:59 Beijing time is that day
+    return cycle.created_at.astimezone(local_zone()).date()
 
 
 def load_groups(session: Session) -> GroupIndex:
