@@ -107,7 +107,6 @@ Yield = Iterator[tuple[str, Content]]
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
 
 
-
 def _when(moment: dt.datetime | dt.date | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
@@ -178,7 +177,6 @@ def cycle_settings(context: ArchiveContext) -> Yield:
     })
     # The rubric exactly as frozen when the cycle was created (its hash is in settings.json).
     yield f"rubric-{cycle.rubric_key}.toml", cycle.rubric_text.encode("utf-8")
-
 
 
 @archive_section("texts")

@@ -51,7 +51,6 @@ from award.views import attachment, get_or_404, limiter, on_refusal, validated
 bp = Blueprint("certificates", __name__)
 
 
-
 def _today():  # noqa: ANN202
     return utcnow().astimezone(local_zone()).date()
 

@@ -23,7 +23,6 @@ from award.views import attachment, enum_or_404, get_or_404, on_refusal, submitt
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
 
-
 def _chosen_printer() -> PrinterProfile | None:
     printer_id = arg_id(request.args, "printer", field=_("The printer"))
     return get_or_404(PrinterProfile, printer_id) if printer_id else None

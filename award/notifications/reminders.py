@@ -74,5 +74,3 @@ def run_reminders(session: Session, *, now: dt.datetime | None = None,
                              email=choices[reminder.kind][reminder.user.id], known_new=True)
             created += notice is not None
     return created
-
-

@@ -78,5 +78,3 @@ def groups_import_command(path: Path) -> None:
     result = _run_import(lambda session: pool_io.import_groups(session, actor=None, data=path.read_bytes(),
                                                                fmt=fmt))
     click.echo(f"links added {result.added}, already known {result.already_known}")
-
-

@@ -99,5 +99,3 @@ class AddExpertForm(BaseForm):
 
     def chosen(self) -> int | None:
         return inputs.parse_id(self.expert_id.data)
-
-

@@ -30,10 +30,6 @@ def pledge_link(assignment: Assignment) -> str:
     return path_for("scoring.pledge", assignment_id=assignment.id)
 
 
-
-
-
-
 def replacement_link(assignment: Assignment) -> str:
     """The round page at the application's panel, where the office appoints the replacement."""
     return path_for("rounds.show_round", round_id=assignment.round_id) + f"#panel-{assignment.application_id}"
@@ -74,15 +70,10 @@ def tell_round_opened(session: Session, review_round: ReviewRound, *, now: dt.da
     return tell_assigned(session, seats, now=now)
 
 
-
-
-
-
 def tell_conflict_declared(session: Session, seat: Assignment, *, now: dt.datetime | None = None) -> None:
     """The office: an expert declared a conflict, a replacement is needed."""
     conflict_declared(session, expert=seat.expert, application=seat.application,
                              link=replacement_link(seat), now=now)
-
 
 
 __all__ = ["pledge_link", "replacement_link", "tell_assigned", "tell_conflict_declared", "tell_round_opened"]

@@ -246,8 +246,3 @@ def confirm_consensus(round_id: int, application_id: int):
 # --------------------------------------------------------------------------- dashboard tasks
 
 
-
-
-
-
-
