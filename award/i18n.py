@@ -112,7 +112,8 @@ class LazyString:
         return other + str(self)
 
 
-def lazy_gettext(string: str, **variables: Any) -> LazyString:
+def lazy_gettext(string: str, **variables: Any) -> Any:
+    """A LazyString, typed Any as Flask-Babel's is: WTForms' stubs want a str label, and it acts as one."""
     return LazyString(gettext, string, **variables)
 
 

@@ -45,4 +45,4 @@ login_required = _guard(lambda user: True)
 
 def actor() -> User:
     """The logged-in user, typed, for passing to services."""
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    return current_user._get_current_object()

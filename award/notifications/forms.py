@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from wtforms import BooleanField, SubmitField
 
 from award.forms import BaseForm
@@ -26,6 +28,6 @@ def preferences_form(preferences: list[Preference]) -> PreferencesForm:
 
     for preference in preferences:
         if not preference.spec.mandatory:
-            setattr(Form, preference.spec.kind.value,
-                    BooleanField(preference.spec.label, default=preference.email_enabled))
+            label = cast(str, preference.spec.label)  # a lazy string, which WTForms uses as its text
+            setattr(Form, preference.spec.kind.value, BooleanField(label, default=preference.email_enabled))
     return Form()
