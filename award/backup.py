@@ -38,7 +38,7 @@ def _run(command: list[str]) -> None:
         raise BackupError(f"{tool} failed: {last_line}")
 
 
-def backup_database(database_url: str, target: Path) -> None:
+def backup_database(database_url: str, target: str | Path) -> None:
     """Write a consistent copy of the live database to target (the app may keep serving)."""
     target = Path(target)
     if make_url(database_url).get_backend_name() == "sqlite":
@@ -53,7 +53,7 @@ def backup_database(database_url: str, target: Path) -> None:
     _run(["pg_dump", "--format=custom", "--no-owner", f"--file={target}", _libpq_url(database_url)])
 
 
-def restore_database(database_url: str, source: Path) -> None:
+def restore_database(database_url: str, source: str | Path) -> None:
     """Replace the database's content with the backup (stop the app first)."""
     source = Path(source)
     if not source.is_file():

@@ -96,7 +96,8 @@ def _xlsx_value(value: Any, zone: ZoneInfo | None = None) -> Any:
 def _xlsx_cell(sheet: Any, value: Any, zone: ZoneInfo | None) -> Any:
     cell = _xlsx_value(value, zone)
     if isinstance(cell, dt.date):
-        typed = WriteOnlyCell(sheet, value=cell)
+        typed = WriteOnlyCell(sheet)
+        typed.value = cell  # as WriteOnlyCell(value=) does; its stub leaves out plain dates
         typed.number_format = DATETIME_FORMAT if isinstance(cell, dt.datetime) else DATE_FORMAT
         return typed
     return cell

@@ -14,7 +14,7 @@ Names that are printed or published add ``PrintableName()`` themselves.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import has_request_context, request
 from flask_wtf import FlaskForm
@@ -29,13 +29,15 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.fields import TextAreaField
+
+# SelectChoice is new in WTForms 3.3, which types-WTForms does not describe yet (it stops at 3.2).
+from wtforms.fields import SelectChoice, TextAreaField  # type: ignore[attr-defined]
 from wtforms.validators import NumberRange, StopValidation
 
 from award import inputs
 from award.i18n import _
 
-__all__ = ["BaseForm", "PrintableName"]
+__all__ = ["BaseForm", "PrintableName", "SelectChoice", "filled"]
 
 # Integer form fields hold counts, seeds, years and ids: all fit a 32-bit INTEGER column.
 _INT_BOUND = inputs.ID_MAX
@@ -43,7 +45,7 @@ _DECIMAL_BOUND = 10**12
 
 
 def _field_label(field: Field) -> str:
-    return str(field.label.text) if field.label else field.name
+    return str(field.label.text)
 
 
 class PlainText:
@@ -93,7 +95,7 @@ class PlainNumber:
                 inputs.parse_int(raw, minimum=-bound, maximum=bound, field=label)
         except inputs.InvalidInput as error:
             field.data = None
-            field.errors.clear()  # WTForms' own "not a valid integer" would say the same twice
+            field.errors = []  # WTForms' own "not a valid integer" would say the same twice
             raise StopValidation(error.message) from None
 
 
@@ -109,7 +111,7 @@ class PlainChoice:
                 inputs.parse_int(raw, minimum=-inputs.ID_MAX, maximum=inputs.ID_MAX, field=_field_label(field))
             except inputs.InvalidInput:
                 field.data = None
-                field.errors.clear()
+                field.errors = []
                 raise StopValidation(_("%(field)s: choose one of the values offered.",
                                        field=_field_label(field))) from None
 
@@ -120,7 +122,7 @@ class SaneDate:
     def __call__(self, form: Any, field: Field) -> None:
         if not " ".join(str(raw) for raw in field.raw_data or []).isascii():
             field.data = None
-            field.errors.clear()
+            field.errors = []
             raise StopValidation(_("%(field)s must be written with the digits 0 to 9.", field=_field_label(field)))
         if field.data is not None:
             try:
@@ -164,3 +166,13 @@ class BaseForm(FlaskForm):
     """FlaskForm (CSRF) with the input boundary on every field."""
 
     Meta = _BoundaryMeta
+
+
+_Data = TypeVar("_Data")
+
+
+def filled(data: _Data | None) -> _Data:
+    """The data of a field that a validated form requires (DataRequired, InputRequired): never None."""
+    if data is None:
+        raise ValueError("a required field has no data: is the form validated?")
+    return data

@@ -16,13 +16,12 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from award.applications.eligibility import RULE_LABELS, RULES, RuleResult
 from award.applications.models import Application, ApplicationStatus, RuleOutcome
 from award.applications.services import Decision, Profile
-from award.forms import BaseForm, PrintableName
+from award.forms import BaseForm, PrintableName, SelectChoice
 from award.i18n import _l
 from award.rubrics import Rubric
 

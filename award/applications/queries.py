@@ -47,7 +47,7 @@ def applications_of_organization(session: Session, organization_id: int) -> list
 def filtered_applications(
     cycle_id: int, *, status: ApplicationStatus | None = None, sector: str | None = None,
     district: str | None = None,
-) -> Select[tuple[Application]]:
+) -> Select[Application]:
     """The office's list of one cycle, filtered; drafts are the enterprise's own business but still listed."""
     query = select(Application).where(Application.cycle_id == cycle_id)
     if status is not None:

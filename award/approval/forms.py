@@ -6,13 +6,12 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from wtforms import BooleanField, DateTimeLocalField, SelectField, TextAreaField
-from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from award.approval.models import Choice
 from award.cycles.models import Cycle, Stage
 from award.cycles.settings import AwardSettings
-from award.forms import BaseForm
+from award.forms import BaseForm, SelectChoice
 from award.i18n import _l
 
 CHOICE_LABELS = {

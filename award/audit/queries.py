@@ -54,7 +54,7 @@ def trail_page(session: Session, criteria: TrailFilter, page: int, page_size: in
             "pages": max((total + page_size - 1) // page_size, 1), "actions": actions}
 
 
-def trail_query(criteria: TrailFilter) -> Select[tuple[AuditRecord]]:
+def trail_query(criteria: TrailFilter) -> Select[AuditRecord]:
     query = select(AuditRecord).order_by(AuditRecord.seq.desc())
     if criteria.action:
         query = query.where(AuditRecord.action.startswith(criteria.action, autoescape=True))

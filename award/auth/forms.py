@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
 
 from award.auth.models import Role
-from award.forms import BaseForm, PrintableName
+from award.forms import BaseForm, PrintableName, SelectChoice
 from award.i18n import _l
 
 PHONE_PATTERN = r"^[0-9+\-() ]{5,30}$"

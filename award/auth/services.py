@@ -74,7 +74,7 @@ class Registration:
     holders: tuple[User, ...] = ()  # who already holds the e-mail address or the credit code
 
 
-RegistrationListener = Callable[[Session, Registration], None]
+RegistrationListener = Callable[[Session, Registration], object]  # what it returns is not used
 # Told of every registration in the registering transaction. Notifications sits above auth and
 # registers here the e-mails to the new account or to the holders (notifications/events.py).
 _REGISTRATION_LISTENERS: list[RegistrationListener] = []
@@ -183,7 +183,8 @@ def submit_registration(
         except IntegrityError:  # a registration running at the same time took the e-mail or the code first
             account, holders = None, _holders(session, email=email, credit_code=code)
     for holder in holders:
-        holds_code = holder.role is Role.ENTERPRISE and holder.organization.credit_code == code
+        holds_code = (holder.role is Role.ENTERPRISE and holder.organization is not None
+                      and holder.organization.credit_code == code)
         record(session, actor=None, action="user.registration_refused", target_type="user", target_id=holder.id,
                after={"email_taken": holder.email == normalize_email(email), "credit_code_taken": holds_code})
     outcome = Registration(account=account, holders=holders)

@@ -64,7 +64,7 @@ def new_certificate_number(year: int) -> str:
     return f"{year}-{code}-{check_character(year, code)}"
 
 
-def is_well_formed_certificate_number(text: str) -> bool:
+def is_well_formed_certificate_number(text: object) -> bool:
     """Tell whether ``text`` is a certificate number in canonical form with a valid check.
 
     It says nothing about whether the number was ever issued: that is the database's job.

@@ -119,7 +119,8 @@ def _fontconfig_families(library_path: str) -> list[str]:
             value = ctypes.c_char_p()
             # A font may carry several family names (e.g. a localized one): take them all.
             while fc.FcPatternGetString(font, b"family", value_index, ctypes.byref(value)) == 0:
-                families.add(value.value.decode("utf-8", "replace"))
+                if value.value is not None:  # a match always sets it
+                    families.add(value.value.decode("utf-8", "replace"))
                 value_index += 1
     finally:
         fc.FcFontSetDestroy(font_set)

@@ -9,12 +9,11 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from award.conflicts.models import CycleCoiSettings
 from award.conflicts.rules import CoiSettings, ConflictType
-from award.forms import BaseForm
+from award.forms import BaseForm, SelectChoice
 from award.i18n import _l
 
 CONFLICT_LABELS = {

@@ -13,13 +13,12 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import CycleSettings
 from award.cycles.settings import AwardSettings, EligibilitySettings
-from award.forms import BaseForm, PrintableName
+from award.forms import BaseForm, PrintableName, SelectChoice
 from award.i18n import _l, local_zone
 from award.rubrics import available_rubrics
 

@@ -7,12 +7,11 @@ from typing import Any
 
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField
-from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from award.documents.official import DocumentTexts
 from award.documents.overlay import FieldPosition, Layout
-from award.forms import BaseForm, PrintableName
+from award.forms import BaseForm, PrintableName, SelectChoice
 from award.i18n import _l
 
 TEXT_FIELDS = ("issuing_office", "document_number", "title", "opening", "closing", "issued_on")

@@ -119,9 +119,12 @@ class OfficialDocument:
 
     def filled(self) -> DocumentTexts:
         values = {**self.placeholders, "count": str(len(self.rows))}
-        return replace(self.texts, **{name: fill_placeholders(getattr(self.texts, name), values)
-                                      for name in ("issuing_office", "document_number", "title", "opening",
-                                                   "closing")})
+        texts = self.texts
+        return replace(texts, issuing_office=fill_placeholders(texts.issuing_office, values),
+                       document_number=fill_placeholders(texts.document_number, values),
+                       title=fill_placeholders(texts.title, values),
+                       opening=fill_placeholders(texts.opening, values),
+                       closing=fill_placeholders(texts.closing, values))
 
 
 def _paragraphs(text: str) -> list[str]:

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 from dataclasses import replace
 from decimal import Decimal
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -78,7 +79,7 @@ def save_texts(session: Session, *, actor: User | None, cycle: Cycle, kind: Docu
         raise Invalid(_("Give the issuing office and the title."), code="texts_missing")
     mime = accept_seal(seal, max_bytes=MAX_SEAL_BYTES).mime if seal is not None else None
     row = stored_texts(session, cycle, kind)
-    before = _texts_record(texts_of(session, cycle, kind), row.seal_image if row else None) if row else None
+    before = _texts_record(texts_of(session, cycle, kind), row.seal_image) if row else None
     if row is None:
         row = DocumentText(cycle_id=cycle.id, kind=kind)
         session.add(row)
@@ -118,7 +119,12 @@ def _placeholders(cycle: Cycle, notice: PublicNotice | None, zone: ZoneInfo, awa
     return values
 
 
-def _with_seal(session: Session, cycle: Cycle, kind: DocumentKind) -> dict[str, object]:
+class _Seal(TypedDict, total=False):
+    seal_image: bytes
+    seal_mime: str
+
+
+def _with_seal(session: Session, cycle: Cycle, kind: DocumentKind) -> _Seal:
     row = stored_texts(session, cycle, kind)
     if row is None or row.seal_image is None:
         return {}

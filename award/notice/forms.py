@@ -9,11 +9,10 @@ from __future__ import annotations
 from flask import request
 from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from award.cycles.models import Cycle
-from award.forms import BaseForm, PrintableName
+from award.forms import BaseForm, PrintableName, SelectChoice
 from award.i18n import _, _l
 from award.inputs import arg_id
 from award.notice.models import ObjectionOutcome, PublicNotice

@@ -41,8 +41,10 @@ def registration_submitted(session: Session, outcome: Registration) -> list[Noti
     flood their mailbox); the visitor sees the same page either way."""
     link = path_for("auth.login")
     if outcome.account is not None:
+        organization = outcome.account.organization
+        assert organization is not None  # a registration makes an enterprise account (enterprise_has_organization)
         notice = notify(session, user=outcome.account, kind=Kind.ACCOUNT_REGISTERED, link=link,
-                        context={"organization": outcome.account.organization.name})
+                        context={"organization": organization.name})
         return [notice] if notice is not None else []
     return notify_users(session, users=outcome.holders, kind=Kind.REGISTRATION_ATTEMPT, link=link, context={},
                         dedupe_key=f"registration-attempt:{utcnow().date().isoformat()}")

@@ -38,9 +38,9 @@ from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import CursorResult, and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from award.db import utcnow
@@ -292,13 +292,13 @@ def claim_next(session: Session, *, now: dt.datetime, lease: dt.timedelta, max_a
             session.rollback()
             return None
         # The condition again in the UPDATE: whoever changed the row since our read wins, we look again.
-        taken = session.execute(
+        taken = cast(CursorResult[Any], session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == candidate.id, _claimable(now, max_attempts))
             .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1, claimed_at=now,
                     lease_expires_at=now + lease)
             .execution_options(synchronize_session=False)
-        )
+        ))
         if taken.rowcount == 1:
             break
         session.rollback()
@@ -317,14 +317,14 @@ def claim_next(session: Session, *, now: dt.datetime, lease: dt.timedelta, max_a
 
 def fail_abandoned(session: Session, *, now: dt.datetime, max_attempts: int) -> int:
     """Mark failed the messages whose lease expired on their last allowed attempt."""
-    result = session.execute(
+    result = cast(CursorResult[Any], session.execute(
         update(OutboxMessage)
         .where(_lease_expired(now), OutboxMessage.attempts >= max_attempts)
         .values(status=OutboxStatus.FAILED, lease_expires_at=None,
                 last_error=f"the sender stopped while sending, {max_attempts} times; "
                            "whether the relay took it is unknown")
         .execution_options(synchronize_session=False)
-    )
+    ))
     session.commit()
     return result.rowcount or 0
 
@@ -432,11 +432,11 @@ def requeue(session: Session, *, message_ids: list[int], now: dt.datetime) -> in
     """An operator's decision to send failed messages (or stuck ones at once) again with fresh attempts.
 
     A message a sender holds under a live lease is left alone: it may be with the relay right now."""
-    result = session.execute(
+    result = cast(CursorResult[Any], session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(message_ids),
                or_(OutboxMessage.status == OutboxStatus.FAILED, _lease_expired(now)))
         .values(status=OutboxStatus.PENDING, next_attempt_at=now, attempts=0, lease_expires_at=None)
-    )
+    ))
     session.flush()
     return result.rowcount or 0

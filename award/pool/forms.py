@@ -12,11 +12,10 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from award.applications.sectors import GBT4754_SECTIONS
-from award.forms import BaseForm, PrintableName
+from award.forms import BaseForm, PrintableName, SelectChoice
 from award.i18n import _l
 from award.pool.kinds import RelationKind
 from award.pool.models import ExpertProfile

@@ -40,6 +40,7 @@ from operator import itemgetter
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 METHODS: tuple[str, ...] = ("mean", "trimmed_mean", "median")
 STATUS_OK = "ok"
@@ -49,10 +50,12 @@ TRIM_MIN_SHEETS = 5
 _EPS = 1e-9
 _TIE_DECIMALS = 6
 
+FloatArray = npt.NDArray[np.float64]
 
-def round2(values: Any) -> np.ndarray:
+
+def round2(values: Any) -> FloatArray:
     """Round to 2 decimals, half away from zero (四舍五入), NaN stays NaN."""
-    a = np.asarray(values, dtype=float)
+    a = np.asarray(values, dtype=np.float64)
     # Round the scaled value to 6 decimals first so 1.005 * 100 = 100.49999... rounds up.
     scaled = np.round(np.abs(a) * 100, 6)
     return np.sign(a) * np.floor(scaled + 0.5) / 100 + 0.0
@@ -111,18 +114,18 @@ class RubricLayout:
         return np.array([pos[c] for c in self.item_categories], dtype=np.intp)
 
     @cached_property
-    def membership(self) -> np.ndarray:
+    def membership(self) -> FloatArray:
         """(items, categories) 0/1 matrix: item points @ membership = category sums."""
         m = np.zeros((self.size, len(self.category_ids)))
         m[np.arange(self.size), self.category_index] = 1.0
         return m
 
     @cached_property
-    def points(self) -> np.ndarray:
-        return np.asarray(self.item_points, dtype=float)
+    def points(self) -> FloatArray:
+        return np.asarray(self.item_points, dtype=np.float64)
 
     @cached_property
-    def category_points(self) -> np.ndarray:
+    def category_points(self) -> FloatArray:
         return self.points @ self.membership
 
     @property
@@ -203,7 +206,12 @@ class ScoreRows:
             )
         # Column by column with itemgetter: zip(*rows) over 300k tuples is several times slower.
         apps, experts, items, points = (list(map(itemgetter(i), rows)) for i in range(4))
-        return cls(application_id=apps, expert_id=experts, item_id=items, points=points)
+        return cls(
+            application_id=_id_array(apps, "application ids"),
+            expert_id=_id_array(experts, "expert ids"),
+            item_id=np.asarray(items),
+            points=np.asarray(points, dtype=np.float64),
+        )
 
     def __len__(self) -> int:
         return len(self.points)

@@ -7,11 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 from wtforms import DecimalField, IntegerField, SelectField, StringField, SubmitField
-from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
 from award.applications.sectors import GBT4754_SECTIONS
-from award.forms import BaseForm
+from award.forms import BaseForm, SelectChoice
 from award.i18n import _, _l
 from award.ranking.models import CombineMode, RankingSettings
 

@@ -180,7 +180,7 @@ def walk_shortlist(order: np.ndarray, totals: np.ndarray, rules: ShortlistRules)
         member = eligible & (sector == code)
         sector_ok &= ~member | (np.cumsum(member, axis=-1) <= limit)
     candidate = eligible & sector_ok
-    before = np.cumsum(candidate, axis=-1) - candidate
+    before: np.ndarray = np.cumsum(candidate, axis=-1) - candidate
     quota = n if rules.quota is None else rules.quota
     return ShortlistWalk(eligible, sector_ok, before, candidate & (before < quota))
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Select, String, cast, exists, func, select
+from sqlalchemy import Select, SQLColumnExpression, String, cast, exists, func, select
 from sqlalchemy.orm import Session
 
 from award.applications.blacklist import blacklist_hits
@@ -190,7 +190,7 @@ def score_rows_statement(review_round: ReviewRound, *, with_consensus: bool) -> 
     agreed score replaces every sheet's score of that item (COALESCE over a LEFT JOIN), so all
     methods give the consensus figure and the item's spread drops to zero.
     """
-    points = ItemScore.points
+    points: SQLColumnExpression[Decimal | None] = ItemScore.points
     if with_consensus:
         points = func.coalesce(ConsensusScore.points, ItemScore.points)
     stmt = (
@@ -233,7 +233,7 @@ def load_score_rows(session: Session, review_round: ReviewRound) -> ScoreRows:
     # CAST per value would add half again to the query.
     as_text = session.get_bind().dialect.name != "sqlite"
     packed = select(*(func.aggregate_strings(cast(c, String) if as_text else c, ",") for c in rows.c))
-    application_ids, expert_ids, item_ids, points = session.execute(packed).one()
+    application_ids, expert_ids, item_ids, points = tuple(session.execute(packed).one())
     if application_ids is None:
         return ScoreRows(application_id=np.empty(0, np.int64), expert_id=np.empty(0, np.int64),
                          item_id=np.empty(0, str), points=np.empty(0))
@@ -245,7 +245,7 @@ def load_score_rows(session: Session, review_round: ReviewRound) -> ScoreRows:
     )
 
 
-def _driver_tuples(session: Session, stmt: Select) -> list[tuple]:
+def _driver_tuples(session: Session, stmt: Select) -> Sequence[tuple[Any, ...]]:
     """Rows as the database driver's plain tuples, on the session's connection and transaction.
 
     A round holds hundreds of thousands of score rows and thousands of assignments; building a

@@ -6,11 +6,10 @@ import datetime as dt
 from decimal import Decimal
 
 from wtforms import DateTimeLocalField, DecimalField, IntegerField, SelectField, SubmitField, TextAreaField
-from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from award import inputs
-from award.forms import BaseForm
+from award.forms import BaseForm, SelectChoice
 from award.i18n import _, _l, local_zone
 from award.limits import REASON_MAX_CHARS
 from award.rounds.models import AggregationMethod, AssignmentSource, ReviewRound
