@@ -73,8 +73,10 @@ translations: $(STAMP)
 	$(BIN)/pybabel update -i award/translations/messages.pot -d award/translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d award/translations
 
+# ruff, then mypy over award/ as [tool.mypy] in pyproject.toml says (its cache: .mypy_cache/).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache
