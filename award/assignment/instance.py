@@ -13,7 +13,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from award.assignment.solver import (
     ApplicationSlot,
@@ -53,7 +53,7 @@ class Instance:
     max_pair_probability: float
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -63,19 +63,19 @@ def _id(value: Any, where: str) -> str | int:
     raise InvalidInstance(f"{where}: an id must be a non-empty string or an integer")
 
 
-def _object(value: Any, where: str) -> dict:
+def _object(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidInstance(f"{where}: expected an object")
     return value
 
 
-def _list(value: Any, where: str) -> list:
+def _list(value: Any, where: str) -> list[Any]:
     if not isinstance(value, list):
         raise InvalidInstance(f"{where}: expected a list")
     return value
 
 
-def _require(obj: dict, key: str, where: str) -> Any:
+def _require(obj: dict[str, Any], key: str, where: str) -> Any:
     if key not in obj:
         raise InvalidInstance(f"{where}: missing key {key!r}")
     return obj[key]

@@ -41,7 +41,7 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -67,6 +67,7 @@ __all__ = [
 ]
 
 Id = Hashable  # str or int ids chosen by the caller; all ids of one kind must be of one type
+_ExpertId = TypeVar("_ExpertId", bound=Hashable)
 
 MIP_GAP = 1e-9
 # Reduced costs within this of zero count as zero: HiGHS works to about 1e-7 on duals.
@@ -223,7 +224,7 @@ def default_load_cap(problem: AssignmentProblem) -> int:
     return math.ceil(seats / able) if able else 0
 
 
-def choose_leader(panel: Iterable[Id], affinity: Mapping[Id, float]) -> Id:
+def choose_leader(panel: Iterable[_ExpertId], affinity: Mapping[_ExpertId, float]) -> _ExpertId:
     """The team leader: highest affinity, ties broken by the smallest expert id."""
     return min(panel, key=lambda e: (-affinity[e], _id_key(e)))
 
@@ -247,7 +248,8 @@ class _Data:
 
     @property
     def sector_pool(self) -> np.ndarray:
-        return (self.eligible & self.insec).any(axis=1)
+        pool: np.ndarray = (self.eligible & self.insec).any(axis=1)  # (A,) bool
+        return pool
 
 
 def _compile(problem: AssignmentProblem) -> _Data:
@@ -384,7 +386,8 @@ def _solve_lp(model: _Model, n_e: int) -> tuple[np.ndarray, float, np.ndarray]:
     result = linprog(model.c, A_ub=sp.vstack([A[upper], -A[lower]]).tocsr(),
                      b_ub=np.r_[model.ub[upper], -model.lb[lower]], A_eq=A[eq], b_eq=model.lb[eq],
                      bounds=np.c_[np.zeros(len(model.c)), model.col_ub], method="highs-ds")
-    if result.status != 0:  # pragma: no cover - artificials keep the model feasible
+    x, fun = result.x, result.fun
+    if result.status != 0 or x is None or fun is None:  # pragma: no cover - artificials keep the model feasible
         raise RuntimeError(f"LP failed: {result.message}")
     y = np.zeros(A.shape[0])
     y[eq] = result.eqlin.marginals
@@ -392,7 +395,7 @@ def _solve_lp(model: _Model, n_e: int) -> tuple[np.ndarray, float, np.ndarray]:
     n_up = int(upper.sum())
     y[upper] += mu[:n_up]
     y[lower] -= mu[n_up:]
-    return result.x, float(result.fun), y
+    return x, float(fun), y
 
 
 def _reduced_costs(data: _Data, model: _Model, y: np.ndarray, active: np.ndarray) -> np.ndarray:
@@ -411,7 +414,8 @@ def _reduced_costs(data: _Data, model: _Model, y: np.ndarray, active: np.ndarray
         yo = np.zeros((n_a, data.n_orgs))
         yo[keys // data.n_orgs, keys % data.n_orgs] = y[s_org]
         rc -= yo[:, data.org]
-    return np.where(data.eligible & active[:, None], rc, np.inf)
+    costs: np.ndarray = np.where(data.eligible & active[:, None], rc, np.inf)
+    return costs
 
 
 def _initial_columns(data: _Data, active: np.ndarray, per_app: int) -> np.ndarray:
@@ -420,14 +424,16 @@ def _initial_columns(data: _Data, active: np.ndarray, per_app: int) -> np.ndarra
     score = np.where(data.eligible, data.aff, -np.inf)
     n_e = score.shape[1]
     if per_app >= n_e:
-        return data.eligible & active[:, None]
+        every: np.ndarray = data.eligible & active[:, None]
+        return every
     top = np.argpartition(-score, per_app - 1, axis=1)[:, :per_app]
     np.put_along_axis(cols, top, True, axis=1)
     sec_score = np.where(data.insec, score, -np.inf)
     m = min(3, n_e)
     top = np.argpartition(-sec_score, m - 1, axis=1)[:, :m]
     np.put_along_axis(cols, top, True, axis=1)
-    return cols & data.eligible & active[:, None]
+    chosen: np.ndarray = cols & data.eligible & active[:, None]
+    return chosen
 
 
 def _penalty(data: _Data, active: np.ndarray) -> float:
@@ -470,9 +476,9 @@ def _column_generation(data: _Data, active: np.ndarray, ub: float, penalty: floa
 
 def _solve_mip(model: _Model) -> tuple[np.ndarray, float] | None:
     result = milp(model.c, constraints=LinearConstraint(model.A, model.lb, model.ub),
-                  integrality=np.ones(len(model.c)), bounds=Bounds(0, model.col_ub),
+                  integrality=np.ones(len(model.c), dtype=np.int_), bounds=Bounds(0, model.col_ub),
                   options={"mip_rel_gap": MIP_GAP})
-    if result.x is None:
+    if result.x is None or result.fun is None:
         return None
     return np.round(result.x), -float(result.fun)
 
@@ -526,28 +532,30 @@ def _max_coverage(data: _Data, candidates: np.ndarray) -> np.ndarray:
     n_act = base.n_art
     # Turn artificial r_i (0..k) into k * u_i with u_i binary: scale the artificial columns.
     s_app, s_cap, s_org, s_sec = _split_rows(base, n_e)
-    A = base.A.tocsc()
-    scale = np.ones(A.shape[1])
+    scale = np.ones(base.A.shape[1])
     scale[n:] = data.k
     # In sector rows an uncovered app needs 1, not k: its column there carries 1/k * k = 1.
-    A = A @ sp.diags(scale)
-    A = A.tocsr()
-    sec = A[s_sec]
+    scaled = (base.A.tocsc() @ sp.diags(scale)).tocsr()
+    sec = scaled[s_sec]
     sec.data = np.minimum(sec.data, 1.0)
-    A = sp.vstack([A[s_app], A[s_cap], A[s_org], sec]).tocsr()
+    A = sp.vstack([scaled[s_app], scaled[s_cap], scaled[s_org], sec]).tocsr()
     col_ub = np.r_[np.ones(n), np.ones(n_act)]
     # Phase A: minimize the number of uncovered applications.
     c = np.r_[np.zeros(n), np.ones(n_act)]
-    res = milp(c, constraints=LinearConstraint(A, base.lb, base.ub), integrality=np.ones(len(c)),
+    res = milp(c, constraints=LinearConstraint(A, base.lb, base.ub), integrality=np.ones(len(c), dtype=np.int_),
                bounds=Bounds(0, col_ub), options={"mip_rel_gap": MIP_GAP})
+    if res.fun is None:  # pragma: no cover - leaving every application uncovered is always feasible
+        raise RuntimeError(f"MIP failed: {res.message}")
     uncovered = round(res.fun)
     # Phase B: among assignments leaving that many uncovered, the best affinity.
     c = np.r_[-data.aff[base.pi, base.pj], np.zeros(n_act)]
     limit = sp.csr_matrix(np.r_[np.zeros(n), np.ones(n_act)])
     res = milp(c, constraints=[LinearConstraint(A, base.lb, base.ub),
                                LinearConstraint(limit, -np.inf, uncovered)],
-               integrality=np.ones(len(c)), bounds=Bounds(0, col_ub),
+               integrality=np.ones(len(c), dtype=np.int_), bounds=Bounds(0, col_ub),
                options={"mip_rel_gap": MIP_GAP})
+    if res.x is None:  # pragma: no cover - phase A found such an assignment
+        raise RuntimeError(f"MIP failed: {res.message}")
     covered = candidates.copy()
     covered[base.art_apps[res.x[n:] > 0.5]] = False
     return covered
@@ -661,6 +669,25 @@ def _to_fractions(values: np.ndarray, apps: np.ndarray, k: int) -> list[Fraction
     return frac
 
 
+def _fractional_cycle(adjacency: dict[int, dict[int, None]], edges_u: list[int],
+                      edges_v: list[int]) -> list[tuple[int, int]]:
+    """Walk along fractional edges until a node repeats: the edges of the cycle that closes, each
+    as (edge, +1 if walked u->v else -1)."""
+    start = next(iter(adjacency))
+    position = {start: 0}
+    path_edges: list[tuple[int, int]] = []
+    v, came = start, -1
+    while True:
+        e = next(x for x in adjacency[v] if x != came)
+        direction = 1 if edges_u[e] == v else -1
+        w = edges_v[e] if direction == 1 else edges_u[e]
+        path_edges.append((e, direction))
+        if w in position:
+            return path_edges[position[w]:]
+        position[w] = len(path_edges)
+        v, came = w, e
+
+
 def _dependent_rounding(data: _Data, active: np.ndarray, pi: np.ndarray, pj: np.ndarray,
                         frac: list[Fraction], rng: random.Random) -> np.ndarray:
     """Round a fractional assignment to an integral one with the same marginals (Gandhi et al.
@@ -672,9 +699,9 @@ def _dependent_rounding(data: _Data, active: np.ndarray, pi: np.ndarray, pj: np.
     D = denominator
     # Node numbering: source 0; experts; (app, group, org); (app, group); apps.
     n_e = len(data.experts)
-    node_ids: dict[tuple, int] = {}
+    node_ids: dict[tuple[str | int, ...], int] = {}
 
-    def node(key: tuple) -> int:
+    def node(key: tuple[str | int, ...]) -> int:
         return node_ids.setdefault(key, len(node_ids))
 
     source = node(("s",))
@@ -711,21 +738,7 @@ def _dependent_rounding(data: _Data, active: np.ndarray, pi: np.ndarray, pj: np.
             adjacency.setdefault(edges_u[e], {})[e] = None
             adjacency.setdefault(edges_v[e], {})[e] = None
     while adjacency:
-        start = next(iter(adjacency))
-        # Walk along fractional edges until a node repeats: that closes a cycle.
-        position = {start: 0}
-        path_edges: list[tuple[int, int]] = []  # (edge, +1 if walked u->v else -1)
-        v, came = start, -1
-        while True:
-            e = next(x for x in adjacency[v] if x != came)
-            direction = 1 if edges_u[e] == v else -1
-            w = edges_v[e] if direction == 1 else edges_u[e]
-            path_edges.append((e, direction))
-            if w in position:
-                cycle = path_edges[position[w]:]
-                break
-            position[w] = len(path_edges)
-            v, came = w, e
+        cycle = _fractional_cycle(adjacency, edges_u, edges_v)
         up = min((D - flows[e] % D) if d == 1 else flows[e] % D for e, d in cycle)
         down = min(flows[e] % D if d == 1 else (D - flows[e] % D) for e, d in cycle)
         delta = up if rng.random() * (up + down) < down else -down

@@ -599,9 +599,9 @@ def _pair_conflicts(
         conflict_type = _RULE_OF_KIND[relation.kind]
         period = f"{_iso(relation.start)}/{_iso(relation.end)}"
         window = f"{window_start(reference_date, years).isoformat()}/{reference}"
-        evidence = [f"relation={relation.kind.value}", f"period={period}", f"window={window}"]
+        facts = [f"relation={relation.kind.value}", f"period={period}", f"window={window}"]
         if relation.note:
-            evidence.append(f"note={relation.note}")
+            facts.append(f"note={relation.note}")
         found.append(
             _Found(
                 conflict_type,
@@ -610,7 +610,7 @@ def _pair_conflicts(
                     _relation_sentence(relation.kind, code, _period_text(relation.start, relation.end)),
                     timing(years),
                 ),
-                tuple(evidence),
+                tuple(facts),
                 (_TYPE_ORDER[conflict_type], code, 1, relation.kind.value, period, relation.note),
             )
         )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -127,7 +127,7 @@ def _applicants(session: Session, applications: Sequence[ApplicationKey | Applic
             User.organization_id.in_(organization_ids), User.role == Role.ENTERPRISE))
         for organization_id, email in rows:
             domain = coi.email_domain(email)
-            if domain is not None and not coi.is_public_mail_domain(domain):
+            if organization_id is not None and domain is not None and not coi.is_public_mail_domain(domain):
                 domains[organization_id].add(domain)
     return [
         ApplicantFacts(application_id=application.id, credit_code=codes[application.organization_id],
@@ -163,17 +163,18 @@ def _conflicts(
         return {}
     applicants = _applicants(session, applications)
     experts = [_expert_facts(profile) for profile in _profiles(session, expert_ids)]
-    detected = coi.conflict_matrix(
+    # coi keys the pairs by the ids it was given: the database ids here.
+    detected = cast(dict[PairKey, list[Conflict]], coi.conflict_matrix(
         experts, applicants,
         settings=coi_settings_for(session, cycle),
         groups=load_groups(session),
         reference_date=reference_date or reference_date_for(session, cycle),
-    )
-    codes = {facts.application_id: facts.credit_code for facts in applicants}
+    ))
+    codes = {cast(int, facts.application_id): facts.credit_code for facts in applicants}
     pinned = _pinned(session, codes.keys(), expert_ids, codes)
     result: dict[PairKey, list[Conflict]] = {}
     for key in [*detected, *(key for key in pinned if key not in detected)]:
-        result[key] = coi.merge_conflicts(detected.get(key, ()), pinned.get(key, ()))  # type: ignore[arg-type]
+        result[key] = coi.merge_conflicts(detected.get(key, ()), pinned.get(key, ()))
     return result
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.orm import Session
 
 from award.app_db import get_session
 from award.errors import DomainError
@@ -23,7 +26,10 @@ def _format_of(path: Path) -> str:
     return fmt
 
 
-def _run_import(action) -> object:
+_Result = TypeVar("_Result")
+
+
+def _run_import(action: Callable[[Session], _Result]) -> _Result:
     session = get_session()
     try:
         result = action(session)

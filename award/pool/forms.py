@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from award.applications.sectors import GBT4754_SECTIONS
-from award.forms import BaseForm, PrintableName, SelectChoice
+from award.forms import BaseForm, PrintableName, SelectChoice, filled
 from award.i18n import _l
 from award.pool.kinds import RelationKind
 from award.pool.models import ExpertProfile
@@ -58,9 +58,10 @@ class ExpertForm(BaseForm):
         self.sectors.choices = [SelectChoice(code, f"{code} {name}") for code, name in GBT4754_SECTIONS.items()]
 
     def to_data(self) -> ExpertData:
-        return ExpertData(email=self.email.data, full_name=self.full_name.data, phone=self.phone.data or "",
-                          title=self.title.data or "", organization_code=self.organization_code.data,
-                          organization_name=self.organization_name.data, sectors=tuple(self.sectors.data or ()),
+        return ExpertData(email=filled(self.email.data), full_name=filled(self.full_name.data),
+                          phone=self.phone.data or "", title=self.title.data or "",
+                          organization_code=filled(self.organization_code.data),
+                          organization_name=filled(self.organization_name.data), sectors=tuple(self.sectors.data or ()),
                           in_pool=bool(self.in_pool.data))
 
     def fill_from(self, profile: ExpertProfile) -> None:
@@ -84,7 +85,7 @@ class RelationForm(BaseForm):
     submit = SubmitField(_l("Add declaration"))
 
     def to_data(self) -> RelationData:
-        return RelationData(kind=RelationKind(self.kind.data), party_code=self.party_code.data,
+        return RelationData(kind=RelationKind(self.kind.data), party_code=filled(self.party_code.data),
                             party_name=self.party_name.data or "", starts_on=self.starts_on.data,
                             ends_on=self.ends_on.data, note=self.note.data or "")
 

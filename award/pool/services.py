@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -299,7 +300,7 @@ def availability_of(session: Session, profile: ExpertProfile) -> dict[int, Exper
 
 def available_experts(session: Session, cycle: Cycle) -> list[tuple[ExpertProfile, int | None]]:
     """Profiles in the pool that did not opt out of the cycle, with their personal load cap."""
-    rows = session.execute(
+    rows: Sequence[tuple[ExpertProfile, ExpertAvailability | None]] = session.execute(  # an outer join
         select(ExpertProfile, ExpertAvailability)
         .outerjoin(ExpertAvailability, (ExpertAvailability.expert_id == ExpertProfile.id)
                    & (ExpertAvailability.cycle_id == cycle.id))

@@ -9,7 +9,7 @@ from wtforms import DateTimeLocalField, DecimalField, IntegerField, SelectField,
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from award import inputs
-from award.forms import BaseForm, SelectChoice
+from award.forms import BaseForm, SelectChoice, filled
 from award.i18n import _, _l, local_zone
 from award.limits import REASON_MAX_CHARS
 from award.rounds.models import AggregationMethod, AssignmentSource, ReviewRound
@@ -55,10 +55,10 @@ class RoundForm(BaseForm):
         due: dt.datetime | None = self.deadline.data
         return RoundSettings(method=AggregationMethod(self.method.data),
                              deadline=due.replace(tzinfo=local_zone()) if due else None,
-                             experts_per_application=self.experts_per_application.data,
-                             required_sheets=self.required_sheets.data,
-                             range_threshold_pct=self.range_threshold_pct.data,
-                             std_threshold_pct=self.std_threshold_pct.data)
+                             experts_per_application=filled(self.experts_per_application.data),
+                             required_sheets=filled(self.required_sheets.data),
+                             range_threshold_pct=filled(self.range_threshold_pct.data),
+                             std_threshold_pct=filled(self.std_threshold_pct.data))
 
 
 class AssignForm(BaseForm):

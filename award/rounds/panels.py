@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -73,7 +73,7 @@ def round_applications(session: Session, review_round: ReviewRound) -> list[Appl
 
 def pool_experts(session: Session, cycle: Cycle) -> dict[int, PoolExpert]:
     """Experts in the pool, enabled, and not marked unavailable for this cycle; by user id."""
-    rows = session.execute(
+    rows: Sequence[tuple[ExpertProfile, ExpertAvailability | None]] = session.execute(  # an outer join
         select(ExpertProfile, ExpertAvailability)
         .join(User, User.id == ExpertProfile.user_id)
         .outerjoin(ExpertAvailability, (ExpertAvailability.expert_id == ExpertProfile.id)

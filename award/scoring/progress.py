@@ -4,7 +4,9 @@ stage guards that keep the cycle from moving on while panels or sheets are missi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
@@ -75,7 +77,7 @@ def round_progress(session: Session, review_round: ReviewRound) -> RoundProgress
         .join(Application, and_(Application.id == Assignment.application_id))
         .group_by(Application.id, Application.org_name).order_by(Application.id)).all()
 
-    def rows(found: list) -> list[ProgressRow]:
+    def rows(found: Sequence[Any]) -> list[ProgressRow]:
         return [ProgressRow(key=key, label=label or f"#{key}", assigned=n, pledged=p, submitted=int(s or 0))
                 for n, p, s, key, label in found]
 

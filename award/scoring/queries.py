@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, exists, select
@@ -57,7 +58,7 @@ def pledge_facts(session: Session, assignment: Assignment) -> PledgeFacts:
     )
 
 
-def expert_assignments_query(expert_id: int) -> Select[tuple[Assignment]]:
+def expert_assignments_query(expert_id: int) -> Select[Assignment]:
     """The expert's active seats in open or closed rounds, without any pinned or declared conflict."""
     no_conflict = ~exists().where(PinnedConflict.application_id == Assignment.application_id,
                                   PinnedConflict.expert_id == Assignment.expert_id)
@@ -115,7 +116,7 @@ def assigned_expert_may_view(user: Any, application: Application) -> bool:
 # --------------------------------------------------------------------------- rows for ranking
 
 
-def submitted_item_scores_query(round_id: int) -> Select[tuple[int, int, str, int, Any]]:
+def submitted_item_scores_query(round_id: int) -> Select[int, int, str, int | None, Decimal | None]:
     """(application_id, expert_id, item_id, percent, points) of every submitted sheet of active
     panel members in a round: the rows the ranking aggregates. Voided seats are left out."""
     return (select(Assignment.application_id, Assignment.expert_id, ItemScore.item_id, ItemScore.percent,
@@ -127,7 +128,7 @@ def submitted_item_scores_query(round_id: int) -> Select[tuple[int, int, str, in
             .order_by(Assignment.application_id, Assignment.expert_id, ItemScore.item_id))
 
 
-def excluded_item_scores_query(round_id: int) -> Select[tuple[int, int, str, int, Any]]:
+def excluded_item_scores_query(round_id: int) -> Select[int, int, str, int | None, Decimal | None]:
     """The same rows for seats voided by a conflict or a removal (shown as excluded)."""
     return (select(Assignment.application_id, Assignment.expert_id, ItemScore.item_id, ItemScore.percent,
                    ItemScore.points)
@@ -137,7 +138,7 @@ def excluded_item_scores_query(round_id: int) -> Select[tuple[int, int, str, int
                    ScoreSheet.status == SheetStatus.SUBMITTED))
 
 
-def consensus_scores_query(round_id: int) -> Select[tuple[ConsensusScore]]:
+def consensus_scores_query(round_id: int) -> Select[ConsensusScore]:
     return (select(ConsensusScore).where(ConsensusScore.round_id == round_id)
             .order_by(ConsensusScore.application_id, ConsensusScore.item_id))
 

@@ -284,14 +284,14 @@ def validate_sheet(
 
     result: dict[str, list[SheetProblem]] = {}
     for item in rubric.items:
-        entry = by_item.pop(item.id, None)
-        if entry is None:
+        scored = by_item.pop(item.id, None)
+        if scored is None:
             problems = [] if draft else [SheetProblem(MISSING_ITEM, item.id, _l(
                 "%(item)s: no score entered for this item.", item=item.id))]
         else:
             problems = _check_entry(
-                rubric, entry.item_id, entry.band_id, entry.percent, entry.strength,
-                entry.improvement, entry.justification, draft=draft,
+                rubric, scored.item_id, scored.band_id, scored.percent, scored.strength,
+                scored.improvement, scored.justification, draft=draft,
                 min_comment_length=min_comment_length,
                 min_justification_length=min_justification_length,
             )

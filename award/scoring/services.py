@@ -433,13 +433,13 @@ def propose_consensus(session: Session, *, actor: User, review_round: ReviewRoun
     for item in rubric.items:
         entry = proposals.get(item.id)
         percent = entry.percent if entry else None
-        if percent is None:
+        if entry is None or percent is None:
             problems.append(_("%(item)s: enter a consensus percentage.", item=item.id))
         elif not 0 <= percent <= PERCENT_MAX or percent % rubric.step:
             problems.append(_("%(item)s: %(percent)s%% is not a multiple of %(step)s%% between 0 and 100%%.",
                               item=item.id, percent=percent, step=rubric.step))
-        elif entry is not None and (reason_problem := text_problem(entry.reason, multiline=True,
-                                                                   field=_("%(item)s: the reason", item=item.id))):
+        elif reason_problem := text_problem(entry.reason, multiline=True,
+                                            field=_("%(item)s: the reason", item=item.id)):
             problems.append(reason_problem)
         elif Decimal(percent) != medians.get(item.id) and not (entry.reason or "").strip():
             problems.append(_("%(item)s: the consensus moved from the panel's median; give the reason.",
