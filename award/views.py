@@ -68,10 +68,10 @@ def current_locale() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("locale")
-    if chosen in languages:
+    if isinstance(chosen, str) and chosen in languages:
         return chosen
     user_locale = getattr(current_user, "locale", None) if current_user else None
-    if user_locale in languages:
+    if isinstance(user_locale, str) and user_locale in languages:
         return user_locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 

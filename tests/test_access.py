@@ -207,7 +207,7 @@ ROUTES: list[Route] = [
     Route("rounds.make_leader", "POST", "/review/assignments/{other_assignment_id}/leader", allow(Role.OFFICE, ok=302)),
     Route("rounds.add_member", "POST", "/review/rounds/{round_id}/applications/{review_application_id}/add",
           allow(Role.OFFICE, ok=422)),
-    Route("scoring.reopen_sheet", "POST", "/review/sheets/{sheet_id}/reopen", allow(Role.OFFICE, ok=422)),  # no reason given
+    Route("scoring.reopen_sheet", "POST", "/review/sheets/{sheet_id}/reopen", allow(Role.OFFICE, ok=422)),  # no reason
     Route("scoring.my_assignments", "GET", "/review/mine", allow(Role.EXPERT)),
     Route("scoring.pledge", "GET", "/review/assignments/{own_assignment_id}/pledge", allow(Role.EXPERT)),
     Route("scoring.pledge", "GET", "/review/assignments/{other_assignment_id}/pledge", allow(Role.EXPERT, ok=404)),

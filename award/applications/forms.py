@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -153,6 +154,14 @@ class SettingsForm(BaseForm):
         return form
 
 
+class FilterArgs(TypedDict):
+    """The list's filters as filtered_applications() takes them."""
+
+    status: ApplicationStatus | None
+    sector: str | None
+    district: str | None
+
+
 @dataclass(frozen=True)
 class ListFilters:
     """The office's filters of a cycle's applications, read from the query string (a wrong value is no filter)."""
@@ -163,10 +172,10 @@ class ListFilters:
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> ListFilters:
-        status = args.get("status") or None
-        known = status in {s.value for s in ApplicationStatus}
-        return cls(status=ApplicationStatus(status) if known else None, sector=args.get("sector") or None,
+        status = args.get("status", "")
+        known = {s.value for s in ApplicationStatus}
+        return cls(status=ApplicationStatus(status) if status in known else None, sector=args.get("sector") or None,
                    district=args.get("district") or None)
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> FilterArgs:
         return {"status": self.status, "sector": self.sector, "district": self.district}

@@ -45,6 +45,7 @@ from award.cycles.models import Cycle, Stage
 from award.cycles.queries import active_cycles
 from award.cycles.services import cycle_rubric
 from award.db import utcnow
+from award.forms import filled
 from award.i18n import _, local_zone
 from award.inputs import InvalidInput
 from award.limits import IMPORT_MAX_BYTES
@@ -150,7 +151,9 @@ def _require_office_to_change() -> None:
 @enterprise_required
 def mine():
     db = get_session()
-    own = applications_of_organization(db, actor().organization_id)
+    organization_id = actor().organization_id
+    assert organization_id is not None  # an enterprise account has its organization
+    own = applications_of_organization(db, organization_id)
     applied = {a.cycle_id for a in own}
     open_cycles = [c for c in active_cycles(db) if services.takes_applications(c, utcnow()) and c.id not in applied]
     return render_template("applications/mine.html", applications=own, open_cycles=open_cycles,
@@ -293,7 +296,7 @@ def return_for_correction(application_id: int):
     form = ReasonForm()
     on_refusal(lambda _: _show_page(application, reason_form=form))
     validated(form, _("Please give a reason."))
-    services.return_application(get_session(), actor=actor(), application=application, reason=form.reason.data)
+    services.return_application(get_session(), actor=actor(), application=application, reason=filled(form.reason.data))
     flash(_("The application was returned for correction."), "success")
     return redirect(url_for("applications.show", application_id=application.id))
 
@@ -347,7 +350,7 @@ def settings(cycle_id: int):
     if not submitted(form):
         return render_template("applications/settings.html", cycle=cycle, form=form)
     services.set_max_self_assessment_chars(get_session(), actor=actor(), cycle=cycle,
-                                           value=form.max_self_assessment_chars.data)
+                                           value=filled(form.max_self_assessment_chars.data))
     flash(_("Settings saved."), "success")
     return redirect(url_for("applications.cycle_list", cycle_id=cycle.id))
 

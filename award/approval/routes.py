@@ -15,6 +15,7 @@ from award.auth.permissions import has_role, is_leader
 from award.cycles.models import Cycle
 from award.cycles.services import cycle_rubric
 from award.db import utcnow
+from award.forms import filled
 from award.i18n import _, local_zone
 from award.ranking.services import VERDICT_LABELS
 from award.views import get_or_404, on_refusal, rubric_language, validated
@@ -65,7 +66,7 @@ def open_vote(cycle_id: int):
     on_refusal(lambda _: _manage_page(cycle, form))
     validated(form)
     services.open_vote(get_session(), actor=actor(), cycle=cycle,
-                       closes_at=form.closes_at.data.replace(tzinfo=local_zone()), blinded=form.blinded.data)
+                       closes_at=filled(form.closes_at.data).replace(tzinfo=local_zone()), blinded=form.blinded.data)
     flash(_("The vote is open; the leading group has been notified."), "success")
     return redirect(url_for("approval.manage", cycle_id=cycle.id))
 

@@ -7,9 +7,9 @@ import enum
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from award.audit.anchors import Anchor
@@ -69,9 +69,9 @@ def record_hash(
 
 def _lock_head(session: Session) -> AuditChainHead:
     """Take the chain's write lock by touching the head row, creating it on first use."""
-    touched = session.execute(
+    touched = cast(CursorResult[Any], session.execute(
         update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(last_seq=AuditChainHead.last_seq)
-    ).rowcount
+    )).rowcount
     if not touched:
         session.add(AuditChainHead(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH))
         session.flush()

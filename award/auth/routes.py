@@ -28,6 +28,7 @@ from award.auth.access import actor, login_required, office_required
 from award.auth.forms import LoginForm, RegistrationForm, StaffUserForm
 from award.auth.models import User
 from award.auth.sign_in import SignIn, SignInRefused, begin_session, wait_text
+from award.forms import filled
 from award.i18n import _
 from award.inputs import local_path
 from award.views import current_locale, get_or_404, limiter, on_refusal, submitted
@@ -47,7 +48,7 @@ def login():
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form)
-    user = SignIn(form.email.data, form.password.data).attempt()
+    user = SignIn(filled(form.email.data), filled(form.password.data)).attempt()
     if isinstance(user, SignInRefused):
         flash(user.message, "error")
         return render_template("auth/login.html", form=form), user.status

@@ -13,6 +13,7 @@ from award.awards.models import Award
 from award.cycles.models import Cycle, Stage
 from award.cycles.settings import AwardSettings
 from award.db import utcnow
+from award.forms import filled
 from award.i18n import _, local_zone
 from award.notice.services import award_problems, notice_of
 from award.views import get_or_404, on_refusal, validated
@@ -63,6 +64,6 @@ def revoke(award_id: int):
     form = RevokeForm()
     on_refusal(lambda _: _award_page(award, form))
     validated(form)
-    services.revoke_award(get_session(), actor=actor(), award=award, reason=form.reason.data, zone=local_zone())
+    services.revoke_award(get_session(), actor=actor(), award=award, reason=filled(form.reason.data), zone=local_zone())
     flash(_("The award is revoked; the re-application ban has started."), "success")
     return redirect(url_for("awards.show", award_id=award.id))

@@ -15,6 +15,7 @@ from award.conflicts.models import CycleCoiSettings
 from award.conflicts.presenters import MATRIX_FILTERS, matrix_page
 from award.conflicts.rules import ConflictType
 from award.cycles.models import Cycle
+from award.forms import filled
 from award.i18n import _
 from award.inputs import arg_page
 from award.pool import services as pool
@@ -72,7 +73,7 @@ def pin(cycle_id: int, application_id: int, expert_id: int):
     on_refusal(lambda _: _cell_page(cycle, application, expert, form))
     validated(form)
     conflicts.pin_conflict(get_session(), actor=actor(), application=application, expert=expert,
-                           conflict_type=ConflictType(form.type.data), reason=form.reason.data)
+                           conflict_type=ConflictType(form.type.data), reason=filled(form.reason.data))
     flash(_("Conflict pinned. It can never be removed."), "success")
     return redirect(url_for("conflicts.cell", cycle_id=cycle.id, application_id=application.id, expert_id=expert.id))
 

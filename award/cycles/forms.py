@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import CycleSettings
 from award.cycles.settings import AwardSettings, EligibilitySettings
-from award.forms import BaseForm, PrintableName, SelectChoice
+from award.forms import BaseForm, PrintableName, SelectChoice, filled
 from award.i18n import _l, local_zone
 from award.rubrics import available_rubrics
 
@@ -108,11 +108,11 @@ class CycleForm(BaseForm):
             if value is not None:
                 deadlines[stage] = value.replace(tzinfo=zone)
         return CycleSettings(
-            year=self.year.data,
-            title=self.title.data,
-            awards_count=self.awards_count.data,
-            cutoff_score=self.cutoff_score.data,
-            experts_per_application=self.experts_per_application.data,
+            year=filled(self.year.data),
+            title=filled(self.title.data),
+            awards_count=filled(self.awards_count.data),
+            cutoff_score=filled(self.cutoff_score.data),
+            experts_per_application=filled(self.experts_per_application.data),
             onsite_review=self.onsite_review.data,
             deadlines=deadlines,
             eligibility=EligibilitySettings(**{name: getattr(self, name).data for name in ELIGIBILITY_FIELDS}),

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from award.documents.official import DocumentTexts
 from award.documents.overlay import FieldPosition, Layout
-from award.forms import BaseForm, PrintableName, SelectChoice
+from award.forms import BaseForm, PrintableName, SelectChoice, filled
 from award.i18n import _l
 
 TEXT_FIELDS = ("issuing_office", "document_number", "title", "opening", "closing", "issued_on")
@@ -100,9 +100,11 @@ class LayoutForm(BaseForm):
                              size_pt=float(getattr(self, f"{name}_pt").data))
 
     def to_layout(self) -> Layout:
-        return Layout(page_width_mm=float(self.page_width_mm.data), page_height_mm=float(self.page_height_mm.data),
+        return Layout(page_width_mm=float(filled(self.page_width_mm.data)),
+                      page_height_mm=float(filled(self.page_height_mm.data)),
                       organization=self._position("organization"), number=self._position("number"),
-                      date=self._position("date"), organization_max_width_mm=float(self.organization_max_width_mm.data),
+                      date=self._position("date"),
+                      organization_max_width_mm=float(filled(self.organization_max_width_mm.data)),
                       date_style=self.date_style.data)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from award.app_db import get_session
 from award.approval.forms import EmptyForm

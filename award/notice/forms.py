@@ -12,7 +12,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from award.cycles.models import Cycle
-from award.forms import BaseForm, PrintableName, SelectChoice
+from award.forms import BaseForm, PrintableName, SelectChoice, filled
 from award.i18n import _, _l
 from award.inputs import arg_id
 from award.notice.models import ObjectionOutcome, PublicNotice
@@ -40,7 +40,7 @@ class PublishForm(BaseForm):
         return form
 
     def to_text(self) -> NoticeText:
-        return NoticeText(award_title=self.award_title.data, benefits=self.benefits.data or "",
+        return NoticeText(award_title=filled(self.award_title.data), benefits=self.benefits.data or "",
                           contact=self.contact.data or "")
 
 

@@ -12,6 +12,7 @@ from award.applications.evidence import EvidenceStore
 from award.auth.access import actor, office_required, oversight_required
 from award.cycles.models import Cycle
 from award.db import utcnow
+from award.forms import filled
 from award.i18n import _, local_zone
 from award.limits import pdf_check_limits
 from award.notice import services
@@ -125,7 +126,7 @@ def decide(objection_id: int):
     on_refusal(lambda _: _objection_decision_page(found, form))
     validated(form)
     services.decide_objection(get_session(), actor=actor(), objection=found,
-                              outcome=ObjectionOutcome(form.outcome.data), reason=form.reason.data)
+                              outcome=ObjectionOutcome(form.outcome.data), reason=filled(form.reason.data))
     flash(_("The outcome is recorded."), "success")
     return redirect(url_for("notice.manage", cycle_id=found.notice.cycle_id))
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from email.utils import make_msgid
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -282,10 +282,10 @@ def mark_read(session: Session, *, actor: User, notification: Notification, now:
 
 
 def mark_all_read(session: Session, *, actor: User, now: dt.datetime | None = None) -> int:
-    result = session.execute(
+    result = cast(CursorResult[Any], session.execute(
         update(Notification).where(Notification.user_id == actor.id, Notification.read_at.is_(None))
         .values(read_at=now or utcnow()).execution_options(synchronize_session="fetch")
-    )
+    ))
     return result.rowcount or 0
 
 

@@ -10,6 +10,7 @@ from award.app_db import get_session
 from award.applications.sectors import GBT4754_SECTIONS
 from award.auth.access import actor, expert_required, office_required, oversight_required
 from award.cycles.models import Cycle
+from award.forms import filled
 from award.i18n import _
 from award.limits import IMPORT_MAX_BYTES
 from award.pool import io as pool_io
@@ -126,7 +127,7 @@ def remove_relation(profile_id: int, relation_id: int):
     form = RemoveRelationForm()
     on_refusal(lambda _: _show(profile))
     validated(form, _("Say why the declaration is removed."))
-    pool.remove_relation(get_session(), actor=actor(), relation=relation, reason=form.reason.data)
+    pool.remove_relation(get_session(), actor=actor(), relation=relation, reason=filled(form.reason.data))
     flash(_("Declaration removed; the audit trail keeps what it said."), "success")
     return redirect(url_for("pool.show_expert", profile_id=profile.id))
 
@@ -198,8 +199,8 @@ def add_group_link():
     form = GroupLinkForm()
     on_refusal(lambda _: _groups_page(form))
     validated(form)
-    pool.add_group_link(get_session(), actor=actor(), parent_code=form.parent_code.data,
-                        child_code=form.child_code.data, source=form.source.data or "")
+    pool.add_group_link(get_session(), actor=actor(), parent_code=filled(form.parent_code.data),
+                        child_code=filled(form.child_code.data), source=form.source.data or "")
     flash(_("Group link added."), "success")
     return redirect(url_for("pool.groups"))
 

@@ -11,6 +11,7 @@ from award.app_db import get_session
 from award.applications.models import Application
 from award.auth.access import actor, office_required, oversight_required
 from award.cycles.models import Cycle
+from award.forms import filled
 from award.i18n import _, _l
 from award.rounds import panels
 from award.rounds import services as rounds
@@ -103,7 +104,7 @@ def assign(round_id: int):
     validated(form)
     draw = panels.run_assignment(get_session(), actor=actor(), review_round=review_round,
                                  mode=AssignmentSource(form.mode.data), seed=form.seed.data,
-                                 max_pair_probability=float(form.max_pair_probability.data))
+                                 max_pair_probability=float(filled(form.max_pair_probability.data)))
     if draw.result.get("unassignable"):
         flash(_("Some applications could not be covered; the reasons are listed below."), "error")
     else:
@@ -166,6 +167,6 @@ def add_member(round_id: int, application_id: int):
     on_refusal(lambda _: round_page(review_round))
     validated(form, _("Choose an expert."))
     panels.add_expert(get_session(), actor=actor(), review_round=review_round, application=application,
-                      expert_id=form.chosen())
+                      expert_id=filled(form.chosen()))
     flash(_("The expert is added to the panel."), "success")
     return redirect(url_for("rounds.show_round", round_id=review_round.id))

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from award.app_db import get_session
 from award.applications.models import Application
@@ -13,6 +14,7 @@ from award.auth.access import actor, expert_required, login_required, office_req
 from award.auth.permissions import can_read_oversight, is_expert
 from award.cycles.services import cycle_rubric
 from award.errors import DomainError
+from award.forms import filled
 from award.i18n import _
 from award.rounds.models import (
     Assignment,
@@ -128,7 +130,7 @@ def reopen_sheet(sheet_id: int):
     sheet = get_or_404(ScoreSheet, sheet_id)
     form = ReasonForm()
     validated(form, _("Give a reason for reopening the sheet."))
-    scoring.reopen_sheet(get_session(), actor=actor(), sheet=sheet, reason=form.reason.data)
+    scoring.reopen_sheet(get_session(), actor=actor(), sheet=sheet, reason=filled(form.reason.data))
     flash(_("The sheet is reopened; the expert has been asked to submit it again."), "success")
     return redirect(url_for("scoring.round_progress", round_id=sheet.assignment.round_id))
 
@@ -165,7 +167,7 @@ def declare_conflict(assignment_id: int):
     form = ReasonForm()
     on_refusal(lambda _: _pledge_page(assignment, form))
     validated(form, _("Describe the conflict of interest."))
-    scoring.declare_conflict(get_session(), actor=actor(), assignment=assignment, reason=form.reason.data)
+    scoring.declare_conflict(get_session(), actor=actor(), assignment=assignment, reason=filled(form.reason.data))
     flash(_("Your conflict is recorded and the office will appoint a replacement. Thank you."), "success")
     return redirect(url_for("scoring.my_assignments"))
 
