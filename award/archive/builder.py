@@ -24,13 +24,13 @@ from sqlalchemy.orm import Session
 from award.applications.evidence import EvidenceStore
 from award.archive.sections import ArchiveContext, json_bytes, sections
 from award.audit.services import record, verify_chain
-from award.auth.models import User
+from award.auth.models import Role, User
 from award.certificates.fonts import FontLookup, installed_cjk_families
 from award.certificates.seals import SealStore
 from award.certificates.services import VerifyUrl
 from award.cycles.models import Cycle, Stage
 from award.db import utcnow
-from award.errors import Conflict
+from award.errors import Conflict, NotAllowed
 from award.i18n import _, local_zone
 
 MANIFEST = "manifest.json"
@@ -83,6 +83,8 @@ def build_archive(
     font_lookup: FontLookup = installed_cjk_families,
 ) -> ArchiveSummary:
     """Write the archive of an awarded (or closed) cycle to target; record it in the audit trail."""
+    if actor is not None and actor.role is not Role.OFFICE:
+        raise NotAllowed(_("Only the award office can archive a cycle."))
     if cycle.stage not in ARCHIVABLE_STAGES:
         raise Conflict(_("Only an awarded or closed cycle can be archived."), code="not_archivable")
     verdict = verify_chain(session)

@@ -276,6 +276,9 @@ def decide_objection(
 
 
 def record_evidence_download(session: Session, *, actor: User, objection: Objection) -> None:
+    """Every download of an objection's evidence is in the audit trail; only oversight may read it."""
+    if actor.role not in (Role.OFFICE, Role.SUPERVISOR):
+        raise NotAllowed(_("Only the award office and the supervisor can open the evidence of an objection."))
     record(session, actor=actor, action="notice.evidence_downloaded", target_type="objection",
            target_id=objection.id, cycle_id=objection.notice.cycle_id, after={"sha256": objection.sha256})
 
