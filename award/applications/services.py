@@ -481,6 +481,11 @@ def screen_application(
     Overriding a finding, deciding a rule the data could not decide as failed, needs a reason;
     the application is eligible when every rule passes, ineligible otherwise."""
     now = now or utcnow()
+    if actor is not None and actor.role is not Role.OFFICE:
+        raise NotAllowed(_("You may not do this to the application."))
+    if application.cycle.stage is not Stage.SCREENING:
+        raise Conflict(_("Screening is possible only while the cycle is in eligibility screening."),
+                       code="not_screening")
     findings = automatic_findings(session, application, zone=zone, history=history)
     problems = []
     rows = []
@@ -507,11 +512,6 @@ def screen_application(
     status_changed = application.status is not target
     if status_changed:
         _move(session, actor=actor, application=application, target=target, reason=summary, now=now)
-    elif actor is not None and actor.role is not Role.OFFICE:
-        raise NotAllowed(_("You may not do this to the application."))
-    elif application.cycle.stage is not Stage.SCREENING:
-        raise Conflict(_("Screening is possible only while the cycle is in eligibility screening."),
-                          code="not_screening")
     session.execute(delete(ScreeningResult).where(ScreeningResult.application_id == application.id))
     session.expire(application, ["screening"])
     for finding, outcome, reason in rows:

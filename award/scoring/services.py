@@ -132,6 +132,7 @@ def sign_pledge(session: Session, *, actor: User, assignment: Assignment) -> Sco
     _require_active(assignment)
     if assignment.pledge_signed_at is not None:
         raise Conflict(_("You have already signed the pledge for this application."), code="pledge_signed")
+    _require_no_conflict(session, actor, assignment.application)
     assignment.pledge_signed_at = utcnow()
     sheet = ScoreSheet(assignment_id=assignment.id, status=SheetStatus.DRAFT, total=Decimal(0))
     session.add(sheet)
