@@ -113,6 +113,7 @@ def create_round(
 
 def ensure_rounds(session: Session, *, actor: User | None, cycle: Cycle) -> list[ReviewRound]:
     """Create the rounds the cycle's settings call for that do not exist yet."""
+    require_office(actor)
     kinds = [RoundKind.DOCUMENT] + ([RoundKind.ONSITE] if cycle.onsite_review else [])
     for kind in kinds:
         if round_of(session, cycle, kind) is None:
