@@ -31,7 +31,8 @@ from award.assignment.solver import AssignmentResult, Reason, choose_leader
 from award.audit.services import record
 from award.auth.models import Role, User
 from award.conflicts.services import conflicted_pairs
-from award.cycles.models import Cycle
+from award.cycles.models import Cycle, Stage
+from award.cycles.stages import STAGE_LABELS
 from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _
 from award.pool.models import ExpertAvailability, ExpertProfile
@@ -43,6 +44,7 @@ from award.rounds.models import (
     AssignmentSource,
     AssignmentStatus,
     ReviewRound,
+    RoundKind,
     RoundStatus,
 )
 
@@ -123,9 +125,20 @@ def _outcome(result_json: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+# Stages in which panels for a round may be formed (before and during its own stage).
+SETUP_STAGES: dict[RoundKind, tuple[Stage, Stage]] = {
+    RoundKind.DOCUMENT: (Stage.SCREENING, Stage.DOCUMENT_REVIEW),
+    RoundKind.ONSITE: (Stage.DOCUMENT_REVIEW, Stage.ONSITE_REVIEW),
+}
+
+
 def _require_setup(session: Session, review_round: ReviewRound) -> None:
     if review_round.status is not RoundStatus.SETUP:
         raise Conflict(_("Panels can only be drawn while the round is in preparation."), code="round_not_setup")
+    first, last = SETUP_STAGES[review_round.kind]
+    if review_round.cycle.stage not in (first, last):
+        raise Conflict(_("The panels of this round can only be drawn from “%(first)s” to “%(last)s”.",
+                         first=STAGE_LABELS[first], last=STAGE_LABELS[last]), code="wrong_stage")
     # Signing the pledge opens the seat's score sheet (scoring.services.sign_pledge): scoring has
     # started in the round once any seat has signed.
     started = session.scalar(select(func.count(Assignment.id))

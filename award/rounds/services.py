@@ -31,11 +31,6 @@ ROUND_STAGE: dict[RoundKind, Stage] = {
     RoundKind.DOCUMENT: Stage.DOCUMENT_REVIEW,
     RoundKind.ONSITE: Stage.ONSITE_REVIEW,
 }
-# Stages in which panels for a round may be formed (before and during its own stage).
-SETUP_STAGES: dict[RoundKind, tuple[Stage, ...]] = {
-    RoundKind.DOCUMENT: (Stage.SCREENING, Stage.DOCUMENT_REVIEW),
-    RoundKind.ONSITE: (Stage.DOCUMENT_REVIEW, Stage.ONSITE_REVIEW),
-}
 
 
 @dataclass(frozen=True, kw_only=True)
