@@ -1,0 +1,242 @@
+"""One small world for tests/test_service_guards.py, built once per module, each test rolled back to it.
+
+The world holds a person of every role (and a second enterprise), and for each area the objects its
+guarded services act on, in the stage where the office (or the rightful expert, enterprise or leader)
+could go ahead. `GuardsWorld.test()` opens one test: a session on the module's connection, inside a
+savepoint that is always rolled back to, never released.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import Engine, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from award.applications.evidence import EvidenceStore
+from award.applications.models import Application, ApplicationStatus, EvidenceFile
+from award.approval.services import open_vote
+from award.auth.models import Role, User
+from award.awards.models import Award
+from award.certificates import services as certificates
+from award.certificates.numbers import new_certificate_number
+from award.certificates.seals import SealStore
+from award.cycles.models import Stage
+from award.cycles.services import cycle_rubric
+from award.db import get_database, utcnow
+from award.documents.models import PrinterProfile
+from award.notice.models import NoticeCandidate, Objection, PublicNotice
+from award.notice.periods import PeriodKind
+from award.notifications.kinds import Kind
+from award.notifications.services import notify
+from award.pool.kinds import RelationKind
+from award.pool.models import ExpertProfile, ExpertRelation, GroupLink
+from award.rounds import panels
+from award.rounds import services as rounds
+from award.rounds.models import Assignment, AssignmentSource, AssignmentStatus, RoundKind
+from award.scoring import services as scoring
+from tests.approval.access_world import applications_of, frozen_snapshot
+from tests.approval.world import pdf_bytes
+from tests.certificates.world import png_seal
+from tests.conftest import cycle_factory, fresh_credit_code, make_test_app, organization_factory, user_factory
+from tests.rounds.factories import full_entries
+
+# The people every guard is tried with; a row of the table names those it lets through.
+PERSONAS = ("office", "supervisor", "leader", "expert", "enterprise", "stranger")
+
+
+class GuardsWorld:
+    """The built world: ids by name, the app bound to the module's connection, the folder of its files."""
+
+    SAVEPOINT = "guards_world"
+
+    def __init__(self, app: Flask, connection: Connection, refs: dict[str, tuple[type, int]], root: Path) -> None:
+        self.app, self.connection, self.refs, self.root = app, connection, refs, root
+        connection.exec_driver_sql(f"SAVEPOINT {self.SAVEPOINT}")
+
+    @contextmanager
+    def test(self) -> Iterator[Session]:
+        try:
+            with self.app.app_context():
+                session = get_database(self.app).session_factory()
+                try:
+                    yield session
+                finally:
+                    session.close()
+        finally:
+            # Rolled back to, never released: a released savepoint keeps its locks until the outer
+            # transaction ends.
+            self.connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {self.SAVEPOINT}")
+
+
+@contextmanager
+def guards_world(engine: Engine, database_url: str, root: Path) -> Iterator[GuardsWorld]:
+    """Build the world in an outer transaction that is rolled back when the module is done."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        app = make_test_app(database_url, EVIDENCE_ROOT=str(root / "evidence"),
+                            OBJECTION_EVIDENCE_ROOT=str(root / "objections"),
+                            CERTIFICATE_SEAL_ROOT=str(root / "seals"))
+        get_database(app).bind_to(connection)
+        try:
+            with app.app_context():
+                db = get_database(app).session_factory()
+                refs = _build(db, root)
+                db.close()
+            yield GuardsWorld(app, connection, refs, root)
+        finally:
+            transaction.rollback()
+            get_database(app).engine.dispose()
+
+
+def _profile(db: Session, user: User, *, in_pool: bool = True) -> ExpertProfile:
+    profile = ExpertProfile(user_id=user.id, title="高级工程师", organization_code=fresh_credit_code(),
+                            organization_name=f"{user.full_name}所在单位", sectors=["C"], in_pool=in_pool)
+    db.add(profile)
+    db.flush()
+    return profile
+
+
+def _evidence(db: Session, application: Application, root: Path) -> EvidenceFile:
+    stored = EvidenceStore(root / "evidence").save(pdf_bytes())
+    evidence = EvidenceFile(application_id=application.id, stored_name=stored.stored_name, display_name="证明.pdf",
+                            content_type="application/pdf", size_bytes=stored.size_bytes, sha256=stored.sha256,
+                            uploaded_at=utcnow())
+    db.add(evidence)
+    db.flush()
+    return evidence
+
+
+def _build(db: Session, root: Path) -> dict[str, tuple[type, int]]:
+    make_organization = organization_factory(db)
+    make_user = user_factory(db, make_organization)
+    make_cycle = cycle_factory(db)
+    refs: dict[str, Any] = {}
+    users = {persona: make_user(Role(persona) if persona != "stranger" else Role.ENTERPRISE)
+             for persona in PERSONAS}
+    office, owner = users["office"], users["enterprise"]
+
+    # Applications: the enterprise's complete draft in a cycle taking applications, and a second
+    # open cycle where it has none yet.
+    apply_cycle = make_cycle(stage=Stage.APPLICATION)
+    application = Application(cycle_id=apply_cycle.id, organization_id=owner.organization_id,
+                              status=ApplicationStatus.DRAFT, org_name=owner.organization.name,
+                              address="苏州市工业园区星湖街 1 号", district="工业园区", sector="C", employees=320,
+                              revenue=Decimal("12000"), founded_on=dt.date(2008, 5, 1),
+                              qms_certified_on=dt.date(2012, 3, 1), declaration_confirmed=True,
+                              self_assessment={i.id: f"{i.id} 自评" for i in cycle_rubric(apply_cycle).items})
+    db.add(application)
+    db.flush()
+    refs.update(apply_cycle=apply_cycle, application=application, evidence=_evidence(db, application, root),
+                open_cycle=make_cycle(stage=Stage.APPLICATION))
+
+    # Review: an open document round with two applications; on the first every sheet is in and
+    # the team leader has proposed a consensus, on the second one seat has signed the pledge.
+    review_cycle = make_cycle(stage=Stage.SCREENING, cutoff_score=Decimal("60"))
+    reviewed = [Application(cycle_id=review_cycle.id, organization_id=organization.id,
+                            status=ApplicationStatus.ELIGIBLE, org_name=organization.name, sector="C",
+                            self_assessment={i.id: f"{i.id} 自评" for i in cycle_rubric(review_cycle).items})
+                for organization in (make_organization(), owner.organization)]
+    db.add_all(reviewed)
+    pool = [make_user(Role.EXPERT) for _ in range(5)]
+    for user in pool:
+        _profile(db, user)
+    db.commit()
+    review_round = rounds.create_round(db, actor=office, cycle=review_cycle, kind=RoundKind.DOCUMENT)
+    draw = panels.run_assignment(db, actor=office, review_round=review_round, mode=AssignmentSource.OPTIMAL)
+    review_cycle.stage = Stage.DOCUMENT_REVIEW
+    rounds.open_round(db, actor=office, review_round=review_round)
+
+    def panel(application: Application) -> list[Assignment]:
+        return list(db.scalars(select(Assignment).where(
+            Assignment.round_id == review_round.id, Assignment.application_id == application.id,
+            Assignment.status == AssignmentStatus.ACTIVE).order_by(Assignment.is_leader.desc(), Assignment.expert_id)))
+
+    agreed, scored = reviewed
+    for seat in panel(agreed):
+        scoring.sign_pledge(db, actor=seat.expert, assignment=seat)
+        sheet = scoring.submit_sheet(db, actor=seat.expert, assignment=seat, entries=full_entries(review_cycle),
+                                     expected_version=1)
+    leader_seat, member_seat = panel(agreed)[:2]
+    scoring.propose_consensus(db, actor=leader_seat.expert, review_round=review_round, application=agreed,
+                              proposals={e.item_id: scoring.ConsensusEntry(percent=50)
+                                         for e in full_entries(review_cycle)})
+    others = [s for s in panel(scored) if s.expert_id not in (leader_seat.expert_id, member_seat.expert_id)]
+    seat, unpledged = others[:2]
+    scoring.sign_pledge(db, actor=seat.expert, assignment=seat)
+    refs.update(review_cycle=review_cycle, review_round=review_round, draw=draw, agreed=agreed, scored=scored,
+                submitted_sheet=sheet, leader_seat=leader_seat, member_seat=member_seat, seat=seat,
+                unpledged=unpledged, scored_evidence=_evidence(db, scored, root),
+                team_leader=leader_seat.expert, member=member_seat.expert, seat_expert=seat.expert,
+                unpledged_expert=unpledged.expert)
+
+    # A round in preparation, in a cycle still in screening, with one eligible application.
+    setup_cycle = make_cycle(stage=Stage.SCREENING, onsite_review=True, cutoff_score=Decimal("60"))
+    db.add(Application(cycle_id=setup_cycle.id, organization_id=make_organization().id,
+                       status=ApplicationStatus.ELIGIBLE, org_name="待评企业", sector="C"))
+    db.flush()
+    refs.update(setup_cycle=setup_cycle,
+                setup_round=rounds.create_round(db, actor=office, cycle=setup_cycle, kind=RoundKind.DOCUMENT))
+
+    # The pool: the expert persona's profile (not on any panel), a declaration of a panel expert, a group link.
+    relation = ExpertRelation(kind=RelationKind.CLIENT, party_code=fresh_credit_code())
+    seat_profile = db.scalar(select(ExpertProfile).where(ExpertProfile.user_id == seat.expert_id))
+    seat_profile.relations.append(relation)
+    link = GroupLink(parent_code=fresh_credit_code(), child_code=fresh_credit_code())
+    db.add(link)
+    refs.update(profile=_profile(db, users["expert"]), seat_profile=seat_profile, relation=relation, link=link)
+
+    # The vote: a cycle in approval with its shortlist and an open vote, and one whose vote is not open yet.
+    vote_cycle = make_cycle(stage=Stage.APPROVAL)
+    candidates = applications_of(db, vote_cycle, make_organization, 2)
+    frozen_snapshot(db, vote_cycle, candidates)
+    vote = open_vote(db, actor=office, cycle=vote_cycle, closes_at=utcnow() + dt.timedelta(days=2))
+    unopened_cycle = make_cycle(stage=Stage.APPROVAL)
+    frozen_snapshot(db, unopened_cycle, applications_of(db, unopened_cycle, make_organization, 2))
+    refs.update(vote_cycle=vote_cycle, vote=vote, candidate=candidates[0], unopened_cycle=unopened_cycle)
+
+    # The public notice, running, with an objection and its evidence.
+    notice_cycle = make_cycle(stage=Stage.NOTICE)
+    listed = applications_of(db, notice_cycle, make_organization, 1)[0]
+    now = utcnow()
+    notice = PublicNotice(cycle_id=notice_cycle.id, published_at=now - dt.timedelta(days=1),
+                          period_kind=PeriodKind.WORKING, period_length=5, ends_at=now + dt.timedelta(days=6),
+                          award_title="市长质量奖", benefits="证书和奖牌", contact="0512-12345678")
+    notice.candidates.append(NoticeCandidate(application_id=listed.id, position=1, credit_code="X" * 18,
+                                             organization_name=listed.org_name))
+    db.add(notice)
+    db.flush()
+    stored = EvidenceStore(root / "objections").save(pdf_bytes())
+    objection = Objection(notice_id=notice.id, candidate_id=notice.candidates[0].id, name="张三",
+                          id_number="11010519491231002X", phone="13912345678", text="材料不实",
+                          stored_name=stored.stored_name, display_name="证据.pdf", content_type="application/pdf",
+                          size_bytes=stored.size_bytes, sha256=stored.sha256, remote_addr="127.0.0.1")
+    db.add(objection)
+    refs.update(notice_cycle=notice_cycle, objection=objection)
+
+    # An awarded cycle: an award, the certificates' texts and seal, a printer.
+    awarded_cycle = make_cycle(stage=Stage.AWARDED)
+    holder = applications_of(db, awarded_cycle, make_organization, 1)[0]
+    award = Award(cycle_id=awarded_cycle.id, application_id=holder.id, organization_id=holder.organization_id,
+                  organization_name=holder.org_name, title="市长质量奖", awarded_on=now.date(),
+                  valid_until=now.date() + dt.timedelta(days=3 * 365),
+                  certificate_number=new_certificate_number(now.year))
+    db.add(award)
+    certificates.replace_seal(db, actor=office, cycle=awarded_cycle, data=png_seal(), store=SealStore(root / "seals"))
+    printer = PrinterProfile(name="办公室激光打印机", offset_x_mm=Decimal("1.5"), offset_y_mm=Decimal("-2.0"))
+    db.add(printer)
+    refs.update(awarded_cycle=awarded_cycle, award=award, printer=printer)
+
+    refs["notification"] = notify(db, user=office, kind=Kind.OBJECTION_RECEIVED, context={"organization": "X"},
+                                  link="/dashboard")
+    refs.update(users)
+    db.commit()
+    return {name: (type(obj), obj.id) for name, obj in refs.items()}
+
