@@ -30,7 +30,7 @@ from award.assignment.instance import (
 from award.assignment.solver import AssignmentResult, Reason, choose_leader
 from award.audit.services import record
 from award.auth.models import Role, User
-from award.conflicts.services import conflicted_pairs
+from award.conflicts.services import conflicted_pairs, has_conflict
 from award.cycles.models import Cycle, Stage
 from award.cycles.stages import STAGE_LABELS
 from award.errors import Conflict, Invalid, NotAllowed
@@ -535,6 +535,9 @@ def set_leader(session: Session, *, actor: User | None, assignment: Assignment) 
     _require_changeable(assignment.round)
     if assignment.status is not AssignmentStatus.ACTIVE:
         raise Conflict(_("Only an active panel member can lead the panel."), code="not_active")
+    if has_conflict(session, assignment.application, assignment.expert):
+        # The leader proposes the consensus, which a conflicted expert may not do.
+        raise Conflict(_("This expert has a conflict of interest with the applicant."), code="rule_broken")
     members = session.scalars(select(Assignment).where(
         Assignment.round_id == assignment.round_id, Assignment.application_id == assignment.application_id)).all()
     before = next((m.expert_id for m in members if m.is_leader), None)
