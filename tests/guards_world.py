@@ -1,23 +1,19 @@
-"""One small world for tests/test_service_guards.py, built once per module, each test rolled back to it.
+"""The world of tests/test_service_guards.py, built once per module with `module_world` (tests/conftest.py).
 
-The world holds a person of every role (and a second enterprise), and for each area the objects its
-guarded services act on, in the stage where the office (or the rightful expert, enterprise or leader)
-could go ahead. `GuardsWorld.test()` opens one test: a session on the module's connection, inside a
-savepoint that is always rolled back to, never released.
+It holds a person of every role (and a second enterprise), and for each area the objects its guarded
+services act on, in the stage where the office (or the rightful expert, enterprise or leader) could
+go ahead. Objects are handed over as (model, id): each test loads them in its own session.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Engine, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from award.applications.evidence import EvidenceStore
@@ -25,12 +21,12 @@ from award.applications.models import Application, ApplicationStatus, EvidenceFi
 from award.approval.services import open_vote
 from award.auth.models import Role, User
 from award.awards.models import Award
+from award.awards.numbers import new_certificate_number
 from award.certificates import services as certificates
-from award.certificates.numbers import new_certificate_number
 from award.certificates.seals import SealStore
 from award.cycles.models import Stage
 from award.cycles.services import cycle_rubric
-from award.db import get_database, utcnow
+from award.db import utcnow
 from award.documents.models import PrinterProfile
 from award.notice.models import NoticeCandidate, Objection, PublicNotice
 from award.notice.periods import PeriodKind
@@ -45,55 +41,11 @@ from award.scoring import services as scoring
 from tests.approval.access_world import applications_of, frozen_snapshot
 from tests.approval.world import pdf_bytes
 from tests.certificates.world import png_seal
-from tests.conftest import cycle_factory, fresh_credit_code, make_test_app, organization_factory, user_factory
+from tests.conftest import fresh_credit_code
 from tests.rounds.factories import full_entries
 
 # The people every guard is tried with; a row of the table names those it lets through.
 PERSONAS = ("office", "supervisor", "leader", "expert", "enterprise", "stranger")
-
-
-class GuardsWorld:
-    """The built world: ids by name, the app bound to the module's connection, the folder of its files."""
-
-    SAVEPOINT = "guards_world"
-
-    def __init__(self, app: Flask, connection: Connection, refs: dict[str, tuple[type, int]], root: Path) -> None:
-        self.app, self.connection, self.refs, self.root = app, connection, refs, root
-        connection.exec_driver_sql(f"SAVEPOINT {self.SAVEPOINT}")
-
-    @contextmanager
-    def test(self) -> Iterator[Session]:
-        try:
-            with self.app.app_context():
-                session = get_database(self.app).session_factory()
-                try:
-                    yield session
-                finally:
-                    session.close()
-        finally:
-            # Rolled back to, never released: a released savepoint keeps its locks until the outer
-            # transaction ends.
-            self.connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {self.SAVEPOINT}")
-
-
-@contextmanager
-def guards_world(engine: Engine, database_url: str, root: Path) -> Iterator[GuardsWorld]:
-    """Build the world in an outer transaction that is rolled back when the module is done."""
-    with engine.connect() as connection:
-        transaction = connection.begin()
-        app = make_test_app(database_url, EVIDENCE_ROOT=str(root / "evidence"),
-                            OBJECTION_EVIDENCE_ROOT=str(root / "objections"),
-                            CERTIFICATE_SEAL_ROOT=str(root / "seals"))
-        get_database(app).bind_to(connection)
-        try:
-            with app.app_context():
-                db = get_database(app).session_factory()
-                refs = _build(db, root)
-                db.close()
-            yield GuardsWorld(app, connection, refs, root)
-        finally:
-            transaction.rollback()
-            get_database(app).engine.dispose()
 
 
 def _profile(db: Session, user: User, *, in_pool: bool = True) -> ExpertProfile:
@@ -114,10 +66,8 @@ def _evidence(db: Session, application: Application, root: Path) -> EvidenceFile
     return evidence
 
 
-def _build(db: Session, root: Path) -> dict[str, tuple[type, int]]:
-    make_organization = organization_factory(db)
-    make_user = user_factory(db, make_organization)
-    make_cycle = cycle_factory(db)
+def build_guards_world(db: Session, app: Flask, root: Path, *, make_user, make_cycle,  # noqa: ANN001
+                       make_organization) -> dict[str, object]:
     refs: dict[str, Any] = {}
     users = {persona: make_user(Role(persona) if persona != "stranger" else Role.ENTERPRISE)
              for persona in PERSONAS}

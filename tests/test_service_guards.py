@@ -39,6 +39,7 @@ from award.auth import services as auth
 from award.auth.models import Role, User
 from award.awards import services as awards
 from award.certificates import services as certificates
+from award.certificates.batch import BatchStore
 from award.certificates.seals import SealStore
 from award.conflicts import services as conflicts
 from award.conflicts.rules import ConflictType
@@ -48,7 +49,7 @@ from award.cycles.settings import EligibilitySettings
 from award.db import utcnow
 from award.documents import services as documents
 from award.documents.models import DocumentKind
-from award.errors import DomainError, NotAllowed
+from award.errors import Conflict, DomainError, NotAllowed
 from award.notice import services as notice
 from award.notice.models import ObjectionOutcome
 from award.notice.periods import load_calendar
@@ -66,8 +67,8 @@ from award.rounds.models import AggregationMethod, AssignmentSource, AssignmentS
 from award.scoring import services as scoring
 from tests.approval.world import pdf_bytes
 from tests.certificates.world import png_seal
-from tests.conftest import fresh_credit_code
-from tests.guards_world import PERSONAS, GuardsWorld, guards_world
+from tests.conftest import ModuleWorld, fresh_credit_code, module_world
+from tests.guards_world import PERSONAS, build_guards_world
 from tests.rounds.factories import full_entries
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -77,11 +78,11 @@ SYSTEM = "system"  # actor=None: the CLI and the demo seed
 class Ctx:
     """One test's view of the world: its session, its objects by name (`c.application`), its folder."""
 
-    def __init__(self, session: Session, world: GuardsWorld) -> None:
-        self.s, self.world, self.root = session, world, world.root
+    def __init__(self, session: Session, world: ModuleWorld) -> None:
+        self.s, self.world, self.root = session, world, world.files_root
 
     def __getattr__(self, name: str) -> Any:
-        model, object_id = self.world.refs[name]
+        model, object_id = self.world.objects[name]
         return self.s.get(model, object_id)
 
     def actor(self, persona: str) -> User | None:
@@ -93,10 +94,11 @@ Setup = Callable[[Ctx], object]
 
 @dataclass(frozen=True)
 class Case:
-    """A refusal besides the role: set the world up so, then the call must raise `error` (with `code`)."""
+    """A refusal besides the role: set the world up so, then the call must raise `error` (with `code`);
+    a stage is a state of things, so its refusal is a `Conflict`."""
 
     setup: Setup
-    error: type[DomainError] = DomainError
+    error: type[DomainError] = Conflict
     code: str | None = None
     actor: str | None = None  # None: the row's first allowed person
 
@@ -302,6 +304,10 @@ GUARDS: list[Guard] = [
         c.s, actor=a, cycle=c.awarded_cycle, store=SealStore(c.root / "seals")), OFFICE),
     Guard(certificates.record_batch_started, lambda c, a: certificates.record_batch_started(
         c.s, actor=a, cycle=c.awarded_cycle, job_id="job-1", count=1), OFFICE),
+    Guard(certificates.print_cycle, lambda c, a: certificates.print_cycle(
+        c.s, actor=a, cycle=c.awarded_cycle, store=BatchStore(c.root / "batches"),
+        verify_url=lambda number: f"http://127.0.0.1:5000/verify/{number}", seal_store=SealStore(c.root / "seals"),
+        render=lambda certificates, progress: b"%PDF-1.7\n%%EOF\n", background=False), OFFICE),
 
     Guard(conflicts.set_coi_settings, lambda c, a: conflicts.set_coi_settings(
         c.s, actor=a, cycle=c.review_cycle, settings=conflicts.coi_settings_for(c.s, c.review_cycle),
@@ -450,14 +456,14 @@ BY_NAME = {guard.name: guard for guard in GUARDS}
 # -------------------------------------------------------------------------------- the world
 
 @pytest.fixture(scope="module")
-def world(engine, database_url, tmp_path_factory) -> Iterator[GuardsWorld]:
-    with guards_world(engine, database_url, tmp_path_factory.mktemp("guards")) as built:
+def world(engine, database_url, tmp_path_factory) -> Iterator[ModuleWorld]:
+    with module_world(engine, database_url, tmp_path_factory.mktemp("guards") / "files", build_guards_world) as built:
         yield built
 
 
 @pytest.fixture
 def c(world) -> Iterator[Ctx]:
-    with world.test() as session:
+    with world.isolated_test() as session:
         yield Ctx(session, world)
 
 
@@ -538,7 +544,7 @@ def test_the_allowed_get_past_the_guard(c, guard, persona):
     else:
         with pytest.raises(DomainError) as stopped:
             guard.call(c, c.actor(persona))
-        assert type(stopped.value) is DomainError and stopped.value.code == guard.passes, stopped.value
+        assert not isinstance(stopped.value, NotAllowed) and stopped.value.code == guard.passes, stopped.value
 
 
 # ------------------------------------------------------------------------ the table stays complete
