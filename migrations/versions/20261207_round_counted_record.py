@@ -21,20 +21,28 @@ branch_labels = None
 depends_on = None
 
 
+COUNTED_RECORD = sa.Enum('independent', 'consensus', name='counted_record', native_enum=False, create_constraint=True)
+
+
 def upgrade() -> None:
-    with op.batch_alter_table('review_rounds', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('counts', sa.Enum('independent', 'consensus', name='counted_record', native_enum=False, create_constraint=True), nullable=False, server_default='independent'))
+    if op.get_bind().dialect.name == 'sqlite':
+        # In place, not by a batch copy: copying drops review_rounds, and with foreign keys on that
+        # deletes every panel, draw and consensus of every round (ON DELETE CASCADE).
+        op.execute("ALTER TABLE review_rounds ADD COLUMN counts VARCHAR(11) DEFAULT 'independent' NOT NULL "
+                   "CONSTRAINT ck_review_rounds_counted_record CHECK (counts IN ('independent', 'consensus'))")
+    else:
+        op.add_column('review_rounds', sa.Column('counts', COUNTED_RECORD, nullable=False,
+                                                 server_default='independent'))
     op.execute("UPDATE review_rounds SET counts = 'consensus' "
                "WHERE EXISTS (SELECT 1 FROM consensus_scores WHERE consensus_scores.round_id = review_rounds.id)")
-    with op.batch_alter_table('shortlist_entries', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('counted', sa.JSON(), nullable=False, server_default='{}'))
-        batch_op.add_column(sa.Column('independent', sa.JSON(), nullable=False, server_default='{}'))
+    # Plain ALTER TABLE ADD COLUMN on both databases.
+    op.add_column('shortlist_entries', sa.Column('counted', sa.JSON(), nullable=False, server_default='{}'))
+    op.add_column('shortlist_entries', sa.Column('independent', sa.JSON(), nullable=False, server_default='{}'))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('shortlist_entries', schema=None) as batch_op:
-        batch_op.drop_column('independent')
-        batch_op.drop_column('counted')
-    with op.batch_alter_table('review_rounds', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_review_rounds_counted_record'), type_='check')
-        batch_op.drop_column('counts')
+    # ALTER TABLE DROP COLUMN (SQLite 3.35 and later) keeps the tables, and so the rows that refer to
+    # them: a batch copy of shortlist_entries or review_rounds would cascade into votes and panels.
+    op.drop_column('shortlist_entries', 'independent')
+    op.drop_column('shortlist_entries', 'counted')
+    op.drop_column('review_rounds', 'counts')
