@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Select, String, cast, exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from award.applications.blacklist import blacklist_hits
 from award.applications.models import Application, ApplicationStatus
@@ -225,18 +225,18 @@ def agreed_consensus_statement(review_round: ReviewRound) -> Select:
     """The round's agreed consensus sheets: (application, item, points), of applications still in
     the running whose every active panel member has confirmed the consensus (a proposal waiting
     for confirmations does not count)."""
-    seat = aliased(Assignment)
-    unconfirmed_member = exists().where(
-        seat.round_id == ConsensusScore.round_id,
-        seat.application_id == ConsensusScore.application_id,
-        seat.status == AssignmentStatus.ACTIVE,
-        ~exists().where(ConsensusConfirmation.round_id == seat.round_id,
-                        ConsensusConfirmation.application_id == seat.application_id,
-                        ConsensusConfirmation.expert_id == seat.expert_id),
+    # Applications with an active seat that has not confirmed: one pass over the round's seats,
+    # rather than a check per consensus row.
+    waiting = select(Assignment.application_id).where(
+        Assignment.round_id == review_round.id,
+        Assignment.status == AssignmentStatus.ACTIVE,
+        ~exists().where(ConsensusConfirmation.round_id == Assignment.round_id,
+                        ConsensusConfirmation.application_id == Assignment.application_id,
+                        ConsensusConfirmation.expert_id == Assignment.expert_id),
     )
     return (
         select(ConsensusScore.application_id, ConsensusScore.item_id, ConsensusScore.points)
-        .where(ConsensusScore.round_id == review_round.id, ~unconfirmed_member,
+        .where(ConsensusScore.round_id == review_round.id, ConsensusScore.application_id.not_in(waiting),
                ConsensusScore.application_id.in_(_rankable_ids(review_round.cycle_id)))
         .order_by(ConsensusScore.application_id, ConsensusScore.item_id)
     )
