@@ -452,14 +452,14 @@ class CycleRanking:
 
     def sheet_ranges(self, application_id: int) -> dict[str, tuple[float, float]]:
         """Round kind -> lowest and highest independent sheet total, for the rounds in the total."""
-        out = {}
+        out: dict[str, tuple[float, float]] = {}
         for kind in self.counted_of(application_id):
             aggregate = self.document if kind == "document" else self.onsite
-            try:
-                row = aggregate.index_of(application_id) if aggregate is not None else None
-            except KeyError:
+            if aggregate is None:
                 continue
-            if row is None:
+            try:
+                row = aggregate.index_of(application_id)
+            except KeyError:
                 continue
             low, high = (_present(v[row]) for v in aggregate.sheet_total_range)
             if low is not None and high is not None:

@@ -144,8 +144,8 @@ def configure_round(
             raise Conflict(_("The aggregation method is locked once the round has opened."),
                               code="method_locked")
         if settings.counts is not review_round.counts:
-            raise DomainError(_("Which record counts is locked once the round has opened."),
-                              code="counts_locked")
+            raise Conflict(_("Which record counts is locked once the round has opened."),
+                           code="counts_locked")
         if settings.experts_per_application != review_round.experts_per_application or (
                 settings.required_sheets != review_round.required_sheets):
             raise Conflict(_("The panel size is locked once the round has opened."), code="size_locked")

@@ -516,7 +516,7 @@ def close_round(
                           code="sheets_missing")
     unagreed = consensus_problems(session, review_round)
     if unagreed:
-        raise DomainError(" ".join(unagreed), code="consensus_missing")
+        raise Conflict(" ".join(unagreed), code="consensus_missing")
     review_round.status = RoundStatus.CLOSED
     review_round.closed_at = now or utcnow()
     session.flush()
