@@ -257,7 +257,8 @@ class ConsensusSheets:
         if not rows:
             return cls(application_id=np.empty(0, np.int64), item_id=np.empty(0, str), points=np.empty(0))
         apps, items, points = (list(map(itemgetter(i), rows)) for i in range(3))
-        return cls(application_id=apps, item_id=items, points=points)
+        return cls(application_id=_id_array(apps, "application ids"), item_id=np.asarray(items),
+                   points=np.asarray(points, dtype=np.float64))
 
     def __len__(self) -> int:
         return len(self.points)
@@ -420,7 +421,8 @@ class RoundAggregate:
     @cached_property
     def sheet_totals(self) -> np.ndarray:
         """(A, K) total of each sheet slot (0 for an empty slot)."""
-        return self.sheet_points.sum(axis=2)
+        totals: np.ndarray = self.sheet_points.sum(axis=2)
+        return totals
 
     @cached_property
     def sheet_total_range(self) -> tuple[np.ndarray, np.ndarray]:
