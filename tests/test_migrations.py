@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
 
 from award import migrate
 from award.db import create_db_engine
@@ -33,5 +35,55 @@ def test_upgrade_head_yields_the_models_schema_and_downgrade_base_empties_it(new
         remaining = set(inspect(engine).get_table_names()) - {"alembic_version"}
         assert remaining == set()
         assert migrate.current_revision(engine) is None
+    finally:
+        engine.dispose()
+
+
+def test_existing_rounds_keep_counting_what_their_rankings_showed(new_database_url, app):
+    """0074: a round holding a consensus counts it (the consensus used to replace the sheets' scores);
+    every other round counts its independent sheets. The rounds' panels and consensus stay: on SQLite
+    the column is added in place, since copying review_rounds would cascade into them."""
+    from decimal import Decimal
+
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from award.applications.models import Application, ApplicationStatus
+    from award.auth.models import Role
+    from award.rounds.models import Assignment, AssignmentSource, ReviewRound, RoundKind, RoundStatus
+    from award.scoring.models import ConsensusScore
+    from tests.conftest import cycle_factory, organization_factory, user_factory
+
+    url = new_database_url()
+    migrate.upgrade(url, "head")
+    engine = create_db_engine(url)
+    try:
+        with app.app_context(), Session(engine) as session:
+            make_organization = organization_factory(session)
+            cycle = cycle_factory(session)(onsite_review=True)
+            expert = user_factory(session, make_organization)(Role.EXPERT)
+            organization = make_organization()
+            application = Application(cycle_id=cycle.id, organization_id=organization.id,
+                                      status=ApplicationStatus.ELIGIBLE, org_name=organization.name)
+            agreed = ReviewRound(cycle_id=cycle.id, kind=RoundKind.ONSITE, status=RoundStatus.CLOSED)
+            plain = ReviewRound(cycle_id=cycle.id, kind=RoundKind.DOCUMENT, status=RoundStatus.CLOSED)
+            session.add_all([application, agreed, plain])
+            session.flush()
+            session.add(ConsensusScore(round_id=agreed.id, application_id=application.id, item_id="4.1.2",
+                                       percent=60, points=Decimal("30"), proposed_by_id=expert.id))
+            session.add(Assignment(round_id=agreed.id, application_id=application.id, expert_id=expert.id,
+                                   source=AssignmentSource.MANUAL))
+            session.commit()
+            ids = {"agreed": agreed.id, "plain": plain.id}
+        migrate.downgrade(url, "0073_notice_chain_anchors")
+        migrate.upgrade(url, "head")
+        with engine.connect() as connection:
+            counts = dict(connection.execute(text("SELECT id, counts FROM review_rounds")).all())
+            kept = [connection.scalar(text(f"SELECT count(*) FROM {table}"))
+                    for table in ("assignments", "consensus_scores")]
+            with pytest.raises(IntegrityError):  # the enum's CHECK holds on both databases
+                connection.execute(text("UPDATE review_rounds SET counts = 'median'"))
+        assert counts == {ids["agreed"]: "consensus", ids["plain"]: "independent"}
+        assert kept == [1, 1]
     finally:
         engine.dispose()

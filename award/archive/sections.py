@@ -266,7 +266,7 @@ def assignment(context: ArchiveContext) -> Yield:
     rounds = _rounds(context)
     round_ids = [r.id for r in rounds]
     yield "rounds.json", json_bytes([
-        _row(r, "id", "kind", "status", "method", "deadline", "experts_per_application", "required_sheets",
+        _row(r, "id", "kind", "status", "method", "counts", "deadline", "experts_per_application", "required_sheets",
              "range_threshold_pct", "std_threshold_pct", "opened_at", "closed_at") for r in rounds])
     seats = context.session.scalars(select(Assignment).where(Assignment.round_id.in_(round_ids))
                                     .order_by(Assignment.round_id, Assignment.application_id, Assignment.id))
@@ -369,7 +369,8 @@ def ranking(context: ArchiveContext) -> Yield:
                    "awards_count", "settings", "content_hash", "frozen_at", "frozen_by_id"),
             "entries": [_row(e, "position", "rank", "application_id", "organization_name", "sector", "status",
                              "sheet_count", "total", "categories", "method_totals", "items", "mean_z", "decided_by",
-                             "in_shortlist", "reason", "exclusions", "flags", "robustness", "flipped_by")
+                             "in_shortlist", "reason", "exclusions", "flags", "robustness", "flipped_by", "counted",
+                             "independent")
                         for e in snapshot.entries],
         })
 

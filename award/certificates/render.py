@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import segno
 from jinja2 import FileSystemLoader, StrictUndefined
@@ -110,6 +111,12 @@ class FeedbackReport:
     shortlisted: bool  # explicit, because the quota can leave out applicants above the cut-off
     categories: list[CategoryFeedback]
     issued_on: date
+    # What the total was computed from: the records that counted ("independent" sheets or the panel
+    # "consensus"), empty for a ranking frozen before rounds stated it; the independent sheets beside it.
+    counted: tuple[str, ...] = ()
+    method: str = ""  # the official method over the independent sheets: mean, trimmed_mean, median
+    independent_total: float | None = None
+    sheet_ranges: tuple[tuple[str, float, float], ...] = ()  # (round kind, lowest, highest sheet total)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -444,6 +451,38 @@ def render_certificates_batch(
     return documents[0].copy(pages).write_pdf()
 
 
+FEEDBACK_METHOD_NAMES = {"mean": "平均值", "trimmed_mean": "去掉一个最高分和一个最低分后的平均值", "median": "中位数"}
+FEEDBACK_ROUND_NAMES = {"document": "材料评审", "onsite": "现场评审"}
+
+
+def _feedback_basis(report: FeedbackReport) -> dict[str, Any]:
+    """How the report says what its total was computed from, and the independent sheets beside it.
+
+    Where every independent sheet has the same total, nothing is said about trimming: there is no
+    highest or lowest to drop."""
+    by_consensus = "consensus" in report.counted
+    all_equal = bool(report.sheet_ranges) and all(low == high for _kind, low, high in report.sheet_ranges)
+    if not report.counted:
+        basis = ""
+    elif by_consensus:
+        basis = "评审专家组合议形成的共识评分（专家组共识表）"
+    elif all_equal:
+        basis = "各位评审专家的独立评分"
+    else:
+        basis = f"各位评审专家的独立评分，取{FEEDBACK_METHOD_NAMES.get(report.method, report.method)}"
+    named = len(report.sheet_ranges) > 1
+    ranges = [
+        f"{FEEDBACK_ROUND_NAMES.get(kind, kind) if named else ''}"
+        + (f"均为 {_points(low)} 分" if low == high else f"{_points(low)}–{_points(high)} 分")
+        for kind, low, high in report.sheet_ranges
+    ]
+    independent = ""
+    if by_consensus and report.independent_total is not None and not all_equal:
+        method = FEEDBACK_METHOD_NAMES.get(report.method, report.method)
+        independent = f"按{method}汇总为 {_points(report.independent_total)} 分"
+    return {"basis": basis, "independent_ranges": "；".join(ranges), "independent_total": independent}
+
+
 def render_feedback_html(
     report: FeedbackReport, *, templates_dir: Path | None = None,
     font_lookup: FontLookup = installed_cjk_families, template_name: str = "feedback.html",
@@ -458,6 +497,7 @@ def render_feedback_html(
         cutoff=_points(report.cutoff),
         max_total=_points(sum(category.points for category in report.categories)),
         above_cutoff=report.total >= report.cutoff,
+        **_feedback_basis(report),
         issued_on=f"{report.issued_on.year}年{report.issued_on.month}月{report.issued_on.day}日",
         chart=bar_chart_svg(report.categories, font_family=font.family),
         categories=[

@@ -324,7 +324,23 @@ def feedback_report(session: Session, application: Application, *, today: dt.dat
         total=float(entry.total), cutoff=float(snapshot.cutoff_score), shortlisted=bool(entry.in_shortlist),
         categories=merge_expert_comments(categories, _comments(session, application, snapshot)),
         issued_on=today,
+        **_what_counted(snapshot, entry),
     )
+
+
+def _what_counted(snapshot: RankingSnapshot, entry: ShortlistEntry) -> dict[str, Any]:
+    """What the frozen total was computed from, and the independent sheets beside it (the entry's
+    record; nothing for a ranking frozen before rounds stated which record counts)."""
+    independent = entry.independent or {}
+    ranges = independent.get("ranges") or {}
+    total = independent.get("total")
+    return {
+        "counted": tuple(dict.fromkeys((entry.counted or {}).values())),
+        "method": snapshot.method,
+        "independent_total": float(total) if total is not None else None,
+        "sheet_ranges": tuple((kind, float(low), float(high)) for kind, (low, high) in ranges.items()
+                              if low is not None and high is not None),
+    }
 
 
 def feedback_applications(session: Session, cycle: Cycle) -> list[tuple[ShortlistEntry, Application]]:

@@ -19,6 +19,16 @@ Presentation rules (documented here because the office must be able to explain t
   item = median of per-sheet item points (even counts: mean of the two middle values).
   Medians of parts need not add up to the median total; ``MethodResult.parts_add_up`` is
   False for the median so the page can say so instead of showing a sum.
+* **Which record counts**: a round counts either its independent sheets, aggregated by its
+  official method, or its panel's consensus (组内合议), a sheet of its own agreed by the
+  panel. The consensus never replaces a sheet: ``RoundAggregate.official`` is the consensus
+  sheet when it counts, and the independent figures stay beside it (``independent``, the
+  sheets' totals and their range). An application without an agreed consensus in a round
+  that counts the consensus is not ranked (``no_consensus``). Trimming belongs to the
+  independent sheets; the consensus total is never trimmed.
+* **Trimmed label**: when every valid sheet holds the same points on every item, dropping two
+  of them changes nothing, so no sheet is said to be dropped (``ApplicationFigures.trimmed_experts``
+  is empty) although the computation still drops two by the tie rule.
 * **Rounding**: figures are kept as floats and presented with 2 decimals, rounded half away
   from zero (四舍五入). Rounded parts may differ from the rounded total by a cent.
 * **Exclusions**: sheets of (application, expert) pairs found conflicted are removed before
@@ -43,8 +53,12 @@ import numpy as np
 import numpy.typing as npt
 
 METHODS: tuple[str, ...] = ("mean", "trimmed_mean", "median")
+COUNTS_INDEPENDENT = "independent"  # the official method over the experts' independent sheets
+COUNTS_CONSENSUS = "consensus"  # the panel's agreed consensus sheet
+COUNTS: tuple[str, ...] = (COUNTS_INDEPENDENT, COUNTS_CONSENSUS)
 STATUS_OK = "ok"
 STATUS_INSUFFICIENT = "insufficient_sheets"
+STATUS_NO_CONSENSUS = "no_consensus"
 TRIM_MIN_SHEETS = 5
 # Tolerance for comparing float sums (ties, thresholds): scores are multiples of small steps.
 _EPS = 1e-9
@@ -218,6 +232,39 @@ class ScoreRows:
 
 
 @dataclass(frozen=True)
+class ConsensusSheets:
+    """A round's agreed panel consensus (组内合议) as parallel 1-D arrays, one row per item.
+
+    A panel sheet of its own: it never replaces an expert's sheet. Only complete consensus
+    sheets (every rubric item) count; an application missing an item has no consensus.
+    """
+
+    application_id: np.ndarray
+    item_id: np.ndarray
+    points: np.ndarray
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "application_id", _id_array(self.application_id, "application ids"))
+        object.__setattr__(self, "item_id", np.asarray(self.item_id).astype(str))
+        object.__setattr__(self, "points", np.asarray(self.points, dtype=float))
+        if not len(self.application_id) == len(self.item_id) == len(self.points):
+            raise ValueError("consensus columns must have the same length")
+
+    @classmethod
+    def from_records(cls, records: Iterable[Sequence[Any]]) -> ConsensusSheets:
+        """From (application_id, item_id, points) tuples, e.g. a query result."""
+        rows = list(records)
+        if not rows:
+            return cls(application_id=np.empty(0, np.int64), item_id=np.empty(0, str), points=np.empty(0))
+        apps, items, points = (list(map(itemgetter(i), rows)) for i in range(3))
+        return cls(application_id=_id_array(apps, "application ids"), item_id=np.asarray(items),
+                   points=np.asarray(points, dtype=np.float64))
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+
+@dataclass(frozen=True)
 class DisagreementRule:
     """Thresholds, as fractions of the item's points, that put an item on the consensus agenda."""
 
@@ -318,10 +365,20 @@ class ApplicationFigures:
     items: dict[str, dict[str, float | None]]
     parts_add_up: dict[str, bool]
     sheet_totals: tuple[tuple[str, float], ...]  # (expert label, total) of valid sheets
-    trimmed_experts: tuple[str, ...]  # labels of the sheets the trimmed mean dropped
+    trimmed_experts: tuple[str, ...]  # labels of the sheets the trimmed mean dropped (none if all identical)
     exclusions: tuple[ExclusionRecord, ...]
     disagreements: tuple[Disagreement, ...]
     mean_z: float | None
+    counts: str = COUNTS_INDEPENDENT  # which record the official total is: independent sheets or consensus
+    sheet_range: tuple[float, float] | None = None  # lowest and highest independent sheet total
+    consensus_total: float | None = None  # the panel's consensus sheet, when the round counts it
+    consensus_categories: dict[str, float | None] = field(default_factory=dict)
+    consensus_items: dict[str, float | None] = field(default_factory=dict)
+
+    @property
+    def official_total(self) -> float | None:
+        """The total that counts: the consensus sheet's, or the official method's over the sheets."""
+        return self.consensus_total if self.counts == COUNTS_CONSENSUS else self.totals[self.official_method]
 
 
 @dataclass(frozen=True, eq=False)
@@ -346,11 +403,49 @@ class RoundAggregate:
     item_std: np.ndarray  # (A, I)
     disagreement_mask: np.ndarray  # (A, I)
     leniency: Leniency
+    counts: str = COUNTS_INDEPENDENT  # which record counts: the independent sheets or the consensus
+    consensus: MethodResult | None = None  # the agreed panel sheets (NaN without one), when they count
     _positions: dict[Any, int] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def official(self) -> MethodResult:
+        """The figures that count: the panel's consensus sheets where the round counts them,
+        otherwise the official method over the independent sheets."""
+        return self.consensus if self.consensus is not None else self.independent
+
+    @property
+    def independent(self) -> MethodResult:
+        """The official method over the independent sheets, counted or shown beside the consensus."""
         return self.methods[self.method]
+
+    @cached_property
+    def sheet_totals(self) -> np.ndarray:
+        """(A, K) total of each sheet slot (0 for an empty slot)."""
+        totals: np.ndarray = self.sheet_points.sum(axis=2)
+        return totals
+
+    @cached_property
+    def sheet_total_range(self) -> tuple[np.ndarray, np.ndarray]:
+        """(A,) lowest and highest total of the valid independent sheets; NaN without any."""
+        valid = self.sheet_valid
+        has = valid.any(axis=1)
+        low = np.where(has, np.where(valid, self.sheet_totals, np.inf).min(axis=1, initial=np.inf), np.nan)
+        high = np.where(has, np.where(valid, self.sheet_totals, -np.inf).max(axis=1, initial=-np.inf), np.nan)
+        return low, high
+
+    def trimmed_slots(self, row: int) -> np.ndarray:
+        """Slots of the sheets the trimmed mean dropped for one application, as the page names them.
+
+        When every valid sheet holds the same points on every item, dropping two changes no
+        figure, so none is named: identical values are not "trimmed".
+        """
+        dropped = self.methods["trimmed_mean"].dropped
+        if dropped is None or not dropped[row].any():
+            return np.empty(0, dtype=np.intp)
+        kept = self.sheet_points[row][self.sheet_valid[row]]
+        if np.all(kept.max(axis=0) - kept.min(axis=0) <= _EPS):
+            return np.empty(0, dtype=np.intp)
+        return np.flatnonzero(dropped[row])
 
     def disagreements_of(self, rows: np.ndarray | None = None) -> tuple[Disagreement, ...]:
         """Flagged items (of the given application rows, default all) for the consensus agenda."""
@@ -417,10 +512,11 @@ class RoundAggregate:
         """Presented figures of one application, all methods side by side."""
         a = self.index_of(application_id)
         lay = self.layout
-        totals = self.sheet_points[a].sum(axis=-1)
+        totals = self.sheet_totals[a]
         slots = np.flatnonzero(self.sheet_valid[a])
-        dropped = self.methods["trimmed_mean"].dropped
-        trimmed = np.flatnonzero(dropped[a]) if dropped is not None else np.empty(0, int)
+        trimmed = self.trimmed_slots(a)
+        low, high = (float(round2(v[a])) for v in self.sheet_total_range) if len(slots) else (np.nan, np.nan)
+        panel = self.consensus
         return ApplicationFigures(
             application_id=self.application_ids[a].item(),
             status=str(self.status[a]),
@@ -446,6 +542,13 @@ class RoundAggregate:
             ),
             disagreements=self.disagreements_of(np.array([a])),
             mean_z=present(self.leniency.application_mean_z[a]),
+            counts=self.counts,
+            sheet_range=None if np.isnan(low) else (low, high),
+            consensus_total=present(panel.totals[a]) if panel is not None else None,
+            consensus_categories=(dict(zip(lay.category_ids, map(present, panel.categories[a]), strict=True))
+                                  if panel is not None else {}),
+            consensus_items=(dict(zip(lay.item_ids, map(present, panel.items[a]), strict=True))
+                             if panel is not None else {}),
         )
 
 
@@ -607,36 +710,26 @@ def aggregate_round(
     disagreement: DisagreementRule | None = None,
     min_sheets_for_leniency: int = 5,
     applications: Iterable[Any] | None = None,
+    counts: str = COUNTS_INDEPENDENT,
+    consensus: ConsensusSheets | None = None,
 ) -> RoundAggregate:
     """Aggregate one round: all methods, exclusions, sheet-count status, disagreement, leniency.
 
     `applications` optionally names applications expected in the round, so one without any
     sheet is still listed (flagged insufficient) instead of missing from the ranking.
+    `counts` says which record counts; with "consensus", the agreed panel sheets in
+    `consensus` are the official figures and an application without one is not ranked
+    (``no_consensus``), while the independent sheets are aggregated all the same.
     Raises ValueError on unknown items, duplicate rows or points outside 0..item points.
     """
     if method not in METHODS:
         raise ValueError(f"unknown aggregation method {method!r}; use one of {METHODS}")
+    if counts not in COUNTS:
+        raise ValueError(f"unknown counted record {counts!r}; use one of {COUNTS}")
     rule = disagreement or DisagreementRule()
     n_items = layout.size
-
-    # Item ids -> rubric positions, vectorized through a sorted lookup.
-    sorter = np.argsort(np.asarray(layout.item_ids))
-    sorted_ids = np.asarray(layout.item_ids)[sorter]
-    pos = np.searchsorted(sorted_ids, rows.item_id)
-    pos = np.minimum(pos, n_items - 1)
-    known = sorted_ids[pos] == rows.item_id
-    if not known.all():
-        raise ValueError(f"unknown rubric item {rows.item_id[~known][0]!r}")
-    item_idx = sorter[pos]
-
+    item_idx = _item_positions(layout, rows.item_id, rows.points)
     pts = rows.points
-    bad = ~np.isfinite(pts) | (pts < -_EPS) | (pts > layout.points[item_idx] + _EPS)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ValueError(
-            f"points {pts[i]} out of range for item {rows.item_id[i]} "
-            f"(0..{layout.points[item_idx[i]]:g})"
-        )
 
     # Rows come grouped by sheet (one query reads a sheet's items together), so the ids are
     # sorted out over runs of equal (application, expert), not over every row. Any order
@@ -660,9 +753,9 @@ def aggregate_round(
     sheet_idx = np.repeat(run_sheet, run_length)
     n_sheets = len(sheet_keys)
     cell = sheet_idx * n_items + item_idx
-    counts = np.bincount(cell, minlength=n_sheets * n_items)
-    if (counts > 1).any():
-        c = int(np.flatnonzero(counts > 1)[0])
+    per_cell = np.bincount(cell, minlength=n_sheets * n_items)
+    if (per_cell > 1).any():
+        c = int(np.flatnonzero(per_cell > 1)[0])
         s, i = divmod(c, n_items)
         raise ValueError(
             f"duplicate score rows for application {app_keys[sheet_keys[s] // n_exp]!r}, "
@@ -670,7 +763,7 @@ def aggregate_round(
         )
     flat = np.zeros(n_sheets * n_items)
     flat[cell] = pts
-    complete = counts.reshape(n_sheets, n_items).all(axis=1)
+    complete = per_cell.reshape(n_sheets, n_items).all(axis=1)
 
     # Pad sheets into (A, K, I): slot k of an application = its k-th expert in id order.
     sheet_app = sheet_keys // n_exp
@@ -725,6 +818,10 @@ def aggregate_round(
     by_range = np.nan_to_num(rng, nan=-np.inf) > range_limit + _EPS
     by_std = np.nan_to_num(std, nan=-np.inf) > std_limit + _EPS
     mask = by_range | by_std
+    panel = None
+    if counts == COUNTS_CONSENSUS:
+        panel = _consensus_figures(consensus, app_keys, layout)
+        status = np.where((status == STATUS_OK) & np.isnan(panel.totals), STATUS_NO_CONSENSUS, status)
     return RoundAggregate(
         application_ids=app_keys,
         expert_ids=exp_keys,
@@ -750,7 +847,49 @@ def aggregate_round(
             len(exp_keys),
             min_sheets_for_leniency=min_sheets_for_leniency,
         ),
+        counts=counts,
+        consensus=panel,
     )
+
+
+def _item_positions(layout: RubricLayout, item_ids: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Rubric positions of the item ids (a sorted lookup); ValueError on an unknown item or
+    points outside 0..item points."""
+    n_items = layout.size
+    sorter = np.argsort(np.asarray(layout.item_ids))
+    sorted_ids = np.asarray(layout.item_ids)[sorter]
+    pos = np.minimum(np.searchsorted(sorted_ids, item_ids), n_items - 1)
+    known = sorted_ids[pos] == item_ids
+    if not known.all():
+        raise ValueError(f"unknown rubric item {item_ids[~known][0]!r}")
+    item_idx = sorter[pos]
+    bad = ~np.isfinite(points) | (points < -_EPS) | (points > layout.points[item_idx] + _EPS)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"points {points[i]} out of range for item {item_ids[i]} "
+            f"(0..{layout.points[item_idx[i]]:g})"
+        )
+    return item_idx
+
+
+def _consensus_figures(consensus: ConsensusSheets | None, app_keys: np.ndarray, layout: RubricLayout) -> MethodResult:
+    """The consensus sheets as figures over the round's applications; NaN where an application has
+    no complete consensus. Consensus rows of applications outside the round are ignored."""
+    n_apps, n_items = len(app_keys), layout.size
+    items = np.full((n_apps, n_items), np.nan)
+    if consensus is not None and len(consensus) and n_apps:
+        item_idx = _item_positions(layout, consensus.item_id, consensus.points)
+        row = np.minimum(np.searchsorted(app_keys, consensus.application_id), n_apps - 1)
+        inside = app_keys[row] == consensus.application_id
+        row, item_idx, points = row[inside], item_idx[inside], consensus.points[inside]
+        cell = row * n_items + item_idx
+        if (np.bincount(cell, minlength=n_apps * n_items) > 1).any():
+            raise ValueError("duplicate consensus rows for one application and item")
+        items.reshape(-1)[cell] = points
+    complete = ~np.isnan(items).any(axis=1)
+    items[~complete] = np.nan
+    return MethodResult(COUNTS_CONSENSUS, items.sum(axis=1), items @ layout.membership, items, True)
 
 
 # --- combining rounds ----------------------------------------------------------------------
@@ -772,10 +911,16 @@ class CombinedRound:
     official: MethodResult
     onsite_present: np.ndarray  # (A,) bool
     status: np.ndarray
+    counts: Mapping[str, str] = field(default_factory=dict)  # "document" / "onsite" -> the record counted
 
     @property
     def category_ids(self) -> tuple[str, ...]:
         return self.layout.category_ids
+
+    @property
+    def independent(self) -> MethodResult:
+        """The official method over both rounds' independent sheets, combined the same way."""
+        return self.methods[self.method]
 
 
 def combine_rounds(
@@ -794,8 +939,10 @@ def combine_rounds(
     the sum from what was published. An application without an on-site score gets status
     "no_onsite_review" when `require_onsite` (on-site review is the gate to the award),
     otherwise it keeps its document figures. Status: "replace" takes the on-site status,
-    "weighted" is insufficient when either round is. The official method is the document
-    round's official method applied to both rounds.
+    "weighted" is insufficient when either round is (an on-site round missing its consensus
+    says so). The official method is the document round's official method applied to both
+    rounds; a round that counts its panel consensus brings its consensus figures instead, and
+    `independent` keeps the method's figures over the independent sheets of both.
     """
     if mode not in COMBINE_MODES:
         raise ValueError(f"unknown combine mode {mode!r}; use one of {COMBINE_MODES}")
@@ -832,12 +979,19 @@ def combine_rounds(
         )
 
     methods = {m: combine(document.methods[m], onsite.methods[m]) for m in METHODS}
+    if document.consensus is None and onsite.consensus is None:
+        official = methods[document.method]
+    else:
+        onsite_counted = onsite.consensus if onsite.consensus is not None else onsite.methods[document.method]
+        official = combine(document.official, onsite_counted)
     status = document.status.astype(object).copy()
     if mode == "replace":
         status[rows] = onsite.status
     else:
+        either = np.where(onsite.status != STATUS_OK, onsite.status, status[rows])
         status[rows] = np.where(
-            (onsite.status == STATUS_OK) & (status[rows] == STATUS_OK), STATUS_OK, STATUS_INSUFFICIENT
+            (onsite.status == STATUS_OK) & (status[rows] == STATUS_OK), STATUS_OK,
+            np.where(either == STATUS_NO_CONSENSUS, STATUS_NO_CONSENSUS, STATUS_INSUFFICIENT),
         )
     if require_onsite:
         # An application already short of sheets keeps that (more specific) status.
@@ -849,7 +1003,8 @@ def combine_rounds(
         mode=mode,
         weight=w,
         methods=methods,
-        official=methods[document.method],
+        official=official,
         onsite_present=present_mask,
         status=status.astype(str),
+        counts={"document": document.counts, "onsite": onsite.counts},
     )

@@ -25,6 +25,7 @@ FONT_FAMILY = (
     "'PingFang SC', sans-serif"
 )
 WIDTH = 640
+LEGENDS_PER_LINE = 3
 INK = "#1f2933"
 MUTED = "#7b8794"
 GRID = "#e4e7eb"
@@ -165,9 +166,11 @@ def spread_svg(
             f'stroke="{ALERT if bold else MUTED}" stroke-width="{2 if bold else 1}" '
             f'stroke-dasharray="{"none" if bold else "3 2"}"/>'
         )
+        # Three legends to a line: a fourth (the panel consensus) starts a second line.
+        line, column = divmod(n, LEGENDS_PER_LINE)
         body.append(
             _text(
-                x0 + n * 180, y_marks + 34, f"{name}: {_fmt(v)}",
+                x0 + column * 180, y_marks + 34 + 16 * line, f"{name}: {_fmt(v)}",
                 font_weight="bold" if bold else "normal",
                 fill=ALERT if bold else MUTED,
             )
@@ -176,7 +179,8 @@ def spread_svg(
     desc = "; ".join(f"{s.label} {_fmt(s.total)}" for s in sheets)
     if marks:
         desc += ". " + "; ".join(f"{k} {_fmt(v)}" for k, v in marks.items())
-    return _svg(y_marks + 46, title, desc, body)
+    extra_lines = max(0, (len(marks) - 1) // LEGENDS_PER_LINE)
+    return _svg(y_marks + 46 + 16 * extra_lines, title, desc, body)
 
 
 def profile_svg(bars: Sequence[tuple[str, float | None]], *, title: str) -> Markup:
@@ -290,24 +294,29 @@ def method_names() -> dict[str, str]:
 
 
 def application_spread_svg(aggregate: RoundAggregate, application_id: Any) -> Markup:
-    """Spread of one application's expert totals with all three methods marked."""
+    """Spread of one application's expert totals with all three methods marked, and the panel
+    consensus drawn as the official line where the round counts it."""
     a = aggregate.index_of(application_id)
-    totals = aggregate.sheet_points[a].sum(axis=-1)
-    dropped = aggregate.methods["trimmed_mean"].dropped
+    totals = aggregate.sheet_totals[a]
+    dropped = set(aggregate.trimmed_slots(a).tolist())
     sheets = [
         SheetPoint(
             label=expert_label(int(aggregate.sheet_expert[a, k])),
             total=float(totals[k]),
-            dropped=bool(dropped is not None and dropped[a, k]),
+            dropped=k in dropped,
         )
-        for k in np.flatnonzero(aggregate.sheet_valid[a])
+        for k in np.flatnonzero(aggregate.sheet_valid[a]).tolist()
     ]
     names = method_names()
     markers = {names[m]: float(r.totals[a]) for m, r in aggregate.methods.items()}
+    official = names[aggregate.method]
+    if aggregate.consensus is not None:
+        official = _("Panel consensus")
+        markers = {official: float(aggregate.consensus.totals[a]), **markers}
     return spread_svg(
         sheets,
         markers=markers,
-        official=names[aggregate.method],
+        official=official,
         max_points=aggregate.layout.total_points,
         title=_("Expert totals of application %(id)s", id=application_id),
     )

@@ -14,6 +14,8 @@ from award.exports import write_csv, write_xlsx
 from award.i18n import _
 from award.ranking.models import RankingSnapshot
 
+ROUND_KINDS = ("document", "onsite")
+
 
 def _number(text: str | None) -> float | None:
     return None if text is None else float(text)
@@ -23,10 +25,20 @@ def ranking_table(
     rows: Sequence[dict[str, Any]], *, categories: Sequence[tuple[str, str]], items: Sequence[str],
     methods: Sequence[tuple[str, str]], labels: dict[str, dict[str, str]],
 ) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows for the export. `labels` translates status, reason and verdict codes."""
+    """Header and rows for the export. `labels` translates status, reason, verdict and counted-record
+    codes. Beside the total: which record counted in each round, the official method over the
+    independent sheets and their lowest and highest total (per round when two rounds made totals)."""
+    kinds = [k for k in ROUND_KINDS if any(k in (row.get("independent") or {}).get("ranges", {}) for row in rows)]
+    round_names = {"document": _("Document review"), "onsite": _("On-site review")}
+
+    def ranged(title: str, kind: str) -> str:
+        return f"{round_names[kind]}: {title}" if len(kinds) > 1 else title
+
     header = [
         _("Rank"), _("Application number"), _("Organization"), _("Sector"), _("Status"), _("Shortlisted"),
-        _("Reason"), _("Total (official method)"),
+        _("Reason"), _("Total (official method)"), _("What counts"), _("Independent sheets: official method"),
+        *(ranged(title, kind) for kind in kinds
+          for title in (_("Independent sheets: lowest total"), _("Independent sheets: highest total"))),
         *(f"{cid} {name}" for cid, name in categories),
         *(_("Total: %(method)s", method=name) for _m, name in methods),
         *items,
@@ -36,12 +48,18 @@ def ranking_table(
     ]
     out: list[list[Any]] = []
     for row in rows:
+        independent = row.get("independent") or {}
+        ranges = independent.get("ranges") or {}
         out.append([
             row["rank"], row["application_id"], row["organization_name"], row["sector"],
             labels["status"].get(row["status"], row["status"]),
             _("yes") if row["in_shortlist"] else _("no"),
             labels["reason"].get(row["reason"], row["reason"]) if row["reason"] else None,
             _number(row["total"]),
+            "; ".join(f"{round_names[kind]}: {labels.get('counts', {}).get(record, record)}"
+                      for kind, record in (row.get("counted") or {}).items()) or None,
+            _number(independent.get("total")),
+            *(_number(ranges[kind][end]) if kind in ranges else None for kind in kinds for end in (0, 1)),
             *(_number(row["categories"].get(cid)) for cid, _name in categories),
             *(_number(row["method_totals"].get(m)) for m, _name in methods),
             *(_number(row["items"].get(i)) for i in items),
@@ -67,6 +85,7 @@ def rows_from_snapshot(snapshot: RankingSnapshot) -> list[dict[str, Any]]:
             "mean_z": None if e.mean_z is None else f"{e.mean_z:.2f}", "decided_by": e.decided_by,
             "in_shortlist": e.in_shortlist, "reason": e.reason, "exclusions": e.exclusions, "flags": e.flags,
             "robustness": e.robustness, "flipped_by": e.flipped_by,
+            "counted": e.counted or {}, "independent": e.independent or {},
         }
         for e in snapshot.entries
     ]

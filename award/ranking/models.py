@@ -122,7 +122,13 @@ class ShortlistEntry(Base):
     exclusions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # {"disagreements": [item ids], "incomplete_sheets": n, "blacklist": [sources]}
     flags: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    robustness: Mapped[str] = mapped_column(String(20))  # stable | sensitive | not_ranked | not_computed
+    robustness: Mapped[str] = mapped_column(String(20))  # stable | sensitive | not_ranked | not_computed | consensus_*
     flipped_by: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # {"document": "independent", "onsite": "consensus"}: the record each round's figure in the total
+    # came from; {} in snapshots frozen before rounds stated it.
+    counted: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # The independent sheets beside what counted: {"total": official method over them, combined like
+    # the rounds, "ranges": {round kind: [lowest, highest sheet total]}}; figures as 2-decimal strings.
+    independent: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     snapshot: Mapped[RankingSnapshot] = relationship(back_populates="entries")

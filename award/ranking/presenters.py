@@ -20,6 +20,7 @@ def labels() -> dict[str, dict[str, str]]:
         "status": {k: str(v) for k, v in services.STATUS_LABELS.items()},
         "reason": {k: str(v) for k, v in services.REASONS.items()},
         "verdict": {k: str(v) for k, v in services.VERDICT_LABELS.items()},
+        "counts": {k: str(v) for k, v in services.COUNTS_LABELS.items()},
     }
 
 

@@ -30,6 +30,7 @@ REASON_BELOW_CUTOFF = "below_cutoff"
 REASON_OVER_QUOTA = "over_quota"
 REASON_SECTOR_LIMIT = "sector_limit"
 REASON_NO_ONSITE = "no_onsite_review"
+REASON_NO_CONSENSUS = "no_consensus"
 
 REASON_LABELS = {
     REASON_INSUFFICIENT: _l("Not enough valid score sheets"),
@@ -37,6 +38,7 @@ REASON_LABELS = {
     REASON_OVER_QUOTA: _l("Outside the number of awards"),
     REASON_SECTOR_LIMIT: _l("Sector limit reached"),
     REASON_NO_ONSITE: _l("No on-site review score"),
+    REASON_NO_CONSENSUS: _l("No agreed panel consensus, which this round counts"),
 }
 
 DECIDED_BY_TOTAL = "total"
@@ -209,7 +211,7 @@ def rank_applications(
     sector_limits: Mapping[str, int] | int | None = None,
     tie_break_categories: Sequence[str] = GB_T_19580_TIE_BREAK,
 ) -> list[RankedEntry]:
-    """Rank with the official method and apply the shortlist; ranked entries first.
+    """Rank on the figures that count (`official`) and apply the shortlist; ranked entries first.
 
     Applications whose status is not "ok" (e.g. insufficient sheets) follow, unranked, in
     application-id order, with their status as the reason.

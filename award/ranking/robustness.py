@@ -18,6 +18,13 @@ influence of one expert's scoring, not the sheet-count rule (with 5 required she
 removal would otherwise flip everything). The trimmed-mean rule is re-applied as it stands,
 so an application left with 4 sheets is averaged without trimming. Applications not ranked
 in the full round get the verdict "not_ranked".
+
+Where the round counts its panel consensus, one expert's sheets cannot be taken out of an
+agreed figure, and replaying removals on the independent sheets would test figures that do not
+count. `check_robustness` then asks the question that matters instead
+(`consensus_against_independent`): would the independent sheets, aggregated by the round's
+method, give the application the same place in or out of the shortlist? "consensus_holds" when
+they would, "consensus_decides" when the consensus alone puts it on the other side.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import numpy as np
 
 from award.i18n import _
 from award.ranking.aggregate import (
+    COUNTS_CONSENSUS,
     GB_T_19580_TIE_BREAK,
     STATUS_OK,
     RoundAggregate,
@@ -42,6 +50,8 @@ from award.ranking.rank import rank_order, resolve_rules, walk_shortlist
 VERDICT_STABLE = "stable"
 VERDICT_SENSITIVE = "sensitive"
 VERDICT_NOT_RANKED = "not_ranked"
+VERDICT_CONSENSUS_HOLDS = "consensus_holds"  # the independent sheets give the same place
+VERDICT_CONSENSUS_DECIDES = "consensus_decides"  # the independent sheets would give the other place
 EXPERTS_PER_BLOCK = 64
 
 
@@ -72,8 +82,11 @@ def leave_one_expert_out(
 ) -> dict[Any, Robustness]:
     """Check every application's shortlist place against the removal of each single expert.
 
-    Takes the same shortlist settings as `rank_applications`.
+    Takes the same shortlist settings as `rank_applications`. For a round whose independent
+    sheets count (`check_robustness` picks the check that fits the round).
     """
+    if aggregate.counts == COUNTS_CONSENSUS:
+        raise ValueError("a round counting its consensus has no expert-by-expert figures; use check_robustness")
     rules = resolve_rules(
         aggregate,
         cutoff=cutoff,
@@ -150,3 +163,63 @@ def leave_one_expert_out(
             worst_rank=worst_rank,
         )
     return out
+
+
+def consensus_against_independent(
+    aggregate: RoundAggregate,
+    *,
+    cutoff: float | None = None,
+    quota: int | None = None,
+    sector_of: Mapping[Any, str] | None = None,
+    sector_limits: Mapping[str, int] | int | None = None,
+    tie_break_categories: Sequence[str] = GB_T_19580_TIE_BREAK,
+) -> dict[Any, Robustness]:
+    """Does the consensus decide an application's shortlist place? Ranks the round twice in one
+    pass, on the consensus figures that count and on the official method over the independent
+    sheets, and compares each application's place in or out of the shortlist.
+
+    The ranked set is the same in both (the applications with an agreed consensus and enough
+    sheets), so only the figures differ. best_rank and worst_rank span both orders.
+    """
+    rules = resolve_rules(
+        aggregate,
+        cutoff=cutoff,
+        quota=quota,
+        sector_of=sector_of,
+        sector_limits=sector_limits,
+        tie_break_categories=tie_break_categories,
+    )
+    tb = list(rules.tie_break_index)
+    variants = (aggregate.official, aggregate.independent)
+    totals = np.stack([round2(r.totals) for r in variants])
+    tie = np.stack([round2(r.categories[:, tb]) for r in variants])
+    ok = np.asarray(aggregate.status) == STATUS_OK
+    order = rank_order(totals, tie, ok)
+    inside = walk_shortlist(order, totals, rules).inside
+    in_mask = np.zeros(totals.shape, dtype=bool)
+    np.put_along_axis(in_mask, order, inside, axis=-1)
+    rank = np.zeros(totals.shape, dtype=np.intp)
+    np.put_along_axis(rank, order, np.broadcast_to(np.arange(1, order.shape[-1] + 1), order.shape), axis=-1)
+    out: dict[Any, Robustness] = {}
+    for a, app_id in enumerate(aggregate.application_ids.tolist()):
+        if not ok[a]:
+            out[app_id] = Robustness(app_id, False, VERDICT_NOT_RANKED, (), None, None)
+            continue
+        counted, independent = bool(in_mask[0, a]), bool(in_mask[1, a])
+        out[app_id] = Robustness(
+            application_id=app_id,
+            in_shortlist=counted,
+            verdict=VERDICT_CONSENSUS_HOLDS if counted == independent else VERDICT_CONSENSUS_DECIDES,
+            flipped_by=(),
+            best_rank=int(rank[:, a].min()),
+            worst_rank=int(rank[:, a].max()),
+        )
+    return out
+
+
+def check_robustness(aggregate: RoundAggregate, **shortlist_settings: Any) -> dict[Any, Robustness]:
+    """The robustness check that fits the record the round counts: leave-one-expert-out on the
+    independent sheets, or the consensus against the independent sheets."""
+    if aggregate.counts == COUNTS_CONSENSUS:
+        return consensus_against_independent(aggregate, **shortlist_settings)
+    return leave_one_expert_out(aggregate, **shortlist_settings)

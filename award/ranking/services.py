@@ -1,9 +1,11 @@
 """The ranking of a cycle from the database: score rows, exclusions, aggregation, shortlist, freezing.
 
-One SQL query loads a round's score rows (submitted sheets only; consensus scores replace the
-sheet scores of their items); the pure core (aggregate.py, rank.py, robustness.py) does the
-rest in vectorized passes. Sheets of an expert with a conflict for that application — found at
-any time, even after scoring — and sheets of assignments taken off the panel are excluded, each
+One SQL query loads a round's score rows (submitted independent sheets only, exactly as the
+experts submitted them); a round that counts its panel consensus also loads its agreed consensus
+sheets, which count instead of the sheets' aggregation while the sheets stay beside them. The
+pure core (aggregate.py, rank.py, robustness.py) does the rest in vectorized passes. Sheets of
+an expert with a conflict for that application — found at any time, even after scoring — and
+sheets of assignments taken off the panel are excluded, each
 with its reason. The dishonesty list is checked again on every computation: a listed applicant
 is not ranked. `freeze_shortlist` copies the result into a `RankingSnapshot` for the vote.
 """
@@ -19,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Select, SQLColumnExpression, String, cast, exists, func, select
+from sqlalchemy import Select, String, cast, exists, func, select
 from sqlalchemy.orm import Session
 
 from award.applications.blacklist import blacklist_hits
@@ -34,8 +36,10 @@ from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _, _l
 from award.ranking.aggregate import (
     STATUS_INSUFFICIENT,
+    STATUS_NO_CONSENSUS,
     STATUS_OK,
     CombinedRound,
+    ConsensusSheets,
     DisagreementRule,
     Exclusion,
     ExclusionRecord,
@@ -48,17 +52,24 @@ from award.ranking.aggregate import (
 )
 from award.ranking.models import CombineMode, RankingSettings, RankingSnapshot, ShortlistEntry
 from award.ranking.rank import REASON_LABELS, RankedEntry, rank_applications
-from award.ranking.robustness import VERDICT_NOT_RANKED, Robustness, leave_one_expert_out
+from award.ranking.robustness import (
+    VERDICT_CONSENSUS_DECIDES,
+    VERDICT_CONSENSUS_HOLDS,
+    VERDICT_NOT_RANKED,
+    Robustness,
+    check_robustness,
+)
 from award.rounds.models import (
     AggregationMethod,
     Assignment,
     AssignmentStatus,
+    CountedRecord,
     ReviewRound,
     RoundKind,
     RoundStatus,
 )
 from award.rubrics import Rubric
-from award.scoring.models import ConsensusScore, ItemScore, ScoreSheet, SheetStatus
+from award.scoring.models import ConsensusConfirmation, ConsensusScore, ItemScore, ScoreSheet, SheetStatus
 
 STATUS_BLACKLISTED = "blacklisted"
 VERDICT_NOT_COMPUTED = "not_computed"
@@ -69,6 +80,7 @@ STATUS_LABELS = {
     STATUS_OK: _l("Ranked"),
     STATUS_INSUFFICIENT: _l("Not enough valid score sheets"),
     "no_onsite_review": _l("No on-site review score"),
+    STATUS_NO_CONSENSUS: _l("No agreed panel consensus, which this round counts"),
     STATUS_BLACKLISTED: _l("On the dishonesty list"),
 }
 REASONS = {**REASON_LABELS, STATUS_BLACKLISTED: _l("On the dishonesty list")}
@@ -77,6 +89,12 @@ VERDICT_LABELS = {
     "sensitive": _l("Sensitive"),
     VERDICT_NOT_RANKED: _l("Not ranked"),
     VERDICT_NOT_COMPUTED: _l("Not computed for weighted rounds"),
+    VERDICT_CONSENSUS_HOLDS: _l("The independent sheets give the same place"),
+    VERDICT_CONSENSUS_DECIDES: _l("The consensus decides: the independent sheets would place it otherwise"),
+}
+COUNTS_LABELS = {
+    CountedRecord.INDEPENDENT.value: _l("Independent sheets"),
+    CountedRecord.CONSENSUS.value: _l("Panel consensus"),
 }
 ASSIGNMENT_STATUS_REASONS = {
     AssignmentStatus.CONFLICT_DECLARED: _l("The expert declared a conflict of interest"),
@@ -183,39 +201,49 @@ def _rankable_ids(cycle_id: int) -> Select:
     return select(Application.id).where(Application.cycle_id == cycle_id, Application.status == RANKABLE)
 
 
-def score_rows_statement(review_round: ReviewRound, *, with_consensus: bool) -> Select:
+def score_rows_statement(review_round: ReviewRound) -> Select:
     """item_scores ⋈ score_sheets ⋈ assignments of one round: (application, expert, item, points).
 
-    Submitted sheets only, of applications still in the running. With consensus, an item's
-    agreed score replaces every sheet's score of that item (COALESCE over a LEFT JOIN), so all
-    methods give the consensus figure and the item's spread drops to zero.
+    Submitted sheets only, of applications still in the running, with the points each expert
+    gave: a consensus never enters here (it is a sheet of its own, `agreed_consensus_statement`).
     """
-    points: SQLColumnExpression[Decimal | None] = ItemScore.points
-    if with_consensus:
-        points = func.coalesce(ConsensusScore.points, ItemScore.points)
-    stmt = (
-        select(Assignment.application_id, Assignment.expert_id, ItemScore.item_id, points)
+    return (
+        select(Assignment.application_id, Assignment.expert_id, ItemScore.item_id, ItemScore.points)
         .select_from(ItemScore)
         .join(ScoreSheet, ScoreSheet.id == ItemScore.sheet_id)
         .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
-    )
-    if with_consensus:
-        stmt = stmt.outerjoin(
-            ConsensusScore,
-            (ConsensusScore.round_id == Assignment.round_id)
-            & (ConsensusScore.application_id == Assignment.application_id)
-            & (ConsensusScore.item_id == ItemScore.item_id),
+        .where(
+            Assignment.round_id == review_round.id,
+            ScoreSheet.status == SheetStatus.SUBMITTED,
+            ItemScore.points.is_not(None),
+            Assignment.application_id.in_(_rankable_ids(review_round.cycle_id)),
         )
-    return stmt.where(
-        Assignment.round_id == review_round.id,
-        ScoreSheet.status == SheetStatus.SUBMITTED,
-        points.is_not(None),
-        Assignment.application_id.in_(_rankable_ids(review_round.cycle_id)),
     )
 
 
-def has_consensus(session: Session, review_round: ReviewRound) -> bool:
-    return bool(session.scalar(select(exists().where(ConsensusScore.round_id == review_round.id))))
+def agreed_consensus_statement(review_round: ReviewRound) -> Select:
+    """The round's agreed consensus sheets: (application, item, points), of applications still in
+    the running whose every active panel member has confirmed the consensus (a proposal waiting
+    for confirmations does not count)."""
+    # Applications with an active seat that has not confirmed: one pass over the round's seats,
+    # rather than a check per consensus row.
+    waiting = select(Assignment.application_id).where(
+        Assignment.round_id == review_round.id,
+        Assignment.status == AssignmentStatus.ACTIVE,
+        ~exists().where(ConsensusConfirmation.round_id == Assignment.round_id,
+                        ConsensusConfirmation.application_id == Assignment.application_id,
+                        ConsensusConfirmation.expert_id == Assignment.expert_id),
+    )
+    return (
+        select(ConsensusScore.application_id, ConsensusScore.item_id, ConsensusScore.points)
+        .where(ConsensusScore.round_id == review_round.id, ConsensusScore.application_id.not_in(waiting),
+               ConsensusScore.application_id.in_(_rankable_ids(review_round.cycle_id)))
+        .order_by(ConsensusScore.application_id, ConsensusScore.item_id)
+    )
+
+
+def load_agreed_consensus(session: Session, review_round: ReviewRound) -> ConsensusSheets:
+    return ConsensusSheets.from_records(_driver_tuples(session, agreed_consensus_statement(review_round)))
 
 
 def load_score_rows(session: Session, review_round: ReviewRound) -> ScoreRows:
@@ -228,7 +256,7 @@ def load_score_rows(session: Session, review_round: ReviewRound) -> ScoreRows:
     k-th element of every string belongs to the same score row. Rubric item ids hold no
     commas (the rubric loader's item_id_format rule).
     """
-    rows = score_rows_statement(review_round, with_consensus=has_consensus(session, review_round)).subquery()
+    rows = score_rows_statement(review_round).subquery()
     # PostgreSQL's string_agg joins text only; SQLite's group_concat converts by itself, where a
     # CAST per value would add half again to the query.
     as_text = session.get_bind().dialect.name != "sqlite"
@@ -293,9 +321,11 @@ def aggregate_review_round(
     session: Session, cycle: Cycle, review_round: ReviewRound, layout: RubricLayout, *,
     min_sheets_for_leniency: int = 5, applications: Sequence[int] | None = None,
 ) -> RoundAggregate:
-    """Load, exclude and aggregate one round with its official method and thresholds."""
+    """Load, exclude and aggregate one round with its official method and thresholds, counting the
+    record the round states (its agreed consensus sheets are loaded only when they count)."""
     rule = DisagreementRule(range_fraction=float(review_round.range_threshold_pct) / 100,
                             std_fraction=float(review_round.std_threshold_pct) / 100)
+    counts = CountedRecord(review_round.counts)
     return aggregate_round(
         load_score_rows(session, review_round),
         layout,
@@ -305,6 +335,8 @@ def aggregate_review_round(
         disagreement=rule,
         min_sheets_for_leniency=min_sheets_for_leniency,
         applications=applications,
+        counts=counts.value,
+        consensus=load_agreed_consensus(session, review_round) if counts is CountedRecord.CONSENSUS else None,
     )
 
 
@@ -396,6 +428,43 @@ class CycleRanking:
             return {}
         values = self.standings.official.items[row]
         return {i: _present(v) for i, v in zip(self.standings.layout.item_ids, values.tolist(), strict=True)}
+
+    def counted_of(self, application_id: int) -> dict[str, str]:
+        """Round kind -> the record ("independent" / "consensus") each round's figure in the
+        application's total came from."""
+        row = self.figures_row(application_id)
+        if row is None or self.standings is None or self.document is None:
+            return {}
+        if isinstance(self.standings, CombinedRound) and self.onsite is not None \
+                and self.standings.onsite_present[row]:
+            if self.settings.combine_mode is CombineMode.REPLACE:
+                return {"onsite": self.onsite.counts}
+            return {"document": self.document.counts, "onsite": self.onsite.counts}
+        return {"document": self.document.counts}
+
+    def independent_total(self, application_id: int) -> float | None:
+        """The official method over the independent sheets, combined like the rounds: the total
+        itself where the sheets count, shown beside it where a consensus does."""
+        row = self.figures_row(application_id)
+        if row is None or self.standings is None:
+            return None
+        return _present(self.standings.independent.totals[row])
+
+    def sheet_ranges(self, application_id: int) -> dict[str, tuple[float, float]]:
+        """Round kind -> lowest and highest independent sheet total, for the rounds in the total."""
+        out: dict[str, tuple[float, float]] = {}
+        for kind in self.counted_of(application_id):
+            aggregate = self.document if kind == "document" else self.onsite
+            if aggregate is None:
+                continue
+            try:
+                row = aggregate.index_of(application_id)
+            except KeyError:
+                continue
+            low, high = (_present(v[row]) for v in aggregate.sheet_total_range)
+            if low is not None and high is not None:
+                out[kind] = (low, high)
+        return out
 
     def mean_z(self, application_id: int) -> float | None:
         """Mean z-normalized total over the sheets of experts with enough sheets (document round)."""
@@ -507,7 +576,7 @@ def compute_ranking(session: Session, cycle: Cycle) -> CycleRanking:
     entries = rank_applications(standings, **rank_settings)
     robustness: dict[int, Robustness] = {}
     if basis is not None:
-        robustness = leave_one_expert_out(onsite if basis == "onsite" else document, **rank_settings)  # type: ignore[arg-type]
+        robustness = check_robustness(onsite if basis == "onsite" else document, **rank_settings)  # type: ignore[arg-type]
     return CycleRanking(cycle, rubric, settings, document_round, onsite_round, document, onsite, standings, entries,
                         robustness, basis, applications, blacklist)
 
@@ -571,6 +640,12 @@ def snapshot_rows(ranking: CycleRanking) -> list[dict[str, Any]]:
             },
             "robustness": verdict,
             "flipped_by": list(flipped),
+            "counted": ranking.counted_of(app_id),
+            "independent": {
+                "total": _money(ranking.independent_total(app_id)),
+                "ranges": {kind: [_money(low), _money(high)]
+                           for kind, (low, high) in ranking.sheet_ranges(app_id).items()},
+            },
         })
     return rows
 
@@ -610,6 +685,10 @@ def freeze_shortlist(session: Session, *, actor: User | None, cycle: Cycle) -> R
             "min_sheets_for_leniency": ranking.settings.min_sheets_for_leniency,
             "robustness_basis": ranking.robustness_basis,
             "rubric_hash": cycle.rubric_hash,
+            # Which record each round counted: its independent sheets or its panel consensus.
+            "counts": {kind: CountedRecord(r.counts).value
+                       for kind, r in (("document", ranking.document_round), ("onsite", ranking.onsite_round))
+                       if r is not None},
         },
         content_hash=content_hash(rows),
         frozen_by_id=actor.id if actor is not None else None,
@@ -623,6 +702,7 @@ def freeze_shortlist(session: Session, *, actor: User | None, cycle: Cycle) -> R
             mean_z=Decimal(row["mean_z"]) if row["mean_z"] is not None else None, decided_by=row["decided_by"],
             in_shortlist=row["in_shortlist"], reason=row["reason"], exclusions=row["exclusions"],
             flags=row["flags"], robustness=row["robustness"], flipped_by=row["flipped_by"],
+            counted=row["counted"], independent=row["independent"],
         ))
     session.add(snapshot)
     session.flush()

@@ -12,7 +12,7 @@ from award import inputs
 from award.forms import BaseForm, SelectChoice, filled
 from award.i18n import _, _l, local_zone
 from award.limits import REASON_MAX_CHARS
-from award.rounds.models import AggregationMethod, AssignmentSource, ReviewRound
+from award.rounds.models import AggregationMethod, AssignmentSource, CountedRecord, ReviewRound
 from award.rounds.services import RoundSettings
 
 METHOD_LABELS = {
@@ -21,10 +21,17 @@ METHOD_LABELS = {
     AggregationMethod.MEDIAN: _l("Median"),
 }
 
+COUNTS_LABELS = {
+    CountedRecord.INDEPENDENT: _l("The independent sheets, by the aggregation method"),
+    CountedRecord.CONSENSUS: _l("The panel consensus (a sheet of its own, agreed by the panel)"),
+}
+
 
 class RoundForm(BaseForm):
     method = SelectField(_l("Aggregation method"),
                          choices=[SelectChoice(m.value, label) for m, label in METHOD_LABELS.items()])
+    counts = SelectField(_l("What counts in the ranking"),
+                         choices=[SelectChoice(c.value, label) for c, label in COUNTS_LABELS.items()])
     deadline = DateTimeLocalField(_l("Deadline (local time)"), validators=[Optional()])
     experts_per_application = IntegerField(_l("Experts per application"),
                                            validators=[InputRequired(), NumberRange(min=1, max=15)])
@@ -46,6 +53,7 @@ class RoundForm(BaseForm):
 
     def fill_from(self, review_round: ReviewRound) -> None:
         self.method.data = review_round.method.value
+        self.counts.data = review_round.counts.value
         due = review_round.deadline
         self.deadline.data = due.astimezone(local_zone()).replace(tzinfo=None) if due else None
         for name in ("experts_per_application", "required_sheets", "range_threshold_pct", "std_threshold_pct"):
@@ -53,7 +61,7 @@ class RoundForm(BaseForm):
 
     def to_settings(self) -> RoundSettings:
         due: dt.datetime | None = self.deadline.data
-        return RoundSettings(method=AggregationMethod(self.method.data),
+        return RoundSettings(method=AggregationMethod(self.method.data), counts=CountedRecord(self.counts.data),
                              deadline=due.replace(tzinfo=local_zone()) if due else None,
                              experts_per_application=filled(self.experts_per_application.data),
                              required_sheets=filled(self.required_sheets.data),

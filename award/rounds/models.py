@@ -45,6 +45,13 @@ class AggregationMethod(enum.StrEnum):
     MEDIAN = "median"
 
 
+class CountedRecord(enum.StrEnum):
+    """Which of a round's two records counts in the ranking; the other is shown beside it."""
+
+    INDEPENDENT = "independent"  # the official method over the experts' independent sheets
+    CONSENSUS = "consensus"  # the panel's agreed consensus sheet (组内合议)
+
+
 class ReviewRound(Base):
     __tablename__ = "review_rounds"
     __table_args__ = (
@@ -59,6 +66,10 @@ class ReviewRound(Base):
     status: Mapped[RoundStatus] = mapped_column(enum_column(RoundStatus, "round_status"), default=RoundStatus.SETUP)
     method: Mapped[AggregationMethod] = mapped_column(
         enum_column(AggregationMethod, "aggregation_method"), default=AggregationMethod.TRIMMED_MEAN
+    )
+    # Locked with the method once scoring opens: the ranking must never switch records afterwards.
+    counts: Mapped[CountedRecord] = mapped_column(
+        enum_column(CountedRecord, "counted_record"), default=CountedRecord.INDEPENDENT
     )
     deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     experts_per_application: Mapped[int] = mapped_column(Integer, default=5)

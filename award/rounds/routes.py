@@ -16,6 +16,7 @@ from award.i18n import _, _l
 from award.rounds import panels
 from award.rounds import services as rounds
 from award.rounds.forms import (
+    COUNTS_LABELS,
     METHOD_LABELS,
     AddExpertForm,
     AssignForm,
@@ -40,7 +41,7 @@ def _labels() -> dict[str, Any]:
     return {"ROUND_KIND_LABELS": KIND_LABELS,
             "ROUND_STATUS_LABELS": {RoundStatus.SETUP: _l("In preparation"), RoundStatus.OPEN: _l("Scoring open"),
                                     RoundStatus.CLOSED: _l("Closed")},
-            "METHOD_LABELS": METHOD_LABELS}
+            "METHOD_LABELS": METHOD_LABELS, "COUNTS_LABELS": COUNTS_LABELS}
 
 
 def round_page(review_round: ReviewRound, *, assign_form: AssignForm | None = None) -> str:

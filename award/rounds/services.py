@@ -1,7 +1,8 @@
 """Review rounds of a cycle: document review (always) and on-site review (optional).
 
-A round is set up (panels formed, settings chosen), opened (the aggregation method is locked
-from then on) and closed (every required sheet is in). The stage a round belongs to must be the
+A round is set up (panels formed, settings chosen), opened (the aggregation method and the
+record that counts, independent sheets or panel consensus, are locked from then on) and closed
+(every required sheet is in). The stage a round belongs to must be the
 cycle's current stage when the round opens, so scoring never starts before screening is done.
 """
 
@@ -22,7 +23,7 @@ from award.errors import Conflict, Invalid
 from award.i18n import _, _l
 from award.rounds import notices
 from award.rounds.access import require_office
-from award.rounds.models import AggregationMethod, ReviewRound, RoundKind, RoundStatus
+from award.rounds.models import AggregationMethod, CountedRecord, ReviewRound, RoundKind, RoundStatus
 from award.rounds.panels import panel_problems_of_round
 
 KIND_LABELS = {RoundKind.DOCUMENT: _l("Document review"), RoundKind.ONSITE: _l("On-site review")}
@@ -43,6 +44,7 @@ class RoundSettings:
     required_sheets: int
     range_threshold_pct: Decimal = Decimal("30")
     std_threshold_pct: Decimal = Decimal("12")
+    counts: CountedRecord = CountedRecord.INDEPENDENT
 
 
 
@@ -52,6 +54,7 @@ def round_snapshot(review_round: ReviewRound) -> dict[str, object]:
         "kind": review_round.kind.value,
         "status": review_round.status.value,
         "method": review_round.method.value,
+        "counts": review_round.counts.value,
         "deadline": review_round.deadline.isoformat() if review_round.deadline else None,
         "experts_per_application": review_round.experts_per_application,
         "required_sheets": review_round.required_sheets,
@@ -118,6 +121,7 @@ def ensure_rounds(session: Session, *, actor: User | None, cycle: Cycle) -> list
 
 def _apply(review_round: ReviewRound, settings: RoundSettings) -> None:
     review_round.method = settings.method
+    review_round.counts = settings.counts
     review_round.deadline = settings.deadline
     review_round.experts_per_application = settings.experts_per_application
     review_round.required_sheets = settings.required_sheets
@@ -128,12 +132,16 @@ def _apply(review_round: ReviewRound, settings: RoundSettings) -> None:
 def configure_round(
     session: Session, *, actor: User | None, review_round: ReviewRound, settings: RoundSettings
 ) -> ReviewRound:
-    """Change a round's settings; the method and panel size are locked once the round opens."""
+    """Change a round's settings; the method, the record that counts and the panel size are locked
+    once the round opens."""
     require_office(actor)
     if review_round.status is not RoundStatus.SETUP:
         if settings.method is not review_round.method:
             raise Conflict(_("The aggregation method is locked once the round has opened."),
                               code="method_locked")
+        if settings.counts is not review_round.counts:
+            raise Conflict(_("Which record counts is locked once the round has opened."),
+                           code="counts_locked")
         if settings.experts_per_application != review_round.experts_per_application or (
                 settings.required_sheets != review_round.required_sheets):
             raise Conflict(_("The panel size is locked once the round has opened."), code="size_locked")

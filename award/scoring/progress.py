@@ -1,5 +1,6 @@
 """Progress of a round for the office (missing sheets by expert and by application), and the
-stage guards that keep the cycle from moving on while panels or sheets are missing."""
+stage guards that keep the cycle from moving on while panels, sheets or, in a round that counts
+its panel consensus, agreed consensus sheets are missing."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from award.applications.models import Application
@@ -16,10 +17,10 @@ from award.auth.models import User
 from award.cycles.models import Cycle, Stage
 from award.cycles.stages import guard
 from award.i18n import _
-from award.rounds.models import Assignment, AssignmentStatus, ReviewRound, RoundKind, RoundStatus
+from award.rounds.models import Assignment, AssignmentStatus, CountedRecord, ReviewRound, RoundKind, RoundStatus
 from award.rounds.panels import panel_problems_of_round
 from award.rounds.services import round_of
-from award.scoring.models import ScoreSheet, SheetStatus
+from award.scoring.models import ConsensusConfirmation, ConsensusScore, ScoreSheet, SheetStatus
 
 
 def missing_sheets(session: Session, review_round: ReviewRound) -> list[Assignment]:
@@ -29,6 +30,22 @@ def missing_sheets(session: Session, review_round: ReviewRound) -> list[Assignme
         .where(Assignment.round_id == review_round.id, Assignment.status == AssignmentStatus.ACTIVE,
                (ScoreSheet.id.is_(None)) | (ScoreSheet.status != SheetStatus.SUBMITTED))
         .order_by(Assignment.application_id, Assignment.expert_id)))
+
+
+def missing_consensus(session: Session, review_round: ReviewRound) -> list[int]:
+    """In a round that counts its panel consensus, the applications whose consensus is not agreed
+    yet: not proposed, or not confirmed by every active panel member. Empty in any other round."""
+    if review_round.counts is not CountedRecord.CONSENSUS:
+        return []
+    seated = select(Assignment.application_id).where(Assignment.round_id == review_round.id,
+                                                     Assignment.status == AssignmentStatus.ACTIVE)
+    proposed = select(ConsensusScore.application_id).where(ConsensusScore.round_id == review_round.id)
+    unconfirmed = seated.where(~exists().where(ConsensusConfirmation.round_id == review_round.id,
+                                               ConsensusConfirmation.application_id == Assignment.application_id,
+                                               ConsensusConfirmation.expert_id == Assignment.expert_id))
+    missing = set(session.scalars(seated.where(Assignment.application_id.not_in(proposed)))) | set(
+        session.scalars(unconfirmed))
+    return sorted(missing)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,6 +130,15 @@ def _sheets_in(session: Session, cycle: Cycle, kind: RoundKind) -> list[str]:
     missing = missing_sheets(session, review_round)
     if missing:
         return [_("%(count)s score sheets are still missing.", count=len(missing))]
+    return consensus_problems(session, review_round)
+
+
+def consensus_problems(session: Session, review_round: ReviewRound) -> list[str]:
+    """Why a round that counts its panel consensus cannot end yet: panels without an agreed one."""
+    unagreed = missing_consensus(session, review_round)
+    if unagreed:
+        return [_("%(count)s panels have no agreed consensus yet, and this round counts the panel consensus.",
+                  count=len(unagreed))]
     return []
 
 

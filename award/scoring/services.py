@@ -37,7 +37,7 @@ from award.rounds.panels import vacate_seat
 from award.rubrics import PERCENT_MAX, Rubric
 from award.scoring import notices
 from award.scoring.models import ConsensusConfirmation, ConsensusScore, ItemScore, ScoreSheet, SheetStatus
-from award.scoring.progress import missing_sheets
+from award.scoring.progress import consensus_problems, missing_sheets
 from award.scoring.rules import ItemEntry, SheetProblem, item_points, validate_sheet
 
 FIELDS = ("band_id", "percent", "strength", "improvement", "justification")
@@ -506,7 +506,8 @@ def consensus_agreed(session: Session, review_round: ReviewRound, application_id
 def close_round(
     session: Session, *, actor: User | None, review_round: ReviewRound, now: dt.datetime | None = None
 ) -> ReviewRound:
-    """Close scoring once every active panel member's sheet is submitted."""
+    """Close scoring once every active panel member's sheet is submitted and, where the round counts
+    the panel consensus, every panel's consensus is agreed."""
     require_office(actor)
     if review_round.status is not RoundStatus.OPEN:
         raise Conflict(_("Only an open round can be closed."), code="round_not_open")
@@ -514,6 +515,9 @@ def close_round(
     if missing:
         raise Conflict(_("%(count)s score sheets are still missing.", count=len(missing)),
                           code="sheets_missing")
+    unagreed = consensus_problems(session, review_round)
+    if unagreed:
+        raise Conflict(" ".join(unagreed), code="consensus_missing")
     review_round.status = RoundStatus.CLOSED
     review_round.closed_at = now or utcnow()
     session.flush()

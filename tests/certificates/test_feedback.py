@@ -14,9 +14,11 @@ from award.certificates import services
 from award.certificates.render import render_feedback_pdf
 from award.cycles.models import Stage
 from award.errors import DomainError
-from award.rounds.models import Assignment, AssignmentSource, AssignmentStatus
+from award.ranking.services import freeze_shortlist
+from award.rounds.models import Assignment, AssignmentSource, AssignmentStatus, CountedRecord
 from award.scoring.models import ItemScore, ScoreSheet, SheetStatus
 from tests.approval.world import shortlisted_cycle
+from tests.ranking.conftest import ReviewWorld
 
 STRENGTH = "高层领导亲自推动质量战略"
 IMPROVEMENT = "产品结果缺少与行业标杆的对比"
@@ -80,3 +82,48 @@ def test_no_report_while_the_cycle_is_not_awarded(db, awarded):
     built.cycle.stage = Stage.NOTICE
     with pytest.raises(DomainError):
         services.feedback_report(db, built.applications[0], today=dt.date(2026, 12, 6))
+
+
+def test_report_of_a_sheets_round_says_it_aggregates_the_independent_sheets(db, awarded):
+    built, _experts = awarded
+    report = services.feedback_report(db, built.applications[0], today=dt.date(2026, 12, 6))
+    assert (report.counted, report.method, report.sheet_ranges) == (("independent",), "trimmed_mean",
+                                                                     (("document", 800.0, 900.0),))
+    text = report_text(report)
+    assert "计分依据各位评审专家的独立评分，取去掉一个最高分和一个最低分后的平均值" in text
+    assert "专家独立评分800–900分" in text and "汇总为" not in text
+
+
+@pytest.fixture
+def awarded_by_consensus(db, make_user, make_organization, make_cycle):
+    """A round counting the panel consensus: sheets 600 and four of 650 (trimmed mean 650), the panel
+    agreed 616; and a panel
+    of five identical sheets that agreed their own figure."""
+    cycle = make_cycle(stage=Stage.DELIBERATION)
+    world = ReviewWorld(db, make_user, make_organization, cycle)
+    review_round = world.round(method="trimmed_mean", counts=CountedRecord.CONSENSUS)
+    spread, same = world.application(name="甲精密制造有限公司"), world.application(name="乙电子有限公司")
+    world.panel(review_round, spread, [60, 65, 65, 65, 65])
+    world.panel(review_round, same, [70] * 5, first_expert=5)
+    world.consensus_sheet(review_round, spread, 60, per_item={"4.7.2": 80})
+    world.consensus_sheet(review_round, same, 70)
+    db.commit()
+    freeze_shortlist(db, actor=make_user(Role.OFFICE), cycle=cycle)
+    cycle.stage = Stage.AWARDED
+    db.commit()
+    return spread, same
+
+
+def test_report_of_a_consensus_round_gives_the_consensus_and_the_independent_sheets_beside_it(db,
+                                                                                            awarded_by_consensus):
+    spread, same = awarded_by_consensus
+    report = services.feedback_report(db, spread, today=dt.date(2026, 12, 6))
+    assert report.total == 616.0 and report.counted == ("consensus",) and report.independent_total == 650.0
+    text = report_text(report)
+    assert "总得分616/1000分" in text
+    assert "计分依据评审专家组合议形成的共识评分（专家组共识表）" in text
+    assert "专家独立评分600–650分；按去掉一个最高分和一个最低分后的平均值汇总为650分" in text
+
+    identical = report_text(services.feedback_report(db, same, today=dt.date(2026, 12, 6)))
+    assert "专家独立评分均为700分" in identical
+    assert "去掉一个最高分" not in identical  # identical sheets: nothing is said to be trimmed

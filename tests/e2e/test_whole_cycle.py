@@ -346,6 +346,11 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
         session = db()
         round_id = session.scalar(select(ReviewRound.id).where(ReviewRound.cycle_id == cycle_id))
         session.close()
+    # This round counts the panel consensus; the experts' own sheets are shown beside it.
+    office.goto(f"/review/rounds/{round_id}/settings")
+    office.select_option("select[name=counts]", "consensus")
+    _submit(office, "main form input[type=submit]")
+    assert "专家组共识（经全组确认、单独成表的共识评分）" in office.content(), _main(office)
     office.goto(f"/review/rounds/{round_id}")
     office.select_option("select[name=mode]", "optimal")
     _submit(office, f"form[action$='/review/rounds/{round_id}/assign'] input[type=submit]")
@@ -413,6 +418,12 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     _advance(office, cycle_id, Stage.DELIBERATION)
     office.goto(f"/cycles/{cycle_id}/ranking/")
     assert ENTERPRISE["name"] in office.content()
+    # The consensus (50 % everywhere) counts; beside it the trimmed mean of the five sheets
+    # ((50 + 50 + 55) / 3 % of 1000) and their range, as each expert submitted them.
+    ranking_page = office.content()
+    assert "材料评审: <strong>专家组共识</strong>" in ranking_page, _main(office)
+    assert "<strong>500.00</strong><br><small>专家组共识</small>" in ranking_page, _main(office)
+    assert "516.67<br><small>400.00–600.00</small>" in ranking_page, _main(office)
     _shot(office, "office-ranking", full_page=True)
     _submit(office, f"form[action$='/cycles/{cycle_id}/ranking/freeze'] button")
     _advance(office, cycle_id, Stage.APPROVAL)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from award.applications.models import Application, ApplicationStatus
 from award.auth.models import Role, User
@@ -15,11 +16,12 @@ from award.rounds.models import (
     Assignment,
     AssignmentSource,
     AssignmentStatus,
+    CountedRecord,
     ReviewRound,
     RoundKind,
     RoundStatus,
 )
-from award.scoring.models import ConsensusScore, ItemScore, ScoreSheet, SheetStatus
+from award.scoring.models import ConsensusConfirmation, ConsensusScore, ItemScore, ScoreSheet, SheetStatus
 
 
 class ReviewWorld:
@@ -40,9 +42,10 @@ class ReviewWorld:
         return application
 
     def round(self, *, kind: RoundKind = RoundKind.DOCUMENT, method: str = "trimmed_mean", required_sheets: int = 5,
-              range_pct: int = 30, std_pct: int = 12) -> ReviewRound:
+              range_pct: int = 30, std_pct: int = 12,
+              counts: CountedRecord = CountedRecord.INDEPENDENT) -> ReviewRound:
         review_round = ReviewRound(cycle_id=self.cycle.id, kind=kind, status=RoundStatus.CLOSED,
-                                   method=AggregationMethod(method), required_sheets=required_sheets,
+                                   method=AggregationMethod(method), required_sheets=required_sheets, counts=counts,
                                    experts_per_application=required_sheets,
                                    range_threshold_pct=Decimal(range_pct), std_threshold_pct=Decimal(std_pct))
         self.db.add(review_round)
@@ -93,6 +96,22 @@ class ReviewWorld:
         self.db.add(row)
         self.db.flush()
         return row
+
+    def consensus_sheet(self, review_round: ReviewRound, application: Application, percent: int, *,
+                        per_item: dict[str, int] | None = None, confirmed: bool = True) -> list[ConsensusScore]:
+        """The panel's consensus on every item, proposed by its first member; confirmed by every
+        active member unless `confirmed` is False (then only the proposer has)."""
+        members = [a for a in self.db.scalars(select(Assignment).where(
+            Assignment.round_id == review_round.id, Assignment.application_id == application.id,
+            Assignment.status == AssignmentStatus.ACTIVE).order_by(Assignment.expert_id))]
+        proposer = self.db.get(User, members[0].expert_id)
+        rows = [self.consensus(review_round, application, item.id, (per_item or {}).get(item.id, percent), proposer)
+                for item in self.rubric.items]
+        for member in members if confirmed else members[:1]:
+            self.db.add(ConsensusConfirmation(round_id=review_round.id, application_id=application.id,
+                                              expert_id=member.expert_id))
+        self.db.flush()
+        return rows
 
 
 @pytest.fixture

@@ -10,10 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from award.ranking.aggregate import (
+    COUNTS_CONSENSUS,
     GB_T_19580_2012,
     STATUS_INSUFFICIENT,
+    STATUS_NO_CONSENSUS,
     STATUS_NO_ONSITE,
     STATUS_OK,
+    ConsensusSheets,
     DisagreementRule,
     Exclusion,
     RubricLayout,
@@ -362,3 +365,80 @@ def test_rows_of_one_sheet_need_not_be_together(sheets, random):
     assert np.array_equal(grouped.sheet_valid, shuffled.sheet_valid)
     for method, result in grouped.methods.items():
         assert np.array_equal(result.items, shuffled.methods[method].items, equal_nan=True)
+
+
+# --- which record counts: the independent sheets or the panel consensus ------------------------
+
+
+def consensus_of(sheets: dict[object, list[float]], layout=SMALL) -> ConsensusSheets:
+    """Consensus sheets from {application: points per item in rubric order}."""
+    return ConsensusSheets.from_records(
+        (app, item, p) for app, points in sheets.items() for item, p in zip(layout.item_ids, points, strict=True))
+
+
+def test_the_consensus_counts_only_where_the_round_says_so_and_the_sheets_stay_beside_it():
+    consensus = consensus_of({1: [2, 10, 20]})  # 32
+    independent = agg(FIVE, method="trimmed_mean", consensus=consensus)
+    assert independent.official.method == "trimmed_mean" and independent.consensus is None
+    assert independent.figures(1).official_total == 30.0
+
+    counted = agg(FIVE, method="trimmed_mean", counts=COUNTS_CONSENSUS, consensus=consensus)
+    assert counted.official.method == "consensus" and counted.independent.method == "trimmed_mean"
+    figures = counted.figures(1)
+    assert (figures.counts, figures.official_total, figures.consensus_total) == ("consensus", 32.0, 32.0)
+    assert figures.consensus_categories == {"1": 12.0, "2": 20.0}
+    assert figures.consensus_items == {"1.1": 2.0, "1.2": 10.0, "2.1": 20.0}
+    # The independent sheets are aggregated exactly as without the consensus.
+    assert figures.totals == independent.figures(1).totals == {"mean": 31.2, "trimmed_mean": 30.0, "median": 30.0}
+    assert [t for _label, t in figures.sheet_totals] == [6.0, 60.0, 30.0, 24.0, 36.0]
+    assert figures.sheet_range == (6.0, 60.0)
+    np.testing.assert_array_equal(counted.sheet_points, independent.sheet_points)
+
+
+def test_without_a_complete_consensus_an_application_is_not_ranked_in_a_consensus_round():
+    sheets = {**FIVE, **{(2, e): p for (_a, e), p in FIVE.items()}, **{(3, e): p for (_a, e), p in FIVE.items()}}
+    # Application 1 agreed every item, 2 nothing, 3 all but 2.1.
+    consensus = ConsensusSheets.from_records(
+        [*((1, i, p) for i, p in zip(SMALL.item_ids, [5, 10, 15], strict=True)), (3, "1.1", 5), (3, "1.2", 10)])
+    counted = agg(sheets, counts=COUNTS_CONSENSUS, consensus=consensus)
+    assert counted.status.tolist() == [STATUS_OK, STATUS_NO_CONSENSUS, STATUS_NO_CONSENSUS]
+    assert counted.official.totals[0] == 30.0 and np.isnan(counted.official.totals[1:]).all()
+    # Too few sheets stays the more specific reason.
+    short = agg(FOUR, required_sheets=5, counts=COUNTS_CONSENSUS, consensus=consensus_of({1: [5, 10, 15]}))
+    assert short.status.tolist() == [STATUS_INSUFFICIENT]
+
+
+def test_a_consensus_item_outside_the_rubric_or_its_points_is_refused():
+    with pytest.raises(ValueError, match="unknown rubric item"):
+        agg(FIVE, counts=COUNTS_CONSENSUS, consensus=ConsensusSheets.from_records([(1, "9.9", 1)]))
+    with pytest.raises(ValueError, match="out of range"):
+        agg(FIVE, counts=COUNTS_CONSENSUS, consensus=ConsensusSheets.from_records([(1, "1.1", 11)]))
+
+
+def test_identical_sheets_name_no_trimmed_sheet():
+    identical = {(1, f"e{i}"): [5, 5, 10] for i in range(5)}
+    result = agg(identical, method="trimmed_mean")
+    assert result.methods["trimmed_mean"].dropped[0].sum() == 2  # the computation's tie rule stands
+    figures = result.figures(1)
+    assert figures.trimmed_experts == ()
+    assert figures.totals == {"mean": 20.0, "trimmed_mean": 20.0, "median": 20.0}
+    # Equal totals with different items: the dropped sheets change the item figures, so they are named.
+    equal_totals = {**identical, (1, "e0"): [10, 0, 10]}
+    assert agg(equal_totals, method="trimmed_mean").figures(1).trimmed_experts == ("E1", "E2")
+
+
+def test_combining_rounds_brings_each_rounds_counted_record():
+    document = agg({(1, "a"): [5, 10, 15], (2, "a"): [5, 10, 15]})  # 30 each, independent
+    onsite = agg({(1, "b"): [10, 20, 30], (2, "b"): [10, 20, 30]}, counts=COUNTS_CONSENSUS,
+                 consensus=consensus_of({1: [1, 2, 3]}))  # application 1 agreed 6; 2 has no consensus
+    replaced = combine_rounds(document, onsite, "replace")
+    assert replaced.counts == {"document": "independent", "onsite": "consensus"}
+    assert replaced.official.totals[0] == 6.0 and replaced.independent.totals[0] == 60.0
+    assert replaced.status.tolist() == [STATUS_OK, STATUS_NO_CONSENSUS]
+    weighted = combine_rounds(document, onsite, "weighted", 0.5)
+    assert weighted.official.totals[0] == 18.0 and weighted.independent.totals[0] == 45.0
+    assert weighted.status.tolist() == [STATUS_OK, STATUS_NO_CONSENSUS]
+    # Two rounds counting their sheets combine exactly as before.
+    plain = combine_rounds(document, agg({(1, "b"): [10, 20, 30], (2, "b"): [10, 20, 30]}), "replace")
+    assert plain.official is plain.independent and plain.counts == {"document": "independent",
+                                                                     "onsite": "independent"}

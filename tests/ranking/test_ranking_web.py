@@ -13,6 +13,7 @@ from award.conflicts.models import PinnedConflict
 from award.conflicts.rules import ConflictType
 from award.cycles.models import Stage
 from award.ranking.models import RankingSettings, RankingSnapshot
+from award.rounds.models import CountedRecord
 
 
 @pytest.fixture
@@ -133,3 +134,71 @@ def test_page_without_a_round_says_so(client, login, make_user, world):
     login(make_user(Role.OFFICE))
     page = client.get(f"/cycles/{world.cycle.id}/ranking/").get_data(as_text=True)
     assert "There is no document review round yet" in page
+
+
+@pytest.fixture
+def agreed(world, office):
+    """A round counting its panel consensus: the issue's panel (639 to 660.75) agreed 637.75, and an
+    application whose five experts gave identical sheets."""
+    review_round = world.round(method="trimmed_mean", counts=CountedRecord.CONSENSUS)
+    spread = world.application(name="甲精密制造有限公司")
+    same = world.application(name="乙电子有限公司")
+    world.panel(review_round, spread, [60, 65, 65, 65, 65])
+    world.sheet(review_round, spread, world.expert(5), 60, per_item={"4.1.2": 100})
+    world.panel(review_round, same, [70] * 5, first_expert=6)
+    world.consensus_sheet(review_round, spread, 60, per_item={"4.7.2": 80})  # 600 + 80 x 20 % = 616
+    world.consensus_sheet(review_round, same, 70)
+    world.db.commit()
+    return {"spread": spread, "same": same, "round": review_round}
+
+
+def test_a_consensus_round_shows_what_counts_and_the_independent_sheets_beside_it(client, login, make_user,
+                                                                                  world, agreed):
+    login(make_user(Role.OFFICE))
+    page = client.get(f"/cycles/{world.cycle.id}/ranking/").get_data(as_text=True)
+    assert "What counts" in page and "Document review: <strong>Panel consensus</strong>" in page
+    assert "<strong>616.00</strong><br><small>Panel consensus</small>" in page
+    # Trimmed mean over the six sheets 600 650 650 650 650 620: drop 650 (first) and 600 -> 642.50.
+    assert "642.50<br><small>600.00–650.00</small>" in page
+    assert "The independent sheets give the same place" in page
+
+    figures = client.get(f"/cycles/{world.cycle.id}/ranking/applications/{agreed['spread'].id}")
+    text = figures.get_data(as_text=True)
+    assert "What counts: <strong>Panel consensus</strong>" in text
+    assert "Independent sheets from 600.00 to 650.00, as each expert submitted them." in text
+    assert "Panel consensus: 616.00" in text  # the official line of the spread chart
+    for label, total in (("E1", "600.00"), ("E2", "650.00"), ("E6", "620.00")):
+        assert f"{label}: {total}" in text  # every expert's own total, not the consensus
+
+    identical = client.get(f"/cycles/{world.cycle.id}/ranking/applications/{agreed['same'].id}")
+    text = identical.get_data(as_text=True)
+    assert "Dropped by the trimmed mean" not in text  # five identical sheets: nothing is trimmed
+    assert 'fill="white"' not in text  # no hollow (dropped) dot in the chart either
+
+
+def test_a_consensus_round_exports_what_counted_and_the_independent_figures(client, login, make_user, world,
+                                                                            agreed):
+    login(make_user(Role.SUPERVISOR))
+    sheet = load_workbook(io.BytesIO(client.get(f"/cycles/{world.cycle.id}/ranking/export.xlsx").get_data())).active
+    values = [[c.value for c in r] for r in sheet.iter_rows()]
+    rows = {r[values[0].index("Application number")]: dict(zip(values[0], r, strict=True)) for r in values[1:]}
+    spread = rows[agreed["spread"].id]
+    assert spread["Total (official method)"] == 616.0
+    assert spread["What counts"] == "Document review: Panel consensus"
+    assert spread["Independent sheets: official method"] == 642.5
+    assert (spread["Independent sheets: lowest total"], spread["Independent sheets: highest total"]) == (600.0, 650.0)
+    assert spread["Total: Trimmed mean"] == 642.5
+    assert spread["Robustness"] == "The independent sheets give the same place"
+
+
+def test_the_frozen_shortlist_records_which_record_counted(client, login, make_user, world, agreed, db):
+    login(make_user(Role.OFFICE))
+    assert client.post(f"/cycles/{world.cycle.id}/ranking/freeze").status_code == 302
+    snapshot = db.scalars(select(RankingSnapshot)).one()
+    assert snapshot.settings["counts"] == {"document": "consensus"}
+    entry = next(e for e in snapshot.entries if e.application_id == agreed["spread"].id)
+    assert str(entry.total) == "616.00" and entry.counted == {"document": "consensus"}
+    assert entry.independent == {"total": "642.50", "ranges": {"document": ["600.00", "650.00"]}}
+    page = client.get(f"/cycles/{world.cycle.id}/ranking/snapshot").get_data(as_text=True)
+    assert "Document review: <strong>Panel consensus</strong>" in page
+    assert "642.50<br><small>600.00–650.00</small>" in page

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from award.ranking import robustness
-from award.ranking.aggregate import GB_T_19580_2012, RubricLayout, ScoreRows, aggregate_round
+from award.ranking.aggregate import (
+    COUNTS_CONSENSUS,
+    GB_T_19580_2012,
+    ConsensusSheets,
+    RubricLayout,
+    ScoreRows,
+    aggregate_round,
+)
 from award.ranking.rank import rank_applications
 from award.ranking.robustness import leave_one_expert_out
 
@@ -107,3 +114,23 @@ def test_matches_a_brute_force_recomputation(method, block, monkeypatch):
     assert {a: (r.best_rank, r.worst_rank) for a, r in result.items()} == {
         a: (min(r), max(r)) for a, r in ranks.items()}
     assert any(expected.values())  # the example does exercise sensitivity
+
+
+def test_a_consensus_round_is_checked_against_its_independent_sheets():
+    # Sheets put 1 first (63.33 against 60); the consensus agrees 55 for 1 and 60 for 2: 2 is in.
+    consensus = ConsensusSheets.from_records([(1, "4.1.2", 0), (1, "4.7.2", 55), (2, "4.1.2", 0), (2, "4.7.2", 60),
+                                              (3, "4.1.2", 0), (3, "4.7.2", 10)])
+    aggregate = aggregate_round(rows_of(CRAFTED), ONE, method="mean", required_sheets=3,
+                                counts=COUNTS_CONSENSUS, consensus=consensus)
+    result = robustness.check_robustness(aggregate, quota=1)
+    assert result[2].in_shortlist and not result[1].in_shortlist
+    assert (result[1].verdict, result[2].verdict, result[3].verdict) == (
+        robustness.VERDICT_CONSENSUS_DECIDES, robustness.VERDICT_CONSENSUS_DECIDES, robustness.VERDICT_CONSENSUS_HOLDS)
+    assert (result[1].best_rank, result[1].worst_rank) == (1, 2) and result[1].flipped_by == ()
+    with pytest.raises(ValueError, match="check_robustness"):
+        leave_one_expert_out(aggregate, quota=1)
+
+
+def test_check_robustness_of_a_sheets_round_is_leave_one_expert_out():
+    aggregate = aggregate_round(rows_of(CRAFTED), ONE, method="mean", required_sheets=3)
+    assert robustness.check_robustness(aggregate, quota=1) == leave_one_expert_out(aggregate, quota=1)

@@ -22,7 +22,7 @@ from award.cycles.services import advance_cycle
 from award.errors import DomainError
 from award.ranking import services
 from award.ranking.models import CombineMode, RankingSnapshot
-from award.rounds.models import AssignmentStatus, RoundKind
+from award.rounds.models import AssignmentStatus, CountedRecord, RoundKind
 from award.scoring.models import SheetStatus
 
 PANEL = [40, 60, 60, 75, 95, 70]  # totals 400 600 600 750 950 700
@@ -130,15 +130,71 @@ def test_an_incomplete_sheet_is_listed_and_not_counted(world):
     assert ranking.incomplete_sheets(application.id) == 1
 
 
-def test_consensus_scores_replace_the_sheet_scores_of_their_items(world):
-    review_round = world.round(method="mean", required_sheets=5)
+def test_a_round_counting_its_independent_sheets_ignores_the_consensus(world):
+    """Until the rounds stated which record counts, a consensus replaced the sheets' scores of its
+    items (677.00 here); a round counting its independent sheets now ranks what the experts gave."""
+    review_round = world.round(method="mean", required_sheets=5, counts=CountedRecord.INDEPENDENT)
     application = world.application()
-    experts = world.panel(review_round, application, [50, 60, 60, 70, 90])  # mean 660
-    world.consensus(review_round, application, "4.1.2", 100, proposer=experts[0])
+    world.panel(review_round, application, [50, 60, 60, 70, 90])  # mean 660
+    world.consensus_sheet(review_round, application, 60, per_item={"4.1.2": 100})
     ranking = services.compute_ranking(world.db, world.cycle)
-    # 4.1.2 (50 points) was 50 x 66% = 33 on average; the consensus makes it 50 on every sheet.
-    assert entry_of(ranking, application).total == 677.0
+    assert entry_of(ranking, application).total == 660.0
+    assert ranking.items(application.id)["4.1.2"] == 33.0  # 50 points x 66% on average
+    assert ranking.method_totals(application.id) == {"mean": 660.0, "trimmed_mean": 633.33, "median": 600.0}
+    assert ranking.counted_of(application.id) == {"document": "independent"}
+    assert ranking.independent_total(application.id) == 660.0
+
+
+def test_a_round_counting_its_consensus_ranks_the_panel_sheet_and_shows_the_sheets_beside_it(world):
+    review_round = world.round(method="trimmed_mean", required_sheets=5, counts=CountedRecord.CONSENSUS)
+    application = world.application()
+    world.panel(review_round, application, [50, 60, 60, 70, 90])  # totals 500 600 600 700 900
+    # 60 % everywhere (600) but 4.1.2 (50 points) at 100 %: 600 + 50 x 40 % = 620.
+    world.consensus_sheet(review_round, application, 60, per_item={"4.1.2": 100})
+    ranking = services.compute_ranking(world.db, world.cycle)
+    assert entry_of(ranking, application).total == 620.0
     assert ranking.items(application.id)["4.1.2"] == 50.0
+    assert ranking.categories(application.id)["4.7"] == 240.0
+    # The independent sheets, untouched, beside it: every method over them, and their range.
+    assert ranking.method_totals(application.id) == {"mean": 660.0, "trimmed_mean": 633.33, "median": 600.0}
+    assert ranking.independent_total(application.id) == 633.33
+    assert ranking.sheet_ranges(application.id) == {"document": (500.0, 900.0)}
+    assert ranking.counted_of(application.id) == {"document": "consensus"}
+    figures = ranking.document.figures(application.id)
+    assert [total for _label, total in figures.sheet_totals] == [500.0, 600.0, 600.0, 700.0, 900.0]
+    assert (figures.counts, figures.official_total, figures.consensus_total) == ("consensus", 620.0, 620.0)
+
+
+def test_a_consensus_not_confirmed_by_every_member_does_not_count(world):
+    review_round = world.round(method="mean", required_sheets=5, counts=CountedRecord.CONSENSUS)
+    agreed, waiting, without = world.application(), world.application(), world.application()
+    for application in (agreed, waiting, without):
+        world.panel(review_round, application, [60] * 5)
+    world.consensus_sheet(review_round, agreed, 70)
+    world.consensus_sheet(review_round, waiting, 90, confirmed=False)
+    ranking = services.compute_ranking(world.db, world.cycle)
+    assert entry_of(ranking, agreed).total == 700.0 and entry_of(ranking, agreed).rank == 1
+    for application in (waiting, without):
+        entry = entry_of(ranking, application)
+        assert (entry.rank, entry.status, entry.reason) == (None, "no_consensus", "no_consensus")
+    assert str(services.STATUS_LABELS["no_consensus"]) == "No agreed panel consensus, which this round counts"
+
+
+def test_the_robustness_of_a_consensus_round_compares_it_with_the_independent_sheets(world):
+    world.cycle.awards_count = 1
+    review_round = world.round(method="mean", required_sheets=5, counts=CountedRecord.CONSENSUS)
+    first, second, third = world.application(), world.application(), world.application()
+    world.panel(review_round, first, [80] * 5)
+    world.panel(review_round, second, [70] * 5)
+    world.panel(review_round, third, [50] * 5)
+    world.consensus_sheet(review_round, first, 60)  # the consensus puts the second one first
+    world.consensus_sheet(review_round, second, 70)
+    world.consensus_sheet(review_round, third, 50)
+    ranking = services.compute_ranking(world.db, world.cycle)
+    assert [e.application_id for e in ranking.entries if e.in_shortlist] == [second.id]
+    assert services.robustness_of(ranking, first.id) == ("consensus_decides", ())
+    assert services.robustness_of(ranking, second.id) == ("consensus_decides", ())
+    assert services.robustness_of(ranking, third.id) == ("consensus_holds", ())
 
 
 def test_withdrawn_applications_are_not_ranked(world):
@@ -308,13 +364,15 @@ def test_packed_score_rows_equal_the_row_by_row_query(world):
     world.sheet(review_round, second, world.expert(5), 70, status=SheetStatus.DRAFT)
 
     packed = services.load_score_rows(world.db, review_round)
-    statement = services.score_rows_statement(review_round, with_consensus=True)
+    statement = services.score_rows_statement(review_round)
     expected = sorted((a, e, i, float(p)) for a, e, i, p in world.db.execute(statement))
     got = sorted(zip(packed.application_id.tolist(), packed.expert_id.tolist(), packed.item_id.tolist(),
                      packed.points.tolist(), strict=True))
     assert len(got) == 5 * len(world.rubric.items)
     assert got == expected
     assert any(p % 1 for *_, p in got)  # fractional points made it through the text round trip
+    # The consensus on 4.7.2 is a sheet of its own: the experts' 15 % and 95 % of 80 points stay.
+    assert sorted(p for a, _e, i, p in got if a == second.id and i == "4.7.2") == [12.0, 76.0]
 
 
 def test_a_round_without_submitted_sheets_reads_no_rows(world):

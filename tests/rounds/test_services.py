@@ -6,13 +6,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
+from award.audit.models import AuditRecord
 from award.auth.models import Role
 from award.cycles.models import Stage
 from award.cycles.services import advance_cycle
 from award.errors import DomainError, NotAllowed
 from award.rounds import services as rounds
-from award.rounds.models import AggregationMethod, RoundKind, RoundStatus
+from award.rounds.models import AggregationMethod, CountedRecord, RoundKind, RoundStatus
 from award.scoring import services as scoring
 from tests.rounds.factories import *  # noqa: F403 (fixtures)
 
@@ -67,6 +69,28 @@ def test_method_can_change_in_setup_and_is_locked_once_open(db, review_world):
         rounds.configure_round(db, actor=world.office, review_round=review_round,
                                settings=settings(method=AggregationMethod.MEDIAN))
     assert review_round.method is AggregationMethod.MEAN
+
+
+def test_what_counts_is_chosen_in_setup_audited_and_locked_once_open(db, review_world):
+    world = review_world(panels_drawn=True)
+    review_round = world.review_round
+    assert review_round.counts is CountedRecord.INDEPENDENT  # the default of a new round
+    rounds.configure_round(db, actor=world.office, review_round=review_round,
+                           settings=settings(counts=CountedRecord.CONSENSUS))
+    assert review_round.counts is CountedRecord.CONSENSUS
+    configured = db.scalars(select(AuditRecord).where(AuditRecord.action == "review.round_configured")
+                            .order_by(AuditRecord.seq.desc())).first()
+    assert (configured.before["counts"], configured.after["counts"]) == ("independent", "consensus")
+    world.cycle.stage = Stage.DOCUMENT_REVIEW
+    rounds.open_round(db, actor=world.office, review_round=review_round)
+    with pytest.raises(DomainError, match="Which record counts is locked"):
+        rounds.configure_round(db, actor=world.office, review_round=review_round,
+                               settings=settings(counts=CountedRecord.INDEPENDENT))
+    assert review_round.counts is CountedRecord.CONSENSUS
+    # Other settings still change while it is open.
+    rounds.configure_round(db, actor=world.office, review_round=review_round,
+                           settings=settings(counts=CountedRecord.CONSENSUS, range_threshold_pct=Decimal("25")))
+    assert review_round.range_threshold_pct == Decimal("25")
 
 
 def test_round_opens_only_in_its_stage(db, review_world):

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from award.errors import DomainError, NotAllowed
+from award.rounds.models import CountedRecord, RoundStatus
 from award.scoring import services as scoring
+from award.scoring.progress import missing_consensus
 from award.scoring.services import ConsensusEntry
 from tests.rounds.factories import *  # noqa: F403 (fixtures)
 from tests.rounds.factories import full_entries
@@ -101,3 +103,52 @@ def test_reopening_a_sheet_clears_the_consensus(db, world):
                               application=world.applications[0], proposals=medians(world))
     scoring.reopen_sheet(db, actor=world.office, sheet=scoring.sheet_of(panel[-1]), reason="数据有误")
     assert scoring.consensus_scores(db, world.review_round, world.applications[0].id) == {}
+
+
+def _sheets_as_stored(db, panel):
+    db.expire_all()
+    return {seat.id: (scoring.sheet_of(seat).total, scoring.sheet_of(seat).status,
+                      {i.item_id: (i.band_id, i.percent, i.points) for i in scoring.sheet_of(seat).items})
+            for seat in panel}
+
+
+def test_the_independent_sheets_stay_as_submitted_after_the_consensus(db, world):
+    panel = submit_all(db, world)
+    submitted = _sheets_as_stored(db, panel)
+    assert sorted(total for total, _status, _items in submitted.values()) == [400, 500, 500, 550, 600]
+    leader = next(m for m in panel if m.is_leader)
+    proposals = medians(world)
+    proposals["4.7.2"] = ConsensusEntry(percent=90, reason="现场核实了市场占有率数据")
+    scoring.propose_consensus(db, actor=leader.expert, review_round=world.review_round,
+                              application=world.applications[0], proposals=proposals)
+    for member in panel:
+        if not member.is_leader:
+            scoring.confirm_consensus(db, actor=member.expert, review_round=world.review_round,
+                                      application=world.applications[0])
+    assert scoring.consensus_agreed(db, world.review_round, world.applications[0].id)
+    assert _sheets_as_stored(db, panel) == submitted  # every item's band, percent and points, and each total
+
+
+def test_a_round_counting_the_consensus_closes_only_once_every_panel_agreed(db, world):
+    world.review_round.counts = CountedRecord.CONSENSUS
+    panel = submit_all(db, world)
+    with pytest.raises(DomainError, match="1 panels have no agreed consensus yet"):
+        scoring.close_round(db, actor=world.office, review_round=world.review_round)
+    leader = next(m for m in panel if m.is_leader)
+    scoring.propose_consensus(db, actor=leader.expert, review_round=world.review_round,
+                              application=world.applications[0], proposals=medians(world))
+    assert missing_consensus(db, world.review_round) == [world.applications[0].id]  # proposed, not confirmed
+    for member in panel:
+        if not member.is_leader:
+            scoring.confirm_consensus(db, actor=member.expert, review_round=world.review_round,
+                                      application=world.applications[0])
+    assert missing_consensus(db, world.review_round) == []
+    scoring.close_round(db, actor=world.office, review_round=world.review_round)
+    assert world.review_round.status is RoundStatus.CLOSED
+
+
+def test_a_round_counting_the_sheets_closes_without_a_consensus(db, world):
+    submit_all(db, world)
+    assert missing_consensus(db, world.review_round) == []
+    scoring.close_round(db, actor=world.office, review_round=world.review_round)
+    assert world.review_round.status is RoundStatus.CLOSED

@@ -97,6 +97,18 @@ def test_a_panel_of_five_scores_one_application_end_to_end(db, client, login, re
             switch(client, login, seat.expert)
             assert client.post(consensus_url + "/confirm").status_code == 302
 
+    # The consensus is the panel's own sheet (its total, who proposed and who confirmed), and each
+    # expert's sheet still shows what that expert submitted.
+    page = text(client.get(consensus_url))
+    agreed_total = sum(item.points * (55 if item.id == first_item else 50) for item in rubric.items) / 100
+    assert "The panel's consensus sheet" in page and f"<strong>{agreed_total:.2f}</strong>" in page
+    assert f"Proposed by</dt><dd>{leader.expert.full_name} (Team leader)" in page
+    assert "Confirmed by</dt><dd>5 of 5 members confirmed" in page
+    assert "the ranking counts: <strong>The independent sheets, by the aggregation method</strong>" in page
+    switch(client, login, panel[0].expert)
+    own = text(client.get(f"/review/assignments/{panel[0].id}/sheet"))
+    assert f'<option value="{percents[0]}" selected>' in own and '<option value="55" selected>' not in own
+
     # The office sees no missing sheet, closes the round and the cycle moves on.
     switch(client, login, world.office)
     progress = client.get(f"/review/rounds/{review_round.id}/progress")
