@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from award import create_app
+from award import create_app, runtime
 from award.app_db import get_database
 from award.auth.models import Organization, Role, User
 from award.credit_code import ALPHABET, make_credit_code
@@ -58,6 +58,18 @@ def _drop_postgres_database(server_url: str, name: str) -> None:
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def english_outside_any_app() -> Iterator[None]:
+    """Code run outside an app context speaks English, as the test apps do (BABEL_DEFAULT_LOCALE en).
+
+    Without an app, award.runtime's plain default is the product's zh_CN; once any app exists in
+    the process, texts outside a context stay untranslated. Which came first depended on the order
+    a worker ran its files in, so a parser's message was English in one run and Chinese in another.
+    """
+    with runtime.PLAIN.force_locale("en"):
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)
