@@ -231,7 +231,10 @@ def refused(error: DomainError) -> Any:
         field.errors = [*field.errors, error.message]
     elif page.flashed and error.message and not wants_json():
         flash(error.message, "error")
-    answer = page.render(error)
+    try:
+        answer = page.render(error)
+    except DomainError as unshown:  # the page itself refuses (a bad query argument): answer that instead
+        return error_page(status_of(unshown), unshown.message)
     if isinstance(answer, Response) and answer.status_code < 400:  # a redirect says where the message is shown
         return answer
     return answer, status

@@ -71,6 +71,14 @@ def _probe_blueprint() -> Blueprint:
                    flashed=False)
         raise Conflict("Refused: conflict.")
 
+    @probe.route("/conflict/page-refuses-too", methods=["POST"])
+    def refuse_with_a_page_that_refuses():
+        def page(_error: DomainError) -> str:
+            raise InvalidInput("Refused: the page's own query argument.")
+
+        on_refusal(page)
+        raise Conflict("Refused: conflict.")
+
     @probe.route("/succeeds", methods=["POST"])
     def succeeds():
         on_refusal(lambda _error: "a page that only a refusal of this request may show")
@@ -138,6 +146,11 @@ def test_a_page_that_shows_the_message_itself_is_not_flashed_twice(probe):
     response = probe.post("/probe/conflict/shown-by-page")
     assert response.status_code == 409
     assert response.get_data(as_text=True) == "beside the item: Refused: conflict. / flashed=[]"
+
+
+def test_a_refusal_page_that_refuses_itself_gives_its_own_error_page_not_a_server_error(probe):
+    response = probe.post("/probe/conflict/page-refuses-too")
+    assert response.status_code == 400 and "the page&#39;s own query argument" in response.get_data(as_text=True)
 
 
 def test_a_page_named_by_an_earlier_request_is_not_used(probe):

@@ -39,9 +39,9 @@ def _texts_page(cycle: Cycle, kind: DocumentKind, form: TextsForm) -> str:
                            hint=PLACEHOLDER_HINT, has_seal=bool(stored and stored.seal_image))
 
 
-def _printers_page(form: PrinterForm) -> str:
+def _printers_page(form: PrinterForm, cycle_id: int | None) -> str:
     return render_template("documents/printers.html", printers=services.printer_profiles(get_session()), form=form,
-                           cycle_id=arg_id(request.args, "cycle", field=_("The cycle")))
+                           cycle_id=cycle_id)
 
 
 # --- the cycle's documents page ---------------------------------------------------------------------
@@ -124,10 +124,11 @@ def overlay_test_pdf(cycle_id: int):
 @office_required
 def printers():
     form = PrinterForm()
-    on_refusal(lambda _: _printers_page(form))
+    back_to = arg_id(request.args, "cycle", field=_("The cycle"))  # the cycle whose page links here
+    on_refusal(lambda _: _printers_page(form, back_to))
     if not submitted(form):
         form.offset_x_mm.data = form.offset_y_mm.data = Decimal("0.0")
-        return _printers_page(form)
+        return _printers_page(form, back_to)
     services.create_printer(get_session(), actor=actor(), **form.to_values())
     flash(_("The printer is added."), "success")
     return redirect(url_for("documents.printers"))
