@@ -335,3 +335,25 @@ def module_world(engine: Engine, database_url: str, files_root: Path, build: Wor
         finally:
             transaction.rollback()
             get_database(app).engine.dispose()
+
+
+# The files that take longest, longest first. `make test` hands out whole files to its two
+# workers (xdist's --dist loadfile) in collection order; a file of two minutes handed out last
+# leaves the other worker idle while it runs, so these go out first.
+LONGEST_FIRST = (
+    "tests/test_fuzz_routes.py",
+    "tests/e2e/test_panel_scoring.py",
+    "tests/e2e/test_whole_cycle.py",
+    "tests/reliability/",
+    "tests/test_hostile_input.py",
+    "tests/certificates/test_demo_documents.py",
+    "tests/e2e/",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next((n for n, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix)),
+                    len(LONGEST_FIRST))
+
+    items.sort(key=rank)  # stable: the order within a file and among the rest stays as collected

@@ -34,9 +34,10 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import insert
 
-from award.auth.models import Role
-from tests.conftest import PASSWORD, make_test_app, module_world
+from award.auth.models import Organization, Role
+from tests.conftest import PASSWORD, fresh_credit_code, make_test_app, module_world
 from tests.fuzz.harness import SLOW_CPU_SECONDS, Fuzzer
 from tests.fuzz.strategies import SKIPPED_CONVERTERS, strategy_for
 from tests.test_access import ANON, ROUTES, build_world
@@ -113,6 +114,13 @@ def test_the_pages_taught_the_fuzzer(fuzz):
     assert fuzz.specs["audit.trail", "GET"].query_names
     unseen = sorted(key for key, spec in fuzz.specs.items() if key[1] == "POST" and not spec.fields)
     assert len(unseen) < len(ROUTES_FUZZED) // 2, unseen
+
+
+def test_the_fingerprint_sees_a_write_and_its_undoing(fuzz):
+    with fuzz._rolled_back():
+        fuzz.connection.execute(insert(Organization).values(credit_code=fresh_credit_code(), name="泄漏测试"))
+        assert fuzz.fingerprint() != fuzz.baseline
+    assert fuzz.fingerprint() == fuzz.baseline
 
 
 @pytest.mark.parametrize(("endpoint", "method"), ROUTES_FUZZED, ids=[f"{m} {e}" for e, m in ROUTES_FUZZED])

@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit
 
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from sqlalchemy.engine import Dialect
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
@@ -148,12 +149,21 @@ class Outcome:
     leaked: bool
 
 
+def _fingerprint_sql(dialect: Dialect) -> tuple[str, str]:
+    """The fingerprint's two queries as SQL text, compiled once: building a statement of one count
+    per table for each of thousands of requests took a fifth of the fuzz's time."""
+    counts = select(*(select(func.count()).select_from(t).scalar_subquery() for t in metadata.sorted_tables))
+    head = select(AuditChainHead.last_seq, AuditChainHead.last_hash).order_by(AuditChainHead.id)
+    return str(counts.compile(dialect=dialect)), str(head.compile(dialect=dialect))
+
+
 class Fuzzer:
     """The module's app, its world and its logged-in roles; sends one request per savepoint."""
 
     def __init__(self, world: ModuleWorld, cookies: dict[str, str | None]) -> None:
         self.app, self.connection, self.world, self.cookies = world.app, world.connection, world.objects, cookies
         self._restore_files = world.restore_files
+        self._fingerprint_sql = _fingerprint_sql(self.connection.dialect)
         self.baseline = self.fingerprint()
         self.specs: dict[tuple[str, str], RouteSpec] = {}
         for rule in self.app.url_map.iter_rules():
@@ -166,9 +176,9 @@ class Fuzzer:
 
     def fingerprint(self) -> tuple:
         """Row counts of every table and the audit chain head: cheap, and moved by any write we know."""
-        counts = select(*(select(func.count()).select_from(t).scalar_subquery() for t in metadata.sorted_tables))
-        head = select(AuditChainHead.last_seq, AuditChainHead.last_hash).order_by(AuditChainHead.id)
-        return tuple(self.connection.execute(counts).one()), tuple(map(tuple, self.connection.execute(head)))
+        counts, head = self._fingerprint_sql
+        return (tuple(self.connection.exec_driver_sql(counts).one()),
+                tuple(map(tuple, self.connection.exec_driver_sql(head))))
 
     # ---------------------------------------------------------------- sending
 
