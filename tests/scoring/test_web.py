@@ -198,6 +198,7 @@ def test_the_pledge_names_the_enterprise_its_group_and_the_experts_own_declarati
     login(seat.expert)
     body = text(client.get(f"/review/assignments/{seat.id}/pledge"))
     assert application.org_name in body and code in body
+    assert "#" not in body.split("No-conflict and confidentiality pledge")[-1].split("The applicant")[0]  # no bare id
     assert "苏州示例控股集团有限公司" in body and parent.credit_code in body
     assert "苏州示例姊妹有限公司" in body and sister.credit_code in body  # a sister company at depth two
     assert "某培训客户" in body and client_code in body and "2020-01-01" in body and "2020-06-30" in body
