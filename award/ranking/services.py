@@ -55,6 +55,7 @@ from award.ranking.standings import (
     content_hash,
     disagreement_rule,
     exclusions_from,
+    layout_of,
     rank_rounds,
     snapshot_rows,
 )
@@ -166,11 +167,6 @@ def _require_office(actor: User | None) -> None:
 
 
 # --- loading ---------------------------------------------------------------------------------
-
-
-def layout_of(rubric: Rubric) -> RubricLayout:
-    """The core's view of a rubric: items in file order with category and points."""
-    return RubricLayout.from_items((item.id, item.category_id, item.points) for item in rubric.items)
 
 
 def review_rounds(session: Session, cycle: Cycle) -> dict[RoundKind, ReviewRound]:

@@ -23,6 +23,7 @@ from award.ranking.aggregate import (
     Exclusion,
     ExclusionRecord,
     RoundAggregate,
+    RubricLayout,
     combine_rounds,
     round2,
 )
@@ -60,6 +61,11 @@ class ApplicationInfo:
     sector: str
     district: str
     credit_code: str
+
+
+def layout_of(rubric: Rubric) -> RubricLayout:
+    """The core's view of a rubric: items in file order with category and points."""
+    return RubricLayout.from_items((item.id, item.category_id, item.points) for item in rubric.items)
 
 
 def disagreement_rule(range_threshold_pct: Any, std_threshold_pct: Any) -> DisagreementRule:
