@@ -39,7 +39,7 @@ from award.conflicts.rules import (
     Relation,
     conflict_matrix,
 )
-from award.i18n import _
+from award.i18n import _, _l
 from award.ranking.aggregate import ConsensusSheets, RoundAggregate, ScoreRows, aggregate_round
 from award.ranking.models import CombineMode
 from award.ranking.standings import (
@@ -55,9 +55,14 @@ from award.rubrics import Rubric, RubricError, content_hash, parse_rubric
 
 Pair = tuple[int, int]  # (application id, expert user id)
 # Fields of a snapshot entry compared one by one (exclusion reasons are text in the language of the day).
-_ENTRY_FIELDS = ("position", "rank", "status", "total", "in_shortlist", "reason", "decided_by", "sheet_count",
-                 "sector", "method_totals", "categories", "items", "mean_z", "counted", "independent", "robustness",
-                 "flipped_by", "flags")
+_ENTRY_FIELDS = {
+    "position": _l("place in the list"), "rank": _l("rank"), "status": _l("status"), "total": _l("total"),
+    "in_shortlist": _l("shortlisted"), "reason": _l("reason"), "decided_by": _l("tie decided by"),
+    "sheet_count": _l("valid sheets"), "sector": _l("sector"), "method_totals": _l("total by method"),
+    "categories": _l("category"), "items": _l("item"), "mean_z": _l("mean z-score"),
+    "counted": _l("record counted"), "independent": _l("independent sheets"), "robustness": _l("robustness"),
+    "flipped_by": _l("experts whose removal flips it"), "flags": _l("flags"),
+}
 
 
 @dataclass
@@ -291,14 +296,14 @@ def _recount_ranking(files: _Files, settings: dict[str, Any], seats: list[dict[s
         min_sheets_for_leniency=int(ranking.get("min_sheets_for_leniency") or frozen.get("min_sheets_for_leniency")
                                     or 5),
         tie_break=tuple(rubric.tie_break))
-    for name, published, recounted in (
-            ("cut-off score", snapshot["cutoff_score"], settings["cutoff_score"]),
-            ("number of awards", snapshot["awards_count"], settings["awards_count"]),
-            ("tie-break", frozen.get("tie_break"), list(effective.tie_break)),
-            ("sector limits", frozen.get("sector_limits") or {}, effective.sector_limits)):
+    for label, published, recounted in (
+            (_l("cut-off score"), snapshot["cutoff_score"], settings["cutoff_score"]),
+            (_l("number of awards"), snapshot["awards_count"], settings["awards_count"]),
+            (_l("tie-break"), frozen.get("tie_break"), list(effective.tie_break)),
+            (_l("sector limits"), frozen.get("sector_limits") or {}, effective.sector_limits)):
         if published != recounted:
             recount.differ(_("The ranking's %(setting)s is %(published)s in the snapshot but %(recounted)s in the "
-                             "cycle's settings.", setting=name, published=published, recounted=recounted))
+                             "cycle's settings.", setting=str(label), published=published, recounted=recounted))
     entries = {e["application_id"]: e for e in snapshot["entries"]}
     applications = {}
     for row in files.json("applications/index.json") or []:
@@ -400,18 +405,18 @@ def _compare_entries(published: dict[int, dict[str, Any]], recounted: dict[int, 
     for application_id in sorted(published.keys() & recounted.keys()):
         old, new = published[application_id], recounted[application_id]
         name = old.get("organization_name") or application_id
-        for key in _ENTRY_FIELDS:
+        for key, label in _ENTRY_FIELDS.items():
             before, after = old.get(key), new.get(key)
             if isinstance(before, dict) and isinstance(after, dict) and key in ("categories", "items",
                                                                                  "method_totals"):
                 for part in sorted(before.keys() | after.keys()):
                     if before.get(part) != after.get(part):
                         recount.differ(_("%(name)s: %(field)s %(part)s is %(published)s in the published ranking, "
-                                         "%(recounted)s recounted.", name=name, field=key, part=part,
+                                         "%(recounted)s recounted.", name=name, field=str(label), part=part,
                                          published=_money(before.get(part)), recounted=_money(after.get(part))))
             elif before != after:
                 recount.differ(_("%(name)s: %(field)s is %(published)s in the published ranking, %(recounted)s "
-                                 "recounted.", name=name, field=key, published=_money(before),
+                                 "recounted.", name=name, field=str(label), published=_money(before),
                                  recounted=_money(after)))
         if _without_reasons(old) != _without_reasons(new):
             recount.differ(_("%(name)s: the sheets left out differ (published: %(published)s; recounted: "
