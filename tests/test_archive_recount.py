@@ -6,15 +6,23 @@ recount, which derives the draw, the conflicts, the ranking and the decision aga
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import zipfile
 
 import pytest
 import sqlalchemy.pool
 
+from award.approval.models import Choice
+from award.approval.services import cast_ballot, close_vote, open_vote
+from award.archive.builder import build_archive
 from award.archive.recount import recount_archive
 from award.archive.verify import verify_archive
+from award.auth.models import Role
+from award.cycles.models import Stage
+from award.db import utcnow
 from award.i18n import force_locale
+from tests.approval.world import shortlisted_cycle
 from tests.conftest import make_test_app
 from tests.test_archive import _reseal
 from tests.test_archive_demo import demo_archive  # noqa: F401  (the module's archives, built once)
@@ -147,3 +155,31 @@ def test_a_recount_of_an_unreadable_file_says_so(tmp_path):
     bad = tmp_path / "bad.zip"
     bad.write_bytes(b"not a zip")
     assert _recount(bad)[0].startswith("Not a readable ZIP file")
+
+
+def test_a_closed_vote_recounts_clean_and_a_forged_ballot_is_found(db, make_user, make_organization, make_cycle,
+                                                                   tmp_path):
+    leaders = [make_user(Role.LEADER) for _ in range(3)]
+    world = shortlisted_cycle(db, make_user=make_user, make_organization=make_organization, make_cycle=make_cycle)
+    now = utcnow()
+    vote = open_vote(db, actor=world.office, cycle=world.cycle, closes_at=now + dt.timedelta(days=1), now=now)
+    first = world.applications[0].id
+    for leader, choice in zip(leaders, [Choice.APPROVE, Choice.APPROVE, Choice.REJECT], strict=True):
+        cast_ballot(db, actor=leader, vote=vote, application_id=first, choice=choice, comment="", now=now)
+    close_vote(db, actor=world.office, vote=vote, now=now + dt.timedelta(days=2))
+    world.cycle.stage = Stage.CLOSED
+    db.flush()
+    summary = build_archive(db, actor=world.office, cycle=world.cycle, target=tmp_path / "vote.zip",
+                            font_lookup=lambda: [])
+    with force_locale("en"):
+        recount = recount_archive(summary.path)
+    assert recount.ok, recount.differences
+    assert "3 ballots counted again" in recount.checked
+
+    def reject(ballots):
+        next(b for b in ballots if b["choice"] == "approve")["choice"] = "reject"
+
+    forged = _reseal(summary.path, "vote/ballots.json", _json_change(reject), "ballot.zip")
+    assert verify_archive(forged).ok
+    assert _recount(forged) == [f"Application {first}: the vote's outcome is recorded as passed, the ballots give "
+                                "not passed."]

@@ -75,4 +75,6 @@ def recount_command(path: str) -> None:
         click.echo(_("The recount differs from the archive in %(count)s places.", count=len(recount.differences)),
                    err=True)
         sys.exit(1)
-    click.echo(_("The recount agrees with the archive: %(checked)s.", checked="; ".join(recount.checked)))
+    click.echo(_("The recount agrees with the archive."))
+    for checked in recount.checked:
+        click.echo(f"  {checked}")

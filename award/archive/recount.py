@@ -11,8 +11,9 @@ From the archived records only, with the same pure functions the app uses:
 3. the latest frozen ranking is recounted from the archived sheets (and the agreed consensus where a
    round counts it) and the frozen rubric (`ranking.aggregate`, `ranking.standings`) and compared
    with the published snapshot, entry by entry;
-4. the decision follows from it: the vote's candidates are the shortlist, the public notice lists
-   the candidates that passed the vote, and the awards go to the candidates the notice kept.
+4. the decision follows from it: the vote's candidates are the shortlist, each outcome is counted
+   again from the ballots (`approval.rules.decide`), the public notice lists the candidates that
+   passed the vote, and the awards go to the candidates the notice kept.
 
 The dishonesty-list hits are taken as the snapshot recorded them (the list is outside the cycle).
 Every difference is a sentence in the reader's language; `Recount.ok` is True when there is none.
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from award.approval.rules import Tally, VoteRule, decide
 from award.assignment.instance import InvalidInstance, draw_outcome, replay_instance
 from award.conflicts.rules import (
     ApplicantFacts,
@@ -269,7 +271,12 @@ def _status_at(application: dict[str, Any], moment: str) -> str:
 
 
 def _money(value: Any) -> str:
-    return "-" if value is None else str(value)
+    """A figure or a record as printed in a difference: "-" for nothing, JSON for a structure."""
+    if value is None:
+        return "-"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
 
 
 def _recount_ranking(files: _Files, settings: dict[str, Any], seats: list[dict[str, Any]],
@@ -427,6 +434,30 @@ def _compare_entries(published: dict[int, dict[str, Any]], recounted: dict[int, 
 # --------------------------------------------------------------------------- decision
 
 
+def _recount_vote(vote: dict[str, Any], outcomes: dict[int, dict[str, Any]], ballots: list[dict[str, Any]] | None,
+                  recount: Recount) -> None:
+    """Each candidate's outcome again from the ballots, under the rule frozen when the vote opened."""
+    if vote.get("closed_at") is None or ballots is None:
+        return
+    rule = VoteRule.from_dict(vote["rule"])
+    for candidate in sorted(vote["candidates"], key=lambda c: c["position"]):
+        application_id = candidate["application_id"]
+        cast_ = [b["choice"] for b in ballots if b["application_id"] == application_id]
+        tally = Tally(members=len(vote["members"]), approve=cast_.count("approve"), reject=cast_.count("reject"),
+                      abstain=cast_.count("abstain"))
+        passed = decide(tally, rule).passed
+        published = outcomes.get(application_id, {}).get("passed")
+        if published != passed:
+            recount.differ(_("Application %(application)s: the vote's outcome is recorded as %(published)s, the "
+                             "ballots give %(recounted)s.", application=application_id,
+                             published=_passed(published), recounted=_passed(passed)))
+    recount.checked.append(_("%(count)s ballots counted again", count=len(ballots)))
+
+
+def _passed(value: bool | None) -> str:
+    return "-" if value is None else str(_("passed") if value else _("not passed"))
+
+
 def _compare_decision(files: _Files, shortlist: list[int], recount: Recount) -> None:
     """The vote's candidates, the notice's list and the awards against the recounted shortlist."""
     approved = shortlist
@@ -436,8 +467,9 @@ def _compare_decision(files: _Files, shortlist: list[int], recount: Recount) -> 
         if candidates != shortlist:
             recount.differ(_("The leading group voted on %(voted)s, but the recounted shortlist is %(shortlist)s.",
                              voted=candidates, shortlist=shortlist))
-        passed = {o["application_id"] for o in files.json("vote/outcomes.json") or [] if o["passed"]}
-        approved = [a for a in candidates if a in passed]
+        outcomes = {o["application_id"]: o for o in files.json("vote/outcomes.json") or []}
+        _recount_vote(vote, outcomes, files.json("vote/ballots.json"), recount)
+        approved = [a for a in candidates if outcomes.get(a, {}).get("passed")]
     listed = approved
     notice = files.json("notice/notice.json")
     if notice is not None:
