@@ -260,12 +260,18 @@ def _recheck_panels(files: _Files, seats: list[dict[str, Any]], conflicts: dict[
 # --------------------------------------------------------------------------- ranking
 
 
+def _moment(text: str) -> dt.datetime:
+    """An archived time; one stored without a zone is UTC (as the app stores every time)."""
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
 def _status_at(application: dict[str, Any], moment: str) -> str:
-    """The application's status at a moment, from its status history (ISO times compare as text in UTC)."""
-    when = dt.datetime.fromisoformat(moment)
+    """The application's status at a moment, from its status history; its status now without one."""
+    when = _moment(moment)
     status = None
     for event in application.get("status_history") or []:
-        if event.get("occurred_at") and dt.datetime.fromisoformat(event["occurred_at"]) <= when:
+        if event.get("occurred_at") and _moment(event["occurred_at"]) <= when:
             status = event["to_status"]
     return status or application["status"]
 
