@@ -183,3 +183,12 @@ def test_a_closed_vote_recounts_clean_and_a_forged_ballot_is_found(db, make_user
     assert verify_archive(forged).ok
     assert _recount(forged) == [f"Application {first}: the vote's outcome is recorded as passed, the ballots give "
                                 "not passed."]
+
+
+def test_a_record_without_a_field_it_must_hold_is_a_difference_not_a_crash(demo_archive):  # noqa: F811
+    def strip(seats):
+        del seats[0]["status"]
+
+    forged = _reseal(demo_archive["path"], "assignment/panels.json", _json_change(strip), "field.zip")
+    differences = _recount(forged)
+    assert differences == ["The archive's records cannot be read: 'status' (KeyError)"], differences

@@ -122,17 +122,25 @@ def recount_archive(path: Path) -> Recount:
         if settings is None:
             recount.differ(_("The archive holds no cycle settings (cycle/settings.json)."))
             return recount
-        audit = [row for row in files.lines("audit/cycle-records.jsonl")]
-        seats = files.json("assignment/panels.json") or []
-        _recount_draws(files, audit, seats, recount)
-        conflicts = _recount_conflicts(files, settings, recount)
-        suspects = _recheck_panels(files, seats, conflicts, recount)
-        shortlist = _recount_ranking(files, settings, seats, conflicts, suspects, recount)
-        for text in suspects.values():
-            recount.differ(text)
-        if shortlist is not None:
-            _compare_decision(files, shortlist, recount)
+        try:
+            _recount(files, settings, recount)
+        except (KeyError, ValueError, TypeError, AttributeError) as error:  # a record without a field it must hold
+            recount.differ(_("The archive's records cannot be read: %(error)s (%(kind)s)", error=str(error),
+                             kind=type(error).__name__))
     return recount
+
+
+def _recount(files: _Files, settings: dict[str, Any], recount: Recount) -> None:
+    audit = list(files.lines("audit/cycle-records.jsonl"))
+    seats = files.json("assignment/panels.json") or []
+    _recount_draws(files, audit, seats, recount)
+    conflicts = _recount_conflicts(files, settings, recount)
+    suspects = _recheck_panels(files, seats, conflicts, recount)
+    shortlist = _recount_ranking(files, settings, seats, conflicts, suspects, recount)
+    for text in suspects.values():
+        recount.differ(text)
+    if shortlist is not None:
+        _compare_decision(files, shortlist, recount)
 
 
 # --------------------------------------------------------------------------- draws
@@ -204,9 +212,13 @@ def _recount_conflicts(files: _Files, settings: dict[str, Any], recount: Recount
         domain = row.get("email_domain")
         experts.append(ExpertProfile(expert_id=row["user_id"], organization_code=row["organization_code"],
                                      email=f"expert@{domain}" if domain else None, relations=relations))
+    # An archive made before applicants.json existed: the credit codes of the index, without e-mail domains
+    # (a domain only ever supports a conflict found by credit code).
+    facts = files.json("conflicts/applicants.json") or [
+        {"application_id": row["id"], "credit_code": row["credit_code"], "email_domains": []}
+        for row in files.json("applications/index.json") or []]
     applicants = [ApplicantFacts(application_id=row["application_id"], credit_code=row["credit_code"],
-                                 email_domains=frozenset(row["email_domains"]))
-                  for row in files.json("conflicts/applicants.json") or []]
+                                 email_domains=frozenset(row["email_domains"])) for row in facts]
     links = files.json("conflicts/group-links.json") or []
     matrix = conflict_matrix(
         experts, applicants, settings=CoiSettings(**settings["conflict_windows"]),
