@@ -31,6 +31,7 @@ from award.cycles.models import Cycle, Stage
 from award.demo import seed_demo
 from award.notice.models import NoticeCandidate, Objection, ObjectionOutcome, PublicNotice
 from award.notice.periods import PeriodKind
+from award.ranking.models import RankingSnapshot
 from award.rubrics import content_hash
 from tests.conftest import make_test_app
 
@@ -63,7 +64,11 @@ def _enrich(session, cycle: Cycle, folder: Path) -> None:
                           period_kind=PeriodKind.CALENDAR, period_length=7,
                           ends_at=published + dt.timedelta(days=7), award_title=f"{cycle.year}年度市长质量奖",
                           confirmed_at=published + dt.timedelta(days=8), confirmed_by_id=office.id)
-    for position, application in enumerate(applications, start=1):
+    # The candidates are the frozen shortlist (the demo's cycle has no vote): the archive recounts clean.
+    snapshot = session.scalar(select(RankingSnapshot).where(RankingSnapshot.cycle_id == cycle.id)
+                              .order_by(RankingSnapshot.version.desc()))
+    shortlisted = [a for a in applications if a.id in {e.application_id for e in snapshot.shortlist}]
+    for position, application in enumerate(shortlisted, start=1):
         notice.candidates.append(NoticeCandidate(application_id=application.id, position=position,
                                                  organization_name=application.org_name,
                                                  credit_code=application.organization.credit_code))

@@ -1,4 +1,4 @@
-"""`flask --app award archive create|verify`."""
+"""`flask --app award archive create|verify|recount`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from award.app_db import get_session
 from award.errors import DomainError
+from award.i18n import _
 
 archive_cli = AppGroup("archive", help="Archive a closed cycle, and check an archive offline.")
 
@@ -59,3 +60,21 @@ def verify_command(path: str) -> None:
     for problem in verdict.problems:
         click.echo(f"FAIL {problem}", err=True)
     sys.exit(1)
+
+
+@archive_cli.command("recount")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def recount_command(path: str) -> None:
+    """Recount an archive offline (复核): replay the draws, re-check the panels, re-rank, compare the decision."""
+    from award.archive.recount import recount_archive
+
+    recount = recount_archive(Path(path))
+    for difference in recount.differences:
+        click.echo(_("DIFFERENCE %(text)s", text=difference), err=True)
+    if not recount.ok:
+        click.echo(_("The recount differs from the archive in %(count)s places.", count=len(recount.differences)),
+                   err=True)
+        sys.exit(1)
+    click.echo(_("The recount agrees with the archive."))
+    for checked in recount.checked:
+        click.echo(f"  {checked}")

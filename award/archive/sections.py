@@ -27,7 +27,7 @@ from award.applications.models import (
 )
 from award.approval.models import Ballot, VoteOutcome, VoteSession
 from award.audit.models import AuditRecord
-from award.auth.models import Role, User
+from award.auth.models import Organization, Role, User
 from award.awards.models import Award
 from award.certificates import services as certificates
 from award.certificates.fonts import FontLookup, MissingFontError, installed_cjk_families
@@ -36,6 +36,7 @@ from award.certificates.render import render_certificate_pdf, render_feedback_pd
 from award.certificates.seals import SealStore
 from award.certificates.services import VerifyUrl
 from award.conflicts.models import PinnedConflict
+from award.conflicts.rules import email_domain
 from award.conflicts.services import coi_settings_for, conflicts_for_cycle, reference_date_for
 from award.cycles.models import Cycle
 from award.db import utcnow
@@ -306,11 +307,27 @@ def conflicts(context: ArchiveContext) -> Yield:
     # The experts' declared facts as they stand at archiving, which the detection above read.
     profiles = session.scalars(select(ExpertProfile).options(selectinload(ExpertProfile.relations))
                                .order_by(ExpertProfile.id))
+    # Only the e-mail's domain: it is what the detection compares (never a whole address in the archive).
     yield "experts.json", json_bytes([
         _row(p, "id", "user_id", "title", "organization_code", "organization_name", "sectors", "in_pool", "updated_at")
-        | {"relations": [_row(r, "kind", "party_code", "party_name", "starts_on", "ends_on", "note")
+        | {"email_domain": email_domain(p.user.email),
+           "relations": [_row(r, "kind", "party_code", "party_name", "starts_on", "ends_on", "note")
                          for r in p.relations]}
         for p in profiles])
+    # The applicants as the detection sees them: credit code and their enterprise accounts' e-mail domains.
+    applicants = session.execute(
+        select(Application.id, Organization.credit_code, User.email)
+        .join(Organization, Organization.id == Application.organization_id)
+        .outerjoin(User, (User.organization_id == Organization.id) & (User.role == Role.ENTERPRISE))
+        .where(Application.cycle_id == cycle.id).order_by(Application.id, User.id))
+    facts: dict[int, dict[str, Any]] = {}
+    for application_id, credit_code, email in applicants:
+        row = facts.setdefault(application_id, {"application_id": application_id, "credit_code": credit_code,
+                                                "email_domains": []})
+        domain = email_domain(email)
+        if domain is not None and domain not in row["email_domains"]:
+            row["email_domains"].append(domain)
+    yield "applicants.json", json_bytes(list(facts.values()))
     links = session.scalars(select(GroupLink).order_by(GroupLink.parent_code, GroupLink.child_code))
     yield "group-links.json", json_bytes([_row(g, "parent_code", "child_code", "source") for g in links])
     rounds = [r.id for r in _rounds(context)]

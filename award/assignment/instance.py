@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
@@ -30,9 +31,11 @@ __all__ = [
     "Instance",
     "InvalidInstance",
     "canonical_instance",
+    "draw_outcome",
     "instance_hash",
     "parse_instance",
     "problem_from_instance",
+    "replay_instance",
     "result_to_json",
     "solve_instance",
 ]
@@ -225,3 +228,19 @@ def result_to_json(result: AssignmentResult, *, input_hash: str | None = None) -
     if input_hash is not None:
         out["input_hash"] = input_hash
     return out
+
+
+def draw_outcome(result_json: Mapping[str, Any]) -> dict[str, Any]:
+    """What a replay of a stored draw must reproduce: the pairs, the leaders and the uncovered
+    applications (integer ids, sorted)."""
+    return {
+        "assignments": sorted([int(a), int(e)] for a, e in result_json.get("assignments", [])),
+        "leaders": sorted([int(a), int(e)] for a, e in (result_json.get("leaders") or {}).items()),
+        "unassignable": sorted(int(a) for a in result_json.get("unassignable", [])),
+    }
+
+
+def replay_instance(data: Any) -> tuple[str, dict[str, Any]]:
+    """Re-run a stored instance with its own seed: (its input hash recomputed, the outcome)."""
+    parsed = parse_instance(data)
+    return instance_hash(parsed), draw_outcome(result_to_json(solve_instance(parsed)))

@@ -13,8 +13,6 @@ is not ranked. `freeze_shortlist` copies the result into a `RankingSnapshot` for
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -38,27 +36,30 @@ from award.ranking.aggregate import (
     STATUS_INSUFFICIENT,
     STATUS_NO_CONSENSUS,
     STATUS_OK,
-    CombinedRound,
     ConsensusSheets,
-    DisagreementRule,
     Exclusion,
-    ExclusionRecord,
     RoundAggregate,
     RubricLayout,
     ScoreRows,
     aggregate_round,
-    combine_rounds,
-    round2,
 )
 from award.ranking.models import CombineMode, RankingSettings, RankingSnapshot, ShortlistEntry
-from award.ranking.rank import REASON_LABELS, RankedEntry, rank_applications
-from award.ranking.robustness import (
-    VERDICT_CONSENSUS_DECIDES,
-    VERDICT_CONSENSUS_HOLDS,
-    VERDICT_NOT_RANKED,
-    Robustness,
-    check_robustness,
+from award.ranking.rank import REASON_LABELS
+from award.ranking.robustness import VERDICT_CONSENSUS_DECIDES, VERDICT_CONSENSUS_HOLDS, VERDICT_NOT_RANKED
+from award.ranking.standings import (
+    STATUS_BLACKLISTED,
+    VERDICT_NOT_COMPUTED,
+    ApplicationInfo,
+    EffectiveSettings,
+    RankedCycle,
+    content_hash,
+    disagreement_rule,
+    exclusions_from,
+    layout_of,
+    rank_rounds,
+    snapshot_rows,
 )
+from award.ranking.standings import robustness_of as robustness_of  # the pages and exports ask here
 from award.rounds.models import (
     AggregationMethod,
     Assignment,
@@ -71,8 +72,6 @@ from award.rounds.models import (
 from award.rubrics import Rubric
 from award.scoring.models import ConsensusConfirmation, ConsensusScore, ItemScore, ScoreSheet, SheetStatus
 
-STATUS_BLACKLISTED = "blacklisted"
-VERDICT_NOT_COMPUTED = "not_computed"
 # Applications that take part in the ranking (withdrawn or ineligible ones never do).
 RANKABLE = ApplicationStatus.ELIGIBLE
 
@@ -96,26 +95,9 @@ COUNTS_LABELS = {
     CountedRecord.INDEPENDENT.value: _l("Independent sheets"),
     CountedRecord.CONSENSUS.value: _l("Panel consensus"),
 }
-ASSIGNMENT_STATUS_REASONS = {
-    AssignmentStatus.CONFLICT_DECLARED: _l("The expert declared a conflict of interest"),
-    AssignmentStatus.REMOVED: _l("The expert was taken off the panel"),
-}
 
 
 # --- settings ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EffectiveSettings:
-    """The ranking settings of a cycle as used: the cycle's figures plus RankingSettings."""
-
-    cutoff: float
-    quota: int
-    combine_mode: CombineMode
-    onsite_weight: float
-    sector_limits: dict[str, int]
-    min_sheets_for_leniency: int
-    tie_break: tuple[str, ...]
 
 
 def ranking_settings(session: Session, cycle: Cycle) -> RankingSettings:
@@ -185,11 +167,6 @@ def _require_office(actor: User | None) -> None:
 
 
 # --- loading ---------------------------------------------------------------------------------
-
-
-def layout_of(rubric: Rubric) -> RubricLayout:
-    """The core's view of a rubric: items in file order with category and points."""
-    return RubricLayout.from_items((item.id, item.category_id, item.points) for item in rubric.items)
 
 
 def review_rounds(session: Session, cycle: Cycle) -> dict[RoundKind, ReviewRound]:
@@ -306,15 +283,8 @@ def round_exclusions(session: Session, cycle: Cycle, review_round: ReviewRound) 
         return []
     conflicts = conflicts_for_cycle(session, cycle, application_ids={p[0] for p in pairs},
                                     expert_ids={p[1] for p in pairs})
-    out: list[Exclusion] = []
-    for application_id, expert_id, status, status_reason in pairs:
-        reasons = [c.reason for c in conflicts.get((application_id, expert_id), [])]
-        if status != AssignmentStatus.ACTIVE.value:  # the driver's stored string, one per assignment
-            label = str(ASSIGNMENT_STATUS_REASONS[AssignmentStatus(status)])
-            reasons.append(f"{label}: {status_reason}" if status_reason else label)
-        if reasons:
-            out.append(Exclusion(application_id, expert_id, "; ".join(dict.fromkeys(reasons))))
-    return out
+    reasons = {pair: [c.reason for c in found] for pair, found in conflicts.items()}
+    return exclusions_from(((a, e, str(status), reason) for a, e, status, reason in pairs), reasons)
 
 
 def aggregate_review_round(
@@ -323,8 +293,7 @@ def aggregate_review_round(
 ) -> RoundAggregate:
     """Load, exclude and aggregate one round with its official method and thresholds, counting the
     record the round states (its agreed consensus sheets are loaded only when they count)."""
-    rule = DisagreementRule(range_fraction=float(review_round.range_threshold_pct) / 100,
-                            std_fraction=float(review_round.std_threshold_pct) / 100)
+    rule = disagreement_rule(review_round.range_threshold_pct, review_round.std_threshold_pct)
     counts = CountedRecord(review_round.counts)
     return aggregate_round(
         load_score_rows(session, review_round),
@@ -343,156 +312,13 @@ def aggregate_review_round(
 # --- the ranking of a cycle ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ApplicationInfo:
-    id: int
-    name: str
-    sector: str
-    district: str
-    credit_code: str
-
-
 @dataclass(frozen=True, eq=False)
-class CycleRanking:
-    """Everything the ranking page, the exports and the freeze need, computed once."""
+class CycleRanking(RankedCycle):
+    """The ranked cycle with the database rows it came from (the ranking page, the exports, the freeze)."""
 
     cycle: Cycle
-    rubric: Rubric
-    settings: EffectiveSettings
     document_round: ReviewRound | None
     onsite_round: ReviewRound | None
-    document: RoundAggregate | None
-    onsite: RoundAggregate | None
-    standings: RoundAggregate | CombinedRound | None
-    entries: list[RankedEntry]
-    robustness: dict[int, Robustness]
-    robustness_basis: str | None  # "document" / "onsite", None when not computed
-    applications: dict[int, ApplicationInfo]
-    blacklist: dict[int, list[str]]  # application id -> list sources
-
-    @property
-    def method(self) -> str | None:
-        return self.standings.method if self.standings is not None else None
-
-    @property
-    def combined(self) -> bool:
-        return isinstance(self.standings, CombinedRound)
-
-    @property
-    def exclusions(self) -> list[tuple[str, ExclusionRecord]]:
-        """(round kind, record) for every exclusion of every round."""
-        out = [("document", e) for e in (self.document.exclusions if self.document else ())]
-        out += [("onsite", e) for e in (self.onsite.exclusions if self.onsite else ())]
-        return out
-
-    def exclusions_of(self, application_id: int) -> list[tuple[str, ExclusionRecord]]:
-        return [(kind, e) for kind, e in self.exclusions if e.application_id == application_id]
-
-    def round_aggregates(self) -> list[tuple[str, RoundAggregate]]:
-        return [(k, a) for k, a in (("document", self.document), ("onsite", self.onsite)) if a is not None]
-
-    def disagreements_of(self, application_id: int) -> list[tuple[str, Any]]:
-        out: list[tuple[str, Any]] = []
-        for kind, aggregate in self.round_aggregates():
-            try:
-                row = aggregate.index_of(application_id)
-            except KeyError:
-                continue
-            out += [(kind, d) for d in aggregate.disagreements_of(np.array([row]))]
-        return out
-
-    def figures_row(self, application_id: int) -> int | None:
-        """Row of the application in the standings (None when it is not in them)."""
-        if self.standings is None:
-            return None
-        ids = self.standings.application_ids
-        pos = int(np.searchsorted(ids, application_id))
-        return pos if pos < len(ids) and ids[pos] == application_id else None
-
-    def method_totals(self, application_id: int) -> dict[str, float | None]:
-        row = self.figures_row(application_id)
-        if row is None or self.standings is None:
-            return {}
-        return {m: _present(r.totals[row]) for m, r in self.standings.methods.items()}
-
-    def categories(self, application_id: int) -> dict[str, float | None]:
-        row = self.figures_row(application_id)
-        if row is None or self.standings is None:
-            return {}
-        values = self.standings.official.categories[row]
-        return {c: _present(v) for c, v in zip(self.standings.category_ids, values.tolist(), strict=True)}
-
-    def items(self, application_id: int) -> dict[str, float | None]:
-        row = self.figures_row(application_id)
-        if row is None or self.standings is None:
-            return {}
-        values = self.standings.official.items[row]
-        return {i: _present(v) for i, v in zip(self.standings.layout.item_ids, values.tolist(), strict=True)}
-
-    def counted_of(self, application_id: int) -> dict[str, str]:
-        """Round kind -> the record ("independent" / "consensus") each round's figure in the
-        application's total came from."""
-        row = self.figures_row(application_id)
-        if row is None or self.standings is None or self.document is None:
-            return {}
-        if isinstance(self.standings, CombinedRound) and self.onsite is not None \
-                and self.standings.onsite_present[row]:
-            if self.settings.combine_mode is CombineMode.REPLACE:
-                return {"onsite": self.onsite.counts}
-            return {"document": self.document.counts, "onsite": self.onsite.counts}
-        return {"document": self.document.counts}
-
-    def independent_total(self, application_id: int) -> float | None:
-        """The official method over the independent sheets, combined like the rounds: the total
-        itself where the sheets count, shown beside it where a consensus does."""
-        row = self.figures_row(application_id)
-        if row is None or self.standings is None:
-            return None
-        return _present(self.standings.independent.totals[row])
-
-    def sheet_ranges(self, application_id: int) -> dict[str, tuple[float, float]]:
-        """Round kind -> lowest and highest independent sheet total, for the rounds in the total."""
-        out: dict[str, tuple[float, float]] = {}
-        for kind in self.counted_of(application_id):
-            aggregate = self.document if kind == "document" else self.onsite
-            if aggregate is None:
-                continue
-            try:
-                row = aggregate.index_of(application_id)
-            except KeyError:
-                continue
-            low, high = (_present(v[row]) for v in aggregate.sheet_total_range)
-            if low is not None and high is not None:
-                out[kind] = (low, high)
-        return out
-
-    def mean_z(self, application_id: int) -> float | None:
-        """Mean z-normalized total over the sheets of experts with enough sheets (document round)."""
-        if self.document is None:
-            return None
-        try:
-            return _present(self.document.leniency.application_mean_z[self.document.index_of(application_id)])
-        except KeyError:
-            return None
-
-    def sheet_count(self, application_id: int) -> int:
-        aggregate = self.onsite if self.onsite is not None and self.settings.combine_mode is CombineMode.REPLACE \
-            else self.document
-        if aggregate is None:
-            return 0
-        try:
-            return int(aggregate.sheet_count[aggregate.index_of(application_id)])
-        except KeyError:
-            return 0
-
-    def incomplete_sheets(self, application_id: int) -> int:
-        return sum(1 for _kind, a in self.round_aggregates() for app, _e in a.incomplete_sheets
-                   if app == application_id)
-
-
-def _present(value: float) -> float | None:
-    v = float(value)
-    return None if np.isnan(v) else float(round2(v))
 
 
 def _applications(session: Session, cycle: Cycle) -> dict[int, ApplicationInfo]:
@@ -507,15 +333,6 @@ def _applications(session: Session, cycle: Cycle) -> dict[int, ApplicationInfo]:
         r[0]: ApplicationInfo(id=r[0], name=r[1] or r[2], sector=r[3] or "", district=r[4] or "", credit_code=r[5])
         for r in rows
     }
-
-
-def _with_status(standings: Any, ids: np.ndarray, hit: set[int], status: str) -> Any:
-    """The standings with `status` for the listed applications (they are then not ranked)."""
-    if not hit:
-        return standings
-    current = np.asarray(standings.status).astype(object)
-    current[np.isin(ids, np.fromiter(hit, dtype=np.int64))] = status
-    return dataclasses.replace(standings, status=current.astype(str))
 
 
 def compute_ranking(session: Session, cycle: Cycle) -> CycleRanking:
@@ -535,16 +352,13 @@ def compute_ranking(session: Session, cycle: Cycle) -> CycleRanking:
         info.id: [entry.source for entry in hits[info.credit_code.upper()]]
         for info in applications.values() if info.credit_code.upper() in hits
     }
-    empty = CycleRanking(cycle, rubric, settings, document_round, onsite_round, None, None, None, [], {}, None,
-                         applications, blacklist)
-    if document_round is None:
-        return empty
-
-    document = aggregate_review_round(session, cycle, document_round, layout,
-                                      min_sheets_for_leniency=settings.min_sheets_for_leniency,
-                                      applications=list(applications))
-    onsite = None
-    if onsite_round is not None:
+    document: RoundAggregate | None = None
+    onsite: RoundAggregate | None = None
+    if document_round is not None:
+        document = aggregate_review_round(session, cycle, document_round, layout,
+                                          min_sheets_for_leniency=settings.min_sheets_for_leniency,
+                                          applications=list(applications))
+    if document_round is not None and onsite_round is not None:
         onsite_apps = session.scalars(
             select(Assignment.application_id).distinct()
             .where(Assignment.round_id == onsite_round.id, Assignment.application_id.in_(list(applications)))
@@ -552,43 +366,9 @@ def compute_ranking(session: Session, cycle: Cycle) -> CycleRanking:
         onsite = aggregate_review_round(session, cycle, onsite_round, layout,
                                         min_sheets_for_leniency=settings.min_sheets_for_leniency,
                                         applications=onsite_apps)
-    listed = set(blacklist)
-    document = _with_status(document, document.application_ids, listed, STATUS_BLACKLISTED)
-    rank_settings: dict[str, Any] = {
-        "cutoff": settings.cutoff,
-        "quota": settings.quota,
-        "sector_of": {i: a.sector for i, a in applications.items() if a.sector},
-        "sector_limits": settings.sector_limits or None,
-        "tie_break_categories": settings.tie_break,
-    }
-    standings: RoundAggregate | CombinedRound
-    basis: str | None
-    if onsite is not None and len(onsite.application_ids):
-        onsite = _with_status(onsite, onsite.application_ids, listed, STATUS_BLACKLISTED)
-        combined = combine_rounds(document, onsite, settings.combine_mode.value,
-                                  settings.onsite_weight if settings.combine_mode is CombineMode.WEIGHTED else None)
-        standings = _with_status(combined, combined.application_ids, listed, STATUS_BLACKLISTED)
-        # In "replace" mode the on-site round alone decides every ranked place, so checking it is
-        # exact; a weighted mix has no single round whose removal can be replayed.
-        basis = "onsite" if settings.combine_mode is CombineMode.REPLACE else None
-    else:
-        standings, basis = document, "document"
-    entries = rank_applications(standings, **rank_settings)
-    robustness: dict[int, Robustness] = {}
-    if basis is not None:
-        robustness = check_robustness(onsite if basis == "onsite" else document, **rank_settings)  # type: ignore[arg-type]
-    return CycleRanking(cycle, rubric, settings, document_round, onsite_round, document, onsite, standings, entries,
-                        robustness, basis, applications, blacklist)
-
-
-def robustness_of(ranking: CycleRanking, application_id: int) -> tuple[str, tuple[str, ...]]:
-    """Verdict and anonymized experts whose removal flips the application's shortlist place."""
-    if ranking.robustness_basis is None:
-        return VERDICT_NOT_COMPUTED, ()
-    found = ranking.robustness.get(application_id)
-    if found is None:
-        return VERDICT_NOT_RANKED, ()
-    return found.verdict, found.flipped_by
+    ranked = rank_rounds(rubric, settings, document, onsite, applications=applications, blacklist=blacklist)
+    figures = {field.name: getattr(ranked, field.name) for field in dataclasses.fields(ranked)}
+    return CycleRanking(**figures, cycle=cycle, document_round=document_round, onsite_round=onsite_round)
 
 
 # --- freezing --------------------------------------------------------------------------------
@@ -600,59 +380,6 @@ def current_snapshot(session: Session, cycle: Cycle) -> RankingSnapshot | None:
         select(RankingSnapshot).where(RankingSnapshot.cycle_id == cycle.id)
         .order_by(RankingSnapshot.version.desc()).limit(1)
     ).first()
-
-
-def _money(value: float | None) -> str | None:
-    return None if value is None else f"{value:.2f}"
-
-
-def snapshot_rows(ranking: CycleRanking) -> list[dict[str, Any]]:
-    """The entries as plain JSON-able dicts (figures as 2-decimal strings), in list order."""
-    rows = []
-    for position, entry in enumerate(ranking.entries, start=1):
-        app_id = int(entry.application_id)
-        info = ranking.applications.get(app_id)
-        verdict, flipped = robustness_of(ranking, app_id)
-        rows.append({
-            "position": position,
-            "application_id": app_id,
-            "rank": entry.rank,
-            "organization_name": info.name if info else "",
-            "sector": entry.sector or "",
-            "status": entry.status,
-            "sheet_count": ranking.sheet_count(app_id),
-            "total": _money(entry.total),
-            "categories": {c: _money(v) for c, v in ranking.categories(app_id).items()},
-            "method_totals": {m: _money(v) for m, v in ranking.method_totals(app_id).items()},
-            "items": {i: _money(v) for i, v in ranking.items(app_id).items()},
-            "mean_z": _money(ranking.mean_z(app_id)),
-            "decided_by": entry.decided_by,
-            "in_shortlist": bool(entry.in_shortlist),
-            "reason": entry.reason,
-            "exclusions": [
-                {"round": kind, "expert": e.expert_label, "reason": e.reason, "matched": e.matched}
-                for kind, e in ranking.exclusions_of(app_id)
-            ],
-            "flags": {
-                "disagreements": [f"{kind}:{d.item_id}" for kind, d in ranking.disagreements_of(app_id)],
-                "incomplete_sheets": ranking.incomplete_sheets(app_id),
-                "blacklist": ranking.blacklist.get(app_id, []),
-            },
-            "robustness": verdict,
-            "flipped_by": list(flipped),
-            "counted": ranking.counted_of(app_id),
-            "independent": {
-                "total": _money(ranking.independent_total(app_id)),
-                "ranges": {kind: [_money(low), _money(high)]
-                           for kind, (low, high) in ranking.sheet_ranges(app_id).items()},
-            },
-        })
-    return rows
-
-
-def content_hash(rows: list[dict[str, Any]]) -> str:
-    text = json.dumps(rows, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def freeze_shortlist(session: Session, *, actor: User | None, cycle: Cycle) -> RankingSnapshot:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -22,8 +22,10 @@ from sqlalchemy.orm import Session
 from award.applications.models import Application, ApplicationStatus
 from award.assignment.instance import (
     DEFAULT_MAX_PAIR_PROBABILITY,
+    draw_outcome,
     instance_hash,
     parse_instance,
+    replay_instance,
     result_to_json,
     solve_instance,
 )
@@ -116,15 +118,6 @@ def build_instance(session: Session, review_round: ReviewRound) -> dict[str, Any
 # --------------------------------------------------------------------------- runs and replays
 
 
-def _outcome(result_json: Mapping[str, Any]) -> dict[str, Any]:
-    """What a replay must reproduce: the pairs, the leaders and the uncovered applications."""
-    return {
-        "assignments": sorted([int(a), int(e)] for a, e in result_json.get("assignments", [])),
-        "leaders": sorted([int(a), int(e)] for a, e in (result_json.get("leaders") or {}).items()),
-        "unassignable": sorted(int(a) for a in result_json.get("unassignable", [])),
-    }
-
-
 # Stages in which panels for a round may be formed (before and during its own stage).
 SETUP_STAGES: dict[RoundKind, tuple[Stage, Stage]] = {
     RoundKind.DOCUMENT: (Stage.SCREENING, Stage.DOCUMENT_REVIEW),
@@ -193,7 +186,7 @@ def run_assignment(
            cycle_id=review_round.cycle_id, before={"assignments": previous},
            after={"round_id": review_round.id, "mode": mode.value, "seed": seed,
                   "max_pair_probability": instance.get("max_pair_probability"), "input_hash": digest,
-                  **_outcome(result_json)})
+                  **draw_outcome(result_json)})
     return draw
 
 
@@ -240,10 +233,8 @@ def replay_draw(session: Session, *, actor: User | None, draw: AssignmentDraw) -
     """Re-run a draw from its stored instance and seed and compare with its stored result."""
     if actor is not None and actor.role not in (Role.OFFICE, Role.SUPERVISOR):
         raise NotAllowed(_("Only the office and the supervisor can re-run a draw."), code="not_allowed")
-    parsed = parse_instance(draw.instance)
-    recomputed = instance_hash(parsed)
-    replayed = _outcome(result_to_json(solve_instance(parsed)))
-    stored = _outcome(draw.result)
+    recomputed, replayed = replay_instance(draw.instance)
+    stored = draw_outcome(draw.result)
     stored_pairs = {tuple(p) for p in stored["assignments"]}
     replay_pairs = {tuple(p) for p in replayed["assignments"]}
     replay = DrawReplay(

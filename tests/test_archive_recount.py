@@ -1,0 +1,194 @@
+"""`flask archive recount` (复核): the demo's archives recount clean offline, and a careful forger is found.
+
+Each forgery changes one record and reseals the manifest, so `archive verify` still passes: only the
+recount, which derives the draw, the conflicts, the ranking and the decision again, can tell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zipfile
+
+import pytest
+import sqlalchemy.pool
+
+from award.approval.models import Choice
+from award.approval.services import cast_ballot, close_vote, open_vote
+from award.archive.builder import build_archive
+from award.archive.recount import recount_archive
+from award.archive.verify import verify_archive
+from award.auth.models import Role
+from award.cycles.models import Stage
+from award.db import utcnow
+from award.i18n import force_locale
+from tests.approval.world import shortlisted_cycle
+from tests.conftest import make_test_app
+from tests.test_archive import _reseal
+from tests.test_archive_demo import demo_archive  # noqa: F401  (the module's archives, built once)
+
+
+@pytest.fixture
+def cli(database_url, monkeypatch):
+    """A CLI runner whose app can open no database connection at all."""
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the recount opened a database connection")
+
+    monkeypatch.setattr(sqlalchemy.pool.Pool, "connect", refuse)
+    app = make_test_app(database_url, BABEL_DEFAULT_LOCALE="en")
+    return app.test_cli_runner()
+
+
+def _recount(path) -> list[str]:
+    with force_locale("en"):
+        return recount_archive(path).differences
+
+
+def _member(path, prefix: str) -> str:
+    """The first archive member under prefix (ids depend on what the database held before)."""
+    with zipfile.ZipFile(path) as archive:
+        return sorted(name for name in archive.namelist() if name.startswith(prefix))[0]
+
+
+def _json_change(change):
+    def rewrite(data: bytes) -> bytes:
+        value = json.loads(data)
+        change(value)
+        return json.dumps(value, ensure_ascii=False).encode()
+
+    return rewrite
+
+
+@pytest.mark.parametrize("archive", ["path", "review_path"])
+def test_an_untouched_demo_archive_recounts_clean(demo_archive, cli, archive):  # noqa: F811
+    result = cli.invoke(args=["archive", "recount", str(demo_archive[archive])])
+    assert result.exit_code == 0, result.output
+    assert "The recount agrees with the archive" in result.output
+
+
+def test_the_awarded_archive_recounts_its_ranking_and_decision(demo_archive):  # noqa: F811
+    with force_locale("en"):
+        recount = recount_archive(demo_archive["path"])
+    assert recount.ok, recount.differences
+    with zipfile.ZipFile(demo_archive["path"]) as archive:
+        entries = json.loads(archive.read("ranking/snapshot-v1.json"))["entries"]
+        awarded = sorted(a["application_id"] for a in json.loads(archive.read("awards/awards.json")))
+    shortlist = [e["application_id"] for e in entries if e["in_shortlist"]]
+    assert len(shortlist) == 2 and sorted(shortlist) == awarded
+    assert "ranking version 1 recounted: 3 applications" in recount.checked
+    assert f"shortlist {shortlist}, awards {awarded}" in recount.checked
+
+
+def test_a_consistently_altered_sheet_changes_the_recounted_result(demo_archive, cli):  # noqa: F811
+    path = demo_archive["path"]
+
+    def lower(data: bytes) -> bytes:
+        lines = data.decode().splitlines()
+        sheet = json.loads(lines[0])
+        for item in sheet["items"]:
+            item["points"] = "0.00"
+        sheet["total"] = "0.00"
+        lines[0] = json.dumps(sheet, ensure_ascii=False, sort_keys=True)
+        return ("\n".join(lines) + "\n").encode()
+
+    forged = _reseal(path, "sheets/sheets.jsonl", lower, "sheet.zip")
+    assert verify_archive(forged).ok
+    result = cli.invoke(args=["archive", "recount", str(forged)])
+    assert result.exit_code == 1, result.output
+    assert "total is" in result.output and "in the published ranking" in result.output, result.output
+
+
+def test_a_panel_member_swapped_for_a_conflicted_expert_is_found(demo_archive):  # noqa: F811
+    path = demo_archive["path"]
+    with force_locale("en"):
+        conflicts = recount_archive(path)
+    assert conflicts.ok
+    with zipfile.ZipFile(path) as archive:
+        pair = json.loads(archive.read("conflicts/conflicts.json"))[0]
+    application, expert = pair["application_id"], pair["expert_id"]
+
+    def swap(seats):
+        seat = next(s for s in seats if s["application_id"] == application and s["status"] == "active")
+        seat["expert_id"] = expert
+
+    forged = _reseal(path, "assignment/panels.json", _json_change(swap), "panel.zip")
+    assert verify_archive(forged).ok
+    differences = _recount(forged)
+    assert any(f"expert {expert} sits on the panel although in conflict of interest" in d for d in differences), \
+        differences
+
+
+def test_a_changed_draw_seed_is_found(demo_archive):  # noqa: F811
+    path = demo_archive["review_path"]
+    name = _member(path, "assignment/draws/")
+    number = name.rsplit("-", 1)[1].removesuffix(".json")
+
+    def reseed(draw):
+        draw["seed"] += 1
+        draw["instance"]["seed"] += 1
+
+    forged = _reseal(path, name, _json_change(reseed), "seed.zip")
+    assert verify_archive(forged).ok
+    differences = _recount(forged)
+    assert any(f"Draw {number}: its seed, input or panels differ from its record in the audit trail" in d
+               for d in differences), differences
+
+
+def test_a_draw_whose_seed_is_not_its_input_seed_is_found(demo_archive):  # noqa: F811
+    # The demo draws with a pairing cap of 1, where every seed gives the same panels: the audit record and
+    # the draw's own input are what give a changed seed away.
+    path = demo_archive["review_path"]
+    name = _member(path, "assignment/draws/")
+    number = name.rsplit("-", 1)[1].removesuffix(".json")
+
+    def reseed(draw):
+        draw["seed"] += 1
+
+    forged = _reseal(path, name, _json_change(reseed), "seed.zip")
+    differences = _recount(forged)
+    assert any(f"Draw {number}: its seed 20250602 differs from the seed 20250601 in its input" in d
+               for d in differences), differences
+
+
+def test_a_recount_of_an_unreadable_file_says_so(tmp_path):
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(b"not a zip")
+    assert _recount(bad)[0].startswith("Not a readable ZIP file")
+
+
+def test_a_closed_vote_recounts_clean_and_a_forged_ballot_is_found(db, make_user, make_organization, make_cycle,
+                                                                   tmp_path):
+    leaders = [make_user(Role.LEADER) for _ in range(3)]
+    world = shortlisted_cycle(db, make_user=make_user, make_organization=make_organization, make_cycle=make_cycle)
+    now = utcnow()
+    vote = open_vote(db, actor=world.office, cycle=world.cycle, closes_at=now + dt.timedelta(days=1), now=now)
+    first = world.applications[0].id
+    for leader, choice in zip(leaders, [Choice.APPROVE, Choice.APPROVE, Choice.REJECT], strict=True):
+        cast_ballot(db, actor=leader, vote=vote, application_id=first, choice=choice, comment="", now=now)
+    close_vote(db, actor=world.office, vote=vote, now=now + dt.timedelta(days=2))
+    world.cycle.stage = Stage.CLOSED
+    db.flush()
+    summary = build_archive(db, actor=world.office, cycle=world.cycle, target=tmp_path / "vote.zip",
+                            font_lookup=lambda: [])
+    with force_locale("en"):
+        recount = recount_archive(summary.path)
+    assert recount.ok, recount.differences
+    assert "3 ballots counted again" in recount.checked
+
+    def reject(ballots):
+        next(b for b in ballots if b["choice"] == "approve")["choice"] = "reject"
+
+    forged = _reseal(summary.path, "vote/ballots.json", _json_change(reject), "ballot.zip")
+    assert verify_archive(forged).ok
+    assert _recount(forged) == [f"Application {first}: the vote's outcome is recorded as passed, the ballots give "
+                                "not passed."]
+
+
+def test_a_record_without_a_field_it_must_hold_is_a_difference_not_a_crash(demo_archive):  # noqa: F811
+    def strip(seats):
+        del seats[0]["status"]
+
+    forged = _reseal(demo_archive["path"], "assignment/panels.json", _json_change(strip), "field.zip")
+    differences = _recount(forged)
+    assert differences == ["The archive's records cannot be read: 'status' (KeyError)"], differences
