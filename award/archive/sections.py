@@ -290,10 +290,11 @@ def assignment(context: ArchiveContext) -> Yield:
 def conflicts(context: ArchiveContext) -> Yield:
     """Detected and pinned conflicts per (application, expert), and the experts' own declarations."""
     session, cycle = context.session, context.cycle
-    found = conflicts_for_cycle(session, cycle)
+    found = conflicts_for_cycle(session, cycle, include_soft=True)
     yield "conflicts.json", json_bytes([
         {"application_id": application_id, "expert_id": expert_id,
-         "conflicts": [{"type": c.type.value, "source": c.source.value, "party_credit_code": c.party_credit_code,
+         "conflicts": [{"type": c.type.value, "severity": c.severity.value, "source": c.source.value,
+                        "party_credit_code": c.party_credit_code,
                         "reason": c.reason, "evidence": list(c.evidence)} for c in items]}
         for (application_id, expert_id), items in sorted(found.items())
     ])
