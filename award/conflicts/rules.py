@@ -484,14 +484,16 @@ def normalize_address(address: str | None) -> str | None:
 
 
 def normalize_phone(phone: str | None) -> str | None:
-    """A phone number as its digits, without the +86 / 0086 country prefix; None if too short."""
+    """A phone number as its digits, without the +86 / 0086 country prefix and the domestic trunk 0;
+    None if too short. "0512-6511 2233" and "+86 512 65112233" compare equal."""
     if not phone:
         return None
     digits = "".join(char for char in unicodedata.normalize("NFKC", phone) if char.isdigit())
     for prefix in ("0086", "86"):
-        if digits.startswith(prefix) and len(digits) - len(prefix) >= 11:
+        if digits.startswith(prefix) and len(digits) - len(prefix) >= 10:
             digits = digits[len(prefix):]
             break
+    digits = digits.removeprefix("0")
     return digits if len(digits) >= _MIN_PHONE_DIGITS else None
 
 
@@ -638,7 +640,7 @@ def _chain_sentences(groups: GroupIndex, chain: Sequence[str]) -> str:
 
 def _distance_sentence(links: int, depth: int) -> str:
     return _("The chain has %(links)d group links, beyond the cycle's group depth of %(depth)d: a soft "
-             "signal for the office (需关注), not a refusal.", links=links, depth=depth)
+             "signal for the office, not a refusal.", links=links, depth=depth)
 
 
 # --- detection -----------------------------------------------------------------------------

@@ -122,7 +122,11 @@ def _profiles(session: Session, expert_ids: Collection[int] | None) -> list[Expe
 
 def _applicants(session: Session, applications: Sequence[ApplicationKey | Application]) -> list[ApplicantFacts]:
     """Credit codes, e-mail domains and phones (of the organization's enterprise accounts) and the
-    address each application declared, three queries."""
+    address each application declared, three queries.
+
+    A domain or phone that enterprise accounts of several organizations use is a shared host (an
+    industry portal's mail, a business centre's switchboard, a demo), not any organization's own:
+    it never counts, as a public mail domain never does."""
     organization_ids = {application.organization_id for application in applications}
     codes = dict(session.execute(
         select(Organization.id, Organization.credit_code).where(Organization.id.in_(organization_ids))
@@ -130,16 +134,23 @@ def _applicants(session: Session, applications: Sequence[ApplicationKey | Applic
     domains: dict[int, set[str]] = defaultdict(set)
     phones: dict[int, set[str]] = defaultdict(set)
     if organization_ids:
+        hosts: dict[str, set[int]] = defaultdict(set)  # domain -> organizations whose accounts use it
+        lines: dict[str, set[int]] = defaultdict(set)  # phone -> the same
         rows = session.execute(select(User.organization_id, User.email, User.phone).where(
-            User.organization_id.in_(organization_ids), User.role == Role.ENTERPRISE))
+            User.organization_id.is_not(None), User.role == Role.ENTERPRISE))
         for organization_id, email, phone in rows:
-            if organization_id is None:
+            if organization_id is None:  # the query leaves none out; for the type checker
                 continue
             domain = coi.email_domain(email)
             if domain is not None and not coi.is_public_mail_domain(domain):
-                domains[organization_id].add(domain)
-            if phone:
-                phones[organization_id].add(phone)
+                hosts[domain].add(organization_id)
+            number = coi.normalize_phone(phone)
+            if number is not None:
+                lines[number].add(organization_id)
+        for owned, found in ((hosts, domains), (lines, phones)):
+            for value, owners in owned.items():
+                if len(owners) == 1:
+                    found[next(iter(owners))].add(value)
     ids = [application.id for application in applications]
     addresses = dict(session.execute(
         select(Application.id, Application.address).where(Application.id.in_(ids))).all()) if ids else {}

@@ -106,3 +106,11 @@ class AddExpertForm(BaseForm):
 
     def chosen(self) -> int | None:
         return inputs.parse_id(self.expert_id.data)
+
+
+class OpenRoundForm(BaseForm):
+    """Opening scoring; the acknowledgement is needed only when a panel holds a soft 回避 signal."""
+
+    acknowledgement = TextAreaField(_l("Acknowledgement of the pairs that need attention, with a reason"),
+                                    validators=[Optional(), Length(max=REASON_MAX_CHARS)])
+    submit = SubmitField(_l("Open scoring (locks the method)"))

@@ -30,7 +30,8 @@ from award.assignment.instance import (
 from award.assignment.solver import AssignmentResult, Reason, choose_leader
 from award.audit.services import record
 from award.auth.models import Role, User
-from award.conflicts.services import conflicted_pairs, has_conflict
+from award.conflicts.rules import Conflict as CoiConflict
+from award.conflicts.services import avoid_soft_pairs, conflicted_pairs, has_conflict, soft_pairs
 from award.cycles.models import Cycle, Stage
 from award.cycles.stages import STAGE_LABELS
 from award.errors import Conflict, Invalid, NotAllowed
@@ -104,13 +105,19 @@ def build_instance(session: Session, review_round: ReviewRound) -> dict[str, Any
     pool = pool_experts(session, cycle)
     app_ids = {a.id for a in applications}
     conflicts = sorted([a, e] for a, e in conflict_pairs(session, cycle) if a in app_ids and e in pool)
-    return {
+    soft = sorted([a, e] for a, e in soft_pairs(session, cycle, application_ids=app_ids) if e in pool)
+    instance: dict[str, Any] = {
         "reviewers_per_application": review_round.experts_per_application,
         "applications": [{"id": a.id, "sector": a.sector or "-"} for a in applications],
         "experts": [{"id": user_id, "sectors": sorted(p.profile.sectors or []), "organization": p.organization,
                      "max_load": p.max_load} for user_id, p in pool.items()],
         "conflicts": conflicts,
     }
+    if soft and avoid_soft_pairs(session, cycle):  # the cycle says: never seat a soft pair
+        instance["conflicts"] = sorted(conflicts + soft)
+    elif soft:  # seated only when no clear expert can take the seat (a penalty in the objective)
+        instance["soft_pairs"] = soft
+    return instance
 
 
 # --------------------------------------------------------------------------- runs and replays
@@ -300,6 +307,17 @@ def panels_of_round(session: Session, review_round: ReviewRound) -> list[PanelVi
             continue
         (panel.members if assignment.status is AssignmentStatus.ACTIVE else panel.vacated).append(assignment)
     return list(panels.values())
+
+
+def soft_signals_of_round(session: Session, review_round: ReviewRound) -> dict[tuple[int, int], list[CoiConflict]]:
+    """The round's active seats whose expert has only soft signals (需关注) with the applicant."""
+    seats = {(application_id, expert_id) for application_id, expert_id in session.execute(
+        select(Assignment.application_id, Assignment.expert_id).where(
+            Assignment.round_id == review_round.id, Assignment.status == AssignmentStatus.ACTIVE))}
+    if not seats:
+        return {}
+    found = soft_pairs(session, review_round.cycle, application_ids={a for a, _e in seats})
+    return {pair: signals for pair, signals in found.items() if pair in seats}
 
 
 def panel_problems_of_round(session: Session, review_round: ReviewRound) -> list[str]:
@@ -559,6 +577,7 @@ def unassignable_reasons(draw: AssignmentDraw) -> list[tuple[int, list[str]]]:
 __all__ = [
     "Candidate", "DrawReplay", "PanelView", "PoolExpert", "Reason", "add_expert", "build_instance", "candidates",
     "conflict_pairs", "draw_reasons", "draws_of", "member_problems", "panel_problems_of_round", "panels_of_round",
+    "soft_signals_of_round",
     "pool_experts", "replace_expert", "replay_draw", "round_applications", "run_assignment", "set_leader",
     "unassignable_reasons", "vacate_seat",
 ]
