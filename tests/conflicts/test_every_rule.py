@@ -32,7 +32,8 @@ from tests.pool.factories import *  # noqa: F403 (fixtures)
 REVIEW = dt.date(2026, 6, 30)  # the 3-year window is 2023-06-30 .. 2026-06-30
 HARD, SOFT = Severity.HARD, Severity.SOFT
 LINKS = (("P", "A"), ("A", "S"), ("P", "X"), ("S", "G"), ("O2", "O"))
-APPLICANT = {"email": "zhiliang@hengrun-jx.cn", "phone": "0512-6511 2233", "address": "苏州市吴中区越溪街道 塔韵路 178 号"}
+APPLICANT = {"email": "zhiliang@hengrun-jx.cn", "phone": "0512-6511 2233",
+             "address": "苏州市吴中区越溪街道 塔韵路 178 号"}
 
 
 @dataclass(frozen=True)
