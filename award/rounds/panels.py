@@ -471,12 +471,35 @@ def _snapshot(assignment: Assignment) -> dict[str, object]:
             "reason": assignment.status_reason}
 
 
+def _acknowledge_soft(session: Session, *, actor: User | None, review_round: ReviewRound, application_id: int,
+                      expert_id: int, acknowledgement: str) -> None:
+    """While scoring is open, seating a pair with a soft 回避 signal needs the office's reason, audited
+    (before the round opens, opening it asks for every such pair at once)."""
+    if review_round.status is not RoundStatus.OPEN:
+        return
+    signals = soft_pairs(session, review_round.cycle, application_ids=[application_id]).get(
+        (application_id, expert_id))
+    if not signals:
+        return
+    if not acknowledgement.strip():
+        raise Conflict(_("%(count)d seated pair(s) need attention (soft conflict-of-interest signals). Read them "
+                         "on the panels and acknowledge them with a reason before scoring opens.", count=1),
+                       code="soft_signals_unacknowledged")
+    record(session, actor=actor, action="review.soft_signals_acknowledged", target_type="review_round",
+           target_id=review_round.id, cycle_id=review_round.cycle_id,
+           after={"reason": acknowledgement.strip(), "pairs": [
+               {"application_id": application_id, "expert_id": expert_id,
+                "signals": [{"type": c.type.value, "evidence": list(c.evidence)} for c in signals]}]})
+
+
 def replace_expert(
     session: Session, *, actor: User | None, assignment: Assignment, expert_id: int | None = None, reason: str = "",
+    acknowledgement: str = "",
 ) -> Assignment:
     """Put another expert in this seat, keeping the rest of the panel. Without `expert_id` the
     best candidate is chosen. An active member is removed first, which needs a reason. In an open
-    round the new expert is told to sign the pledge."""
+    round the new expert is told to sign the pledge; a new pair with a soft signal needs an
+    acknowledgement (else the removal's reason serves)."""
     require_office(actor)
     review_round = assignment.round
     _require_changeable(review_round)
@@ -495,6 +518,8 @@ def replace_expert(
                                expert_id=expert_id, leaving=leaving)
     if problems:
         raise Conflict(" ".join(problems), code="rule_broken")
+    _acknowledge_soft(session, actor=actor, review_round=review_round, application_id=assignment.application_id,
+                      expert_id=expert_id, acknowledgement=acknowledgement or reason)
     before = _snapshot(assignment)
     if leaving is not None:
         vacate_seat(session, assignment, status=AssignmentStatus.REMOVED, reason=reason.strip())
@@ -521,8 +546,10 @@ def _replaced(session: Session, assignment: Assignment) -> bool:
 
 def add_expert(
     session: Session, *, actor: User | None, review_round: ReviewRound, application: Application, expert_id: int,
+    acknowledgement: str = "",
 ) -> Assignment:
-    """Fill an empty seat of a panel by hand."""
+    """Fill an empty seat of a panel by hand; in an open round, a pair with a soft signal needs an
+    acknowledgement with a reason."""
     require_office(actor)
     _require_changeable(review_round)
     if application.cycle_id != review_round.cycle_id or application.status is not ApplicationStatus.ELIGIBLE:
@@ -530,6 +557,8 @@ def add_expert(
     problems = member_problems(session, review_round=review_round, application=application, expert_id=expert_id)
     if problems:
         raise Conflict(" ".join(problems), code="rule_broken")
+    _acknowledge_soft(session, actor=actor, review_round=review_round, application_id=application.id,
+                      expert_id=expert_id, acknowledgement=acknowledgement)
     assignment = Assignment(round_id=review_round.id, application_id=application.id, expert_id=expert_id,
                             source=AssignmentSource.MANUAL, status=AssignmentStatus.ACTIVE)
     session.add(assignment)

@@ -174,6 +174,6 @@ def add_member(round_id: int, application_id: int):
     on_refusal(lambda _: round_page(review_round))
     validated(form, _("Choose an expert."))
     panels.add_expert(get_session(), actor=actor(), review_round=review_round, application=application,
-                      expert_id=filled(form.chosen()))
+                      expert_id=filled(form.chosen()), acknowledgement=form.acknowledgement.data or "")
     flash(_("The expert is added to the panel."), "success")
     return redirect(url_for("rounds.show_round", round_id=review_round.id))

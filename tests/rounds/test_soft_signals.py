@@ -15,7 +15,7 @@ from award.errors import DomainError
 from award.pool.models import ExpertProfile
 from award.rounds import panels
 from award.rounds import services as rounds
-from award.rounds.models import AssignmentSource, RoundKind, RoundStatus
+from award.rounds.models import AssignmentSource, AssignmentStatus, RoundKind, RoundStatus
 from tests.rounds.factories import *  # noqa: F403 (fixtures)
 
 ADDRESS = "苏州市吴中区越溪街道塔韵路178号"
@@ -131,3 +131,37 @@ def test_the_round_page_marks_the_pair_and_offers_the_acknowledgement(db, client
     assert opened.status_code == 302
     db.refresh(review_round)
     assert review_round.status is RoundStatus.OPEN
+
+
+def test_seating_a_soft_pair_in_an_open_round_needs_an_acknowledgement(db, review_world):
+    world = review_world(experts=6, opened=True)
+    application = world.applications[0]
+    seated = {seat.expert_id for seat in world.panel(db, application)}
+    (spare,) = [expert for expert in world.experts if expert.id not in seated]
+    _soften(db, world, spare, application)
+    seat = world.panel(db, application)[-1]
+    with pytest.raises(DomainError) as refused:
+        panels.replace_expert(db, actor=world.office, assignment=seat, expert_id=spare.id, reason="")
+    assert refused.value.code in ("reason_required", "soft_signals_unacknowledged")
+    panels.replace_expert(db, actor=world.office, assignment=seat, expert_id=spare.id, reason="因病退出",
+                          acknowledgement="地址相同系同一写字楼，已核实")
+    audit = db.scalar(select(AuditRecord).where(AuditRecord.action == "review.soft_signals_acknowledged"))
+    assert audit.after["reason"] == "地址相同系同一写字楼，已核实"
+    assert audit.after["pairs"][0]["expert_id"] == spare.id
+
+
+def test_adding_a_soft_pair_to_an_open_round_is_refused_without_a_reason(db, review_world):
+    world = review_world(experts=6, opened=True)
+    application = world.applications[0]
+    seated = {seat.expert_id for seat in world.panel(db, application)}
+    (spare,) = [expert for expert in world.experts if expert.id not in seated]
+    _soften(db, world, spare, application)
+    seat = world.panel(db, application)[-1]
+    panels.vacate_seat(db, seat, status=AssignmentStatus.REMOVED, reason="因病退出")
+    with pytest.raises(DomainError) as refused:
+        panels.add_expert(db, actor=world.office, review_round=world.review_round, application=application,
+                          expert_id=spare.id)
+    assert refused.value.code == "soft_signals_unacknowledged"
+    panels.add_expert(db, actor=world.office, review_round=world.review_round, application=application,
+                      expert_id=spare.id, acknowledgement="已核实")
+    assert spare.id in {s.expert_id for s in world.panel(db, application)}
