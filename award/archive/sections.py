@@ -36,7 +36,7 @@ from award.certificates.render import render_certificate_pdf, render_feedback_pd
 from award.certificates.seals import SealStore
 from award.certificates.services import VerifyUrl
 from award.conflicts.models import PinnedConflict
-from award.conflicts.services import coi_settings_for, conflicts_for_cycle, reference_date_for
+from award.conflicts.services import avoid_soft_pairs, coi_settings_for, conflicts_for_cycle, reference_date_for
 from award.cycles.models import Cycle
 from award.db import utcnow
 from award.documents.models import DocumentKind, DocumentText
@@ -170,7 +170,8 @@ def cycle_settings(context: ArchiveContext) -> Yield:
         "created_at": _when(cycle.created_at), "created_by_id": cycle.created_by_id,
         "deadlines": {d.stage.value: d.due_at.isoformat() for d in cycle.deadlines},
         "max_self_assessment_chars": limits.max_self_assessment_chars if limits else None,
-        "conflict_windows": asdict(coi),
+        "conflict_windows": asdict(coi),  # the windows and the group depth
+        "conflict_avoid_soft_pairs": avoid_soft_pairs(session, cycle),
         "conflict_reference_date": reference_date_for(session, cycle).isoformat(),
         "ranking": None if ranking is None else _row(ranking, "combine_mode", "onsite_weight", "sector_limits",
                                                       "min_sheets_for_leniency"),
@@ -308,7 +309,8 @@ def conflicts(context: ArchiveContext) -> Yield:
     profiles = session.scalars(select(ExpertProfile).options(selectinload(ExpertProfile.relations))
                                .order_by(ExpertProfile.id))
     yield "experts.json", json_bytes([
-        _row(p, "id", "user_id", "title", "organization_code", "organization_name", "sectors", "in_pool", "updated_at")
+        _row(p, "id", "user_id", "title", "organization_code", "organization_name", "sectors", "in_pool", "address",
+             "updated_at")
         | {"relations": [_row(r, "kind", "party_code", "party_name", "starts_on", "ends_on", "note")
                          for r in p.relations]}
         for p in profiles])

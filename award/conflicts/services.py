@@ -47,6 +47,7 @@ class ApplicationKey(NamedTuple):
 
 __all__ = [
     "PairKey",
+    "avoid_soft_pairs",
     "coi_settings_for",
     "conflicted_pairs",
     "conflicts_between",
