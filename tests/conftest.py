@@ -219,8 +219,11 @@ def user_factory(db: Session, make_organization):
         number = next(_counter)
         if role is Role.ENTERPRISE and organization is None:
             organization = make_organization()
-        user = User(email=email or f"{role.value}{number}@example.cn", password_hash=_FAST_HASH, role=role,
-                    full_name=name or f"{role.value} {number}", phone="0512-0000000",
+        # Each company has its own mail domain and phone, as in life: a domain or phone shared by an expert
+        # and an applicant is a 回避 soft signal, which a test asks for on purpose.
+        domain = f"org{organization.id}.example.cn" if role is Role.ENTERPRISE and organization else "example.cn"
+        user = User(email=email or f"{role.value}{number}@{domain}", password_hash=_FAST_HASH, role=role,
+                    full_name=name or f"{role.value} {number}", phone=f"0512-6{number:07d}",
                     organization=organization, locale="en")
         db.add(user)
         db.commit()

@@ -37,7 +37,7 @@ from award.certificates.seals import SealStore
 from award.certificates.services import VerifyUrl
 from award.conflicts.models import PinnedConflict
 from award.conflicts.rules import email_domain
-from award.conflicts.services import coi_settings_for, conflicts_for_cycle, reference_date_for
+from award.conflicts.services import avoid_soft_pairs, coi_settings_for, conflicts_for_cycle, reference_date_for
 from award.cycles.models import Cycle
 from award.db import utcnow
 from award.documents.models import DocumentKind, DocumentText
@@ -171,7 +171,8 @@ def cycle_settings(context: ArchiveContext) -> Yield:
         "created_at": _when(cycle.created_at), "created_by_id": cycle.created_by_id,
         "deadlines": {d.stage.value: d.due_at.isoformat() for d in cycle.deadlines},
         "max_self_assessment_chars": limits.max_self_assessment_chars if limits else None,
-        "conflict_windows": asdict(coi),
+        "conflict_windows": asdict(coi),  # the windows and the group depth
+        "conflict_avoid_soft_pairs": avoid_soft_pairs(session, cycle),
         "conflict_reference_date": reference_date_for(session, cycle).isoformat(),
         "ranking": None if ranking is None else _row(ranking, "combine_mode", "onsite_weight", "sector_limits",
                                                       "min_sheets_for_leniency"),
@@ -291,10 +292,11 @@ def assignment(context: ArchiveContext) -> Yield:
 def conflicts(context: ArchiveContext) -> Yield:
     """Detected and pinned conflicts per (application, expert), and the experts' own declarations."""
     session, cycle = context.session, context.cycle
-    found = conflicts_for_cycle(session, cycle)
+    found = conflicts_for_cycle(session, cycle, include_soft=True)
     yield "conflicts.json", json_bytes([
         {"application_id": application_id, "expert_id": expert_id,
-         "conflicts": [{"type": c.type.value, "source": c.source.value, "party_credit_code": c.party_credit_code,
+         "conflicts": [{"type": c.type.value, "severity": c.severity.value, "source": c.source.value,
+                        "party_credit_code": c.party_credit_code,
                         "reason": c.reason, "evidence": list(c.evidence)} for c in items]}
         for (application_id, expert_id), items in sorted(found.items())
     ])
@@ -309,7 +311,8 @@ def conflicts(context: ArchiveContext) -> Yield:
                                .order_by(ExpertProfile.id))
     # Only the e-mail's domain: it is what the detection compares (never a whole address in the archive).
     yield "experts.json", json_bytes([
-        _row(p, "id", "user_id", "title", "organization_code", "organization_name", "sectors", "in_pool", "updated_at")
+        _row(p, "id", "user_id", "title", "organization_code", "organization_name", "sectors", "in_pool", "address",
+             "updated_at")
         | {"email_domain": email_domain(p.user.email),
            "relations": [_row(r, "kind", "party_code", "party_name", "starts_on", "ends_on", "note")
                          for r in p.relations]}

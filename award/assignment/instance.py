@@ -3,8 +3,9 @@ and the SHA-256 of the canonical input that a draw record (seed, input hash, res
 
 Instance: {"reviewers_per_application": k, "applications": [{"id", "sector"}],
 "experts": [{"id", "sectors": [...], "organization", "max_load"?}], "affinity"?: {app: {expert:
-number}}, "conflicts"?: [[app, expert]], "seed"?: int, "max_pair_probability"?: number,
-"default_max_load"?: int}. Ids are strings or integers.
+number}}, "conflicts"?: [[app, expert]], "soft_pairs"?: [[app, expert]], "soft_penalty"?: number,
+"seed"?: int, "max_pair_probability"?: number, "default_max_load"?: int}. Ids are strings or integers.
+Soft pairs (回避 soft signals) are allowed but cost `soft_penalty` affinity each.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, TypeGuard
 
 from award.assignment.solver import (
+    DEFAULT_SOFT_PENALTY,
     ApplicationSlot,
     AssignmentProblem,
     AssignmentResult,
@@ -42,7 +44,7 @@ __all__ = [
 
 DEFAULT_MAX_PAIR_PROBABILITY = 0.5
 _TOP_KEYS = {"reviewers_per_application", "applications", "experts", "affinity", "conflicts",
-             "seed", "max_pair_probability", "default_max_load"}
+             "seed", "max_pair_probability", "default_max_load", "soft_pairs", "soft_penalty"}
 
 
 class InvalidInstance(ValueError):
@@ -142,6 +144,12 @@ def parse_instance(data: Any) -> Instance:
         if not isinstance(pair, list) or len(pair) != 2:
             raise InvalidInstance(f"conflicts[{n}]: expected [application id, expert id]")
         conflicts.add((_id(pair[0], f"conflicts[{n}]"), _id(pair[1], f"conflicts[{n}]")))
+    soft_pairs = set()
+    for n, pair in enumerate(_list(root.get("soft_pairs", []), "soft_pairs")):
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise InvalidInstance(f"soft_pairs[{n}]: expected [application id, expert id]")
+        soft_pairs.add((_id(pair[0], f"soft_pairs[{n}]"), _id(pair[1], f"soft_pairs[{n}]")))
+    soft_penalty = _number(root.get("soft_penalty", DEFAULT_SOFT_PENALTY), "soft_penalty")
     seed = root.get("seed")
     if seed is not None and not _is_int(seed):
         raise InvalidInstance("seed: expected an integer")
@@ -156,7 +164,8 @@ def parse_instance(data: Any) -> Instance:
         problem = AssignmentProblem(reviewers_per_application=k, applications=tuple(applications),
                                     experts=tuple(experts), affinity=affinity,
                                     conflicts=frozenset(conflicts),
-                                    default_max_load=default_max_load)
+                                    default_max_load=default_max_load,
+                                    soft_pairs=frozenset(soft_pairs), soft_penalty=soft_penalty)
     except InvalidProblem as error:
         raise InvalidInstance(str(error)) from None
     return Instance(problem=problem, seed=seed, max_pair_probability=q)
@@ -175,7 +184,12 @@ def canonical_instance(instance: Instance) -> dict[str, Any]:
     """The instance as one canonical object: everything sorted, numbers normalized, no seed;
     two instances describing the same problem give the same object."""
     p = instance.problem
-    return {
+    soft: dict[str, Any] = {}
+    if p.soft_pairs:  # absent before soft signals existed: older draws keep their hash
+        soft = {"soft_pairs": sorted(([a, e] for a, e in p.soft_pairs),
+                                     key=lambda pair: (_sort_key(pair[0]), _sort_key(pair[1]))),
+                "soft_penalty": float(p.soft_penalty)}
+    return soft | {
         "reviewers_per_application": p.reviewers_per_application,
         "default_max_load": p.default_max_load,
         "max_pair_probability": instance.max_pair_probability,

@@ -5,6 +5,9 @@ The rules (domain.md, "Assignment"), all hard unless said otherwise:
 - no expert exceeds its load cap: its own `max_load`, else the problem's `default_max_load`, else
   the even spread ceil(k * applications / experts that can take work);
 - no pair listed as a conflict of interest;
+- soft pairs (回避 soft signals, 需关注) are avoided by a penalty: each costs `soft_penalty`
+  affinity, so with affinities in [0, 1] and the default penalty a soft pair is seated only when
+  no clear expert can take the seat (the office may make them conflicts instead, per cycle);
 - no two experts of one organization on a panel;
 - at least one expert of the applicant's sector, whenever a conflict-free expert of that sector
   exists in the pool (otherwise the panel is formed without one and the result says why);
@@ -50,6 +53,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from award.i18n import _
 
 __all__ = [
+    "DEFAULT_SOFT_PENALTY",
     "ApplicationSlot",
     "AssignmentProblem",
     "AssignmentResult",
@@ -135,6 +139,10 @@ class ApplicationSlot:
     sector: str
 
 
+# A soft pair costs this much affinity: more than the 0-to-1 range of the default affinities.
+DEFAULT_SOFT_PENALTY = 2.0
+
+
 @dataclass(frozen=True, kw_only=True)
 class ExpertSlot:
     id: Id
@@ -159,11 +167,16 @@ class AssignmentProblem:
     affinity: Mapping[Id, Mapping[Id, float]] = field(default_factory=dict)
     conflicts: frozenset[tuple[Id, Id]] = frozenset()
     default_max_load: int | None = None  # None: the even spread, see default_load_cap
+    soft_pairs: frozenset[tuple[Id, Id]] = frozenset()  # allowed, but each costs soft_penalty
+    soft_penalty: float = DEFAULT_SOFT_PENALTY
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "applications", tuple(self.applications))
         object.__setattr__(self, "experts", tuple(self.experts))
         object.__setattr__(self, "conflicts", frozenset(tuple(c) for c in self.conflicts))
+        object.__setattr__(self, "soft_pairs", frozenset(tuple(c) for c in self.soft_pairs))
+        if not math.isfinite(self.soft_penalty) or self.soft_penalty < 0:
+            raise InvalidProblem("soft_penalty must be a finite number >= 0")
         if self.reviewers_per_application < 1:
             raise InvalidProblem("reviewers_per_application must be >= 1")
         if self.default_max_load is not None and self.default_max_load < 0:
@@ -177,11 +190,12 @@ class AssignmentProblem:
                     raise InvalidProblem(f"duplicate {kind} id {id_!r}")
                 seen.add(id_)
         apps, experts = set(app_ids), set(expert_ids)
-        for app_id, expert_id in self.conflicts:
-            if app_id not in apps:
-                raise InvalidProblem(f"conflict names unknown application {app_id!r}")
-            if expert_id not in experts:
-                raise InvalidProblem(f"conflict names unknown expert {expert_id!r}")
+        for what, pairs in (("conflict", self.conflicts), ("soft pair", self.soft_pairs)):
+            for app_id, expert_id in pairs:
+                if app_id not in apps:
+                    raise InvalidProblem(f"{what} names unknown application {app_id!r}")
+                if expert_id not in experts:
+                    raise InvalidProblem(f"{what} names unknown expert {expert_id!r}")
         for app_id, row in self.affinity.items():
             if app_id not in apps:
                 raise InvalidProblem(f"affinity names unknown application {app_id!r}")
@@ -275,6 +289,8 @@ def _compile(problem: AssignmentProblem) -> _Data:
     eligible = np.ones((n_a, n_e), dtype=bool)
     for app_id, expert_id in problem.conflicts:
         eligible[a_index[app_id], e_index[expert_id]] = False
+    for app_id, expert_id in problem.soft_pairs:
+        aff[a_index[app_id], e_index[expert_id]] -= problem.soft_penalty
     eligible[:, cap <= 0] = False
     org_ids: dict[str, int] = {}
     org = np.array([org_ids.setdefault(e.organization, len(org_ids)) for e in experts], dtype=int)

@@ -13,15 +13,15 @@ from award.cycles.models import Cycle
 @click.command("conflicts")
 @click.argument("cycle_id", type=int)
 def conflicts_command(cycle_id: int) -> None:
-    """List the conflicted (application, expert) pairs of a cycle, with their reasons."""
+    """List the conflicted (application, expert) pairs of a cycle, hard and soft, with their reasons."""
     session = get_session()
     cycle = session.get(Cycle, cycle_id)
     if cycle is None:
         raise click.ClickException(f"no cycle {cycle_id}")
-    found = conflicts.conflicts_for_cycle(session, cycle)
+    found = conflicts.conflicts_for_cycle(session, cycle, include_soft=True)
     click.echo(f"cycle {cycle.id}: {len(found)} conflicted pairs, review date "
                f"{conflicts.reference_date_for(session, cycle).isoformat()}")
     for (application_id, expert_id), items in found.items():
         for conflict in items:
             click.echo(f"application {application_id}\texpert {expert_id}\t{conflict.type.value}\t"
-                       f"{conflict.source.value}\t{conflict.reason}")
+                       f"{conflict.severity.value}\t{conflict.source.value}\t{conflict.reason}")

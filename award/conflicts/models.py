@@ -1,4 +1,4 @@
-"""Conflicts' tables: conflicts the office pinned by hand, and each cycle's 回避 windows.
+"""Conflicts' tables: conflicts the office pinned by hand, and each cycle's 回避 settings.
 """
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -13,11 +14,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from award.auth.models import enum_column
-from award.conflicts.rules import ConflictType
+from award.conflicts.rules import PinnableType
 from award.db import Base, UTCDateTime, utcnow
 
 
@@ -30,7 +32,8 @@ class PinnedConflict(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
     expert_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    type: Mapped[ConflictType] = mapped_column(enum_column(ConflictType, "pinned_conflict_type"))
+    # Hard rules only: soft signals (e-mail, contact) are detected, never pinned.
+    type: Mapped[PinnableType] = mapped_column(enum_column(PinnableType, "pinned_conflict_type"))
     reason: Mapped[str] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -52,6 +55,7 @@ class CycleCoiSettings(Base):
             " AND relative_years >= 0 AND business_years >= 0",
             name="years_not_negative",
         ),
+        CheckConstraint("group_depth >= 0", name="group_depth_not_negative"),
     )
 
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), primary_key=True)
@@ -61,5 +65,9 @@ class CycleCoiSettings(Base):
     financial_years: Mapped[int] = mapped_column(Integer, default=0)
     relative_years: Mapped[int] = mapped_column(Integer, default=0)
     business_years: Mapped[int] = mapped_column(Integer, default=0)
+    # Group links within which a group tie is hard (0: any depth); longer chains are soft signals.
+    group_depth: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # True: the solver never pairs a soft signal; False: it only avoids them by a penalty.
+    avoid_soft_pairs: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # None: the cycle's document-review deadline (else its application deadline, else creation day).
     reference_date: Mapped[dt.date | None] = mapped_column(Date)

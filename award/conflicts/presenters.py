@@ -23,7 +23,7 @@ def matrix_page(session: Session, cycle: Cycle, filters: Mapping[str, str], page
     query = select(Application).where(Application.cycle_id == cycle.id)
     if filters["q"]:
         query = query.where(Application.org_name.like(f"%{filters['q']}%"))
-    found = conflicts.conflicts_for_cycle(session, cycle)
+    found = conflicts.conflicts_for_cycle(session, cycle, include_soft=True)
     if filters["only"] == "conflicted":
         conflicted_ids = {application_id for application_id, _expert in found}
         query = query.where(Application.id.in_(conflicted_ids or {0}))
@@ -34,5 +34,7 @@ def matrix_page(session: Session, cycle: Cycle, filters: Mapping[str, str], page
                                  in_pool="yes")
     return {"cycle": cycle, "applications": applications, "profiles": profiles, "matrix": found, "filters": filters,
             "page": page, "pages": max((total + page_size - 1) // page_size, 1), "total": total,
-            "conflicted": len(found), "reference_date": conflicts.reference_date_for(session, cycle),
+            "conflicted": sum(1 for items in found.values() if any(c.is_hard for c in items)),
+            "signalled": sum(1 for items in found.values() if not any(c.is_hard for c in items)),
+            "reference_date": conflicts.reference_date_for(session, cycle),
             "settings": conflicts.coi_settings_for(session, cycle)}

@@ -42,7 +42,7 @@ def _cell_page(cycle: Cycle, application: Application, expert: User, form: PinFo
     session = get_session()
     return render_template("conflicts/cell.html", cycle=cycle, application=application, expert=expert,
                            profile=pool.profile_of(session, expert), form=form or PinForm(),
-                           found=conflicts.conflicts_between(session, application, expert),
+                           found=conflicts.conflicts_between(session, application, expert, include_soft=True),
                            reference_date=conflicts.reference_date_for(session, cycle))
 
 
@@ -87,6 +87,7 @@ def coi_settings(cycle_id: int):
     if not submitted(form):
         return _settings_page(cycle, form)
     conflicts.set_coi_settings(get_session(), actor=actor(), cycle=cycle, settings=form.to_settings(),
-                               reference_date=form.reference_date.data)
+                               reference_date=form.reference_date.data,
+                               avoid_soft_pairs=bool(form.avoid_soft_pairs.data))
     flash(_("Conflict-of-interest settings saved."), "success")
     return redirect(url_for("conflicts.matrix", cycle_id=cycle.id))

@@ -3,7 +3,12 @@
 Pure functions over frozen dataclasses: the web layer loads experts, applicants and group links,
 calls `find_conflicts` (one pair) or `conflict_matrix` (the office's whole matrix), and stores
 pinned conflicts itself. Organizations are matched by their unified social credit code only,
-never by name. E-mail domains can support a code-based match but never create one, and public
+never by name. Declared relations count against every company of the applicant's group (parent,
+subsidiary, sister, at any depth the links give), and the reason names the chain of links.
+
+Each conflict has a severity. A hard conflict refuses the pair (assignment, opening, scoring). A
+soft one (需关注) is a signal for the office, never silently dropped: a shared non-public e-mail
+domain, the same address or phone, and group ties longer than the cycle's `group_depth`. Public
 mail domains never count at all.
 
 Window semantics (one rule for every dated relation): a rule with a window of N years looks at
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import unicodedata
 from collections import defaultdict, deque
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -30,7 +36,9 @@ from award.i18n import _
 from award.pool.kinds import RelationKind
 
 __all__ = [
+    "PINNABLE_TYPES",
     "PUBLIC_MAIL_DOMAINS",
+    "PinnableType",
     "ApplicantFacts",
     "CoiSettings",
     "Conflict",
@@ -40,11 +48,14 @@ __all__ = [
     "GroupIndex",
     "Relation",
     "RelationKind",
+    "Severity",
     "conflict_matrix",
     "email_domain",
     "find_conflicts",
     "is_public_mail_domain",
     "merge_conflicts",
+    "normalize_address",
+    "normalize_phone",
     "pin_conflict",
     "window_start",
 ]
@@ -78,6 +89,36 @@ class ConflictType(StrEnum):
     GROUP = "group"
     BUSINESS = "business"
     OTHER = "other"
+    # Soft signals only (never pinned): a shared non-public e-mail domain; the same address or phone.
+    EMAIL = "email"
+    CONTACT = "contact"
+
+
+class PinnableType(StrEnum):
+    """The types a conflict pinned by hand can have: every hard rule and OTHER, never a soft signal.
+
+    Its values are ConflictType's (a StrEnum member equals its value, so either enum reads and
+    writes the pinned table); the table's column holds exactly these.
+    """
+
+    EMPLOYMENT = "employment"
+    CONSULTING = "consulting"
+    FINANCIAL = "financial"
+    RELATIVE = "relative"
+    DISPUTE = "dispute"
+    GROUP = "group"
+    BUSINESS = "business"
+    OTHER = "other"
+
+
+PINNABLE_TYPES: tuple[ConflictType, ...] = tuple(ConflictType(kind.value) for kind in PinnableType)
+
+
+class Severity(StrEnum):
+    """Hard: the pair is refused. Soft (需关注): a signal the office must look at and acknowledge."""
+
+    HARD = "hard"
+    SOFT = "soft"
 
 
 class ConflictSource(StrEnum):
@@ -122,37 +163,51 @@ class Relation:
 
 @dataclass(frozen=True, slots=True)
 class ExpertProfile:
-    """An expert's current organization, e-mail and declared relations."""
+    """An expert's current organization, e-mail, declared relations, phone and address."""
 
     expert_id: Id
     organization_code: str | None
     email: str | None
     relations: tuple[Relation, ...] = ()
+    phone: str | None = None
+    address: str | None = None
 
     def __post_init__(self) -> None:
         if self.organization_code is not None:
             code = normalize_credit_code(self.organization_code)
             object.__setattr__(self, "organization_code", code)
         object.__setattr__(self, "relations", tuple(self.relations))
+        object.__setattr__(self, "phone", normalize_phone(self.phone))
+        object.__setattr__(self, "address", normalize_address(self.address))
 
 
 @dataclass(frozen=True, slots=True)
 class ApplicantFacts:
-    """An application's organization (credit code) and the e-mail domains it declared."""
+    """An application's organization (credit code), its e-mail domains, addresses and phones."""
 
     application_id: Id
     credit_code: str
     email_domains: frozenset[str] = frozenset()
+    addresses: frozenset[str] = frozenset()
+    phones: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "credit_code", normalize_credit_code(self.credit_code))
         domains = frozenset(_clean_domain(domain) for domain in self.email_domains)
         object.__setattr__(self, "email_domains", domains - {""})
+        addresses = {normalize_address(address) for address in self.addresses}
+        object.__setattr__(self, "addresses", frozenset(a for a in addresses if a is not None))
+        phones = {normalize_phone(phone) for phone in self.phones}
+        object.__setattr__(self, "phones", frozenset(p for p in phones if p is not None))
 
 
 @dataclass(frozen=True, slots=True)
 class CoiSettings:
-    """Window lengths in years per rule, set per cycle; 0 means "current on the review date"."""
+    """Window lengths in years per rule, set per cycle; 0 means "current on the review date".
+
+    `group_depth` is the number of group links (parent → subsidiary steps on the shortest chain)
+    within which a group tie is a hard conflict; a longer chain is a soft signal. 0: any depth.
+    """
 
     employment_years: int = 3
     consulting_years: int = 3
@@ -160,12 +215,19 @@ class CoiSettings:
     financial_years: int = 0
     relative_years: int = 0
     business_years: int = 0
+    group_depth: int = 0
 
     def __post_init__(self) -> None:
         for name in self.__dataclass_fields__:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be a whole number of years >= 0, got {value!r}")
+                raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
+
+    def severity_of_links(self, links: int) -> Severity:
+        """Hard within the configured group depth (or at any depth when it is 0), soft beyond."""
+        if self.group_depth == 0 or links <= self.group_depth:
+            return Severity.HARD
+        return Severity.SOFT
 
     def years_for(self, kind: RelationKind) -> int:
         rule = _RULE_OF_KIND[kind]
@@ -312,10 +374,12 @@ class GroupIndex:
 class Conflict:
     """One reason why an expert must not review an application.
 
-    `party_credit_code` is the organization through which the conflict arises: the applicant
-    for relation and direct-employment conflicts, the expert's organization for group ones.
+    `party_credit_code` is the organization through which the conflict arises: the declared
+    party for relation conflicts (the applicant or a company of its group), the applicant for
+    direct employment and soft contact signals, the expert's organization for group ones.
     `reason` is rendered in the current locale; `evidence` holds locale-free facts
-    ("key=value") for audit and display.
+    ("key=value") for audit and display. `severity` says whether the pair is refused (hard) or
+    only needs the office's attention (soft, 需关注).
     """
 
     type: ConflictType
@@ -323,11 +387,17 @@ class Conflict:
     reason: str
     evidence: tuple[str, ...] = ()
     source: ConflictSource = ConflictSource.DETECTED
+    severity: Severity = Severity.HARD
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "type", ConflictType(self.type))
         object.__setattr__(self, "source", ConflictSource(self.source))
         object.__setattr__(self, "evidence", tuple(self.evidence))
+        object.__setattr__(self, "severity", Severity(self.severity))
+
+    @property
+    def is_hard(self) -> bool:
+        return self.severity is Severity.HARD
 
 
 def pin_conflict(
@@ -337,9 +407,11 @@ def pin_conflict(
     reason: str,
     evidence: Iterable[str] = (),
 ) -> Conflict:
-    """A conflict the office records by hand; it needs a written reason."""
+    """A conflict the office records by hand (always hard); it needs a written reason."""
     if not reason.strip():
         raise ValueError("a pinned conflict needs a reason")
+    if ConflictType(conflict_type) not in PINNABLE_TYPES:
+        raise ValueError(f"{conflict_type} is a soft signal and cannot be pinned")
     return Conflict(
         type=conflict_type,
         party_credit_code=normalize_credit_code(party_credit_code),
@@ -391,6 +463,38 @@ def _supporting_domain(expert: ExpertProfile, applicant: ApplicantFacts) -> str 
     if domain is None or is_public_mail_domain(domain) or domain not in applicant.email_domains:
         return None
     return domain
+
+
+# --- addresses and phones ------------------------------------------------------------------
+
+_MIN_ADDRESS_CHARS = 6  # "北京市" or "Room 1" alone says nothing about who else is there
+_MIN_PHONE_DIGITS = 7
+
+
+def normalize_address(address: str | None) -> str | None:
+    """An address reduced to its letters and digits (full-width folded, case-free); None if too short.
+
+    "北京市 朝阳区，建国路 8 号" and "北京市朝阳区建国路8号" compare equal; a mere city does not count.
+    """
+    if not address:
+        return None
+    folded = unicodedata.normalize("NFKC", address).casefold()
+    kept = "".join(char for char in folded if char.isalnum())
+    return kept if len(kept) >= _MIN_ADDRESS_CHARS else None
+
+
+def normalize_phone(phone: str | None) -> str | None:
+    """A phone number as its digits, without the +86 / 0086 country prefix and the domestic trunk 0;
+    None if too short. "0512-6511 2233" and "+86 512 65112233" compare equal."""
+    if not phone:
+        return None
+    digits = "".join(char for char in unicodedata.normalize("NFKC", phone) if char.isdigit())
+    for prefix in ("0086", "86"):
+        if digits.startswith(prefix) and len(digits) - len(prefix) >= 10:
+            digits = digits[len(prefix):]
+            break
+    digits = digits.removeprefix("0")
+    return digits if len(digits) >= _MIN_PHONE_DIGITS else None
 
 
 # --- windows -------------------------------------------------------------------------------
@@ -494,6 +598,51 @@ def _support_sentence(domain: str) -> str:
     )
 
 
+def _group_relation_sentence(kind: RelationKind, party: str, code: str, period: str) -> str:
+    """A relation declared about another company of the applicant's group (one msgid per rule)."""
+    if kind is RelationKind.EMPLOYER:
+        return _("Employment through the group: the expert works or worked for %(party)s, a company of the "
+                 "applicant %(code)s's group (%(period)s).", party=party, code=code, period=period)
+    if kind is RelationKind.CLIENT:
+        return _("Consulting through the group: the expert consulted, trained or coached %(party)s, a company "
+                 "of the applicant %(code)s's group (%(period)s).", party=party, code=code, period=period)
+    if kind is RelationKind.SHAREHOLDING:
+        return _("Financial interest through the group: the expert holds shares or another financial interest "
+                 "in %(party)s, a company of the applicant %(code)s's group (%(period)s).",
+                 party=party, code=code, period=period)
+    if kind is RelationKind.RELATIVE_EMPLOYER:
+        return _("Relative through the group: a spouse or direct relative of the expert works for %(party)s or "
+                 "sits in its management, a company of the applicant %(code)s's group (%(period)s).",
+                 party=party, code=code, period=period)
+    if kind is RelationKind.DISPUTE:
+        return _("Dispute through the group: the expert has or had a legal dispute with %(party)s, a company of "
+                 "the applicant %(code)s's group (%(period)s).", party=party, code=code, period=period)
+    label = {
+        RelationKind.COMPETITOR: _("competitor"),
+        RelationKind.SUPPLIER: _("supplier"),
+        RelationKind.CUSTOMER: _("customer"),
+    }[kind]
+    return _("Business relation through the group: the expert's organization is a declared %(relation)s of "
+             "%(party)s, a company of the applicant %(code)s's group (%(period)s).",
+             relation=label, party=party, code=code, period=period)
+
+
+def _chain_sentences(groups: GroupIndex, chain: Sequence[str]) -> str:
+    """Each link of a chain as a sentence, read from its first code to its last."""
+    steps = []
+    for a, b in itertools.pairwise(chain):
+        if (a, b) in groups._links:
+            steps.append(_("%(parent)s is the parent of %(child)s.", parent=a, child=b))
+        else:
+            steps.append(_("%(child)s is a subsidiary of %(parent)s.", child=a, parent=b))
+    return " ".join(steps)
+
+
+def _distance_sentence(links: int, depth: int) -> str:
+    return _("The chain has %(links)d group links, beyond the cycle's group depth of %(depth)d: a soft "
+             "signal for the office, not a refusal.", links=links, depth=depth)
+
+
 # --- detection -----------------------------------------------------------------------------
 
 
@@ -506,10 +655,15 @@ class _Found:
     sentences: tuple[str, ...]
     evidence: tuple[str, ...]
     sort_key: tuple[object, ...]
+    severity: Severity = Severity.HARD
 
 
 def _iso(day: date | None) -> str:
     return day.isoformat() if day is not None else ".."
+
+
+def _link_evidence(groups: GroupIndex, chain: Sequence[str]) -> tuple[str, ...]:
+    return tuple(f"group_link={top}>{sub}" for top, sub in groups.chain_links(chain))
 
 
 def _pair_conflicts(
@@ -522,7 +676,7 @@ def _pair_conflicts(
     reference_date: date,
     memo: dict[tuple[object, ...], str],
 ) -> list[Conflict]:
-    """Conflicts of one pair; `relations` are the expert's relations naming the applicant.
+    """Conflicts of one pair; `relations` are the expert's relations naming the applicant's group.
 
     `memo` keeps sentences that repeat across pairs (timing, e-mail support) for one call, so
     the matrix does not translate the same sentence thousands of times in one locale.
@@ -541,6 +695,7 @@ def _pair_conflicts(
         return memo[key]
 
     code = applicant.credit_code
+    root = groups._fast_root(code)
     reference = reference_date.isoformat()
     found: list[_Found] = []
 
@@ -558,40 +713,46 @@ def _pair_conflicts(
                     timing(0),
                 ),
                 (f"organization={code}", f"reference={reference}"),
-                (_TYPE_ORDER[ConflictType.EMPLOYMENT], code, 0, "", ""),
+                (0, _TYPE_ORDER[ConflictType.EMPLOYMENT], code, 0, "", ""),
             )
         )
-    elif organization is not None and groups._fast_root(organization) == groups._fast_root(code):
-        root = groups._fast_root(code)
+    elif organization is not None and groups._fast_root(organization) == root:
         chain = groups._chain(organization, code)
+        links = len(chain) - 1
+        severity = settings.severity_of_links(links)
+        sentences: tuple[str, ...] = (
+            _(
+                "Group: the expert's organization %(organization)s and the applicant "
+                "%(code)s share a parent group or control (group head %(root)s, "
+                "links %(chain)s).",
+                organization=organization,
+                code=code,
+                root=root,
+                chain=" – ".join(chain),
+            ),
+            _chain_sentences(groups, chain),
+        )
+        sentences += (timing(0),) if severity is Severity.HARD else (_distance_sentence(links, settings.group_depth),)
         found.append(
             _Found(
                 ConflictType.GROUP,
                 organization,
-                (
-                    _(
-                        "Group: the expert's organization %(organization)s and the applicant "
-                        "%(code)s share a parent group or control (group head %(root)s, "
-                        "links %(chain)s).",
-                        organization=organization,
-                        code=code,
-                        root=root,
-                        chain=" – ".join(chain),
-                    ),
-                    timing(0),
-                ),
+                sentences,
                 (
                     f"organization={organization}",
                     f"group_root={root}",
-                    *(f"group_link={top}>{sub}" for top, sub in groups.chain_links(chain)),
+                    *_link_evidence(groups, chain),
+                    f"group_links={links}",
                     f"reference={reference}",
                 ),
-                (_TYPE_ORDER[ConflictType.GROUP], organization, 0, "", ""),
+                (0 if severity is Severity.HARD else 1, _TYPE_ORDER[ConflictType.GROUP], organization, 0, "", ""),
+                severity,
             )
         )
 
     for relation in relations:
-        if relation.party_code != code:
+        party = relation.party_code
+        if party != code and groups._fast_root(party) != root:
             continue
         years = settings.years_for(relation.kind)
         if not _overlaps(relation, window_start(reference_date, years), reference_date):
@@ -602,30 +763,82 @@ def _pair_conflicts(
         facts = [f"relation={relation.kind.value}", f"period={period}", f"window={window}"]
         if relation.note:
             facts.append(f"note={relation.note}")
+        period_text = _period_text(relation.start, relation.end)
+        severity = Severity.HARD
+        if party == code:
+            sentences = (_relation_sentence(relation.kind, code, period_text), timing(years))
+        else:
+            chain = groups._chain(party, code)
+            links = len(chain) - 1
+            severity = settings.severity_of_links(links)
+            sentences = (
+                _group_relation_sentence(relation.kind, party, code, period_text),
+                _chain_sentences(groups, chain),
+                timing(years) if severity is Severity.HARD else _distance_sentence(links, settings.group_depth),
+            )
+            facts += [f"party={party}", f"group_root={root}", *_link_evidence(groups, chain),
+                      f"group_links={links}"]
         found.append(
             _Found(
                 conflict_type,
-                code,
-                (
-                    _relation_sentence(relation.kind, code, _period_text(relation.start, relation.end)),
-                    timing(years),
-                ),
+                party,
+                sentences,
                 tuple(facts),
-                (_TYPE_ORDER[conflict_type], code, 1, relation.kind.value, period, relation.note),
+                (0 if severity is Severity.HARD else 1, _TYPE_ORDER[conflict_type], party, 1,
+                 relation.kind.value, period, relation.note),
+                severity,
+            )
+        )
+
+    # Soft signals: ties that are no conflict by themselves but that the office must see.
+    domain = _supporting_domain(expert, applicant)
+    if domain is not None:
+        found.append(
+            _Found(
+                ConflictType.EMAIL,
+                code,
+                (_("E-mail: the expert's address is at %(domain)s, a non-public mail domain the applicant "
+                   "%(code)s's accounts also use.", domain=domain, code=code),),
+                (f"email_domain={domain}",),
+                (1, _TYPE_ORDER[ConflictType.EMAIL], code, 0, domain, ""),
+                Severity.SOFT,
+            )
+        )
+    if expert.address is not None and expert.address in applicant.addresses:
+        found.append(
+            _Found(
+                ConflictType.CONTACT,
+                code,
+                (_("Address: the expert's address is the address the applicant %(code)s declared.", code=code),),
+                (f"address={expert.address}",),
+                (1, _TYPE_ORDER[ConflictType.CONTACT], code, 0, "address", expert.address),
+                Severity.SOFT,
+            )
+        )
+    if expert.phone is not None and expert.phone in applicant.phones:
+        found.append(
+            _Found(
+                ConflictType.CONTACT,
+                code,
+                (_("Phone: the expert's phone number %(phone)s is also a phone number of the applicant "
+                   "%(code)s's accounts.", phone=expert.phone, code=code),),
+                (f"phone={expert.phone}",),
+                (1, _TYPE_ORDER[ConflictType.CONTACT], code, 0, "phone", expert.phone),
+                Severity.SOFT,
             )
         )
 
     if not found:
         return []
-    # The e-mail domain only ever strengthens a conflict already found by credit code.
-    domain = _supporting_domain(expert, applicant)
     conflicts = []
     for item in sorted(found, key=lambda item: item.sort_key):
         sentences, evidence = item.sentences, item.evidence
-        if domain is not None:
+        # The e-mail domain strengthens every hard conflict found by credit code.
+        if domain is not None and item.severity is Severity.HARD:
             sentences = (*sentences, support(domain))
             evidence = (*evidence, f"email_domain={domain}")
-        conflicts.append(Conflict(item.type, item.party_code, " ".join(sentences), evidence))
+        conflicts.append(Conflict(item.type, item.party_code, " ".join(sentences), evidence,
+                                  severity=item.severity))
     return conflicts
 
 
@@ -639,8 +852,9 @@ def find_conflicts(
 ) -> list[Conflict]:
     """Every detected conflict between one expert and one application, in a fixed order.
 
-    Ordered by rule (as listed in ConflictType), then party code, then relation facts.
-    `reference_date` is the cycle's review date, never today's clock, so a rerun agrees.
+    Hard conflicts first, then soft signals; each ordered by rule (as listed in ConflictType),
+    then party code, then relation facts. `reference_date` is the cycle's review date, never
+    today's clock, so a rerun agrees.
     """
     return _pair_conflicts(
         expert,
@@ -663,30 +877,45 @@ def conflict_matrix(
 ) -> dict[tuple[Id, Id], list[Conflict]]:
     """Conflicts of every (application_id, expert_id) pair that has one; absent pairs are clear.
 
-    Relations are indexed by party code and experts by their organization's group root, so each
-    applicant only meets the experts tied to it instead of the whole pool. Keys come in
-    applicant order, then expert order; each value equals `find_conflicts` for that pair.
+    Relations are indexed by their party's group root, experts by their organization's group
+    root, e-mail domain, address and phone, so each applicant only meets the experts tied to it
+    instead of the whole pool. Keys come in applicant order, then expert order; each value equals
+    `find_conflicts` for that pair.
     """
     _require_unique([expert.expert_id for expert in experts], "expert_id")
     _require_unique([applicant.application_id for applicant in applicants], "application_id")
 
-    by_party: dict[str, list[tuple[int, Relation]]] = defaultdict(list)
+    by_party_root: dict[str, list[tuple[int, Relation]]] = defaultdict(list)
     by_root: dict[str, list[int]] = defaultdict(list)
+    by_contact: dict[tuple[str, str], list[int]] = defaultdict(list)
     for index, expert in enumerate(experts):
         for relation in expert.relations:
-            by_party[relation.party_code].append((index, relation))
+            by_party_root[groups._fast_root(relation.party_code)].append((index, relation))
         if expert.organization_code is not None:
             by_root[groups._fast_root(expert.organization_code)].append(index)
+        domain = email_domain(expert.email)
+        if domain is not None:
+            by_contact[("domain", domain)].append(index)
+        if expert.address is not None:
+            by_contact[("address", expert.address)].append(index)
+        if expert.phone is not None:
+            by_contact[("phone", expert.phone)].append(index)
 
     matrix: dict[tuple[Id, Id], list[Conflict]] = {}
     memo: dict[tuple[object, ...], str] = {}
     for applicant in applicants:
-        code = applicant.credit_code
+        root = groups._fast_root(applicant.credit_code)
         candidates: dict[int, list[Relation]] = defaultdict(list)
-        for index, relation in by_party.get(code, ()):
+        for index, relation in by_party_root.get(root, ()):
             candidates[index].append(relation)
-        for index in by_root.get(groups._fast_root(code), ()):
+        for index in by_root.get(root, ()):
             candidates.setdefault(index, [])
+        contacts = [("domain", value) for value in applicant.email_domains]
+        contacts += [("address", value) for value in applicant.addresses]
+        contacts += [("phone", value) for value in applicant.phones]
+        for key in contacts:
+            for index in by_contact.get(key, ()):
+                candidates.setdefault(index, [])
         for index in sorted(candidates):
             expert = experts[index]
             conflicts = _pair_conflicts(

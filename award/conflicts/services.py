@@ -5,6 +5,10 @@ and manual) and the opening of an application, ranking leaves conflicted sheets 
 reads the matrix. Detected and pinned conflicts are always merged, so a conflict the office
 recorded by hand counts everywhere a detected one does.
 
+Only hard conflicts refuse a pair. Soft signals (需关注) come back when a caller asks for them
+(`include_soft=True`: the matrix, the pair page, the archive) and through `soft_pairs` (the
+solver's penalty, the acknowledgement asked before a round opens).
+
 Loading is done in a fixed number of queries per call (cycle settings, group links, profiles
 with relations, applications with their organizations, enterprise e-mails, pinned rows),
 never one query per pair.
@@ -43,6 +47,7 @@ class ApplicationKey(NamedTuple):
 
 __all__ = [
     "PairKey",
+    "avoid_soft_pairs",
     "coi_settings_for",
     "conflicted_pairs",
     "conflicts_between",
@@ -50,6 +55,7 @@ __all__ = [
     "has_conflict",
     "load_groups",
     "reference_date_for",
+    "soft_pairs",
 ]
 
 PairKey = tuple[int, int]  # (application_id, expert user id)
@@ -63,14 +69,13 @@ def coi_settings_for(session: Session, cycle: Cycle) -> CoiSettings:
     row = session.get(CycleCoiSettings, cycle.id)
     if row is None:
         return CoiSettings()
-    return CoiSettings(
-        employment_years=row.employment_years,
-        consulting_years=row.consulting_years,
-        dispute_years=row.dispute_years,
-        financial_years=row.financial_years,
-        relative_years=row.relative_years,
-        business_years=row.business_years,
-    )
+    return CoiSettings(**{name: getattr(row, name) for name in CoiSettings.__dataclass_fields__})
+
+
+def avoid_soft_pairs(session: Session, cycle: Cycle) -> bool:
+    """True when the cycle tells the solver never to pair a soft signal (else only a penalty)."""
+    row = session.get(CycleCoiSettings, cycle.id)
+    return bool(row is not None and row.avoid_soft_pairs)
 
 
 def reference_date_for(session: Session, cycle: Cycle) -> dt.date:
@@ -105,7 +110,8 @@ def _expert_facts(profile: ExpertProfile) -> coi.ExpertProfile:
         for relation in profile.relations
     )
     return coi.ExpertProfile(expert_id=profile.user_id, organization_code=profile.organization_code,
-                             email=profile.user.email, relations=relations)
+                             email=profile.user.email, relations=relations, phone=profile.user.phone,
+                             address=profile.address)
 
 
 def _profiles(session: Session, expert_ids: Collection[int] | None) -> list[ExpertProfile]:
@@ -116,22 +122,44 @@ def _profiles(session: Session, expert_ids: Collection[int] | None) -> list[Expe
 
 
 def _applicants(session: Session, applications: Sequence[ApplicationKey | Application]) -> list[ApplicantFacts]:
-    """Credit codes and e-mail domains (of the organization's enterprise accounts), two queries."""
+    """Credit codes, e-mail domains and phones (of the organization's enterprise accounts) and the
+    address each application declared, three queries.
+
+    A domain or phone that enterprise accounts of several organizations use is a shared host (an
+    industry portal's mail, a business centre's switchboard, a demo), not any organization's own:
+    it never counts, as a public mail domain never does."""
     organization_ids = {application.organization_id for application in applications}
     codes = dict(session.execute(
         select(Organization.id, Organization.credit_code).where(Organization.id.in_(organization_ids))
     ).all()) if organization_ids else {}
     domains: dict[int, set[str]] = defaultdict(set)
+    phones: dict[int, set[str]] = defaultdict(set)
     if organization_ids:
-        rows = session.execute(select(User.organization_id, User.email).where(
-            User.organization_id.in_(organization_ids), User.role == Role.ENTERPRISE))
-        for organization_id, email in rows:
+        hosts: dict[str, set[int]] = defaultdict(set)  # domain -> organizations whose accounts use it
+        lines: dict[str, set[int]] = defaultdict(set)  # phone -> the same
+        rows = session.execute(select(User.organization_id, User.email, User.phone).where(
+            User.organization_id.is_not(None), User.role == Role.ENTERPRISE))
+        for organization_id, email, phone in rows:
+            if organization_id is None:  # the query leaves none out; for the type checker
+                continue
             domain = coi.email_domain(email)
-            if organization_id is not None and domain is not None and not coi.is_public_mail_domain(domain):
-                domains[organization_id].add(domain)
+            if domain is not None and not coi.is_public_mail_domain(domain):
+                hosts[domain].add(organization_id)
+            number = coi.normalize_phone(phone)
+            if number is not None:
+                lines[number].add(organization_id)
+        for owned, found in ((hosts, domains), (lines, phones)):
+            for value, owners in owned.items():
+                if len(owners) == 1:
+                    found[next(iter(owners))].add(value)
+    ids = [application.id for application in applications]
+    addresses = dict(session.execute(
+        select(Application.id, Application.address).where(Application.id.in_(ids))).all()) if ids else {}
     return [
         ApplicantFacts(application_id=application.id, credit_code=codes[application.organization_id],
-                       email_domains=frozenset(domains[application.organization_id]))
+                       email_domains=frozenset(domains[application.organization_id]),
+                       addresses=frozenset({addresses.get(application.id) or ""}),
+                       phones=frozenset(phones[application.organization_id]))
         for application in applications
     ]
 
@@ -146,7 +174,7 @@ def _pinned(
     pinned: dict[PairKey, list[Conflict]] = defaultdict(list)
     for row in session.scalars(query.order_by(PinnedConflict.id)):
         pinned[(row.application_id, row.expert_id)].append(coi.pin_conflict(
-            conflict_type=row.type,
+            conflict_type=ConflictType(row.type),
             party_credit_code=codes[row.application_id],
             reason=row.reason,
             evidence=(f"pinned_id={row.id}", f"pinned_by={row.created_by_id}",
@@ -157,7 +185,7 @@ def _pinned(
 
 def _conflicts(
     session: Session, cycle: Cycle, applications: Sequence[ApplicationKey | Application],
-    expert_ids: Collection[int] | None, reference_date: dt.date | None,
+    expert_ids: Collection[int] | None, reference_date: dt.date | None, include_soft: bool,
 ) -> dict[PairKey, list[Conflict]]:
     if not applications:
         return {}
@@ -174,7 +202,11 @@ def _conflicts(
     pinned = _pinned(session, codes.keys(), expert_ids, codes)
     result: dict[PairKey, list[Conflict]] = {}
     for key in [*detected, *(key for key in pinned if key not in detected)]:
-        result[key] = coi.merge_conflicts(detected.get(key, ()), pinned.get(key, ()))
+        found = coi.merge_conflicts(detected.get(key, ()), pinned.get(key, ()))
+        if not include_soft:
+            found = [conflict for conflict in found if conflict.is_hard]
+        if found:
+            result[key] = found
     return result
 
 
@@ -188,12 +220,14 @@ def conflicts_for_cycle(
     reference_date: dt.date | None = None,
     application_ids: Iterable[int] | None = None,
     expert_ids: Iterable[int] | None = None,
+    include_soft: bool = False,
 ) -> dict[PairKey, list[Conflict]]:
     """Every conflicted (application_id, expert user id) pair of a cycle, detected and pinned merged.
 
     All applications of the cycle (any status) against every expert with a profile; pass
     application_ids / expert_ids to narrow it. Pairs without a conflict are absent. Each list
-    holds the detected conflicts in coi's order, then the pinned ones.
+    holds the detected conflicts in coi's order, then the pinned ones. Hard conflicts only,
+    unless `include_soft` (then a pair with only soft signals is present too).
     """
     # Only the keys: whole Application rows would decode every self-assessment for nothing.
     query = (select(Application.id, Application.organization_id)
@@ -202,16 +236,18 @@ def conflicts_for_cycle(
         query = query.where(Application.id.in_(list(application_ids)))
     applications = [ApplicationKey(id, organization_id) for id, organization_id in session.execute(query)]
     experts = None if expert_ids is None else set(expert_ids)
-    return _conflicts(session, cycle, applications, experts, reference_date)
+    return _conflicts(session, cycle, applications, experts, reference_date, include_soft)
 
 
 def conflicts_between(
-    session: Session, application: Application, expert_user: User, *, reference_date: dt.date | None = None
+    session: Session, application: Application, expert_user: User, *, reference_date: dt.date | None = None,
+    include_soft: bool = False,
 ) -> list[Conflict]:
-    """Every conflict (detected, then pinned) between one application and one expert user."""
+    """Every hard conflict (detected, then pinned) between one application and one expert user;
+    with `include_soft`, its soft signals too."""
     cycle = session.get(Cycle, application.cycle_id)
     assert cycle is not None
-    found = _conflicts(session, cycle, [application], {expert_user.id}, reference_date)
+    found = _conflicts(session, cycle, [application], {expert_user.id}, reference_date, include_soft)
     return found.get((application.id, expert_user.id), [])
 
 
@@ -227,10 +263,23 @@ def conflicted_pairs(session: Session, cycle: Cycle, *, reference_date: dt.date 
     return set(conflicts_for_cycle(session, cycle, reference_date=reference_date))
 
 
+def soft_pairs(
+    session: Session, cycle: Cycle, *, reference_date: dt.date | None = None,
+    application_ids: Iterable[int] | None = None,
+) -> dict[PairKey, list[Conflict]]:
+    """The pairs with soft signals (需关注) and no hard conflict, with those signals."""
+    found = conflicts_for_cycle(session, cycle, reference_date=reference_date, application_ids=application_ids,
+                                include_soft=True)
+    return {key: conflicts for key, conflicts in found.items()
+            if not any(conflict.is_hard for conflict in conflicts)}
+
+
 def set_coi_settings(
-    session: Session, *, actor: User | None, cycle: Cycle, settings: CoiSettings, reference_date: dt.date | None
+    session: Session, *, actor: User | None, cycle: Cycle, settings: CoiSettings, reference_date: dt.date | None,
+    avoid_soft_pairs: bool = False,
 ) -> CycleCoiSettings:
-    """The cycle's window lengths and review date (defaults apply until this is called)."""
+    """The cycle's window lengths, group depth, soft-pair policy and review date (defaults apply
+    until this is called)."""
     require_office(actor)
     row = session.get(CycleCoiSettings, cycle.id)
     before = None if row is None else _coi_snapshot(row)
@@ -240,6 +289,7 @@ def set_coi_settings(
     for name in CoiSettings.__dataclass_fields__:
         setattr(row, name, getattr(settings, name))
     row.reference_date = reference_date
+    row.avoid_soft_pairs = avoid_soft_pairs
     session.flush()
     record(session, actor=actor, action="pool.coi_settings_set", target_type="cycle", target_id=cycle.id,
            cycle_id=cycle.id, before=before, after=_coi_snapshot(row))
@@ -249,6 +299,7 @@ def set_coi_settings(
 def _coi_snapshot(row: CycleCoiSettings) -> dict[str, object]:
     values: dict[str, object] = {name: getattr(row, name) for name in CoiSettings.__dataclass_fields__}
     values["reference_date"] = row.reference_date.isoformat() if row.reference_date else None
+    values["avoid_soft_pairs"] = bool(row.avoid_soft_pairs)
     return values
 
 
@@ -260,6 +311,9 @@ def pin_conflict(
     require_office(actor)
     if expert.role is not Role.EXPERT:
         raise errors.Invalid(_("Conflicts are recorded for expert accounts only."), code="not_an_expert")
+    if ConflictType(conflict_type) not in coi.PINNABLE_TYPES:
+        raise errors.Invalid(_("A soft signal is detected, never pinned; pin the rule it points to."),
+                             code="soft_not_pinnable")
     if not reason.strip():
         raise errors.Invalid(_("A pinned conflict needs a written reason."), code="reason_missing")
     exists = session.scalar(select(PinnedConflict.id).where(PinnedConflict.application_id == application.id,
@@ -267,7 +321,7 @@ def pin_conflict(
     if exists is not None:
         raise errors.Conflict(_("A conflict is already pinned for this expert and application."),
                           code="already_pinned")
-    row = PinnedConflict(application_id=application.id, expert_id=expert.id, type=ConflictType(conflict_type),
+    row = PinnedConflict(application_id=application.id, expert_id=expert.id, type=coi.PinnableType(conflict_type),
                          reason=reason.strip(), created_by_id=actor.id if actor else None, created_at=utcnow())
     session.add(row)
     session.flush()

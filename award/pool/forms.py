@@ -51,6 +51,7 @@ class ExpertForm(BaseForm):
                                     validators=[DataRequired(), Length(min=18, max=18)])
     sectors = SelectMultipleField(_l("Sectors of expertise"), validators=[Optional()])
     in_pool = BooleanField(_l("In the pool"), default=True)
+    address = StringField(_l("Contact address"), validators=[Optional(), Length(max=300)])
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -62,12 +63,13 @@ class ExpertForm(BaseForm):
                           phone=self.phone.data or "", title=self.title.data or "",
                           organization_code=filled(self.organization_code.data),
                           organization_name=filled(self.organization_name.data), sectors=tuple(self.sectors.data or ()),
-                          in_pool=bool(self.in_pool.data))
+                          in_pool=bool(self.in_pool.data), address=self.address.data or "")
 
     def fill_from(self, profile: ExpertProfile) -> None:
         self.email.data, self.full_name.data, self.phone.data = (profile.user.email, profile.user.full_name,
                                                                  profile.user.phone)
         self.title.data = profile.title
+        self.address.data = profile.address
         self.organization_name.data, self.organization_code.data = (profile.organization_name,
                                                                     profile.organization_code)
         self.sectors.data = list(profile.sectors or [])

@@ -31,12 +31,13 @@ from award.pool.models import ExpertProfile, GroupLink
 from award.pool.services import ExpertData, RelationData
 from award.tables import TableRefused, read_table
 
-POOL_COLUMNS = (
-    "email", "full_name", "phone", "title", "organization_code", "organization_name", "sectors", "in_pool",
-    "relation_kind", "party_code", "party_name", "starts_on", "ends_on", "note",
+EXPERT_COLUMNS = (
+    "email", "full_name", "phone", "title", "organization_code", "organization_name", "sectors", "in_pool", "address",
 )
-EXPERT_COLUMNS = POOL_COLUMNS[:8]
-RELATION_COLUMNS = POOL_COLUMNS[8:]
+RELATION_COLUMNS = ("relation_kind", "party_code", "party_name", "starts_on", "ends_on", "note")
+# The address came later (回避 soft signals): last, so files written before it keep their order.
+POOL_COLUMNS = (*EXPERT_COLUMNS[:8], *RELATION_COLUMNS, "address")
+OPTIONAL_POOL_COLUMNS = ("address", *RELATION_COLUMNS)  # address: added with the 回避 soft signals
 GROUP_COLUMNS = ("parent_code", "child_code", "source")
 
 FORMATS = ("csv", "xlsx")  # as award.tables.FORMATS
@@ -208,10 +209,10 @@ def pool_rows(session: Session) -> Iterator[list[Any]]:
                   profile.organization_code, profile.organization_name, ",".join(profile.sectors or []),
                   profile.in_pool]
         if not profile.relations:
-            yield [*expert, *([None] * len(RELATION_COLUMNS))]
+            yield [*expert, *([None] * len(RELATION_COLUMNS)), profile.address]
         for relation in profile.relations:
             yield [*expert, relation.kind.value, relation.party_code, relation.party_name, relation.starts_on,
-                   relation.ends_on, relation.note]
+                   relation.ends_on, relation.note, profile.address]
 
 
 def export_pool(session: Session, fmt: str) -> bytes:
@@ -229,7 +230,7 @@ def parse_pool(data: bytes, fmt: str) -> list[_ExpertRows]:
     """Every expert of the file with its relations, or ImportRejected listing every bad row."""
     experts: dict[str, _ExpertRows] = {}
     problems: list[RowProblem] = []
-    for number, values in read_rows(data, fmt, POOL_COLUMNS, optional=RELATION_COLUMNS):
+    for number, values in read_rows(data, fmt, POOL_COLUMNS, optional=OPTIONAL_POOL_COLUMNS):
         try:
             email = normalize_email(_text(values["email"]))
             if not email:
@@ -242,6 +243,7 @@ def parse_pool(data: bytes, fmt: str) -> list[_ExpertRows]:
                     organization_name=_text(values["organization_name"]),
                     sectors=tuple(_text(values["sectors"]).replace("，", ",").split(",")),
                     in_pool=_bool(values["in_pool"]) if _text(values["in_pool"]) else True,
+                    address=_text(values["address"]),
                 ))
                 known = experts.get(email)
                 if known is None:

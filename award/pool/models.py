@@ -34,6 +34,7 @@ class ExpertProfile(Base):
     organization_code: Mapped[str] = mapped_column(String(18), index=True)  # 统一社会信用代码
     organization_name: Mapped[str] = mapped_column(String(200))
     sectors: Mapped[list[str]] = mapped_column(JSON, default=list)  # GB/T 4754 section letters
+    address: Mapped[str] = mapped_column(String(300), default="", server_default="")  # a 回避 soft signal
     in_pool: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -45,6 +45,7 @@ class ExpertData:
     organization_name: str
     sectors: tuple[str, ...] = ()
     in_pool: bool = True
+    address: str = ""  # the expert's contact address: the same as an applicant's is a 回避 soft signal
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,7 +101,8 @@ def clean_expert_data(data: ExpertData) -> ExpertData:
             (data.phone, User.phone, _("The phone number"), False),
             (data.full_name, User.full_name, _("The expert's name"), True),
             (data.title, ExpertProfile.title, _("The professional title"), True),
-            (data.organization_name, ExpertProfile.organization_name, _("The organization's name"), True)):
+            (data.organization_name, ExpertProfile.organization_name, _("The organization's name"), True),
+            (data.address, ExpertProfile.address, _("The address"), False)):
         (check_name if printed else check_text)(value, field=label)
         check_length(value.strip(), limit=column.type.length, field=label)
     code = credit_code_or_error(data.organization_code)
@@ -111,7 +113,8 @@ def clean_expert_data(data: ExpertData) -> ExpertData:
                             codes=", ".join(unknown)), code="bad_sector")
     return ExpertData(email=email, full_name=data.full_name.strip(), phone=data.phone.strip(),
                       title=data.title.strip(), organization_code=code,
-                      organization_name=data.organization_name.strip(), sectors=sectors, in_pool=data.in_pool)
+                      organization_name=data.organization_name.strip(), sectors=sectors, in_pool=data.in_pool,
+                      address=data.address.strip())
 
 
 def clean_relation_data(data: RelationData) -> RelationData:
@@ -152,6 +155,7 @@ def profile_snapshot(profile: ExpertProfile) -> dict[str, object]:
         "organization_name": profile.organization_name,
         "sectors": list(profile.sectors or []),
         "in_pool": profile.in_pool,
+        "address": profile.address or "",
     }
 
 
@@ -210,7 +214,7 @@ def create_expert(
                                  password_min_length=password_min_length)
     profile = ExpertProfile(user_id=user.id, title=data.title, organization_code=data.organization_code,
                             organization_name=data.organization_name, sectors=list(data.sectors),
-                            in_pool=data.in_pool, updated_at=utcnow())
+                            in_pool=data.in_pool, address=data.address, updated_at=utcnow())
     profile.user = user
     session.add(profile)
     session.flush()
@@ -232,6 +236,7 @@ def update_expert(session: Session, *, actor: User | None, profile: ExpertProfil
     profile.organization_code, profile.organization_name = data.organization_code, data.organization_name
     profile.sectors = list(data.sectors)
     profile.in_pool = data.in_pool
+    profile.address = data.address
     after = profile_snapshot(profile)
     if after == before:
         return profile

@@ -98,6 +98,8 @@ class ReplaceForm(BaseForm):
 
 class AddExpertForm(BaseForm):
     expert_id = SelectField(_l("Expert"), coerce=str, validate_choice=False, validators=[DataRequired()])
+    acknowledgement = TextAreaField(_l("Acknowledgement of the pairs that need attention, with a reason"),
+                                    validators=[Optional(), Length(max=REASON_MAX_CHARS)])
     submit = SubmitField(_l("Add to the panel"))
 
     def validate_expert_id(self, field: SelectField) -> None:
@@ -106,3 +108,11 @@ class AddExpertForm(BaseForm):
 
     def chosen(self) -> int | None:
         return inputs.parse_id(self.expert_id.data)
+
+
+class OpenRoundForm(BaseForm):
+    """Opening scoring; the acknowledgement is needed only when a panel holds a soft 回避 signal."""
+
+    acknowledgement = TextAreaField(_l("Acknowledgement of the pairs that need attention, with a reason"),
+                                    validators=[Optional(), Length(max=REASON_MAX_CHARS)])
+    submit = SubmitField(_l("Open scoring (locks the method)"))

@@ -32,7 +32,8 @@ from award.assignment.instance import (
 from award.assignment.solver import AssignmentResult, Reason, choose_leader
 from award.audit.services import record
 from award.auth.models import Role, User
-from award.conflicts.services import conflicted_pairs, has_conflict
+from award.conflicts.rules import Conflict as CoiConflict
+from award.conflicts.services import avoid_soft_pairs, conflicted_pairs, has_conflict, soft_pairs
 from award.cycles.models import Cycle, Stage
 from award.cycles.stages import STAGE_LABELS
 from award.errors import Conflict, Invalid, NotAllowed
@@ -106,13 +107,19 @@ def build_instance(session: Session, review_round: ReviewRound) -> dict[str, Any
     pool = pool_experts(session, cycle)
     app_ids = {a.id for a in applications}
     conflicts = sorted([a, e] for a, e in conflict_pairs(session, cycle) if a in app_ids and e in pool)
-    return {
+    soft = sorted([a, e] for a, e in soft_pairs(session, cycle, application_ids=app_ids) if e in pool)
+    instance: dict[str, Any] = {
         "reviewers_per_application": review_round.experts_per_application,
         "applications": [{"id": a.id, "sector": a.sector or "-"} for a in applications],
         "experts": [{"id": user_id, "sectors": sorted(p.profile.sectors or []), "organization": p.organization,
                      "max_load": p.max_load} for user_id, p in pool.items()],
         "conflicts": conflicts,
     }
+    if soft and avoid_soft_pairs(session, cycle):  # the cycle says: never seat a soft pair
+        instance["conflicts"] = sorted(conflicts + soft)
+    elif soft:  # seated only when no clear expert can take the seat (a penalty in the objective)
+        instance["soft_pairs"] = soft
+    return instance
 
 
 # --------------------------------------------------------------------------- runs and replays
@@ -293,6 +300,17 @@ def panels_of_round(session: Session, review_round: ReviewRound) -> list[PanelVi
     return list(panels.values())
 
 
+def soft_signals_of_round(session: Session, review_round: ReviewRound) -> dict[tuple[int, int], list[CoiConflict]]:
+    """The round's active seats whose expert has only soft signals (需关注) with the applicant."""
+    seats = {(application_id, expert_id) for application_id, expert_id in session.execute(
+        select(Assignment.application_id, Assignment.expert_id).where(
+            Assignment.round_id == review_round.id, Assignment.status == AssignmentStatus.ACTIVE))}
+    if not seats:
+        return {}
+    found = soft_pairs(session, review_round.cycle, application_ids={a for a, _e in seats})
+    return {pair: signals for pair, signals in found.items() if pair in seats}
+
+
 def panel_problems_of_round(session: Session, review_round: ReviewRound) -> list[str]:
     """Why scoring cannot open: applications without a full panel or without a team leader."""
     problems = []
@@ -444,12 +462,35 @@ def _snapshot(assignment: Assignment) -> dict[str, object]:
             "reason": assignment.status_reason}
 
 
+def _acknowledge_soft(session: Session, *, actor: User | None, review_round: ReviewRound, application_id: int,
+                      expert_id: int, acknowledgement: str) -> None:
+    """While scoring is open, seating a pair with a soft 回避 signal needs the office's reason, audited
+    (before the round opens, opening it asks for every such pair at once)."""
+    if review_round.status is not RoundStatus.OPEN:
+        return
+    signals = soft_pairs(session, review_round.cycle, application_ids=[application_id]).get(
+        (application_id, expert_id))
+    if not signals:
+        return
+    if not acknowledgement.strip():
+        raise Conflict(_("%(count)d seated pair(s) need attention (soft conflict-of-interest signals). Read them "
+                         "on the panels and acknowledge them with a reason before scoring opens.", count=1),
+                       code="soft_signals_unacknowledged")
+    record(session, actor=actor, action="review.soft_signals_acknowledged", target_type="review_round",
+           target_id=review_round.id, cycle_id=review_round.cycle_id,
+           after={"reason": acknowledgement.strip(), "pairs": [
+               {"application_id": application_id, "expert_id": expert_id,
+                "signals": [{"type": c.type.value, "evidence": list(c.evidence)} for c in signals]}]})
+
+
 def replace_expert(
     session: Session, *, actor: User | None, assignment: Assignment, expert_id: int | None = None, reason: str = "",
+    acknowledgement: str = "",
 ) -> Assignment:
     """Put another expert in this seat, keeping the rest of the panel. Without `expert_id` the
     best candidate is chosen. An active member is removed first, which needs a reason. In an open
-    round the new expert is told to sign the pledge."""
+    round the new expert is told to sign the pledge; a new pair with a soft signal needs an
+    acknowledgement (else the removal's reason serves)."""
     require_office(actor)
     review_round = assignment.round
     _require_changeable(review_round)
@@ -468,6 +509,8 @@ def replace_expert(
                                expert_id=expert_id, leaving=leaving)
     if problems:
         raise Conflict(" ".join(problems), code="rule_broken")
+    _acknowledge_soft(session, actor=actor, review_round=review_round, application_id=assignment.application_id,
+                      expert_id=expert_id, acknowledgement=acknowledgement or reason)
     before = _snapshot(assignment)
     if leaving is not None:
         vacate_seat(session, assignment, status=AssignmentStatus.REMOVED, reason=reason.strip())
@@ -494,8 +537,10 @@ def _replaced(session: Session, assignment: Assignment) -> bool:
 
 def add_expert(
     session: Session, *, actor: User | None, review_round: ReviewRound, application: Application, expert_id: int,
+    acknowledgement: str = "",
 ) -> Assignment:
-    """Fill an empty seat of a panel by hand."""
+    """Fill an empty seat of a panel by hand; in an open round, a pair with a soft signal needs an
+    acknowledgement with a reason."""
     require_office(actor)
     _require_changeable(review_round)
     if application.cycle_id != review_round.cycle_id or application.status is not ApplicationStatus.ELIGIBLE:
@@ -503,6 +548,8 @@ def add_expert(
     problems = member_problems(session, review_round=review_round, application=application, expert_id=expert_id)
     if problems:
         raise Conflict(" ".join(problems), code="rule_broken")
+    _acknowledge_soft(session, actor=actor, review_round=review_round, application_id=application.id,
+                      expert_id=expert_id, acknowledgement=acknowledgement)
     assignment = Assignment(round_id=review_round.id, application_id=application.id, expert_id=expert_id,
                             source=AssignmentSource.MANUAL, status=AssignmentStatus.ACTIVE)
     session.add(assignment)
@@ -550,6 +597,7 @@ def unassignable_reasons(draw: AssignmentDraw) -> list[tuple[int, list[str]]]:
 __all__ = [
     "Candidate", "DrawReplay", "PanelView", "PoolExpert", "Reason", "add_expert", "build_instance", "candidates",
     "conflict_pairs", "draw_reasons", "draws_of", "member_problems", "panel_problems_of_round", "panels_of_round",
+    "soft_signals_of_round",
     "pool_experts", "replace_expert", "replay_draw", "round_applications", "run_assignment", "set_leader",
     "unassignable_reasons", "vacate_seat",
 ]

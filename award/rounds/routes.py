@@ -20,6 +20,7 @@ from award.rounds.forms import (
     METHOD_LABELS,
     AddExpertForm,
     AssignForm,
+    OpenRoundForm,
     ReplaceForm,
     RoundForm,
 )
@@ -44,7 +45,8 @@ def _labels() -> dict[str, Any]:
             "METHOD_LABELS": METHOD_LABELS, "COUNTS_LABELS": COUNTS_LABELS}
 
 
-def round_page(review_round: ReviewRound, *, assign_form: AssignForm | None = None) -> str:
+def round_page(review_round: ReviewRound, *, assign_form: AssignForm | None = None,
+               open_form: OpenRoundForm | None = None) -> str:
     session = get_session()
     draws = panels.draws_of(session, review_round)
     return render_template(
@@ -53,6 +55,7 @@ def round_page(review_round: ReviewRound, *, assign_form: AssignForm | None = No
         assign_form=assign_form or AssignForm(), replace_form=ReplaceForm(), add_form=AddExpertForm(),
         pool=panels.pool_experts(session, review_round.cycle),
         problems=panels.panel_problems_of_round(session, review_round),
+        soft=panels.soft_signals_of_round(session, review_round), open_form=open_form or OpenRoundForm(),
     )
 
 
@@ -117,8 +120,11 @@ def assign(round_id: int):
 @office_required
 def open_round(round_id: int):
     review_round = get_or_404(ReviewRound, round_id)
-    on_refusal(lambda _: round_page(review_round))
-    rounds.open_round(get_session(), actor=actor(), review_round=review_round)
+    form = OpenRoundForm()
+    on_refusal(lambda _: round_page(review_round, open_form=form))
+    validated(form)
+    rounds.open_round(get_session(), actor=actor(), review_round=review_round,
+                      acknowledgement=form.acknowledgement.data)
     flash(_("Scoring is open; the aggregation method is now locked."), "success")
     return redirect(url_for("rounds.show_round", round_id=review_round.id))
 
@@ -168,6 +174,6 @@ def add_member(round_id: int, application_id: int):
     on_refusal(lambda _: round_page(review_round))
     validated(form, _("Choose an expert."))
     panels.add_expert(get_session(), actor=actor(), review_round=review_round, application=application,
-                      expert_id=filled(form.chosen()))
+                      expert_id=filled(form.chosen()), acknowledgement=form.acknowledgement.data or "")
     flash(_("The expert is added to the panel."), "success")
     return redirect(url_for("rounds.show_round", round_id=review_round.id))

@@ -24,7 +24,7 @@ from award.i18n import _, _l
 from award.rounds import notices
 from award.rounds.access import require_office
 from award.rounds.models import AggregationMethod, CountedRecord, ReviewRound, RoundKind, RoundStatus
-from award.rounds.panels import panel_problems_of_round
+from award.rounds.panels import panel_problems_of_round, soft_signals_of_round
 
 KIND_LABELS = {RoundKind.DOCUMENT: _l("Document review"), RoundKind.ONSITE: _l("On-site review")}
 
@@ -158,11 +158,15 @@ def configure_round(
 
 
 def open_round(
-    session: Session, *, actor: User | None, review_round: ReviewRound, now: dt.datetime | None = None
+    session: Session, *, actor: User | None, review_round: ReviewRound, now: dt.datetime | None = None,
+    acknowledgement: str | None = None,
 ) -> ReviewRound:
     """Open scoring: the cycle is in the round's stage and every eligible application has a full
     panel with a leader. The method is locked from here on; every seated expert is told to sign
-    the pledge."""
+    the pledge.
+
+    Panels holding a soft 回避 signal (需关注) open only with the office's acknowledgement: a
+    written reason, kept in the audit trail with every such pair and its signals."""
     require_office(actor)
     if review_round.status is not RoundStatus.SETUP:
         raise Conflict(_("Only a round in preparation can be opened."), code="round_not_setup")
@@ -173,6 +177,20 @@ def open_round(
     problems = panel_problems_of_round(session, review_round)
     if problems:
         raise Conflict(" ".join(problems), code="panels_incomplete")
+    signals = soft_signals_of_round(session, review_round)
+    reason = (acknowledgement or "").strip()
+    if signals and not reason:
+        raise Conflict(_("%(count)d seated pair(s) need attention (soft conflict-of-interest signals). Read them "
+                         "on the panels and acknowledge them with a reason before scoring opens.",
+                         count=len(signals)),
+                       code="soft_signals_unacknowledged")
+    if signals:
+        record(session, actor=actor, action="review.soft_signals_acknowledged", target_type="review_round",
+               target_id=review_round.id, cycle_id=review_round.cycle_id,
+               after={"reason": reason, "pairs": [
+                   {"application_id": application_id, "expert_id": expert_id,
+                    "signals": [{"type": c.type.value, "evidence": list(c.evidence)} for c in found]}
+                   for (application_id, expert_id), found in sorted(signals.items())]})
     review_round.status = RoundStatus.OPEN
     review_round.opened_at = now or utcnow()
     session.flush()

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from award.conflicts.rules import (
+    PINNABLE_TYPES,
     PUBLIC_MAIL_DOMAINS,
     ApplicantFacts,
     CoiSettings,
@@ -18,6 +19,7 @@ from award.conflicts.rules import (
     ExpertProfile,
     GroupIndex,
     Relation,
+    Severity,
     conflict_matrix,
     find_conflicts,
     is_public_mail_domain,
@@ -260,15 +262,19 @@ def test_codes_are_normalized_before_matching():
 # --- e-mail domains -------------------------------------------------------------------------
 
 
-def test_an_email_domain_alone_never_creates_a_conflict():
+def test_an_email_domain_alone_is_a_soft_signal_never_a_hard_conflict():
     facts = applicant(domains=frozenset({"jinggong.com.cn"}))
-    assert detect(expert(email="wang@jinggong.com.cn"), facts) == []
+    (signal,) = detect(expert(email="wang@jinggong.com.cn"), facts)
+    assert signal.type is ConflictType.EMAIL
+    assert signal.severity is Severity.SOFT and not signal.is_hard
+    assert signal.evidence == ("email_domain=jinggong.com.cn",)
 
 
 def test_a_company_domain_supports_a_code_based_conflict():
     facts = applicant(domains=frozenset({"JingGong.com.cn"}))
     relation = Relation(RelationKind.EMPLOYER, APPLICANT, date(2022, 1, 1), None)
-    (conflict,) = detect(expert(relation, email="wang@jinggong.com.cn"), facts)
+    conflict, signal = detect(expert(relation, email="wang@jinggong.com.cn"), facts)
+    assert conflict.is_hard and signal.type is ConflictType.EMAIL
     assert "email_domain=jinggong.com.cn" in conflict.evidence
     assert "jinggong.com.cn" in conflict.reason
 
@@ -370,7 +376,7 @@ def test_merge_refuses_mislabelled_input_rather_than_guessing():
         merge_conflicts([pinned], [])
 
 
-conflict_types = st.sampled_from(list(ConflictType))
+conflict_types = st.sampled_from(PINNABLE_TYPES)
 reasons = st.text(min_size=1, max_size=8).filter(str.strip)
 
 
