@@ -192,3 +192,33 @@ def test_a_record_without_a_field_it_must_hold_is_a_difference_not_a_crash(demo_
     forged = _reseal(demo_archive["path"], "assignment/panels.json", _json_change(strip), "field.zip")
     differences = _recount(forged)
     assert differences == ["The archive's records cannot be read: 'status' (KeyError)"], differences
+
+
+def test_a_soft_signal_is_recounted_and_never_refuses_a_seat(demo_archive):  # noqa: F811
+    """The same phone on both sides is 需关注: listed as soft, it may sit on a panel; unlisted, it is found."""
+    path = demo_archive["path"]
+    with zipfile.ZipFile(path) as archive:
+        seat = next(s for s in json.loads(archive.read("assignment/panels.json")) if s["status"] == "active")
+    application, expert, phone = seat["application_id"], seat["expert_id"], "051268610000"
+
+    def expert_phone(experts):
+        next(e for e in experts if e["user_id"] == expert)["phone"] = phone
+
+    def applicant_phone(applicants):
+        next(a for a in applicants if a["application_id"] == application)["phones"] = [phone]
+
+    def listed(conflicts):
+        conflicts.append({"application_id": application, "expert_id": expert,
+                          "conflicts": [{"type": "business", "severity": "soft", "source": "detected",
+                                         "party_credit_code": "", "reason": "", "evidence": []}]})
+
+    unlisted = _reseal(path, "conflicts/experts.json", _json_change(expert_phone), "phone-1.zip")
+    unlisted = _reseal(unlisted, "conflicts/applicants.json", _json_change(applicant_phone), "phone-2.zip")
+    differences = _recount(unlisted)
+    assert len(differences) == 1, differences  # found, and no seat refused for it
+    assert differences[0].startswith(f"Application {application}, expert {expert}: the recount finds a conflict")
+    assert "51268610000" in differences[0], differences  # the phone's digits, without the trunk 0
+
+    acknowledged = _reseal(unlisted, "conflicts/conflicts.json", _json_change(listed), "phone-3.zip")
+    assert verify_archive(acknowledged).ok
+    assert _recount(acknowledged) == []  # a soft pair on a panel is the office's acknowledged choice

@@ -211,32 +211,46 @@ def _recount_conflicts(files: _Files, settings: dict[str, Any], recount: Recount
             relations = ()
         domain = row.get("email_domain")
         experts.append(ExpertProfile(expert_id=row["user_id"], organization_code=row["organization_code"],
-                                     email=f"expert@{domain}" if domain else None, relations=relations))
+                                     email=f"expert@{domain}" if domain else None, relations=relations,
+                                     phone=row.get("phone"), address=row.get("address")))
     # An archive made before applicants.json existed: the credit codes of the index, without e-mail domains
     # (a domain only ever supports a conflict found by credit code).
     facts = files.json("conflicts/applicants.json") or [
         {"application_id": row["id"], "credit_code": row["credit_code"], "email_domains": []}
         for row in files.json("applications/index.json") or []]
     applicants = [ApplicantFacts(application_id=row["application_id"], credit_code=row["credit_code"],
-                                 email_domains=frozenset(row["email_domains"])) for row in facts]
+                                 email_domains=frozenset(row["email_domains"]),
+                                 addresses=frozenset(row.get("addresses") or ()),
+                                 phones=frozenset(row.get("phones") or ())) for row in facts]
     links = files.json("conflicts/group-links.json") or []
     matrix = conflict_matrix(
         experts, applicants, settings=CoiSettings(**settings["conflict_windows"]),
         groups=GroupIndex.from_links((link["parent_code"], link["child_code"]) for link in links),
         reference_date=dt.date.fromisoformat(settings["conflict_reference_date"]))
+    # A pair is hard when one of its conflicts is; soft (需关注) when all are. Only hard pairs may not sit on
+    # a panel; soft ones are compared too, so a signal the archive lost or gained is a difference.
     found: dict[Pair, list[str]] = defaultdict(list)
+    soft: dict[Pair, list[str]] = defaultdict(list)
     for (application_id, expert_id), conflicts in matrix.items():
-        found[(cast(int, application_id), cast(int, expert_id))] += [c.reason for c in conflicts]  # our ids
+        for conflict in conflicts:  # our ids
+            (found if conflict.is_hard else soft)[(cast(int, application_id), cast(int, expert_id))].append(
+                conflict.reason)
     for pinned in files.json("conflicts/pinned.json") or []:
         found[(pinned["application_id"], pinned["expert_id"])].append(pinned["reason"])
-    archived = {(row["application_id"], row["expert_id"]) for row in files.json("conflicts/conflicts.json") or []}
-    for application_id, expert_id in sorted(archived - found.keys()):
-        recount.differ(_("Application %(application)s, expert %(expert)s: the archive lists a conflict of interest "
-                         "that the recount does not find.", application=application_id, expert=expert_id))
-    for application_id, expert_id in sorted(found.keys() - archived):
-        recount.differ(_("Application %(application)s, expert %(expert)s: the recount finds a conflict of interest "
-                         "that the archive does not list: %(reason)s", application=application_id,
-                         expert=expert_id, reason=" ".join(found[(application_id, expert_id)])))
+    soft = defaultdict(list, {pair: reasons for pair, reasons in soft.items() if pair not in found})
+    archived: dict[str, set[Pair]] = {"hard": set(), "soft": set()}
+    for row in files.json("conflicts/conflicts.json") or []:
+        severities = {conflict.get("severity", "hard") for conflict in row.get("conflicts") or [{}]}
+        archived["hard" if "hard" in severities else "soft"].add((row["application_id"], row["expert_id"]))
+    for detected, listed in ((found, archived["hard"]), (soft, archived["soft"])):
+        for application_id, expert_id in sorted(listed - detected.keys()):
+            recount.differ(_("Application %(application)s, expert %(expert)s: the archive lists a conflict of "
+                             "interest that the recount does not find.", application=application_id,
+                             expert=expert_id))
+        for application_id, expert_id in sorted(detected.keys() - listed):
+            recount.differ(_("Application %(application)s, expert %(expert)s: the recount finds a conflict of "
+                             "interest that the archive does not list: %(reason)s", application=application_id,
+                             expert=expert_id, reason=" ".join(detected[(application_id, expert_id)])))
     recount.checked.append(_("%(count)s conflicts of interest detected again", count=len(found)))
     return dict(found)
 

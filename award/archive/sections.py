@@ -27,7 +27,7 @@ from award.applications.models import (
 )
 from award.approval.models import Ballot, VoteOutcome, VoteSession
 from award.audit.models import AuditRecord
-from award.auth.models import Organization, Role, User
+from award.auth.models import Role, User
 from award.awards.models import Award
 from award.certificates import services as certificates
 from award.certificates.fonts import FontLookup, MissingFontError, installed_cjk_families
@@ -36,8 +36,14 @@ from award.certificates.render import render_certificate_pdf, render_feedback_pd
 from award.certificates.seals import SealStore
 from award.certificates.services import VerifyUrl
 from award.conflicts.models import PinnedConflict
-from award.conflicts.rules import email_domain
-from award.conflicts.services import avoid_soft_pairs, coi_settings_for, conflicts_for_cycle, reference_date_for
+from award.conflicts.rules import email_domain, normalize_phone
+from award.conflicts.services import (
+    applicant_facts,
+    avoid_soft_pairs,
+    coi_settings_for,
+    conflicts_for_cycle,
+    reference_date_for,
+)
 from award.cycles.models import Cycle
 from award.db import utcnow
 from award.documents.models import DocumentKind, DocumentText
@@ -309,28 +315,23 @@ def conflicts(context: ArchiveContext) -> Yield:
     # The experts' declared facts as they stand at archiving, which the detection above read.
     profiles = session.scalars(select(ExpertProfile).options(selectinload(ExpertProfile.relations))
                                .order_by(ExpertProfile.id))
-    # Only the e-mail's domain: it is what the detection compares (never a whole address in the archive).
+    # Only the e-mail's domain and the phone's digits: what the detection compares (never a whole e-mail
+    # address in the archive).
     yield "experts.json", json_bytes([
         _row(p, "id", "user_id", "title", "organization_code", "organization_name", "sectors", "in_pool", "address",
              "updated_at")
-        | {"email_domain": email_domain(p.user.email),
+        | {"email_domain": email_domain(p.user.email), "phone": normalize_phone(p.user.phone),
            "relations": [_row(r, "kind", "party_code", "party_name", "starts_on", "ends_on", "note")
                          for r in p.relations]}
         for p in profiles])
-    # The applicants as the detection sees them: credit code and their enterprise accounts' e-mail domains.
-    applicants = session.execute(
-        select(Application.id, Organization.credit_code, User.email)
-        .join(Organization, Organization.id == Application.organization_id)
-        .outerjoin(User, (User.organization_id == Organization.id) & (User.role == Role.ENTERPRISE))
-        .where(Application.cycle_id == cycle.id).order_by(Application.id, User.id))
-    facts: dict[int, dict[str, Any]] = {}
-    for application_id, credit_code, email in applicants:
-        row = facts.setdefault(application_id, {"application_id": application_id, "credit_code": credit_code,
-                                                "email_domains": []})
-        domain = email_domain(email)
-        if domain is not None and domain not in row["email_domains"]:
-            row["email_domains"].append(domain)
-    yield "applicants.json", json_bytes(list(facts.values()))
+    # The applicants as the detection saw them (shared hosts and switchboards already left out).
+    applications = session.scalars(select(Application).where(Application.cycle_id == cycle.id)
+                                   .order_by(Application.id)).all()
+    yield "applicants.json", json_bytes([
+        {"application_id": facts.application_id, "credit_code": facts.credit_code,
+         "email_domains": sorted(facts.email_domains), "addresses": sorted(facts.addresses),
+         "phones": sorted(facts.phones)}
+        for facts in applicant_facts(session, applications)])
     links = session.scalars(select(GroupLink).order_by(GroupLink.parent_code, GroupLink.child_code))
     yield "group-links.json", json_bytes([_row(g, "parent_code", "child_code", "source") for g in links])
     rounds = [r.id for r in _rounds(context)]

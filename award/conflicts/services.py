@@ -121,7 +121,7 @@ def _profiles(session: Session, expert_ids: Collection[int] | None) -> list[Expe
     return list(session.scalars(query))
 
 
-def _applicants(session: Session, applications: Sequence[ApplicationKey | Application]) -> list[ApplicantFacts]:
+def applicant_facts(session: Session, applications: Sequence[ApplicationKey | Application]) -> list[ApplicantFacts]:
     """Credit codes, e-mail domains and phones (of the organization's enterprise accounts) and the
     address each application declared, three queries.
 
@@ -189,7 +189,7 @@ def _conflicts(
 ) -> dict[PairKey, list[Conflict]]:
     if not applications:
         return {}
-    applicants = _applicants(session, applications)
+    applicants = applicant_facts(session, applications)
     experts = [_expert_facts(profile) for profile in _profiles(session, expert_ids)]
     # coi keys the pairs by the ids it was given: the database ids here.
     detected = cast(dict[PairKey, list[Conflict]], coi.conflict_matrix(
