@@ -19,6 +19,8 @@ import datetime as dt
 import io
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -29,13 +31,14 @@ from award import PROJECT_ROOT
 from award.app_db import get_database
 from award.applications.models import Application, ApplicationStatus
 from award.approval.models import Ballot
+from award.audit.models import AuditRecord
 from award.auth.models import User
 from award.awards.models import Award
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import cycle_rubric
 from award.db import utcnow
 from award.notice.models import Objection, ObjectionOutcome
-from award.rounds.models import Assignment, ReviewRound
+from award.rounds.models import Assignment, ReviewRound, RoundStatus
 from award.scoring.models import ConsensusScore
 from tests.conftest import fresh_credit_code
 from tests.e2e.conftest import CHROMIUM
@@ -244,8 +247,10 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     credit_codes = [fresh_credit_code() for _ in EXPERTS]
     rows = ["email,full_name,phone,title,organization_code,organization_name,sectors,in_pool,"
             "relation_kind,party_code,party_name,starts_on,ends_on,note"]
-    rows += [f'{email},{name},0512-6500000{n},{title},{code},{org},"{sectors}",yes,employer,{code},{org},2012-09-01,,'
-             for n, ((email, name, title, org, sectors), code) in enumerate(zip(EXPERTS, credit_codes, strict=True))]
+    # The second expert's line is the enterprise's switchboard: a soft signal (需关注) the office acknowledges.
+    phones = [ENTERPRISE["phone"] if n == 1 else f"0512-6500000{n}" for n in range(len(EXPERTS))]
+    rows += [f'{email},{name},{phone},{title},{code},{org},"{sectors}",yes,employer,{code},{org},2012-09-01,,'
+             for (email, name, title, org, sectors), code, phone in zip(EXPERTS, credit_codes, phones, strict=True)]
     office.goto("/pool/import")
     office.set_input_files("input[name=file]", files=[{
         "name": "专家库.csv", "mimeType": "text/csv", "buffer": ("\n".join(rows) + "\n").encode("utf-8")}])
@@ -356,8 +361,17 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     _submit(office, f"form[action$='/review/rounds/{round_id}/assign'] input[type=submit]")
     _advance(office, cycle_id, Stage.DOCUMENT_REVIEW)
     office.goto(f"/review/rounds/{round_id}")
-    _submit(office, f"form[action$='/review/rounds/{round_id}/open'] button")
+    assert office.locator("mark.soft-mark").count() >= 2, _main(office)  # the notice and the seat: 需关注
+    office.fill("#open-round textarea[name=acknowledgement]", "电话为园区总机，已电话核实专家与企业无利害关系")
+    _submit(office, "#open-round [type=submit]")
     _shot(office, "office-panel", full_page=True)
+    with live_app.app_context():
+        session = db()
+        assert session.get(ReviewRound, round_id).status is RoundStatus.OPEN, _main(office)
+        acknowledged = session.scalar(select(AuditRecord).where(
+            AuditRecord.action == "review.soft_signals_acknowledged"))
+        assert acknowledged.after["reason"] == "电话为园区总机，已电话核实专家与企业无利害关系"
+        session.close()
     with live_app.app_context():
         session = db()
         seats = session.execute(select(Assignment.id, User.email, Assignment.is_leader)
@@ -570,3 +584,14 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     enterprise.goto("/notifications/")
     assert "贵单位荣获本届质量奖" in enterprise.content(), _main(enterprise)
     _shot(enterprise, "enterprise-awarded")
+
+    # --- the office archives the cycle; anyone recounts the archive offline (复核) ------------------
+    office.goto(f"/cycles/{cycle_id}")
+    with office.expect_download() as download_info:
+        office.click(f"form[action$='/cycles/{cycle_id}/archive'] [type=submit]")
+    archive = Path(download_info.value.path())
+    offline = {**os.environ, "AWARD_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none"}  # no database
+    recount = subprocess.run([sys.executable, "-m", "flask", "--app", "award", "archive", "recount", str(archive)],
+                             capture_output=True, text=True, env=offline, cwd=PROJECT_ROOT, timeout=120)
+    assert recount.returncode == 0, recount.stdout + recount.stderr
+    assert "复核结果与归档一致" in recount.stdout or "agrees" in recount.stdout, recount.stdout
