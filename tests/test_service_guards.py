@@ -260,6 +260,10 @@ GUARDS: list[Guard] = [
         prepare=both(at_stage("apply_cycle", Stage.SCREENING),
                      lambda c: setattr(c.application, "status", ApplicationStatus.SUBMITTED)),
         stage=Case(at_stage("apply_cycle", Stage.APPLICATION), code="not_screening")),
+    Guard(applications.screen_clear_applications, lambda c, a: applications.screen_clear_applications(
+        c.s, actor=a, cycle=c.apply_cycle, zone=ZONE), OFFICE,
+        prepare=at_stage("apply_cycle", Stage.SCREENING),
+        stage=Case(at_stage("apply_cycle", Stage.APPLICATION), code="not_screening")),
 
     # approval: the office runs the vote in the approval stage; the leading group's members vote.
     Guard(approval.open_vote, lambda c, a: approval.open_vote(
