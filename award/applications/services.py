@@ -96,7 +96,7 @@ def find_transition(source: ApplicationStatus, target: ApplicationStatus) -> Tra
 # ------------------------------------------------------------------------ the application window
 
 def _local(moment: dt.datetime) -> str:
-    return format_datetime(moment, "medium")
+    return format_datetime(moment)
 
 
 def takes_applications(cycle: Cycle, now: dt.datetime) -> bool:

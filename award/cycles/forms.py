@@ -12,6 +12,7 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
@@ -51,6 +52,9 @@ class CycleForm(BaseForm):
     document_review_deadline = DateTimeLocalField(_l("Document review deadline"), validators=[Optional()])
     onsite_review_deadline = DateTimeLocalField(_l("On-site review deadline"), validators=[Optional()])
     approval_deadline = DateTimeLocalField(_l("Leading-group vote deadline"), validators=[Optional()])
+    date_change_reason = TextAreaField(
+        _l("Why a deadline moves (required once its stage has opened; recorded and sent to those affected)"),
+        validators=[Optional(), Length(max=2000)])
     min_years_in_operation = IntegerField(_l("Years in operation, at least"), default=5,
                                           validators=[InputRequired(), NumberRange(min=0, max=50)])
     min_qms_years = IntegerField(_l("Years of the quality management system, at least"), default=3,
