@@ -2,8 +2,9 @@
 
 A lower area offers a hook instead of importing a higher one (docs/architecture.md): stage guards
 (`cycles.stages.guard`), dashboard tasks (`cycles.tasks.task_provider`), reminder sources
-(`notifications.reminders.reminder_source`) and the registration listener
-(`auth.services.registration_listener`). A module adds to a hook when it is imported; this list
+(`notifications.reminders.reminder_source`), the registration listener
+(`auth.services.registration_listener`) and the deadline listener (`cycles.services.deadline_listener`).
+A module adds to a hook when it is imported; this list
 imports every such module, so the guards hold for any program that calls `load_hooks()` (the app
 factory does, before it builds the web layer), whichever pages or commands it has.
 """
@@ -16,7 +17,7 @@ HOOK_MODULES = (
     "award.cycles.tasks",  # the office's next stage, the supervisor's watch
     "award.notifications.events",  # the registration listener: whom to e-mail at registration
     "award.applications.services",  # guard: screening done before document review
-    "award.applications.notices",  # the application deadline reminder
+    "award.applications.notices",  # the application deadline reminder; the applicants hear of a moved deadline
     "award.applications.tasks",
     "award.pool.tasks",
     "award.conflicts.tasks",

@@ -146,10 +146,19 @@ def local_zone() -> ZoneInfo:
     return ZoneInfo(runtime.settings()["BABEL_DEFAULT_TIMEZONE"])
 
 
-def format_datetime(value: dt.datetime, format: str = "medium") -> str:
-    """A moment in the app's time zone and the language in force."""
-    return dates.format_datetime(value, format, tzinfo=local_zone(), locale=current_locale())
+# Every moment the app shows (pages, notices, e-mails, refusals) is written this one way, in Beijing
+# time (local_zone()), whatever the language: 2026-12-07 09:30. A naive value is taken as UTC, as
+# the database stores it.
+DATETIME_PATTERN = "yyyy-MM-dd HH:mm"
 
 
-def format_date(value: dt.date, format: str = "medium") -> str:
-    return dates.format_date(value, format, locale=current_locale())
+def format_datetime(value: dt.datetime) -> str:
+    """A moment in the app's time zone, in the app's one format (DATETIME_PATTERN)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return dates.format_datetime(value, DATETIME_PATTERN, tzinfo=local_zone(), locale=current_locale())
+
+
+def format_date(value: dt.date) -> str:
+    """A calendar day in the same format as a moment's date: 2026-12-07."""
+    return dates.format_date(value, DATETIME_PATTERN.split(" ")[0], locale=current_locale())

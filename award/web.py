@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, current_app, request
-from flask_babel import Babel, format_datetime
+from flask_babel import Babel
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from award.errors import DomainError
-from award.i18n import _
+from award.i18n import _, format_date, format_datetime
 from award.inputs import ID_MAX, InvalidInput
 from award.views import (
     csrf,
@@ -184,7 +184,9 @@ def init_web(app: Flask) -> None:
             "STAGE_LABELS": STAGE_LABELS,
         }
 
-    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    # The one way a page shows a moment: Beijing time, one format (award.i18n.format_datetime).
+    app.jinja_env.filters["datetime"] = lambda value: format_datetime(value) if value else ""
+    app.jinja_env.filters["date"] = lambda value: format_date(value) if value else ""
     app.jinja_env.globals["page_url"] = page_url
 
     from award.cli import register_cli

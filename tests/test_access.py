@@ -121,6 +121,8 @@ ROUTES: list[Route] = [
     Route("applications.screen", "GET", "/applications/{application_id}/screening",
           allow(Role.OFFICE, Role.SUPERVISOR)),
     Route("applications.screen", "POST", "/applications/{application_id}/screening", allow(Role.OFFICE, ok=422)),
+    Route("applications.screen_clear", "POST", "/applications/cycle/{cycle_id}/screen-clear",
+          allow(Role.OFFICE, ok=302)),
     Route("applications.cycle_list", "GET", "/applications/cycle/{cycle_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
     Route("applications.export", "GET", "/applications/cycle/{cycle_id}/export.xlsx",
           allow(Role.OFFICE, Role.SUPERVISOR)),

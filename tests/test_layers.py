@@ -41,16 +41,19 @@ from award.cycles import stages, tasks
 from award.cycles.models import Stage
 from award.notifications import reminders
 from award.auth import services
+from award.cycles import services as cycle_services
 
 def hooks():
     return ({key: list(guards) for key, guards in stages._GUARDS.items()},
             {role: list(providers) for role, providers in tasks._PROVIDERS.items()},
-            list(reminders._SOURCES), list(services._REGISTRATION_LISTENERS))
+            list(reminders._SOURCES), list(services._REGISTRATION_LISTENERS),
+            list(cycle_services._DEADLINE_LISTENERS))
 
 areas.load_hooks()
 assert "award.web" not in sys.modules and not any(m.endswith(".routes") for m in sys.modules)
 loaded = hooks()
 assert stages._GUARDS[(Stage.SCREENING, Stage.DOCUMENT_REVIEW)], "the screening and panel guards"
+assert cycle_services._DEADLINE_LISTENERS, "the applicants hear of a moved application deadline"
 
 import pkgutil, award  # every other module, the web layer too, adds nothing more
 for module in pkgutil.walk_packages(award.__path__, "award."):

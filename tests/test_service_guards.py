@@ -260,6 +260,10 @@ GUARDS: list[Guard] = [
         prepare=both(at_stage("apply_cycle", Stage.SCREENING),
                      lambda c: setattr(c.application, "status", ApplicationStatus.SUBMITTED)),
         stage=Case(at_stage("apply_cycle", Stage.APPLICATION), code="not_screening")),
+    Guard(applications.screen_clear_applications, lambda c, a: applications.screen_clear_applications(
+        c.s, actor=a, cycle=c.apply_cycle, zone=ZONE), OFFICE,
+        prepare=at_stage("apply_cycle", Stage.SCREENING),
+        stage=Case(at_stage("apply_cycle", Stage.APPLICATION), code="not_screening")),
 
     # approval: the office runs the vote in the approval stage; the leading group's members vote.
     Guard(approval.open_vote, lambda c, a: approval.open_vote(
@@ -320,7 +324,7 @@ GUARDS: list[Guard] = [
         c.s, actor=a, settings=cycle_settings(f"新周期 {uuid.uuid4().hex[:6]}"), rubric_key="gbt19580-2012"),
         OFFICE),
     Guard(cycles.update_cycle, lambda c, a: cycles.update_cycle(
-        c.s, actor=a, cycle=c.apply_cycle, settings=cycle_settings("改名的周期")), OFFICE,
+        c.s, actor=a, cycle=c.apply_cycle, settings=cycle_settings("改名的周期"), reason="申报截止时间顺延"), OFFICE,
         stage=Case(at_stage("apply_cycle", Stage.DOCUMENT_REVIEW), code="settings_locked")),
     Guard(cycles.advance_cycle, lambda c, a: cycles.advance_cycle(
         c.s, actor=a, cycle=c.apply_cycle, target=Stage.SCREENING, now=utcnow() + dt.timedelta(days=31)), OFFICE,

@@ -86,12 +86,16 @@ def years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def check_registered_in_city(facts: ApplicantFacts) -> RuleResult:
-    # The credit code's characters 3–8 are the registering authority's division code; which
-    # codes belong to the city is not kept here, so the office confirms with the fact shown.
-    return RuleResult(rule="registered_in_city", outcome=RuleOutcome.REVIEW,
-                      fact={"division": facts.credit_code[2:8], "district": facts.district,
-                            "address": facts.address})
+def check_registered_in_city(facts: ApplicantFacts, settings: EligibilitySettings | None = None) -> RuleResult:
+    # The credit code's characters 3–8 are the registering authority's division code. A code among
+    # the cycle's city divisions passes; any other (registered elsewhere, or no divisions set) is
+    # left for a manual check (需人工核查): the office confirms with the fact shown.
+    division = facts.credit_code[2:8]
+    prefixes = settings.division_prefixes() if settings else ()
+    inside = any(division.startswith(prefix) for prefix in prefixes)
+    return RuleResult(rule="registered_in_city", outcome=RuleOutcome.PASS if inside else RuleOutcome.REVIEW,
+                      fact={"division": division, "district": facts.district, "address": facts.address,
+                            "city": list(prefixes)})
 
 
 def _min_years(rule: str, since: dt.date | None, minimum: int, on: dt.date) -> RuleResult:
@@ -166,7 +170,7 @@ def check_all(
 ) -> list[RuleResult]:
     """Every rule, in the order of RULES; `on` is the reference date (the application deadline)."""
     return [
-        check_registered_in_city(facts),
+        check_registered_in_city(facts, settings),
         check_years_in_operation(facts, settings, on),
         check_qms_years(facts, settings, on),
         check_no_major_accident(facts, settings, on),
@@ -180,9 +184,13 @@ def check_all(
 def describe(rule: str, outcome: RuleOutcome, fact: dict[str, Any]) -> str:
     """The fact a rule used, in words for the office and the enterprise (translated now)."""
     if rule == "registered_in_city":
-        return _("Registering authority code %(division)s; district %(district)s; address %(address)s",
-                 division=fact.get("division", ""), district=fact.get("district") or "—",
-                 address=fact.get("address") or "—")
+        where = _("Registering authority code %(division)s; district %(district)s; address %(address)s",
+                  division=fact.get("division", ""), district=fact.get("district") or "—",
+                  address=fact.get("address") or "—")
+        if outcome is RuleOutcome.REVIEW and fact.get("city"):
+            return where + _("; not among the city's division codes %(codes)s: check by hand.",
+                             codes=", ".join(fact["city"]))
+        return where
     if rule in ("years_in_operation", "qms_years"):
         if "since" not in fact:
             return _("No date given; at least %(minimum)s years required.", minimum=fact.get("minimum"))

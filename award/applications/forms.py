@@ -104,12 +104,14 @@ class ScreeningForm(BaseForm):
 
     def decisions(self) -> dict[str, Decision]:
         """The office's decision and reason per rule, as posted."""
-        return {rule: Decision(RuleOutcome(getattr(self, f"{rule}_decision").data),
+        # An undecided rule is refused by the form (required); the service refuses it on its own too.
+        return {rule: Decision(RuleOutcome(getattr(self, f"{rule}_decision").data or RuleOutcome.REVIEW.value),
                                getattr(self, f"{rule}_reason").data or "") for rule in RULES}
 
 
 def build_screening_form(**kwargs: object) -> ScreeningForm:
-    choices = [SelectChoice(RuleOutcome.PASS.value, _l("Pass")), SelectChoice(RuleOutcome.FAIL.value, _l("Fail"))]
+    choices = [SelectChoice("", _l("— not decided —")), SelectChoice(RuleOutcome.PASS.value, _l("Pass")),
+               SelectChoice(RuleOutcome.FAIL.value, _l("Fail"))]
     fields: dict[str, object] = {}
     for rule in RULES:
         fields[f"{rule}_decision"] = SelectField(RULE_LABELS[rule], choices=choices, validators=[InputRequired()])
@@ -120,16 +122,17 @@ def build_screening_form(**kwargs: object) -> ScreeningForm:
 
 def screening_form(application: Application, findings: Sequence[RuleResult]) -> ScreeningForm:
     """The screening form as posted or, until it is, filled from the earlier screening and otherwise
-    from the automatic findings (a failed check proposed as a fail, anything else as a pass)."""
+    from the automatic findings: a passed check proposed as a pass, a failed one as a fail, and a rule
+    left for a manual check (需人工核查) undecided, so that nobody passes it in one click."""
     form = build_screening_form()
     if form.is_submitted():
         return form
     previous = {r.rule: r for r in application.screening}
     for finding in findings:
         decided = previous.get(finding.rule)
-        decision = decided.decision if decided else (
-            RuleOutcome.FAIL if finding.outcome is RuleOutcome.FAIL else RuleOutcome.PASS)
-        getattr(form, f"{finding.rule}_decision").data = decision.value
+        decision = decided.decision.value if decided else (
+            "" if finding.outcome is RuleOutcome.REVIEW else finding.outcome.value)
+        getattr(form, f"{finding.rule}_decision").data = decision
         getattr(form, f"{finding.rule}_reason").data = decided.reason if decided else ""
     return form
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from award.applications.models import Application, ApplicationStatus
 from award.auth.models import Role, User
 from award.cycles.models import Cycle, CycleDeadline, Stage
+from award.cycles.services import DeadlineChange, deadline_listener
 from award.notifications.events import cycle_name
 from award.notifications.kinds import Kind
 from award.notifications.models import Notification
@@ -69,6 +70,20 @@ def application_result(session: Session, *, application: Application, awarded: b
     """Awarded or not, once the final list is confirmed; links to result_link() unless told otherwise."""
     kind = Kind.APPLICATION_AWARDED if awarded else Kind.APPLICATION_NOT_AWARDED
     return _to_applicant(session, application, kind, link or result_link(application), now)
+
+
+@deadline_listener
+def application_deadline_moved(session: Session, change: DeadlineChange) -> list[Notification]:
+    """The application deadline moved after applications opened: every applicant of the cycle hears
+    of it with the reason (mandatory), whatever their application's state, except one withdrawn."""
+    if change.stage is not Stage.APPLICATION:
+        return []
+    applications = session.scalars(select(Application).where(
+        Application.cycle_id == change.cycle.id, Application.status != ApplicationStatus.WITHDRAWN)
+        .order_by(Application.id)).all()
+    return [notice for application in applications
+            for notice in _to_applicant(session, application, Kind.APPLICATION_DEADLINE_MOVED, None, change.now,
+                                        before=change.before, after=change.after, reason=change.reason)]
 
 
 @reminder_source

@@ -39,7 +39,7 @@ from award.applications.queries import (
     owns_application,
 )
 from award.applications.services import STATUS_LABELS
-from award.auth.access import actor, enterprise_required, oversight_required
+from award.auth.access import actor, enterprise_required, office_required, oversight_required
 from award.auth.permissions import is_office
 from award.cycles.models import Cycle, Stage
 from award.cycles.queries import active_cycles
@@ -327,6 +327,15 @@ def cycle_list(cycle_id: int):
                            applications=db.scalars(filtered_applications(cycle.id, **filters.as_dict())).all(),
                            districts=districts_of_cycle(db, cycle.id), counts=count_by_status(db, cycle.id),
                            STATUS_LABELS=STATUS_LABELS, ApplicationStatus=ApplicationStatus)
+
+
+@bp.route("/cycle/<int:cycle_id>/screen-clear", methods=["POST"])
+@office_required
+def screen_clear(cycle_id: int):
+    cycle = get_or_404(Cycle, cycle_id)
+    on_refusal(lambda _: redirect(url_for("applications.cycle_list", cycle_id=cycle.id)))
+    outcome = services.screen_clear_applications(get_session(), actor=actor(), cycle=cycle, zone=local_zone())
+    return render_template("applications/bulk_screening.html", cycle=cycle, outcome=outcome)
 
 
 @bp.route("/cycle/<int:cycle_id>/export.xlsx")

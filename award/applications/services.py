@@ -96,7 +96,7 @@ def find_transition(source: ApplicationStatus, target: ApplicationStatus) -> Tra
 # ------------------------------------------------------------------------ the application window
 
 def _local(moment: dt.datetime) -> str:
-    return format_datetime(moment, "medium")
+    return format_datetime(moment)
 
 
 def takes_applications(cycle: Cycle, now: dt.datetime) -> bool:
@@ -478,8 +478,10 @@ def screen_application(
 ) -> Application:
     """Record the office's decision per rule (confirming or overriding the automatic finding) and the outcome.
 
-    Overriding a finding, deciding a rule the data could not decide as failed, needs a reason;
-    the application is eligible when every rule passes, ineligible otherwise."""
+    A decision against the automatic finding needs a written reason: passing a rule the check
+    failed, failing one it passed, or deciding either way a rule the check left for a manual
+    check (需人工核查). The reason is stored with the rule and audited. The application is
+    eligible when every rule passes, ineligible otherwise."""
     now = now or utcnow()
     if actor is not None and actor.role is not Role.OFFICE:
         raise NotAllowed(_("You may not do this to the application."))
@@ -487,24 +489,29 @@ def screen_application(
         raise Conflict(_("Screening is possible only while the cycle is in eligibility screening."),
                        code="not_screening")
     findings = automatic_findings(session, application, zone=zone, history=history)
-    problems = []
+    problems: list[tuple[str, str]] = []  # (the form field it is about, the message)
     rows = []
     for finding in findings:
         decision = decisions.get(finding.rule)
         label = eligibility.RULE_LABELS[finding.rule]
         if decision is None or decision.outcome is RuleOutcome.REVIEW:
-            problems.append(_("Decide “%(rule)s”: pass or fail.", rule=label))
+            problems.append((f"{finding.rule}_decision", _("Decide “%(rule)s”: pass or fail.", rule=label)))
             continue
         reason = decision.reason.strip()
-        overridden = finding.outcome is not RuleOutcome.REVIEW and decision.outcome is not finding.outcome
-        if overridden and not reason:
-            problems.append(_("“%(rule)s” differs from the automatic check: give a reason.", rule=label))
+        if finding.outcome is RuleOutcome.REVIEW and not reason:
+            problems.append((f"{finding.rule}_reason", _(
+                "“%(rule)s” needs a manual check: write what you checked and why it passes or fails.", rule=label)))
+        elif decision.outcome is not finding.outcome and not reason:
+            problems.append((f"{finding.rule}_reason",
+                             _("“%(rule)s” differs from the automatic check: give a reason.", rule=label)))
         if decision.outcome is RuleOutcome.FAIL and not reason:
             # The enterprise reads why: the fact the rule used, in words.
             reason = eligibility.describe(finding.rule, finding.outcome, finding.fact)
         rows.append((finding, decision.outcome, reason))
     if problems:
-        raise Invalid(" ".join(problems), code="screening_incomplete")
+        # Every problem in one message, shown by the first field it is about.
+        raise Invalid(" ".join(message for _field, message in problems), code="screening_incomplete",
+                      field=problems[0][0])
     failed = [(finding.rule, reason) for finding, outcome, reason in rows if outcome is RuleOutcome.FAIL]
     target = S.INELIGIBLE if failed else S.ELIGIBLE
     summary = "\n".join(f"{eligibility.RULE_LABELS[rule]}: {reason}" for rule, reason in failed)
@@ -522,12 +529,68 @@ def screen_application(
     record(session, actor=actor, action="application.screening_recorded", target_type="application",
            target_id=application.id, cycle_id=application.cycle_id, before=before or None,
            after={"outcome": target.value,
-                  "rules": {f.rule: {"automatic": f.outcome.value, "decision": o.value, "reason": r}
+                  "rules": {f.rule: {"automatic": f.outcome.value, "decision": o.value, "reason": r,
+                                     "against_automatic": o is not f.outcome}
                             for f, o, r in rows}})
     if status_changed:
         notices.application_screened(session, application=application, eligible=not failed,
                                                   reason=summary, now=now)
     return application
+
+
+@dataclass(frozen=True)
+class LeftForScreening:
+    """A submitted application bulk screening did not pass, and why: each rule the check did not pass."""
+
+    application: Application
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class BulkScreening:
+    passed: list[Application]
+    left: list[LeftForScreening]
+
+
+def _not_passed(finding: eligibility.RuleResult) -> str:
+    outcome = _("Fail") if finding.outcome is RuleOutcome.FAIL else _("Needs review")
+    return _("%(rule)s: %(outcome)s (%(fact)s)", rule=eligibility.RULE_LABELS[finding.rule], outcome=outcome,
+             fact=eligibility.describe(finding.rule, finding.outcome, finding.fact))
+
+
+def screen_clear_applications(
+    session: Session, *, actor: User | None, cycle: Cycle, zone: ZoneInfo,
+    history: Sequence[eligibility.PastAward] | None = None, now: dt.datetime | None = None,
+) -> BulkScreening:
+    """Pass in one go the submitted applications whose every rule passed the automatic check.
+
+    Any other application (a failed rule, or one left for a manual check) is left for screening one
+    by one, listed with the rules that stopped it: bulk screening never decides against, or in place
+    of, the automatic check."""
+    now = now or utcnow()
+    if actor is not None and actor.role is not Role.OFFICE:
+        raise NotAllowed(_("You may not do this to the application."))
+    if cycle.stage is not Stage.SCREENING:
+        raise Conflict(_("Screening is possible only while the cycle is in eligibility screening."),
+                       code="not_screening")
+    waiting = session.scalars(select(Application).where(Application.cycle_id == cycle.id,
+                                                        Application.status == S.SUBMITTED)
+                              .order_by(Application.id)).all()
+    passed: list[Application] = []
+    left: list[LeftForScreening] = []
+    for application in waiting:
+        findings = automatic_findings(session, application, zone=zone, history=history)
+        open_rules = [finding for finding in findings if finding.outcome is not RuleOutcome.PASS]
+        if open_rules:
+            left.append(LeftForScreening(application, [_not_passed(finding) for finding in open_rules]))
+            continue
+        screen_application(session, actor=actor, application=application, zone=zone, history=history, now=now,
+                           decisions={finding.rule: Decision(RuleOutcome.PASS) for finding in findings})
+        passed.append(application)
+    record(session, actor=actor, action="application.bulk_screening", target_type="cycle", target_id=cycle.id,
+           cycle_id=cycle.id, after={"passed": [a.id for a in passed],
+                                     "left": {str(item.application.id): item.reasons for item in left}})
+    return BulkScreening(passed=passed, left=left)
 
 
 def unscreened_count(session: Session, cycle_id: int) -> int:

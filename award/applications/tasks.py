@@ -28,7 +28,7 @@ def _enterprise_tasks(session: Session, user: User) -> list[Task]:
         deadline = cycle.deadline(Stage.APPLICATION)
         if application is None:
             if services.takes_applications(cycle, now):
-                due = _("Deadline: %(deadline)s", deadline=format_datetime(deadline, "short")) if deadline else ""
+                due = _("Deadline: %(deadline)s", deadline=format_datetime(deadline)) if deadline else ""
                 tasks.append(Task(_("Apply: %(cycle)s", cycle=name), "applications.mine", detail=due))
             continue
         if application.status is ApplicationStatus.DRAFT and services.takes_applications(cycle, now):

@@ -12,8 +12,9 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import CycleSettings
@@ -31,7 +32,7 @@ DEADLINE_FIELDS = {
 }
 ELIGIBILITY_FIELDS = (
     "min_years_in_operation", "min_qms_years", "accident_window_years",
-    "penalty_window_years", "award_cooldown_cycles", "revocation_ban_years",
+    "penalty_window_years", "award_cooldown_cycles", "revocation_ban_years", "city_divisions",
 )
 AWARD_FIELDS = ("quorum", "pass_rule", "blinded", "notice_kind", "notice_length", "title_years")
 
@@ -51,6 +52,9 @@ class CycleForm(BaseForm):
     document_review_deadline = DateTimeLocalField(_l("Document review deadline"), validators=[Optional()])
     onsite_review_deadline = DateTimeLocalField(_l("On-site review deadline"), validators=[Optional()])
     approval_deadline = DateTimeLocalField(_l("Leading-group vote deadline"), validators=[Optional()])
+    date_change_reason = TextAreaField(
+        _l("Why a deadline moves (required once its stage has opened; recorded and sent to those affected)"),
+        validators=[Optional(), Length(max=2000)])
     min_years_in_operation = IntegerField(_l("Years in operation, at least"), default=5,
                                           validators=[InputRequired(), NumberRange(min=0, max=50)])
     min_qms_years = IntegerField(_l("Years of the quality management system, at least"), default=3,
@@ -63,6 +67,11 @@ class CycleForm(BaseForm):
                                          validators=[InputRequired(), NumberRange(min=0, max=20)])
     revocation_ban_years = IntegerField(_l("Ban after a revocation (years)"), default=3,
                                         validators=[InputRequired(), NumberRange(min=0, max=20)])
+    city_divisions = StringField(
+        _l("The city's division codes (credit code characters 3–8, or their first digits), comma-separated"),
+        validators=[Optional(), Length(max=200),
+                    Regexp(r"^[0-9]{2,6}([\s,，、]+[0-9]{2,6})*[\s,，、]*$",
+                           message=_l("Division codes are 2 to 6 digits each, separated by commas."))])
     quorum = SelectField(_l("Quorum of the leading group"), default="2/3", choices=[
         SelectChoice("1/2", _l("Half of the members vote")),
         SelectChoice("2/3", _l("Two thirds of the members vote")),
@@ -115,7 +124,9 @@ class CycleForm(BaseForm):
             experts_per_application=filled(self.experts_per_application.data),
             onsite_review=self.onsite_review.data,
             deadlines=deadlines,
-            eligibility=EligibilitySettings(**{name: getattr(self, name).data for name in ELIGIBILITY_FIELDS}),
+            eligibility=EligibilitySettings(**{name: getattr(self, name).data for name in ELIGIBILITY_FIELDS
+                                               if name != "city_divisions"},
+                                            city_divisions=(self.city_divisions.data or "").strip()),
             awards=AwardSettings(**{name: getattr(self, name).data for name in AWARD_FIELDS
                                     if getattr(self, name).data is not None}),
         )

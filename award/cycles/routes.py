@@ -10,7 +10,8 @@ from award.auth.access import actor, office_required, oversight_required
 from award.cycles import services
 from award.cycles.forms import CycleForm
 from award.cycles.models import Cycle, Stage
-from award.cycles.stages import transitions_from
+from award.cycles.stages import next_steps
+from award.db import utcnow
 from award.i18n import _
 from award.views import enum_or_404, get_or_404, on_refusal, submitted
 
@@ -23,7 +24,7 @@ def _form_page(form: CycleForm, cycle: Cycle | None) -> str:
 
 def _cycle_page(cycle: Cycle) -> str:
     return render_template("cycles/show.html", cycle=cycle, rubric=services.cycle_rubric(cycle),
-                           transitions=transitions_from(cycle))
+                           steps=next_steps(get_session(), cycle, utcnow()))
 
 
 @bp.route("/")
@@ -60,7 +61,8 @@ def edit_cycle(cycle_id: int):
     on_refusal(lambda _: _form_page(form, cycle))
     if not submitted(form):
         return _form_page(form, cycle)
-    services.update_cycle(get_session(), actor=actor(), cycle=cycle, settings=form.to_settings())
+    services.update_cycle(get_session(), actor=actor(), cycle=cycle, settings=form.to_settings(),
+                          reason=form.date_change_reason.data or "")
     flash(_("Settings saved."), "success")
     return redirect(url_for("cycles.show_cycle", cycle_id=cycle.id))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +18,7 @@ from award.cycles.settings import AwardSettings, EligibilitySettings
 from award.cycles.stages import STAGE_LABELS, transition_problems
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
-from award.i18n import _
+from award.i18n import _, format_datetime
 from award.inputs import check_name
 from award.rubrics import RUBRICS_DIR, Rubric, RubricError, load_rubric, parse_rubric
 
@@ -131,17 +132,94 @@ def create_cycle(
     return cycle
 
 
-def update_cycle(session: Session, *, actor: User | None, cycle: Cycle, settings: CycleSettings) -> Cycle:
+@dataclass(frozen=True)
+class DeadlineChange:
+    """A stage's deadline moved after the stage opened: who it affects is told (see deadline_listener)."""
+
+    cycle: Cycle
+    stage: Stage
+    before: dt.datetime
+    after: dt.datetime
+    reason: str
+    now: dt.datetime
+
+
+DeadlineListener = Callable[[Session, DeadlineChange], object]  # what it returns is not used
+_DEADLINE_LISTENERS: list[DeadlineListener] = []
+
+
+def deadline_listener(listener: DeadlineListener) -> DeadlineListener:
+    """Register a function told of every moved deadline, in the session of the change (a higher area's
+    notices: the applicants for the application deadline, for example)."""
+    _DEADLINE_LISTENERS.append(listener)
+    return listener
+
+
+def stage_has_opened(cycle: Cycle, stage: Stage) -> bool:
+    """Whether the cycle has reached `stage` (it may be over already)."""
+    order = list(Stage)
+    return order.index(cycle.stage) >= order.index(stage)
+
+
+Move = tuple[Stage, dt.datetime | None, dt.datetime | None]
+
+
+def _moved_deadlines(cycle: Cycle, settings: CycleSettings) -> list[Move]:
+    """(stage, before, after) of each deadline the settings change, of a stage that has opened."""
+    moved = []
+    for stage in DEADLINE_STAGES:
+        before, after = cycle.deadline(stage), settings.deadlines.get(stage)
+        if before != after and stage_has_opened(cycle, stage):
+            moved.append((stage, before, after))
+    return moved
+
+
+def _check_moves(cycle: Cycle, moved: list[Move], reason: str, now: dt.datetime) -> None:
+    for stage, _before, after in moved:
+        if after is None:
+            raise Conflict(_("“%(stage)s” has opened: its deadline can be moved but not removed.",
+                             stage=STAGE_LABELS[stage]), code="deadline_removed")
+        if stage is cycle.stage and after <= now:
+            raise Conflict(_("“%(stage)s” is in progress: its deadline cannot be moved into the past "
+                             "(now: %(now)s).", stage=STAGE_LABELS[stage], now=format_datetime(now)),
+                           code="deadline_in_past")
+    if moved and not reason:
+        raise Invalid(_("“%(stage)s” has opened: write why its deadline moves. The reason is recorded and the "
+                        "people it affects are told.", stage=STAGE_LABELS[moved[0][0]]),
+                      code="deadline_reason", field="date_change_reason")
+
+
+def update_cycle(
+    session: Session, *, actor: User | None, cycle: Cycle, settings: CycleSettings, reason: str = "",
+    now: dt.datetime | None = None,
+) -> Cycle:
+    """Change the cycle's settings while they are editable.
+
+    Moving the deadline of a stage that has opened needs a reason: each move is audited on its own
+    and the registered deadline listeners tell the people it affects. The deadline of the stage in
+    progress cannot go into the past, and no opened stage loses its deadline."""
     _require_office(actor)
+    now = now or utcnow()
     if cycle.stage not in EDITABLE_STAGES:
         raise Conflict(_("Settings are fixed once the review has started."), code="settings_locked")
     _validate(settings, cycle_rubric(cycle))
     _ensure_unique(session, settings, cycle.id)
+    moved = _moved_deadlines(cycle, settings)
+    reason = reason.strip()
+    _check_moves(cycle, moved, reason, now)
     before = _snapshot(cycle)
     _apply_settings(cycle, settings)
     session.flush()
     record(session, actor=actor, action="cycle.updated", target_type="cycle", target_id=cycle.id,
            cycle_id=cycle.id, before=before, after=_snapshot(cycle))
+    for stage, was, due in moved:
+        assert was is not None and due is not None  # a deadline of an opened stage exists (checked above)
+        record(session, actor=actor, action="cycle.deadline_moved", target_type="cycle", target_id=cycle.id,
+               cycle_id=cycle.id, before={"stage": stage.value, "due_at": was.isoformat()},
+               after={"stage": stage.value, "due_at": due.isoformat(), "reason": reason})
+        change = DeadlineChange(cycle=cycle, stage=stage, before=was, after=due, reason=reason, now=now)
+        for listener in _DEADLINE_LISTENERS:
+            listener(session, change)
     return cycle
 
 

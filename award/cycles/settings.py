@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -16,14 +17,24 @@ class EligibilitySettings:
     penalty_window_years: int = 1
     award_cooldown_cycles: int = 3
     revocation_ban_years: int = 3
+    # The city's administrative division codes (or their prefixes, e.g. "4403"), as the credit code
+    # carries them in characters 3–8: a code inside passes "registered in the city" automatically,
+    # any other is left for a manual check. Empty: every applicant is checked by hand.
+    city_divisions: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> EligibilitySettings:
-        known = {f.name for f in fields(cls)}
-        return cls(**{key: int(value) for key, value in (data or {}).items() if key in known})
+        types = {f.name: f.type for f in fields(cls)}
+        values: dict[str, Any] = {key: str(value) if types[key] == "str" else int(value)
+                                  for key, value in (data or {}).items() if key in types}
+        return cls(**values)
+
+    def division_prefixes(self) -> tuple[str, ...]:
+        """The city's division codes as a tuple of digit prefixes."""
+        return tuple(part for part in re.split(r"[\s,，、;；]+", self.city_divisions) if part)
 
 
 # Quorum: the share of leading-group members who must vote; pass rules: who must approve.

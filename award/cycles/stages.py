@@ -88,6 +88,24 @@ def transition_problems(session: Session, cycle: Cycle, target: Stage, now: dt.d
     return problems
 
 
+@dataclass(frozen=True)
+class NextStep:
+    """A move the stage machine offers from the cycle's stage, and why it is refused now (empty: allowed)."""
+
+    transition: Transition
+    problems: list[str]
+
+    @property
+    def allowed(self) -> bool:
+        return not self.problems
+
+
+def next_steps(session: Session, cycle: Cycle, now: dt.datetime) -> list[NextStep]:
+    """Every move from the cycle's stage with the guards' verdict now: a page offers a button only for
+    an allowed one, so no button leads to a refusal."""
+    return [NextStep(t, transition_problems(session, cycle, t.target, now)) for t in transitions_from(cycle)]
+
+
 @guard(Stage.DRAFT, Stage.APPLICATION)
 def _application_deadline_ahead(session: Session, cycle: Cycle, now: dt.datetime) -> list[str]:
     deadline = cycle.deadline(Stage.APPLICATION)

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from award.auth.models import Role, User
 from award.cycles.queries import active_cycles
-from award.cycles.stages import STAGE_LABELS, transitions_from
+from award.cycles.stages import STAGE_LABELS, next_steps
+from award.db import utcnow
 from award.i18n import _
 
 
@@ -50,13 +51,17 @@ def _office_cycle_steps(session: Session, user: User) -> list[Task]:
     if not cycles:
         return [Task(_("Create the first award cycle"), "cycles.new_cycle")]
     tasks = []
+    now = utcnow()
     for cycle in cycles:
-        for transition in transitions_from(cycle):
-            tasks.append(Task(
-                f"{cycle.year} {cycle.title}: {transition.label}",
-                "cycles.show_cycle", {"cycle_id": cycle.id},
-                _("Now: %(stage)s", stage=STAGE_LABELS[cycle.stage]),
-            ))
+        # A step the guards refuse now is shown with what it waits for, never offered as the next step.
+        for step in next_steps(session, cycle, now):
+            name = f"{cycle.year} {cycle.title}"
+            if step.allowed:
+                tasks.append(Task(f"{name}: {step.transition.label}", "cycles.show_cycle", {"cycle_id": cycle.id},
+                                  _("Now: %(stage)s", stage=STAGE_LABELS[cycle.stage])))
+            else:
+                tasks.append(Task(_("%(cycle)s: waiting before “%(step)s”", cycle=name, step=step.transition.label),
+                                  "cycles.show_cycle", {"cycle_id": cycle.id}, " ".join(step.problems)))
     return tasks
 
 

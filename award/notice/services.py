@@ -25,7 +25,7 @@ from award.cycles.settings import AwardSettings
 from award.cycles.stages import guard
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
-from award.i18n import _
+from award.i18n import _, format_datetime
 from award.inputs import check_name, name_problem, text_problem
 from award.limits import PDF_CHECK, ProcessLimits
 from award.notice.models import NoticeCandidate, Objection, ObjectionOutcome, PublicNotice
@@ -55,8 +55,6 @@ def published_notices(session: Session) -> list[PublicNotice]:
     return list(session.scalars(select(PublicNotice).order_by(PublicNotice.published_at.desc(), PublicNotice.id)))
 
 
-def _local(moment: dt.datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,7 +173,7 @@ def file_objection(
     now = now or utcnow()
     if now >= notice.ends_at:
         raise Conflict(_("The public notice ended on %(end)s; objections can no longer be filed.",
-                            end=_local(notice.ends_at, zone)), code="late")
+                            end=format_datetime(notice.ends_at)), code="late")
     if now < notice.published_at:
         raise Conflict(_("The public notice has not started yet."), code="early")
     candidate = session.get(NoticeCandidate, data.candidate_id)
@@ -293,7 +291,7 @@ def award_problems(session: Session, cycle: Cycle, now: dt.datetime, zone: ZoneI
         return [_("Publish the public notice first.")]
     problems = []
     if now < notice.ends_at:
-        end = _local(notice.ends_at, zone) if zone else notice.ends_at.isoformat(timespec="minutes")
+        end = format_datetime(notice.ends_at)  # Beijing time, the one format of every page
         problems.append(_("The public notice runs until %(end)s.", end=end))
     pending = pending_count(session, notice)
     if pending:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from award.auth.models import Role, User
 from award.cycles.models import Cycle, Stage
 from award.cycles.tasks import Task, task_provider
-from award.i18n import _, local_zone
+from award.i18n import _, format_datetime
 from award.notice import services
 
 
@@ -27,7 +27,7 @@ def _notice_tasks(session: Session, user: User) -> list[Task]:
                               {"cycle_id": cycle.id},
                               _("%(count)s objection(s) still need an outcome.", count=pending)))
         else:
-            end = notice.ends_at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
+            end = format_datetime(notice.ends_at)
             tasks.append(Task(_("Public notice: %(cycle)s", cycle=name), "notice.manage", {"cycle_id": cycle.id},
                               _("Until %(end)s", end=end)))
     return tasks

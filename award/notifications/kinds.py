@@ -19,12 +19,14 @@ class Kind(enum.StrEnum):
     APPLICATION_ELIGIBLE = "application_eligible"
     APPLICATION_INELIGIBLE = "application_ineligible"
     APPLICATION_DEADLINE = "application_deadline"
+    APPLICATION_DEADLINE_MOVED = "application_deadline_moved"
     APPLICATION_SHORTLISTED = "application_shortlisted"
     APPLICATION_AWARDED = "application_awarded"
     APPLICATION_NOT_AWARDED = "application_not_awarded"
     EXPERT_ASSIGNED = "expert_assigned"
     SHEET_REOPENED = "sheet_reopened"
     REVIEW_DEADLINE = "review_deadline"
+    REVIEW_DEADLINE_MOVED = "review_deadline_moved"
     PANEL_COMPLETE = "panel_complete"
     VOTE_OPENED = "vote_opened"
     VOTE_CLOSING = "vote_closing"
@@ -80,6 +82,13 @@ SPECS: dict[Kind, KindSpec] = {spec.kind: spec for spec in (
         _l("Finish and submit the application"), context=("cycle", "deadline"),
     ),
     KindSpec(
+        Kind.APPLICATION_DEADLINE_MOVED, Role.ENTERPRISE, _l("Application deadline moved"),
+        _l("The application deadline was moved: %(cycle)s"),
+        _l("The award office moved the application deadline from %(before)s to %(after)s (Beijing time). "
+           "Reason: %(reason)s"),
+        _l("Open the application"), mandatory=True, context=("cycle", "before", "after", "reason"),
+    ),
+    KindSpec(
         Kind.APPLICATION_SHORTLISTED, Role.ENTERPRISE, _l("Application shortlisted"),
         _l("Your application is on the shortlist: %(cycle)s"),
         _l("Your organization is on the shortlist submitted to the leading group for approval. "
@@ -121,6 +130,13 @@ SPECS: dict[Kind, KindSpec] = {spec.kind: spec for spec in (
         _l("Score sheets still open: %(open_sheets)s. The review deadline is %(deadline)s; "
            "please submit them before then."),
         _l("Open my score sheets"), context=("cycle", "open_sheets", "deadline"),
+    ),
+    KindSpec(
+        Kind.REVIEW_DEADLINE_MOVED, Role.EXPERT, _l("Review deadline moved"),
+        _l("The review deadline was moved: %(cycle)s"),
+        _l("The award office moved the deadline of %(round)s from %(before)s to %(after)s (Beijing time). "
+           "Reason: %(reason)s"),
+        _l("Open my score sheets"), mandatory=True, context=("cycle", "round", "before", "after", "reason"),
     ),
     KindSpec(
         Kind.PANEL_COMPLETE, Role.EXPERT, _l("All score sheets of my panel are in"),

@@ -53,9 +53,9 @@ def _localize(value: Any) -> Any:
     if isinstance(value, LazyString):
         return str(value)
     if isinstance(value, dt.datetime):
-        return format_datetime(value, "medium")
+        return format_datetime(value)
     if isinstance(value, dt.date):
-        return format_date(value, "long")
+        return format_date(value)
     return value
 
 

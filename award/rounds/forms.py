@@ -33,6 +33,9 @@ class RoundForm(BaseForm):
     counts = SelectField(_l("What counts in the ranking"),
                          choices=[SelectChoice(c.value, label) for c, label in COUNTS_LABELS.items()])
     deadline = DateTimeLocalField(_l("Deadline (local time)"), validators=[Optional()])
+    date_change_reason = TextAreaField(
+        _l("Why the deadline moves (required once the round has opened; recorded and sent to its experts)"),
+        validators=[Optional(), Length(max=2000)])
     experts_per_application = IntegerField(_l("Experts per application"),
                                            validators=[InputRequired(), NumberRange(min=1, max=15)])
     required_sheets = IntegerField(_l("Sheets required per application"),

@@ -70,10 +70,24 @@ def tell_round_opened(session: Session, review_round: ReviewRound, *, now: dt.da
     return tell_assigned(session, seats, now=now)
 
 
+def tell_deadline_moved(session: Session, review_round: ReviewRound, *, before: dt.datetime, after: dt.datetime,
+                        reason: str, round_name: str, now: dt.datetime | None = None) -> list[Notification]:
+    """The round's deadline moved after it opened: every expert seated in it, once each (mandatory)."""
+    experts = session.scalars(
+        select(User).join(Assignment, Assignment.expert_id == User.id)
+        .where(Assignment.round_id == review_round.id, Assignment.status == AssignmentStatus.ACTIVE)
+        .distinct().order_by(User.id)).all()
+    return notify_users(session, users=experts, kind=Kind.REVIEW_DEADLINE_MOVED, now=now,
+                        link=path_for("scoring.my_assignments"),
+                        context={"cycle": cycle_name(review_round.cycle), "round": round_name, "before": before,
+                                 "after": after, "reason": reason})
+
+
 def tell_conflict_declared(session: Session, seat: Assignment, *, now: dt.datetime | None = None) -> None:
     """The office: an expert declared a conflict, a replacement is needed."""
     conflict_declared(session, expert=seat.expert, application=seat.application,
                              link=replacement_link(seat), now=now)
 
 
-__all__ = ["pledge_link", "replacement_link", "tell_assigned", "tell_conflict_declared", "tell_round_opened"]
+__all__ = ["pledge_link", "replacement_link", "tell_assigned", "tell_conflict_declared", "tell_deadline_moved",
+           "tell_round_opened"]

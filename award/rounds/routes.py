@@ -88,7 +88,8 @@ def edit_round(round_id: int):
     on_refusal(lambda _: render_template("rounds/round_form.html", form=form, review_round=review_round))
     if not submitted(form):
         return render_template("rounds/round_form.html", form=form, review_round=review_round)
-    rounds.configure_round(get_session(), actor=actor(), review_round=review_round, settings=form.to_settings())
+    rounds.configure_round(get_session(), actor=actor(), review_round=review_round, settings=form.to_settings(),
+                           reason=form.date_change_reason.data or "")
     flash(_("Settings saved."), "success")
     return redirect(url_for("rounds.show_round", round_id=review_round.id))
 

@@ -20,7 +20,7 @@ from award.auth.models import User
 from award.cycles.models import Cycle, Stage
 from award.db import utcnow
 from award.errors import Conflict, Invalid
-from award.i18n import _, _l
+from award.i18n import _, _l, format_datetime
 from award.rounds import notices
 from award.rounds.access import require_office
 from award.rounds.models import AggregationMethod, CountedRecord, ReviewRound, RoundKind, RoundStatus
@@ -130,11 +130,26 @@ def _apply(review_round: ReviewRound, settings: RoundSettings) -> None:
 
 
 def configure_round(
-    session: Session, *, actor: User | None, review_round: ReviewRound, settings: RoundSettings
+    session: Session, *, actor: User | None, review_round: ReviewRound, settings: RoundSettings, reason: str = "",
+    now: dt.datetime | None = None,
 ) -> ReviewRound:
     """Change a round's settings; the method, the record that counts and the panel size are locked
-    once the round opens."""
+    once the round opens. Moving the deadline of an open round needs a reason: the move is audited
+    and every expert seated in the round is told (mandatory e-mail)."""
     require_office(actor)
+    now = now or utcnow()
+    reason = reason.strip()
+    moved = review_round.status is RoundStatus.OPEN and settings.deadline != review_round.deadline
+    if moved:
+        if settings.deadline is None:
+            raise Conflict(_("The round has opened: its deadline can be moved but not removed."),
+                           code="deadline_removed")
+        if settings.deadline <= now:
+            raise Conflict(_("The round is open: its deadline cannot be moved into the past (now: %(now)s).",
+                             now=format_datetime(now)), code="deadline_in_past")
+        if not reason:
+            raise Invalid(_("The round has opened: write why its deadline moves. The reason is recorded and the "
+                            "experts of the round are told."), code="deadline_reason", field="date_change_reason")
     if review_round.status is not RoundStatus.SETUP:
         if settings.method is not review_round.method:
             raise Conflict(_("The aggregation method is locked once the round has opened."),
@@ -149,11 +164,18 @@ def configure_round(
         raise Conflict(_("This round is closed."), code="round_closed")
     _validate(settings, review_round.kind)
     before = round_snapshot(review_round)
+    was = review_round.deadline
     _apply(review_round, settings)
     session.flush()
     record(session, actor=actor, action="review.round_configured", target_type="review_round",
            target_id=review_round.id, cycle_id=review_round.cycle_id, before=before,
            after=round_snapshot(review_round))
+    if moved and was is not None and settings.deadline is not None:
+        record(session, actor=actor, action="review.round_deadline_moved", target_type="review_round",
+               target_id=review_round.id, cycle_id=review_round.cycle_id, before={"deadline": was.isoformat()},
+               after={"deadline": settings.deadline.isoformat(), "reason": reason})
+        notices.tell_deadline_moved(session, review_round, before=was, after=settings.deadline, reason=reason,
+                                    round_name=str(KIND_LABELS[review_round.kind]), now=now)
     return review_round
 
 

@@ -247,6 +247,7 @@ def test_office_screens_and_enterprise_reads_the_reason(db, client, login, make_
     assert "No administrative penalty" in page and "Needs review" in page
     data = {f"{rule}_decision": "pass" for rule in services.eligibility.RULES}
     data["no_penalty_decision"] = "fail"
+    data["registered_in_city_reason"] = "营业执照登记机关为本市市场监管局"
     assert client.post(f"/applications/{application.id}/screening", data=data).status_code == 302
     db.refresh(application)
     assert application.status is ApplicationStatus.INELIGIBLE
@@ -329,5 +330,46 @@ def test_every_screening_field_shows_its_error_next_to_it(db, client, login, mak
     shown = re.search(rf'<small id="{field}-error" class="field-error">([^<]*)</small>', page)
     assert shown and message in shown.group(1)
     assert re.search(rf'<(select|textarea)[^>]*aria-describedby="{field}-error"[^>]*id="{field}"', page)
+    db.refresh(application)
+    assert application.status is ApplicationStatus.SUBMITTED
+
+
+def test_a_manual_check_starts_undecided_and_a_pass_without_reason_keeps_the_form(
+        db, client, login, make_submitted, open_cycle, enterprise, office):
+    application = make_submitted(open_cycle, enterprise)
+    open_cycle.stage = Stage.SCREENING
+    office.locale = "zh_CN"
+    db.commit()
+    login(office)
+    page = client.get(f"/applications/{application.id}/screening").get_data(as_text=True)
+    select_city = re.search(r'<select[^>]*id="registered_in_city_decision"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert re.search(r'<option selected value="">', select_city)  # undecided: no pass in one click
+    select_years = re.search(r'<select[^>]*id="qms_years_decision"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert re.search(r'<option selected value="pass">', select_years)  # the check passed it
+    data = {f"{rule}_decision": "pass" for rule in services.eligibility.RULES}
+    data["no_penalty_reason"] = "已核实无处罚记录"
+    response = client.post(f"/applications/{application.id}/screening", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    shown = re.search(r'<p class="flash flash-error" role="alert">([^<]*)</p>', page)
+    assert shown and "“在本市依法注册登记的法人”需人工核查：请写明核查了什么" in shown.group(1)
+    assert "已核实无处罚记录" in page  # nothing typed is lost
+    assert re.search(r'<select[^>]*id="registered_in_city_decision"[^>]*>.*?<option selected value="pass">',
+                     page, re.S)
+    db.refresh(application)
+    assert application.status is ApplicationStatus.SUBMITTED and application.screening == []
+
+
+def test_bulk_screening_lists_what_it_left_and_why(db, client, login, make_submitted, open_cycle, make_user, office):
+    application = make_submitted(open_cycle, make_user(Role.ENTERPRISE))
+    open_cycle.stage = Stage.SCREENING
+    db.commit()
+    login(office)
+    listing = client.get(f"/applications/cycle/{open_cycle.id}").get_data(as_text=True)
+    assert f"/applications/cycle/{open_cycle.id}/screen-clear" in listing
+    response = client.post(f"/applications/cycle/{open_cycle.id}/screen-clear")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert f'id="left-{application.id}"' in page and "Needs review" in page
     db.refresh(application)
     assert application.status is ApplicationStatus.SUBMITTED

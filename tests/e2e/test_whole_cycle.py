@@ -339,6 +339,9 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     _shot(office, "office-applications")
     office.goto(f"/applications/{application_id}/screening")
     _shot(office, "office-screening", full_page=True)
+    # Registration in the city needs a manual check: it starts undecided and its decision needs a reason.
+    office.select_option("select[name=registered_in_city_decision]", "pass")
+    office.fill("textarea[name=registered_in_city_reason]", "营业执照登记机关为本市市场监管局")
     _submit(office, "form input[type=submit][name=save]")
     with live_app.app_context():
         session = db()

@@ -16,6 +16,8 @@ from award.notifications.services import notify, set_email_preferences
 CONTEXTS = {
     "cycle": "2026 市长质量奖", "reason": "自评报告缺少4.7结果部分", "organization": "苏州恒润精密机械有限公司",
     "deadline": dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC), "open_sheets": 2, "expert": "王建国",
+    "before": dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC), "after": dt.datetime(2026, 12, 8, 9, 0, tzinfo=dt.UTC),
+    "round": "材料评审",
 }
 
 
@@ -105,4 +107,6 @@ def test_email_off_keeps_the_in_app_notice(db, make_user):
 
 
 def test_mandatory_kinds_are_the_rules_ones():
-    assert {Kind.EXPERT_ASSIGNED, Kind.VOTE_OPENED} == MANDATORY
+    # A deadline moved after its stage opened is told to everyone it affects: no one may opt out.
+    assert {Kind.EXPERT_ASSIGNED, Kind.VOTE_OPENED, Kind.APPLICATION_DEADLINE_MOVED,
+            Kind.REVIEW_DEADLINE_MOVED} == MANDATORY

@@ -95,7 +95,8 @@ def test_mandatory_kinds_cannot_be_turned_off(db, make_user, login, kind):
     assert db.scalar(select(func.count()).select_from(NotificationPreference)
                      .where(NotificationPreference.kind == kind.value)) == 0
     assert email_enabled(db, user, kind)
-    notify(db, user=user, kind=kind, context={"cycle": "C", "organization": "O", "deadline": "D"}, link="/")
+    notify(db, user=user, kind=kind, link="/", context={"cycle": "C", "organization": "O", "deadline": "D",
+                                                        "before": "B", "after": "A", "reason": "R", "round": "N"})
     assert db.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.user_id == user.id)) == 1
 
 

@@ -145,3 +145,35 @@ def test_the_demo_has_an_open_round_with_one_panel_fully_scored(db):
     assert review_round.status is RoundStatus.OPEN
     by_application = round_progress(db, review_round).by_application
     assert len(by_application) == 4 and by_application[0].missing == 0 and by_application[0].submitted == 5
+
+
+def test_moving_an_open_round_s_deadline_needs_a_reason_is_audited_and_told(db, review_world):
+    import datetime as dt
+
+    from award.db import utcnow
+    from award.errors import Conflict, Invalid
+    from award.notifications.kinds import Kind
+    from award.notifications.models import Notification
+
+    world = review_world(opened=True)
+    review_round = world.review_round
+    first = utcnow() + dt.timedelta(days=10)
+    rounds.configure_round(db, actor=world.office, review_round=review_round,
+                           settings=settings(method=review_round.method, deadline=first), reason="首次设定")
+    later = first + dt.timedelta(days=5)
+    with pytest.raises(Invalid, match="write why its deadline moves"):
+        rounds.configure_round(db, actor=world.office, review_round=review_round,
+                               settings=settings(method=review_round.method, deadline=later))
+    with pytest.raises(Conflict, match="into the past"):
+        rounds.configure_round(db, actor=world.office, review_round=review_round, reason="提前",
+                               settings=settings(method=review_round.method, deadline=utcnow() - dt.timedelta(hours=1)))
+    assert review_round.deadline == first
+    rounds.configure_round(db, actor=world.office, review_round=review_round, reason="专家集中培训，顺延五天",
+                           settings=settings(method=review_round.method, deadline=later))
+    assert review_round.deadline == later
+    moves = db.scalars(select(AuditRecord).where(AuditRecord.action == "review.round_deadline_moved")
+                       .order_by(AuditRecord.seq)).all()
+    assert moves[-1].after["reason"] == "专家集中培训，顺延五天"
+    told = db.scalars(select(Notification.user_id).where(
+        Notification.kind == Kind.REVIEW_DEADLINE_MOVED.value, Notification.body.contains("顺延五天"))).all()
+    assert sorted(told) == sorted(expert.id for expert in world.experts)
