@@ -153,7 +153,7 @@ def _pairs(pairs: Any) -> str:
 def _recount_draws(files: _Files, audit: list[dict[str, Any]], seats: list[dict[str, Any]], recount: Recount) -> None:
     drawn = {str(row["target_id"]): row["after"] or {} for row in audit if row.get("action") == "review.panels_drawn"}
     latest: dict[int, int] = {}
-    draws = files.numbered(r"assignment/draws/draw-(\d+)\.json")
+    draws = files.numbered(r"assignment/draws/draw-([0-9]+)\.json")
     for _number, name in draws:
         draw = files.json(name)
         draw_id, instance = draw["id"], draw.get("instance") or {}
@@ -315,7 +315,7 @@ def _recount_ranking(files: _Files, settings: dict[str, Any], seats: list[dict[s
                      conflicts: dict[Pair, list[str]], suspects: dict[tuple[int, int, int], str],
                      recount: Recount) -> list[int] | None:
     """Recount the latest frozen ranking and compare it; the recounted shortlist, or None without one."""
-    versions = files.numbered(r"ranking/snapshot-v(\d+)\.json")
+    versions = files.numbered(r"ranking/snapshot-v([0-9]+)\.json")
     if not versions:
         recount.checked.append(_("no frozen ranking in the archive"))
         return None

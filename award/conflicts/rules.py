@@ -488,7 +488,7 @@ def normalize_phone(phone: str | None) -> str | None:
     None if too short. "0512-6511 2233" and "+86 512 65112233" compare equal."""
     if not phone:
         return None
-    digits = "".join(char for char in unicodedata.normalize("NFKC", phone) if char.isdigit())
+    digits = "".join(char for char in unicodedata.normalize("NFKC", phone) if "0" <= char <= "9")
     for prefix in ("0086", "86"):
         if digits.startswith(prefix) and len(digits) - len(prefix) >= 10:
             digits = digits[len(prefix):]
