@@ -218,7 +218,8 @@ def confirm_email(token: str):
 @bp.route("/account/confirm/resend", methods=["POST"])
 @enterprise_required
 def resend_confirmation():
-    on_refusal(lambda _: redirect(url_for("main.dashboard")))
+    back = _safe_next(request.args.get("next"))  # the page that offered it: the application's submit page
+    on_refusal(lambda _: redirect(back))
     accounts.resend_confirmation(get_session(), actor=actor())
     flash(_("A new confirmation e-mail is on its way to %(email)s.", email=actor().email), "info")
-    return redirect(url_for("main.dashboard"))
+    return redirect(back)

@@ -94,3 +94,24 @@ def test_an_unconfirmed_enterprise_confirms_through_the_link(client, db, make_us
     assert client.post(path).status_code == 302
     db.refresh(user)
     assert user.email_confirmed
+
+
+def test_the_submit_page_says_why_and_offers_the_confirmation_again(client, db, make_user, make_cycle):
+    from award.applications.models import Application, ApplicationStatus
+    from award.cycles.models import Stage
+
+    user = make_user(Role.ENTERPRISE)
+    user.email_confirmed = False
+    cycle = make_cycle(stage=Stage.APPLICATION)
+    application = Application(cycle_id=cycle.id, organization_id=user.organization_id,
+                              status=ApplicationStatus.DRAFT, org_name=user.organization.name)
+    db.add(application)
+    db.commit()
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    path = f"/applications/{application.id}/submit"
+    refused = client.post(path)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "confirm your e-mail address" in page
+    assert "/account/confirm/resend?next=" in page
+    resent = client.post(f"/account/confirm/resend?next={path}")
+    assert resent.status_code == 302 and resent.headers["Location"] == path
