@@ -249,3 +249,10 @@ def test_an_unconfirmed_enterprise_cannot_submit(db, make_user, make_cycle):
     with pytest.raises(Conflict, match="confirm your e-mail address"):
         applications.submit_application(db, actor=user, application=application)
     assert application.status is ApplicationStatus.DRAFT
+
+
+def test_the_invitation_is_in_chinese_by_default(db, make_user):
+    user = services.create_staff_user(db, actor=make_user(Role.OFFICE), role=Role.LEADER, email="qian@gov.cn",
+                                      full_name="钱副市长", password_min_length=10)
+    message = db.scalar(select(OutboxMessage).where(OutboxMessage.user_id == user.id))
+    assert "请设置密码" in message.subject and "领导小组成员" in message.text and "只能使用一次" in message.text
