@@ -256,3 +256,17 @@ def test_the_invitation_is_in_chinese_by_default(db, make_user):
                                       full_name="钱副市长", password_min_length=10)
     message = db.scalar(select(OutboxMessage).where(OutboxMessage.user_id == user.id))
     assert "请设置密码" in message.subject and "领导小组成员" in message.text and "只能使用一次" in message.text
+
+
+def test_two_uses_of_one_link_at_the_same_moment_let_one_through(db, make_user):
+    """Both requests found the link open; the conditional UPDATE lets only the first use it."""
+    from award.auth.tokens import use_token, valid_token
+
+    user = make_user(Role.EXPERT)
+    accounts.request_password_reset(db, email=user.email)
+    token = token_of(link_in(db, user, "password_reset"))
+    first = valid_token(db, token=token, purposes=accounts.SET_PASSWORD_PURPOSES)
+    second = valid_token(db, token=token, purposes=accounts.SET_PASSWORD_PURPOSES)
+    use_token(db, row=first)
+    with pytest.raises(Conflict):
+        use_token(db, row=second)
