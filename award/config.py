@@ -32,6 +32,11 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "LANGUAGES": ("zh_CN", "en"),
     "PASSWORD_MIN_LENGTH": 10,
+    # How long the links sent by e-mail stay valid: an invitation to set the first password, a password
+    # reset, an enterprise's e-mail confirmation. Each is used once.
+    "INVITATION_VALID_HOURS": 7 * 24,
+    "PASSWORD_RESET_VALID_MINUTES": 60,
+    "EMAIL_CONFIRMATION_VALID_HOURS": 7 * 24,
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     "MAX_BODY_WITHOUT_FILES": 16 * 1024 * 1024,
     "DEMO_DATABASE": False,
@@ -73,6 +78,9 @@ ENV_KEYS: dict[str, type] = {
     "SECRET_KEY": str,
     "SESSION_COOKIE_SECURE": bool,
     "PASSWORD_MIN_LENGTH": int,
+    "INVITATION_VALID_HOURS": int,
+    "PASSWORD_RESET_VALID_MINUTES": int,
+    "EMAIL_CONFIRMATION_VALID_HOURS": int,
     "MAX_CONTENT_LENGTH": int,
     "DEMO_DATABASE": bool,
     "MAIL_TO_CONSOLE": bool,

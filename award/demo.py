@@ -64,18 +64,22 @@ def seed_demo(session: Session, *, demo_database: bool, now: dt.datetime | None 
     now = now or utcnow()
     rng = random.Random(2026)
     minimum = 10
+    # The demo's accounts share a published password: they are demo accounts, never made to change it.
 
     office = create_staff_user(session, actor=None, role=Role.OFFICE, email="office@demo.award",
                                full_name="评审办公室 林主任", password=DEMO_PASSWORD,
-                               password_min_length=minimum, phone="0512-65220000")
+                               must_change_password=False, password_min_length=minimum, phone="0512-65220000")
     create_staff_user(session, actor=office, role=Role.SUPERVISOR, email="supervisor@demo.award",
-                      full_name="纪检监察 郑科长", password=DEMO_PASSWORD, password_min_length=minimum)
+                      full_name="纪检监察 郑科长", password=DEMO_PASSWORD, password_min_length=minimum,
+                      must_change_password=False)
     for name, login in LEADERS:
         create_staff_user(session, actor=office, role=Role.LEADER, email=f"{login}@demo.award",
-                          full_name=name, password=DEMO_PASSWORD, password_min_length=minimum)
+                          full_name=name, password=DEMO_PASSWORD, password_min_length=minimum,
+                          must_change_password=False)
     for number, (name, _title) in enumerate(EXPERTS, start=1):
         create_staff_user(session, actor=office, role=Role.EXPERT, email=f"expert{number}@demo.award",
-                          full_name=name, password=DEMO_PASSWORD, password_min_length=minimum)
+                          full_name=name, password=DEMO_PASSWORD, password_min_length=minimum,
+                          must_change_password=False)
     for number, name in enumerate(ENTERPRISES, start=1):
         register_enterprise(session, credit_code=demo_credit_code(rng), organization_name=name,
                             contact_name="质量部 联系人", phone=f"0512-6{number:03d}0000",

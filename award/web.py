@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, redirect, request, url_for
 from flask_babel import Babel
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
@@ -96,6 +97,20 @@ def _refuse_nul() -> None:
         raise InvalidInput(_("The request contains a NUL character, which is not allowed."))
 
 
+# What a user whose password someone else set may still open before choosing their own.
+_OPEN_BEFORE_OWN_PASSWORD = frozenset({"auth.change_password", "auth.logout", "static", "main.set_language"})
+
+
+def _own_password_first() -> Any:
+    """A password set by someone else (the office, the command line) is changed at the first sign-in:
+    until then every page leads to the change-password page."""
+    user = current_user
+    if (getattr(user, "is_authenticated", False) and getattr(user, "must_change_password", False)
+            and request.endpoint not in _OPEN_BEFORE_OWN_PASSWORD):
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
 def init_web(app: Flask) -> None:
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -111,6 +126,7 @@ def init_web(app: Flask) -> None:
     babel.init_app(app, locale_selector=current_locale)
     app.after_request(_security_headers)
     app.before_request(_refuse_nul)
+    app.before_request(_own_password_first)
     app.url_map.converters["int"] = IdConverter  # before any blueprint adds its rules
 
     from award.applications.routes import bp as applications_bp

@@ -65,6 +65,18 @@ ROUTES: list[Route] = [
     Route("auth.users", "GET", "/office/users", allow(Role.OFFICE)),
     Route("auth.users", "POST", "/office/users", allow(Role.OFFICE, ok=422)),
     Route("auth.toggle_user", "POST", "/office/users/{expert_id}/toggle", allow(Role.OFFICE, ok=302)),
+    Route("auth.resend_invitation", "POST", "/office/users/{expert_id}/invite", allow(Role.OFFICE, ok=302)),
+    Route("auth.change_password", "GET", "/account/password", everyone(200, anon=LOGIN)),
+    Route("auth.change_password", "POST", "/account/password", everyone(422, anon=LOGIN)),  # an empty form
+    Route("auth.forgot_password", "GET", "/account/password/forgot", everyone(200, anon=200)),
+    Route("auth.forgot_password", "POST", "/account/password/forgot", everyone(422, anon=422)),
+    # A link that is unknown, used or expired gets one answer, whoever asks.
+    Route("auth.set_password", "GET", "/account/password/set/no-such-link", everyone(409, anon=409)),
+    Route("auth.set_password", "POST", "/account/password/set/no-such-link", everyone(409, anon=409)),
+    Route("auth.confirm_email", "GET", "/account/confirm/no-such-link", everyone(409, anon=409)),
+    Route("auth.confirm_email", "POST", "/account/confirm/no-such-link", everyone(409, anon=409)),
+    # The world's enterprise has confirmed its address already: it is told so on its dashboard.
+    Route("auth.resend_confirmation", "POST", "/account/confirm/resend", allow(Role.ENTERPRISE, ok=302)),
     Route("cycles.list_cycles", "GET", "/cycles/", allow(Role.OFFICE, Role.SUPERVISOR)),
     Route("cycles.new_cycle", "GET", "/cycles/new", allow(Role.OFFICE)),
     Route("cycles.new_cycle", "POST", "/cycles/new", allow(Role.OFFICE, ok=422)),

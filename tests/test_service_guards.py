@@ -35,6 +35,7 @@ from award.approval import services as approval
 from award.approval.models import Choice
 from award.archive.builder import build_archive
 from award.audit.models import AuditRecord
+from award.auth import accounts
 from award.auth import services as auth
 from award.auth.models import Role, User
 from award.awards import services as awards
@@ -291,6 +292,14 @@ GUARDS: list[Guard] = [
         ("office", "expert")),
     Guard(auth.change_role, lambda c, a: auth.change_role(c.s, actor=a, user=c.expert, role=Role.LEADER),
           ("office",)),
+    # the holder's own account: everyone for their own password (stopped here by a wrong current one);
+    # invitations by the office; a confirmation e-mail by an enterprise (the world's are confirmed already).
+    Guard(accounts.change_own_password, lambda c, a: accounts.change_own_password(
+        c.s, actor=a, current_password="not-the-password", new_password="another-long-password",
+        password_min_length=10), EVERYONE, passes="wrong_password"),
+    Guard(accounts.resend_invitation, lambda c, a: accounts.resend_invitation(c.s, actor=a, user=c.expert), OFFICE),
+    Guard(accounts.resend_confirmation, lambda c, a: accounts.resend_confirmation(c.s, actor=a),
+          ("enterprise", "stranger"), passes="already_confirmed"),
 
     # awards: the office, at the end of the notice.
     Guard(awards.confirm_awards, lambda c, a: awards.confirm_awards(c.s, actor=a, cycle=c.notice_cycle, zone=ZONE),

@@ -313,6 +313,9 @@ def submit_application(session: Session, *, actor: User | None, application: App
     """Submit (or resubmit after a return) before the deadline; afterwards it is read-only."""
     now = now or utcnow()
     _require_owner(actor, application)
+    if actor is not None and not actor.email_confirmed:
+        raise Conflict(_("Please confirm your e-mail address first: open the link in the e-mail we sent when you "
+                         "registered, or ask for a new one on this page."), code="email_unconfirmed")
     if application.status in EDITABLE:
         _require_window(application.cycle, now)
         problems = submission_problems(application)

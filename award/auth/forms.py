@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from award.auth.models import Role
 from award.forms import BaseForm, PrintableName, SelectChoice
@@ -64,10 +64,40 @@ class StaffUserForm(BaseForm):
         _l("Phone"),
         validators=[Length(max=30), Regexp(r"^$|" + PHONE_PATTERN, message=_l("Digits, spaces, +, - and () only."))],
     )
-    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(max=200)])
+    # Left empty (the usual way), the holder is e-mailed an invitation link to choose a password;
+    # a password typed here must be changed at the first sign-in.
+    password = PasswordField(_l("Initial password"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("Create account"))
 
     def to_account(self) -> dict[str, Any]:
         """The keyword arguments of services.create_staff_user (but the actor and the password rule)."""
         return {"role": Role(self.role.data), "email": self.email.data, "full_name": self.full_name.data,
-                "phone": self.phone.data or "", "password": self.password.data}
+                "phone": self.phone.data or "", "password": self.password.data or None}
+
+
+class ChangePasswordForm(BaseForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    submit = SubmitField(_l("Change password"))
+
+
+class SetPasswordForm(BaseForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    submit = SubmitField(_l("Set password"))
+
+
+class ForgotPasswordForm(BaseForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField(_l("Send me a link"))
+
+
+class ConfirmEmailForm(BaseForm):
+    submit = SubmitField(_l("Confirm my e-mail address"))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Index, Integer, String
+from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from award.db import Base, UTCDateTime, utcnow
@@ -62,6 +64,10 @@ class User(Base):
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     # Part of every session's id: raising it (logout, new password, new role) ends all sessions at once.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A password someone else set (the office, the command line): its holder must choose their own first.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # False only for an enterprise that registered itself and has not yet opened the link in its e-mail.
+    email_confirmed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organization: Mapped[Organization | None] = relationship(lazy="joined")
@@ -92,3 +98,26 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value} {self.email}>"
+
+
+class TokenPurpose(enum.StrEnum):
+    INVITATION = "invitation"  # an account the office made: its holder sets the first password
+    PASSWORD_RESET = "password_reset"  # a forgotten password
+    EMAIL_CONFIRMATION = "email_confirmation"  # a self-registered enterprise confirms its address
+
+
+class AccountToken(Base):
+    """A link sent by e-mail: only the SHA-256 of its secret is kept; it expires and is used once."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (Index("ix_account_tokens_user_purpose", "user_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[TokenPurpose] = mapped_column(enum_column(TokenPurpose, "token_purpose"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")

@@ -10,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from award.audit.services import record
-from award.auth.models import Organization, Role, User
+from award.auth.models import Organization, Role, TokenPurpose, User
 from award.auth.passwords import new_password_hash, password_matches
+from award.auth.tokens import issue_token, new_secret, void_tokens
 from award.credit_code import InvalidCreditCode, normalize_credit_code
 from award.errors import Invalid, NotAllowed
 from award.i18n import _
@@ -166,7 +167,8 @@ def submit_registration(
 
     The visitor learns nothing about existing accounts: only faults of the input itself are refused.
     When the e-mail address or the credit code already has an account, no account is made and the
-    holders are told by e-mail instead; a new account's holder is told by e-mail too. The password is
+    holders are told by e-mail instead; a new account's holder is told by e-mail too, with a link that
+    confirms the address (needed before it can submit an application). The password is
     hashed on both paths, so that the answer takes as long either way.
     """
     code = credit_code_or_error(credit_code)
@@ -182,6 +184,10 @@ def submit_registration(
                     phone=phone, email=email, password_hash=password_hash, locale=locale)
         except IntegrityError:  # a registration running at the same time took the e-mail or the code first
             account, holders = None, _holders(session, email=email, credit_code=code)
+    if account is not None:  # it may submit an application once it opened the link in this e-mail
+        account.email_confirmed = False
+        session.flush()
+        issue_token(session, user=account, purpose=TokenPurpose.EMAIL_CONFIRMATION)
     for holder in holders:
         holds_code = (holder.role is Role.ENTERPRISE and holder.organization is not None
                       and holder.organization.credit_code == code)
@@ -200,21 +206,31 @@ def create_staff_user(
     role: Role,
     email: str,
     full_name: str,
-    password: str,
     password_min_length: int,
+    password: str | None = None,
+    must_change_password: bool = True,
     phone: str = "",
     organization: Organization | None = None,
 ) -> User:
-    """The office (or the CLI, actor None) creates an expert, leader, supervisor or office account."""
+    """The office (or the CLI, actor None) creates an expert, leader, supervisor or office account.
+
+    Without a password the holder is e-mailed an invitation link to set one. A password given here was
+    set by someone else: its holder must change it at the first sign-in (`must_change_password`),
+    except for the demo's accounts, which everyone knows anyway.
+    """
     if actor is not None and actor.role is not Role.OFFICE:
         raise NotAllowed(_("Only the award office can create accounts."))
     if role not in STAFF_ROLES:
         raise Invalid(_("Enterprises register themselves."), code="bad_role", field="role")
     check_name(full_name, field=_("The name"))
     _ensure_email_free(session, email)
+    invited = password is None
     user = User(
         email=normalize_email(email),
-        password_hash=hash_password(password, min_length=password_min_length),
+        # An invited account has a password nobody knows until its holder sets one through the link.
+        password_hash=new_password_hash(new_secret()) if invited else hash_password(
+            password or "", min_length=password_min_length),
+        must_change_password=must_change_password and not invited,
         role=role,
         full_name=full_name.strip(),
         phone=phone.strip(),
@@ -223,7 +239,9 @@ def create_staff_user(
     session.add(user)
     session.flush()
     record(session, actor=actor, action="user.created", target_type="user", target_id=user.id,
-           after=_user_snapshot(user))
+           after={**_user_snapshot(user), "invited": invited})
+    if invited:
+        issue_token(session, user=user, purpose=TokenPurpose.INVITATION)
     return user
 
 
@@ -243,13 +261,23 @@ def set_user_enabled(session: Session, *, actor: User, user: User, enabled: bool
 
 def change_password(session: Session, *, actor: User, user: User, new_password: str,
                     password_min_length: int) -> None:
-    """A new password (by its owner or the office); every session of the account ends."""
+    """A new password set by the office for someone (who must change it at the next sign-in), or by its
+    owner (accounts.change_own_password also asks for the current one); every session of the account ends."""
     if actor.id != user.id and actor.role is not Role.OFFICE:
         raise NotAllowed(_("Only the award office can change another person's password."))
-    user.password_hash = hash_password(new_password, min_length=password_min_length)
+    set_password_hash(session, user=user, password_hash=hash_password(new_password, min_length=password_min_length),
+                      chosen_by_holder=actor.id == user.id)
+    record(session, actor=actor, action="user.password_changed", target_type="user", target_id=user.id,
+           after={"must_change_password": user.must_change_password})
+
+
+def set_password_hash(session: Session, *, user: User, password_hash: str, chosen_by_holder: bool) -> None:
+    """The one way a password changes: every session ends, and pending invitation and reset links die."""
+    user.password_hash = password_hash
+    user.must_change_password = not chosen_by_holder
     _end_sessions(user)
+    void_tokens(session, user=user, purposes=(TokenPurpose.INVITATION, TokenPurpose.PASSWORD_RESET))
     session.flush()
-    record(session, actor=actor, action="user.password_changed", target_type="user", target_id=user.id)
 
 
 def change_role(session: Session, *, actor: User, user: User, role: Role) -> None:

@@ -16,7 +16,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import login_user
 
 from award.app_db import get_session
-from award.auth import services
+from award.auth import accounts, services
 from award.auth.models import User
 from award.auth.throttle import LoginThrottle, Policy
 from award.db import utcnow
@@ -33,12 +33,14 @@ def wait_text(seconds: int) -> str:
     return format_timedelta(dt.timedelta(seconds=seconds), threshold=1.0)
 
 
-def _login_throttle() -> LoginThrottle | None:
-    """The counters in Flask-Limiter's storage (shared by the workers through Redis); None when off."""
+def _login_throttle(kind: str = "") -> LoginThrottle | None:
+    """The counters in Flask-Limiter's storage (shared by the workers through Redis); None when off.
+    `kind` keeps other throttled requests (password resets) apart from the sign-ins."""
     config = current_app.config
     if not config.get("RATELIMIT_ENABLED", True):
         return None
-    return LoginThrottle(limiter.storage, Policy.from_config(config), prefix=config.get("RATELIMIT_KEY_PREFIX", ""))
+    prefix = "/".join(part for part in (config.get("RATELIMIT_KEY_PREFIX", ""), kind) if part)
+    return LoginThrottle(limiter.storage, Policy.from_config(config), prefix=prefix)
 
 
 @dataclass(frozen=True)
@@ -90,3 +92,22 @@ def begin_session(user: User) -> None:
     if kept_locale:
         session["locale"] = kept_locale
     login_user(user)
+
+
+@dataclass(frozen=True)
+class ResetRequest:
+    """A request for a password-reset link, throttled as the login is: every request counts as a failure
+    of its (address, account) pair and of its address, so the link cannot be used to flood a mailbox or to
+    probe many addresses. The answer is the same for known and unknown addresses."""
+
+    email: str
+
+    def attempt(self) -> SignInRefused | None:
+        throttle = _login_throttle("reset")
+        attempt = {"account": services.normalize_email(self.email), "address": get_remote_address() or ""}
+        if throttle and (wait := throttle.wait_seconds(**attempt, now=utcnow().timestamp())):
+            return SignInRefused(_("Too many requests. Please try again in %(wait)s.", wait=wait_text(wait)), 429)
+        if throttle:
+            throttle.failed(**attempt, now=utcnow().timestamp())
+        accounts.request_password_reset(get_session(), email=self.email)
+        return None

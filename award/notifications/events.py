@@ -12,14 +12,25 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from award.auth.models import Role
+from award.auth.models import Role, TokenPurpose
 from award.auth.services import Registration, registration_listener
+from award.auth.tokens import AccountMail, account_mail_listener
 from award.cycles.models import Cycle
 from award.db import utcnow
+from award.i18n import _l
 from award.notifications.kinds import Kind
-from award.notifications.models import Notification
-from award.notifications.services import notify, notify_users, users_with_role
+from award.notifications.models import Notification, OutboxMessage
+from award.notifications.services import notify, notify_users, send_account_email, users_with_role
 from award.runtime import path_for
+
+ROLE_NAMES = {Role.EXPERT: _l("Expert"), Role.LEADER: _l("Leading group member"), Role.SUPERVISOR: _l("Supervisor"),
+              Role.OFFICE: _l("Award office"), Role.ENTERPRISE: _l("Enterprise")}
+# Each link's page and the e-mail that carries it.
+_ACCOUNT_LINKS = {
+    TokenPurpose.INVITATION: ("auth.set_password", Kind.ACCOUNT_INVITATION),
+    TokenPurpose.PASSWORD_RESET: ("auth.set_password", Kind.PASSWORD_RESET),
+    TokenPurpose.EMAIL_CONFIRMATION: ("auth.confirm_email", Kind.EMAIL_CONFIRMATION),
+}
 
 
 def cycle_name(cycle: Cycle) -> str:
@@ -48,3 +59,11 @@ def registration_submitted(session: Session, outcome: Registration) -> list[Noti
         return [notice] if notice is not None else []
     return notify_users(session, users=outcome.holders, kind=Kind.REGISTRATION_ATTEMPT, link=link, context={},
                         dedupe_key=f"registration-attempt:{utcnow().date().isoformat()}")
+
+
+@account_mail_listener
+def account_link_mailed(session: Session, mail: AccountMail) -> OutboxMessage | None:
+    """An invitation, reset or confirmation link: e-mailed to the account's holder, in their language."""
+    endpoint, kind = _ACCOUNT_LINKS[mail.purpose]
+    return send_account_email(session, user=mail.user, kind=kind, link=path_for(endpoint, token=mail.token),
+                              context={"role": ROLE_NAMES[mail.user.role], "expires": mail.expires_at})

@@ -34,6 +34,9 @@ class Kind(enum.StrEnum):
     CONFLICT_DECLARED = "conflict_declared"
     ACCOUNT_REGISTERED = "account_registered"
     REGISTRATION_ATTEMPT = "registration_attempt"
+    ACCOUNT_INVITATION = "account_invitation"
+    PASSWORD_RESET = "password_reset"
+    EMAIL_CONFIRMATION = "email_confirmation"
 
 
 @dataclass(frozen=True)
@@ -186,6 +189,32 @@ SPECS: dict[Kind, KindSpec] = {spec.kind: spec for spec in (
            "if you have forgotten the password, ask the award office. If it was not you, you need not do "
            "anything: no new account was created."),
         _l("Sign in"), about_account=True,
+    ),
+    # The links below carry a secret: they are e-mailed only (services.send_account_email), never kept as
+    # in-app notices, so only the holder of the mailbox can open them.
+    KindSpec(
+        Kind.ACCOUNT_INVITATION, Role.EXPERT, _l("Invitation to set a password"),
+        _l("Your account is ready: set your password"),
+        _l("The award office created an account for you (%(role)s) with this e-mail address. Open the link "
+           "below to choose your password; the link can be used once and is valid until %(expires)s. "
+           "If it has expired, ask the award office to send a new one."),
+        _l("Set your password"), context=("role", "expires"), about_account=True,
+    ),
+    KindSpec(
+        Kind.PASSWORD_RESET, Role.EXPERT, _l("Password reset"),
+        _l("Reset your password"),
+        _l("Someone asked to reset the password of the account with this e-mail address. If it was you, open "
+           "the link below to choose a new password; the link can be used once and is valid until %(expires)s. "
+           "If it was not you, you need not do anything: your password has not changed."),
+        _l("Choose a new password"), context=("expires",), about_account=True,
+    ),
+    KindSpec(
+        Kind.EMAIL_CONFIRMATION, Role.ENTERPRISE, _l("E-mail confirmation"),
+        _l("Please confirm your e-mail address"),
+        _l("Please confirm that this e-mail address belongs to your organization's account by opening the link "
+           "below. An application can be submitted once the address is confirmed. The link can be used once "
+           "and is valid until %(expires)s; you can ask for a new one on the application's submit page."),
+        _l("Confirm the e-mail address"), context=("expires",), about_account=True,
     ),
 )}
 

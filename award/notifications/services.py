@@ -138,6 +138,26 @@ def notify(
                            now=now, email=None)
 
 
+def send_account_email(session: Session, *, user: User, kind: Kind, context: Mapping[str, Any], link: str,
+                       now: dt.datetime | None = None) -> OutboxMessage | None:
+    """An e-mail about the account itself and nothing in-app: its link carries a secret (an invitation, a
+    password reset) that only the mailbox's holder may see. None for a disabled account."""
+    spec = SPECS[Kind(kind)]
+    _check_link(link)
+    if not user.is_enabled:
+        return None
+    now = now or utcnow()
+    with force_locale(user.locale or runtime.settings()["BABEL_DEFAULT_LOCALE"]):
+        rendered = render_email(user=user, spec=spec, notice=render_notice(spec, context), link=link)
+    message = OutboxMessage(
+        user_id=user.id, recipient=user.email, subject=rendered.subject[:300], text=rendered.text,
+        html=rendered.html, kind=spec.kind.value, message_id=_message_id(), status=OutboxStatus.PENDING,
+        attempts=0, next_attempt_at=now, created_at=now)
+    session.add(message)
+    session.flush()
+    return message
+
+
 def full_dedupe_key(kind: Kind, user: User, dedupe_key: str) -> str:
     """The stored key: unique per kind, user and the caller's key."""
     full_key = f"{Kind(kind).value}:{user.id}:{dedupe_key}"

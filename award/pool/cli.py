@@ -57,15 +57,15 @@ def export_command(path: Path) -> None:
 @pool_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(path: Path) -> None:
-    """Import the expert pool from PATH, all or nothing; prints new accounts' initial passwords."""
+    """Import the expert pool from PATH, all or nothing; e-mails each new account an invitation."""
     fmt = _format_of(path)
     result = _run_import(lambda session: pool_io.import_pool(
         session, actor=None, data=path.read_bytes(), fmt=fmt,
         password_min_length=current_app.config["PASSWORD_MIN_LENGTH"]))
     click.echo(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}, "
                f"relations added {result.relations_added}")
-    for email, password in result.passwords:
-        click.echo(f"  new account {email}  initial password {password}")
+    for email in result.invited:
+        click.echo(f"  new account {email}: invitation e-mailed")
 
 
 @pool_cli.command("groups-export")

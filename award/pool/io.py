@@ -71,7 +71,7 @@ class PoolImportResult:
     updated: int = 0
     unchanged: int = 0
     relations_added: int = 0
-    passwords: list[tuple[str, str]] = field(default_factory=list)  # (e-mail, initial password), new accounts
+    invited: list[str] = field(default_factory=list)  # the e-mail addresses of new accounts, sent an invitation
 
 
 @dataclass
@@ -305,8 +305,8 @@ def import_pool(
                                          password_min_length=password_min_length)
             profile = created.profile
             result.created += 1
-            if created.initial_password:
-                result.passwords.append((item.data.email, created.initial_password))
+            if created.invited:
+                result.invited.append(created.profile.user.email)
         else:
             before = pool.profile_snapshot(profile)
             pool.update_expert(session, actor=actor, profile=profile, data=item.data)

@@ -84,8 +84,7 @@ def new_expert():
         return render_template("pool/form.html", form=form, profile=None)
     created = pool.create_expert(get_session(), actor=actor(), data=form.to_data(),
                                  password_min_length=current_app.config["PASSWORD_MIN_LENGTH"])
-    # Shown once, on this page: the office hands the initial password over in person.
-    return render_template("pool/created.html", profile=created.profile, password=created.initial_password)
+    return render_template("pool/created.html", profile=created.profile, invited=created.invited)
 
 
 @bp.route("/<int:profile_id>")

@@ -9,7 +9,6 @@ removes one, and the audit keeps what it was).
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -27,10 +26,6 @@ from award.i18n import _
 from award.inputs import check_date_range, check_length, check_name, check_text
 from award.pool.kinds import RelationKind
 from award.pool.models import ExpertAvailability, ExpertProfile, ExpertRelation, GroupLink
-
-# A random initial password the office hands over; the alphabet avoids look-alike characters.
-_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-INITIAL_PASSWORD_LENGTH = 14
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,7 +62,7 @@ class RelationData:
 @dataclass
 class CreatedExpert:
     profile: ExpertProfile
-    initial_password: str | None = None  # None when an existing account was reused
+    invited: bool = False  # a new account, e-mailed an invitation to set its password; False when one was reused
     notes: list[str] = field(default_factory=list)
 
 
@@ -137,10 +132,6 @@ def clean_relation_data(data: RelationData) -> RelationData:
                         starts_on=data.starts_on, ends_on=data.ends_on, note=data.note.strip())
 
 
-def new_initial_password() -> str:
-    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(INITIAL_PASSWORD_LENGTH))
-
-
 # --- snapshots for the audit trail ---------------------------------------------------------
 
 
@@ -185,16 +176,15 @@ def create_expert(
     actor: User | None,
     data: ExpertData,
     password_min_length: int,
-    initial_password: str | None = None,
 ) -> CreatedExpert:
     """A pool profile for a new person (creating the expert account) or an existing expert account.
 
-    A new account gets a random initial password, returned once so the office can hand it over.
+    A new account gets no password: its holder is e-mailed an invitation link to set one.
     """
     require_office(actor)
     data = clean_expert_data(data)
     user = find_user_by_email(session, data.email)
-    password = None
+    invited = False
     if user is not None:
         if user.role is not Role.EXPERT:
             raise Invalid(_("The account %(email)s exists but is not an expert account.", email=data.email),
@@ -208,10 +198,9 @@ def create_expert(
             record(session, actor=actor, action="user.updated", target_type="user", target_id=user.id,
                    before=before_user, after={"full_name": user.full_name, "phone": user.phone})
     else:
-        password = initial_password or new_initial_password()
+        invited = True
         user = create_staff_user(session, actor=actor, role=Role.EXPERT, email=data.email,
-                                 full_name=data.full_name, phone=data.phone, password=password,
-                                 password_min_length=password_min_length)
+                                 full_name=data.full_name, phone=data.phone, password_min_length=password_min_length)
     profile = ExpertProfile(user_id=user.id, title=data.title, organization_code=data.organization_code,
                             organization_name=data.organization_name, sectors=list(data.sectors),
                             in_pool=data.in_pool, address=data.address, updated_at=utcnow())
@@ -220,7 +209,7 @@ def create_expert(
     session.flush()
     record(session, actor=actor, action="pool.expert_created", target_type="expert_profile",
            target_id=profile.id, after=profile_snapshot(profile))
-    return CreatedExpert(profile=profile, initial_password=password)
+    return CreatedExpert(profile=profile, invited=invited)
 
 
 def update_expert(session: Session, *, actor: User | None, profile: ExpertProfile, data: ExpertData) -> ExpertProfile:

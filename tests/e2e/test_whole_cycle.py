@@ -38,6 +38,7 @@ from award.cycles.models import Cycle, Stage
 from award.cycles.services import cycle_rubric
 from award.db import utcnow
 from award.notice.models import Objection, ObjectionOutcome
+from award.notifications.models import OutboxMessage
 from award.rounds.models import Assignment, ReviewRound, RoundStatus
 from award.scoring.models import ConsensusScore
 from tests.conftest import fresh_credit_code
@@ -51,7 +52,10 @@ ZONE = ZoneInfo("Asia/Shanghai")
 GUIDE_IMAGES = PROJECT_ROOT / "docs" / "guide" / "img"
 VIEWPORT = {"width": 1280, "height": 860}
 OFFICE_EMAIL, OFFICE_PASSWORD = "lin@amr.suzhou.gov.cn", "office-password-2026"
+CLI_PASSWORD = "set-on-the-command-line"  # set by someone else: changed at the first sign-in
 STAFF_PASSWORD = "staff-password-2026"
+EXPERT_PASSWORD = "expert-password-2026"  # chosen by each expert through the invitation
+RESET_PASSWORD = "expert-reset-password-2026"  # one expert forgets it and resets it by e-mail
 LEADERS = [("qian@suzhou.gov.cn", "钱副市长"), ("sun@amr.suzhou.gov.cn", "孙局长"), ("li@jxw.suzhou.gov.cn", "李主任")]
 SUPERVISOR = ("zhou@jw.suzhou.gov.cn", "周组长")
 EXPERTS = [  # e-mail, name, title, organization, sectors
@@ -191,6 +195,30 @@ def _flash_ok(page) -> None:
     assert page.locator(".flash-error, .flash.error").count() == 0, _main(page)
 
 
+def _mailed_link(live_app, email: str, kind: str) -> str:
+    """The path of the newest link e-mailed to `email` (an invitation, a reset, a confirmation), read from
+    the outbox as the mail program would show it."""
+    with live_app.app_context():
+        session = get_database(live_app).session_factory()
+        text = session.scalars(select(OutboxMessage.text).where(OutboxMessage.recipient == email,
+                                                                OutboxMessage.kind == kind)
+                               .order_by(OutboxMessage.id.desc())).first()
+        session.close()
+    assert text is not None, f"no {kind} e-mail to {email}"
+    return re.search(r"https?://[^/\s]+(/account/\S+)", text).group(1)
+
+
+def _set_password_through(page, path: str, password: str, shot: str | None = None) -> None:
+    """Open an invitation or reset link, choose the password: the holder is signed in."""
+    page.goto(path)
+    page.fill("input[name=password]", password)
+    page.fill("input[name=confirm]", password)
+    if shot:
+        _shot(page, shot)
+    _submit(page, "form input[type=submit]")
+    page.wait_for_url("**/dashboard")
+
+
 # ----------------------------------------------------------------------------------------- the test
 
 
@@ -222,14 +250,25 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     def db():
         return get_database(live_app).session_factory()
 
-    # The first office account is made on the command line: there is no page for it.
+    # The first office account is made on the command line: there is no page for it. Its password was set
+    # by whoever ran the command, so the first sign-in leads to the change-password page until it is changed.
     result = live_app.test_cli_runner().invoke(args=[
         "users", "create", "--role", "office", "--email", OFFICE_EMAIL, "--name", "林主任",
-        "--password", OFFICE_PASSWORD])
+        "--password", CLI_PASSWORD])
     assert result.exit_code == 0, result.output
+    office = people.page()
+    sign_in(office, OFFICE_EMAIL, CLI_PASSWORD)
+    office.wait_for_url("**/account/password")
+    office.goto("/cycles/")
+    assert office.url.endswith("/account/password")  # nothing else opens before
+    office.fill("input[name=current_password]", CLI_PASSWORD)
+    office.fill("input[name=password]", OFFICE_PASSWORD)
+    office.fill("input[name=confirm]", OFFICE_PASSWORD)
+    _shot(office, "office-change-password")
+    _submit(office, "form input[type=submit]")
+    office.wait_for_url("**/dashboard")
 
     # --- the office: staff accounts, the expert pool, the cycle -------------------------------------
-    office = people.signed_in(OFFICE_EMAIL, OFFICE_PASSWORD)
     _shot(office, "office-dashboard")
     office.goto("/office/users")
     for role, (email, name) in [("leader", leader) for leader in LEADERS] + [("supervisor", SUPERVISOR)]:
@@ -238,11 +277,18 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
         office.fill("input[name=full_name]", name)
         office.fill("input[name=email]", email)
         office.fill("input[name=phone]", "0512-68610000")
-        office.fill("input[name=password]", STAFF_PASSWORD)
         if role == "supervisor":
             _shot(office, "office-accounts")
-        _submit(office, "form input[type=submit][name=submit]")
+        _submit(office, "form input[type=submit][name=submit]")  # no password: an invitation is e-mailed
         assert email in office.content()
+    # The first leader's e-mail went astray: the office sends the invitation again, one click on the list.
+    _submit(office, f"tr:has-text('{LEADERS[0][0]}') form[action$='/invite'] button")
+    assert "新的邀请已发送" in office.content(), _main(office)
+    for email, _name in [*LEADERS, SUPERVISOR]:  # each accepts the invitation in the e-mail
+        invited = people.page()
+        _set_password_through(invited, _mailed_link(live_app, email, "account_invitation"), STAFF_PASSWORD,
+                              shot="staff-accept-invitation" if email == SUPERVISOR[0] else None)
+        invited.context.close()
 
     credit_codes = [fresh_credit_code() for _ in EXPERTS]
     rows = ["email,full_name,phone,title,organization_code,organization_name,sectors,in_pool,"
@@ -257,10 +303,27 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     _shot(office, "office-pool-import")
     _submit(office, "main form input[type=submit]")
     assert "导入完成" in office.content() or "Import finished" in office.content(), _main(office)
-    passwords = dict(zip(office.locator("article table tbody td:nth-child(1)").all_inner_texts(),
-                         office.locator("article table tbody td:nth-child(2)").all_inner_texts(), strict=True))
-    assert sorted(passwords) == sorted(expert[0] for expert in EXPERTS)
-    _shot(office, "office-pool-passwords")
+    invited = office.locator("article ul li").all_inner_texts()
+    assert sorted(invited) == sorted(expert[0] for expert in EXPERTS)  # no password is shown, only who was invited
+    _shot(office, "office-pool-invitations")
+    # Each imported expert accepts the invitation from the e-mail and chooses a password.
+    for email, *_rest in EXPERTS:
+        expert = people.page()
+        _set_password_through(expert, _mailed_link(live_app, email, "account_invitation"), EXPERT_PASSWORD)
+        expert.context.close()
+    passwords = {email: EXPERT_PASSWORD for email, *_rest in EXPERTS}
+    # One expert forgets the password and resets it by e-mail from the sign-in page.
+    forgetful = EXPERTS[0][0]
+    expert = people.page()
+    expert.goto("/login")
+    _submit(expert, "a[href$='/account/password/forgot']")
+    expert.fill("input[name=email]", forgetful)
+    _shot(expert, "expert-forgot-password")
+    _submit(expert, "form input[type=submit]")
+    assert "设置新密码的链接已发往该邮箱" in expert.content(), _main(expert)
+    _set_password_through(expert, _mailed_link(live_app, forgetful, "password_reset"), RESET_PASSWORD)
+    expert.context.close()
+    passwords[forgetful] = RESET_PASSWORD
 
     now = clock.now()
     office.goto("/cycles/new")
@@ -292,6 +355,10 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     enterprise.wait_for_url("**/login")  # registered; the same answer as for known details, then sign in
     sign_in(enterprise, ENTERPRISE["email"], ENTERPRISE["password"])
     enterprise.wait_for_url("**/dashboard")
+    # The address is confirmed through the link in the registration e-mail before anything can be submitted.
+    enterprise.goto(_mailed_link(live_app, ENTERPRISE["email"], "email_confirmation"))
+    _submit(enterprise, "form input[type=submit]")
+    assert "电子邮箱已确认" in enterprise.content(), _main(enterprise)
     enterprise.goto("/applications/")
     _shot(enterprise, "enterprise-open-cycles")
     _submit(enterprise, f"form[action$='/applications/start/{cycle_id}'] button")

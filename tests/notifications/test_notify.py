@@ -17,7 +17,7 @@ CONTEXTS = {
     "cycle": "2026 市长质量奖", "reason": "自评报告缺少4.7结果部分", "organization": "苏州恒润精密机械有限公司",
     "deadline": dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC), "open_sheets": 2, "expert": "王建国",
     "before": dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC), "after": dt.datetime(2026, 12, 8, 9, 0, tzinfo=dt.UTC),
-    "round": "材料评审",
+    "round": "材料评审", "role": "评审专家", "expires": dt.datetime(2026, 12, 8, 9, 0, tzinfo=dt.UTC),
 }
 
 

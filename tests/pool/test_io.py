@@ -11,6 +11,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import delete, func, select
 
 from award.auth.models import Role, User
+from award.notifications.models import OutboxMessage
 from award.pool import io as pool_io
 from award.pool.io import GROUP_COLUMNS, POOL_COLUMNS, ImportRejected
 from award.pool.kinds import RelationKind
@@ -63,7 +64,9 @@ def test_import_creates_experts_with_relations(db, office, fmt):
     ])
     result = pool_io.import_pool(db, actor=office, data=data, fmt=fmt, password_min_length=10)
     assert (result.created, result.relations_added) == (2, 2)
-    assert sorted(email for email, _ in result.passwords) == ["liu@nju.edu.cn", "zhang@sipi.cn"]
+    assert sorted(result.invited) == ["liu@nju.edu.cn", "zhang@sipi.cn"]
+    invitations = db.scalars(select(OutboxMessage.recipient).where(OutboxMessage.kind == "account_invitation")).all()
+    assert sorted(invitations) == ["liu@nju.edu.cn", "zhang@sipi.cn"]
     profile = profile_of(db, db.scalar(select(User).where(User.email == "zhang@sipi.cn")))
     assert [(r.kind, r.starts_on) for r in profile.relations] == [
         (RelationKind.CLIENT, dt.date(2024, 3, 1)), (RelationKind.EMPLOYER, dt.date(2010, 1, 1))]
@@ -229,7 +232,7 @@ def test_round_trip_into_an_empty_pool_recreates_everything(db, office, make_exp
     db.execute(delete(ExpertRelation))
     db.execute(delete(ExpertProfile))
     result = pool_io.import_pool(db, actor=office, data=exported, fmt="xlsx", password_min_length=10)
-    assert (result.created, result.relations_added, result.passwords) == (1, 1, [])  # account reused
+    assert (result.created, result.relations_added, result.invited) == (1, 1, [])  # account reused
     assert pool_io.export_pool(db, "xlsx") and count(db, ExpertRelation) == 1
 
 

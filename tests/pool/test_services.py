@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import select
-from werkzeug.security import check_password_hash
 
 from award.audit.models import AuditRecord
 from award.auth.models import Role, User
 from award.errors import DomainError, NotAllowed
+from award.notifications.models import OutboxMessage
 from award.pool import services as pool
 from award.pool.kinds import RelationKind
 from award.pool.models import ExpertProfile
@@ -35,20 +35,21 @@ def office(make_user):
     return make_user(Role.OFFICE)
 
 
-def test_create_expert_makes_the_account_with_a_random_password(db, office):
+def test_create_expert_makes_the_account_and_emails_an_invitation(db, office):
     created = pool.create_expert(db, actor=office, data=expert_data(), password_min_length=10)
     user = created.profile.user
     assert (user.email, user.full_name, user.role) == ("wang.jianguo@suda.edu.cn", "王建国", Role.EXPERT)
     assert created.profile.sectors == ["C", "M"]
-    assert len(created.initial_password) == pool.INITIAL_PASSWORD_LENGTH
-    assert check_password_hash(user.password_hash, created.initial_password)
+    assert created.invited and not user.must_change_password
+    invitation = db.scalar(select(OutboxMessage).where(OutboxMessage.user_id == user.id))
+    assert invitation.kind == "account_invitation" and "/account/password/set/" in invitation.text
     assert audit_actions(db)[-2:] == ["user.created", "pool.expert_created"]
 
 
 def test_create_expert_reuses_an_existing_expert_account(db, office, make_user):
     existing = make_user(Role.EXPERT, email="li@suda.edu.cn")
     created = pool.create_expert(db, actor=office, data=expert_data(email="li@suda.edu.cn"), password_min_length=10)
-    assert created.profile.user_id == existing.id and created.initial_password is None
+    assert created.profile.user_id == existing.id and not created.invited
     with pytest.raises(DomainError, match="already in the pool"):
         pool.create_expert(db, actor=office, data=expert_data(email="li@suda.edu.cn"), password_min_length=10)
 

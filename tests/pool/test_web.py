@@ -155,7 +155,7 @@ def test_expert_without_profile_is_told_so(client, login, make_user):
     assert "has not set up your pool profile" in client.get("/pool/mine").get_data(as_text=True)
 
 
-def test_new_expert_shows_the_initial_password_once(db, client, login, office):
+def test_new_expert_is_emailed_an_invitation_and_no_password_is_shown(db, client, login, office):
     login(office)
     response = client.post("/pool/new", data={
         "email": "zhou.jing@sipi.cn", "full_name": "周静", "title": "高级工程师",
@@ -163,7 +163,7 @@ def test_new_expert_shows_the_initial_password_once(db, client, login, office):
         "in_pool": "y"})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "Initial password" in page
+    assert "invitation" in page and "Initial password" not in page
     user = db.scalar(select(User).where(User.email == "zhou.jing@sipi.cn"))
     assert user.role is Role.EXPERT and profile_of(db, user).sectors == ["C", "M"]
 
