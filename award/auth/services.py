@@ -11,15 +11,12 @@ from sqlalchemy.orm import Session
 
 from award.audit.services import record
 from award.auth.models import Organization, Role, TokenPurpose, User
-from award.auth.passwords import new_password_hash, password_matches
-from award.auth.tokens import issue_token, new_secret, void_tokens
+from award.auth.passwords import new_password_hash, password_matches, spend_a_check, unusable_password_hash
+from award.auth.tokens import issue_token, void_tokens
 from award.credit_code import InvalidCreditCode, normalize_credit_code
 from award.errors import Invalid, NotAllowed
 from award.i18n import _
 from award.inputs import ID_MAX, InvalidInput, check_name, parse_id, parse_int
-
-# Checked against when the e-mail is unknown, so a miss costs as long as a wrong password.
-_DUMMY_HASH = new_password_hash("not-a-real-password")
 
 STAFF_ROLES = (Role.EXPERT, Role.LEADER, Role.SUPERVISOR, Role.OFFICE)
 
@@ -228,7 +225,7 @@ def create_staff_user(
     user = User(
         email=normalize_email(email),
         # An invited account has a password nobody knows until its holder sets one through the link.
-        password_hash=new_password_hash(new_secret()) if invited else hash_password(
+        password_hash=unusable_password_hash() if invited else hash_password(
             password or "", min_length=password_min_length),
         must_change_password=must_change_password and not invited,
         role=role,
@@ -327,7 +324,7 @@ def authenticate(session: Session, *, email: str, password: str) -> User | None:
     """The user for these credentials, or None; the same work is done for unknown e-mails."""
     user = find_user_by_email(session, email)
     if user is None:
-        password_matches(_DUMMY_HASH, password)
+        spend_a_check(password)
         return None
     if not password_matches(user.password_hash, password) or not user.is_enabled:
         return None

@@ -94,6 +94,17 @@ def test_an_account_made_without_password_is_invited_by_email_only(db, make_user
     assert services.authenticate(db, email=user.email, password="") is None
 
 
+@pytest.mark.parametrize("guess", ["", "!", "not-a-real-password", "scrypt:32768:8:1$$"])
+def test_an_invited_account_has_a_password_no_guess_matches(db, make_user, guess):
+    office = make_user(Role.OFFICE)
+    user = services.create_staff_user(db, actor=office, role=Role.EXPERT, email="wu@suda.edu.cn",
+                                      full_name="吴教授", password_min_length=10)
+    assert user.password_hash.startswith("!")  # no key derivation spent on a password nobody knows
+    assert not password_matches(user.password_hash, guess)
+    assert not password_matches(user.password_hash, user.password_hash)
+    assert services.authenticate(db, email=user.email, password=guess) is None
+
+
 def test_an_invitation_sets_the_password_once(db, make_user):
     office = make_user(Role.OFFICE)
     user = services.create_staff_user(db, actor=office, role=Role.EXPERT, email="wang@suda.edu.cn",
