@@ -269,6 +269,7 @@ ARCHIVED_TABLES = {
     "audit_records": "audit", "audit_chain_head": "audit",
 }
 NOT_ARCHIVED = {
+    "account_tokens": "digests of single-use e-mail links (invitations, resets, confirmations): secrets, not records",
     "blacklist_entries": "screening results keep the listing that counted (source and date)",
     "draft_stashes": "unsaved form text of an expired login",
     "notifications": "in-app notices; what happened is in the audit trail",

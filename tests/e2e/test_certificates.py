@@ -32,7 +32,8 @@ def awarded(live_app, tmp_path_factory):
     with live_app.app_context():
         session = get_database(live_app).session_factory()
         office = create_staff_user(session, actor=None, role=Role.OFFICE, email="office@certs.gov.cn",
-                                   full_name="林主任", password=PASSWORD, password_min_length=10)
+                                   full_name="林主任", password=PASSWORD, password_min_length=10,
+                                   must_change_password=False)  # chosen by its holder in this story
         cycle = create_cycle(session, actor=office, rubric_key="gbt19580-2012", settings=CycleSettings(
             year=2025, title="市长质量奖（证书打印）", awards_count=COUNT, cutoff_score=Decimal(600),
             experts_per_application=5, onsite_review=False, deadlines={}, eligibility=EligibilitySettings()))

@@ -32,7 +32,8 @@ def world(live_app):
     with live_app.app_context():
         session = get_database(live_app).session_factory()
         office = create_staff_user(session, actor=None, role=Role.OFFICE, email="docs@e2e.gov.cn",
-                                   full_name="王科长", password=PASSWORD, password_min_length=10)
+                                   full_name="王科长", password=PASSWORD, password_min_length=10,
+                                   must_change_password=False)  # chosen by its holder in this story
 
         def make_cycle(*, stage: Stage, year: int):
             cycle = create_cycle(session, actor=None, rubric_key="gbt19580-2012", settings=CycleSettings(

@@ -20,7 +20,8 @@ def office(live_app):
     with live_app.app_context():
         session = get_database(live_app).session_factory()
         user = create_staff_user(session, actor=None, role=Role.OFFICE, email="office@e2e.gov.cn",
-                                 full_name="林主任", password=OFFICE_PASSWORD, password_min_length=10)
+                                 full_name="林主任", password=OFFICE_PASSWORD, password_min_length=10,
+                                   must_change_password=False)  # chosen by its holder in this story
         session.commit()
         session.close()
     return user
@@ -85,7 +86,8 @@ def test_leader_page_fits_a_phone(new_page, live_app):
     with live_app.app_context():
         session = get_database(live_app).session_factory()
         create_staff_user(session, actor=None, role=Role.LEADER, email="leader@e2e.gov.cn", full_name="钱副市长",
-                          password="leader-password", password_min_length=10)
+                          password="leader-password", password_min_length=10,
+                                   must_change_password=False)  # chosen by its holder in this story
         session.commit()
         session.close()
     page = new_page(mobile=True)

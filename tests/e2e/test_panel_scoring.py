@@ -50,7 +50,8 @@ def _set_up_open_round(session, rubric_key: str) -> Panel:
     rng = random.Random(rubric_key)
     tag = rubric_key.replace("-", "")
     office = create_staff_user(session, actor=None, role=Role.OFFICE, email=f"office-{tag}@e2e.gov.cn",
-                               full_name="林主任", password=PASSWORD, password_min_length=10)
+                               full_name="林主任", password=PASSWORD, password_min_length=10,
+                                   must_change_password=False)  # chosen by its holder in this story
     now = utcnow()
     cycle = create_cycle(session, actor=office, rubric_key=rubric_key, settings=CycleSettings(
         year=now.year, title=f"市长质量奖 {rubric_key}", awards_count=3,
@@ -68,7 +69,8 @@ def _set_up_open_round(session, rubric_key: str) -> Panel:
     for number in range(1, 6):
         expert = create_staff_user(session, actor=office, role=Role.EXPERT,
                                    email=f"expert{number}-{tag}@e2e.gov.cn", full_name=f"专家{number}",
-                                   password=PASSWORD, password_min_length=10)
+                                   password=PASSWORD, password_min_length=10,
+                                   must_change_password=False)  # chosen by its holder in this story
         employer = Organization(credit_code=fresh_credit_code(rng), name=f"苏州质量研究院第{number}所")
         session.add(employer)
         session.flush()

@@ -34,7 +34,8 @@ ADDRESS = "苏州市吴中区越溪街道塔韵路178号"
 def _set_up(session) -> tuple[int, int, str]:
     rng = random.Random(19)
     office = create_staff_user(session, actor=None, role=Role.OFFICE, email="office-soft@e2e.gov.cn",
-                               full_name="林主任", password=PASSWORD, password_min_length=10)
+                               full_name="林主任", password=PASSWORD, password_min_length=10,
+                                   must_change_password=False)  # chosen by its holder in this story
     now = utcnow()
     cycle = create_cycle(session, actor=office, rubric_key="gbt19580-2012", settings=CycleSettings(
         year=now.year, title="市长质量奖 需关注", awards_count=3, cutoff_score=Decimal("600"),
@@ -47,7 +48,8 @@ def _set_up(session) -> tuple[int, int, str]:
                             status=ApplicationStatus.ELIGIBLE, sector="C", address=ADDRESS))
     for number in range(1, 6):  # five experts for five seats: the one at the same address must sit
         expert = create_staff_user(session, actor=office, role=Role.EXPERT, email=f"soft{number}@e2e.gov.cn",
-                                   full_name=f"专家{number}", password=PASSWORD, password_min_length=10)
+                                   full_name=f"专家{number}", password=PASSWORD, password_min_length=10,
+                                   must_change_password=False)  # chosen by its holder in this story
         employer = Organization(credit_code=fresh_credit_code(rng), name=f"苏州质量研究院第{number}所")
         session.add(employer)
         session.flush()
