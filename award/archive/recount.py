@@ -472,7 +472,7 @@ def _recount_vote(vote: dict[str, Any], outcomes: dict[int, dict[str, Any]], bal
     if vote.get("closed_at") is None or ballots is None:
         return
     rule = VoteRule.from_dict(vote["rule"])
-    for candidate in sorted(vote["candidates"], key=lambda c: c["position"]):
+    for candidate in _in_order(vote["candidates"]):
         application_id = candidate["application_id"]
         cast_ = [b["choice"] for b in ballots if b["application_id"] == application_id]
         tally = Tally(members=len(vote["members"]), approve=cast_.count("approve"), reject=cast_.count("reject"),
@@ -490,12 +490,17 @@ def _passed(value: bool | None) -> str:
     return "-" if value is None else str(_("passed") if value else _("not passed"))
 
 
+def _in_order(candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A vote's or a notice's candidates by their position on the list."""
+    return sorted(candidates, key=lambda c: c["position"])
+
+
 def _compare_decision(files: _Files, shortlist: list[int], recount: Recount) -> None:
     """The vote's candidates, the notice's list and the awards against the recounted shortlist."""
     approved = shortlist
     vote = files.json("vote/session.json")
     if vote is not None:
-        candidates = [c["application_id"] for c in sorted(vote["candidates"], key=lambda c: c["position"])]
+        candidates = [c["application_id"] for c in _in_order(vote["candidates"])]
         if candidates != shortlist:
             recount.differ(_("The leading group voted on %(voted)s, but the recounted shortlist is %(shortlist)s.",
                              voted=candidates, shortlist=shortlist))
@@ -505,12 +510,11 @@ def _compare_decision(files: _Files, shortlist: list[int], recount: Recount) -> 
     listed = approved
     notice = files.json("notice/notice.json")
     if notice is not None:
-        published = [c["application_id"] for c in sorted(notice["candidates"], key=lambda c: c["position"])]
+        published = [c["application_id"] for c in _in_order(notice["candidates"])]
         if published != approved:
             recount.differ(_("The public notice lists %(listed)s, but the candidates approved are %(approved)s.",
                              listed=published, approved=approved))
-        listed = [c["application_id"] for c in sorted(notice["candidates"], key=lambda c: c["position"])
-                  if c["withdrawn_at"] is None]
+        listed = [c["application_id"] for c in _in_order(notice["candidates"]) if c["withdrawn_at"] is None]
     awarded = sorted(a["application_id"] for a in files.json("awards/awards.json") or [])
     if (notice is not None or awarded) and awarded != sorted(listed):
         recount.differ(_("The awards went to %(awarded)s, but the decision names %(listed)s.",

@@ -101,3 +101,10 @@ def test_group_depth_is_a_cycle_setting_that_turns_distant_ties_soft(db, client,
     assert (found.type, found.severity) == (ConflictType.GROUP, Severity.SOFT)
     assert "2 group links" in found.reason and parent in found.reason
     assert not conflicts.has_conflict(db, application, expert)
+
+
+def test_the_pinnable_types_are_every_conflict_type_but_the_soft_signals():
+    from award.conflicts.rules import PinnableType
+
+    soft = {ConflictType.EMAIL.value, ConflictType.CONTACT.value}
+    assert {t.value for t in PinnableType} == {t.value for t in ConflictType} - soft
