@@ -46,15 +46,17 @@ class Panel:
     rubric_key: str
 
 
-def _set_up_open_round(session, rubric_key: str) -> Panel:
-    rng = random.Random(rubric_key)
-    tag = rubric_key.replace("-", "")
+def _set_up_open_round(session, story: str) -> Panel:
+    """`story` is a rubric key, optionally with ":name" so that two tests on one rubric have their own accounts."""
+    rng = random.Random(story)
+    rubric_key = story.split(":")[0]
+    tag = story.replace("-", "").replace(":", "")
     office = create_staff_user(session, actor=None, role=Role.OFFICE, email=f"office-{tag}@e2e.gov.cn",
                                full_name="林主任", password=PASSWORD, password_min_length=10,
                                    must_change_password=False)  # chosen by its holder in this story
     now = utcnow()
     cycle = create_cycle(session, actor=office, rubric_key=rubric_key, settings=CycleSettings(
-        year=now.year, title=f"市长质量奖 {rubric_key}", awards_count=3,
+        year=now.year, title=f"市长质量奖 {story}", awards_count=3,
         cutoff_score=Decimal("60") if rubric_key == "city-100" else Decimal("600"),
         experts_per_application=5, onsite_review=False,
         deadlines={Stage.APPLICATION: now + dt.timedelta(days=30)}, eligibility=EligibilitySettings()))
@@ -174,4 +176,51 @@ def test_five_experts_score_one_application_and_agree(panel, new_page, live_app,
         confirmed = session.scalars(select(ConsensusConfirmation.expert_id).where(
             ConsensusConfirmation.round_id == panel.round_id)).all()
         assert len(set(confirmed)) == 5  # the four members, and the leader by proposing
+        session.close()
+
+
+@pytest.mark.parametrize("panel", ["city-100:race"], indirect=True)
+def test_a_submit_clicked_while_a_draft_save_is_on_its_way_waits_for_it(panel, new_page, live_app):
+    """The draft save is held in the network while the expert clicks submit. Sent at once, the submit
+    would carry the version the save is about to replace and be refused as a conflict with the
+    expert's own draft; the sheet's script sends it when the save has answered."""
+    with live_app.app_context():
+        session = get_database(live_app).session_factory()
+        rubric = cycle_rubric(session.get(Cycle, panel.cycle_id))
+        session.close()
+    assignment_id, email, _leader = panel.seats[0]
+    page = new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    sign_in(page, email)
+    page.goto(f"/review/assignments/{assignment_id}/pledge")
+    page.check("input[name=agree]")
+    page.click("form[action$='/pledge'] button[type=submit]")
+    page.wait_for_url(f"**/review/assignments/{assignment_id}/sheet")
+
+    held_saves: list = []
+    submits_before_the_save_answered: list = []
+    save_answered = False
+
+    def hold_submit_until_the_save_answered(route):
+        if route.request.method == "POST" and not save_answered:
+            submits_before_the_save_answered.append(route.request)
+        route.continue_()
+
+    page.route("**/autosave", lambda route: held_saves.append(route))
+    page.route(f"**/assignments/{assignment_id}/sheet", hold_submit_until_the_save_answered)
+    score_the_sheet_at_once(page, rubric, 60)
+    page.wait_for_timeout(1500)  # past the 0.8 s the script waits after a change
+    assert len(held_saves) == 1
+    page.click("button[name=action][value=submit]", no_wait_after=True)
+    page.wait_for_timeout(300)
+    assert submits_before_the_save_answered == []
+    with page.expect_response("**/autosave"):
+        held_saves[0].continue_()
+    save_answered = True
+    page.wait_for_url(lambda url: not url.endswith("/sheet"))
+
+    with live_app.app_context():
+        session = get_database(live_app).session_factory()
+        sheet = session.scalars(select(ScoreSheet).where(ScoreSheet.assignment_id == assignment_id)).one()
+        assert sheet.status == SheetStatus.SUBMITTED
         session.close()

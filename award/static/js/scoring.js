@@ -14,6 +14,7 @@
   let retryTimer = null;
   let inFlight = false;
   let stopped = false;
+  let heldSubmitter = null;  // a submit clicked while a draft save was on its way
 
   const say = (text, kind) => {
     if (!status) return;
@@ -134,6 +135,11 @@
       retryLater();
     } finally {
       inFlight = false;
+      if (heldSubmitter) {  // now with the version that save returned
+        const submitter = heldSubmitter;
+        heldSubmitter = null;
+        form.requestSubmit(submitter);
+      }
     }
   }
 
@@ -177,6 +183,26 @@
     }
   } catch (error) { forget(); }
 
+  // A submit carries the version in the form. Sent while a draft save is still on its way, it would
+  // meet the version that save creates and be refused as a conflict with the expert's own draft:
+  // hold it until the save answers. This runs before the confirmation (app.js, on the document).
+  form.addEventListener("submit", (event) => {
+    clearTimeout(timer);
+    if (!inFlight) return;
+    event.preventDefault();
+    event.stopPropagation();
+    heldSubmitter = event.submitter;
+  });
+  // Once the submit really leaves (not held, confirmed), no draft save may overtake it.
+  window.addEventListener("submit", (event) => {
+    if (event.target !== form) return;
+    if (event.defaultPrevented) {  // the expert declined the confirmation: drafts save as before
+      if (!heldSubmitter) schedule(800);
+    } else {
+      stopped = true;
+      clearTimeout(retryTimer);
+    }
+  });
   form.addEventListener("input", () => { store(); schedule(2000); });
   form.addEventListener("change", () => { store(); schedule(800); });
   window.addEventListener("online", () => schedule(200));
