@@ -32,6 +32,9 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "LANGUAGES": ("zh_CN", "en"),
     "PASSWORD_MIN_LENGTH": 10,
+    # Werkzeug's method string. The test suite uses a cheap "pbkdf2:sha256:1000", as Django suites
+    # swap in a fast hasher: hundreds of accounts would otherwise cost a scrypt run each.
+    "PASSWORD_HASH_METHOD": "scrypt",
     # How long the links sent by e-mail stay valid: an invitation to set the first password, a password
     # reset, an enterprise's e-mail confirmation. Each is used once.
     "INVITATION_VALID_HOURS": 7 * 24,
@@ -78,6 +81,7 @@ ENV_KEYS: dict[str, type] = {
     "SECRET_KEY": str,
     "SESSION_COOKIE_SECURE": bool,
     "PASSWORD_MIN_LENGTH": int,
+    "PASSWORD_HASH_METHOD": str,
     "INVITATION_VALID_HOURS": int,
     "PASSWORD_RESET_VALID_MINUTES": int,
     "EMAIL_CONFIRMATION_VALID_HOURS": int,
@@ -145,6 +149,9 @@ def load_config(app: ConfigurableApp, test_config: dict[str, Any] | None) -> Non
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     if app.config["PASSWORD_MIN_LENGTH"] < 8:
         raise ConfigError("PASSWORD_MIN_LENGTH must be at least 8")
+    if str(app.config["PASSWORD_HASH_METHOD"]).split(":")[0] not in {"scrypt", "pbkdf2"}:
+        raise ConfigError("PASSWORD_HASH_METHOD must be Werkzeug's scrypt or pbkdf2 (for example "
+                          "\"scrypt\" or \"pbkdf2:sha256:600000\")")
 
 
 def instance_secret_key(instance: Path) -> str:

@@ -38,8 +38,9 @@ from award.models import metadata
 from award.web import limiter
 
 PASSWORD = "correct-horse-battery"
-# A cheap hash keeps the suite fast; production uses Werkzeug's scrypt default.
-_FAST_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+# A cheap hash keeps the suite fast (the test apps' PASSWORD_HASH_METHOD); production uses scrypt.
+FAST_HASH_METHOD = "pbkdf2:sha256:1000"
+_FAST_HASH = generate_password_hash(PASSWORD, method=FAST_HASH_METHOD)
 
 
 def _create_postgres_database(server_url: str) -> tuple[str, str]:
@@ -140,6 +141,7 @@ def make_test_app(database_url: str, **overrides) -> Flask:
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "BABEL_DEFAULT_LOCALE": "en",
+        "PASSWORD_HASH_METHOD": FAST_HASH_METHOD,
     }
     config.update(overrides)
     app = create_app(config)

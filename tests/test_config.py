@@ -48,6 +48,7 @@ def test_default_database_is_sqlite_under_instance(tmp_path, monkeypatch):
     ("AWARD_SESSION_COOKIE_SECURE", "maybe", "is not a boolean"),
     ("AWARD_PASSWORD_MIN_LENGTH", "ten", "is not a whole number"),
     ("AWARD_PASSWORD_MIN_LENGTH", "4", "at least 8"),
+    ("AWARD_PASSWORD_HASH_METHOD", "md5", "scrypt or pbkdf2"),
 ])
 def test_bad_environment_values_are_refused(tmp_path, monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from award.audit.models import AuditRecord
 from award.auth.models import Organization, Role, User
 from award.credit_code import make_credit_code
-from tests.conftest import PASSWORD, fresh_credit_code
+from tests.conftest import FAST_HASH_METHOD, PASSWORD, fresh_credit_code
 
 
 def registration(**overrides):
@@ -28,7 +28,7 @@ def test_enterprise_registers_signs_in_and_lands_on_dashboard(client, db):
     assert "/login" in client.get("/dashboard").headers["Location"]  # not signed in yet
     user = db.scalar(select(User).where(User.email == "zhang@hengrun.cn"))
     assert user.role is Role.ENTERPRISE and user.organization.credit_code == data["credit_code"]
-    assert user.password_hash.startswith("scrypt:")
+    assert user.password_hash.startswith(FAST_HASH_METHOD + "$")  # hashed, never kept as typed
     assert db.scalar(select(AuditRecord).where(AuditRecord.action == "user.registered")) is not None
     signed_in = client.post("/login", data={"email": "zhang@hengrun.cn", "password": "a-long-password"})
     assert signed_in.status_code == 302 and signed_in.headers["Location"].endswith("/dashboard")
