@@ -269,6 +269,10 @@ ROUTES: list[Route] = [
     Route("notice.object_form", "GET", "/notices/{notice_id}/object", everyone(200, anon=200)),
     Route("notice.object_form", "POST", "/notices/{notice_id}/object", everyone(422, anon=422)),  # anonymous, empty
     Route("notice.objection_received", "GET", "/notices/{notice_id}/object/received", everyone(200, anon=200)),
+    # the objector's lookup: public; a miss (here a wrong phone) is a 404, an empty form a 422.
+    Route("notice.objection_status", "GET", "/notices/objections/status", everyone(200, anon=200)),
+    Route("notice.objection_status", "POST", "/notices/objections/status", everyone(404, anon=404),
+          data={"reference": "YY2026-ACDEFG", "phone": "13900000000"}),
     Route("notice.manage", "GET", "/notices/cycles/{notice_cycle_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
     Route("notice.publish", "POST", "/notices/cycles/{notice_cycle_id}/publish", allow(Role.OFFICE, ok=422)),
     Route("notice.objection", "GET", "/notices/objections/{objection_id}", allow(Role.OFFICE, Role.SUPERVISOR)),

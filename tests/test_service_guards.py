@@ -357,7 +357,8 @@ GUARDS: list[Guard] = [
         calendar=load_calendar(), zone=ZONE), OFFICE, prepare=voted_and_closed,
         stage=Case(at_stage("vote_cycle", Stage.DELIBERATION), code="wrong_stage")),
     Guard(notice.decide_objection, lambda c, a: notice.decide_objection(
-        c.s, actor=a, objection=c.objection, outcome=ObjectionOutcome.DISMISSED, reason="查无实据"), OFFICE,
+        c.s, actor=a, objection=c.objection, outcome=ObjectionOutcome.DISMISSED, reason="查无实据",
+        answer="经核查，查无实据。"), OFFICE,
         stage=Case(lambda c: setattr(c.objection.notice, "confirmed_at", utcnow()), code="confirmed")),
     Guard(notice.record_evidence_download, lambda c, a: notice.record_evidence_download(
         c.s, actor=a, objection=c.objection), ("office", "supervisor")),
