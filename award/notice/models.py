@@ -127,7 +127,8 @@ class Objection(Base):
     id_number: Mapped[str] = mapped_column(String(18), default="")  # 居民身份证号码, checked
     organization: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str] = mapped_column(String(30))
-    email: Mapped[str] = mapped_column(String(254), default="", server_default="")  # optional: where the office's answer is sent
+    # Optional: where the office's answer is sent.
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     text: Mapped[str] = mapped_column(Text)
     # The evidence file, stored like applications' evidence (random name, type by content, SHA-256).
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -141,7 +142,8 @@ class Objection(Base):
         enum_column(ObjectionOutcome, "objection_outcome"), default=ObjectionOutcome.PENDING
     )
     outcome_reason: Mapped[str] = mapped_column(Text, default="")
-    answer: Mapped[str] = mapped_column(Text, default="", server_default="")  # the office's answer to the objector, shown on lookup
+    # The office's answer to the objector: e-mailed if an address was given, and shown on lookup.
+    answer: Mapped[str] = mapped_column(Text, default="", server_default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 

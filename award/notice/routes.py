@@ -101,7 +101,8 @@ def objection_status():
     on_refusal(lambda _: render_template("notice/status.html", form=form, status=None, missed=False))
     if not submitted(form):
         return render_template("notice/status.html", form=form, status=None, missed=False)
-    status = services.lookup_objection(get_session(), reference=form.reference.data, phone=form.phone.data)
+    status = services.lookup_objection(get_session(), reference=filled(form.reference.data),
+                                      phone=filled(form.phone.data))
     return render_template("notice/status.html", form=form, status=status, missed=status is None,
                            outcome_labels=OUTCOME_LABELS), (200 if status else 404)
 

@@ -15,10 +15,18 @@ from award.notice.masking import mask_id_number
 from award.notice.models import Objection, ObjectionOutcome
 from award.notice.references import new_reference, normalize_reference
 from award.notifications.models import OutboxMessage
+from tests.approval.access_world import decision_world
 from tests.approval.world import pdf_bytes
-from tests.notice.test_objections import ID_NUMBER, candidate_id, file, good, world  # noqa: F401
+from tests.notice.test_objections import ID_NUMBER, candidate_id, file, good
 
 MASKED = "1101**********002X"
+
+
+@pytest.fixture
+def world(db, app, make_user, make_cycle, make_organization, tmp_path):
+    users = {role.value: make_user(role) for role in Role}
+    return {**decision_world(db, app, users=users, make_cycle=make_cycle, make_organization=make_organization,
+                             root=tmp_path / "objections"), "users": users, "root": tmp_path / "objections"}
 
 
 # --- masking: one function ------------------------------------------------------------------------
