@@ -579,6 +579,7 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     office.goto(f"/notices/objections/{objection_id}")
     office.select_option("select[name=outcome]", "dismissed")
     office.fill("textarea[name=reason]", "经核查，该投诉已于 2024 年依法处理完毕，不属于重大质量事故。")
+    office.fill("textarea[name=answer]", "经核查，您反映的投诉已于 2024 年处理完毕，异议不成立。感谢您的监督。")
     _shot(office, "office-objection")
     _submit(office, f"form[action$='/notices/objections/{objection_id}/decide'] button[type=submit]")
     with live_app.app_context():
