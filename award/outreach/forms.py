@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from award.applications.models import ApplicationStatus
 from award.forms import BaseForm, PrintableName, SelectChoice, filled
-from award.i18n import _l
+from award.i18n import _, _l
 from award.outreach.services import MESSAGE_MAX, SUBJECT_MAX, Message, group_label
 
 
@@ -23,7 +23,9 @@ class MessageForm(BaseForm):
         counts = counts or {}
 
         def label(status: ApplicationStatus | None) -> str:
-            return f"{group_label(status)} ({counts.get(status, 0)})" if counts else group_label(status)
+            if not counts:
+                return group_label(status)
+            return _("%(name)s (%(count)s)", name=group_label(status), count=counts.get(status, 0))
 
         self.group.choices = [SelectChoice("", label(None))] + [
             SelectChoice(status.value, label(status)) for status in ApplicationStatus]

@@ -53,7 +53,8 @@ def world(live_app):
                                                  organization_name=organization.name))
         session.add(notice)
         apply_cycle = make_cycle(stage=Stage.APPLICATION, title="市长质量奖（申报）")
-        statuses = {"苏州东方电梯有限公司": ApplicationStatus.RETURNED, "苏州新材料科技有限公司": ApplicationStatus.RETURNED,
+        statuses = {"苏州东方电梯有限公司": ApplicationStatus.RETURNED,
+                    "苏州新材料科技有限公司": ApplicationStatus.RETURNED,
                     "苏州光电股份有限公司": ApplicationStatus.SUBMITTED}
         accounts = {}
         for name, status in statuses.items():
@@ -112,7 +113,8 @@ def test_an_objection_followed_by_its_reference(live_app, new_page, screenshot, 
     assert ID_NUMBER in office.locator("main").inner_text()  # the office's own detail page shows it whole
     office.select_option("select[name=outcome]", "dismissed")
     office.fill("textarea[name=reason]", "经核查，该投诉已于 2024 年依法处理完毕，不属于重大质量事故。")
-    office.fill("textarea[name=answer]", "经核查，您反映的投诉已于 2024 年处理完毕，不影响该单位的候选资格，异议不成立。感谢您的监督。")
+    office.fill("textarea[name=answer]",
+                "经核查，您反映的投诉已于 2024 年处理完毕，不影响该单位的候选资格，异议不成立。感谢您的监督。")
     screenshot(office, "office-objection-answer")
     office.click(f"form[action$='/notices/objections/{objection_id}/decide'] button[type=submit]")
     office.wait_for_url(f"**/notices/cycles/{world['notice_cycle_id']}")
@@ -160,7 +162,7 @@ def test_the_office_reminds_and_messages_in_bulk(live_app, new_page, screenshot,
     office.select_option("select[name=group]", "submitted")
     office.fill("input[name=subject]", "关于补充材料的通知")
     office.fill("textarea[name=body]", "请于 12 月 20 日前在系统中补充近三年的质量损失率数据。")
-    office.click(f"form[action$='/message/preview'] button[type=submit]")
+    office.click("form[action$='/message/preview'] button[type=submit]")
     preview = office.locator("article.preview")
     assert preview.locator("[data-count]").get_attribute("data-count") == "1"
     assert "评审办公室消息：关于补充材料的通知" in preview.inner_text()
