@@ -15,7 +15,7 @@ ALPHABET = "34679ACDEFGHJKMNPQRTWXY"
 PREFIX = "YY"
 RANDOM_LENGTH = 6
 REFERENCE_LENGTH = len(PREFIX) + 4 + 1 + RANDOM_LENGTH
-_REFERENCE = re.compile(rf"^{PREFIX}(\d{{4}})-([{ALPHABET}]{{{RANDOM_LENGTH}}})$")
+_REFERENCE = re.compile(rf"^{PREFIX}([0-9]{{4}})-([{ALPHABET}]{{{RANDOM_LENGTH}}})$")
 
 
 def new_reference(year: int) -> str:

@@ -239,6 +239,11 @@ def file_objection(
     assert application is not None
     objection_received(session, application=application, now=now,
                        link=path_for("notice.objection", objection_id=objection.id))
+    if objection.email:  # the confirmation carries the reference, as the received page does
+        send_address_email(
+            session, person=Person(full_name=objection.name, email=objection.email), kind=Kind.OBJECTION_FILED,
+            link=path_for("notice.objection_status"), now=now,
+            context={"reference": objection.reference, "organization": candidate.organization_name, "filed": now})
     return objection
 
 

@@ -42,6 +42,7 @@ class Kind(enum.StrEnum):
     RETURNED_WAITING = "returned_waiting"
     OFFICE_MESSAGE = "office_message"
     OBJECTION_ANSWERED = "objection_answered"
+    OBJECTION_FILED = "objection_filed"
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,14 @@ SPECS: dict[Kind, KindSpec] = {spec.kind: spec for spec in (
         _l("The award office has examined your objection %(reference)s to %(organization)s. Outcome: %(outcome)s. "
            "Answer: %(answer)s"),
         _l("Look up the objection"), context=("reference", "organization", "outcome", "answer"), about_account=True,
+    ),
+    KindSpec(
+        Kind.OBJECTION_FILED, Role.OFFICE, _l("Objection received"),
+        _l("Your objection is received: %(reference)s"),
+        _l("The award office received your objection to %(organization)s on %(filed)s. Your reference number is "
+           "%(reference)s: with it and the phone number you gave you can look up its status and the office's "
+           "answer."),
+        _l("Look up the objection"), context=("reference", "organization", "filed"), about_account=True,
     ),
 )}
 

@@ -201,3 +201,10 @@ def test_the_archive_holds_reference_and_answer_with_the_id_masked(db, world, tm
     row = rows[objection.reference]
     assert row["answer"].startswith("经核查") and row["outcome"] == "dismissed" and row["answer_emailed"]
     assert row["id_number"] == MASKED and ID_NUMBER not in files["objections.json"].decode()
+
+
+def test_an_objector_with_an_address_gets_a_confirmation_with_the_reference(db, world):
+    objection = file(db, world, good(candidate_id(db, world), email="zhang@example.cn"))
+    [mail] = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "objection_filed"))
+    assert mail.recipient == "zhang@example.cn" and objection.reference in mail.subject
+    assert objection.reference in mail.text and ID_NUMBER not in mail.text
