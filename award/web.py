@@ -143,6 +143,7 @@ def init_web(app: Flask) -> None:
     from award.notice.routes import bp as notice_bp
     from award.notifications.routes import bp as notifications_bp
     from award.notifications.routes import nav_context as notifications_nav
+    from award.outreach.routes import bp as outreach_bp
     from award.pool.routes import bp as pool_bp
     from award.ranking.routes import bp as ranking_bp
     from award.rounds.routes import bp as rounds_bp
@@ -150,7 +151,7 @@ def init_web(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, cycles_bp, audit_bp, archive_bp, applications_bp, ranking_bp, pool_bp,
                       conflicts_bp, rounds_bp, scoring_bp, approval_bp, notice_bp, awards_bp, certificates_bp,
-                      documents_bp):
+                      documents_bp, outreach_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(notifications_bp)
     app.context_processor(notifications_nav)  # the unread count in the navigation

@@ -263,12 +263,23 @@ ROUTES: list[Route] = [
     Route("approval.cast", "POST", "/approval/cycles/{vote_cycle_id}/ballot/{application_id}",
           allow(Role.LEADER, ok=404)),
     Route("approval.results", "GET", "/approval/cycles/{vote_cycle_id}/results", allow(Role.OFFICE, Role.SUPERVISOR)),
+    # the office's bulk tools: the supervisor sees who would be reached, only the office sends.
+    Route("outreach.cycle", "GET", "/outreach/cycles/{cycle_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("outreach.remind_experts", "POST", "/outreach/rounds/{round_id}/remind", allow(Role.OFFICE, ok=302)),
+    Route("outreach.remind_returned", "POST", "/outreach/cycles/{cycle_id}/remind-returned",
+          allow(Role.OFFICE, ok=409)),  # no application of the cycle is returned
+    Route("outreach.preview", "POST", "/outreach/cycles/{cycle_id}/message/preview", allow(Role.OFFICE, ok=422)),
+    Route("outreach.send", "POST", "/outreach/cycles/{cycle_id}/message", allow(Role.OFFICE, ok=422)),
     # public notice: the public pages need no login; the office and the supervisor see the objections.
     Route("notice.public_list", "GET", "/notices/", everyone(200, anon=200)),
     Route("notice.public_notice", "GET", "/notices/{notice_id}", everyone(200, anon=200)),
     Route("notice.object_form", "GET", "/notices/{notice_id}/object", everyone(200, anon=200)),
     Route("notice.object_form", "POST", "/notices/{notice_id}/object", everyone(422, anon=422)),  # anonymous, empty
     Route("notice.objection_received", "GET", "/notices/{notice_id}/object/received", everyone(200, anon=200)),
+    # the objector's lookup: public; a miss (here a wrong phone) is a 404, an empty form a 422.
+    Route("notice.objection_status", "GET", "/notices/objections/status", everyone(200, anon=200)),
+    Route("notice.objection_status", "POST", "/notices/objections/status", everyone(404, anon=404),
+          data={"reference": "YY2026-ACDEFG", "phone": "13900000000"}),
     Route("notice.manage", "GET", "/notices/cycles/{notice_cycle_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
     Route("notice.publish", "POST", "/notices/cycles/{notice_cycle_id}/publish", allow(Role.OFFICE, ok=422)),
     Route("notice.objection", "GET", "/notices/objections/{objection_id}", allow(Role.OFFICE, Role.SUPERVISOR)),

@@ -57,6 +57,7 @@ from award.notice.periods import load_calendar
 from award.notifications import services as notifications
 from award.notifications.kinds import kinds_for
 from award.notifications.models import Notification
+from award.outreach import services as outreach
 from award.pool import io as pool_io
 from award.pool import services as pool
 from award.pool.kinds import RelationKind
@@ -357,10 +358,24 @@ GUARDS: list[Guard] = [
         calendar=load_calendar(), zone=ZONE), OFFICE, prepare=voted_and_closed,
         stage=Case(at_stage("vote_cycle", Stage.DELIBERATION), code="wrong_stage")),
     Guard(notice.decide_objection, lambda c, a: notice.decide_objection(
-        c.s, actor=a, objection=c.objection, outcome=ObjectionOutcome.DISMISSED, reason="查无实据"), OFFICE,
+        c.s, actor=a, objection=c.objection, outcome=ObjectionOutcome.DISMISSED, reason="查无实据",
+        answer="经核查，查无实据。"), OFFICE,
         stage=Case(lambda c: setattr(c.objection.notice, "confirmed_at", utcnow()), code="confirmed")),
     Guard(notice.record_evidence_download, lambda c, a: notice.record_evidence_download(
         c.s, actor=a, objection=c.objection), ("office", "supervisor")),
+
+    # the office's bulk tools: reminders and messages to many at once.
+    Guard(outreach.remind_late_experts, lambda c, a: outreach.remind_late_experts(
+        c.s, actor=a, review_round=c.review_round), OFFICE,
+        stage=round_closed("round_not_open")),
+    Guard(outreach.remind_returned_applicants, lambda c, a: outreach.remind_returned_applicants(
+        c.s, actor=a, cycle=c.apply_cycle), OFFICE, passes="nobody"),
+    Guard(outreach.preview_message, lambda c, a: outreach.preview_message(
+        c.s, actor=a, cycle=c.apply_cycle, message=outreach.Message(status=None, subject="通知", body="请注意")),
+        OFFICE),
+    Guard(outreach.send_message, lambda c, a: outreach.send_message(
+        c.s, actor=a, cycle=c.apply_cycle, message=outreach.Message(status=None, subject="通知", body="请注意"),
+        expected_count=len(outreach.applicants(c.s, c.apply_cycle))), OFFICE),
 
     # notifications: each person's own.
     Guard(notifications.mark_read, lambda c, a: notifications.mark_read(c.s, actor=a, notification=c.notification),

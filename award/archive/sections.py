@@ -51,6 +51,7 @@ from award.documents.official import render_official_pdf
 from award.documents.services import official_document
 from award.errors import DomainError
 from award.i18n import local_zone
+from award.notice.masking import mask_id_number
 from award.notice.models import Objection, PublicNotice
 from award.pool.models import ExpertAvailability, ExpertProfile, GroupLink
 from award.ranking.models import RankingSettings, RankingSnapshot
@@ -438,11 +439,13 @@ def notice(context: ArchiveContext) -> Yield:
     })
     objections = list(session.scalars(select(Objection).where(Objection.notice_id == found.id)
                                       .order_by(Objection.submitted_at, Objection.id)))
+    # The ID card number is masked (notice.masking): the archive is read by others than the office.
     yield "objections.json", json_bytes([
-        _row(o, "id", "candidate_id", "name", "id_number", "organization", "phone", "text", "display_name",
-             "content_type", "size_bytes", "sha256", "submitted_at", "outcome", "outcome_reason", "decided_by_id",
-             "decided_at")
-        | {"application_id": o.candidate.application_id,
+        _row(o, "id", "reference", "candidate_id", "name", "organization", "phone", "text", "display_name",
+             "content_type", "size_bytes", "sha256", "submitted_at", "outcome", "outcome_reason", "answer",
+             "decided_by_id", "decided_at")
+        | {"id_number": mask_id_number(o.id_number), "answer_emailed": bool(o.email),
+           "application_id": o.candidate.application_id,
            "archived_as": f"objections/{_file_name(o.id, o.display_name)}"}
         for o in objections])
     for objection in objections:

@@ -52,6 +52,8 @@ class ObjectionForm(BaseForm):
     organization = StringField(_l("Or: the organization you file for"),
                                validators=[PrintableName(_l("Organization")), Optional(), Length(max=200)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
+    email = StringField(_l("E-mail (optional: the office's answer is sent there)"),
+                        validators=[Optional(), Length(max=254)])
     text = TextAreaField(_l("Your objection"), validators=[Optional(), Length(max=10000)])
     evidence = FileField(_l("Evidence (PDF, JPEG or PNG)"))
 
@@ -71,7 +73,7 @@ class ObjectionForm(BaseForm):
             candidate_id=self.candidate.data, name=self.name.data or "", id_number=self.id_number.data or "",
             organization=self.organization.data or "", phone=self.phone.data or "", text=self.text.data or "",
             evidence=storage.stream.read(max_evidence_bytes + 1) if storage else b"",
-            filename=storage.filename if storage else "")
+            filename=storage.filename if storage else "", email=self.email.data or "")
 
 
 class DecideForm(BaseForm):
@@ -80,3 +82,10 @@ class DecideForm(BaseForm):
         SelectChoice(ObjectionOutcome.UPHELD.value, OUTCOME_LABELS[ObjectionOutcome.UPHELD]),
     ])
     reason = TextAreaField(_l("Reasons"), validators=[DataRequired(), Length(max=5000)])
+    answer = TextAreaField(_l("Answer to the objector (shown on the lookup page and e-mailed if an address was given)"),
+                           validators=[DataRequired(), Length(max=5000)])
+
+
+class LookupForm(BaseForm):
+    reference = StringField(_l("Reference number"), validators=[DataRequired(), Length(max=40)])
+    phone = StringField(_l("Phone you filed with"), validators=[DataRequired(), Length(max=30)])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from award.audit.anchors import Anchor
@@ -114,15 +114,21 @@ class Objection(Base):
         CheckConstraint("size_bytes > 0", name="evidence_not_empty"),
         CheckConstraint("outcome = 'pending' OR (outcome_reason <> '' AND decided_at IS NOT NULL)",
                         name="decision_has_reason"),
+        # Objections filed before references existed have none; every new one has its own.
+        Index("ix_objections_reference", "reference", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The number the objector follows it with (references.py), asked for with the phone it was filed with.
+    reference: Mapped[str | None] = mapped_column(String(16))
     notice_id: Mapped[int] = mapped_column(ForeignKey("public_notices.id", ondelete="CASCADE"), index=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("notice_candidates.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     id_number: Mapped[str] = mapped_column(String(18), default="")  # 居民身份证号码, checked
     organization: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str] = mapped_column(String(30))
+    # Optional: where the office's answer is sent.
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     text: Mapped[str] = mapped_column(Text)
     # The evidence file, stored like applications' evidence (random name, type by content, SHA-256).
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -136,6 +142,8 @@ class Objection(Base):
         enum_column(ObjectionOutcome, "objection_outcome"), default=ObjectionOutcome.PENDING
     )
     outcome_reason: Mapped[str] = mapped_column(Text, default="")
+    # The office's answer to the objector: e-mailed if an address was given, and shown on lookup.
+    answer: Mapped[str] = mapped_column(Text, default="", server_default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 

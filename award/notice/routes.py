@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, session, url_for
 from flask_limiter.util import get_remote_address
 
 from award.app_db import get_session
@@ -16,7 +16,8 @@ from award.forms import filled
 from award.i18n import _, local_zone
 from award.limits import pdf_check_limits
 from award.notice import services
-from award.notice.forms import OUTCOME_LABELS, DecideForm, ObjectionForm, PublishForm
+from award.notice.forms import OUTCOME_LABELS, DecideForm, LookupForm, ObjectionForm, PublishForm
+from award.notice.masking import mask_id_number
 from award.notice.models import Objection, ObjectionOutcome, PublicNotice
 from award.notice.periods import HOLIDAYS_FILE, load_calendar
 from award.views import attachment, get_or_404, limiter, on_refusal, submitted, validated
@@ -33,6 +34,10 @@ def _objections_per_address() -> str:
     return current_app.config.get("OBJECTIONS_PER_ADDRESS", "10 per hour")
 
 
+def _lookups_per_address() -> str:
+    return current_app.config.get("OBJECTION_LOOKUPS_PER_ADDRESS", "20 per hour")
+
+
 def _objection_page(notice: PublicNotice, form: ObjectionForm) -> str:
     return render_template("notice/object.html", notice=notice, form=form, now=utcnow())
 
@@ -41,7 +46,7 @@ def _manage_page(cycle: Cycle, form: PublishForm | None = None) -> str:
     session = get_session()
     notice = services.notice_of(session, cycle)
     return render_template(
-        "notice/manage.html", cycle=cycle, notice=notice, form=form or PublishForm.proposed(cycle),
+        "notice/manage.html", cycle=cycle, notice=notice, form=form or PublishForm.proposed(cycle), mask=mask_id_number,
         outcome_labels=OUTCOME_LABELS, objections=services.objections_of(session, notice) if notice else [],
         problems=services.award_problems(session, cycle, utcnow(), local_zone()) if notice else [],
     )
@@ -49,7 +54,7 @@ def _manage_page(cycle: Cycle, form: PublishForm | None = None) -> str:
 
 def _objection_decision_page(objection: Objection, form: DecideForm | None = None) -> str:
     return render_template("notice/objection.html", objection=objection, form=form or DecideForm(formdata=None),
-                           outcome_labels=OUTCOME_LABELS)
+                           outcome_labels=OUTCOME_LABELS, id_number=services.id_number_for(actor(), objection))
 
 
 # --- public ------------------------------------------------------------------------------------
@@ -75,15 +80,31 @@ def object_form(notice_id: int):
     if not submitted(form):
         return _objection_page(notice, form)
     limit = int(current_app.config.get("OBJECTION_MAX_FILE_BYTES", services.DEFAULT_MAX_EVIDENCE_BYTES))
-    services.file_objection(get_session(), notice=notice, data=form.to_input(limit), store=_store(),
+    filed = services.file_objection(get_session(), notice=notice, data=form.to_input(limit), store=_store(),
                             remote_addr=get_remote_address() or "", max_evidence_bytes=limit, zone=local_zone(),
                             pdf_check=pdf_check_limits(current_app.config))
+    session["objection_reference"] = filed.reference
     return redirect(url_for("notice.objection_received", notice_id=notice.id))
 
 
 @bp.route("/<int:notice_id>/object/received")
 def objection_received(notice_id: int):
-    return render_template("notice/received.html", notice=get_or_404(PublicNotice, notice_id))
+    return render_template("notice/received.html", notice=get_or_404(PublicNotice, notice_id),
+                           reference=session.get("objection_reference"))
+
+
+@bp.route("/objections/status", methods=["GET", "POST"])
+@limiter.limit(_lookups_per_address, key_func=get_remote_address, methods=["POST"], scope="objection-lookups")
+def objection_status():
+    """Public: the objector's number and phone give its status and the office's answer; one answer for any miss."""
+    form = LookupForm()
+    on_refusal(lambda _: render_template("notice/status.html", form=form, status=None, missed=False))
+    if not submitted(form):
+        return render_template("notice/status.html", form=form, status=None, missed=False)
+    status = services.lookup_objection(get_session(), reference=filled(form.reference.data),
+                                      phone=filled(form.phone.data))
+    return render_template("notice/status.html", form=form, status=status, missed=status is None,
+                           outcome_labels=OUTCOME_LABELS), (200 if status else 404)
 
 
 # --- the office and the supervisor -------------------------------------------------------------
@@ -126,7 +147,8 @@ def decide(objection_id: int):
     on_refusal(lambda _: _objection_decision_page(found, form))
     validated(form)
     services.decide_objection(get_session(), actor=actor(), objection=found,
-                              outcome=ObjectionOutcome(form.outcome.data), reason=filled(form.reason.data))
+                              outcome=ObjectionOutcome(form.outcome.data), reason=filled(form.reason.data),
+                              answer=filled(form.answer.data))
     flash(_("The outcome is recorded."), "success")
     return redirect(url_for("notice.manage", cycle_id=found.notice.cycle_id))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -25,14 +26,16 @@ from award.cycles.settings import AwardSettings
 from award.cycles.stages import guard
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
-from award.i18n import _, format_datetime
+from award.i18n import _, _l, format_datetime
 from award.inputs import check_name, name_problem, text_problem
 from award.limits import PDF_CHECK, ProcessLimits
+from award.notice.masking import mask_id_number
 from award.notice.models import NoticeCandidate, Objection, ObjectionOutcome, PublicNotice
 from award.notice.periods import MissingHolidayData, PeriodKind, WorkCalendar, period_end
+from award.notice.references import new_reference, normalize_reference
 from award.notifications.kinds import Kind
-from award.notifications.models import Notification
-from award.notifications.services import notify_users, users_with_role
+from award.notifications.models import Notification, OutboxMessage
+from award.notifications.services import Person, notify_users, send_address_email, users_with_role
 from award.runtime import path_for
 
 MiB = 1024 * 1024
@@ -143,6 +146,11 @@ class ObjectionInput:
     text: str
     evidence: bytes
     filename: str
+    email: str = ""  # optional: where the office's answer is sent
+
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]+$")
+REFERENCE_ATTEMPTS = 8
 
 
 def normalize_phone(value: str) -> str:
@@ -161,7 +169,18 @@ def identity_problems(data: ObjectionInput) -> list[str]:
         problems.append(_("This is not a valid ID card number."))
     if not _PHONE.match(normalize_phone(data.phone)):
         problems.append(_("Give a phone number we can call you back on."))
+    if data.email.strip() and (len(data.email.strip()) > 254 or not _EMAIL.match(data.email.strip())):
+        problems.append(_("This is not an e-mail address; leave it empty if you want no e-mail."))
     return problems
+
+
+def unused_reference(session: Session, *, year: int) -> str:
+    """A reference no objection holds yet (the unique index refuses a concurrent twin)."""
+    for _attempt in range(REFERENCE_ATTEMPTS):
+        reference = new_reference(year)
+        if session.scalar(select(Objection.id).where(Objection.reference == reference)) is None:
+            return reference
+    raise RuntimeError("no unused objection reference after several draws")  # 148 million a year: never
 
 
 def file_objection(
@@ -202,6 +221,7 @@ def file_objection(
         raise Invalid(REJECTION_MESSAGES[rejected.reason](), code=f"evidence_{rejected.reason}") from None
     stored = store.save(data.evidence)
     objection = Objection(
+        reference=unused_reference(session, year=now.astimezone(zone).year), email=data.email.strip()[:254],
         notice_id=notice.id, candidate_id=candidate.id, name=data.name.strip()[:100],
         id_number=data.id_number.strip().upper()[:18], organization=data.organization.strip()[:200],
         phone=normalize_phone(data.phone)[:30], text=data.text.strip(), stored_name=stored.stored_name,
@@ -213,11 +233,17 @@ def file_objection(
     # Personal data (ID number, phone) stays out of the audit chain; the objection row holds it.
     record(session, actor=None, action="notice.objection_filed", target_type="objection", target_id=objection.id,
            cycle_id=notice.cycle_id,
-           after={"candidate": candidate.application_id, "sha256": objection.sha256, "bytes": objection.size_bytes})
+           after={"candidate": candidate.application_id, "sha256": objection.sha256, "bytes": objection.size_bytes,
+                  "reference": objection.reference})
     application = session.get(Application, candidate.application_id)
     assert application is not None
     objection_received(session, application=application, now=now,
                        link=path_for("notice.objection", objection_id=objection.id))
+    if objection.email:  # the confirmation carries the reference, as the received page does
+        send_address_email(
+            session, person=Person(full_name=objection.name, email=objection.email), kind=Kind.OBJECTION_FILED,
+            link=path_for("notice.objection_status"), now=now,
+            context={"reference": objection.reference, "organization": candidate.organization_name, "filed": now})
     return objection
 
 
@@ -239,9 +265,11 @@ def pending_count(session: Session, notice: PublicNotice) -> int:
 
 def decide_objection(
     session: Session, *, actor: User | None, objection: Objection, outcome: ObjectionOutcome, reason: str,
-    now: dt.datetime | None = None,
+    answer: str, now: dt.datetime | None = None,
 ) -> Objection:
-    """Record the office's outcome with its reasons; upheld withdraws the candidate from the notice."""
+    """Record the office's outcome with its reasons and its answer to the objector; upheld withdraws the
+    candidate from the notice. The answer is e-mailed through the outbox when the objector gave an address,
+    and shown on the objector's lookup page in any case."""
     _require_office(actor)
     now = now or utcnow()
     outcome = ObjectionOutcome(outcome)
@@ -253,8 +281,14 @@ def decide_objection(
         raise Conflict(_("The final list is already confirmed."), code="confirmed")
     if not reason.strip():
         raise Invalid(_("Give the reasons for the outcome."), code="no_reason")
+    if not answer.strip():
+        raise Invalid(_("Write the answer the objector will read."), code="no_answer")
+    problem = text_problem(answer, multiline=True, field=_("The answer"))
+    if problem:
+        raise Invalid(problem, code="bad_answer")
     objection.outcome = outcome
     objection.outcome_reason = reason.strip()
+    objection.answer = answer.strip()
     objection.decided_by_id = actor.id if actor else None
     objection.decided_at = now
     candidate = objection.candidate
@@ -262,7 +296,9 @@ def decide_objection(
     session.flush()
     record(session, actor=actor, action="notice.objection_decided", target_type="objection", target_id=objection.id,
            cycle_id=cycle_id, after={"outcome": outcome.value, "reason": objection.outcome_reason,
-                                     "candidate": candidate.application_id})
+                                     "candidate": candidate.application_id, "answer": objection.answer,
+                                     "emailed": bool(objection.email)})
+    send_answer(session, objection=objection, now=now)
     if outcome is ObjectionOutcome.UPHELD and candidate.withdrawn_at is None:
         candidate.withdrawn_at = now
         candidate.withdrawn_reason = _("Objection upheld: %(reason)s", reason=objection.outcome_reason)
@@ -271,6 +307,63 @@ def decide_objection(
                target_id=candidate.application_id, cycle_id=cycle_id,
                after={"reason": candidate.withdrawn_reason, "cause": "objection", "objection": objection.id})
     return objection
+
+
+OUTCOME_WORDS = {
+    ObjectionOutcome.PENDING: _l("being examined"),
+    ObjectionOutcome.DISMISSED: _l("dismissed"),
+    ObjectionOutcome.UPHELD: _l("upheld, the candidate is withdrawn from the notice"),
+}
+
+
+def send_answer(session: Session, *, objection: Objection, now: dt.datetime | None = None) -> OutboxMessage | None:
+    """E-mail the office's answer to the objector through the outbox; None when no address was given."""
+    if not objection.email:
+        return None
+    return send_address_email(
+        session, person=Person(full_name=objection.name, email=objection.email), kind=Kind.OBJECTION_ANSWERED,
+        link=path_for("notice.objection_status"), now=now,
+        context={"reference": objection.reference or "", "organization": objection.candidate.organization_name,
+                 "outcome": OUTCOME_WORDS[objection.outcome], "answer": objection.answer})
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObjectionStatus:
+    """What the objector sees on the lookup page: nothing the office alone may read."""
+
+    reference: str
+    organization: str
+    name: str
+    id_number_masked: str
+    submitted_at: dt.datetime
+    outcome: ObjectionOutcome
+    answer: str
+    decided_at: dt.datetime | None
+    emailed: bool
+
+
+def lookup_objection(session: Session, *, reference: str, phone: str) -> ObjectionStatus | None:
+    """The objection with this reference, if it was filed with this phone; None alike for an unknown number,
+    a wrong phone or something that is no reference, so the answer tells nothing of which it was."""
+    normalized = normalize_reference(reference)
+    found = (session.scalar(select(Objection).where(Objection.reference == normalized))
+             if normalized is not None else None)
+    typed = normalize_phone(phone)[:30].encode()
+    stored = found.phone.encode() if found is not None else b"\x00" * len(typed)
+    if not hmac.compare_digest(stored, typed) or found is None or not typed:
+        return None
+    decided = found.outcome is not ObjectionOutcome.PENDING
+    return ObjectionStatus(
+        reference=found.reference or "", organization=found.candidate.organization_name, name=found.name,
+        id_number_masked=mask_id_number(found.id_number), submitted_at=found.submitted_at, outcome=found.outcome,
+        answer=found.answer if decided else "", decided_at=found.decided_at, emailed=decided and bool(found.email))
+
+
+def id_number_for(viewer: User | None, objection: Objection) -> str:
+    """The objector's ID card number as this viewer may see it: whole for the office, masked for anyone else."""
+    if viewer is not None and viewer.role is Role.OFFICE:
+        return objection.id_number
+    return mask_id_number(objection.id_number)
 
 
 def record_evidence_download(session: Session, *, actor: User, objection: Objection) -> None:

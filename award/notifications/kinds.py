@@ -37,6 +37,12 @@ class Kind(enum.StrEnum):
     ACCOUNT_INVITATION = "account_invitation"
     PASSWORD_RESET = "password_reset"
     EMAIL_CONFIRMATION = "email_confirmation"
+    # The office's bulk tools and the objector's answer (issue 20, points 5 and 7).
+    SHEETS_LATE = "sheets_late"
+    RETURNED_WAITING = "returned_waiting"
+    OFFICE_MESSAGE = "office_message"
+    OBJECTION_ANSWERED = "objection_answered"
+    OBJECTION_FILED = "objection_filed"
 
 
 @dataclass(frozen=True)
@@ -215,6 +221,43 @@ SPECS: dict[Kind, KindSpec] = {spec.kind: spec for spec in (
            "below. An application can be submitted once the address is confirmed. The link can be used once "
            "and is valid until %(expires)s; you can ask for a new one on the application's submit page."),
         _l("Confirm the e-mail address"), context=("expires",), about_account=True,
+    ),
+    KindSpec(
+        Kind.SHEETS_LATE, Role.EXPERT, _l("Reminder of late score sheets"),
+        _l("Your score sheets are awaited: %(cycle)s"),
+        _l("The award office reminds you that %(open_sheets)s of your score sheets in %(round)s are not submitted "
+           "yet. Review deadline: %(deadline)s. Please sign the pledge where needed and submit them."),
+        _l("Open my score sheets"), context=("cycle", "round", "open_sheets", "deadline"),
+    ),
+    KindSpec(
+        Kind.RETURNED_WAITING, Role.ENTERPRISE, _l("Reminder of a returned application"),
+        _l("Your returned application is awaited: %(cycle)s"),
+        _l("The award office returned your application for correction and has not received it again. "
+           "Please correct it and submit it again before the application deadline."),
+        _l("Correct the application"), context=("cycle",),
+    ),
+    KindSpec(
+        Kind.OFFICE_MESSAGE, Role.ENTERPRISE, _l("Messages from the award office"),
+        _l("Message from the award office: %(subject)s"),
+        _l("%(message)s"),
+        _l("Open the application"), context=("subject", "message"),
+    ),
+    # To an objector, who has no account: sent to the address given with the objection, if any
+    # (services.send_address_email), and never offered on a preferences page.
+    KindSpec(
+        Kind.OBJECTION_ANSWERED, Role.OFFICE, _l("Answer to an objection"),
+        _l("The answer to your objection %(reference)s"),
+        _l("The award office has examined your objection %(reference)s to %(organization)s. Outcome: %(outcome)s. "
+           "Answer: %(answer)s"),
+        _l("Look up the objection"), context=("reference", "organization", "outcome", "answer"), about_account=True,
+    ),
+    KindSpec(
+        Kind.OBJECTION_FILED, Role.OFFICE, _l("Objection received"),
+        _l("Your objection is received: %(reference)s"),
+        _l("The award office received your objection to %(organization)s on %(filed)s. Your reference number is "
+           "%(reference)s: with it and the phone number you gave you can look up its status and the office's "
+           "answer."),
+        _l("Look up the objection"), context=("reference", "organization", "filed"), about_account=True,
     ),
 )}
 

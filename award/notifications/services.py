@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from email.utils import make_msgid
 from functools import cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import CursorResult, func, select, update
@@ -82,7 +82,14 @@ def email_templates() -> Environment:
     return environment
 
 
-def render_email(*, user: User, spec: KindSpec, notice: RenderedNotice, link: str) -> RenderedEmail:
+class Addressee(Protocol):
+    """Whom an e-mail greets: an account, or a person known by name and address only (an objector)."""
+
+    @property
+    def full_name(self) -> str: ...
+
+
+def render_email(*, user: Addressee, spec: KindSpec, notice: RenderedNotice, link: str) -> RenderedEmail:
     """Subject, plain text and HTML in the current locale; a kind may have its own templates."""
     lang = "zh-CN" if str(current_locale()).startswith("zh") else "en"
     values = {"user": user, "notice": notice, "url": absolute_url(link), "mandatory": spec.mandatory,
@@ -151,6 +158,33 @@ def send_account_email(session: Session, *, user: User, kind: Kind, context: Map
         rendered = render_email(user=user, spec=spec, notice=render_notice(spec, context), link=link)
     message = OutboxMessage(
         user_id=user.id, recipient=user.email, subject=rendered.subject[:300], text=rendered.text,
+        html=rendered.html, kind=spec.kind.value, message_id=_message_id(), status=OutboxStatus.PENDING,
+        attempts=0, next_attempt_at=now, created_at=now)
+    session.add(message)
+    session.flush()
+    return message
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone without an account who left an address (an objector)."""
+
+    full_name: str
+    email: str
+
+
+def send_address_email(session: Session, *, person: Person, kind: Kind, context: Mapping[str, Any], link: str,
+                       locale: str | None = None, now: dt.datetime | None = None) -> OutboxMessage | None:
+    """An e-mail through the outbox to someone who has no account (nothing in-app); None without an address."""
+    spec = SPECS[Kind(kind)]
+    _check_link(link)
+    if not person.email.strip():
+        return None
+    now = now or utcnow()
+    with force_locale(locale or runtime.settings()["BABEL_DEFAULT_LOCALE"]):
+        rendered = render_email(user=person, spec=spec, notice=render_notice(spec, context), link=link)
+    message = OutboxMessage(
+        user_id=None, recipient=person.email.strip()[:254], subject=rendered.subject[:300], text=rendered.text,
         html=rendered.html, kind=spec.kind.value, message_id=_message_id(), status=OutboxStatus.PENDING,
         attempts=0, next_attempt_at=now, created_at=now)
     session.add(message)

@@ -56,6 +56,9 @@ def applications_of(db: Session, cycle: Cycle, make_organization, count: int) ->
     return applications
 
 
+REFERENCE = "YY2026-ACDEFG"  # the world objection's reference; its phone is 13912345678
+
+
 def decision_world(db: Session, app: Flask, *, users: dict[str, User], make_cycle, make_organization,  # noqa: ANN001
                    root: Path) -> dict[str, object]:
     now = utcnow()
@@ -75,7 +78,7 @@ def decision_world(db: Session, app: Flask, *, users: dict[str, User], make_cycl
     db.flush()
     app.config["OBJECTION_EVIDENCE_ROOT"] = str(root)
     stored = EvidenceStore(root).save(pdf_bytes())
-    objection = Objection(notice_id=notice.id, candidate_id=notice.candidates[0].id, name="张三",
+    objection = Objection(notice_id=notice.id, candidate_id=notice.candidates[0].id, name="张三", reference=REFERENCE,
                           id_number="11010519491231002X", phone="13912345678", text="材料不实",
                           stored_name=stored.stored_name, display_name="证据.pdf", content_type="application/pdf",
                           size_bytes=stored.size_bytes, sha256=stored.sha256, remote_addr="127.0.0.1")

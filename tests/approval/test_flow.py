@@ -105,7 +105,8 @@ def test_shortlist_to_award_through_the_browser(app, db, client, login, make_use
     assert refused.status_code == 409 and "objection(s) still need an outcome" in refused.get_data(as_text=True)
     # The office upholds the objection: the second is withdrawn, recorded.
     response = client.post(f"/notices/objections/{objection.id}/decide",
-                           data={"outcome": "upheld", "reason": "经核查，数据不实。"})
+                           data={"outcome": "upheld", "reason": "经核查，数据不实。",
+                                 "answer": "经核查，您反映的情况属实，该单位已撤销。"})
     assert response.status_code == 302
     # The period ends (set-up: move the notice back in time).
     notice.published_at -= dt.timedelta(days=30)

@@ -450,6 +450,16 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
         session.close()
     assert len(seats) == 5
 
+    # --- a bulk reminder: one click tells every expert whose sheet is still missing -------------------
+    office.goto(f"/outreach/cycles/{cycle_id}")
+    _submit(office, f"form[action$='/outreach/rounds/{round_id}/remind'] button")
+    assert "已提醒 5 位专家" in office.content(), _main(office)
+    with live_app.app_context():
+        session = db()
+        [reminded] = session.scalars(select(AuditRecord).where(AuditRecord.action == "outreach.experts_reminded"))
+        assert reminded.after["count"] == 5 and len(reminded.after["recipients"]) == 5
+        session.close()
+
     # --- five experts sign the pledge and score -----------------------------------------------------
     leader_email = next(email for _id, email, leader in seats if leader)
     for (assignment_id, email, is_leader), percent in zip(seats, PERCENTS, strict=True):
@@ -568,6 +578,7 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     _shot(visitor, "public-objection-form")
     _submit(visitor, "main form button[type=submit]")
     assert "/object/received" in visitor.url, _main(visitor)
+    reference = visitor.locator("[data-reference]").inner_text().strip()
     _shot(visitor, "public-objection-received")
 
     with live_app.app_context():
@@ -579,12 +590,19 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     office.goto(f"/notices/objections/{objection_id}")
     office.select_option("select[name=outcome]", "dismissed")
     office.fill("textarea[name=reason]", "经核查，该投诉已于 2024 年依法处理完毕，不属于重大质量事故。")
+    office.fill("textarea[name=answer]", "经核查，您反映的投诉已于 2024 年处理完毕，异议不成立。感谢您的监督。")
     _shot(office, "office-objection")
     _submit(office, f"form[action$='/notices/objections/{objection_id}/decide'] button[type=submit]")
     with live_app.app_context():
         session = db()
         assert session.get(Objection, objection_id).outcome is ObjectionOutcome.DISMISSED
         session.close()
+    # The objector follows it by its reference and phone, and reads the answer.
+    visitor.goto("/notices/objections/status")
+    visitor.fill("input[name=reference]", reference)
+    visitor.fill("input[name=phone]", OBJECTOR["phone"])
+    _submit(visitor, "main form button[type=submit]")
+    assert "异议不成立。感谢您的监督" in _main(visitor) and OBJECTOR["id_number"] not in _main(visitor)
 
     # --- the period ends; the office confirms the award ---------------------------------------------
     office.goto(f"/awards/cycles/{cycle_id}")

@@ -106,11 +106,13 @@ def test_the_office_records_an_outcome_once(db, world, outcome, withdrawn):
     objection = db.get(Objection, world["objection_id"])
     office = world["users"]["office"]
     with pytest.raises(DomainError, match="reasons"):
-        services.decide_objection(db, actor=office, objection=objection, outcome=outcome, reason=" ")
-    services.decide_objection(db, actor=office, objection=objection, outcome=outcome, reason="经核查")
+        services.decide_objection(db, actor=office, objection=objection, outcome=outcome, reason=" ", answer="答复")
+    services.decide_objection(db, actor=office, objection=objection, outcome=outcome, reason="经核查",
+                              answer="经核查，异议不成立。")
     assert (objection.candidate.withdrawn_at is not None) is withdrawn
     with pytest.raises(DomainError, match="already has an outcome"):
-        services.decide_objection(db, actor=office, objection=objection, outcome=outcome, reason="again")
+        services.decide_objection(db, actor=office, objection=objection, outcome=outcome, reason="again",
+                                  answer="again")
 
 
 # --- through the browser -----------------------------------------------------------------------

@@ -18,6 +18,8 @@ CONTEXTS = {
     "deadline": dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC), "open_sheets": 2, "expert": "王建国",
     "before": dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC), "after": dt.datetime(2026, 12, 8, 9, 0, tzinfo=dt.UTC),
     "round": "材料评审", "role": "评审专家", "expires": dt.datetime(2026, 12, 8, 9, 0, tzinfo=dt.UTC),
+    "subject": "关于现场评审安排", "message": "请于 12 月 20 日前确认联系人。", "reference": "YY2026-ACDEFG",
+    "outcome": "异议不成立", "answer": "经核查，异议不成立。", "filed": dt.datetime(2026, 12, 8, 9, 0, tzinfo=dt.UTC),
 }
 
 
