@@ -121,8 +121,10 @@ def test_an_objection_followed_by_its_reference(live_app, new_page, screenshot, 
     with live_app.app_context():
         session = _db(live_app)
         assert session.get(Objection, objection_id).outcome is ObjectionOutcome.DISMISSED
-        mail = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "wang@example.cn")).one()
-        assert reference in mail.subject and "异议不成立" in mail.text
+        mails = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "wang@example.cn")
+                                .order_by(OutboxMessage.id)).all()
+        assert [mail.kind for mail in mails] == ["objection_filed", "objection_answered"]
+        assert all(reference in mail.subject for mail in mails) and "异议不成立" in mails[1].text
         session.close()
 
     # A wrong phone gets the same answer as an unknown number; the right one gets the answer.
