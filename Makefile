@@ -37,10 +37,14 @@ system-deps:
 compile-translations: $(STAMP)
 	@$(BIN)/pybabel compile -d award/translations
 
+# Where the demo is served; links in e-mails, certificate QR codes and documents point there too.
+PORT ?= 5000
+PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+
 run: install
 	$(FLASK) db upgrade
-	AWARD_DEMO_DATABASE=1 $(FLASK) demo seed
-	BIN=$(BIN) bash scripts/run-demo.sh
+	AWARD_DEMO_DATABASE=1 AWARD_PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(FLASK) demo seed
+	BIN=$(BIN) PORT=$(PORT) AWARD_PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) bash scripts/run-demo.sh
 
 # The suite runs in TEST_WORKERS processes (pytest-xdist), each with its own database; a test file
 # stays whole on one worker, so its module-scoped world is built once. TEST_WORKERS=0: one process.

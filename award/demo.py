@@ -21,6 +21,7 @@ from award.db import utcnow
 from award.main.models import SiteFlag
 from award.notifications.demo import seed_demo_notices
 from award.pool.demo import seed_expert_pool
+from award.runtime import settings
 from award.scoring.demo import seed_review_demo
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -117,6 +118,6 @@ def credentials_text() -> str:
         "  leaders     leader1@demo.award … leader3@demo.award",
         "  experts     expert1@demo.award … expert12@demo.award",
         "  enterprises enterprise1@demo.award … enterprise20@demo.award",
-        "Open http://127.0.0.1:5000",
+        f"Open {settings()['PUBLIC_BASE_URL']}",
     ]
     return "\n".join(lines)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 from sqlalchemy import func, select
 
+from award import PROJECT_ROOT
 from award.auth.models import Role, User
 from award.credit_code import is_valid_credit_code
 from award.cycles.models import Cycle, Stage
@@ -37,3 +40,18 @@ def test_seed_creates_the_demo_once(db):
 def test_demo_cli_prints_the_accounts(app, db):
     result = app.test_cli_runner().invoke(args=["demo", "seed"])
     assert result.exit_code != 0 and "AWARD_DEMO_DATABASE" in result.output
+
+
+def test_the_seed_names_the_address_links_point_to(app, db):
+    app.config["PUBLIC_BASE_URL"] = "http://10.0.0.7:8123"
+    assert seed_demo(db, demo_database=True).endswith("Open http://10.0.0.7:8123")
+
+
+def test_make_run_on_another_port_points_links_there():
+    """`make run PORT=…` serves there, and e-mail links, QR codes and the seed's text say so."""
+    plan = subprocess.run(["make", "-n", "run", "PORT=8123"], cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, check=True).stdout
+    seed = next(line for line in plan.splitlines() if "demo seed" in line)
+    serve = next(line for line in plan.splitlines() if "run-demo.sh" in line)
+    assert "AWARD_PUBLIC_BASE_URL=http://127.0.0.1:8123" in seed
+    assert "PORT=8123" in serve and "AWARD_PUBLIC_BASE_URL=http://127.0.0.1:8123" in serve
