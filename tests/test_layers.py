@@ -75,3 +75,18 @@ def test_the_domain_imports_and_translates_without_flask():
 
 def test_every_hook_is_registered_by_load_hooks_without_the_web_layer():
     _run(HOOKS_WITHOUT_WEB)
+
+
+APP_WITHOUT_HEAVY_LIBRARIES = """
+import sys
+from award import create_app
+create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x"})
+loaded = sorted(name for name in ("weasyprint", "scipy") if name in sys.modules)
+assert not loaded, f"building the app imported {loaded}: import them where a PDF or a solution is made"
+"""
+
+
+def test_building_the_app_leaves_weasyprint_and_scipy_to_the_work_that_needs_them():
+    """Every `flask --app award …` command and worker start builds the app first; WeasyPrint (0.6 s)
+    and SciPy (0.4 s) would otherwise be paid before a command even parses its arguments."""
+    _run(APP_WITHOUT_HEAVY_LIBRARIES)

@@ -44,13 +44,17 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from award.i18n import _
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+# SciPy is imported where a model is built or solved, not at the top: its optimize package costs
+# about 0.4 s that every command and worker start would otherwise pay.
 
 __all__ = [
     "DEFAULT_SOFT_PENALTY",
@@ -341,6 +345,8 @@ class _Model:
 
 
 def _build(data: _Data, active: np.ndarray, cols: np.ndarray, ub: float, penalty: float) -> _Model:
+    import scipy.sparse as sp
+
     pi, pj = np.nonzero(cols & active[:, None])
     n = len(pi)
     act = np.flatnonzero(active)
@@ -394,6 +400,9 @@ def _split_rows(model: _Model, n_e: int) -> tuple[slice, slice, slice, slice]:
 
 def _solve_lp(model: _Model, n_e: int) -> tuple[np.ndarray, float, np.ndarray]:
     """Solve the LP relaxation; return (x, minimized objective, row duals y with c - A'y = rc)."""
+    import scipy.sparse as sp
+    from scipy.optimize import linprog
+
     A = model.A
     # Two-sided rows as A_ub/A_eq for linprog, which reports duals (marginals).
     eq = np.isfinite(model.lb) & (model.lb == model.ub)
@@ -491,6 +500,8 @@ def _column_generation(data: _Data, active: np.ndarray, ub: float, penalty: floa
 
 
 def _solve_mip(model: _Model) -> tuple[np.ndarray, float] | None:
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     result = milp(model.c, constraints=LinearConstraint(model.A, model.lb, model.ub),
                   integrality=np.ones(len(model.c), dtype=np.int_), bounds=Bounds(0, model.col_ub),
                   options={"mip_rel_gap": MIP_GAP})
@@ -541,6 +552,9 @@ def _exact_on(data: _Data, active: np.ndarray) -> tuple[np.ndarray, float, bool]
 
 def _max_coverage(data: _Data, candidates: np.ndarray) -> np.ndarray:
     """The applications of a largest coverable set (the affinity-best one among them)."""
+    import scipy.sparse as sp
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     n_a, n_e = data.aff.shape
     cols = data.eligible & candidates[:, None]
     base = _build(data, candidates, cols, 1.0, 0.0)

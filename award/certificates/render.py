@@ -4,7 +4,7 @@ Pure functions: data in, bytes out; no request, no database. Safety rests on thr
 
 1. Templates run in Jinja's :class:`~jinja2.sandbox.ImmutableSandboxedEnvironment` with
    autoescape on, so every caller-supplied string reaches the HTML as text, never markup.
-2. WeasyPrint fetches through :class:`AssetFetcher`, which serves only ``award-asset:NAME``
+2. WeasyPrint fetches through :class:`~award.certificates.engine.AssetFetcher`, which serves only ``award-asset:NAME``
    files from the templates folder and the ``data:`` URLs this module created itself (the
    seal image); ``file:``, ``http(s):`` and foreign ``data:`` URLs are refused. Fonts come
    from fontconfig, not through the fetcher.
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,20 +25,16 @@ import segno
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
-from weasyprint import HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from award.certificates.assets import FetchRecord
 from award.certificates.fonts import FontLookup, installed_cjk_families, require_cjk_font
 
 __all__ = [
     "DEFAULT_TEMPLATES_DIR",
-    "AssetFetcher",
     "CategoryFeedback",
     "CertificateData",
     "ExpertComment",
     "FeedbackReport",
-    "FetchRecord",
     "BATCH_CHUNK_SIZE",
     "Progress",
     "bar_chart_svg",
@@ -57,10 +52,6 @@ __all__ = [
 # needing award/__init__.py to be importable as a regular package.
 DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "certificates"
 
-ASSET_SCHEME = "award-asset:"
-_ASSET_NAME = re.compile(r"^[A-Za-z0-9_-]+\.(css|svg|png|jpe?g)$")
-_ASSET_TYPES = {"css": "text/css", "svg": "image/svg+xml", "png": "image/png",
-                "jpg": "image/jpeg", "jpeg": "image/jpeg"}
 _SEAL_MAGIC = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
 _CN_DIGITS = "〇一二三四五六七八九"
 
@@ -158,65 +149,6 @@ def merge_expert_comments(
         )
         for category_id, name, points, scored in categories
     ]
-
-
-# --- the URL fetcher ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FetchRecord:
-    """One URL WeasyPrint asked for, and whether it was served."""
-
-    url: str
-    served: bool
-
-
-class RefusedURLError(ValueError):
-    """The fetcher refused a URL that is not one of the app's own assets."""
-
-
-class AssetFetcher(URLFetcher):
-    """WeasyPrint URL fetcher that serves the app's own assets and refuses everything else.
-
-    Served: ``award-asset:NAME`` for a plain file name inside ``templates_dir`` and the
-    exact ``data:`` URLs listed in ``own_data_urls``. Refused (WeasyPrint then logs and
-    leaves the resource out): ``file:``, ``http(s):``, any other scheme and foreign
-    ``data:`` URLs. Every request is appended to ``log`` when one is given.
-    """
-
-    def __init__(self, *, templates_dir: Path, own_data_urls: Iterable[str] = (),
-                 log: list[FetchRecord] | None = None) -> None:
-        # Only data: may reach the parent's opener (for decoding); redirects are off anyway.
-        super().__init__(allowed_protocols=("data",), allow_redirects=False)
-        self._templates_dir = templates_dir.resolve()
-        self._own_data_urls = frozenset(own_data_urls)
-        self._log = log
-
-    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
-        try:
-            response = self._serve(url, headers)
-        except Exception:
-            self._record(url, served=False)
-            raise
-        self._record(url, served=True)
-        return response
-
-    def _record(self, url: str, *, served: bool) -> None:
-        if self._log is not None:
-            self._log.append(FetchRecord(url=url, served=served))
-
-    def _serve(self, url: str, headers: dict | None) -> URLFetcherResponse:
-        if url.startswith(ASSET_SCHEME):
-            name = url.removeprefix(ASSET_SCHEME)
-            if _ASSET_NAME.match(name):
-                path = (self._templates_dir / name).resolve()
-                if path.parent == self._templates_dir and path.is_file():
-                    mime = _ASSET_TYPES[name.rsplit(".", 1)[1].lower()]
-                    return URLFetcherResponse(
-                        url, body=path.read_bytes(), headers={"Content-Type": mime})
-        elif url in self._own_data_urls:
-            return super().fetch(url, headers)
-        raise RefusedURLError(f"refused to fetch {url[:80]!r}: not an asset of this app")
 
 
 # --- pieces of markup built in Python ---------------------------------------------------
@@ -387,8 +319,9 @@ def render_certificate_html(
 
 def _write_pdf(html: str, *, folder: Path, own_data_urls: Iterable[str],
                fetch_log: list[FetchRecord] | None) -> bytes:
-    fetcher = AssetFetcher(templates_dir=folder, own_data_urls=own_data_urls, log=fetch_log)
-    return HTML(string=html, url_fetcher=fetcher).write_pdf()
+    from award.certificates import engine
+
+    return engine.write_pdf(html, templates_dir=folder, own_data_urls=own_data_urls, log=fetch_log)
 
 
 def render_certificate_pdf(
@@ -430,17 +363,19 @@ def render_certificates_batch(
         raise ValueError("no certificates to render")
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be positive, got {chunk_size!r}")
+    from award.certificates import engine
+
     folder = _templates_dir(templates_dir)
     font = require_cjk_font(font_lookup)
-    font_config = FontConfiguration()
+    font_config = engine.FontConfiguration()
     documents = []
     total = len(certificates)
     for start in range(0, total, chunk_size):
         chunk = certificates[start:start + chunk_size]
         html, seals = _render_certificates_html(
             chunk, folder=folder, font_family=font.family, template_name=template_name)
-        fetcher = AssetFetcher(templates_dir=folder, own_data_urls=seals, log=fetch_log)
-        documents.append(HTML(string=html, url_fetcher=fetcher).render(font_config=font_config))
+        documents.append(engine.lay_out(html, templates_dir=folder, own_data_urls=seals, log=fetch_log,
+                                        font_config=font_config))
         if progress is not None:
             for done in range(start + 1, start + len(chunk) + 1):
                 progress(done, total)

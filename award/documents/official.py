@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from award.audit.anchors import Anchor
+from award.certificates.assets import FetchRecord
 from award.certificates.fonts import FontLookup, installed_cjk_families
-from award.certificates.render import FetchRecord
 from award.documents.models import DocumentKind
 from award.documents.pdf import image_data_url, render_html, render_pdf
 

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from award.certificates.assets import FetchRecord
 from award.certificates.fonts import FontLookup, installed_cjk_families
-from award.certificates.render import FetchRecord, chinese_date
+from award.certificates.render import chinese_date
 from award.documents.official import document_date
 from award.documents.pdf import render_pdf
 

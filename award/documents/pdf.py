@@ -3,7 +3,7 @@
 1. The template is a file in ``templates/documents/pdf/``, run in Jinja's
    :class:`~jinja2.sandbox.ImmutableSandboxedEnvironment` with autoescape on: every value the
    office or an applicant typed reaches the HTML as text, never markup or template code.
-2. WeasyPrint fetches through the certificates' :class:`~award.certificates.render.AssetFetcher`:
+2. WeasyPrint fetches through the certificates' :class:`~award.certificates.engine.AssetFetcher`:
    only plain file names in the templates folder and the ``data:`` URLs made here (a seal image);
    ``file:``, ``http(s):`` and foreign ``data:`` URLs are refused.
 3. A CJK font must be installed (:func:`~award.certificates.fonts.require_cjk_font`), or
@@ -21,10 +21,9 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
-from weasyprint import HTML
 
+from award.certificates.assets import FetchRecord
 from award.certificates.fonts import FontLookup, installed_cjk_families, require_cjk_font
-from award.certificates.render import AssetFetcher, FetchRecord
 
 __all__ = ["PDF_TEMPLATES_DIR", "image_data_url", "render_html", "render_pdf"]
 
@@ -76,5 +75,6 @@ def render_pdf(template_name: str, *, stylesheet: str, folder: Path | None = Non
     """Render the template to PDF bytes. ``own_data_urls`` are the ``data:`` URLs we made (seals)."""
     folder = (folder or PDF_TEMPLATES_DIR).resolve()
     html = render_html(template_name, stylesheet=stylesheet, folder=folder, font_lookup=font_lookup, **context)
-    fetcher = AssetFetcher(templates_dir=folder, own_data_urls=own_data_urls, log=fetch_log)
-    return HTML(string=html, url_fetcher=fetcher).write_pdf()
+    from award.certificates import engine  # WeasyPrint, loaded when a PDF is made
+
+    return engine.write_pdf(html, templates_dir=folder, own_data_urls=own_data_urls, log=fetch_log)

@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
 from award.awards.numbers import new_certificate_number
+from award.certificates.assets import FetchRecord
 from award.certificates.fonts import CJK_FONT_PACKAGE, MissingFontError
 from award.certificates.render import (
     DEFAULT_TEMPLATES_DIR,
@@ -22,7 +23,6 @@ from award.certificates.render import (
     CertificateData,
     ExpertComment,
     FeedbackReport,
-    FetchRecord,
     bar_chart_svg,
     chinese_date,
     merge_expert_comments,

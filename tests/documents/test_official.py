@@ -11,8 +11,8 @@ from markupsafe import escape
 from PIL import Image, ImageDraw
 
 from award.audit.anchors import Anchor
+from award.certificates.assets import FetchRecord
 from award.certificates.fonts import MissingFontError
-from award.certificates.render import FetchRecord
 from award.documents.models import DocumentKind
 from award.documents.official import (
     DocumentTexts,

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from award.certificates.assets import FetchRecord
 from award.certificates.fonts import MissingFontError
-from award.certificates.render import FetchRecord
 from award.documents.overlay import (
     FieldPosition,
     Layout,
