@@ -86,6 +86,7 @@ ROUTES: list[Route] = [
     # A transition that the stage machine refuses: the office gets 409, everyone else 403.
     Route("cycles.advance", "POST", "/cycles/{cycle_id}/advance/awarded", allow(Role.OFFICE, ok=409)),
     Route("audit.trail", "GET", "/audit/", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("audit.verify", "POST", "/audit/verify", allow(Role.OFFICE, Role.SUPERVISOR)),
     # The world's cycle takes applications, so the office is told it cannot be archived yet.
     Route("archive.create_archive", "POST", "/cycles/{cycle_id}/archive", allow(Role.OFFICE, ok=302)),
     # applications: "{application_id}" is the enterprise user's own draft; "{other_application_id}" is another
