@@ -1,0 +1,315 @@
+"""Every page of the demo as its users see it (issue 21): each role walks every page it can reach,
+at desktop (1280 px) and phone (390 px) width, and each page is checked for what a reader would
+reject: the page wider than the screen, table cells squeezed to a character or two per line,
+clipped select and button text, overlapping controls, internal identifiers (snake_case words,
+dotted codes, {placeholders}, \\u escapes, English enum values) in the Chinese UI, characters
+the fonts cannot draw, an ASCII colon after Chinese text, and axe-core's serious and critical
+accessibility violations (axe.min.js as bundled by axe-playwright-python, injected locally).
+
+The pages are discovered, never listed: every GET rule of the URL map without arguments, then
+every link on the pages reached, kept when it matches a GET rule (at most PER_ENDPOINT addresses
+of one endpoint per role), so a new page is walked as soon as a page links to it. A screenshot
+of each failing page, its offenders outlined in red, goes to AWARD_AUDIT_DIR (default: a pytest
+temporary folder named in the failure).
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import os
+import pkgutil
+import time
+from collections import deque
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
+
+import award
+from award.app_db import get_database
+from award.demo import DEMO_PASSWORD, seed_demo
+from tests.e2e.conftest import CHROMIUM
+from tests.e2e.pages import sign_in
+
+pytestmark = [pytest.mark.e2e,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (Debian chromium)")]
+
+WIDTHS = (1280, 390)
+PER_ENDPOINT = 2  # addresses of one endpoint walked per role: the page's kinds, not every row
+ROLES = {  # one account per role of the demo; anonymous walks the public pages
+    "public": None,
+    "office": "office@demo.award",
+    "supervisor": "supervisor@demo.award",
+    "leader": "leader1@demo.award",
+    "expert": "expert1@demo.award",
+    "enterprise": "enterprise1@demo.award",
+}
+NOT_PAGES = ("static", "main.set_language")  # files and actions, not pages a person reads
+FILE_SUFFIXES = (".pdf", ".xlsx", ".csv", ".zip", ".png", ".json")
+IDENTIFIER_CHECK_EXCLUDED = {
+    # Issue 21 point 5: the audit trail's actions and objects in words is another change.
+    "audit.trail",
+}
+
+
+def app_enum_values() -> list[str]:
+    """Every lower-case value or name of the app's enums: English words no Chinese page shows."""
+    for module in pkgutil.walk_packages(award.__path__, "award."):
+        if not module.name.endswith(("models", "kinds", "rules", "stages")):
+            continue
+        importlib.import_module(module.name)
+    seen: set[str] = set()
+    queue = list(enum.Enum.__subclasses__())
+    while queue:
+        kind = queue.pop()
+        queue.extend(kind.__subclasses__())
+        if not kind.__module__.startswith("award."):
+            continue
+        for member in kind:
+            for word in (str(member.value), member.name.lower()):
+                if word.isascii() and word.replace("_", "").isalpha() and word.islower() and len(word) > 2:
+                    seen.add(word)
+    return sorted(seen)
+
+
+CHECKS = r"""
+async ({enums, skipIdentifiers, knownGlyphs, runAxe}) => {
+  const findings = [];
+  const mark = (element, kind, detail) => {
+    if (element && element.setAttribute) element.setAttribute("data-audit", kind);
+    findings.push({kind, detail: String(detail).slice(0, 160)});
+  };
+  const describe = (element) => {
+    const id = element.id ? "#" + element.id : "";
+    const text = (element.innerText || element.value || "").trim().replace(/\s+/g, " ").slice(0, 40);
+    return `${element.tagName.toLowerCase()}${id} "${text}"`;
+  };
+  const visible = (element) => element.checkVisibility({checkOpacity: true, checkVisibilityCSS: true});
+  const width = document.documentElement.clientWidth;
+  const scrolls = (element) => {
+    for (let node = element.parentElement; node && node !== document.body; node = node.parentElement) {
+      const overflow = getComputedStyle(node).overflowX;
+      if (overflow === "auto" || overflow === "scroll" || overflow === "hidden" || overflow === "clip") return true;
+    }
+    return false;
+  };
+  // 1. The page wider than the screen, except inside an element made to scroll.
+  if (document.documentElement.scrollWidth > width + 1) {
+    const culprits = [...document.body.querySelectorAll("*")].filter((element) => {
+      const rect = element.getBoundingClientRect();
+      return rect.width && rect.right > width + 1 && visible(element) && !scrolls(element);
+    });
+    const outermost = culprits.filter((element) => !culprits.includes(element.parentElement));
+    for (const element of outermost.slice(0, 3)) mark(element, "overflow", describe(element));
+    if (!outermost.length) mark(null, "overflow", `page ${document.documentElement.scrollWidth}px wide`);
+  }
+  // 2. A table cell whose text is squeezed to one or two characters per line.
+  for (const cell of document.querySelectorAll("td, th")) {
+    const text = cell.innerText.replace(/\s+/g, "");
+    if (text.length < 3 || !visible(cell)) continue;
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+    if (tops.size >= 2 && text.length / tops.size <= 2.5) mark(cell, "squeezed cell", describe(cell));
+  }
+  // 3. A select or button whose own text is clipped.
+  const canvas = document.createElement("canvas").getContext("2d");
+  for (const control of document.querySelectorAll("select, button, input[type=submit], input[type=button]")) {
+    if (!visible(control)) continue;
+    const style = getComputedStyle(control);
+    let text = control.tagName === "SELECT" ? (control.selectedOptions[0] || {}).text || "" : "";
+    if (control.tagName === "INPUT") text = control.value;
+    if (control.tagName === "BUTTON") {
+      if (control.scrollWidth > control.clientWidth + 1) mark(control, "clipped control", describe(control));
+      continue;
+    }
+    canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const needed = canvas.measureText(text.trim()).width + parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+    if (needed > control.clientWidth + 1) mark(control, "clipped control", `${describe(control)} needs ${Math.ceil(needed)}px, has ${control.clientWidth}px`);
+  }
+  // 4. Overlapping interactive elements.
+  const controls = [...document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea, summary")]
+    .filter(visible).map((element) => [element, element.getBoundingClientRect()]).filter(([, r]) => r.width && r.height);
+  for (let i = 0; i < controls.length; i++) {
+    for (let j = i + 1; j < controls.length; j++) {
+      const [a, ra] = controls[i], [b, rb] = controls[j];
+      const x = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+      const y = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+      if (x > 2 && y > 2 && !a.contains(b) && !b.contains(a)) {
+        mark(a, "overlap", `${describe(a)} / ${describe(b)}`);
+        b.setAttribute("data-audit", "overlap");
+      }
+    }
+  }
+  // 5-7. Visible text: identifiers, undrawable characters, an ASCII colon after Chinese.
+  const chinese = document.documentElement.lang.startsWith("zh");
+  const enumWords = new RegExp(`(^|[^A-Za-z0-9_@.\\-/])(${enums.join("|")})(?![A-Za-z0-9_@\\-])`);
+  const patterns = [
+    ["snake_case", /(^|[^A-Za-z0-9_@.\-/])[a-z][a-z0-9]*(_[a-z0-9]+)+(?![A-Za-z0-9@.\-])/],
+    ["dotted code", /(^|[^A-Za-z0-9_@.\-/])[a-z][a-z_]+\.[a-z_]+(?![A-Za-z0-9@\-])/],
+    ["placeholder", /\{[A-Za-z_][A-Za-z0-9_]*\}|%\([a-z_]+\)[sd]/],
+    ["\\u escape", /\\u[0-9a-fA-F]{4}/],
+  ];
+  const scrub = (text) => text
+    .replace(/[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+/g, " ")          // e-mail addresses
+    .replace(/\b(https?:\/\/|www\.)\S+/g, " ")                      // addresses
+    .replace(/\b[\w\-]+\.(pdf|xlsx|csv|zip|png|jpe?g|docx?|toml)\b/gi, " ")  // file names
+    .replace(/\b[a-z0-9\-]+(\.[a-z0-9\-]+)*\.(com|cn|net|org|award|gov)\b/g, " ");  // host names
+  const glyphless = new Set();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    const raw = node.nodeValue;
+    if (!raw.trim() || !parent || parent.closest("script, style, template, code, pre, textarea")) continue;
+    if (parent.tagName !== "OPTION" && !visible(parent)) continue;
+    if (!skipIdentifiers) {
+      const text = scrub(raw);
+      for (const [kind, pattern] of patterns) {
+        const found = text.match(pattern);
+        if (found) mark(parent, "identifier", `${kind}: ${found[0].trim()} in "${raw.trim().slice(0, 60)}"`);
+      }
+      const word = chinese && enums.length ? text.match(enumWords) : null;
+      if (word) mark(parent, "identifier", `English enum value: ${word[2]} in "${raw.trim().slice(0, 60)}"`);
+    }
+    const colon = chinese ? raw.match(/[\u3400-\u9fff\uff09\u300b]:/) : null;
+    if (colon) mark(parent, "ascii colon", `"${raw.trim().slice(0, 60)}"`);
+    for (const character of raw) {
+      if (character.codePointAt(0) < 0x2000 || knownGlyphs.includes(character) || /\s|\p{M}|\p{Cf}/u.test(character)) continue;
+      glyphless.add(character);
+    }
+  }
+  // A character the fonts cannot draw renders as the same box (or nothing) as a private-use one.
+  if (glyphless.size) {
+    const font = getComputedStyle(document.body).fontFamily;
+    const draw = new OffscreenCanvas(48, 48).getContext("2d", {willReadFrequently: true});
+    const picture = (character) => {
+      draw.clearRect(0, 0, 48, 48);
+      draw.font = `32px ${font}`;
+      draw.fillText(character, 4, 36);
+      return draw.getImageData(0, 0, 48, 48).data.join(",");
+    };
+    const missing = picture("\uE000");
+    for (const character of glyphless) {
+      if (picture(character) === missing) {
+        const holder = [...document.body.querySelectorAll("*")].reverse().find((e) => e.textContent.includes(character));
+        mark(holder, "no glyph", `U+${character.codePointAt(0).toString(16).toUpperCase()} ${character}`);
+      } else {
+        knownGlyphs.push(character);
+      }
+    }
+  }
+  // 8. axe-core: serious and critical violations only.
+  if (runAxe) {
+    const results = await axe.run(document, {resultTypes: ["violations"]});
+    for (const violation of results.violations) {
+      if (!["serious", "critical"].includes(violation.impact)) continue;
+      for (const node of violation.nodes.slice(0, 3)) {
+        mark(document.querySelector(node.target[0]), "axe", `${violation.id}: ${node.target.join(" ")}`);
+      }
+    }
+  }
+  return {findings, knownGlyphs};
+}
+"""
+OUTLINE = """() => document.querySelectorAll("[data-audit]").forEach((element) => {
+  element.style.setProperty("outline", "3px solid red", "important");  // CSSOM: allowed by the CSP
+})"""
+
+
+@pytest.fixture(scope="module")
+def demo(live_app):
+    with live_app.app_context():
+        session = get_database(live_app).session_factory()
+        seed_demo(session, demo_database=True)
+        session.commit()
+        session.close()
+    return live_app
+
+
+def page_endpoint(adapter, url: str):
+    """The endpoint of a GET page at this same-site address, or None for a file, an action or elsewhere."""
+    parts = urlsplit(url)
+    if parts.path.endswith(FILE_SUFFIXES):
+        return None
+    try:
+        endpoint, _ = adapter.match(parts.path, method="GET")
+    except RequestRedirect:
+        return None
+    except HTTPException:
+        return None
+    return None if endpoint in NOT_PAGES else endpoint
+
+
+def test_every_page_reads_well_at_desktop_and_phone_width(demo, browser, live_server, tmp_path_factory):
+    from axe_playwright_python.sync_playwright import Axe
+
+    started = time.monotonic()
+    folder = Path(os.environ.get("AWARD_AUDIT_DIR") or tmp_path_factory.mktemp("page-audit"))
+    folder.mkdir(parents=True, exist_ok=True)
+    adapter = demo.url_map.bind("127.0.0.1")
+    starts = [rule.rule for rule in demo.url_map.iter_rules()
+              if "GET" in (rule.methods or ()) and not rule.arguments and rule.endpoint not in NOT_PAGES]
+    enums = app_enum_values()
+    known_glyphs: list[str] = []
+    failures: list[str] = []
+    walked: dict[str, set[str]] = {}
+    visits = 0
+    for role, email in ROLES.items():
+        context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": WIDTHS[0], "height": 900})
+        context.set_default_timeout(15_000)
+        context.add_init_script(script=Axe().axe_script)
+        page = context.new_page()
+        if email:
+            sign_in(page, email, DEMO_PASSWORD)
+            page.wait_for_url("**/dashboard")
+        queue = deque(starts)
+        seen: set[str] = set(starts)
+        per_endpoint: dict[str, int] = {}
+        while queue:
+            path = queue.popleft()
+            endpoint = page_endpoint(adapter, path)
+            if endpoint is None or per_endpoint.get(endpoint, 0) >= PER_ENDPOINT:
+                continue
+            page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+            try:
+                response = page.goto(path)
+            except Exception as error:  # a download starts instead of a page
+                if "Download" in str(error):
+                    continue
+                raise
+            if response is None or response.status >= 400 or "text/html" not in response.headers.get("content-type", ""):
+                continue
+            landed = urlsplit(page.url)
+            endpoint = page_endpoint(adapter, landed.path)
+            if endpoint is None or landed.path != urlsplit(path).path:
+                continue  # redirected: the target is walked under its own address
+            per_endpoint[endpoint] = per_endpoint.get(endpoint, 0) + 1
+            walked.setdefault(endpoint, set()).add(role)
+            for href in page.eval_on_selector_all("a[href]", "links => links.map(link => link.href)"):
+                parts = urlsplit(href)
+                if parts.netloc != urlsplit(live_server).netloc:
+                    continue
+                target = parts.path + (f"?{parts.query}" if parts.query else "")
+                if target not in seen:
+                    seen.add(target)
+                    queue.append(target)
+            for width in WIDTHS:
+                page.set_viewport_size({"width": width, "height": 900})
+                result = page.evaluate(CHECKS, {"enums": enums, "knownGlyphs": known_glyphs,
+                                                "skipIdentifiers": endpoint in IDENTIFIER_CHECK_EXCLUDED,
+                                                "runAxe": width == WIDTHS[0]})
+                visits += 1
+                known_glyphs = result["knownGlyphs"]
+                if result["findings"]:
+                    shot = folder / f"{role}-{endpoint}-{per_endpoint[endpoint]}-{width}.png"
+                    page.evaluate(OUTLINE)
+                    page.screenshot(path=str(shot), full_page=True)
+                    details = "; ".join(sorted({f"{f['kind']}: {f['detail']}" for f in result["findings"]}))
+                    failures.append(f"{role} {path} @{width}px ({shot.name}): {details}")
+        context.close()
+    print(f"page audit: {visits} page views ({visits // len(WIDTHS)} pages × {len(WIDTHS)} widths, "
+          f"{len(walked)} endpoints) in {time.monotonic() - started:.0f} s; screenshots in {folder}")
+    assert not failures, f"{len(failures)} page views with findings (screenshots in {folder}):\n" + "\n".join(failures)
