@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,14 +11,24 @@ from sqlalchemy.orm import Session
 from award.cycles.models import Cycle
 from award.documents import services
 from award.documents.models import DocumentKind
+from award.documents.official import DocumentTexts, fill_placeholders
 from award.errors import DomainError
-from award.i18n import _l
+from award.i18n import _, _l
 
 KIND_LABELS = {
     DocumentKind.NOTICE: _l("Public notice list (公示名单)"),
     DocumentKind.DECISION: _l("Award decision list (表彰决定名单)"),
 }
 FILE_NAMES = {DocumentKind.NOTICE: "公示名单", DocumentKind.DECISION: "表彰决定名单"}
+
+
+def preview_texts(texts: DocumentTexts, cycle: Cycle) -> DocumentTexts:
+    """The texts as the page shows them before the document can be made: what is known filled in,
+    the rest named in words (the award title is set when the notice is published)."""
+    values = {"year": str(cycle.year), "cycle_title": cycle.title,
+              "award_title": _("the award title set on the public notice"), "count": "N"}
+    return replace(texts, **{name: fill_placeholders(getattr(texts, name), values)
+                             for name in ("issuing_office", "document_number", "title")})
 
 
 def documents_page(session: Session, cycle: Cycle, *, zone: ZoneInfo) -> dict[str, Any]:
@@ -28,7 +39,7 @@ def documents_page(session: Session, cycle: Cycle, *, zone: ZoneInfo) -> dict[st
         try:
             texts, problem = services.official_document(session, cycle, kind, zone=zone).filled(), None
         except DomainError as error:
-            texts, problem = services.texts_of(session, cycle, kind), error.message
+            texts, problem = preview_texts(services.texts_of(session, cycle, kind), cycle), error.message
         documents.append({"kind": kind.value, "label": label, "texts": texts, "problem": problem,
                           "edited": services.stored_texts(session, cycle, kind) is not None})
     return {"cycle": cycle, "documents": documents, "layout": services.layout_of(session, cycle),
