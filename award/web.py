@@ -201,6 +201,7 @@ def init_web(app: Flask) -> None:
         from award.auth.forms import ROLE_LABELS
         from award.auth.models import Role
         from award.cycles.stages import STAGE_LABELS
+        from award.main.navigation import PUBLIC_PAGES, role_pages
 
         return {
             "current_locale": current_locale,
@@ -208,6 +209,8 @@ def init_web(app: Flask) -> None:
             "STAGE_LABELS": STAGE_LABELS,
             "SECTORS": GBT4754_SECTIONS,
             "ROLE_LABELS": ROLE_LABELS,
+            "role_pages": role_pages,
+            "PUBLIC_PAGES": PUBLIC_PAGES,
             "colon": colon,
         }
 

@@ -113,6 +113,7 @@ async ({enums, skipIdentifiers, knownGlyphs, runAxe}) => {
     const tops = new Set();  // the lines of the cell's own text (not the boxes around it)
     const texts = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
     for (let node = texts.nextNode(); node; node = texts.nextNode()) {
+      if (!visible(node.parentElement)) continue;  // e.g. inside a closed <details>
       const range = document.createRange();
       range.selectNodeContents(node);
       for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top));
