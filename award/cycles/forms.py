@@ -97,8 +97,7 @@ class CycleForm(BaseForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.rubric_key.choices = [
-            SelectChoice(info.key, info.title if str(info.total) in info.title else f"{info.title} ({info.total})")
-            for info in available_rubrics()
+            SelectChoice(info.key, info.title) for info in available_rubrics()  # a title short enough for a phone
         ]
 
     @classmethod

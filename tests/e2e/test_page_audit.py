@@ -278,6 +278,7 @@ def test_every_page_reads_well_at_desktop_and_phone_width(demo, browser, live_se
     failures: list[str] = []
     walked: dict[str, set[str]] = {}
     visits = 0
+    spent = [0.0, 0.0]  # seconds in the checks: [phone, desktop with axe]
     only = os.environ.get("AWARD_AUDIT_ROLES")  # e.g. "office,expert" while fixing a page
     for role, email in ROLES.items():
         if only and role not in only.split(","):
@@ -324,10 +325,12 @@ def test_every_page_reads_well_at_desktop_and_phone_width(demo, browser, live_se
                     queue.append(target)
             for width in WIDTHS:
                 page.set_viewport_size({"width": width, "height": 900})
+                checked = time.monotonic()
                 result = page.evaluate(CHECKS, {"enums": enums, "knownGlyphs": known_glyphs,
                                                 "skipIdentifiers": endpoint in IDENTIFIER_CHECK_EXCLUDED,
                                                 "runAxe": width == WIDTHS[0]})
                 visits += 1
+                spent[width == WIDTHS[0]] += time.monotonic() - checked
                 known_glyphs = result["knownGlyphs"]
                 if result["findings"]:
                     shot = folder / f"{role}-{endpoint}-{per_endpoint[endpoint]}-{width}.png"
@@ -337,5 +340,6 @@ def test_every_page_reads_well_at_desktop_and_phone_width(demo, browser, live_se
                     failures.append(f"{role} {path} @{width}px ({shot.name}): {details}")
         context.close()
     print(f"page audit: {visits} page views ({visits // len(WIDTHS)} pages × {len(WIDTHS)} widths, "
-          f"{len(walked)} endpoints) in {time.monotonic() - started:.0f} s; screenshots in {folder}")
+          f"{len(walked)} endpoints) in {time.monotonic() - started:.0f} s (checks {spent[1]:.0f} s at desktop width with axe, {spent[0]:.0f} s at "
+          f"phone width); screenshots in {folder}")
     assert not failures, f"{len(failures)} page views with findings (screenshots in {folder}):\n" + "\n".join(failures)
