@@ -340,6 +340,9 @@ def test_every_page_reads_well_at_desktop_and_phone_width(demo, browser, live_se
                     failures.append(f"{role} {path} @{width}px ({shot.name}): {details}")
         context.close()
     print(f"page audit: {visits} page views ({visits // len(WIDTHS)} pages × {len(WIDTHS)} widths, "
-          f"{len(walked)} endpoints) in {time.monotonic() - started:.0f} s (checks {spent[1]:.0f} s at desktop width with axe, {spent[0]:.0f} s at "
-          f"phone width); screenshots in {folder}")
+          f"{len(walked)} endpoints) in {time.monotonic() - started:.0f} s (checks {spent[1]:.0f} s at desktop "
+          f"width with axe, {spent[0]:.0f} s at phone width); screenshots in {folder}")
+    unreached = sorted({rule.endpoint for rule in demo.url_map.iter_rules() if "GET" in (rule.methods or ())
+                        and not rule.rule.endswith(FILE_SUFFIXES) and rule.endpoint not in NOT_PAGES} - set(walked))
+    print("GET endpoints no demo page links to (or files):", ", ".join(unreached))
     assert not failures, f"{len(failures)} page views with findings (screenshots in {folder}):\n" + "\n".join(failures)
