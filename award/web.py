@@ -3,7 +3,9 @@ that views share live in `award.views`; in award/, only the app factory imports 
 
 from __future__ import annotations
 
+import base64
 import re
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, redirect, request, url_for
@@ -218,6 +220,10 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value) if value else ""
     app.jinja_env.filters["date"] = lambda value: format_date(value) if value else ""
     app.jinja_env.globals["page_url"] = page_url
+    # The site's icon inside each page (a data: URI, allowed by img-src): no request, no 404, no
+    # download a browser abandons half-way when it moves to the next page.
+    icon = (Path(app.static_folder or "static") / "favicon.svg").read_bytes()
+    app.jinja_env.globals["FAVICON"] = "data:image/svg+xml;base64," + base64.b64encode(icon).decode()
     # A hint that names what a person must type ({placeholders}, a file's column names) shows it as code.
     app.jinja_env.filters["as_code"] = lambda text: Markup(
         re.sub(r"(\{[a-z_]+\}|\b[a-z]+(?:_[a-z]+)+\b)", r"<code>\1</code>", str(escape(text))))
