@@ -27,8 +27,9 @@ def preview_texts(texts: DocumentTexts, cycle: Cycle) -> DocumentTexts:
     the rest named in words (the award title is set when the notice is published)."""
     values = {"year": str(cycle.year), "cycle_title": cycle.title,
               "award_title": _("the award title set on the public notice"), "count": "N"}
-    return replace(texts, **{name: fill_placeholders(getattr(texts, name), values)
-                             for name in ("issuing_office", "document_number", "title")})
+    return replace(texts, issuing_office=fill_placeholders(texts.issuing_office, values),
+                   document_number=fill_placeholders(texts.document_number, values),
+                   title=fill_placeholders(texts.title, values))
 
 
 def documents_page(session: Session, cycle: Cycle, *, zone: ZoneInfo) -> dict[str, Any]:
