@@ -213,9 +213,11 @@ def test_a_ballot_opens_the_application_it_is_about_read_only(app, db, client, l
     login(leaders[0])
     ballot = client.get(f"/approval/cycles/{cycle.id}/ballot").get_data(as_text=True)
     assert f'href="/applications/{first.id}"' in ballot
+    assert 'class="back"><a href="/dashboard"' in ballot  # and a way back
     page = client.get(f"/applications/{first.id}")
     assert page.status_code == 200 and first.org_name in page.get_data(as_text=True)
     assert 'type="file"' not in page.get_data(as_text=True)  # read-only: nothing to upload or change
+    assert 'class="back"><a href="/dashboard"' in page.get_data(as_text=True)
     client.post("/logout")
     login(make_user(Role.LEADER))  # not a member of this vote
     assert client.get(f"/applications/{first.id}").status_code == 404
