@@ -131,6 +131,9 @@ class SaneDate:
                 raise StopValidation(error.message) from None
 
 
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"  # the value format of <input type="datetime-local"> (HTML)
+
+
 def _boundary_validators(field: Field) -> list[Any]:
     if isinstance(field, IntegerField | DecimalField):
         return [PlainNumber()]
@@ -159,6 +162,10 @@ class _BoundaryMeta(FlaskForm.Meta):
         extra = _boundary_validators(field)
         if extra:
             field.validators = [*extra, *field.validators]
+        if isinstance(field, DateTimeLocalField):
+            # A field renders its value in its first format: the one <input type="datetime-local">
+            # accepts (WTForms' first, with a space and seconds, shows as an empty field).
+            field.format = [DATETIME_LOCAL, *(f for f in field.format if f != DATETIME_LOCAL)]
         return field
 
 

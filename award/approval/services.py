@@ -12,16 +12,19 @@ import random
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from award.applications import notices as application_notices
 from award.applications.models import Application
+from award.applications.queries import register_view_rule
 from award.approval.models import Ballot, Choice, VoteCandidate, VoteMember, VoteOutcome, VoteSession
 from award.approval.rules import Tally, VoteRule, decide, rule_from_settings
 from award.audit.services import record
 from award.auth.models import Role, User
+from award.auth.permissions import is_leader
 from award.cycles.models import Cycle, Stage
 from award.cycles.settings import AwardSettings
 from award.cycles.stages import guard
@@ -263,3 +266,20 @@ def vote_closing(session: Session, now: dt.datetime) -> Iterable[Reminder]:
                                {"cycle": events.cycle_name(cycle), "deadline": vote.closes_at},
                                path_for("approval.ballot", cycle_id=cycle.id),
                                f"vote{vote.id}:closing:{vote.closes_at.isoformat()}")
+
+
+@register_view_rule
+def voting_leader_may_view(user: Any, application: Application) -> bool:
+    """A member of a vote may read (never edit) an application on its ballot, unless the vote is
+    blinded and still open: then the ballot shows only the candidate's code."""
+    session = object_session(application)
+    if session is None or not is_leader(user):
+        return False
+    found = session.scalar(
+        select(VoteSession.id)
+        .join(VoteCandidate, VoteCandidate.session_id == VoteSession.id)
+        .join(VoteMember, VoteMember.session_id == VoteSession.id)
+        .where(VoteCandidate.application_id == application.id, VoteMember.leader_id == user.id,
+               VoteSession.blinded.is_(False) | VoteSession.closed_at.is_not(None))
+        .limit(1))
+    return found is not None

@@ -97,7 +97,7 @@ class CycleForm(BaseForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.rubric_key.choices = [
-            SelectChoice(info.key, f"{info.title} ({info.total})") for info in available_rubrics()
+            SelectChoice(info.key, info.title) for info in available_rubrics()  # a title short enough for a phone
         ]
 
     @classmethod

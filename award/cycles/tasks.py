@@ -57,7 +57,8 @@ def _office_cycle_steps(session: Session, user: User) -> list[Task]:
         for step in next_steps(session, cycle, now):
             name = f"{cycle.year} {cycle.title}"
             if step.allowed:
-                tasks.append(Task(f"{name}: {step.transition.label}", "cycles.show_cycle", {"cycle_id": cycle.id},
+                tasks.append(Task(_("%(name)s: %(value)s", name=name, value=step.transition.label),
+                                  "cycles.show_cycle", {"cycle_id": cycle.id},
                                   _("Now: %(stage)s", stage=STAGE_LABELS[cycle.stage])))
             else:
                 tasks.append(Task(_("%(cycle)s: waiting before “%(step)s”", cycle=name, step=step.transition.label),

@@ -170,7 +170,7 @@ def spread_svg(
         line, column = divmod(n, LEGENDS_PER_LINE)
         body.append(
             _text(
-                x0 + column * 180, y_marks + 34 + 16 * line, f"{name}: {_fmt(v)}",
+                x0 + column * 180, y_marks + 34 + 16 * line, _("%(name)s: %(value)s", name=name, value=_fmt(v)),
                 font_weight="bold" if bold else "normal",
                 fill=ALERT if bold else MUTED,
             )

@@ -13,7 +13,7 @@ from award.applications.models import Application
 from award.auth.access import actor, office_required, oversight_required
 from award.cycles.models import Cycle
 from award.i18n import _
-from award.ranking import exports, presenters, services
+from award.ranking import charts, exports, presenters, services
 from award.ranking.forms import RankingSettingsForm
 from award.ranking.models import RankingSnapshot
 from award.views import attachment, get_or_404, on_refusal, rubric_language, submitted
@@ -67,6 +67,7 @@ def snapshot(cycle_id: int):
     cycle = get_or_404(Cycle, cycle_id)
     frozen: RankingSnapshot | None = services.current_snapshot(get_session(), cycle)
     return render_template("ranking/snapshot.html", cycle=cycle, snapshot=frozen, labels=presenters.labels(),
+                           method_names=charts.method_names(),
                            rows=exports.rows_from_snapshot(frozen) if frozen else [])
 
 

@@ -42,7 +42,10 @@ def _labels() -> dict[str, Any]:
     return {"ROUND_KIND_LABELS": KIND_LABELS,
             "ROUND_STATUS_LABELS": {RoundStatus.SETUP: _l("In preparation"), RoundStatus.OPEN: _l("Scoring open"),
                                     RoundStatus.CLOSED: _l("Closed")},
-            "METHOD_LABELS": METHOD_LABELS, "COUNTS_LABELS": COUNTS_LABELS}
+            "METHOD_LABELS": METHOD_LABELS, "COUNTS_LABELS": COUNTS_LABELS,
+            "SOURCE_LABELS": {AssignmentSource.OPTIMAL: _l("Optimal"),
+                              AssignmentSource.RANDOMIZED: _l("Randomized draw"),
+                              AssignmentSource.MANUAL: _l("Changed by hand")}}
 
 
 def round_page(review_round: ReviewRound, *, assign_form: AssignForm | None = None,

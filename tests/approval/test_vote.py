@@ -204,3 +204,31 @@ def test_a_refused_ballot_names_the_field_at_fault(db, client, login, setup, lea
     assert len(errors) == 1 and shown in errors[0]
     assert data["comment"] in response.get_data(as_text=True)  # what was typed comes back
     assert db.scalars(select(Ballot)).all() == []
+
+
+def test_a_ballot_opens_the_application_it_is_about_read_only(app, db, client, login, setup, leaders, make_user):
+    cycle, (first, _second), vote = setup
+    vote.closes_at = utcnow() + dt.timedelta(days=1)
+    db.commit()
+    login(leaders[0])
+    ballot = client.get(f"/approval/cycles/{cycle.id}/ballot").get_data(as_text=True)
+    assert f'href="/applications/{first.id}"' in ballot
+    assert 'class="back"><a href="/dashboard"' in ballot  # and a way back
+    page = client.get(f"/applications/{first.id}")
+    assert page.status_code == 200 and first.org_name in page.get_data(as_text=True)
+    assert 'type="file"' not in page.get_data(as_text=True)  # read-only: nothing to upload or change
+    assert 'class="back"><a href="/dashboard"' in page.get_data(as_text=True)
+    client.post("/logout")
+    login(make_user(Role.LEADER))  # not a member of this vote
+    assert client.get(f"/applications/{first.id}").status_code == 404
+
+
+def test_a_blinded_ballot_opens_no_application_until_the_close(app, db, client, login, setup, leaders):
+    cycle, (first, _second), vote = setup
+    vote.blinded = True
+    vote.closes_at = utcnow() + dt.timedelta(days=1)
+    db.commit()
+    login(leaders[0])
+    assert f'href="/applications/{first.id}"' not in client.get(f"/approval/cycles/{cycle.id}/ballot").get_data(
+        as_text=True)
+    assert client.get(f"/applications/{first.id}").status_code == 404

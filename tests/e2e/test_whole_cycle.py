@@ -517,7 +517,7 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     # The consensus (50 % everywhere) counts; beside it the trimmed mean of the five sheets
     # ((50 + 50 + 55) / 3 % of 1000) and their range, as each expert submitted them.
     ranking_page = office.content()
-    assert "材料评审: <strong>专家组共识</strong>" in ranking_page, _main(office)
+    assert "材料评审：<strong>专家组共识</strong>" in ranking_page, _main(office)
     assert "<strong>500.00</strong><br><small>专家组共识</small>" in ranking_page, _main(office)
     assert "516.67<br><small>400.00–600.00</small>" in ranking_page, _main(office)
     _shot(office, "office-ranking", full_page=True)
