@@ -201,8 +201,8 @@ def init_web(app: Flask) -> None:
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
         from award.applications.sectors import GBT4754_SECTIONS
-        from award.auth.forms import ROLE_LABELS
         from award.auth.models import Role
+        from award.auth.roles import ROLE_LABELS
         from award.cycles.stages import STAGE_LABELS
         from award.main.navigation import PUBLIC_PAGES, role_pages
 

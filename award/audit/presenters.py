@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from award.applications.models import Application
 from award.audit.changes import field_changes
-from award.audit.labels import action_label, field_label, target_label
+from award.audit.labels import FIELD_LABELS, action_label, field_label, target_label
 from award.audit.models import AuditRecord
 from award.auth.models import Role, User
+from award.auth.roles import ROLE_LABELS
 from award.cycles.models import Cycle
-from award.notifications.events import ROLE_NAMES
 
 __all__ = ["filter_choices", "readable_records"]
 
@@ -49,7 +50,7 @@ def readable_records(session: Session, records: Sequence[AuditRecord]) -> list[d
     shown = []
     for record in records:
         actor = actors.get(record.actor_id) if record.actor_id is not None else None
-        role = ROLE_NAMES.get(Role(record.actor_role)) if record.actor_role in _ROLE_VALUES else None
+        role = ROLE_LABELS.get(Role(record.actor_role)) if record.actor_role in _ROLE_VALUES else None
         shown.append({
             "record": record,
             "actor_name": actor.full_name if actor else None,
@@ -57,7 +58,8 @@ def readable_records(session: Session, records: Sequence[AuditRecord]) -> list[d
             "action": action_label(record.action),
             "target": target_label(record.target_type),
             "target_name": names.get((record.target_type, record.target_id)),
-            "changes": [(field_label(change.field) if change.field else "", change)
+            # A field without a label shows its stored name, as code: the values are shown as stored.
+            "changes": [(field_label(change.field), change.field in FIELD_LABELS, change)
                         for change in field_changes(record.before, record.after)],
         })
     return shown
@@ -71,8 +73,10 @@ def filter_choices(session: Session, actions: Sequence[str]) -> dict[str, Any]:
         .order_by(User.full_name, User.id)).all()
     cycles = session.execute(select(Cycle.id, Cycle.year, Cycle.title).order_by(Cycle.year.desc(), Cycle.id)).all()
     targets = session.scalars(select(AuditRecord.target_type).distinct()).all()
-    return {
-        "people": [(person.id, f"{person.full_name}（{person.email}）") for person in people],
+    shared_names = {name for name, count in Counter(person.full_name for person in people).items() if count > 1}
+    return {  # a name that two people share is told apart by the e-mail address
+        "people": [(person.id, f"{person.full_name}（{person.email}）" if person.full_name in shared_names
+                    else person.full_name) for person in people],
         "cycles": [(cycle.id, f"{cycle.year} {cycle.title}") for cycle in cycles],
         "actions": sorted(((code, action_label(code)) for code in actions), key=lambda pair: pair[1]),
         "targets": sorted(((code, target_label(code)) for code in targets), key=lambda pair: pair[1]),

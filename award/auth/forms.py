@@ -47,8 +47,6 @@ class RegistrationForm(BaseForm):
                 "password": self.password.data}
 
 
-ROLE_LABELS = {Role.ENTERPRISE: _l("Enterprise"), Role.EXPERT: _l("Expert"), Role.LEADER: _l("Leading group member"),
-               Role.SUPERVISOR: _l("Supervisor"), Role.OFFICE: _l("Award office")}
 
 
 class StaffUserForm(BaseForm):

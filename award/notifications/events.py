@@ -13,18 +13,16 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from award.auth.models import Role, TokenPurpose
+from award.auth.roles import ROLE_LABELS
 from award.auth.services import Registration, registration_listener
 from award.auth.tokens import AccountMail, account_mail_listener
 from award.cycles.models import Cycle
 from award.db import utcnow
-from award.i18n import _l
 from award.notifications.kinds import Kind
 from award.notifications.models import Notification, OutboxMessage
 from award.notifications.services import notify, notify_users, send_account_email, users_with_role
 from award.runtime import path_for
 
-ROLE_NAMES = {Role.EXPERT: _l("Expert"), Role.LEADER: _l("Leading group member"), Role.SUPERVISOR: _l("Supervisor"),
-              Role.OFFICE: _l("Award office"), Role.ENTERPRISE: _l("Enterprise")}
 # Each link's page and the e-mail that carries it.
 _ACCOUNT_LINKS = {
     TokenPurpose.INVITATION: ("auth.set_password", Kind.ACCOUNT_INVITATION),
@@ -66,4 +64,4 @@ def account_link_mailed(session: Session, mail: AccountMail) -> OutboxMessage | 
     """An invitation, reset or confirmation link: e-mailed to the account's holder, in their language."""
     endpoint, kind = _ACCOUNT_LINKS[mail.purpose]
     return send_account_email(session, user=mail.user, kind=kind, link=path_for(endpoint, token=mail.token),
-                              context={"role": ROLE_NAMES[mail.user.role], "expires": mail.expires_at})
+                              context={"role": ROLE_LABELS[mail.user.role], "expires": mail.expires_at})
