@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from award.applications.models import Application, ApplicationStatus
+from award.applications.models import Application, ApplicationStatus, ApplicationSubmission
 from award.auth.models import Role, User
 from award.cycles.models import Cycle, CycleDeadline, Stage
 from award.cycles.services import DeadlineChange, deadline_listener
@@ -30,10 +30,24 @@ def organization_name(application: Application) -> str:
 
 
 def _to_applicant(session: Session, application: Application, kind: Kind, link: str | None,
-                  now: dt.datetime | None, **context: object) -> list[Notification]:
+                  now: dt.datetime | None, dedupe_key: str | None = None, **context: object) -> list[Notification]:
     return notify_users(session, users=organization_users(session, application.organization_id), kind=kind,
-                        context={"cycle": cycle_name(application.cycle), **context},
+                        context={"cycle": cycle_name(application.cycle), **context}, dedupe_key=dedupe_key,
                         link=link or path_for("applications.show", application_id=application.id), now=now)
+
+
+def receipt_link(application: Application) -> str:
+    """The receipt of the latest submission: its print view, with the PDF one click away."""
+    return path_for("documents.application_receipt", application_id=application.id)
+
+
+def application_submitted(session: Session, *, application: Application, submission: ApplicationSubmission,
+                          link: str | None = None, now: dt.datetime | None = None) -> list[Notification]:
+    """Mandatory: the applicant's receipt e-mail, once per submission (a resubmission is a new one)."""
+    return _to_applicant(session, application, Kind.APPLICATION_SUBMITTED, link or receipt_link(application), now,
+                         dedupe_key=f"application{application.id}:submission{submission.number}",
+                         submitted_at=submission.submitted_at, files=len(submission.content.get("evidence", [])),
+                         digest=submission.content_sha256)
 
 
 def application_returned(session: Session, *, application: Application, reason: str, link: str | None = None,
@@ -51,9 +65,48 @@ def application_screened(session: Session, *, application: Application, eligible
     return _to_applicant(session, application, Kind.APPLICATION_INELIGIBLE, link, now, reason=reason)
 
 
+def application_under_review(session: Session, *, application: Application, round_id: int,
+                             link: str | None = None, now: dt.datetime | None = None) -> list[Notification]:
+    """The document review opened with the application on a panel (never who sits on it)."""
+    return _to_applicant(session, application, Kind.APPLICATION_UNDER_REVIEW, link, now,
+                         dedupe_key=f"application{application.id}:round{round_id}:opened")
+
+
+def application_onsite_scheduled(session: Session, *, application: Application, round_id: int,
+                                 deadline: dt.datetime | None, link: str | None = None,
+                                 now: dt.datetime | None = None) -> list[Notification]:
+    """The on-site review opened with the application on a panel; the round closes by its deadline."""
+    return _to_applicant(session, application, Kind.APPLICATION_ONSITE_SCHEDULED, link, now,
+                         dedupe_key=f"application{application.id}:round{round_id}:opened", deadline=deadline or "—")
+
+
 def application_shortlisted(session: Session, *, application: Application, link: str | None = None,
                             now: dt.datetime | None = None) -> list[Notification]:
     return _to_applicant(session, application, Kind.APPLICATION_SHORTLISTED, link, now)
+
+
+def application_not_shortlisted(session: Session, *, application: Application, link: str | None = None,
+                                now: dt.datetime | None = None) -> list[Notification]:
+    """Ranked (or reviewed) but not on the shortlist submitted to the leading group."""
+    return _to_applicant(session, application, Kind.APPLICATION_NOT_SHORTLISTED, link, now)
+
+
+def application_decided(session: Session, *, application: Application, approved: bool, link: str | None = None,
+                        now: dt.datetime | None = None) -> list[Notification]:
+    """The leading group's decision, at the vote's close: never the counts, only the outcome."""
+    kind = Kind.APPLICATION_APPROVED if approved else Kind.APPLICATION_NOT_APPROVED
+    return _to_applicant(session, application, kind, link, now)
+
+
+def application_on_notice(session: Session, *, application: Application, ends_at: dt.datetime,
+                          link: str | None = None, now: dt.datetime | None = None) -> list[Notification]:
+    return _to_applicant(session, application, Kind.APPLICATION_ON_NOTICE, link or path_for("notice.public_list"),
+                         now, ends_at=ends_at)
+
+
+def application_withdrawn_from_notice(session: Session, *, application: Application, reason: str,
+                                      link: str | None = None, now: dt.datetime | None = None) -> list[Notification]:
+    return _to_applicant(session, application, Kind.APPLICATION_WITHDRAWN_FROM_NOTICE, link, now, reason=reason)
 
 
 def result_link(application: Application) -> str:

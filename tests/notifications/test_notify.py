@@ -18,6 +18,8 @@ CONTEXTS = {
     "deadline": dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC), "open_sheets": 2, "expert": "王建国",
     "before": dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC), "after": dt.datetime(2026, 12, 8, 9, 0, tzinfo=dt.UTC),
     "round": "材料评审", "role": "评审专家", "expires": dt.datetime(2026, 12, 8, 9, 0, tzinfo=dt.UTC),
+    "submitted_at": dt.datetime(2026, 11, 20, 2, 15, tzinfo=dt.UTC), "files": 3, "digest": "ab" * 32,
+    "ends_at": dt.datetime(2026, 12, 15, 9, 0, tzinfo=dt.UTC),
 }
 
 
