@@ -8,7 +8,7 @@ accepts `link=` to override its default path.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +21,14 @@ from award.notifications.events import cycle_name
 from award.notifications.kinds import Kind
 from award.notifications.models import Notification
 from award.notifications.reminders import WINDOWS, Reminder, deadline_window, reminder_source
-from award.notifications.services import notify_users, organization_users
+from award.notifications.services import (
+    email_choices,
+    existing_dedupe_keys,
+    full_dedupe_key,
+    notify_prepared,
+    notify_users,
+    organization_users,
+)
 from award.runtime import path_for
 
 
@@ -65,19 +72,31 @@ def application_screened(session: Session, *, application: Application, eligible
     return _to_applicant(session, application, Kind.APPLICATION_INELIGIBLE, link, now, reason=reason)
 
 
-def application_under_review(session: Session, *, application: Application, round_id: int,
-                             link: str | None = None, now: dt.datetime | None = None) -> list[Notification]:
-    """The document review opened with the application on a panel (never who sits on it)."""
-    return _to_applicant(session, application, Kind.APPLICATION_UNDER_REVIEW, link, now,
-                         dedupe_key=f"application{application.id}:round{round_id}:opened")
-
-
-def application_onsite_scheduled(session: Session, *, application: Application, round_id: int,
-                                 deadline: dt.datetime | None, link: str | None = None,
-                                 now: dt.datetime | None = None) -> list[Notification]:
-    """The on-site review opened with the application on a panel; the round closes by its deadline."""
-    return _to_applicant(session, application, Kind.APPLICATION_ONSITE_SCHEDULED, link, now,
-                         dedupe_key=f"application{application.id}:round{round_id}:opened", deadline=deadline or "—")
+def review_opened(session: Session, *, applications: Sequence[Application], round_id: int, onsite: bool,
+                  deadline: dt.datetime | None, now: dt.datetime | None = None) -> list[Notification]:
+    """A review round opened with these applications on its panels (never who sits on them): under review,
+    or on-site review scheduled. Once per round and application; the reads are the same for 1 or 100."""
+    kind = Kind.APPLICATION_ONSITE_SCHEDULED if onsite else Kind.APPLICATION_UNDER_REVIEW
+    if not applications:
+        return []
+    by_organization: dict[int, list[Application]] = {}
+    for application in applications:
+        by_organization.setdefault(application.organization_id, []).append(application)
+    users = session.scalars(select(User).where(
+        User.organization_id.in_(by_organization), User.role == Role.ENTERPRISE, User.is_enabled.is_(True))
+        .order_by(User.id)).all()
+    pairs = [(user, application, f"application{application.id}:round{round_id}:opened")
+             for user in users for application in by_organization[user.organization_id or 0]]
+    done = existing_dedupe_keys(session, (full_dedupe_key(kind, user, key) for user, _a, key in pairs))
+    choices = email_choices(session, users, kind)
+    context: dict[str, object] = {"cycle": cycle_name(applications[0].cycle)}
+    if onsite:
+        context["deadline"] = deadline or "—"
+    created = [notify_prepared(session, user=user, kind=kind, context=context, dedupe_key=key, now=now,
+                               link=path_for("applications.show", application_id=application.id),
+                               email=choices[user.id], known_new=True)
+               for user, application, key in pairs if full_dedupe_key(kind, user, key) not in done]
+    return [notice for notice in created if notice is not None]
 
 
 def application_shortlisted(session: Session, *, application: Application, link: str | None = None,

@@ -182,10 +182,11 @@ def build_timeline(facts: Facts) -> Timeline:
     steps = _history(facts)
     if facts.status is S.ELIGIBLE:
         steps += _review(facts)
-    reached = [i for i, step in enumerate(steps) if step.state is not StepState.UPCOMING]
-    last = reached[-1]
-    steps[last] = replace(steps[last], current=True)
-    return Timeline(steps=tuple(steps))
+    last = max(i for i, step in enumerate(steps) if step.state is not StepState.UPCOMING)
+    # A stage the records never show, once a later one is reached, was not part of this application's path
+    # (no on-site round for it, say): it is left out rather than shown as still to come.
+    passed = [step for step in steps[:last] if step.state is not StepState.UPCOMING]
+    return Timeline(steps=(*passed, replace(steps[last], current=True), *steps[last + 1:]))
 
 
 # --- the facts, from the database ----------------------------------------------------------------------

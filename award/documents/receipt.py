@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -20,7 +19,7 @@ from award.applications.services import latest_submission
 from award.certificates.fonts import FontLookup, installed_cjk_families
 from award.documents.pdf import render_pdf
 from award.errors import NotFound
-from award.i18n import _
+from award.i18n import _, format_datetime
 
 # The profile's fields in the order and with the words of the printed receipt (the receipt is in Chinese,
 # as the official documents are).
@@ -57,15 +56,16 @@ class Receipt:
     organization: str
     credit_code: str
     submitted_at: dt.datetime
-    submitted_local: str  # "2026-12-07 18:05:31（北京时间）"
+    submitted_local: str  # "2026-12-07 18:05（北京时间）"
     profile: tuple[tuple[str, str], ...]
     self_assessment: tuple[dict[str, str], ...]
     evidence: tuple[EvidenceLine, ...]
     content_sha256: str
 
 
-def beijing_time(moment: dt.datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") + "（北京时间）"
+def beijing_time(moment: dt.datetime) -> str:
+    """The app's one format of a moment (in Beijing time), said so on the printed page."""
+    return f"{format_datetime(moment)}（北京时间）"
 
 
 def _value(name: str, value: Any) -> str:
@@ -82,7 +82,7 @@ def _size(size_bytes: int) -> str:
     return f"{size_bytes / 1048576:.2f} MB" if size_bytes >= 104858 else f"{size_bytes / 1024:.1f} KB"
 
 
-def receipt_of(session: Session, application: Application, *, zone: ZoneInfo) -> Receipt:
+def receipt_of(session: Session, application: Application) -> Receipt:
     """The receipt of the latest submission; NotFound while the application was never submitted."""
     submission = latest_submission(session, application)
     if submission is None:
@@ -96,7 +96,7 @@ def receipt_of(session: Session, application: Application, *, zone: ZoneInfo) ->
         cycle=f"{cycle.get('year', '')}年度 {cycle.get('title', '')}",
         organization=content.get("organization", {}).get("name", ""),
         credit_code=content.get("organization", {}).get("credit_code", ""),
-        submitted_at=submission.submitted_at, submitted_local=beijing_time(submission.submitted_at, zone),
+        submitted_at=submission.submitted_at, submitted_local=beijing_time(submission.submitted_at),
         profile=tuple((label, _value(name, profile.get(name))) for name, label in PROFILE_LABELS),
         self_assessment=tuple({"item": entry["item"], "title": entry["title"]["zh"], "points": entry["points"],
                                "text": entry["text"]} for entry in content.get("self_assessment", [])),

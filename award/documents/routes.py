@@ -178,15 +178,15 @@ def _receipt_application(application_id: int) -> Application:
 def application_receipt(application_id: int):
     """The print view: the receipt as a page, printed by the browser with the print stylesheet."""
     application = _receipt_application(application_id)
-    receipt = receipt_of(get_session(), application, zone=local_zone())
+    receipt = receipt_of(get_session(), application)
     return render_template("documents/receipt.html", application=application, receipt=receipt)
 
 
 @bp.route("/applications/<int:application_id>/receipt.pdf")
 @login_required
 def application_receipt_pdf(application_id: int):
-    receipt = receipt_of(get_session(), _receipt_application(application_id), zone=local_zone())
-    data = render_receipt_pdf(receipt, printed_at=beijing_time(utcnow(), local_zone()))
+    receipt = receipt_of(get_session(), _receipt_application(application_id))
+    data = render_receipt_pdf(receipt, printed_at=beijing_time(utcnow()))
     return attachment(data, receipt_file_name(receipt), "application/pdf")
 
 

@@ -71,7 +71,7 @@ SPECS: dict[Kind, KindSpec] = {spec.kind: spec for spec in (
         _l("The award office received your application on %(submitted_at)s (Beijing time), with %(files)s evidence "
            "file(s). Its fingerprint (SHA-256) is %(digest)s. The receipt (PDF) lists what you submitted with "
            "each file's SHA-256; you can download it again at any time from the application's page."),
-        _l("Open the receipt"), mandatory=True, context=("cycle", "submitted_at", "files", "digest"),
+        _l("Open the receipt"), context=("cycle", "submitted_at", "files", "digest"),
     ),
     KindSpec(
         Kind.APPLICATION_RETURNED, Role.ENTERPRISE, _l("Application returned for correction"),
@@ -134,14 +134,14 @@ SPECS: dict[Kind, KindSpec] = {spec.kind: spec for spec in (
         _l("The review is complete and your organization is not on the shortlist submitted to the leading group. "
            "Your feedback report with strengths and improvement points will be published when the cycle is "
            "awarded; you will be told then."),
-        _l("Open the application"), mandatory=True, context=("cycle",),
+        _l("Open the application"), context=("cycle",),
     ),
     KindSpec(
         Kind.APPLICATION_APPROVED, Role.ENTERPRISE, _l("Approved by the leading group"),
         _l("The leading group approved your application: %(cycle)s"),
         _l("The leading group approved your organization for the award. It will be named in the public notice "
            "before the final list is confirmed."),
-        _l("Open the application"), mandatory=True, context=("cycle",),
+        _l("Open the application"), context=("cycle",),
     ),
     KindSpec(
         Kind.APPLICATION_NOT_APPROVED, Role.ENTERPRISE, _l("Not approved by the leading group"),
@@ -149,7 +149,7 @@ SPECS: dict[Kind, KindSpec] = {spec.kind: spec for spec in (
         _l("The leading group did not approve your organization for the award this time, so it will not be "
            "in the public notice. Your feedback report with strengths and improvement points will be published "
            "when the cycle is awarded; you will be told then."),
-        _l("Open the application"), mandatory=True, context=("cycle",),
+        _l("Open the application"), context=("cycle",),
     ),
     KindSpec(
         Kind.APPLICATION_ON_NOTICE, Role.ENTERPRISE, _l("In the public notice"),
@@ -162,7 +162,7 @@ SPECS: dict[Kind, KindSpec] = {spec.kind: spec for spec in (
         Kind.APPLICATION_WITHDRAWN_FROM_NOTICE, Role.ENTERPRISE, _l("Withdrawn from the public notice"),
         _l("Your organization was withdrawn from the public notice: %(cycle)s"),
         _l("The award office withdrew your organization from the public notice. Reason: %(reason)s"),
-        _l("Open the application"), mandatory=True, context=("cycle", "reason"),
+        _l("Open the application"), context=("cycle", "reason"),
     ),
     KindSpec(
         Kind.APPLICATION_AWARDED, Role.ENTERPRISE, _l("Application awarded"),

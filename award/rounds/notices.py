@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from award.applications.models import Application
-from award.applications.notices import application_onsite_scheduled, application_under_review, organization_name
+from award.applications.notices import organization_name, review_opened
 from award.auth.models import Role, User
 from award.notifications.events import cycle_name
 from award.notifications.kinds import Kind
@@ -77,16 +77,9 @@ def tell_applicants_round_opened(session: Session, review_round: ReviewRound, *,
         select(Application).where(Application.id.in_(
             select(Assignment.application_id).where(Assignment.round_id == review_round.id,
                                                     Assignment.status == AssignmentStatus.ACTIVE)))
-        .order_by(Application.id)).all()
-    told = 0
-    for application in applications:
-        if review_round.kind is RoundKind.ONSITE:
-            told += len(application_onsite_scheduled(session, application=application, round_id=review_round.id,
-                                                     deadline=review_round.deadline, now=now))
-        else:
-            told += len(application_under_review(session, application=application, round_id=review_round.id,
-                                                 now=now))
-    return told
+        .options(joinedload(Application.cycle)).order_by(Application.id)).all()
+    return len(review_opened(session, applications=applications, round_id=review_round.id,
+                             onsite=review_round.kind is RoundKind.ONSITE, deadline=review_round.deadline, now=now))
 
 
 def tell_deadline_moved(session: Session, review_round: ReviewRound, *, before: dt.datetime, after: dt.datetime,

@@ -107,6 +107,13 @@ def test_not_shortlisted_skips_the_decision_and_the_notice_but_gets_its_result_a
     assert keys(done)[-2:] == [("result", "negative"), ("feedback", "done")] and current(done) == "feedback"
 
 
+def test_a_stage_the_records_never_show_is_left_out_once_a_later_one_is_reached():
+    facts = Facts(status=S.ELIGIBLE, created_at=T0, events=ELIGIBLE, onsite_planned=True, shortlist=(at(60), True))
+    steps = [step.key for step in build_timeline(facts).steps]
+    assert "review" not in steps and "onsite" not in steps and steps[-5:] == ["shortlist", "decision", "notice",
+                                                                              "result", "feedback"]
+
+
 def test_withdrawn_from_the_notice_is_said_with_the_reason():
     facts = Facts(status=S.ELIGIBLE, created_at=T0, events=ELIGIBLE, shortlist=(at(60), True),
                   decision=(at(62), True),

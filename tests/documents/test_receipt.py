@@ -17,7 +17,7 @@ from award.documents.receipt import receipt_of, render_receipt_pdf
 from award.errors import NotFound
 from award.notifications.kinds import Kind
 from award.notifications.models import Notification, OutboxMessage
-from tests.applications.conftest import ZONE, complete_profile, full_texts, pdf_bytes
+from tests.applications.conftest import complete_profile, full_texts, pdf_bytes
 from tests.documents.pdfs import embedded_fonts, page_texts, squeeze
 
 SUBMITTED_AT = dt.datetime(2026, 11, 20, 2, 15, 7, tzinfo=dt.UTC)  # 10:15:07 in Beijing
@@ -67,12 +67,12 @@ def test_the_receipt_is_of_the_latest_submission_not_of_the_edits_after_a_return
     services.save_draft(db, actor=user, application=application, profile=complete_profile(org_name="改名后的公司"),
                         self_assessment=full_texts(application.cycle))
     # While it is being corrected the receipt still shows what the office received.
-    assert receipt_of(db, application, zone=ZONE).organization == "苏州精密制造有限公司"
+    assert receipt_of(db, application).organization == "苏州精密制造有限公司"
     services.add_evidence(db, actor=user, application=application, data=pdf_bytes(3), filename="营业执照.pdf",
                           store=store, limits=limits)
     again = SUBMITTED_AT + dt.timedelta(hours=3)
     services.submit_application(db, actor=user, application=application, now=again)
-    receipt = receipt_of(db, application, zone=ZONE)
+    receipt = receipt_of(db, application)
     assert receipt.number == 2 and receipt.submitted_at == again
     assert [line.name for line in receipt.evidence][-1] == "营业执照.pdf" and len(receipt.evidence) == 3
     assert dict(receipt.profile)["单位名称"] == "改名后的公司"
@@ -84,7 +84,7 @@ def test_no_receipt_before_a_submission(db, make_cycle, make_user):
     user = make_user(Role.ENTERPRISE)
     draft = services.start_application(db, actor=user, cycle=make_cycle(stage=Stage.APPLICATION))
     with pytest.raises(NotFound):
-        receipt_of(db, draft, zone=ZONE)
+        receipt_of(db, draft)
 
 
 def test_submitting_mails_the_receipt_in_app_and_through_the_outbox(db, submitted):
@@ -101,10 +101,10 @@ def test_submitting_mails_the_receipt_in_app_and_through_the_outbox(db, submitte
 
 def test_the_pdf_reads_back_with_the_fields_the_digests_and_the_time(db, submitted):
     application, _user, files = submitted
-    pdf = render_receipt_pdf(receipt_of(db, application, zone=ZONE), printed_at="2026-11-21 09:00:00（北京时间）")
+    pdf = render_receipt_pdf(receipt_of(db, application), printed_at="2026-11-21 09:00（北京时间）")
     text = squeeze("".join(page_texts(pdf)))
     assert "市长质量奖申报回执" in text and "苏州精密制造有限公司" in text
-    assert "2026-11-2010:15:07（北京时间）" in text
+    assert "2026-11-2010:15（北京时间）" in text
     for evidence in files:
         assert evidence.sha256 in text and squeeze(evidence.display_name) in text
         assert evidence.sha256 == hashlib.sha256(pdf_bytes(1 if "证书" in evidence.display_name else 2)).hexdigest()
@@ -121,7 +121,7 @@ def test_the_print_view_and_the_download_for_the_owner(db, client, login, submit
     page = client.get(f"/documents/applications/{application.id}/receipt")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "2026-11-20 10:15:07（北京时间）" in html and "receipt-sheet" in html
+    assert "2026-11-20 10:15（北京时间）" in html and "receipt-sheet" in html
     pdf = client.get(f"/documents/applications/{application.id}/receipt.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF-")
     shown = client.get(f"/applications/{application.id}").get_data(as_text=True)
