@@ -177,3 +177,15 @@ def test_enterprise_submits_downloads_the_receipt_and_follows_its_timeline(new_p
     assert "领导小组对您的申报的审定结果" in latest.inner_text(), latest.inner_text()
     assert "入围" in page.locator("main article.notice").nth(1).inner_text()  # shortlisted, then the decision
     _shot(page, tmp_path, "enterprise-notice-not-approved")
+
+
+def test_the_timeline_reads_on_a_phone(new_page, world, live_app, tmp_path):
+    """After the story above (same module world): the timeline fits a phone's width."""
+    phone = new_page(mobile=True)
+    sign_in(phone, EMAIL, PASSWORD)
+    phone.wait_for_url("**/dashboard")
+    phone.goto(f"/applications/{world['application_id']}")
+    box = phone.locator("ol.timeline").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert phone.locator("#standing").is_visible()
+    _shot(phone, tmp_path, "enterprise-timeline-phone")
