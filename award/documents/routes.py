@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from award.app_db import get_session
 from award.applications.models import Application
 from award.applications.queries import can_view_application
+from award.applications.services import latest_submission
 from award.approval.forms import EmptyForm
 from award.auth.access import actor, login_required, office_required, oversight_required
 from award.cycles.models import Cycle
@@ -194,7 +195,8 @@ def application_receipt_pdf(application_id: int):
 def _receipt_links() -> dict[str, Any]:
     def receipt_links(application: Application) -> list[tuple[str, str]]:
         """The receipt's two links on the application's page, once it was submitted."""
-        if application.submitted_at is None or not can_view_application(current_user, application):
+        if not can_view_application(current_user, application) or application.submitted_at is None \
+                or latest_submission(get_session(), application) is None:
             return []
         return [(_("Download the receipt (PDF)"),
                  url_for("documents.application_receipt_pdf", application_id=application.id)),
