@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from award.applications.models import Application, ApplicationStatus
+from award.applications.models import Application, ApplicationStatus, ApplicationSubmission
+from award.applications.services import content_digest, submission_content
 from award.awards.models import Award, AwardStatus
 from award.awards.numbers import new_certificate_number
 from award.cycles.models import Cycle, Stage
@@ -78,9 +79,6 @@ def documents_world(db: Session, *, make_cycle, make_organization) -> dict[str, 
 def receipt_world(db: Session, *, users, make_cycle, make_organization) -> dict[str, int]:  # noqa: ANN001
     """Two submitted applications in a cycle under screening: the world's enterprise's own and another's,
     each with its frozen submission (the receipt's source)."""
-    from award.applications.models import ApplicationSubmission
-    from award.applications.services import content_digest, submission_content
-
     cycle = make_cycle(stage=Stage.SCREENING)
     submitted_at = dt.datetime(2026, 11, 20, 2, 15, tzinfo=dt.UTC)
     ids = []
