@@ -21,7 +21,7 @@ from tests.applications.world import applications_world
 from tests.approval.access_world import decision_world
 from tests.certificates.world import certificates_world
 from tests.conftest import ModuleWorld, module_world
-from tests.documents.world import documents_world
+from tests.documents.world import documents_world, receipt_world
 from tests.notifications.world import notifications_world
 from tests.pool.world import pool_world
 from tests.rounds.access_world import review_access_world
@@ -321,6 +321,20 @@ ROUTES: list[Route] = [
     Route("certificates.verify", "GET", "/verify/{certificate_number}", everyone(200, anon=200)),
     Route("certificates.verify", "GET", "/verify/2026-22222222-2", everyone(404, anon=404)),
     # documents and overlay printing: the office edits; the supervisor may read and download the PDFs.
+    # The receipt of a submitted application: whoever may read the application (its enterprise, the office, the
+    # supervisor); another enterprise's is not found, as is the receipt of a draft never submitted.
+    Route("documents.application_receipt", "GET", "/documents/applications/{receipt_application_id}/receipt",
+          allow(Role.ENTERPRISE, Role.OFFICE, Role.SUPERVISOR, others=404)),
+    Route("documents.application_receipt", "GET", "/documents/applications/{other_receipt_application_id}/receipt",
+          allow(Role.OFFICE, Role.SUPERVISOR, others=404)),
+    Route("documents.application_receipt", "GET", "/documents/applications/{application_id}/receipt",
+          everyone(404, anon=LOGIN)),
+    Route("documents.application_receipt_pdf", "GET",
+          "/documents/applications/{receipt_application_id}/receipt.pdf",
+          allow(Role.ENTERPRISE, Role.OFFICE, Role.SUPERVISOR, others=404)),
+    Route("documents.application_receipt_pdf", "GET",
+          "/documents/applications/{other_receipt_application_id}/receipt.pdf",
+          allow(Role.OFFICE, Role.SUPERVISOR, others=404)),
     Route("documents.cycle_documents", "GET", "/documents/cycles/{documents_cycle_id}",
           allow(Role.OFFICE, Role.SUPERVISOR)),
     Route("documents.edit_texts", "GET", "/documents/cycles/{documents_cycle_id}/texts/notice", allow(Role.OFFICE)),
@@ -396,6 +410,7 @@ def build_world(db, app, tmp_path, *, make_user, make_cycle, make_organization) 
         **certificates_world(db, app, users=users, make_cycle=make_cycle, make_organization=make_organization,
                              root=tmp_path / "certificates"),
         **documents_world(db, make_cycle=make_cycle, make_organization=make_organization),
+        **receipt_world(db, users=users, make_cycle=make_cycle, make_organization=make_organization),
     }
 
 

@@ -255,6 +255,7 @@ ARCHIVED_TABLES = {
     "users": "people", "organizations": "people",
     "applications": "applications", "application_events": "applications", "screening_results": "applications",
     "evidence_files": "applications",
+    "application_submissions": "applications",
     "review_rounds": "assignment", "assignments": "assignment", "assignment_draws": "assignment",
     "expert_availability": "assignment",
     "pinned_conflicts": "conflicts", "expert_profiles": "conflicts", "expert_relations": "conflicts",

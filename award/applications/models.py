@@ -137,6 +137,24 @@ class EvidenceFile(Base):
     application: Mapped[Application] = relationship(back_populates="files")
 
 
+class ApplicationSubmission(Base):
+    """What the applicant submitted, frozen at each submission: the receipt is printed from the latest.
+
+    The application itself is edited again after a return; the row keeps the profile, the self-assessment
+    and the evidence list (names, sizes, SHA-256) exactly as they were sent, with `content_sha256` over them."""
+
+    __tablename__ = "application_submissions"
+    __table_args__ = (UniqueConstraint("application_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1 for the first submission, 2 after a return, ...
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+
+
 class ScreeningResult(Base):
     """One eligibility rule for one application: the automatic finding and the office's decision."""
 

@@ -8,12 +8,12 @@ accepts `link=` to override its default path.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from award.applications.models import Application, ApplicationStatus
+from award.applications.models import Application, ApplicationStatus, ApplicationSubmission
 from award.auth.models import Role, User
 from award.cycles.models import Cycle, CycleDeadline, Stage
 from award.cycles.services import DeadlineChange, deadline_listener
@@ -21,7 +21,14 @@ from award.notifications.events import cycle_name
 from award.notifications.kinds import Kind
 from award.notifications.models import Notification
 from award.notifications.reminders import WINDOWS, Reminder, deadline_window, reminder_source
-from award.notifications.services import notify_users, organization_users
+from award.notifications.services import (
+    email_choices,
+    existing_dedupe_keys,
+    full_dedupe_key,
+    notify_prepared,
+    notify_users,
+    organization_users,
+)
 from award.runtime import path_for
 
 
@@ -30,10 +37,24 @@ def organization_name(application: Application) -> str:
 
 
 def _to_applicant(session: Session, application: Application, kind: Kind, link: str | None,
-                  now: dt.datetime | None, **context: object) -> list[Notification]:
+                  now: dt.datetime | None, dedupe_key: str | None = None, **context: object) -> list[Notification]:
     return notify_users(session, users=organization_users(session, application.organization_id), kind=kind,
-                        context={"cycle": cycle_name(application.cycle), **context},
+                        context={"cycle": cycle_name(application.cycle), **context}, dedupe_key=dedupe_key,
                         link=link or path_for("applications.show", application_id=application.id), now=now)
+
+
+def receipt_link(application: Application) -> str:
+    """The receipt of the latest submission: its print view, with the PDF one click away."""
+    return path_for("documents.application_receipt", application_id=application.id)
+
+
+def application_submitted(session: Session, *, application: Application, submission: ApplicationSubmission,
+                          link: str | None = None, now: dt.datetime | None = None) -> list[Notification]:
+    """Mandatory: the applicant's receipt e-mail, once per submission (a resubmission is a new one)."""
+    return _to_applicant(session, application, Kind.APPLICATION_SUBMITTED, link or receipt_link(application), now,
+                         dedupe_key=f"application{application.id}:submission{submission.number}",
+                         submitted_at=submission.submitted_at, files=len(submission.content.get("evidence", [])),
+                         digest=submission.content_sha256)
 
 
 def application_returned(session: Session, *, application: Application, reason: str, link: str | None = None,
@@ -51,9 +72,60 @@ def application_screened(session: Session, *, application: Application, eligible
     return _to_applicant(session, application, Kind.APPLICATION_INELIGIBLE, link, now, reason=reason)
 
 
+def review_opened(session: Session, *, applications: Sequence[Application], round_id: int, onsite: bool,
+                  deadline: dt.datetime | None, now: dt.datetime | None = None) -> list[Notification]:
+    """A review round opened with these applications on its panels (never who sits on them): under review,
+    or on-site review scheduled. Once per round and application; the reads are the same for 1 or 100."""
+    kind = Kind.APPLICATION_ONSITE_SCHEDULED if onsite else Kind.APPLICATION_UNDER_REVIEW
+    if not applications:
+        return []
+    by_organization: dict[int, list[Application]] = {}
+    for application in applications:
+        by_organization.setdefault(application.organization_id, []).append(application)
+    users = session.scalars(select(User).where(
+        User.organization_id.in_(by_organization), User.role == Role.ENTERPRISE, User.is_enabled.is_(True))
+        .order_by(User.id)).all()
+    pairs = [(user, application, f"application{application.id}:round{round_id}:opened")
+             for user in users for application in by_organization[user.organization_id or 0]]
+    done = existing_dedupe_keys(session, (full_dedupe_key(kind, user, key) for user, _a, key in pairs))
+    choices = email_choices(session, users, kind)
+    context: dict[str, object] = {"cycle": cycle_name(applications[0].cycle)}
+    if onsite:
+        context["deadline"] = deadline or "—"
+    created = [notify_prepared(session, user=user, kind=kind, context=context, dedupe_key=key, now=now,
+                               link=path_for("applications.show", application_id=application.id),
+                               email=choices[user.id], known_new=True)
+               for user, application, key in pairs if full_dedupe_key(kind, user, key) not in done]
+    return [notice for notice in created if notice is not None]
+
+
 def application_shortlisted(session: Session, *, application: Application, link: str | None = None,
                             now: dt.datetime | None = None) -> list[Notification]:
     return _to_applicant(session, application, Kind.APPLICATION_SHORTLISTED, link, now)
+
+
+def application_not_shortlisted(session: Session, *, application: Application, link: str | None = None,
+                                now: dt.datetime | None = None) -> list[Notification]:
+    """Ranked (or reviewed) but not on the shortlist submitted to the leading group."""
+    return _to_applicant(session, application, Kind.APPLICATION_NOT_SHORTLISTED, link, now)
+
+
+def application_decided(session: Session, *, application: Application, approved: bool, link: str | None = None,
+                        now: dt.datetime | None = None) -> list[Notification]:
+    """The leading group's decision, at the vote's close: never the counts, only the outcome."""
+    kind = Kind.APPLICATION_APPROVED if approved else Kind.APPLICATION_NOT_APPROVED
+    return _to_applicant(session, application, kind, link, now)
+
+
+def application_on_notice(session: Session, *, application: Application, ends_at: dt.datetime,
+                          link: str | None = None, now: dt.datetime | None = None) -> list[Notification]:
+    return _to_applicant(session, application, Kind.APPLICATION_ON_NOTICE, link or path_for("notice.public_list"),
+                         now, ends_at=ends_at)
+
+
+def application_withdrawn_from_notice(session: Session, *, application: Application, reason: str,
+                                      link: str | None = None, now: dt.datetime | None = None) -> list[Notification]:
+    return _to_applicant(session, application, Kind.APPLICATION_WITHDRAWN_FROM_NOTICE, link, now, reason=reason)
 
 
 def result_link(application: Application) -> str:

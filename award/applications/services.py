@@ -7,11 +7,13 @@ against it, written to the status history and to the audit trail.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from itsdangerous import BadData, URLSafeTimedSerializer
@@ -27,6 +29,7 @@ from award.applications.models import (
     ApplicationEvent,
     ApplicationSettings,
     ApplicationStatus,
+    ApplicationSubmission,
     DraftStash,
     EvidenceFile,
     RuleOutcome,
@@ -322,7 +325,62 @@ def submit_application(session: Session, *, actor: User | None, application: App
         if problems:
             raise Conflict(" ".join(problems), code="incomplete")
     _move(session, actor=actor, application=application, target=S.SUBMITTED, now=now)
+    submission = _freeze_submission(session, actor=actor, application=application, now=now)
+    notices.application_submitted(session, application=application, submission=submission, now=now)
     return application
+
+
+def submission_content(session: Session, application: Application) -> dict[str, Any]:
+    """The application as it is now, in plain JSON: what a submission freezes and the receipt prints."""
+    files = session.scalars(select(EvidenceFile).where(EvidenceFile.application_id == application.id)
+                            .order_by(EvidenceFile.id)).all()
+    profile = {name: (value.isoformat() if isinstance(value, dt.date) else
+                      str(value) if isinstance(value, Decimal) else value)
+               for name in PROFILE_FIELDS for value in (getattr(application, name),)}
+    texts = application.self_assessment or {}
+    rubric = cycle_rubric(application.cycle)
+    return {
+        "cycle": {"year": application.cycle.year, "title": application.cycle.title},
+        "organization": {"name": application.org_name or application.organization.name,
+                         "credit_code": application.organization.credit_code},
+        "profile": profile,
+        "self_assessment": [
+            {"item": item.id, "category": category.id, "title": {"zh": item.display_name("zh"),
+                                                                 "en": item.display_name("en")},
+             "points": str(item.points), "text": str(texts.get(item.id, ""))}
+            for category in rubric.categories for item in category.items],
+        "evidence": [{"name": f.display_name, "content_type": f.content_type, "size_bytes": f.size_bytes,
+                      "sha256": f.sha256, "uploaded_at": f.uploaded_at.isoformat()} for f in files],
+    }
+
+
+def content_digest(content: Mapping[str, Any]) -> str:
+    """SHA-256 over the canonical JSON of a submission's content (keys sorted, UTF-8, no spaces)."""
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _freeze_submission(session: Session, *, actor: User | None, application: Application,
+                       now: dt.datetime) -> ApplicationSubmission:
+    number = (session.scalar(select(func.max(ApplicationSubmission.number))
+                             .where(ApplicationSubmission.application_id == application.id)) or 0) + 1
+    content = submission_content(session, application)
+    submission = ApplicationSubmission(application_id=application.id, number=number, submitted_at=now,
+                                       submitted_by_id=actor.id if actor else None, content=content,
+                                       content_sha256=content_digest(content))
+    session.add(submission)
+    session.flush()
+    record(session, actor=actor, action="application.submission_frozen", target_type="application",
+           target_id=application.id, cycle_id=application.cycle_id,
+           after={"number": number, "content_sha256": submission.content_sha256,
+                  "evidence": [f["sha256"] for f in content["evidence"]]})
+    return submission
+
+
+def latest_submission(session: Session, application: Application) -> ApplicationSubmission | None:
+    """The application as last submitted (a return and a resubmission make a newer one), or None."""
+    return session.scalars(select(ApplicationSubmission).where(ApplicationSubmission.application_id == application.id)
+                           .order_by(ApplicationSubmission.number.desc()).limit(1)).first()
 
 
 def withdraw_application(session: Session, *, actor: User | None, application: Application,

@@ -103,9 +103,13 @@ def open_vote(
                   "candidates": {c.application_id: c.code for c in vote.candidates}})
     events.vote_opened(session, cycle=cycle, closes_at=closes_at, vote_id=vote.id, now=now,
                        link=path_for("approval.ballot", cycle_id=cycle.id))
+    shortlisted = {c.application_id for c in vote.candidates}
     for application in session.scalars(select(Application).where(
-            Application.id.in_([c.application_id for c in vote.candidates])).order_by(Application.id)):
-        application_notices.application_shortlisted(session, application=application, now=now)
+            Application.id.in_([e.application_id for e in snapshot.entries])).order_by(Application.id)):
+        if application.id in shortlisted:
+            application_notices.application_shortlisted(session, application=application, now=now)
+        else:
+            application_notices.application_not_shortlisted(session, application=application, now=now)
     return vote
 
 
@@ -177,6 +181,11 @@ def close_vote(session: Session, *, actor: User | None, vote: VoteSession,
                                                   "passed": o.passed} for o in outcomes},
                   "ballots": [{"leader": b.leader_id, "application": b.application_id, "choice": b.choice.value,
                                "comment": b.comment, "cast_at": b.cast_at.isoformat()} for b in ballots]})
+    passed = {o.application_id: o.passed for o in outcomes}
+    for application in session.scalars(select(Application).where(Application.id.in_(passed))
+                                       .order_by(Application.id)):
+        application_notices.application_decided(session, application=application,
+                                                approved=passed[application.id], now=now)
     return outcomes
 
 

@@ -24,6 +24,7 @@ from award.applications.evidence import EvidenceStore
 from award.applications.models import (
     Application,
     ApplicationSettings,
+    ApplicationSubmission,
 )
 from award.approval.models import Ballot, VoteOutcome, VoteSession
 from award.audit.models import AuditRecord
@@ -237,8 +238,18 @@ def applications(context: ArchiveContext) -> Yield:
     yield "index.json", json_bytes([
         {"id": a.id, "organization": a.org_name, "credit_code": a.organization.credit_code,
          "status": a.status.value, "files": len(a.files)} for a in rows])
+    submissions: dict[int, list[ApplicationSubmission]] = {}
+    for submission in context.session.scalars(
+            select(ApplicationSubmission).join(Application, Application.id == ApplicationSubmission.application_id)
+            .where(Application.cycle_id == context.cycle.id)
+            .order_by(ApplicationSubmission.application_id, ApplicationSubmission.number)):
+        submissions.setdefault(submission.application_id, []).append(submission)
     for application in rows:
         folder = f"{application.id}"
+        for submission in submissions.get(application.id, []):  # each as sent: the receipts' source
+            yield f"{folder}/submissions/{submission.number}.json", json_bytes(
+                _row(submission, "number", "submitted_at", "submitted_by_id", "content_sha256")
+                | {"content": submission.content})
         yield f"{folder}/application.json", json_bytes({
             **_row(application, "id", "cycle_id", "organization_id", "status", "org_name", "address", "district",
                    "sector", "employees", "revenue", "founded_on", "qms_certified_on", "last_major_accident_on",

@@ -25,12 +25,12 @@ from award.app_db import get_session
 from award.applications.models import Application
 from award.auth.access import actor, login_required, office_required
 from award.auth.models import Role
-from award.auth.permissions import is_office
+from award.auth.permissions import can_read_oversight, is_office
 from award.awards.models import Award, AwardStatus
 from award.awards.numbers import normalize_certificate_number
 from award.awards.services import awards_of_cycle
 from award.certificates import batch as batches
-from award.certificates import services
+from award.certificates import services, timeline
 from award.certificates.configured import (
     batch_store,
     batches_in_background,
@@ -276,4 +276,11 @@ def _document_links() -> dict[str, Any]:
                           url_for("certificates.feedback_report", application_id=application.id)))
         return links
 
-    return {"certificate_documents": certificate_documents}
+    def applicant_timeline(application: Application) -> timeline.Timeline | None:
+        """The application's timeline, for its own enterprise and the oversight roles (not for experts)."""
+        user = current_user
+        if not (can_read_oversight(user) or services.is_applicant(user, application)):
+            return None
+        return timeline.applicant_timeline(get_session(), application)
+
+    return {"certificate_documents": certificate_documents, "applicant_timeline": applicant_timeline}

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from award.app_db import get_session
+from award.applications.models import Application
+from award.applications.queries import can_view_application
+from award.applications.services import latest_submission
 from award.approval.forms import EmptyForm
-from award.auth.access import actor, office_required, oversight_required
+from award.auth.access import actor, login_required, office_required, oversight_required
 from award.cycles.models import Cycle
+from award.db import utcnow
 from award.documents import services
 from award.documents.forms import PLACEHOLDER_HINT, LayoutForm, PrinterForm, TextsForm
 from award.documents.models import DocumentKind, PrinterProfile
 from award.documents.official import render_official_pdf
 from award.documents.overlay import render_overlay_pdf, render_test_page_pdf
 from award.documents.presenters import FILE_NAMES, KIND_LABELS, documents_page
+from award.documents.receipt import beijing_time, receipt_file_name, receipt_of, render_receipt_pdf
 from award.i18n import _, local_zone
 from award.inputs import arg_id
 from award.views import attachment, enum_or_404, get_or_404, on_refusal, submitted
@@ -154,3 +161,46 @@ def delete_printer(printer_id: int):
     services.delete_printer(get_session(), actor=actor(), printer=get_or_404(PrinterProfile, printer_id))
     flash(_("The printer is removed."), "success")
     return redirect(url_for("documents.printers"))
+
+
+# --- the applicant's receipt ----------------------------------------------------------------------------
+
+
+def _receipt_application(application_id: int) -> Application:
+    """Whoever may read the application may read its receipt (its enterprise, office, supervisor); others 404."""
+    application = get_or_404(Application, application_id)
+    if not can_view_application(current_user, application):
+        abort(404)
+    return application
+
+
+@bp.route("/applications/<int:application_id>/receipt")
+@login_required
+def application_receipt(application_id: int):
+    """The print view: the receipt as a page, printed by the browser with the print stylesheet."""
+    application = _receipt_application(application_id)
+    receipt = receipt_of(get_session(), application)
+    return render_template("documents/receipt.html", application=application, receipt=receipt)
+
+
+@bp.route("/applications/<int:application_id>/receipt.pdf")
+@login_required
+def application_receipt_pdf(application_id: int):
+    receipt = receipt_of(get_session(), _receipt_application(application_id))
+    data = render_receipt_pdf(receipt, printed_at=beijing_time(utcnow()))
+    return attachment(data, receipt_file_name(receipt), "application/pdf")
+
+
+@bp.app_context_processor
+def _receipt_links() -> dict[str, Any]:
+    def receipt_links(application: Application) -> list[tuple[str, str]]:
+        """The receipt's two links on the application's page, once it was submitted."""
+        if not can_view_application(current_user, application) or application.submitted_at is None \
+                or latest_submission(get_session(), application) is None:
+            return []
+        return [(_("Download the receipt (PDF)"),
+                 url_for("documents.application_receipt_pdf", application_id=application.id)),
+                (_("Print view of the receipt"),
+                 url_for("documents.application_receipt", application_id=application.id))]
+
+    return {"receipt_links": receipt_links}

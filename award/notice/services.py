@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
+from award.applications import notices as application_notices
 from award.applications.blacklist import blacklist_hits
 from award.applications.evidence import EvidenceRejected, EvidenceStore, display_name, sniff
 from award.applications.models import Application
@@ -130,6 +131,15 @@ def publish_notice(
     anchor = chain_anchor(session)  # after the stage change: the publication's last record
     notice.published_anchor_seq, notice.published_anchor_hash = anchor.seq, anchor.hash
     session.flush()
+    link = path_for("notice.public_notice", notice_id=notice.id)
+    for candidate in notice.candidates:
+        application = applications[candidate.application_id]
+        if candidate.withdrawn_at is None:
+            application_notices.application_on_notice(session, application=application, ends_at=ends_at,
+                                                      link=link, now=now)
+        else:
+            application_notices.application_withdrawn_from_notice(session, application=application,
+                                                                  reason=candidate.withdrawn_reason, now=now)
     return notice
 
 
@@ -306,6 +316,10 @@ def decide_objection(
         record(session, actor=actor, action="notice.candidate_withdrawn", target_type="application",
                target_id=candidate.application_id, cycle_id=cycle_id,
                after={"reason": candidate.withdrawn_reason, "cause": "objection", "objection": objection.id})
+        application = session.get(Application, candidate.application_id)
+        assert application is not None  # a notice candidate's application is never deleted (FK)
+        application_notices.application_withdrawn_from_notice(session, application=application,
+                                                              reason=candidate.withdrawn_reason, now=now)
     return objection
 
 

@@ -15,12 +15,20 @@ from award.i18n import LazyString, _l
 
 
 class Kind(enum.StrEnum):
+    APPLICATION_SUBMITTED = "application_submitted"
     APPLICATION_RETURNED = "application_returned"
     APPLICATION_ELIGIBLE = "application_eligible"
     APPLICATION_INELIGIBLE = "application_ineligible"
     APPLICATION_DEADLINE = "application_deadline"
     APPLICATION_DEADLINE_MOVED = "application_deadline_moved"
+    APPLICATION_UNDER_REVIEW = "application_under_review"
+    APPLICATION_ONSITE_SCHEDULED = "application_onsite_scheduled"
     APPLICATION_SHORTLISTED = "application_shortlisted"
+    APPLICATION_NOT_SHORTLISTED = "application_not_shortlisted"
+    APPLICATION_APPROVED = "application_approved"
+    APPLICATION_NOT_APPROVED = "application_not_approved"
+    APPLICATION_ON_NOTICE = "application_on_notice"
+    APPLICATION_WITHDRAWN_FROM_NOTICE = "application_withdrawn_from_notice"
     APPLICATION_AWARDED = "application_awarded"
     APPLICATION_NOT_AWARDED = "application_not_awarded"
     EXPERT_ASSIGNED = "expert_assigned"
@@ -64,6 +72,14 @@ class KindSpec:
 
 SPECS: dict[Kind, KindSpec] = {spec.kind: spec for spec in (
     KindSpec(
+        Kind.APPLICATION_SUBMITTED, Role.ENTERPRISE, _l("Application submitted (receipt)"),
+        _l("Your application was received: %(cycle)s"),
+        _l("The award office received your application on %(submitted_at)s (Beijing time), with %(files)s evidence "
+           "file(s). Its fingerprint (SHA-256) is %(digest)s. The receipt (PDF) lists what you submitted with "
+           "each file's SHA-256; you can download it again at any time from the application's page."),
+        _l("Open the receipt"), context=("cycle", "submitted_at", "files", "digest"),
+    ),
+    KindSpec(
         Kind.APPLICATION_RETURNED, Role.ENTERPRISE, _l("Application returned for correction"),
         _l("Your application was returned for correction: %(cycle)s"),
         _l("The award office returned your application for correction. Reason: %(reason)s "
@@ -98,11 +114,61 @@ SPECS: dict[Kind, KindSpec] = {spec.kind: spec for spec in (
         _l("Open the application"), mandatory=True, context=("cycle", "before", "after", "reason"),
     ),
     KindSpec(
+        Kind.APPLICATION_UNDER_REVIEW, Role.ENTERPRISE, _l("Application under expert review"),
+        _l("Your application is under expert review: %(cycle)s"),
+        _l("The document review has opened: a panel of experts is now reviewing your application and "
+           "self-assessment. You will hear of the next step here."),
+        _l("Open the application"), context=("cycle",),
+    ),
+    KindSpec(
+        Kind.APPLICATION_ONSITE_SCHEDULED, Role.ENTERPRISE, _l("On-site review scheduled"),
+        _l("An on-site review of your organization is scheduled: %(cycle)s"),
+        _l("Your application goes on to the on-site review. The award office will agree the date of the visit "
+           "with you; the on-site review closes by %(deadline)s."),
+        _l("Open the application"), context=("cycle", "deadline"),
+    ),
+    KindSpec(
         Kind.APPLICATION_SHORTLISTED, Role.ENTERPRISE, _l("Application shortlisted"),
         _l("Your application is on the shortlist: %(cycle)s"),
         _l("Your organization is on the shortlist submitted to the leading group for approval. "
            "The result will be published in the public notice."),
         _l("Open the application"), context=("cycle",),
+    ),
+    KindSpec(
+        Kind.APPLICATION_NOT_SHORTLISTED, Role.ENTERPRISE, _l("Application not shortlisted"),
+        _l("Your application is not on the shortlist: %(cycle)s"),
+        _l("The review is complete and your organization is not on the shortlist submitted to the leading group. "
+           "Your feedback report with strengths and improvement points will be published when the cycle is "
+           "awarded; you will be told then."),
+        _l("Open the application"), context=("cycle",),
+    ),
+    KindSpec(
+        Kind.APPLICATION_APPROVED, Role.ENTERPRISE, _l("Approved by the leading group"),
+        _l("The leading group approved your application: %(cycle)s"),
+        _l("The leading group approved your organization for the award. It will be named in the public notice "
+           "before the final list is confirmed."),
+        _l("Open the application"), context=("cycle",),
+    ),
+    KindSpec(
+        Kind.APPLICATION_NOT_APPROVED, Role.ENTERPRISE, _l("Not approved by the leading group"),
+        _l("The leading group's decision on your application: %(cycle)s"),
+        _l("The leading group did not approve your organization for the award this time, so it will not be "
+           "in the public notice. Your feedback report with strengths and improvement points will be published "
+           "when the cycle is awarded; you will be told then."),
+        _l("Open the application"), context=("cycle",),
+    ),
+    KindSpec(
+        Kind.APPLICATION_ON_NOTICE, Role.ENTERPRISE, _l("In the public notice"),
+        _l("Your organization is in the public notice: %(cycle)s"),
+        _l("Your organization is named in the public notice, which runs until %(ends_at)s (Beijing time). "
+           "The final list is confirmed after the notice period."),
+        _l("Read the public notice"), context=("cycle", "ends_at"),
+    ),
+    KindSpec(
+        Kind.APPLICATION_WITHDRAWN_FROM_NOTICE, Role.ENTERPRISE, _l("Withdrawn from the public notice"),
+        _l("Your organization was withdrawn from the public notice: %(cycle)s"),
+        _l("The award office withdrew your organization from the public notice. Reason: %(reason)s"),
+        _l("Open the application"), context=("cycle", "reason"),
     ),
     KindSpec(
         Kind.APPLICATION_AWARDED, Role.ENTERPRISE, _l("Application awarded"),

@@ -14,13 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from award.applications.models import Application
-from award.applications.notices import organization_name
+from award.applications.notices import organization_name, review_opened
 from award.auth.models import Role, User
 from award.notifications.events import cycle_name
 from award.notifications.kinds import Kind
 from award.notifications.models import Notification
 from award.notifications.services import notify, notify_users, users_with_role
-from award.rounds.models import Assignment, AssignmentStatus, ReviewRound
+from award.rounds.models import Assignment, AssignmentStatus, ReviewRound, RoundKind
 from award.runtime import path_for
 
 # ------------------------------------------------------------------------------ links
@@ -70,6 +70,18 @@ def tell_round_opened(session: Session, review_round: ReviewRound, *, now: dt.da
     return tell_assigned(session, seats, now=now)
 
 
+def tell_applicants_round_opened(session: Session, review_round: ReviewRound, *,
+                                 now: dt.datetime | None = None) -> int:
+    """Each application with a seated panel hears that its review (document or on-site) has begun."""
+    applications = session.scalars(
+        select(Application).where(Application.id.in_(
+            select(Assignment.application_id).where(Assignment.round_id == review_round.id,
+                                                    Assignment.status == AssignmentStatus.ACTIVE)))
+        .options(joinedload(Application.cycle)).order_by(Application.id)).all()
+    return len(review_opened(session, applications=applications, round_id=review_round.id,
+                             onsite=review_round.kind is RoundKind.ONSITE, deadline=review_round.deadline, now=now))
+
+
 def tell_deadline_moved(session: Session, review_round: ReviewRound, *, before: dt.datetime, after: dt.datetime,
                         reason: str, round_name: str, now: dt.datetime | None = None) -> list[Notification]:
     """The round's deadline moved after it opened: every expert seated in it, once each (mandatory)."""
@@ -89,5 +101,5 @@ def tell_conflict_declared(session: Session, seat: Assignment, *, now: dt.dateti
                              link=replacement_link(seat), now=now)
 
 
-__all__ = ["pledge_link", "replacement_link", "tell_assigned", "tell_conflict_declared", "tell_deadline_moved",
-           "tell_round_opened"]
+__all__ = ["pledge_link", "replacement_link", "tell_applicants_round_opened", "tell_assigned",
+           "tell_conflict_declared", "tell_deadline_moved", "tell_round_opened"]

@@ -220,6 +220,7 @@ def open_round(
            target_id=review_round.id, cycle_id=review_round.cycle_id,
            before={"status": RoundStatus.SETUP.value}, after=round_snapshot(review_round))
     notices.tell_round_opened(session, review_round, now=review_round.opened_at)
+    notices.tell_applicants_round_opened(session, review_round, now=review_round.opened_at)
     return review_round
 
 

@@ -1,7 +1,7 @@
 """Objections: a reference number to follow them by, an optional e-mail address and the office's answer.
 
 Revision ID: 0078_objection_reference
-Revises: 0076_account_links
+Revises: 0077_applicant_timeline
 Create Date: 2026-12-07 18:00:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0078_objection_reference'
-down_revision = '0076_account_links'
+down_revision = '0077_applicant_timeline'
 branch_labels = None
 depends_on = None
 

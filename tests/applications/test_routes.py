@@ -254,7 +254,7 @@ def test_office_screens_and_enterprise_reads_the_reason(db, client, login, make_
     reader = app.test_client()
     reader.post("/login", data={"email": enterprise.email, "password": "correct-horse-battery"})
     status_page = reader.get(f"/applications/{application.id}").get_data(as_text=True)
-    assert "Ineligible" in status_page and "Latest declared on" in status_page
+    assert "Did not pass eligibility screening" in status_page and "Latest declared on" in status_page
 
 
 def test_blacklist_import_reports_the_bad_row(db, client, login, office):

@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from award.applications.models import Application, ApplicationStatus
+from award.applications.models import Application, ApplicationStatus, ApplicationSubmission
+from award.applications.services import content_digest, submission_content
 from award.awards.models import Award, AwardStatus
 from award.awards.numbers import new_certificate_number
 from award.cycles.models import Cycle, Stage
@@ -73,3 +74,24 @@ def documents_world(db: Session, *, make_cycle, make_organization) -> dict[str, 
     db.add(printer)
     db.commit()
     return {"documents_cycle_id": awarded.cycle.id, "printer_id": printer.id}
+
+
+def receipt_world(db: Session, *, users, make_cycle, make_organization) -> dict[str, int]:  # noqa: ANN001
+    """Two submitted applications in a cycle under screening: the world's enterprise's own and another's,
+    each with its frozen submission (the receipt's source)."""
+    cycle = make_cycle(stage=Stage.SCREENING)
+    submitted_at = dt.datetime(2026, 11, 20, 2, 15, tzinfo=dt.UTC)
+    ids = []
+    for organization in (users["enterprise"].organization, make_organization()):
+        application = Application(cycle_id=cycle.id, organization_id=organization.id,
+                                  status=ApplicationStatus.SUBMITTED, org_name=organization.name, sector="C",
+                                  self_assessment={}, submitted_at=submitted_at)
+        db.add(application)
+        db.flush()
+        db.refresh(application)
+        content = submission_content(db, application)
+        db.add(ApplicationSubmission(application_id=application.id, number=1, submitted_at=submitted_at,
+                                     content=content, content_sha256=content_digest(content)))
+        ids.append(application.id)
+    db.commit()
+    return {"receipt_application_id": ids[0], "other_receipt_application_id": ids[1]}
