@@ -23,6 +23,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     "application.screening_recorded": _l("Screening decision recorded"),
     "application.settings_changed": _l("Application settings changed"),
     "application.started": _l("Application started"),
+    "application.submission_frozen": _l("Submission kept as sent, for its receipt"),
     "application.submitted": _l("Application submitted"),
     "application.withdrawn": _l("Application withdrawn"),
     "approval.ballot_cast": _l("Ballot cast"),
