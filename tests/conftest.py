@@ -346,6 +346,7 @@ def module_world(engine: Engine, database_url: str, files_root: Path, build: Wor
 # workers (xdist's --dist loadfile) in collection order; a file of two minutes handed out last
 # leaves the other worker idle while it runs, so these go out first.
 LONGEST_FIRST = (
+    "tests/e2e/test_page_audit.py",
     "tests/test_fuzz_routes.py",
     "tests/e2e/test_panel_scoring.py",
     "tests/e2e/test_whole_cycle.py",
