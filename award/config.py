@@ -42,6 +42,9 @@ DEFAULTS: dict[str, Any] = {
     "EMAIL_CONFIRMATION_VALID_HOURS": 7 * 24,
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     "MAX_BODY_WITHOUT_FILES": 16 * 1024 * 1024,
+    # A form or JSON body from someone not signed in (sign-in, registration, password reset, objection
+    # lookup): decoding 16 MiB of %-escapes costs about 1.5 s of CPU, which nobody may spend anonymously.
+    "MAX_BODY_ANONYMOUS": 256 * 1024,
     "DEMO_DATABASE": False,
     "MAIL_TO_CONSOLE": False,  # `outbox send` prints messages instead of sending them
     "MAIL_SERVER": "localhost",  # the SMTP relay

@@ -79,11 +79,14 @@ class IdConverter(IntegerConverter):
 def _bound_body() -> None:
     """Only uploads may use the full MAX_CONTENT_LENGTH; a form or JSON body is held to a smaller
     ceiling before anything parses it (the largest legitimate one, a self-assessment of a million
-    characters, is about 9 MB URL-encoded)."""
+    characters, is about 9 MB URL-encoded), and to a small one when nobody is signed in, unless the
+    view sets its own."""
     ceiling = current_app.config["MAX_CONTENT_LENGTH"]
+    own = getattr(current_app.view_functions.get(request.endpoint or ""), "body_limit", None)
     if request.mimetype != "multipart/form-data":
         ceiling = min(ceiling, current_app.config["MAX_BODY_WITHOUT_FILES"])
-    own = getattr(current_app.view_functions.get(request.endpoint or ""), "body_limit", None)
+        if own is None and not current_user.is_authenticated:
+            ceiling = min(ceiling, current_app.config["MAX_BODY_ANONYMOUS"])
     own_limit = own() if own else None
     request.max_content_length = ceiling if own_limit is None else min(ceiling, own_limit)
 
@@ -181,7 +184,7 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(413)
     def _too_large(_error: Exception) -> tuple[str, int]:
-        return error_page(413, _("The upload is too large."))
+        return error_page(413, _("What was sent is too large. Nothing was saved; please send less and try again."))
 
     @app.errorhandler(429)
     def _too_many(error: Exception) -> Response | tuple[str, int]:

@@ -337,6 +337,18 @@ def test_a_form_body_over_the_ceiling_is_refused_before_it_is_parsed(client, app
     assert response.status_code == 413
 
 
+def test_a_body_from_someone_not_signed_in_has_a_small_ceiling(client, app, login, make_user):
+    """Sign-in, registration and the other anonymous forms take at most MAX_BODY_ANONYMOUS (256 KiB): a
+    megabyte of %-escapes is refused before anything decodes it; a signed-in form keeps the large ceiling."""
+    escapes = "苏" * (40 * 1024)  # 120 KiB of text, 360 KiB URL-encoded
+    anonymous = client.post("/login", data={"email": "a@example.com", "password": escapes})
+    assert anonymous.status_code == 413 and "提交的内容过大" in anonymous.get_data(as_text=True)
+    assert client.post("/login", data={"email": "a@example.com", "password": "x" * 1000}).status_code == 200
+    login(make_user(Role.OFFICE))
+    signed_in = client.post("/audit/verify", data={"note": escapes})
+    assert signed_in.status_code == 200
+
+
 def test_the_self_assessment_limit_has_a_ceiling_in_the_service(db, make_user, make_cycle):
     from award.applications.services import set_max_self_assessment_chars
     from award.errors import DomainError
