@@ -93,7 +93,8 @@ def render_email(*, user: Addressee, spec: KindSpec, notice: RenderedNotice, lin
     """Subject, plain text and HTML in the current locale; a kind may have its own templates."""
     lang = "zh-CN" if str(current_locale()).startswith("zh") else "en"
     values = {"user": user, "notice": notice, "url": absolute_url(link), "mandatory": spec.mandatory,
-              "about_account": spec.about_account, "lang": lang}
+              "about_account": spec.about_account, "lang": lang,
+              "without_account": isinstance(user, Person)}  # an objector's address: no settings to point to
     templates = email_templates()
     text = templates.select_template([f"{spec.kind.value}.txt", "notice.txt"]).render(values)
     html = templates.select_template([f"{spec.kind.value}.html", "notice.html"]).render(values)

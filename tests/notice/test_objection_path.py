@@ -129,6 +129,10 @@ def test_the_answer_goes_through_the_outbox_to_an_objector_with_an_address(db, w
     assert objection.reference in sent[0].subject and "异议不成立" in sent[0].text
     assert ID_NUMBER not in sent[0].text and "投诉已结案" not in sent[0].text  # the internal reasons stay inside
     assert "/notices/objections/status" in sent[0].text
+    # Why it came, for someone without an account: the objection, not e-mail settings they do not have.
+    footer = sent[0].text
+    assert "gave this address with your objection" in footer or "提交异议时填写了此邮箱" in footer
+    assert "E-mail settings" not in sent[0].text and "邮件设置" not in sent[0].text
 
 
 def test_without_an_address_the_answer_is_only_shown_on_lookup(db, world):
