@@ -15,6 +15,7 @@ from award.audit.changes import field_changes
 from award.audit.labels import FIELD_LABELS, action_label, field_label, target_label
 from award.audit.models import AuditRecord
 from award.auth.models import Role, User
+from award.auth.queries import users_by_id
 from award.auth.roles import ROLE_LABELS
 from award.cycles.models import Cycle
 
@@ -44,8 +45,7 @@ def _names(session: Session, records: Sequence[AuditRecord]) -> dict[tuple[str, 
 
 def readable_records(session: Session, records: Sequence[AuditRecord]) -> list[dict[str, Any]]:
     """Each record as the page shows it: who (name and role), what, to which object, and the changes."""
-    actors = {user.id: user for user in session.scalars(
-        select(User).where(User.id.in_({r.actor_id for r in records if r.actor_id is not None})))}
+    actors = users_by_id(session, (record.actor_id for record in records))
     names = _names(session, records)
     shown = []
     for record in records:
