@@ -35,6 +35,7 @@ fails a test whose warnings are errors).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import struct
 import zipfile
@@ -221,6 +222,7 @@ def _png(width: int, height: int, idat: bytes) -> bytes:
             + _png_chunk(b"IEND", b""))
 
 
+@functools.cache  # built at collection by several modules: once per process is enough
 def png_bomb(side: int = 13_000) -> bytes:
     compressor = zlib.compressobj(9)
     row = b"\0" * (side + 1)  # the filter byte and the pixels
