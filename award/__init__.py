@@ -27,6 +27,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     load_config(app, test_config)
+    if not app.testing:  # the test suite keeps pytest's log capture
+        from award import logs
+
+        logs.configure(level=app.config["LOG_LEVEL"], log_format=app.config["LOG_FORMAT"])
     runtime.install(FLASK_RUNTIME)
     areas.load_hooks()  # not left to the web layer's imports: a command or script gets the same guards
 

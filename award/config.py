@@ -76,6 +76,13 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_ENABLED": True,
     # How many reverse proxies set X-Forwarded-For in front of the app (0: the app faces clients).
     "TRUSTED_PROXIES": 0,
+    # Logs: one JSON object per line on stderr ("json"), or "text" for reading in a terminal; secrets,
+    # ID card numbers and phone numbers are redacted either way (award/logs.py).
+    "LOG_FORMAT": "json",
+    "LOG_LEVEL": "INFO",
+    # /healthz calls the outbox sender stalled when its heartbeat is older than this; keep it well above
+    # `outbox send --loop --interval` (or the cron period of `outbox send`).
+    "OUTBOX_HEARTBEAT_MAX_AGE_SECONDS": 300,
 }
 
 # Environment variables read as AWARD_<NAME>; booleans accept 1/0, true/false, yes/no.
@@ -107,6 +114,9 @@ ENV_KEYS: dict[str, type] = {
     "TRUSTED_PROXIES": int,
     "BABEL_DEFAULT_LOCALE": str,
     "CHECK_SCHEMA_AT_STARTUP": bool,
+    "LOG_FORMAT": str,
+    "LOG_LEVEL": str,
+    "OUTBOX_HEARTBEAT_MAX_AGE_SECONDS": int,
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -152,6 +162,10 @@ def load_config(app: ConfigurableApp, test_config: dict[str, Any] | None) -> Non
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     if app.config["PASSWORD_MIN_LENGTH"] < 8:
         raise ConfigError("PASSWORD_MIN_LENGTH must be at least 8")
+    if app.config["LOG_FORMAT"] not in {"json", "text"}:
+        raise ConfigError(f"LOG_FORMAT={app.config['LOG_FORMAT']!r}: use \"json\" or \"text\"")
+    if str(app.config["LOG_LEVEL"]).upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ConfigError(f"LOG_LEVEL={app.config['LOG_LEVEL']!r}: use DEBUG, INFO, WARNING, ERROR or CRITICAL")
     if str(app.config["PASSWORD_HASH_METHOD"]).split(":")[0] not in {"scrypt", "pbkdf2"}:
         raise ConfigError("PASSWORD_HASH_METHOD must be Werkzeug's scrypt or pbkdf2 (for example "
                           "\"scrypt\" or \"pbkdf2:sha256:600000\")")

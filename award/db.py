@@ -59,6 +59,11 @@ def utcnow() -> dt.datetime:
     return now
 
 
+# An execution option for a connection that will only read: on SQLite its transaction begins without
+# taking the write lock (the health check answers within its second while a writer holds the lock).
+READ_ONLY = "award_read_only"
+
+
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with SQLite made safe: WAL, foreign keys, busy timeout, real savepoints."""
     if url.startswith("sqlite"):
@@ -82,8 +87,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        # IMMEDIATE takes the write lock at once, so two writers queue instead of deadlocking.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # IMMEDIATE takes the write lock at once, so two writers queue instead of deadlocking. A
+        # connection that only reads (READ_ONLY, the health check) must not queue behind a writer.
+        read_only = connection.get_execution_options().get(READ_ONLY)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 _TEXT_COLUMNS: dict[Any, tuple[tuple[str, int | None], ...]] = {}

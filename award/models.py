@@ -10,6 +10,7 @@ from award.conflicts import models as conflicts_models  # noqa: F401
 from award.cycles.models import Cycle, CycleDeadline
 from award.db import Base
 from award.documents.models import DocumentText, OverlayLayout, PrinterProfile  # noqa: F401
+from award.heartbeats import WorkerHeartbeat
 from award.main.models import SiteFlag
 from award.notice.models import NoticeCandidate, Objection, PublicNotice  # noqa: F401
 from award.notifications.models import Notification, NotificationPreference, OutboxMessage
@@ -22,5 +23,5 @@ metadata = Base.metadata
 
 __all__ = [
     "AuditChainHead", "AuditRecord", "Cycle", "CycleDeadline", "Notification", "NotificationPreference",
-    "OutboxMessage", "Organization", "SiteFlag", "User", "metadata",
+    "OutboxMessage", "Organization", "SiteFlag", "User", "WorkerHeartbeat", "metadata",
 ]

@@ -4,11 +4,13 @@ that views share live in `award.views`; in award/, only the app factory imports 
 from __future__ import annotations
 
 import base64
+import logging
 import re
+import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, redirect, request, url_for
+from flask import Flask, Response, current_app, g, redirect, request, url_for
 from flask_babel import Babel
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -19,6 +21,7 @@ from werkzeug.routing import IntegerConverter
 from award.errors import DomainError
 from award.i18n import _, format_date, format_datetime
 from award.inputs import ID_MAX, InvalidInput
+from award.logs import REQUEST_ID, request_id_from
 from award.views import (
     csrf,
     current_locale,
@@ -52,6 +55,33 @@ def _load_user(session_id: str) -> Any:
     from award.auth.services import user_for_session
 
     return user_for_session(get_session(), session_id)
+
+
+request_log = logging.getLogger("award.request")
+
+
+def _start_request() -> None:
+    """The request's id (the proxy's X-Request-ID when it is a safe token) for every log line it causes."""
+    REQUEST_ID.set(request_id_from(request.headers.get("X-Request-ID")))
+    g.request_started = time.perf_counter()
+
+
+def _finish_request(response: Response) -> Response:
+    """Echo the request id and log one line per request (the path only: a query may hold what was typed)."""
+    request_id = REQUEST_ID.get() or request_id_from(None)
+    response.headers["X-Request-ID"] = request_id
+    started = g.get("request_started")
+    duration_ms = round((time.perf_counter() - started) * 1000) if started is not None else None
+    quiet = request.endpoint == "main.healthz" and response.status_code < 400  # probes every few seconds
+    request_log.log(logging.DEBUG if quiet else logging.INFO, "%s %s %s %sms", request.method, request.path,
+                    response.status_code, duration_ms,
+                    extra={"method": request.method, "path": request.path, "status": response.status_code,
+                           "duration_ms": duration_ms, "endpoint": request.endpoint, "request_id": request_id})
+    return response
+
+
+def _forget_request_id(_error: BaseException | None) -> None:
+    REQUEST_ID.set(None)
 
 
 def _security_headers(response: Response) -> Response:
@@ -105,7 +135,8 @@ def _refuse_nul() -> None:
 
 
 # What a user whose password someone else set may still open before choosing their own.
-_OPEN_BEFORE_OWN_PASSWORD = frozenset({"auth.change_password", "auth.logout", "static", "main.set_language"})
+_OPEN_BEFORE_OWN_PASSWORD = frozenset({"auth.change_password", "auth.logout", "static", "main.set_language",
+                                       "main.healthz"})
 
 
 def _own_password_first() -> Any:
@@ -126,7 +157,10 @@ def init_web(app: Flask) -> None:
                                 x_proto=app.config["TRUSTED_PROXIES"])
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
-    app.before_request(_bound_body)  # first, before the limiter and CSRF read the form
+    app.before_request(_start_request)  # first: whatever follows logs with the request's id
+    app.after_request(_finish_request)
+    app.teardown_request(_forget_request_id)
+    app.before_request(_bound_body)  # before the limiter and CSRF read the form
     limiter.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)

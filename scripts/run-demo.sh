@@ -4,6 +4,8 @@
 set -euo pipefail
 BIN=${BIN:-.venv/bin}
 export AWARD_DEMO_DATABASE=1 AWARD_MAIL_TO_CONSOLE=1
+# Logs as lines a person reads in this console (production writes one JSON object per line).
+export AWARD_LOG_FORMAT="${AWARD_LOG_FORMAT:-text}"
 
 "$BIN/flask" --app award outbox send --loop --interval 5 &
 sender=$!

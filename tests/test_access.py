@@ -57,6 +57,8 @@ ROUTES: list[Route] = [
     Route("main.index", "GET", "/", everyone(302, anon=200)),
     Route("main.dashboard", "GET", "/dashboard", everyone(200, anon=LOGIN)),
     Route("main.set_language", "POST", "/language/en", everyone(302, anon=302)),
+    # Public for the proxy and monitoring; 200 while degraded (this world's sender never ran), 503 when down.
+    Route("main.healthz", "GET", "/healthz", everyone(200, anon=200)),
     Route("auth.login", "GET", "/login", everyone(302, anon=200)),
     Route("auth.login", "POST", "/login", everyone(302, anon=200)),  # an empty form re-renders
     Route("auth.logout", "POST", "/logout", everyone(302, anon=LOGIN)),

@@ -279,6 +279,7 @@ NOT_ARCHIVED = {
     "overlay_layouts": "printer positions for pre-printed stock, not a record",
     "printer_profiles": "printer calibration, not a record",
     "site_flags": "installation flags (the demo marker)",
+    "worker_heartbeats": "the background workers' last signs of life, for /healthz",
 }
 
 

@@ -14,12 +14,15 @@ from flask import (
 )
 from flask_login import current_user
 
-from award.app_db import get_session
+from award.app_db import get_database, get_session
 from award.auth.access import actor, login_required
 from award.auth.services import set_locale
 from award.cycles.queries import active_cycles
 from award.cycles.tasks import tasks_for
+from award.db import utcnow
 from award.inputs import local_path
+from award.main.health import DOWN, health_report
+from award.views import csrf, limiter
 
 bp = Blueprint("main", __name__)
 
@@ -45,3 +48,14 @@ def set_language(locale: str):
     if current_user.is_authenticated:
         set_locale(get_session(), user=actor(), locale=locale)
     return redirect(local_path(request.form.get("next")) or url_for("main.index"))
+
+
+@bp.route("/healthz")
+@limiter.exempt
+@csrf.exempt
+def healthz():
+    """For the proxy, systemd and monitoring: no login, no cookie, no rate limit; 503 when down."""
+    config = current_app.config
+    report = health_report(get_database().session_factory, redis_url=config["REDIS_URL"], now=utcnow(),
+                           sender_max_age_seconds=int(config["OUTBOX_HEARTBEAT_MAX_AGE_SECONDS"]))
+    return report, 503 if report["status"] == DOWN else 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import click
@@ -14,6 +15,7 @@ from award.notifications import outbox
 
 outbox_cli = AppGroup("outbox", help="Send the e-mails waiting in the outbox.")
 reminders_cli = AppGroup("reminders", help="Send due reminders (deadlines, votes).")
+log = logging.getLogger("award.mail")
 
 
 @outbox_cli.command("send")
@@ -24,11 +26,13 @@ def send_command(loop: bool, interval: int) -> None:
     settings = outbox.MailSettings.from_config(current_app.config)
     factory = get_database().session_factory
     while True:
-        result = outbox.send_due(factory, settings, transport=outbox.make_transport(settings, click.echo))
-        if not loop or result.sent + result.retried + result.failed:
-            click.echo(f"outbox: {result}")
+        result = outbox.send_due(factory, settings, transport=outbox.make_transport(settings, click.echo),
+                                 heartbeat=True)
         if not loop:
+            click.echo(f"outbox: {result}")
             return
+        if result.sent + result.retried + result.failed:
+            log.info("outbox: %s", result)  # a service's output: one structured log line (award/logs.py)
         try:
             time.sleep(interval)
         except KeyboardInterrupt:

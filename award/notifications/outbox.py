@@ -44,11 +44,14 @@ from sqlalchemy import CursorResult, and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from award.db import utcnow
+from award.heartbeats import OUTBOX_SENDER, record_beat
 from award.notifications.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger("award.mail")
 
 RETRY_CAP = dt.timedelta(hours=6)
+# During a long pass the heartbeat is stamped again after a message once this much time has passed.
+HEARTBEAT_EVERY = dt.timedelta(seconds=15)
 # Python folds a long header after an ASCII space before an encoded word, which mail programs show
 # as a double space ("declared:  苏州…"); subjects here are short, so lines of up to 998 (RFC 5322's
 # limit) never need folding.
@@ -358,18 +361,33 @@ def send_due(
     transport: Transport | None = None,
     now: Callable[[], dt.datetime] = utcnow,
     limit: int | None = None,
+    heartbeat: bool = False,
 ) -> PassResult:
     """One pass: send every message that is due (at most `limit`), each in its own transactions.
 
     A problem with one message is recorded on that message (retry or failed) and the pass goes on;
-    only an unreachable relay stops it, since the other messages would meet the same."""
+    only an unreachable relay stops it, since the other messages would meet the same. With `heartbeat`
+    (the `outbox send` command) the pass stamps the sender's heartbeat when it starts and, in a long
+    pass, every HEARTBEAT_EVERY, for /healthz."""
     sender_address(settings.sender)  # a broken MAIL_FROM is the operator's to fix, not any message's fault
     transport = transport or make_transport(settings)
     result = PassResult()
+    last_beat: dt.datetime | None = None
+
+    def beat(session: Session) -> None:
+        nonlocal last_beat
+        moment = now()
+        if heartbeat and (last_beat is None or moment - last_beat >= HEARTBEAT_EVERY):
+            record_beat(session, worker=OUTBOX_SENDER, now=moment)
+            session.commit()
+            last_beat = moment
+
     try:
         with session_factory() as session:
+            beat(session)
             result.failed += fail_abandoned(session, now=now(), max_attempts=settings.max_attempts)
             while limit is None or result.sent + result.retried + result.failed < limit:
+                beat(session)
                 claimed = claim_next(session, now=now(), lease=settings.lease, max_attempts=settings.max_attempts)
                 if claimed is None:
                     break
