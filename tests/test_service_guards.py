@@ -39,12 +39,12 @@ from award.auth import accounts
 from award.auth import services as auth
 from award.auth.models import Role, User
 from award.awards import services as awards
+from award.calls import services as calls
 from award.certificates import services as certificates
 from award.certificates.batch import BatchStore
 from award.certificates.seals import SealStore
 from award.conflicts import services as conflicts
 from award.conflicts.rules import ConflictType
-from award.calls import services as calls
 from award.cycles import services as cycles
 from award.cycles.models import Stage
 from award.cycles.settings import EligibilitySettings

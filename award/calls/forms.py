@@ -14,8 +14,8 @@ from award.i18n import _, _l
 
 
 class CallForm(BaseForm):
-    title = StringField(_l("Title"), validators=[PrintableName(), DataRequired(), Length(max=TITLE_MAX)])
-    body = TextAreaField(_l("The call"), validators=[Length(max=TEXT_MAX)],
+    title = StringField(_l("Title of the call"), validators=[PrintableName(), DataRequired(), Length(max=TITLE_MAX)])
+    body = TextAreaField(_l("Text of the call"), validators=[Length(max=TEXT_MAX)],
                          description=_l("Plain text: a blank line starts a new paragraph."))
     guidelines = TextAreaField(_l("Guidelines for applicants"), validators=[Length(max=TEXT_MAX)])
     contact = TextAreaField(_l("Contact"), validators=[Length(max=CONTACT_MAX)])

@@ -43,6 +43,7 @@ def _manage_page(cycle: Cycle, form: CallForm | None = None, upload_form: Attach
     call = services.call_of(get_session(), cycle)
     return render_template("calls/manage.html", cycle=cycle, call=call, form=form or CallForm.for_call(cycle, call),
                            upload_form=upload_form or AttachmentForm(formdata=None), limits=call_limits(),
+                           file_limit=services.mib(call_limits().max_file_bytes),
                            deadlines=deadline_rows(cycle, utcnow()))
 
 

@@ -41,7 +41,7 @@ def time_left(deadline: dt.datetime, now: dt.datetime) -> TimeLeft:
 def describe_time_left(left: TimeLeft) -> str:
     """"还剩 3 天 4 小时", "还剩 5 小时 12 分钟", "还剩 1 分钟" or "已截止", in the language in force."""
     if left.closed:
-        return _("Closed")
+        return _("Deadline passed")
     parts = []
     if left.days:
         parts.append(ngettext("%(num)d day", "%(num)d days", left.days))

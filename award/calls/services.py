@@ -46,8 +46,9 @@ class CallLimits:
     pdf_check: ProcessLimits = PDF_CHECK
 
 
-def _mib(size: int) -> str:
-    return f"{size / MiB:.1f} MB"
+def mib(size: int) -> str:
+    """A size as the limits state it: "20 MB", "0.2 MB"."""
+    return f"{size / MiB:.1f}".removesuffix(".0") + " MB"
 
 
 REJECTIONS: dict[str, Callable[[], str]] = {
@@ -82,8 +83,8 @@ def call_of(session: Session, cycle: Cycle) -> CycleCall | None:
 def text_problems(text: CallText) -> list[str]:
     """Why the text cannot be taken: an empty or unprintable title, control characters, too long."""
     problems = [problem for problem in (
-        name_problem(text.title, field=_("The title")),
-        text_problem(text.body, multiline=True, field=_("The call")),
+        name_problem(text.title, field=_("Title of the call")),
+        text_problem(text.body, multiline=True, field=_("Text of the call")),
         text_problem(text.guidelines, multiline=True, field=_("The guidelines")),
         text_problem(text.contact, multiline=True, field=_("The contact")),
     ) if problem]
@@ -171,7 +172,7 @@ def add_call_attachment(
         raise Conflict(_("A call may have at most %(max)d files; remove one first.", max=limits.max_files),
                        code="too_many_files")
     if len(data) > limits.max_file_bytes:
-        raise Invalid(_("The file is larger than %(limit)s.", limit=_mib(limits.max_file_bytes)),
+        raise Invalid(_("The file is larger than %(limit)s.", limit=mib(limits.max_file_bytes)),
                       code="file_too_large")
     try:
         content_type = sniff_call_file(data, pdf_check=limits.pdf_check)
