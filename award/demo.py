@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from award.auth.models import Role, User
 from award.auth.services import create_staff_user, register_enterprise
 from award.awards.demo import seed_decision_demo
+from award.calls.demo import seed_call_demo
 from award.certificates.demo import seed_certificates_demo
 from award.credit_code import ALPHABET, make_credit_code
 from award.cycles.models import Stage
@@ -101,6 +102,7 @@ def seed_demo(session: Session, *, demo_database: bool, now: dt.datetime | None 
     )
     cycle = create_cycle(session, actor=office, settings=settings, rubric_key="gbt19580-2012")
     advance_cycle(session, actor=office, cycle=cycle, target=Stage.APPLICATION, now=now)
+    seed_call_demo(session, office=office, cycle=cycle, now=now)
     seed_demo_notices(session, cycle=cycle, now=now)
     seed_review_demo(session, office=office, now=now)
     seed_decision_demo(session, office=office, now=now)

@@ -5,6 +5,7 @@ from award.approval.models import Ballot, VoteCandidate, VoteMember, VoteOutcome
 from award.audit.models import AuditChainHead, AuditRecord
 from award.auth.models import Organization, User
 from award.awards.models import Award  # noqa: F401
+from award.calls.models import CallAttachment, CycleCall  # noqa: F401
 from award.certificates.models import CertificateSettings  # noqa: F401
 from award.conflicts import models as conflicts_models  # noqa: F401
 from award.cycles.models import Cycle, CycleDeadline

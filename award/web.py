@@ -176,6 +176,7 @@ def init_web(app: Flask) -> None:
     from award.audit.routes import bp as audit_bp
     from award.auth.routes import bp as auth_bp
     from award.awards.routes import bp as awards_bp
+    from award.calls.routes import bp as calls_bp
     from award.certificates.routes import bp as certificates_bp
     from award.conflicts.routes import bp as conflicts_bp
     from award.cycles.routes import bp as cycles_bp
@@ -192,7 +193,7 @@ def init_web(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, cycles_bp, audit_bp, archive_bp, applications_bp, ranking_bp, pool_bp,
                       conflicts_bp, rounds_bp, scoring_bp, approval_bp, notice_bp, awards_bp, certificates_bp,
-                      documents_bp, outreach_bp):
+                      documents_bp, outreach_bp, calls_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(notifications_bp)
     app.context_processor(notifications_nav)  # the unread count in the navigation

@@ -19,6 +19,7 @@ from award.auth.models import Role
 from award.cycles.models import Stage
 from tests.applications.world import applications_world
 from tests.approval.access_world import decision_world
+from tests.calls.world import calls_world
 from tests.certificates.world import certificates_world
 from tests.conftest import ModuleWorld, module_world
 from tests.documents.world import documents_world, receipt_world
@@ -364,6 +365,28 @@ ROUTES: list[Route] = [
     Route("documents.edit_printer", "GET", "/documents/printers/{printer_id}", allow(Role.OFFICE)),
     Route("documents.edit_printer", "POST", "/documents/printers/{printer_id}", allow(Role.OFFICE, ok=422)),
     Route("documents.delete_printer", "POST", "/documents/printers/{printer_id}/delete", allow(Role.OFFICE, ok=302)),
+    # calls: "{cycle_id}" has a published call with a file; "{draft_call_cycle_id}" a draft call with a file, which
+    # only the office and the supervisor may read (everyone else gets 404, as if it did not exist).
+    Route("calls.public_list", "GET", "/calls/", everyone(200, anon=200)),
+    Route("calls.public_call", "GET", "/calls/{cycle_id}", everyone(200, anon=200)),
+    Route("calls.public_call", "GET", "/calls/{draft_call_cycle_id}",
+          allow(Role.OFFICE, Role.SUPERVISOR, others=404, anon=404)),
+    Route("calls.public_call", "GET", "/calls/{documents_cycle_id}", everyone(404, anon=404)),  # no call at all
+    Route("calls.download", "GET", "/calls/{cycle_id}/files/{call_file_id}", everyone(200, anon=200)),
+    Route("calls.download", "GET", "/calls/{draft_call_cycle_id}/files/{draft_call_file_id}",
+          allow(Role.OFFICE, Role.SUPERVISOR, others=404, anon=404)),
+    Route("calls.download", "GET", "/calls/{cycle_id}/files/{draft_call_file_id}", everyone(404, anon=404)),
+    Route("calls.manage", "GET", "/calls/manage/{cycle_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("calls.manage", "GET", "/calls/manage/{documents_cycle_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("calls.save", "POST", "/calls/manage/{cycle_id}", allow(Role.OFFICE, ok=422)),  # an empty form
+    Route("calls.publish", "POST", "/calls/manage/{draft_call_cycle_id}/publish", allow(Role.OFFICE, ok=302)),
+    Route("calls.publish", "POST", "/calls/manage/{documents_cycle_id}/publish", allow(Role.OFFICE, ok=404)),
+    Route("calls.unpublish", "POST", "/calls/manage/{cycle_id}/unpublish", allow(Role.OFFICE, ok=302)),
+    Route("calls.upload", "POST", "/calls/manage/{cycle_id}/files", allow(Role.OFFICE, ok=422)),  # no file
+    Route("calls.delete_file", "POST", "/calls/manage/{cycle_id}/files/{call_file_id}/delete",
+          allow(Role.OFFICE, ok=302)),
+    Route("calls.delete_file", "POST", "/calls/manage/{cycle_id}/files/{draft_call_file_id}/delete",
+          allow(Role.OFFICE, ok=404)),
 ]
 
 PUBLIC_ENDPOINTS = {"static"}
@@ -412,6 +435,7 @@ def build_world(db, app, tmp_path, *, make_user, make_cycle, make_organization) 
         **certificates_world(db, app, users=users, make_cycle=make_cycle, make_organization=make_organization,
                              root=tmp_path / "certificates"),
         **documents_world(db, make_cycle=make_cycle, make_organization=make_organization),
+        **calls_world(db, app, users=users, cycle=cycle, make_cycle=make_cycle, root=tmp_path / "calls"),
         **receipt_world(db, users=users, make_cycle=make_cycle, make_organization=make_organization),
     }
 

@@ -39,6 +39,7 @@ from award.auth import accounts
 from award.auth import services as auth
 from award.auth.models import Role, User
 from award.awards import services as awards
+from award.calls import services as calls
 from award.certificates import services as certificates
 from award.certificates.batch import BatchStore
 from award.certificates.seals import SealStore
@@ -214,6 +215,31 @@ def evidence_store(c: Ctx) -> EvidenceStore:
     return EvidenceStore(c.root / "evidence")
 
 
+CALL_TEXT = calls.CallText(title="关于开展市长质量奖申报工作的通知", body="各有关单位：\n\n现将申报工作通知如下。")
+
+
+def call_store(c: Ctx) -> EvidenceStore:
+    return EvidenceStore(c.root / "calls")
+
+
+def call_of(c: Ctx) -> Any:
+    return calls.call_of(c.s, c.apply_cycle)
+
+
+def drafted_call(c: Ctx) -> None:
+    calls.save_call(c.s, actor=None, cycle=c.apply_cycle, text=CALL_TEXT)
+
+
+def published_call(c: Ctx) -> None:
+    calls.publish_call(c.s, actor=None, call=calls.save_call(c.s, actor=None, cycle=c.apply_cycle, text=CALL_TEXT))
+
+
+def attached_call(c: Ctx) -> None:
+    call = calls.save_call(c.s, actor=None, cycle=c.apply_cycle, text=CALL_TEXT)
+    calls.add_call_attachment(c.s, actor=None, call=call, data=pdf_bytes(), filename="模板.pdf", store=call_store(c),
+                              limits=calls.CallLimits())
+
+
 LIMITS = applications.EvidenceLimits(max_file_bytes=10 * 1024 * 1024, max_total_bytes=50 * 1024 * 1024)
 OFFICE = ("office", SYSTEM)
 ENTERPRISE = ("enterprise", SYSTEM)
@@ -363,6 +389,21 @@ GUARDS: list[Guard] = [
         stage=Case(lambda c: setattr(c.objection.notice, "confirmed_at", utcnow()), code="confirmed")),
     Guard(notice.record_evidence_download, lambda c, a: notice.record_evidence_download(
         c.s, actor=a, objection=c.objection), ("office", "supervisor")),
+
+    # the call for applications: the office writes, publishes and files it, until the cycle is closed.
+    Guard(calls.save_call, lambda c, a: calls.save_call(c.s, actor=a, cycle=c.apply_cycle, text=CALL_TEXT), OFFICE,
+          stage=Case(at_stage("apply_cycle", Stage.CLOSED), code="cycle_closed")),
+    Guard(calls.publish_call, lambda c, a: calls.publish_call(c.s, actor=a, call=call_of(c)), OFFICE,
+          prepare=drafted_call, stage=Case(at_stage("apply_cycle", Stage.CLOSED), code="cycle_closed")),
+    Guard(calls.unpublish_call, lambda c, a: calls.unpublish_call(c.s, actor=a, call=call_of(c)), OFFICE,
+          prepare=published_call, stage=Case(at_stage("apply_cycle", Stage.CLOSED), code="cycle_closed")),
+    Guard(calls.add_call_attachment, lambda c, a: calls.add_call_attachment(
+        c.s, actor=a, call=call_of(c), data=pdf_bytes(), filename="申报书模板.pdf", store=call_store(c),
+        limits=calls.CallLimits()), OFFICE, prepare=drafted_call,
+        stage=Case(at_stage("apply_cycle", Stage.CLOSED), code="cycle_closed")),
+    Guard(calls.remove_call_attachment, lambda c, a: calls.remove_call_attachment(
+        c.s, actor=a, attachment=call_of(c).attachments[0], store=call_store(c)), OFFICE, prepare=attached_call,
+        stage=Case(at_stage("apply_cycle", Stage.CLOSED), code="cycle_closed")),
 
     # the office's bulk tools: reminders and messages to many at once.
     Guard(outreach.remind_late_experts, lambda c, a: outreach.remind_late_experts(

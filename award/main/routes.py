@@ -17,6 +17,8 @@ from flask_login import current_user
 from award.app_db import get_database, get_session
 from award.auth.access import actor, login_required
 from award.auth.services import set_locale
+from award.calls.presenters import deadline_rows
+from award.calls.queries import open_calls
 from award.cycles.queries import active_cycles
 from award.cycles.tasks import tasks_for
 from award.db import utcnow
@@ -27,17 +29,23 @@ from award.views import csrf, limiter
 bp = Blueprint("main", __name__)
 
 
+def _open_calls() -> list:
+    """The published calls of cycles taking applications, each with its application deadline and time left."""
+    now = utcnow()
+    return [(call, deadline_rows(call.cycle, now)[:1]) for call in open_calls(get_session(), now)]
+
+
 @bp.route("/")
 def index():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
-    return render_template("main/index.html", cycles=active_cycles(get_session()))
+    return render_template("main/index.html", cycles=active_cycles(get_session()), open_calls=_open_calls())
 
 
 @bp.route("/dashboard")
 @login_required
 def dashboard():
-    return render_template("main/dashboard.html", tasks=tasks_for(get_session(), actor()))
+    return render_template("main/dashboard.html", tasks=tasks_for(get_session(), actor()), open_calls=_open_calls())
 
 
 @bp.route("/language/<locale>", methods=["POST"])

@@ -10,7 +10,9 @@ The pages are discovered, never listed: every GET rule of the URL map without ar
 every link on the pages reached, kept when it matches a GET rule (at most PER_ENDPOINT addresses
 of one endpoint per role), so a new page is walked as soon as a page links to it. A screenshot
 of each failing page, its offenders outlined in red, goes to AWARD_AUDIT_DIR (default: a pytest
-temporary folder named in the failure).
+temporary folder named in the failure). While fixing pages, AWARD_AUDIT_ROLES=office,expert walks only
+those roles, and AWARD_AUDIT_ENDPOINTS=calls.,main. checks only the pages whose endpoint starts so (the
+walk still goes through every page to find their links).
 """
 
 from __future__ import annotations
@@ -313,6 +315,7 @@ def test_every_page_reads_well_at_desktop_and_phone_width(demo, browser, live_se
     visits = 0
     spent = [0.0, 0.0]  # seconds in the checks: [phone, desktop with axe]
     only = os.environ.get("AWARD_AUDIT_ROLES")  # e.g. "office,expert" while fixing a page
+    checked_endpoints = tuple(filter(None, os.environ.get("AWARD_AUDIT_ENDPOINTS", "").split(",")))
     for role, email in ROLES.items():
         if only and role not in only.split(","):
             continue
@@ -368,7 +371,7 @@ def test_every_page_reads_well_at_desktop_and_phone_width(demo, browser, live_se
                 if target not in seen:
                     seen.add(target)
                     queue.append(target)
-            for width in WIDTHS:
+            for width in WIDTHS if not checked_endpoints or endpoint.startswith(checked_endpoints) else ():
                 page.set_viewport_size({"width": width, "height": 900})
                 checked = time.monotonic()
                 result = page.evaluate(CHECKS, {"enums": enums, "knownGlyphs": known_glyphs,
