@@ -1,7 +1,7 @@
 """The public call for applications of each cycle (申报通知): its text, files and publication.
 
 Revision ID: 0079_cycle_calls
-Revises: 0078_objection_reference
+Revises: 0081_sender_heartbeat
 Create Date: 2026-12-07 20:26:00
 """
 
@@ -11,7 +11,7 @@ import award.db
 
 
 revision = '0079_cycle_calls'
-down_revision = '0078_objection_reference'
+down_revision = '0081_sender_heartbeat'
 branch_labels = None
 depends_on = None
 
