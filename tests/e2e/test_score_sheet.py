@@ -88,7 +88,8 @@ def test_the_navigator_jumps_counts_and_names_missing_items_one_line_each(sheet_
     assert summary.is_visible()
     lines = summary.locator("li")
     assert lines.count() == 22  # every item but the scored one, once
-    assert lines.nth(0).inner_text() == f"{second} {rubric.items[1].display_name('zh')}：未写优势、未写改进机会、未写理由"
+    title = f"{second} {rubric.items[1].display_name('zh')}"
+    assert lines.nth(0).inner_text() == f"{title}：未写优势、未写改进机会、未写理由"
     assert lines.nth(0).locator("a").get_attribute("href") == f"#item-{second}"
     assert "state-error" in page.get_attribute(f"[data-nav-item='{second}']", "class")
     screenshot(page, "expert-sheet-missing-items")
