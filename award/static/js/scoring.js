@@ -223,6 +223,11 @@
       article.classList.remove("has-problem");
       syncItem(article);
       showCount();
+      if (summary && !summary.hidden && !missing(article).length) {  // its line at the top is done with
+        const line = summary.querySelector(`a[href="#${CSS.escape(article.id)}"]`);
+        if (line) line.closest("li").remove();
+        if (!summary.querySelector("li")) summary.hidden = true;
+      }
     };
     article.addEventListener("change", touched);
     article.addEventListener("input", touched);
@@ -230,11 +235,11 @@
   }
   showCount();
   // On a phone the navigator is a bar that opens: a jump closes it, so it never covers the item.
-  const navigator = document.querySelector("[data-sheet-nav]");
-  if (navigator) {
-    navigator.addEventListener("click", (event) => {
-      if (event.target.closest("a[href^='#']") && getComputedStyle(navigator.querySelector("summary")).pointerEvents !== "none") {
-        navigator.open = false;
+  const itemsNav = document.querySelector("[data-sheet-nav]");
+  if (itemsNav) {
+    itemsNav.addEventListener("click", (event) => {
+      if (event.target.closest("a[href^='#']") && getComputedStyle(itemsNav.querySelector("summary")).pointerEvents !== "none") {
+        itemsNav.open = false;
       }
     });
   }
