@@ -92,6 +92,17 @@ def scored_count(states: Mapping[str, ItemState]) -> int:
     return sum(state is ItemState.SCORED for state in states.values())
 
 
+def item_messages(problems: Mapping[str, Sequence[SheetProblem]]) -> dict[str, list[str]]:
+    """Each item's messages, shown by its fields. The band follows from the percentage, so a missing
+    percentage is said once, not also as a missing band."""
+    shown = {}
+    for item_id, found in problems.items():
+        codes = {problem.code for problem in found}
+        shown[item_id] = [str(problem) for problem in found
+                          if not (problem.code == rules.MISSING_BAND and rules.MISSING_PERCENT in codes)]
+    return shown
+
+
 def problem_lines(rubric: Rubric, problems: Mapping[str, Sequence[SheetProblem]]) -> list[ProblemLine]:
     """A refusal as one line per item, in rubric order, then the problems of the whole form."""
     lines = []

@@ -82,7 +82,7 @@ def _sheet_page(assignment: Assignment, *, posted: dict[str, str] | None = None,
     return render_template(
         "scoring/sheet.html", assignment=assignment, sheet=sheet, rubric=rubric,
         application=assignment.application, stored=stored, posted=posted,
-        problems={item: [str(p) for p in found] for item, found in problems.items()}, conflict=conflict,
+        problems=presenters.item_messages(problems), conflict=conflict,
         problem_lines=presenters.problem_lines(rubric, problems), states=states,
         scored=presenters.scored_count(states), state_labels=presenters.state_labels(),
         version=conflict.current_version if conflict else sheet.version,

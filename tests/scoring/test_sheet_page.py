@@ -57,6 +57,8 @@ def test_a_refusal_is_one_line_per_item_in_rubric_order_with_each_missing_field_
     partial = validate_sheet(RUBRIC, [ItemEntry(item_id="4.2.2", strength="", improvement="")])
     line = next(line for line in presenters.problem_lines(RUBRIC, partial) if line.item_id == "4.2.2")
     assert line.what == ["no percentage chosen", "strength missing", "improvement point missing"]
+    assert [m for m in presenters.item_messages(partial)["4.2.2"] if "band" in m or "percentage" in m] \
+        == ["4.2.2: enter a percentage."]  # the band follows from the percentage: said once
 
 
 def test_the_count_of_scored_items_is_right_on_the_first_render(db, client, login, opened):
