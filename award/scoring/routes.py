@@ -21,7 +21,7 @@ from award.rounds.models import (
     ReviewRound,
 )
 from award.rounds.routes import round_page
-from award.scoring import progress, queries
+from award.scoring import presenters, progress, queries
 from award.scoring import services as scoring
 from award.scoring.forms import ReasonForm, autosave_fields, consensus_entries, posted_sheet
 from award.scoring.models import ScoreSheet, SheetStatus
@@ -77,10 +77,14 @@ def _sheet_page(assignment: Assignment, *, posted: dict[str, str] | None = None,
     assert sheet is not None
     conflict = refusal if isinstance(refusal, scoring.VersionConflict) else None
     problems = refusal.problems if isinstance(refusal, scoring.SheetInvalid) else {}
+    rubric, stored = cycle_rubric(assignment.round.cycle), {i.item_id: i for i in sheet.items}
+    states = presenters.item_states(rubric, stored, posted, problems)
     return render_template(
-        "scoring/sheet.html", assignment=assignment, sheet=sheet, rubric=cycle_rubric(assignment.round.cycle),
-        application=assignment.application, stored={i.item_id: i for i in sheet.items}, posted=posted,
-        problems={item: [str(p) for p in found] for item, found in problems.items()}, conflict=conflict,
+        "scoring/sheet.html", assignment=assignment, sheet=sheet, rubric=rubric,
+        application=assignment.application, stored=stored, posted=posted,
+        problems=presenters.item_messages(problems), conflict=conflict,
+        problem_lines=presenters.problem_lines(rubric, problems), states=states,
+        scored=presenters.scored_count(states), state_labels=presenters.state_labels(),
         version=conflict.current_version if conflict else sheet.version,
         editable=queries.can_score(actor(), assignment),
     )

@@ -11,10 +11,10 @@ def sign_in(page, email: str, password: str) -> None:
 
 
 def score_the_sheet(page, rubric, percent: int) -> None:
-    """Fill every item of the open sheet at `percent`, with the comments each band asks for."""
+    """Fill every item of the open sheet at `percent` (the percentage picks its band), with the comments
+    each band asks for."""
     for item in rubric.items:
         band = rubric.band_for_percent(item, percent)
-        page.check(f"input[name='band-{item.id}'][value='{band.id}']")
         page.select_option(f"select[name='percent-{item.id}']", str(percent))
         page.fill(f"textarea[name='strength-{item.id}']", f"{item.id} 方法系统，覆盖全面")
         page.fill(f"textarea[name='improvement-{item.id}']", f"{item.id} 展开到班组不足")
@@ -40,8 +40,7 @@ def score_the_sheet_at_once(page, rubric, percent: int) -> None:
     fields: list[tuple[str, str]] = []
     for item in rubric.items:
         band = rubric.band_for_percent(item, percent)
-        fields += [(f"input[name='band-{item.id}'][value='{band.id}']", ""),
-                   (f"select[name='percent-{item.id}']", str(percent)),
+        fields += [(f"select[name='percent-{item.id}']", str(percent)),
                    (f"textarea[name='strength-{item.id}']", f"{item.id} 方法系统，覆盖全面"),
                    (f"textarea[name='improvement-{item.id}']", f"{item.id} 展开到班组不足")]
         if band.justification_required:

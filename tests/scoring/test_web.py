@@ -127,7 +127,7 @@ def test_a_panel_of_five_scores_one_application_end_to_end(db, client, login, re
     ({"improvement-4.7.2": "  "}, "4.7.2: write an improvement point."),
     ({"band-4.1.2": "6", "percent-4.1.2": "95", "justification-4.1.2": ""},
      "4.1.2: band 6 (90–100%) needs a written justification."),
-    ({"band-4.2.2": "", "percent-4.2.2": ""}, "4.2.2: choose a band"),
+    ({"band-4.2.2": "", "percent-4.2.2": ""}, "4.2.2: enter a percentage."),
 ])
 def test_a_submission_with_a_broken_rule_is_refused_with_its_message(db, client, login, opened, overrides, message):
     seat = pledged_seat(db, client, login, opened)

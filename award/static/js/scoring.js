@@ -1,4 +1,5 @@
-// The score sheet: band → percentage picker, live points, character counts, and drafts that
+// The score sheet: percentage picker, live points, each item's state in the navigator, the count of
+// scored items, problems named one line per item, character counts, and drafts that
 // save themselves. Every change is first kept in localStorage, so nothing typed is lost when the
 // network fails or the session expires; the copy is sent again until the server accepts it.
 (() => {
@@ -44,16 +45,65 @@
 
   const forget = () => { try { localStorage.removeItem(storageKey); } catch (error) { /* ignore */ } };
 
-  // --- band → percentage picker and live points -------------------------------------------
+  // --- percentage, live points, each item's state and the count of scored items ----------
+  // The percentage is the one control: its group in the list is the band (the server derives it too).
+  const chosenBand = (select) => {
+    const option = select.selectedOptions[0];
+    return option && option.value && option.parentElement.tagName === "OPTGROUP" ? option.parentElement : null;
+  };
+
+  const filled = (article, name) => {
+    const area = article.querySelector(`textarea[name^="${name}-"]`);
+    return Boolean(area && area.value.trim());
+  };
+
+  // What a submission still needs of this item (blanks only: the server checks everything else).
+  const missing = (article) => {
+    const select = article.querySelector("[data-percent]");
+    const wanted = [];
+    if (!select.value) wanted.push(form.dataset.missingPercent);
+    if (!filled(article, "strength")) wanted.push(form.dataset.missingStrength);
+    if (!filled(article, "improvement")) wanted.push(form.dataset.missingImprovement);
+    const band = chosenBand(select);
+    if (band && band.dataset.justify === "yes" && !filled(article, "justification")) wanted.push(form.dataset.missingJustification);
+    return wanted;
+  };
+
+  const stateOf = (article) => {
+    if (article.classList.contains("has-problem")) return "error";
+    const blank = !article.querySelector("[data-percent]").value
+      && !["strength", "improvement", "justification"].some((name) => filled(article, name));
+    if (blank) return "empty";
+    return missing(article).length ? "partial" : "scored";
+  };
+
+  const showState = (article) => {
+    const state = stateOf(article);
+    const label = form.dataset["state" + state[0].toUpperCase() + state.slice(1)] || state;
+    const badge = article.querySelector("[data-item-state]");
+    if (badge) {
+      badge.className = "item-state state-" + state;
+      badge.lastChild.textContent = label;
+    }
+    const link = document.querySelector(`[data-nav-item="${CSS.escape(article.dataset.item)}"]`);
+    if (link) {
+      link.className = "nav-item state-" + state;
+      const text = link.querySelector("[data-state-text]");
+      if (text) text.textContent = label;
+    }
+    return state;
+  };
+
+  const showCount = () => {
+    let done = 0;
+    for (const article of form.querySelectorAll("[data-item]")) if (stateOf(article) === "scored") done += 1;
+    for (const counter of document.querySelectorAll("[data-scored-counter]")) {
+      counter.textContent = form.dataset.counterTemplate.replace("{done}", String(done));
+    }
+  };
+
   const syncItem = (article) => {
     const select = article.querySelector("[data-percent]");
-    const chosen = article.querySelector("input[type=radio]:checked");
-    for (const group of select.querySelectorAll("optgroup")) {
-      const inBand = !chosen || group.dataset.band === chosen.value;
-      group.hidden = !inBand;
-      for (const option of group.querySelectorAll("option")) option.disabled = !inBand;
-    }
-    if (chosen && select.selectedOptions[0] && select.selectedOptions[0].disabled) select.value = "";
     const percent = parseInt(select.value, 10);
     const out = article.querySelector("[data-points-out]");
     if (out) {
@@ -67,16 +117,36 @@
     }
     const totalOut = document.querySelector("[data-sheet-total]");
     if (totalOut) totalOut.textContent = String(Math.round(total) / 100);
+    showState(article);
   };
 
-  const pickBandFor = (article) => {
-    const select = article.querySelector("[data-percent]");
-    const percent = parseInt(select.value, 10);
-    if (Number.isNaN(percent)) return;
-    for (const radio of article.querySelectorAll("input[type=radio]")) {
-      if (percent >= parseInt(radio.dataset.low, 10) && percent <= parseInt(radio.dataset.high, 10)) radio.checked = true;
+  // --- problems, one line per item, at the top --------------------------------------------
+  const summary = document.querySelector("[data-problem-summary]");
+  const showProblems = (lines) => {  // lines: [[article or null, [what, ...]], ...]
+    if (!summary) return;
+    const list = summary.querySelector("[data-problem-lines]");
+    list.replaceChildren();
+    for (const [article, what] of lines) {
+      const line = document.createElement("li");
+      if (article) {
+        const link = document.createElement("a");
+        link.href = "#" + article.id;
+        link.textContent = article.dataset.title;
+        line.append(link, form.dataset.colon);
+      }
+      line.append(what.join(form.dataset.separator));
+      list.append(line);
     }
+    summary.hidden = lines.length === 0;
   };
+  const markProblems = (articles) => {
+    for (const article of form.querySelectorAll("[data-item]")) {
+      article.classList.toggle("has-problem", articles.includes(article));
+      showState(article);
+    }
+    showCount();
+  };
+  const articleOf = (itemId) => form.querySelector(`[data-item="${CSS.escape(itemId)}"]`);
 
   // --- character counts -------------------------------------------------------------------
   const count = (area) => {
@@ -127,8 +197,12 @@
         stopped = true;  // never overwrite another save silently: the expert compares first
         say(form.dataset.conflictText, "conflict");
       } else {
-        const problems = body.problems ? Object.values(body.problems).flat().join(" ") : "";
-        say((body.message || "") + " " + problems, "problem");
+        const lines = Object.entries(body.problems || {}).map(([item, what]) => [articleOf(item), what]);
+        if (lines.length) {
+          showProblems(lines);
+          markProblems(lines.map(([article]) => article).filter(Boolean));
+        }
+        say(body.message || "", "problem");
       }
     } catch (error) {
       say(form.dataset.offlineText, "offline");
@@ -145,11 +219,29 @@
 
   // --- wiring -----------------------------------------------------------------------------
   for (const article of form.querySelectorAll("[data-item]")) {
-    article.addEventListener("change", (event) => {
-      if (event.target.matches("[data-percent]")) pickBandFor(article);
+    const touched = () => {  // the expert is at it: the last refusal's mark goes, the state is live
+      article.classList.remove("has-problem");
       syncItem(article);
-    });
+      showCount();
+      if (summary && !summary.hidden && !missing(article).length) {  // its line at the top is done with
+        const line = summary.querySelector(`a[href="#${CSS.escape(article.id)}"]`);
+        if (line) line.closest("li").remove();
+        if (!summary.querySelector("li")) summary.hidden = true;
+      }
+    };
+    article.addEventListener("change", touched);
+    article.addEventListener("input", touched);
     syncItem(article);
+  }
+  showCount();
+  // On a phone the navigator is a bar that opens: a jump closes it, so it never covers the item.
+  const itemsNav = document.querySelector("[data-sheet-nav]");
+  if (itemsNav) {
+    itemsNav.addEventListener("click", (event) => {
+      if (event.target.closest("a[href^='#']") && getComputedStyle(itemsNav.querySelector("summary")).pointerEvents !== "none") {
+        itemsNav.open = false;
+      }
+    });
   }
   for (const area of form.querySelectorAll("textarea[data-count]")) {
     area.addEventListener("input", () => count(area));
@@ -188,6 +280,24 @@
   // hold it until the save answers. This runs before the confirmation (app.js, on the document).
   form.addEventListener("submit", (event) => {
     clearTimeout(timer);
+    if (event.submitter && event.submitter.value === "submit") {
+      // Items a submission would miss are named at once, one line each, before anything is sent.
+      const lines = [];
+      for (const article of form.querySelectorAll("[data-item]")) {
+        const wanted = missing(article);
+        if (wanted.length) lines.push([article, wanted]);
+      }
+      if (lines.length) {
+        event.preventDefault();
+        event.stopPropagation();
+        showProblems(lines);
+        markProblems(lines.map(([article]) => article));
+        summary.scrollIntoView({ block: "start" });
+        summary.focus({ preventScroll: true });
+        schedule(800);
+        return;
+      }
+    }
     if (!inFlight) return;
     event.preventDefault();
     event.stopPropagation();
