@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -47,7 +48,14 @@ def _require_office(actor: User | None) -> None:
 
 def cycle_rubric(cycle: Cycle) -> Rubric:
     """The rubric frozen with the cycle, never the file as it is today."""
-    return parse_rubric(cycle.rubric_text, source=f"cycle {cycle.id}", key=cycle.rubric_key)
+    return _frozen_rubric(cycle.rubric_text, cycle.rubric_key, f"cycle {cycle.id}")
+
+
+@functools.lru_cache(maxsize=64)
+def _frozen_rubric(text: str, key: str, source: str) -> Rubric:
+    # A frozen text never changes and Rubric is immutable, so one parse serves every request: the
+    # score sheet and its autosave read it several times each, and parsing cost ~9% of the page.
+    return parse_rubric(text, source=source, key=key)
 
 
 def _load_rubric_file(rubric_key: str, rubrics_dir: Path) -> tuple[Rubric, str]:
