@@ -36,7 +36,7 @@ class RemarkForm(BaseForm):
 
     kind = SelectField(_l("Your position"), validators=[InputRequired()],
                        choices=[SelectChoice(k.value, label) for k, label in REMARK_KIND_LABELS.items()])
-    item = SelectField(_l("On"), validators=[InputRequired()])
+    item = SelectField(_l("About"), validators=[InputRequired()])
     text = TextAreaField(_l("Reason or comment (required to disagree)"),
                          validators=[Optional(), Length(max=REMARK_MAX_CHARS)])
 
