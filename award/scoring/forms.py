@@ -40,8 +40,10 @@ class RemarkForm(BaseForm):
     text = TextAreaField(_l("Reason or comment (required to disagree)"),
                          validators=[Optional(), Length(max=REMARK_MAX_CHARS)])
 
-    def __init__(self, rubric: Rubric, lang: str, *args: object, **kwargs: object) -> None:
+    def __init__(self, rubric: Rubric, lang: str, *args: object, leading: bool = False, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        if leading:  # the team leader's position is the proposal: comments only
+            self.kind.choices = [SelectChoice(RemarkKind.COMMENT.value, REMARK_KIND_LABELS[RemarkKind.COMMENT])]
         self.item.choices = [SelectChoice(OVERALL, _("The consensus as a whole")), *(
             SelectChoice(item.id, f"{item.id} {item.display_name(lang)}") for item in rubric.items)]
 

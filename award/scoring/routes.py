@@ -94,8 +94,8 @@ def _sheet_page(assignment: Assignment, *, posted: dict[str, str] | None = None,
     )
 
 
-def _remark_form(review_round: ReviewRound) -> RemarkForm:
-    return RemarkForm(cycle_rubric(review_round.cycle), rubric_language())
+def _remark_form(review_round: ReviewRound, seat: Assignment | None) -> RemarkForm:
+    return RemarkForm(cycle_rubric(review_round.cycle), rubric_language(), leading=bool(seat and seat.is_leader))
 
 
 def _consensus_page(review_round: ReviewRound, application: Application, seat: Assignment | None, *,
@@ -114,7 +114,7 @@ def _consensus_page(review_round: ReviewRound, application: Application, seat: A
         members=members, posted=posted, remarks=remarks, names={m.expert_id: m.expert.full_name for m in members},
         disagreements=discussion.open_disagreements(remarks, members), kind_labels=REMARK_KIND_LABELS,
         final=discussion.finalization_of(session, review_round, application.id),
-        remark_form=remark_form or _remark_form(review_round), finalize_form=finalize_form or FinalizeForm(),
+        remark_form=remark_form or _remark_form(review_round, seat), finalize_form=finalize_form or FinalizeForm(),
     )
 
 
@@ -267,7 +267,7 @@ def confirm_consensus(round_id: int, application_id: int):
 @expert_required
 def add_remark(round_id: int, application_id: int):
     review_round, application, seat = _panel_of(round_id, application_id)
-    form = _remark_form(review_round)
+    form = _remark_form(review_round, seat)
     on_refusal(lambda _: _consensus_page(review_round, application, seat, remark_form=form), form=form)
     validated(form, form_errors)
     discussion.add_remark(get_session(), actor=actor(), review_round=review_round, application=application,

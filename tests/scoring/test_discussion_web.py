@@ -37,12 +37,15 @@ def test_a_member_disagrees_and_the_leader_sees_it_and_finalizes(db, client, log
     answer = client.post(url + "/remarks", data={"kind": "disagree", "item": "4.7.2", "text": "缺少第三方数据来源"})
     assert answer.status_code == 302
     page = text(client.get(url))
-    assert "缺少第三方数据来源" in page and "Open disagreements (1)" in page
+    assert "缺少第三方数据来源" in page and "Open disagreements: 1" in page
     assert "Finalize the consensus" not in page  # only the leader finalizes
 
     switch(client, login, leader.expert)
     page = text(client.get(url))
-    assert "Open disagreements (1)" in page and members[0].expert.full_name in page
+    assert "Open disagreements: 1" in page and members[0].expert.full_name in page
+    assert '<option value="comment">' in page and '<option value="agree">' not in page  # the leader comments only
+    refused = client.post(url + "/remarks", data={"kind": "agree", "item": "overall", "text": ""})
+    assert refused.status_code == 422  # not a choice the leader's form offers
     refused = client.post(url + "/finalize", data={"note": "维持"})
     assert refused.status_code == 409 and "1 disagreements are still open" in text(refused)
     refused = client.post(url + "/finalize", data={"acknowledge": "y", "note": " "})
