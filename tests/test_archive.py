@@ -25,11 +25,11 @@ from award.audit.services import record
 from award.auth.models import Role
 from award.awards.models import Award
 from award.awards.numbers import new_certificate_number
-from award.rounds.models import Assignment
-from award.scoring.models import ConsensusFinalization, ConsensusRemark, RemarkKind
 from award.cycles.models import Stage
 from award.db import utcnow
 from award.errors import DomainError
+from award.rounds.models import Assignment
+from award.scoring.models import ConsensusFinalization, ConsensusRemark, RemarkKind
 from tests.approval.world import shortlisted_cycle
 
 

@@ -17,8 +17,8 @@ from award.cycles.services import cycle_rubric
 from award.rounds.models import Assignment, ReviewRound
 from award.scoring import services as scoring
 from award.scoring.models import ConsensusFinalization, ConsensusRemark, RemarkKind
-from tests.e2e.test_panel_scoring import PASSWORD, Panel, _set_up_open_round
 from tests.e2e import pages
+from tests.e2e.test_panel_scoring import PASSWORD, Panel, _set_up_open_round
 from tests.rounds.factories import full_entries
 
 pytestmark = pytest.mark.e2e
