@@ -244,6 +244,7 @@ def test_a_consensus_the_team_leader_finalized_recounts_clean_and_its_forged_rem
     freeze_shortlist(db, actor=office, cycle=cycle)
     cycle.stage = Stage.AWARDED
     db.commit()
+    db.expire_all()  # the figures as the database holds them (600.00), not as the factory typed them (600)
     summary = build_archive(db, actor=office, cycle=cycle, target=tmp_path / "final.zip", font_lookup=lambda: [])
     assert _recount(summary.path) == []
 
