@@ -28,6 +28,7 @@ class ProcessLimits:
 
 # --- typed text -------------------------------------------------------------------------------
 REASON_MAX_CHARS = 4000  # a reason typed in a text area: replacing a seat, reopening a sheet
+REMARK_MAX_CHARS = 2000  # one entry of a panel's consensus discussion (agree, disagree, comment)
 
 # --- PDF evidence (the public objection form and applications' files) ---------------------------
 # A real PDF of 20 MB opens and counts its pages in well under a second; a crafted one can take

@@ -251,6 +251,16 @@ ROUTES: list[Route] = [
           everyone(404, anon=LOGIN)),  # an application of another cycle
     Route("scoring.confirm_consensus", "POST",
           "/review/rounds/{round_id}/applications/{review_application_id}/consensus/confirm", allow()),
+    # The discussion: experts only, and only members who have submitted (the world's expert has not: 403).
+    Route("scoring.add_remark", "POST",
+          "/review/rounds/{round_id}/applications/{review_application_id}/consensus/remarks", allow(),
+          data={"kind": "disagree", "item": "overall", "text": "理由"}),
+    Route("scoring.add_remark", "POST",
+          "/review/rounds/{round_id}/applications/{other_application_id}/consensus/remarks",
+          everyone(403, anon=LOGIN) | {Role.EXPERT.value: 404}),  # an application of another cycle
+    Route("scoring.finalize_consensus", "POST",
+          "/review/rounds/{round_id}/applications/{review_application_id}/consensus/finalize", allow(),
+          data={"acknowledge": "y", "note": "说明"}),
     # The assigned expert who signed the pledge may open the application; nobody else outside the office.
     Route("applications.show", "GET", "/applications/{review_application_id}",
           allow(Role.OFFICE, Role.SUPERVISOR, Role.EXPERT, others=404)),

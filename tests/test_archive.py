@@ -28,6 +28,8 @@ from award.awards.numbers import new_certificate_number
 from award.cycles.models import Stage
 from award.db import utcnow
 from award.errors import DomainError
+from award.rounds.models import Assignment
+from award.scoring.models import ConsensusFinalization, ConsensusRemark, RemarkKind
 from tests.approval.world import shortlisted_cycle
 
 
@@ -261,7 +263,7 @@ ARCHIVED_TABLES = {
     "pinned_conflicts": "conflicts", "expert_profiles": "conflicts", "expert_relations": "conflicts",
     "group_links": "conflicts",
     "score_sheets": "sheets", "item_scores": "sheets", "consensus_scores": "sheets",
-    "consensus_confirmations": "sheets",
+    "consensus_confirmations": "sheets", "consensus_remarks": "sheets", "consensus_finalizations": "sheets",
     "ranking_snapshots": "ranking", "shortlist_entries": "ranking",
     "vote_sessions": "vote", "vote_members": "vote", "vote_candidates": "vote", "ballots": "vote",
     "vote_outcomes": "vote",
@@ -320,3 +322,37 @@ def test_a_resealed_archive_with_an_edited_record_file_verifies_but_not_its_audi
     assert verify_archive(forged).ok
     with zipfile.ZipFile(forged) as archive:
         assert hashlib.sha256(archive.read("manifest.json")).hexdigest() != archived.manifest_sha256
+
+
+def test_the_consensus_discussion_is_archived_by_id_and_panel_letter_never_by_name(db, make_user, make_organization,
+                                                                                  make_cycle, tmp_path):
+    world = shortlisted_cycle(db, make_user=make_user, make_organization=make_organization, make_cycle=make_cycle)
+    application = world.applications[0]
+    seats = db.scalars(select(Assignment).where(Assignment.application_id == application.id)
+                       .order_by(Assignment.expert_id)).all()
+    round_id, first, second = seats[0].round_id, seats[1].expert, seats[0].expert
+    db.add_all([
+        ConsensusRemark(round_id=round_id, application_id=application.id, author_id=first.id, item_id="4.7.2",
+                        kind=RemarkKind.DISAGREE, text="缺少第三方数据"),
+        ConsensusRemark(round_id=round_id, application_id=application.id, author_id=second.id, item_id=None,
+                        kind=RemarkKind.COMMENT, text="建议维持"),
+        ConsensusRemark(round_id=round_id, application_id=application.id, author_id=first.id, item_id="4.7.2",
+                        kind=RemarkKind.AGREE, text=""),
+        ConsensusFinalization(round_id=round_id, application_id=application.id, finalized_by_id=second.id,
+                              open_disagreements=0, note=""),
+    ])
+    world.cycle.stage = Stage.AWARDED
+    db.commit()
+    summary = build_archive(db, actor=world.office, cycle=world.cycle, target=tmp_path / "d.zip",
+                            font_lookup=lambda: [])
+    with zipfile.ZipFile(summary.path) as archive:
+        raw = archive.read("sheets/consensus.json").decode()
+    consensus = json.loads(raw)
+    thread = [(r["author_id"], r["author"], r["item_id"], r["kind"], r["text"]) for r in consensus["discussion"]]
+    assert thread == [(first.id, "专家 A", "4.7.2", "disagree", "缺少第三方数据"),
+                      (second.id, "专家 B", None, "comment", "建议维持"),
+                      (first.id, "专家 A", "4.7.2", "agree", "")]
+    assert [(f["application_id"], f["finalized_by_id"]) for f in consensus["finalizations"]] == [
+        (application.id, second.id)]
+    assert first.full_name not in raw and second.full_name not in raw
+    assert verify_archive(summary.path).ok

@@ -222,3 +222,36 @@ def test_a_soft_signal_is_recounted_and_never_refuses_a_seat(demo_archive):  # n
     acknowledged = _reseal(unlisted, "conflicts/conflicts.json", _json_change(listed), "phone-3.zip")
     assert verify_archive(acknowledged).ok
     assert _recount(acknowledged) == []  # a soft pair on a panel is the office's acknowledged choice
+
+
+def test_a_consensus_the_team_leader_finalized_recounts_clean_and_its_forged_removal_is_found(
+        db, make_user, make_organization, make_cycle, tmp_path):
+    from award.ranking.services import freeze_shortlist
+    from award.rounds.models import CountedRecord
+    from award.scoring.models import ConsensusFinalization
+    from tests.ranking.conftest import ReviewWorld
+
+    cycle = make_cycle(stage=Stage.DELIBERATION)
+    world = ReviewWorld(db, make_user, make_organization, cycle)
+    review_round = world.round(method="mean", counts=CountedRecord.CONSENSUS)
+    application = world.application(name="甲精密制造有限公司")
+    world.panel(review_round, application, [60] * 5)
+    rows = world.consensus_sheet(review_round, application, 70, confirmed=False)
+    db.add(ConsensusFinalization(round_id=review_round.id, application_id=application.id,
+                                 finalized_by_id=rows[0].proposed_by_id, open_disagreements=1, note="维持"))
+    db.commit()
+    office = make_user(Role.OFFICE)
+    freeze_shortlist(db, actor=office, cycle=cycle)
+    cycle.stage = Stage.AWARDED
+    db.commit()
+    db.expire_all()  # the figures as the database holds them (600.00), not as the factory typed them (600)
+    summary = build_archive(db, actor=office, cycle=cycle, target=tmp_path / "final.zip", font_lookup=lambda: [])
+    assert _recount(summary.path) == []
+
+    def unfinalize(consensus):
+        consensus["finalizations"] = []
+
+    forged = _reseal(summary.path, "sheets/consensus.json", _json_change(unfinalize), "unfinal.zip")
+    assert verify_archive(forged).ok
+    assert any("consensus" in d.lower() or "total" in d.lower() or "rank" in d.lower() for d in _recount(forged)), \
+        _recount(forged)

@@ -67,7 +67,9 @@ from award.ranking.models import CombineMode
 from award.rounds import panels
 from award.rounds import services as rounds
 from award.rounds.models import AggregationMethod, AssignmentSource, AssignmentStatus, RoundKind, RoundStatus
+from award.scoring import discussion
 from award.scoring import services as scoring
+from award.scoring.models import RemarkKind
 from tests.approval.world import pdf_bytes
 from tests.certificates.world import png_seal
 from tests.conftest import ModuleWorld, fresh_credit_code, module_world
@@ -510,6 +512,14 @@ GUARDS: list[Guard] = [
     Guard(scoring.confirm_consensus, lambda c, a: scoring.confirm_consensus(
         c.s, actor=a, review_round=c.review_round, application=c.agreed), ("member",),
         stage=round_closed("round_not_open"), conflict=Case(pinned("member", "agreed"), error=NotAllowed)),
+    Guard(discussion.add_remark, lambda c, a: discussion.add_remark(
+        c.s, actor=a, review_round=c.review_round, application=c.agreed, kind=RemarkKind.COMMENT, item_id=None,
+        text="建议参考现场记录"), ("member", "team_leader"), stage=round_closed("round_not_open"),
+        conflict=Case(pinned("member", "agreed"), error=NotAllowed)),
+    Guard(discussion.finalize_consensus, lambda c, a: discussion.finalize_consensus(
+        c.s, actor=a, review_round=c.review_round, application=c.agreed), ("team_leader",),
+        also_refused=("member",), stage=round_closed("round_not_open"),
+        conflict=Case(pinned("team_leader", "agreed"), error=NotAllowed)),
     Guard(scoring.close_round, lambda c, a: scoring.close_round(c.s, actor=a, review_round=c.review_round), OFFICE,
           passes="sheets_missing", stage=Case(round_status("review_round", RoundStatus.SETUP), code="round_not_open")),
 ]

@@ -417,7 +417,9 @@ def _aggregate(review_round: dict[str, Any], layout: Any, settings: EffectiveSet
     if review_round["counts"] == "consensus":
         confirmed = {(c["application_id"], c["expert_id"]) for c in consensus["confirmations"]
                      if c["round_id"] == round_id}
-        waiting = {a for a, e, status, _reason in own if status == "active" and (a, e) not in confirmed}
+        finalized = {f["application_id"] for f in consensus.get("finalizations", []) if f["round_id"] == round_id}
+        waiting = {a for a, e, status, _reason in own
+                   if status == "active" and (a, e) not in confirmed and a not in finalized}
         agreed = ConsensusSheets.from_records(
             (s["application_id"], s["item_id"], float(s["points"])) for s in consensus["scores"]
             if s["round_id"] == round_id and s["application_id"] in rankable and s["application_id"] not in waiting)

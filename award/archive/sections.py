@@ -57,7 +57,14 @@ from award.notice.models import Objection, PublicNotice
 from award.pool.models import ExpertAvailability, ExpertProfile, GroupLink
 from award.ranking.models import RankingSettings, RankingSnapshot
 from award.rounds.models import Assignment, AssignmentDraw, AssignmentStatus, ReviewRound
-from award.scoring.models import ConsensusConfirmation, ConsensusScore, ScoreSheet
+from award.scoring.discussion import anonymous_labels
+from award.scoring.models import (
+    ConsensusConfirmation,
+    ConsensusFinalization,
+    ConsensusRemark,
+    ConsensusScore,
+    ScoreSheet,
+)
 
 CHUNK = 1 << 20
 Content = bytes | Iterable[bytes]
@@ -358,7 +365,8 @@ def conflicts(context: ArchiveContext) -> Yield:
 
 @archive_section("sheets")
 def score_sheets(context: ArchiveContext) -> Yield:
-    """Every score sheet with its items and comments (one per line), and the consensus with confirmations."""
+    """Every score sheet with its items and comments (one per line), and the consensus with confirmations,
+    each panel's discussion and the team leader's finalization."""
     session = context.session
     rounds = [r.id for r in _rounds(context)]
     sheets = (select(ScoreSheet).join(Assignment).where(Assignment.round_id.in_(rounds))
@@ -381,11 +389,33 @@ def score_sheets(context: ArchiveContext) -> Yield:
                              .order_by(ConsensusScore.round_id, ConsensusScore.application_id, ConsensusScore.id))
     confirmations = session.scalars(select(ConsensusConfirmation).where(ConsensusConfirmation.round_id.in_(rounds))
                                     .order_by(ConsensusConfirmation.id))
+    remarks = list(session.scalars(select(ConsensusRemark).where(ConsensusRemark.round_id.in_(rounds))
+                                   .order_by(ConsensusRemark.round_id, ConsensusRemark.application_id,
+                                             ConsensusRemark.created_at, ConsensusRemark.id)))
+    finalizations = session.scalars(select(ConsensusFinalization).where(ConsensusFinalization.round_id.in_(rounds))
+                                    .order_by(ConsensusFinalization.id))
     yield "consensus.json", json_bytes({
         "scores": [_row(s, "round_id", "application_id", "item_id", "percent", "points", "reason", "proposed_by_id",
                         "proposed_at") for s in scores],
         "confirmations": [_row(c, "round_id", "application_id", "expert_id", "confirmed_at") for c in confirmations],
+        "discussion": _discussion_rows(remarks),
+        "finalizations": [_row(f, "round_id", "application_id", "finalized_by_id", "finalized_at",
+                               "open_disagreements", "note") for f in finalizations],
     })
+
+
+def _discussion_rows(remarks: list[ConsensusRemark]) -> list[dict[str, Any]]:
+    """Each panel's thread, its authors by id (as the sheets are) and by the letter that the
+    feedback report gives them (专家 A, B, C…, per panel), never by name."""
+    panels: dict[tuple[int, int], list[ConsensusRemark]] = {}
+    for remark in remarks:
+        panels.setdefault((remark.round_id, remark.application_id), []).append(remark)
+    rows: list[dict[str, Any]] = []
+    for thread in panels.values():
+        labels = anonymous_labels(thread)
+        rows.extend({**_row(r, "round_id", "application_id", "author_id", "item_id", "kind", "text", "created_at"),
+                     "author": labels[r.author_id]} for r in thread)
+    return rows
 
 
 # --------------------------------------------------------------------------- decision stages

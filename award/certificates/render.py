@@ -91,6 +91,17 @@ class CategoryFeedback:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DiscussionNote:
+    """One comment of a panel's consensus discussion, as a feedback report shows it: the author by
+    letter only (专家 A, B, C…, the same letter for the same expert within one panel)."""
+
+    round_kind: str  # "document" or "onsite"
+    author: str  # e.g. "专家 A"
+    item: str  # e.g. "4.1.2 高层领导的作用", or "总体意见"
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FeedbackReport:
     """The feedback report one applicant receives after a cycle (Baldrige style)."""
 
@@ -108,6 +119,8 @@ class FeedbackReport:
     method: str = ""  # the official method over the independent sheets: mean, trimmed_mean, median
     independent_total: float | None = None
     sheet_ranges: tuple[tuple[str, float, float], ...] = ()  # (round kind, lowest, highest sheet total)
+    # The panels' comments in their consensus discussions (never a disagreement's reason), oldest first.
+    discussion: tuple[DiscussionNote, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -418,6 +431,16 @@ def _feedback_basis(report: FeedbackReport) -> dict[str, Any]:
     return {"basis": basis, "independent_ranges": "；".join(ranges), "independent_total": independent}
 
 
+def _discussion_by_panel(notes: Sequence[DiscussionNote]) -> list[dict[str, Any]]:
+    """The comments grouped by panel (round), each panel named where there is more than one."""
+    panels: dict[str, list[DiscussionNote]] = {}
+    for note in notes:
+        panels.setdefault(note.round_kind, []).append(note)
+    named = len(panels) > 1
+    return [{"title": f"{FEEDBACK_ROUND_NAMES.get(kind, kind)}专家组" if named else "", "notes": found}
+            for kind, found in panels.items()]
+
+
 def render_feedback_html(
     report: FeedbackReport, *, templates_dir: Path | None = None,
     font_lookup: FontLookup = installed_cjk_families, template_name: str = "feedback.html",
@@ -435,6 +458,7 @@ def render_feedback_html(
         **_feedback_basis(report),
         issued_on=f"{report.issued_on.year}年{report.issued_on.month}月{report.issued_on.day}日",
         chart=bar_chart_svg(report.categories, font_family=font.family),
+        discussion=_discussion_by_panel(report.discussion),
         categories=[
             {"category": category, "scored": _points(category.scored),
              "points": _points(category.points),

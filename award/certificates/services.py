@@ -21,7 +21,13 @@ from award.awards.models import Award, AwardStatus
 from award.awards.numbers import normalize_certificate_number
 from award.certificates import batch as batches
 from award.certificates.models import CertificateSettings
-from award.certificates.render import CertificateData, ExpertComment, FeedbackReport, merge_expert_comments
+from award.certificates.render import (
+    CertificateData,
+    DiscussionNote,
+    ExpertComment,
+    FeedbackReport,
+    merge_expert_comments,
+)
 from award.certificates.seals import DEFAULT_MAX_SEAL_BYTES, SealStore, accept_seal
 from award.conflicts.services import conflicts_for_cycle
 from award.cycles.models import Cycle, Stage
@@ -32,7 +38,8 @@ from award.i18n import _
 from award.inputs import check_name
 from award.ranking.models import RankingSnapshot, ShortlistEntry
 from award.rounds.models import Assignment, AssignmentStatus, ReviewRound
-from award.scoring.models import ItemScore, ScoreSheet, SheetStatus
+from award.scoring.discussion import anonymous_labels
+from award.scoring.models import ConsensusRemark, ItemScore, RemarkKind, ScoreSheet, SheetStatus
 
 # Printed when the office has not set the issuing body of a cycle.
 DEFAULT_AUTHORITY = "市人民政府"
@@ -305,6 +312,44 @@ def _comments(session: Session, application: Application, snapshot: RankingSnaps
     return comments
 
 
+def _discussion(session: Session, application: Application, snapshot: RankingSnapshot) -> tuple[DiscussionNote, ...]:
+    """The comments of the consensus discussions of the rounds the ranking counted, by letter.
+
+    The rules ask for strengths and improvement points without naming the experts (domain.md);
+    they say nothing of the panel's deliberation, so only comments are shown, never the reasons
+    given for a disagreement (nor agreements). Comments of a seat no longer active or of an expert
+    found conflicted since are left out. Letters are given over the whole thread of a panel, as
+    the archive gives them."""
+    rubric = cycle_rubric(application.cycle)
+    rounds = {r.id: r for r in session.scalars(select(ReviewRound).where(
+        ReviewRound.id.in_(_round_ids(session, snapshot))).order_by(ReviewRound.id))}
+    notes: list[DiscussionNote] = []
+    for review_round in rounds.values():
+        thread = list(session.scalars(select(ConsensusRemark).where(
+            ConsensusRemark.round_id == review_round.id, ConsensusRemark.application_id == application.id)
+            .order_by(ConsensusRemark.created_at, ConsensusRemark.id)))
+        if not thread:
+            continue
+        active = set(session.scalars(select(Assignment.expert_id).where(
+            Assignment.round_id == review_round.id, Assignment.application_id == application.id,
+            Assignment.status == AssignmentStatus.ACTIVE)))
+        conflicted = {expert for _app, expert in conflicts_for_cycle(
+            session, application.cycle, application_ids=[application.id], expert_ids=active)}
+        labels = anonymous_labels(thread)
+        for remark in thread:
+            if remark.kind is not RemarkKind.COMMENT or remark.author_id not in active - conflicted:
+                continue
+            if remark.item_id is None:
+                item = "总体意见"
+            elif rubric.has_item(remark.item_id):
+                item = f"{remark.item_id} {rubric.item(remark.item_id).display_name('zh')}"
+            else:
+                continue
+            notes.append(DiscussionNote(round_kind=review_round.kind.value, author=labels[remark.author_id],
+                                        item=item, text=remark.text))
+    return tuple(notes)
+
+
 def feedback_report(session: Session, application: Application, *, today: dt.date) -> FeedbackReport:
     """The applicant's feedback report: category profile, pooled comments, standing against the cut-off."""
     found = feedback_entry(session, application)
@@ -324,6 +369,7 @@ def feedback_report(session: Session, application: Application, *, today: dt.dat
         total=float(entry.total), cutoff=float(snapshot.cutoff_score), shortlisted=bool(entry.in_shortlist),
         categories=merge_expert_comments(categories, _comments(session, application, snapshot)),
         issued_on=today,
+        discussion=_discussion(session, application, snapshot),
         **_what_counted(snapshot, entry),
     )
 

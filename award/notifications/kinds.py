@@ -51,6 +51,8 @@ class Kind(enum.StrEnum):
     OFFICE_MESSAGE = "office_message"
     OBJECTION_ANSWERED = "objection_answered"
     OBJECTION_FILED = "objection_filed"
+    # Consensus as a discussion (issue 20, point 6).
+    CONSENSUS_DISAGREEMENT = "consensus_disagreement"
 
 
 @dataclass(frozen=True)
@@ -219,6 +221,13 @@ SPECS: dict[Kind, KindSpec] = {spec.kind: spec for spec in (
         _l("Every expert of the panel for %(organization)s has submitted a score sheet. "
            "As team leader you can now lead the consensus."),
         _l("Open the panel"), context=("organization",),
+    ),
+    KindSpec(
+        Kind.CONSENSUS_DISAGREEMENT, Role.EXPERT, _l("A panel member disagrees with the consensus"),
+        _l("Disagreement on the consensus: %(organization)s"),
+        _l("%(author)s disagrees with the consensus for %(organization)s on %(item)s. Reason: %(reason)s "
+           "Read the discussion before the consensus is finalized."),
+        _l("Open the discussion"), context=("organization", "author", "item", "reason"),
     ),
     KindSpec(
         Kind.VOTE_OPENED, Role.LEADER, _l("Vote opened"),

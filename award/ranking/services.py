@@ -70,7 +70,14 @@ from award.rounds.models import (
     RoundStatus,
 )
 from award.rubrics import Rubric
-from award.scoring.models import ConsensusConfirmation, ConsensusScore, ItemScore, ScoreSheet, SheetStatus
+from award.scoring.models import (
+    ConsensusConfirmation,
+    ConsensusFinalization,
+    ConsensusScore,
+    ItemScore,
+    ScoreSheet,
+    SheetStatus,
+)
 
 # Applications that take part in the ranking (withdrawn or ineligible ones never do).
 RANKABLE = ApplicationStatus.ELIGIBLE
@@ -200,8 +207,8 @@ def score_rows_statement(review_round: ReviewRound) -> Select:
 
 def agreed_consensus_statement(review_round: ReviewRound) -> Select:
     """The round's agreed consensus sheets: (application, item, points), of applications still in
-    the running whose every active panel member has confirmed the consensus (a proposal waiting
-    for confirmations does not count)."""
+    the running whose every active panel member has confirmed the consensus, or whose team leader
+    finalized it (a proposal waiting for confirmations does not count)."""
     # Applications with an active seat that has not confirmed: one pass over the round's seats,
     # rather than a check per consensus row.
     waiting = select(Assignment.application_id).where(
@@ -210,6 +217,8 @@ def agreed_consensus_statement(review_round: ReviewRound) -> Select:
         ~exists().where(ConsensusConfirmation.round_id == Assignment.round_id,
                         ConsensusConfirmation.application_id == Assignment.application_id,
                         ConsensusConfirmation.expert_id == Assignment.expert_id),
+        ~exists().where(ConsensusFinalization.round_id == Assignment.round_id,
+                        ConsensusFinalization.application_id == Assignment.application_id),
     )
     return (
         select(ConsensusScore.application_id, ConsensusScore.item_id, ConsensusScore.points)

@@ -1,5 +1,6 @@
 """Demo data of the review rounds: last year's cycle in document review, panels drawn by a seeded
-draw, every sheet of one panel submitted (so its leader can propose a consensus) and a draft."""
+draw, every sheet of one panel submitted (so its leader can propose a consensus, and two members
+have begun its discussion) and a draft."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from award.cycles.services import CycleSettings, create_cycle, cycle_rubric
 from award.cycles.settings import EligibilitySettings
 from award.rounds import panels
 from award.rounds import services as rounds
-from award.rounds.models import Assignment, AssignmentSource, AssignmentStatus, RoundKind
+from award.rounds.models import Assignment, AssignmentSource, AssignmentStatus, ReviewRound, RoundKind
+from award.scoring import discussion
 from award.scoring import services as scoring
+from award.scoring.models import RemarkKind
 from award.scoring.rules import ItemEntry
 
 DEMO_SEED = 20250601
@@ -78,4 +81,15 @@ def seed_review_demo(session: Session, *, office: User, now: dt.datetime) -> Cyc
         elif shift % 3 == 0:
             scoring.save_draft(session, actor=seat.expert, assignment=seat, entries=entries[:8],
                                expected_version=sheet.version)
+    _discuss(session, review_round, [seat for seat in seats if seat.application_id == first_application])
     return cycle
+
+
+def _discuss(session: Session, review_round: ReviewRound, panel: list[Assignment]) -> None:
+    """The complete panel's discussion has begun: two members' comments before the leader proposes."""
+    members = [seat for seat in panel if not seat.is_leader]
+    comments = [("4.7.2", "产品合格率的趋势数据只有两年，建议共识时参考现场核实的第三年数据。"),
+                (None, "各位的评分在结果类目上分歧较大，建议先讨论 4.7 各条目。")]
+    for seat, (item_id, text) in zip(members, comments, strict=False):
+        discussion.add_remark(session, actor=seat.expert, review_round=review_round, application=seat.application,
+                              kind=RemarkKind.COMMENT, item_id=item_id, text=text)

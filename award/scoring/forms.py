@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from wtforms import SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from award import inputs
-from award.forms import BaseForm
+from award.forms import BaseForm, SelectChoice
 from award.i18n import _, _l
-from award.limits import REASON_MAX_CHARS
+from award.limits import REASON_MAX_CHARS, REMARK_MAX_CHARS
 from award.rubrics import Rubric
+from award.scoring.models import RemarkKind
 from award.scoring.rules import ItemEntry, SheetProblem
 from award.scoring.services import ConsensusEntry, SheetInvalid
 
@@ -20,6 +21,45 @@ from award.scoring.services import ConsensusEntry, SheetInvalid
 class ReasonForm(BaseForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=REASON_MAX_CHARS)])
     submit = SubmitField(_l("Confirm"))
+
+
+REMARK_KIND_LABELS = {
+    RemarkKind.AGREE: _l("I agree"),
+    RemarkKind.DISAGREE: _l("I disagree"),
+    RemarkKind.COMMENT: _l("Comment"),
+}
+OVERALL = "overall"  # the item field's value for the consensus as a whole
+
+
+class RemarkForm(BaseForm):
+    """A member's entry in the consensus discussion; the service checks the rules (a reason to disagree)."""
+
+    kind = SelectField(_l("Your position"), validators=[InputRequired()],
+                       choices=[SelectChoice(k.value, label) for k, label in REMARK_KIND_LABELS.items()])
+    item = SelectField(_l("About"), validators=[InputRequired()])
+    text = TextAreaField(_l("Reason or comment (required to disagree)"),
+                         validators=[Optional(), Length(max=REMARK_MAX_CHARS)])
+
+    def __init__(self, rubric: Rubric, lang: str, *args: object, leading: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if leading:  # the team leader's position is the proposal: comments only
+            self.kind.choices = [SelectChoice(RemarkKind.COMMENT.value, REMARK_KIND_LABELS[RemarkKind.COMMENT])]
+        self.item.choices = [SelectChoice(OVERALL, _("The consensus as a whole")), *(
+            SelectChoice(item.id, f"{item.id} {item.display_name(lang)}") for item in rubric.items)]
+
+    @property
+    def item_id(self) -> str | None:
+        return None if self.item.data == OVERALL else self.item.data
+
+    @property
+    def remark_kind(self) -> RemarkKind:
+        return RemarkKind(self.kind.data)
+
+
+class FinalizeForm(BaseForm):
+    acknowledge = BooleanField(_l("I have read the open disagreements and finalize the consensus anyway"))
+    note = TextAreaField(_l("Why the consensus stands despite them (required when disagreements are open)"),
+                         validators=[Optional(), Length(max=REMARK_MAX_CHARS)])
 
 
 # Wide enough that the sheet rules, not the parser, say "out of range" for 150 or -5.

@@ -107,3 +107,47 @@ class ConsensusConfirmation(Base):
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
     expert_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     confirmed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RemarkKind(enum.StrEnum):
+    """A panel member's entry in the consensus discussion (as HotCRP's per-paper discussion)."""
+
+    AGREE = "agree"
+    DISAGREE = "disagree"  # needs a reason
+    COMMENT = "comment"
+
+
+class ConsensusRemark(Base):
+    """One entry of a panel's consensus discussion, on one rubric item or (item_id None) on the whole.
+
+    Append-only: a member changes position with a new entry, and the latest one counts."""
+
+    __tablename__ = "consensus_remarks"
+    __table_args__ = (
+        Index("ix_consensus_remarks_round_id_application_id", "round_id", "application_id"),
+        CheckConstraint("kind = 'agree' OR length(text) > 0", name="text_required"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("review_rounds.id", ondelete="CASCADE"))
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    item_id: Mapped[str | None] = mapped_column(String(20))
+    kind: Mapped[RemarkKind] = mapped_column(enum_column(RemarkKind, "consensus_remark_kind"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConsensusFinalization(Base):
+    """The team leader's closing of a panel's consensus; `open_disagreements` were acknowledged with `note`."""
+
+    __tablename__ = "consensus_finalizations"
+    __table_args__ = (UniqueConstraint("round_id", "application_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("review_rounds.id", ondelete="CASCADE"))
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
+    finalized_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    finalized_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    open_disagreements: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 from award.applications.models import Application
 from award.applications.notices import organization_name
 from award.auth.models import User
+from award.i18n import _l
 from award.notifications.events import cycle_name
 from award.notifications.kinds import Kind
 from award.notifications.models import Notification
@@ -59,6 +60,28 @@ def tell_panel_complete(session: Session, review_round: ReviewRound, leader: Ass
     panel_complete(session, leader=leader.expert, application=leader.application,
                           link=consensus_link(review_round, leader.application_id), round_id=review_round.id,
                           now=now)
+
+
+def consensus_disagreement(session: Session, *, member: User, author: User, application: Application, item: object,
+                           reason: str, link: str, remark_id: int,
+                           now: dt.datetime | None = None) -> Notification | None:
+    """A panel member: another member disagrees with the consensus (once per entry)."""
+    return notify(session, user=member, kind=Kind.CONSENSUS_DISAGREEMENT, link=link, now=now,
+                  context={"organization": organization_name(application), "author": author.full_name,
+                           "item": item, "reason": reason},
+                  dedupe_key=f"remark{remark_id}:disagreement:user{member.id}")
+
+
+def tell_disagreement(session: Session, review_round: ReviewRound, application: Application, *, author: User,
+                      item_id: str | None, reason: str, remark_id: int, members: Iterable[Assignment],
+                      now: dt.datetime | None = None) -> None:
+    """Every other active member of the panel, the team leader included, hears of a new disagreement."""
+    item = item_id if item_id is not None else _l("the consensus as a whole")
+    for member in members:
+        if member.expert_id != author.id:
+            consensus_disagreement(session, member=member.expert, author=author, application=application,
+                                   item=item, reason=reason, link=consensus_link(review_round, application.id),
+                                   remark_id=remark_id, now=now)
 
 
 @reminder_source

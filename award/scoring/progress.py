@@ -20,7 +20,7 @@ from award.i18n import _
 from award.rounds.models import Assignment, AssignmentStatus, CountedRecord, ReviewRound, RoundKind, RoundStatus
 from award.rounds.panels import panel_problems_of_round
 from award.rounds.services import round_of
-from award.scoring.models import ConsensusConfirmation, ConsensusScore, ScoreSheet, SheetStatus
+from award.scoring.models import ConsensusConfirmation, ConsensusFinalization, ConsensusScore, ScoreSheet, SheetStatus
 
 
 def missing_sheets(session: Session, review_round: ReviewRound) -> list[Assignment]:
@@ -34,7 +34,8 @@ def missing_sheets(session: Session, review_round: ReviewRound) -> list[Assignme
 
 def missing_consensus(session: Session, review_round: ReviewRound) -> list[int]:
     """In a round that counts its panel consensus, the applications whose consensus is not agreed
-    yet: not proposed, or not confirmed by every active panel member. Empty in any other round."""
+    yet: not proposed, or neither confirmed by every active panel member nor finalized by the team
+    leader. Empty in any other round."""
     if review_round.counts is not CountedRecord.CONSENSUS:
         return []
     seated = select(Assignment.application_id).where(Assignment.round_id == review_round.id,
@@ -42,7 +43,9 @@ def missing_consensus(session: Session, review_round: ReviewRound) -> list[int]:
     proposed = select(ConsensusScore.application_id).where(ConsensusScore.round_id == review_round.id)
     unconfirmed = seated.where(~exists().where(ConsensusConfirmation.round_id == review_round.id,
                                                ConsensusConfirmation.application_id == Assignment.application_id,
-                                               ConsensusConfirmation.expert_id == Assignment.expert_id))
+                                               ConsensusConfirmation.expert_id == Assignment.expert_id),
+                               ~exists().where(ConsensusFinalization.round_id == review_round.id,
+                                               ConsensusFinalization.application_id == Assignment.application_id))
     missing = set(session.scalars(seated.where(Assignment.application_id.not_in(proposed)))) | set(
         session.scalars(unconfirmed))
     return sorted(missing)

@@ -21,11 +21,19 @@ from award.rounds.models import (
     ReviewRound,
 )
 from award.rounds.routes import round_page
-from award.scoring import presenters, progress, queries
+from award.scoring import discussion, presenters, progress, queries
 from award.scoring import services as scoring
-from award.scoring.forms import ReasonForm, autosave_fields, consensus_entries, posted_sheet
+from award.scoring.forms import (
+    REMARK_KIND_LABELS,
+    FinalizeForm,
+    ReasonForm,
+    RemarkForm,
+    autosave_fields,
+    consensus_entries,
+    posted_sheet,
+)
 from award.scoring.models import ScoreSheet, SheetStatus
-from award.views import InvalidForm, get_or_404, json_errors, on_refusal, validated
+from award.views import InvalidForm, form_errors, get_or_404, json_errors, on_refusal, rubric_language, validated
 
 bp = Blueprint("scoring", __name__, url_prefix="/review")
 
@@ -90,9 +98,16 @@ def _sheet_page(assignment: Assignment, *, posted: dict[str, str] | None = None,
     )
 
 
+def _remark_form(review_round: ReviewRound, seat: Assignment | None) -> RemarkForm:
+    return RemarkForm(cycle_rubric(review_round.cycle), rubric_language(), leading=bool(seat and seat.is_leader))
+
+
 def _consensus_page(review_round: ReviewRound, application: Application, seat: Assignment | None, *,
-                    posted: dict[str, str] | None = None) -> str:
+                    posted: dict[str, str] | None = None, remark_form: RemarkForm | None = None,
+                    finalize_form: FinalizeForm | None = None) -> str:
     session = get_session()
+    members = scoring.panel_members(session, review_round, application.id)
+    remarks = discussion.remarks_of(session, review_round, application.id)
     return render_template(
         "scoring/consensus.html", review_round=review_round, application=application, seat=seat,
         rubric=cycle_rubric(review_round.cycle),
@@ -100,7 +115,10 @@ def _consensus_page(review_round: ReviewRound, application: Application, seat: A
         complete=scoring.sheets_complete(session, review_round, application.id),
         consensus=scoring.consensus_scores(session, review_round, application.id),
         confirmed=scoring.confirmed_by(session, review_round, application.id),
-        members=scoring.panel_members(session, review_round, application.id), posted=posted,
+        members=members, posted=posted, remarks=remarks, names={m.expert_id: m.expert.full_name for m in members},
+        disagreements=discussion.open_disagreements(remarks, members), kind_labels=REMARK_KIND_LABELS,
+        final=discussion.finalization_of(session, review_round, application.id),
+        remark_form=remark_form or _remark_form(review_round, seat), finalize_form=finalize_form or FinalizeForm(),
     )
 
 
@@ -246,6 +264,32 @@ def confirm_consensus(round_id: int, application_id: int):
     on_refusal(lambda _: _consensus_page(review_round, application, seat))
     scoring.confirm_consensus(get_session(), actor=actor(), review_round=review_round, application=application)
     flash(_("You confirmed the consensus."), "success")
+    return redirect(url_for("scoring.consensus", round_id=round_id, application_id=application_id))
+
+
+@bp.route("/rounds/<int:round_id>/applications/<int:application_id>/consensus/remarks", methods=["POST"])
+@expert_required
+def add_remark(round_id: int, application_id: int):
+    review_round, application, seat = _panel_of(round_id, application_id)
+    form = _remark_form(review_round, seat)
+    on_refusal(lambda _: _consensus_page(review_round, application, seat, remark_form=form), form=form)
+    validated(form, form_errors)
+    discussion.add_remark(get_session(), actor=actor(), review_round=review_round, application=application,
+                          kind=form.remark_kind, item_id=form.item_id, text=form.text.data or "")
+    flash(_("Your entry is added to the discussion."), "success")
+    return redirect(url_for("scoring.consensus", round_id=round_id, application_id=application_id))
+
+
+@bp.route("/rounds/<int:round_id>/applications/<int:application_id>/consensus/finalize", methods=["POST"])
+@expert_required
+def finalize_consensus(round_id: int, application_id: int):
+    review_round, application, seat = _panel_of(round_id, application_id)
+    form = FinalizeForm()
+    on_refusal(lambda _: _consensus_page(review_round, application, seat, finalize_form=form), form=form)
+    validated(form, form_errors)
+    discussion.finalize_consensus(get_session(), actor=actor(), review_round=review_round, application=application,
+                                  acknowledge=bool(form.acknowledge.data), note=form.note.data or "")
+    flash(_("The consensus is final."), "success")
     return redirect(url_for("scoring.consensus", round_id=round_id, application_id=application_id))
 
 

@@ -4,7 +4,8 @@ Drafts save with a version check (two tabs or two people never overwrite each ot
 the later save is refused and shown the difference). Submission validates every item with the
 pure rules of `sheet_rules` and locks the sheet; the office can reopen it with a reason. Once
 every sheet of a panel is in, the team leader (组长) proposes a consensus score per item, with a
-reason wherever it moved from the panel's median, and the other members confirm it.
+reason wherever it moved from the panel's median, and the other members confirm it (or discuss
+it: `discussion.py`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,16 @@ from award.rounds.models import Assignment, AssignmentStatus, ReviewRound, Round
 from award.rounds.panels import vacate_seat
 from award.rubrics import PERCENT_MAX, Rubric
 from award.scoring import notices
-from award.scoring.models import ConsensusConfirmation, ConsensusScore, ItemScore, ScoreSheet, SheetStatus
+from award.scoring.models import (
+    ConsensusConfirmation,
+    ConsensusFinalization,
+    ConsensusRemark,
+    ConsensusScore,
+    ItemScore,
+    RemarkKind,
+    ScoreSheet,
+    SheetStatus,
+)
 from award.scoring.progress import consensus_problems, missing_sheets
 from award.scoring.rules import ItemEntry, SheetProblem, item_points, validate_sheet
 
@@ -397,7 +407,8 @@ class ConsensusEntry:
 
 
 def _clear_consensus(session: Session, review_round: ReviewRound, application_id: int) -> None:
-    for model in (ConsensusScore, ConsensusConfirmation):
+    """A new proposal or a reopened sheet: confirmations and a finalization go; the discussion stays."""
+    for model in (ConsensusScore, ConsensusConfirmation, ConsensusFinalization):
         session.execute(delete(model).where(model.round_id == review_round.id,
                                             model.application_id == application_id))
 
@@ -478,8 +489,15 @@ def confirm_consensus(session: Session, *, actor: User, review_round: ReviewRoun
         raise Conflict(_("The team leader has not proposed a consensus yet."), code="no_consensus")
     if actor.id in confirmed_by(session, review_round, application.id):
         raise Conflict(_("You have already confirmed this consensus."), code="already_confirmed")
+    if session.scalar(select(ConsensusFinalization.id).where(
+            ConsensusFinalization.round_id == review_round.id,
+            ConsensusFinalization.application_id == application.id)) is not None:
+        raise Conflict(_("The team leader has finalized this consensus; the discussion is closed."),
+                       code="consensus_final")
     confirmation = ConsensusConfirmation(round_id=review_round.id, application_id=application.id, expert_id=actor.id)
     session.add(confirmation)
+    session.add(ConsensusRemark(round_id=review_round.id, application_id=application.id, author_id=actor.id,
+                                item_id=None, kind=RemarkKind.AGREE, text=""))
     session.flush()
     record(session, actor=actor, action="review.consensus_confirmed", target_type="application",
            target_id=application.id, cycle_id=review_round.cycle_id, after={"round_id": review_round.id})
@@ -497,10 +515,16 @@ def confirmed_by(session: Session, review_round: ReviewRound, application_id: in
 
 
 def consensus_agreed(session: Session, review_round: ReviewRound, application_id: int) -> bool:
-    """A consensus exists and every active panel member has confirmed it."""
+    """A consensus exists and every active panel member has confirmed it, or the team leader has
+    finalized it."""
+    if not consensus_scores(session, review_round, application_id):
+        return False
+    if session.scalar(select(ConsensusFinalization.id).where(
+            ConsensusFinalization.round_id == review_round.id,
+            ConsensusFinalization.application_id == application_id)) is not None:
+        return True
     members = {m.expert_id for m in panel_members(session, review_round, application_id)}
-    return bool(consensus_scores(session, review_round, application_id)) and members <= confirmed_by(
-        session, review_round, application_id)
+    return members <= confirmed_by(session, review_round, application_id)
 
 
 def close_round(

@@ -16,7 +16,7 @@ from award.cycles.models import Stage
 from award.errors import DomainError
 from award.ranking.services import freeze_shortlist
 from award.rounds.models import Assignment, AssignmentSource, AssignmentStatus, CountedRecord
-from award.scoring.models import ItemScore, ScoreSheet, SheetStatus
+from award.scoring.models import ConsensusRemark, ItemScore, RemarkKind, ScoreSheet, SheetStatus
 from tests.approval.world import shortlisted_cycle
 from tests.ranking.conftest import ReviewWorld
 
@@ -127,3 +127,35 @@ def test_report_of_a_consensus_round_gives_the_consensus_and_the_independent_she
     identical = report_text(services.feedback_report(db, same, today=dt.date(2026, 12, 6)))
     assert "专家独立评分均为700分" in identical
     assert "去掉一个最高分" not in identical  # identical sheets: nothing is said to be trimmed
+
+
+def test_report_gives_the_panels_comments_by_letter_but_no_disagreement_reason(db, awarded):
+    built, experts = awarded
+    application = built.applications[0]
+    seat = db.scalars(select(Assignment).where(Assignment.application_id == application.id,
+                                               Assignment.status == AssignmentStatus.ACTIVE)).first()
+    removed = db.scalars(select(Assignment).where(Assignment.application_id == application.id,
+                                                  Assignment.status == AssignmentStatus.REMOVED)).one()
+
+    def say(author, kind, item_id, text):
+        db.add(ConsensusRemark(round_id=seat.round_id, application_id=application.id, author_id=author.id,
+                               item_id=item_id, kind=kind, text=text))
+        db.flush()
+
+    say(experts[1], RemarkKind.DISAGREE, "4.7.2", "理由不应出现在报告中")
+    say(experts[0], RemarkKind.COMMENT, "4.1.2", "高层领导的作用证据充分")
+    say(experts[1], RemarkKind.COMMENT, None, "建议补充行业对比数据")
+    say(experts[0], RemarkKind.AGREE, None, "同意的附言也不出现")
+    say(removed.expert, RemarkKind.COMMENT, None, VOIDED)
+    db.commit()
+    report = services.feedback_report(db, application, today=dt.date(2026, 12, 6))
+    assert [(n.author, n.item, n.text) for n in report.discussion] == [
+        ("专家 B", "4.1.2 高层领导的作用", "高层领导的作用证据充分"),
+        ("专家 A", "总体意见", "建议补充行业对比数据"),
+    ]
+    text = report_text(report)
+    assert "专家组合议意见" in text
+    assert "专家B（4.1.2高层领导的作用）：高层领导的作用证据充分" in text
+    assert "专家A（总体意见）：建议补充行业对比数据" in text
+    assert "理由不应出现在报告中" not in text and "同意的附言也不出现" not in text and VOIDED not in text
+    assert all("".join(expert.full_name.split()) not in text for expert in [*experts, removed.expert])

@@ -26,7 +26,7 @@ from award.notifications.kinds import Kind
 from award.notifications.models import Notification
 from award.notifications.outbox import MailSettings, send_due
 from award.rounds.notices import conflict_declared, expert_assigned
-from award.scoring.notices import panel_complete, sheet_reopened
+from award.scoring.notices import consensus_disagreement, panel_complete, sheet_reopened
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -73,6 +73,9 @@ def _event_calls(s):
                                                       link="/review/1"), [s["expert"]], Kind.SHEET_REOPENED),
         "panel_complete": (lambda db: panel_complete(db, leader=s["expert"], application=a, link="/review/1",
                                                             round_id=1), [s["expert"]], Kind.PANEL_COMPLETE),
+        "disagreement": (lambda db: consensus_disagreement(
+            db, member=s["expert"], author=s["leaders"][0], application=a, item="4.7.2", reason="缺少第三方数据",
+            link="/review/1", remark_id=1), [s["expert"]], Kind.CONSENSUS_DISAGREEMENT),
         "vote_opened": (lambda db: events.vote_opened(db, cycle=s["cycle"], closes_at=closes, link="/votes/1",
                                                       vote_id=1), s["leaders"], Kind.VOTE_OPENED),
         "objection": (lambda db: objection_received(db, application=a, link="/notice/1"),
@@ -83,7 +86,7 @@ def _event_calls(s):
 
 
 EVENTS = ["returned", "eligible", "ineligible", "shortlisted", "awarded", "not_awarded", "assigned", "reopened",
-          "panel_complete", "vote_opened", "objection", "conflict"]
+          "panel_complete", "disagreement", "vote_opened", "objection", "conflict"]
 
 
 @pytest.mark.parametrize("event", EVENTS)

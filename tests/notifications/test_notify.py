@@ -21,7 +21,7 @@ CONTEXTS = {
     "subject": "关于现场评审安排", "message": "请于 12 月 20 日前确认联系人。", "reference": "YY2026-ACDEFG",
     "outcome": "异议不成立", "answer": "经核查，异议不成立。", "filed": dt.datetime(2026, 12, 8, 9, 0, tzinfo=dt.UTC),
     "submitted_at": dt.datetime(2026, 11, 20, 2, 15, tzinfo=dt.UTC), "files": 3, "digest": "ab" * 32,
-    "ends_at": dt.datetime(2026, 12, 15, 9, 0, tzinfo=dt.UTC),
+    "ends_at": dt.datetime(2026, 12, 15, 9, 0, tzinfo=dt.UTC), "author": "李明", "item": "4.7.2",
 }
 
 

@@ -23,7 +23,7 @@ from award.errors import DomainError
 from award.ranking import services
 from award.ranking.models import CombineMode, RankingSnapshot
 from award.rounds.models import AssignmentStatus, CountedRecord, RoundKind
-from award.scoring.models import SheetStatus
+from award.scoring.models import ConsensusFinalization, SheetStatus
 
 PANEL = [40, 60, 60, 75, 95, 70]  # totals 400 600 600 750 950 700
 
@@ -178,6 +178,18 @@ def test_a_consensus_not_confirmed_by_every_member_does_not_count(world):
         entry = entry_of(ranking, application)
         assert (entry.rank, entry.status, entry.reason) == (None, "no_consensus", "no_consensus")
     assert str(services.STATUS_LABELS["no_consensus"]) == "No agreed panel consensus, which this round counts"
+
+
+def test_a_consensus_the_team_leader_finalized_counts_without_every_confirmation(world):
+    review_round = world.round(method="mean", required_sheets=5, counts=CountedRecord.CONSENSUS)
+    finalized = world.application()
+    world.panel(review_round, finalized, [60] * 5)
+    rows = world.consensus_sheet(review_round, finalized, 80, confirmed=False)
+    world.db.add(ConsensusFinalization(round_id=review_round.id, application_id=finalized.id,
+                                       finalized_by_id=rows[0].proposed_by_id, open_disagreements=1,
+                                       note="现场复核后维持"))
+    world.db.flush()
+    assert entry_of(services.compute_ranking(world.db, world.cycle), finalized).total == 800.0
 
 
 def test_the_robustness_of_a_consensus_round_compares_it_with_the_independent_sheets(world):
