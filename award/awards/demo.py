@@ -21,7 +21,7 @@ from award.awards.numbers import new_certificate_number
 from award.awards.services import years_after
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import CycleSettings, create_cycle
-from award.cycles.settings import EligibilitySettings
+from award.cycles.settings import EligibilitySettings, IssuerSettings
 from award.notice.models import NoticeCandidate, PublicNotice
 from award.notice.periods import PeriodKind
 from award.ranking.models import RankingSnapshot, ShortlistEntry
@@ -34,7 +34,7 @@ AWARDED = ["张家港沙钢特种钢材有限公司", "苏州东方医疗器械�
 def _cycle(session: Session, office: User, year: int, title: str, stage: Stage) -> Cycle:
     settings = CycleSettings(year=year, title=title, awards_count=3, cutoff_score=Decimal("600"),
                              experts_per_application=5, onsite_review=False, deadlines={},
-                             eligibility=EligibilitySettings())
+                             eligibility=EligibilitySettings(), issuers=IssuerSettings(city="苏州市"))
     cycle = create_cycle(session, actor=office, settings=settings, rubric_key="gbt19580-2012")
     cycle.stage = stage
     return cycle
@@ -81,7 +81,7 @@ def seed_decision_demo(session: Session, *, office: User, now: dt.datetime) -> N
                           period_kind=PeriodKind.CALENDAR, period_length=7, ends_at=now + dt.timedelta(days=6),
                           award_title=f"{noticed.year}年度市长质量奖",
                           benefits="颁发证书和奖牌，并给予一次性奖励。",
-                          contact="市市场监督管理局质量发展处 0512-65220000")
+                          contact="苏州市市场监督管理局质量发展处 0512-65220000")
     for position, application in enumerate(_applications(session, noticed, NOTICE), start=1):
         notice.candidates.append(NoticeCandidate(application_id=application.id, position=position,
                                                  organization_name=application.org_name,
