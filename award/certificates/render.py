@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 
 from award.certificates.assets import FetchRecord
 from award.certificates.fonts import FontLookup, installed_cjk_families, require_cjk_font
-from award.i18n import _, force_locale
+from award.i18n import gettext_in
 from award.numbers import format_score
 
 __all__ = [
@@ -425,8 +425,7 @@ def _feedback_basis(report: FeedbackReport) -> dict[str, Any]:
 def _cutoff_label() -> str:
     # The report is printed in Chinese whatever the reader's language, with the web's own msgid: the page
     # and the PDF give the cut-off one name (获奖分数线).
-    with force_locale(DOCUMENT_LOCALE):
-        return _("Cut-off score")
+    return gettext_in(DOCUMENT_LOCALE, "Cut-off score")
 
 
 def render_feedback_html(

@@ -56,7 +56,7 @@ def test_the_office_edits_the_notice_texts_and_the_pdf_follows(client, login, of
     login(office)
     url = f"/documents/cycles/{awarded.cycle.id}/texts/notice"
     form = client.get(url).get_data(as_text=True)
-    assert "市长质量奖评审委员会办公室" in form  # the defaults fill the form
+    assert "{award_office}" in form  # the defaults fill the form
     response = client.post(url, data={
         "issuing_office": "某某市市场监督管理局", "document_number": "某市监〔2026〕8号",
         "title": "关于{award_title}拟授奖名单的公示", "opening": "<b>现将{count}家单位公示如下。</b>",
@@ -75,12 +75,12 @@ def test_the_office_edits_the_notice_texts_and_the_pdf_follows(client, login, of
 def test_a_bad_seal_or_a_missing_title_re_renders_the_form(client, login, office, awarded):
     login(office)
     url = f"/documents/cycles/{awarded.cycle.id}/texts/decision"
-    base = {"issuing_office": "市人民政府", "title": "决定"}
+    base = {"issuing_office": "{government}", "title": "决定"}
     bad_seal = client.post(url, data={**base, "seal": (io.BytesIO(b"GIF89a...."), "seal.gif")},
                            content_type="multipart/form-data")
     assert bad_seal.status_code == 422
     assert "The seal must be a PNG or JPEG image." in bad_seal.get_data(as_text=True)
-    no_title = client.post(url, data={"issuing_office": "市人民政府", "title": ""})
+    no_title = client.post(url, data={"issuing_office": "{government}", "title": ""})
     assert no_title.status_code == 422
 
 
@@ -88,7 +88,7 @@ def test_a_bad_seal_or_a_missing_title_re_renders_the_form(client, login, office
 def test_a_seal_of_too_many_pixels_is_refused_with_the_certificates_message(client, login, office, awarded, db,
                                                                            seal):
     login(office)
-    data = {"issuing_office": "市人民政府", "title": "公示", "seal": (io.BytesIO(seal), "seal.png")}
+    data = {"issuing_office": "{government}", "title": "公示", "seal": (io.BytesIO(seal), "seal.png")}
     response = client.post(f"/documents/cycles/{awarded.cycle.id}/texts/notice", data=data,
                            content_type="multipart/form-data")
     assert response.status_code == 422
