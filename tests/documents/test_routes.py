@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from award.auth.models import Role
 from award.cycles.models import Stage
+from award.cycles.services import issuers_of
 from award.documents import services
 from award.documents.models import DocumentKind, PrinterProfile
 from tests.documents.pdfs import page_texts, run_of, squeeze, text_runs
@@ -176,3 +177,23 @@ def test_printers_are_managed_on_their_page(client, login, office, db):
     assert "一楼打印机" in client.get("/documents/printers").get_data(as_text=True)
     assert client.post(f"/documents/printers/{printer.id}/delete").status_code == 302
     assert services.printer_profiles(db) == []
+
+
+def test_without_a_city_the_page_says_so_and_the_office_names_it(client, login, office, awarded, db):
+    awarded.cycle.award_settings = {}
+    db.commit()
+    login(office)
+    page = client.get(f"/documents/cycles/{awarded.cycle.id}").get_data(as_text=True)
+    assert "is not named yet" in page and f"/documents/cycles/{awarded.cycle.id}/issuers" in page
+    refused = client.get(f"/documents/cycles/{awarded.cycle.id}/official/decision.pdf")
+    assert refused.status_code == 302  # back to the documents page with the reason, never a blank office
+    url = f"/documents/cycles/{awarded.cycle.id}/issuers"
+    bare = client.post(url, data={"city": "某某市", "government": "市人民政府"})
+    assert bare.status_code == 422 and "without the city" in bare.get_data(as_text=True)
+    assert client.post(url, data={"city": "某某市"}).status_code == 302
+    db.expire_all()
+    assert issuers_of(awarded.cycle).government_name == "某某市人民政府"
+    page = client.get(f"/documents/cycles/{awarded.cycle.id}").get_data(as_text=True)
+    assert "某某市市长质量奖评审委员会办公室" in page and "is not named yet" not in page
+    pdf = client.get(f"/documents/cycles/{awarded.cycle.id}/official/decision.pdf")
+    assert squeeze("".join(page_texts(pdf.data))).startswith("某某市人民政府文件政发〔2026〕1号")
