@@ -24,6 +24,7 @@ from award.cycles.services import CycleSettings, create_cycle
 from award.cycles.settings import EligibilitySettings, IssuerSettings
 from award.notice.models import NoticeCandidate, PublicNotice
 from award.notice.periods import PeriodKind
+from award.numbers import round_score
 from award.ranking.models import RankingSnapshot, ShortlistEntry
 
 VOTE = ["苏州恒润精密机械有限公司", "江苏华星新材料股份有限公司", "苏州博远电子科技有限公司"]
@@ -63,8 +64,8 @@ def _snapshot(session: Session, cycle: Cycle, applications: list[Application], o
         snapshot.entries.append(ShortlistEntry(
             application_id=application.id, position=position, rank=position, organization_name=application.org_name,
             sector="C", status="ok", sheet_count=5, total=total, in_shortlist=True, robustness="stable",
-            categories={"4.1": str(round(total * Decimal("0.11"), 2)), "4.2": str(round(total * Decimal("0.09"), 2)),
-                        "4.7": str(round(total * Decimal("0.4"), 2))},
+            categories={category: str(round_score(total * Decimal(share)))
+                        for category, share in (("4.1", "0.11"), ("4.2", "0.09"), ("4.7", "0.4"))},
             method_totals={"trimmed_mean": str(total)}))
     session.add(snapshot)
     session.flush()
