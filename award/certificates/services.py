@@ -260,7 +260,10 @@ def check_certificate(session: Session, text: str, *, today: dt.date) -> Certifi
         status = CheckStatus.EXPIRED
     else:
         status = CheckStatus.VALID
-    return CertificateCheck(number=number, organization_name=award.organization_name, award_title=award.title,
+    # the title as the certificate prints it ("2023年度苏州市市长质量奖"), not the award's own ("2023年度市长质量奖")
+    cycle = award.cycle
+    printed_title = f"{cycle.year}年度{settings_of(session, cycle).award_title or award_title_for(award, cycle.year)}"
+    return CertificateCheck(number=number, organization_name=award.organization_name, award_title=printed_title,
                             awarded_on=award.awarded_on, valid_until=award.valid_until, status=status,
                             revoked_on=award.revoked_on if status is CheckStatus.REVOKED else None)
 

@@ -161,6 +161,12 @@ def test_expired_certificate_shows_expired(db, client, world):
     assert "check-expired" in html and "2018-12-31" in html
 
 
+def test_check_names_the_award_as_the_certificate_prints_it(client, world):
+    status, html = check_page(client, world["certificate_number"])
+    award = world["award"]
+    assert status == 200 and f"{award.cycle.year}年度苏州市市长质量奖" in html  # the office's title, as printed
+
+
 def test_check_shows_that_number_only(client, world, db):
     status, html = check_page(client, world["certificate_number"])
     other = db.get(Award, world["other_award_id"])

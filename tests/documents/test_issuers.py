@@ -208,7 +208,7 @@ def test_the_demo_documents_name_the_city_agree_on_the_year_and_round_half_up(db
     db.flush()
     report = certificates.feedback_report(db, award.application, today=dt.date(2026, 12, 7))
     printed["feedback"] = text(render_feedback_pdf(report))
-    assert "总得分797.3/1000分" in printed["feedback"] and "获奖分数线612.3分" in printed["feedback"]
+    assert "总分797.3/1000分" in printed["feedback"] and "获奖分数线612.3分" in printed["feedback"]
     assert "入围分数线" not in printed["feedback"]
     assert "苏州市市长质量奖评审委员会办公室2026年12月7日" in printed["feedback"]
 
