@@ -17,7 +17,7 @@ from award.certificates.demo import seed_certificates_demo
 from award.credit_code import ALPHABET, make_credit_code
 from award.cycles.models import Stage
 from award.cycles.services import CycleSettings, advance_cycle, create_cycle
-from award.cycles.settings import EligibilitySettings
+from award.cycles.settings import EligibilitySettings, IssuerSettings
 from award.db import utcnow
 from award.main.models import SiteFlag
 from award.notifications.demo import seed_demo_notices
@@ -98,7 +98,7 @@ def seed_demo(session: Session, *, demo_database: bool, now: dt.datetime | None 
             Stage.DOCUMENT_REVIEW: now + dt.timedelta(days=60),
             Stage.APPROVAL: now + dt.timedelta(days=80),
         },
-        eligibility=EligibilitySettings(),
+        eligibility=EligibilitySettings(), issuers=IssuerSettings(city="苏州市"),
     )
     cycle = create_cycle(session, actor=office, settings=settings, rubric_key="gbt19580-2012")
     advance_cycle(session, actor=office, cycle=cycle, target=Stage.APPLICATION, now=now)

@@ -18,7 +18,7 @@ from babel import Locale, dates
 from award import runtime
 
 __all__ = ["_", "_l", "LazyString", "current_locale", "force_locale", "format_date", "format_datetime",
-           "gettext", "install_in_jinja", "lazy_gettext", "local_zone", "ngettext"]
+           "gettext", "gettext_in", "install_in_jinja", "lazy_gettext", "local_zone", "ngettext"]
 
 
 def gettext(string: str, **variables: Any) -> str:
@@ -30,6 +30,12 @@ def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
     variables.setdefault("num", num)
     text = runtime.current().translations().ngettext(singular, plural, num)
     return text % variables
+
+
+def gettext_in(locale: str, string: str) -> str:
+    """``string`` in ``locale`` whatever the language of the request: the printed documents are in Chinese
+    and name things as the Chinese pages do, with the same msgid."""
+    return runtime.catalog(locale).gettext(string)
 
 
 class LazyString:

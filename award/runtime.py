@@ -45,6 +45,11 @@ def _catalog(locale: str) -> gettext.NullTranslations:
     return Translations.load(str(TRANSLATIONS_DIR), [Locale.parse(locale)])  # zh_CN is in zh_Hans_CN/
 
 
+def catalog(locale: str) -> gettext.NullTranslations:
+    """The catalog of ``locale`` itself, whatever the language in force (a printed document's language)."""
+    return _catalog(locale)
+
+
 @contextmanager
 def _force_plain_locale(locale: str) -> Iterator[None]:
     token = _plain_locale.set(locale)

@@ -22,6 +22,7 @@ from award.errors import DomainError
 from award.i18n import _, format_date, format_datetime
 from award.inputs import ID_MAX, InvalidInput
 from award.logs import REQUEST_ID, request_id_from
+from award.numbers import format_score
 from award.views import (
     csrf,
     current_locale,
@@ -259,6 +260,8 @@ def init_web(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value) if value else ""
     app.jinja_env.filters["date"] = lambda value: format_date(value) if value else ""
     app.jinja_env.globals["page_url"] = page_url
+    # The one way a page shows a score: rounded half up (四舍五入), award.numbers.format_score.
+    app.jinja_env.filters["score"] = format_score
     # The site's icon inside each page (a data: URI, allowed by img-src): no request, no 404, no
     # download a browser abandons half-way when it moves to the next page.
     icon = (Path(app.static_folder or "static") / "favicon.svg").read_bytes()

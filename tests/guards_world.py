@@ -26,6 +26,7 @@ from award.certificates import services as certificates
 from award.certificates.seals import SealStore
 from award.cycles.models import Stage
 from award.cycles.services import cycle_rubric
+from award.cycles.settings import IssuerSettings
 from award.db import utcnow
 from award.documents.models import PrinterProfile
 from award.notice.models import NoticeCandidate, Objection, PublicNotice
@@ -172,7 +173,7 @@ def build_guards_world(db: Session, app: Flask, root: Path, *, make_user, make_c
     refs.update(notice_cycle=notice_cycle, objection=objection)
 
     # An awarded cycle: an award, the certificates' texts and seal, a printer.
-    awarded_cycle = make_cycle(stage=Stage.AWARDED)
+    awarded_cycle = make_cycle(stage=Stage.AWARDED, issuers=IssuerSettings(city="苏州市"))
     holder = applications_of(db, awarded_cycle, make_organization, 1)[0]
     award = Award(cycle_id=awarded_cycle.id, application_id=holder.id, organization_id=holder.organization_id,
                   organization_name=holder.org_name, title="市长质量奖", awarded_on=now.date(),

@@ -350,6 +350,9 @@ ROUTES: list[Route] = [
           allow(Role.OFFICE, Role.SUPERVISOR, others=404)),
     Route("documents.cycle_documents", "GET", "/documents/cycles/{documents_cycle_id}",
           allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("documents.edit_issuers", "GET", "/documents/cycles/{documents_cycle_id}/issuers", allow(Role.OFFICE)),
+    Route("documents.edit_issuers", "POST", "/documents/cycles/{documents_cycle_id}/issuers",
+          allow(Role.OFFICE, ok=422)),  # an empty form: the city is required
     Route("documents.edit_texts", "GET", "/documents/cycles/{documents_cycle_id}/texts/notice", allow(Role.OFFICE)),
     Route("documents.edit_texts", "POST", "/documents/cycles/{documents_cycle_id}/texts/decision",
           allow(Role.OFFICE, ok=422)),  # an empty form

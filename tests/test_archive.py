@@ -26,6 +26,7 @@ from award.auth.models import Role
 from award.awards.models import Award
 from award.awards.numbers import new_certificate_number
 from award.cycles.models import Stage
+from award.cycles.settings import IssuerSettings
 from award.db import utcnow
 from award.errors import DomainError
 from award.rounds.models import Assignment
@@ -144,7 +145,7 @@ def _awarded_application(db, cycle, make_organization, *, files: int = 0, store=
 def test_without_a_cjk_font_the_archive_is_made_and_says_the_pdfs_are_missing(db, make_cycle, make_organization,
                                                                                tmp_path):
     """The records matter more than their printouts: no font means no PDFs, noted in the manifest."""
-    cycle = make_cycle(stage=Stage.AWARDED)
+    cycle = make_cycle(stage=Stage.AWARDED, issuers=IssuerSettings(city="某某市"))
     _awarded_application(db, cycle, make_organization)
     summary = build_archive(db, actor=None, cycle=cycle, target=tmp_path / "a.zip", storage=_storage(tmp_path),
                             font_lookup=lambda: [])
@@ -156,6 +157,18 @@ def test_without_a_cjk_font_the_archive_is_made_and_says_the_pdfs_are_missing(db
     assert any(note.startswith("documents") for note in manifest["notes"])
     verdict = verify_archive(summary.path)
     assert verdict.ok and verdict.notes == manifest["notes"]
+
+
+def test_without_the_issuing_city_the_archive_is_made_without_documents_that_would_name_no_city(
+        db, make_cycle, make_organization, tmp_path):
+    cycle = make_cycle(stage=Stage.AWARDED)
+    _awarded_application(db, cycle, make_organization)
+    summary = build_archive(db, actor=None, cycle=cycle, target=tmp_path / "a.zip", storage=_storage(tmp_path))
+    with zipfile.ZipFile(summary.path) as archive:
+        names = archive.namelist()
+        manifest = json.loads(archive.read("manifest.json"))
+    assert not any(name.startswith("awards/certificates/") for name in names)
+    assert any(note.startswith("awards:") and "Issuing bodies" in note for note in manifest["notes"])
 
 
 def test_a_missing_or_altered_stored_evidence_file_is_noted(db, make_cycle, make_organization, tmp_path):

@@ -47,7 +47,7 @@ from award.conflicts import services as conflicts
 from award.conflicts.rules import ConflictType
 from award.cycles import services as cycles
 from award.cycles.models import Stage
-from award.cycles.settings import EligibilitySettings
+from award.cycles.settings import EligibilitySettings, IssuerSettings
 from award.db import utcnow
 from award.documents import services as documents
 from award.documents.models import DocumentKind
@@ -364,6 +364,8 @@ GUARDS: list[Guard] = [
     Guard(cycles.update_cycle, lambda c, a: cycles.update_cycle(
         c.s, actor=a, cycle=c.apply_cycle, settings=cycle_settings("改名的周期"), reason="申报截止时间顺延"), OFFICE,
         stage=Case(at_stage("apply_cycle", Stage.DOCUMENT_REVIEW), code="settings_locked")),
+    Guard(cycles.update_issuers, lambda c, a: cycles.update_issuers(
+        c.s, actor=a, cycle=c.awarded_cycle, issuers=IssuerSettings(city="苏州市")), OFFICE),
     Guard(cycles.advance_cycle, lambda c, a: cycles.advance_cycle(
         c.s, actor=a, cycle=c.apply_cycle, target=Stage.SCREENING, now=utcnow() + dt.timedelta(days=31)), OFFICE,
         stage=Case(at_stage("apply_cycle", Stage.NOTICE), code="transition_refused")),

@@ -526,6 +526,8 @@ def awards(context: ArchiveContext) -> Yield:
     except MissingFontError as missing:
         # The records matter more than their printouts: archive without PDFs, and say so in the manifest.
         context.note(f"awards: certificates and feedback reports are not in the archive as PDF: {missing}")
+    except DomainError as refused:  # e.g. the issuing city not named: no certificate says 市人民政府
+        context.note(f"awards: certificates and feedback reports are not in the archive as PDF: {refused.message}")
 
 
 @archive_section("documents")

@@ -21,9 +21,10 @@ from award.awards.numbers import new_certificate_number
 from award.awards.services import years_after
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import CycleSettings, create_cycle
-from award.cycles.settings import EligibilitySettings
+from award.cycles.settings import EligibilitySettings, IssuerSettings
 from award.notice.models import NoticeCandidate, PublicNotice
 from award.notice.periods import PeriodKind
+from award.numbers import round_score
 from award.ranking.models import RankingSnapshot, ShortlistEntry
 
 VOTE = ["苏州恒润精密机械有限公司", "江苏华星新材料股份有限公司", "苏州博远电子科技有限公司"]
@@ -34,7 +35,7 @@ AWARDED = ["张家港沙钢特种钢材有限公司", "苏州东方医疗器械�
 def _cycle(session: Session, office: User, year: int, title: str, stage: Stage) -> Cycle:
     settings = CycleSettings(year=year, title=title, awards_count=3, cutoff_score=Decimal("600"),
                              experts_per_application=5, onsite_review=False, deadlines={},
-                             eligibility=EligibilitySettings())
+                             eligibility=EligibilitySettings(), issuers=IssuerSettings(city="苏州市"))
     cycle = create_cycle(session, actor=office, settings=settings, rubric_key="gbt19580-2012")
     cycle.stage = stage
     return cycle
@@ -63,8 +64,8 @@ def _snapshot(session: Session, cycle: Cycle, applications: list[Application], o
         snapshot.entries.append(ShortlistEntry(
             application_id=application.id, position=position, rank=position, organization_name=application.org_name,
             sector="C", status="ok", sheet_count=5, total=total, in_shortlist=True, robustness="stable",
-            categories={"4.1": str(round(total * Decimal("0.11"), 2)), "4.2": str(round(total * Decimal("0.09"), 2)),
-                        "4.7": str(round(total * Decimal("0.4"), 2))},
+            categories={category: str(round_score(total * Decimal(share)))
+                        for category, share in (("4.1", "0.11"), ("4.2", "0.09"), ("4.7", "0.4"))},
             method_totals={"trimmed_mean": str(total)}))
     session.add(snapshot)
     session.flush()
@@ -81,7 +82,7 @@ def seed_decision_demo(session: Session, *, office: User, now: dt.datetime) -> N
                           period_kind=PeriodKind.CALENDAR, period_length=7, ends_at=now + dt.timedelta(days=6),
                           award_title=f"{noticed.year}年度市长质量奖",
                           benefits="颁发证书和奖牌，并给予一次性奖励。",
-                          contact="市市场监督管理局质量发展处 0512-65220000")
+                          contact="苏州市市场监督管理局质量发展处 0512-65220000")
     for position, application in enumerate(_applications(session, noticed, NOTICE), start=1):
         notice.candidates.append(NoticeCandidate(application_id=application.id, position=position,
                                                  organization_name=application.org_name,

@@ -17,7 +17,8 @@ class CertificateTextsForm(BaseForm):
     award_title = StringField(
         _l("Award title (printed after the year, e.g. 苏州市市长质量奖; empty: the award's own title)"),
         validators=[PrintableName(_l("Award title")), Optional(), Length(max=200)])
-    authority = StringField(_l("Issuing authority (e.g. 苏州市人民政府; empty: 市人民政府)"),
+    authority = StringField(
+        _l("Issuing authority (e.g. 苏州市人民政府; empty: the city's government, from the issuing bodies)"),
                             validators=[PrintableName(_l("Issuing authority")), Optional(), Length(max=200)])
     issue_date = DateField(_l("Issue date (empty: the day the awards were confirmed)"), validators=[Optional()])
 

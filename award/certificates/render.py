@@ -28,6 +28,8 @@ from markupsafe import Markup, escape
 
 from award.certificates.assets import FetchRecord
 from award.certificates.fonts import FontLookup, installed_cjk_families, require_cjk_font
+from award.i18n import gettext_in
+from award.numbers import format_score
 
 __all__ = [
     "DEFAULT_TEMPLATES_DIR",
@@ -54,6 +56,7 @@ DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "cer
 
 _SEAL_MAGIC = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
 _CN_DIGITS = "〇一二三四五六七八九"
+DOCUMENT_LOCALE = "zh_CN"  # the language of every printed document
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each certificate of a batch."""
@@ -121,6 +124,8 @@ class FeedbackReport:
     sheet_ranges: tuple[tuple[str, float, float], ...] = ()  # (round kind, lowest, highest sheet total)
     # The panels' comments in their consensus discussions (never a disagreement's reason), oldest first.
     discussion: tuple[DiscussionNote, ...] = ()
+
+    issuer: str = ""  # the award office that sends the report, named with its city; empty: not named yet
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -197,7 +202,7 @@ def bar_chart_svg(categories: Sequence[CategoryFeedback], *, font_family: str) -
         y = top + index * row
         width = bar_width * percent / 100
         label = escape(f"{category.id} {category.name}")
-        value = escape(f"{percent:.0f}%  ({_points(category.scored)}/{_points(category.points)})")
+        value = escape(f"{format_score(percent, 0)}%  ({_points(category.scored)}/{_points(category.points)})")
         parts.append(
             f'<text x="{label_width - 2}" y="{y + 5}" text-anchor="end">{label}</text>'
             f'<rect x="{label_width}" y="{y + 1}" width="{bar_width}" height="6" fill="#eee"/>'
@@ -216,8 +221,8 @@ def _percent(scored: float, points: float) -> float:
 
 
 def _points(value: float) -> str:
-    """Format points without a useless ``.0`` (scores are often whole numbers)."""
-    return f"{float(value):.1f}".removesuffix(".0")
+    """Points with one decimal, rounded half up (四舍五入), without a useless ``.0`` (scores are often whole)."""
+    return format_score(value, 1, trim=True)
 
 
 def chinese_date(day: date) -> str:
@@ -440,6 +445,11 @@ def _discussion_by_panel(notes: Sequence[DiscussionNote]) -> list[dict[str, Any]
     return [{"title": f"{FEEDBACK_ROUND_NAMES.get(kind, kind)}专家组" if named else "", "notes": found}
             for kind, found in panels.items()]
 
+def _cutoff_label() -> str:
+    # The report is printed in Chinese whatever the reader's language, with the web's own msgid: the page
+    # and the PDF give the cut-off one name (获奖分数线).
+    return gettext_in(DOCUMENT_LOCALE, "Cut-off score")
+
 
 def render_feedback_html(
     report: FeedbackReport, *, templates_dir: Path | None = None,
@@ -453,6 +463,7 @@ def render_feedback_html(
         report=report,
         total=_points(report.total),
         cutoff=_points(report.cutoff),
+        cutoff_label=_cutoff_label(),
         max_total=_points(sum(category.points for category in report.categories)),
         above_cutoff=report.total >= report.cutoff,
         **_feedback_basis(report),
@@ -462,7 +473,7 @@ def render_feedback_html(
         categories=[
             {"category": category, "scored": _points(category.scored),
              "points": _points(category.points),
-             "percent": f"{_percent(category.scored, category.points):.0f}"}
+             "percent": format_score(_percent(category.scored, category.points), 0)}
             for category in report.categories
         ],
     )

@@ -88,7 +88,7 @@ def _cycle_page(cycle: Cycle, *, texts_form: CertificateTextsForm | None = None,
         texts_form=texts_form or CertificateTextsForm.for_settings(settings),
         seal_form=seal_form or SealForm(formdata=None), awards=awards_of_cycle(session, cycle),
         feedback=services.feedback_applications(session, cycle), latest=batch_store().latest(cycle.id),
-        default_authority=services.DEFAULT_AUTHORITY,
+        default_authority=services.default_authority(cycle),
     )
 
 

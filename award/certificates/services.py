@@ -31,7 +31,8 @@ from award.certificates.render import (
 from award.certificates.seals import DEFAULT_MAX_SEAL_BYTES, SealStore, accept_seal
 from award.conflicts.services import conflicts_for_cycle
 from award.cycles.models import Cycle, Stage
-from award.cycles.services import cycle_rubric
+from award.cycles.services import cycle_rubric, issuers_of
+from award.cycles.settings import bare_bodies
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed, NotFound
 from award.i18n import _
@@ -41,8 +42,6 @@ from award.rounds.models import Assignment, AssignmentStatus, ReviewRound
 from award.scoring.discussion import anonymous_labels
 from award.scoring.models import ConsensusRemark, ItemScore, RemarkKind, ScoreSheet, SheetStatus
 
-# Printed when the office has not set the issuing body of a cycle.
-DEFAULT_AUTHORITY = "市人民政府"
 FEEDBACK_STAGES = (Stage.AWARDED, Stage.CLOSED)
 
 VerifyUrl = Callable[[str], str]
@@ -99,6 +98,10 @@ def update_certificate_texts(session: Session, *, actor: User | None, cycle: Cyc
         raise Invalid(_("Keep the award title and the authority under 200 characters."), code="too_long")
     check_name(award_title, field=_("The award title"))
     check_name(authority, field=_("The issuing authority"))
+    if bare_bodies(authority):
+        raise Invalid(_("“%(body)s” is named without the city: write the city's name in front of it, or leave the "
+                        "authority empty to print the city's government.", body=bare_bodies(authority)[0]),
+                      code="bare_body", field="authority")
     row = _saved_settings(session, cycle)
     before = _texts(row)
     row.award_title, row.authority, row.issue_date = award_title, authority, issue_date
@@ -173,6 +176,21 @@ def award_title_for(award: Award, year: int) -> str:
     return title.removeprefix(f"{year}年度").strip() or title
 
 
+def default_authority(cycle: Cycle) -> str:
+    """Who issues the certificates when the office wrote no authority: the city's government ("" until named)."""
+    return issuers_of(cycle).government_name
+
+
+def authority_of(cycle: Cycle, settings: CertificateSettings) -> str:
+    """The authority printed on the cycle's certificates; a Conflict while nobody can be named."""
+    authority = settings.authority or default_authority(cycle)
+    if not authority:
+        raise Conflict(_("Name the city that issues this cycle's documents first (Documents and printing, "
+                         "“Issuing bodies”), or write the issuing authority: a certificate does not print "
+                         "“市人民政府”."), code="no_city")
+    return authority
+
+
 def certificate_data(session: Session, award: Award, *, verify_url: VerifyUrl, seal_store: SealStore,
                      settings: CertificateSettings | None = None) -> CertificateData:
     """Everything printed on one award's certificate."""
@@ -183,7 +201,7 @@ def certificate_data(session: Session, award: Award, *, verify_url: VerifyUrl, s
         number=award.certificate_number, organization_name=award.organization_name,
         award_title=settings.award_title or award_title_for(award, cycle.year), year=cycle.year,
         issue_date=settings.issue_date or award.awarded_on, valid_until=award.valid_until,
-        authority=settings.authority or DEFAULT_AUTHORITY, verify_url=verify_url(award.certificate_number),
+        authority=authority_of(cycle, settings), verify_url=verify_url(award.certificate_number),
         seal_image=seal, seal_mime=settings.seal_mime if seal else None,
     )
 
@@ -249,7 +267,10 @@ def check_certificate(session: Session, text: str, *, today: dt.date) -> Certifi
         status = CheckStatus.EXPIRED
     else:
         status = CheckStatus.VALID
-    return CertificateCheck(number=number, organization_name=award.organization_name, award_title=award.title,
+    # the title as the certificate prints it ("2023年度苏州市市长质量奖"), not the award's own ("2023年度市长质量奖")
+    cycle = award.cycle
+    printed_title = f"{cycle.year}年度{settings_of(session, cycle).award_title or award_title_for(award, cycle.year)}"
+    return CertificateCheck(number=number, organization_name=award.organization_name, award_title=printed_title,
                             awarded_on=award.awarded_on, valid_until=award.valid_until, status=status,
                             revoked_on=award.revoked_on if status is CheckStatus.REVOKED else None)
 
@@ -368,7 +389,7 @@ def feedback_report(session: Session, application: Application, *, today: dt.dat
         organization_name=application.org_name or application.organization.name,
         total=float(entry.total), cutoff=float(snapshot.cutoff_score), shortlisted=bool(entry.in_shortlist),
         categories=merge_expert_comments(categories, _comments(session, application, snapshot)),
-        issued_on=today,
+        issued_on=today, issuer=issuers_of(cycle).award_office_name,
         discussion=_discussion(session, application, snapshot),
         **_what_counted(snapshot, entry),
     )

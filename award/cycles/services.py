@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from award.audit.services import record
 from award.auth.models import Role, User
 from award.cycles.models import Cycle, CycleDeadline, Stage
-from award.cycles.settings import AwardSettings, EligibilitySettings
+from award.cycles.settings import ISSUER_FIELDS, AwardSettings, EligibilitySettings, IssuerSettings, bare_bodies
 from award.cycles.stages import STAGE_LABELS, transition_problems
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
@@ -39,6 +39,7 @@ class CycleSettings:
     deadlines: dict[Stage, dt.datetime]
     eligibility: EligibilitySettings
     awards: AwardSettings = AwardSettings()
+    issuers: IssuerSettings | None = None  # None: as they are (the office names them with update_issuers)
 
 
 def _require_office(actor: User | None) -> None:
@@ -70,6 +71,8 @@ def _load_rubric_file(rubric_key: str, rubrics_dir: Path) -> tuple[Rubric, str]:
 
 def _validate(settings: CycleSettings, rubric: Rubric) -> None:
     check_name(settings.title, field=_("The title"))
+    if settings.issuers is not None:
+        _checked_issuers(settings.issuers)
     if settings.cutoff_score > Decimal(str(rubric.total)):
         raise Invalid(_("The cut-off score %(cutoff)s is above the rubric's total of %(total)s.",
                             cutoff=settings.cutoff_score, total=rubric.total), code="cutoff_above_total")
@@ -103,7 +106,9 @@ def _apply_settings(cycle: Cycle, settings: CycleSettings) -> None:
     cycle.experts_per_application = settings.experts_per_application
     cycle.onsite_review = settings.onsite_review
     cycle.eligibility = settings.eligibility.as_dict()
-    cycle.award_settings = settings.awards.as_dict()
+    # the issuers are kept beside the vote settings and set on their own (update_issuers)
+    issuers = settings.issuers or IssuerSettings.of(cycle.award_settings)
+    cycle.award_settings = issuers.stored_in(settings.awards.as_dict())
     existing = {d.stage: d for d in cycle.deadlines}
     for stage in DEADLINE_STAGES:
         due = settings.deadlines.get(stage)
@@ -245,6 +250,45 @@ def advance_cycle(
     record(session, actor=actor, action="cycle.stage_changed", target_type="cycle", target_id=cycle.id,
            cycle_id=cycle.id, before={"stage": before.value}, after={"stage": target.value})
     return cycle
+
+
+def issuers_of(cycle: Cycle) -> IssuerSettings:
+    """Who issues the cycle's documents (empty until the office names them)."""
+    return IssuerSettings.of(cycle.award_settings)
+
+
+def update_issuers(session: Session, *, actor: User | None, cycle: Cycle, issuers: IssuerSettings) -> Cycle:
+    """Name the city and the bodies that issue the cycle's documents.
+
+    Open in every stage: the documents are printed at the end, and the names change no figure. The city is
+    required (or every body written out); a body must not be named without its city."""
+    _require_office(actor)
+    issuers = _checked_issuers(issuers)
+    before = issuers_of(cycle).as_dict()
+    cycle.award_settings = issuers.stored_in(cycle.award_settings)
+    session.flush()
+    record(session, actor=actor, action="cycle.issuers_updated", target_type="cycle", target_id=cycle.id,
+           cycle_id=cycle.id, before=before, after=issuers.as_dict())
+    return cycle
+
+
+def _checked_issuers(issuers: IssuerSettings) -> IssuerSettings:
+    """The issuers trimmed, or an Invalid naming the field: the city is required, no body without its city."""
+    issuers = IssuerSettings(**{name: getattr(issuers, name).strip() for name in ISSUER_FIELDS})
+    labels = {"city": _("The city"), "government": _("The city's government"),
+              "regulator": _("The market regulation bureau"), "award_office": _("The award office")}
+    for name, label in labels.items():
+        value = getattr(issuers, name)
+        check_name(value, field=label)
+        if len(value) > 60:
+            raise Invalid(_("%(field)s is at most 60 characters.", field=label), code="too_long", field=name)
+        if bare_bodies(value):
+            raise Invalid(_("%(field)s names “%(body)s” without the city: write the city's name in front of it.",
+                            field=label, body=bare_bodies(value)[0]), code="bare_body", field=name)
+    if not issuers.city:
+        raise Invalid(_("Name the city (e.g. 苏州市): the documents name its government and its bodies after it."),
+                      code="no_city", field="city")
+    return issuers
 
 
 def stage_label(stage: Stage) -> str:

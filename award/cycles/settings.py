@@ -80,3 +80,71 @@ class AwardSettings:
             elif key in known:
                 values[key] = str(value)
         return cls(**values)
+
+
+# A body named without its city: "市人民政府" at the start of a text or after anything but a character of a
+# name ("苏州市人民政府" is named; "联系方式：市市场监督管理局" is not).
+_BARE_BODY = re.compile(r"(?<![\u3400-\u9fff])市(人民政府|市场监督管理局|长质量奖评审委员会办公室)")
+ISSUER_FIELDS = ("city", "government", "regulator", "award_office")
+
+
+@dataclass(frozen=True)
+class IssuerSettings:
+    """Who issues the cycle's documents, named in full on every one of them (decision, notice, certificate,
+    feedback report, receipt): the city, its government, the market regulation bureau and the award office.
+
+    Only the city is needed: each body left empty is named after it (苏州市 → 苏州市人民政府,
+    苏州市市场监督管理局, 苏州市市长质量奖评审委员会办公室); a city whose bodies are named otherwise writes them.
+    Kept in the cycle's ``award_settings`` under ``"issuers"``.
+    """
+
+    city: str = ""
+    government: str = ""
+    regulator: str = ""
+    award_office: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> IssuerSettings:
+        return cls(**{key: str(value).strip() for key, value in (data or {}).items() if key in ISSUER_FIELDS})
+
+    @classmethod
+    def of(cls, award_settings: dict[str, Any] | None) -> IssuerSettings:
+        """The issuers kept in a cycle's ``award_settings``."""
+        return cls.from_dict((award_settings or {}).get("issuers"))
+
+    def stored_in(self, award_settings: dict[str, Any] | None) -> dict[str, Any]:
+        """``award_settings`` with these issuers in it."""
+        return {**(award_settings or {}), "issuers": self.as_dict()}
+
+    @property
+    def complete(self) -> bool:
+        """Every body can be named: the city is given, or each body is written out."""
+        return bool(self.city) or bool(self.government and self.regulator and self.award_office)
+
+    def _named(self, written: str, suffix: str) -> str:
+        return written or (f"{self.city}{suffix}" if self.city else "")
+
+    @property
+    def government_name(self) -> str:
+        return self._named(self.government, "人民政府")
+
+    @property
+    def regulator_name(self) -> str:
+        return self._named(self.regulator, "市场监督管理局")
+
+    @property
+    def award_office_name(self) -> str:
+        return self._named(self.award_office, "市长质量奖评审委员会办公室")
+
+    def placeholders(self) -> dict[str, str]:
+        """The names the documents' texts may use in braces: ``{city}``, ``{government}`` …"""
+        return {"city": self.city, "government": self.government_name, "regulator": self.regulator_name,
+                "award_office": self.award_office_name}
+
+
+def bare_bodies(text: str) -> list[str]:
+    """The bodies ``text`` names without their city ("市人民政府", "市市场监督管理局" …), in order."""
+    return [match.group(0) for match in _BARE_BODY.finditer(text)]

@@ -9,6 +9,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from award.cycles.settings import IssuerSettings
 from award.documents.official import DocumentTexts
 from award.documents.overlay import FieldPosition, Layout
 from award.forms import BaseForm, PrintableName, SelectChoice, filled
@@ -17,8 +18,34 @@ from award.i18n import _l
 TEXT_FIELDS = ("issuing_office", "document_number", "title", "opening", "closing", "issued_on")
 POSITIONED = ("organization", "number", "date")  # the texts an overlay prints, each with its own position
 
-PLACEHOLDER_HINT = _l("You may write {count}, {award_title}, {year}, {cycle_title}, {period_start}, {period_end} "
-                      "and {contact}; they are filled in when the document is printed.")
+PLACEHOLDER_HINT = _l("You may write {count}, {award_title}, {year}, {cycle_title}, {period_start}, {period_end}, "
+                      "{contact}, {city}, {government}, {regulator} and {award_office}; they are filled in when "
+                      "the document is printed. In the document number, {year} is the year of its date.")
+
+
+class IssuersForm(BaseForm):
+    """The city and the bodies that issue a cycle's documents; an empty body is named after the city."""
+
+    city = StringField(_l("City (e.g. 苏州市)"), validators=[PrintableName(_l("City")), DataRequired(),
+                                                              Length(max=60)])
+    government = StringField(_l("The city's government (empty: the city + 人民政府)"),
+                             validators=[PrintableName(_l("Government")), Optional(), Length(max=60)])
+    regulator = StringField(_l("Market regulation bureau (empty: the city + 市场监督管理局)"),
+                            validators=[PrintableName(_l("Market regulation bureau")), Optional(), Length(max=60)])
+    award_office = StringField(_l("Award office (empty: the city + 市长质量奖评审委员会办公室)"),
+                               validators=[PrintableName(_l("Award office")), Optional(), Length(max=60)])
+
+    @classmethod
+    def for_issuers(cls, current: IssuerSettings) -> IssuersForm:
+        form = cls()
+        if not form.is_submitted():
+            for name in ("city", "government", "regulator", "award_office"):
+                getattr(form, name).data = getattr(current, name)
+        return form
+
+    def to_issuers(self) -> IssuerSettings:
+        return IssuerSettings(city=self.city.data or "", government=self.government.data or "",
+                              regulator=self.regulator.data or "", award_office=self.award_office.data or "")
 
 
 class TextsForm(BaseForm):

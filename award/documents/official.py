@@ -30,12 +30,21 @@ __all__ = [
     "default_texts",
     "document_date",
     "fill_placeholders",
+    "number_year",
     "render_official_html",
     "render_official_pdf",
 ]
 
-PLACEHOLDERS = ("year", "cycle_title", "award_title", "count", "period_start", "period_end", "contact")
-"""The names the office may write in braces in its texts, e.g. ``{count}``; others stay as typed."""
+PLACEHOLDERS = ("year", "cycle_title", "award_title", "count", "period_start", "period_end", "contact",
+                "city", "government", "regulator", "award_office")
+"""The names the office may write in braces in its texts, e.g. ``{count}``; others stay as typed.
+
+``{city}``, ``{government}``, ``{regulator}`` and ``{award_office}`` are the cycle's issuers
+(``cycles.settings.IssuerSettings``). ``{year}`` is the cycle's year, except in the document number, where it
+is the year of the issue date: a number 〔2023〕 on a document dated 2025 cannot be printed.
+"""
+
+_NUMBER_YEAR = re.compile(r"〔(\d{4})〕")
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _TEXT_WIDTH_MM = 156  # A4 less the 28 mm and 26 mm side margins of GB/T 9704
@@ -56,17 +65,17 @@ class DocumentTexts:
 
 _DEFAULTS = {
     DocumentKind.NOTICE: DocumentTexts(
-        issuing_office="市长质量奖评审委员会办公室",
+        issuing_office="{award_office}",
         document_number="质奖办〔{year}〕1号",
         title="关于{award_title}拟授奖单位名单的公示",
-        opening="根据《市长质量奖管理办法》，经组织申报、资格审核、专家评审和领导小组审定，"
+        opening="根据《{city}市长质量奖管理办法》，经组织申报、资格审核、专家评审和领导小组审定，"
                 "拟授予以下{count}家单位“{award_title}”称号，现予以公示。",
         closing="公示期为{period_start}至{period_end}。公示期间，任何单位和个人对公示单位有异议的，"
                 "可以书面形式实名提出，写明真实姓名、身份证号码或所在单位以及联系电话，并附必要的证明材料。"
                 "匿名异议和逾期提出的异议不予受理。\n联系方式：{contact}",
     ),
     DocumentKind.DECISION: DocumentTexts(
-        issuing_office="市人民政府",
+        issuing_office="{government}",
         document_number="政发〔{year}〕1号",
         title="关于授予{award_title}的决定",
         opening="为深入实施质量强市战略，激励各类组织加强全面质量管理，经组织申报、资格审核、专家评审、"
@@ -90,6 +99,12 @@ def default_texts(kind: DocumentKind) -> DocumentTexts:
 def document_date(day: date) -> str:
     """The date as official documents write it (GB/T 9704: Arabic numerals), e.g. 2026年3月18日."""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def number_year(document_number: str) -> int | None:
+    """The year a document number carries in its 〔〕 (质奖办〔2026〕1号 → 2026), or None."""
+    match = _NUMBER_YEAR.search(document_number)
+    return int(match.group(1)) if match else None
 
 
 def fill_placeholders(text: str, values: Mapping[str, str]) -> str:
@@ -121,7 +136,8 @@ class OfficialDocument:
         values = {**self.placeholders, "count": str(len(self.rows))}
         texts = self.texts
         return replace(texts, issuing_office=fill_placeholders(texts.issuing_office, values),
-                       document_number=fill_placeholders(texts.document_number, values),
+                       document_number=fill_placeholders(texts.document_number,
+                                                         {**values, "year": str(self.issued_on.year)}),
                        title=fill_placeholders(texts.title, values),
                        opening=fill_placeholders(texts.opening, values),
                        closing=fill_placeholders(texts.closing, values))

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from award.cycles.models import Cycle
+from award.cycles.services import issuers_of
 from award.documents import services
 from award.documents.models import DocumentKind
 from award.documents.official import DocumentTexts, fill_placeholders
@@ -25,8 +26,9 @@ FILE_NAMES = {DocumentKind.NOTICE: "公示名单", DocumentKind.DECISION: "表�
 def preview_texts(texts: DocumentTexts, cycle: Cycle) -> DocumentTexts:
     """The texts as the page shows them before the document can be made: what is known filled in,
     the rest named in words (the award title is set when the notice is published)."""
+    issuers = {name: value or _("(not named yet)") for name, value in issuers_of(cycle).placeholders().items()}
     values = {"year": str(cycle.year), "cycle_title": cycle.title,
-              "award_title": _("the award title set on the public notice"), "count": "N"}
+              "award_title": _("the award title set on the public notice"), "count": "N", **issuers}
     return replace(texts, issuing_office=fill_placeholders(texts.issuing_office, values),
                    document_number=fill_placeholders(texts.document_number, values),
                    title=fill_placeholders(texts.title, values))
@@ -43,6 +45,7 @@ def documents_page(session: Session, cycle: Cycle, *, zone: ZoneInfo) -> dict[st
             texts, problem = preview_texts(services.texts_of(session, cycle, kind), cycle), error.message
         documents.append({"kind": kind.value, "label": label, "texts": texts, "problem": problem,
                           "edited": services.stored_texts(session, cycle, kind) is not None})
-    return {"cycle": cycle, "documents": documents, "layout": services.layout_of(session, cycle),
+    issuers = issuers_of(cycle)
+    return {"cycle": cycle, "documents": documents, "issuers": issuers, "layout": services.layout_of(session, cycle),
             "layout_edited": services.stored_layout(session, cycle) is not None,
             "printers": services.printer_profiles(session)}

@@ -17,6 +17,7 @@ from award.applications.models import Application
 from award.applications.sectors import GBT4754_SECTIONS
 from award.applications.services import latest_submission
 from award.certificates.fonts import FontLookup, installed_cjk_families
+from award.cycles.services import issuers_of
 from award.documents.pdf import render_pdf
 from award.errors import NotFound
 from award.i18n import _, format_datetime
@@ -61,6 +62,8 @@ class Receipt:
     self_assessment: tuple[dict[str, str], ...]
     evidence: tuple[EvidenceLine, ...]
     content_sha256: str
+    city: str = ""  # the cycle's issuing city, e.g. 苏州市; empty: not named yet
+    issuer: str = ""  # the award office that received the application, named with its city
 
 
 def beijing_time(moment: dt.datetime) -> str:
@@ -89,6 +92,7 @@ def receipt_of(session: Session, application: Application) -> Receipt:
         raise NotFound(_("The application has not been submitted yet: the receipt is made on submission."),
                        code="no_receipt")
     content = submission.content
+    issuers = issuers_of(application.cycle)
     profile = content.get("profile", {})
     cycle = content.get("cycle", {})
     return Receipt(
@@ -103,6 +107,7 @@ def receipt_of(session: Session, application: Application) -> Receipt:
         evidence=tuple(EvidenceLine(number=n, name=f["name"], size=_size(int(f["size_bytes"])), sha256=f["sha256"])
                        for n, f in enumerate(content.get("evidence", []), start=1)),
         content_sha256=submission.content_sha256,
+        city=issuers.city, issuer=issuers.award_office_name,
     )
 
 

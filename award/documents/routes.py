@@ -16,9 +16,10 @@ from award.applications.services import latest_submission
 from award.approval.forms import EmptyForm
 from award.auth.access import actor, login_required, office_required, oversight_required
 from award.cycles.models import Cycle
+from award.cycles.services import issuers_of, update_issuers
 from award.db import utcnow
 from award.documents import services
-from award.documents.forms import PLACEHOLDER_HINT, LayoutForm, PrinterForm, TextsForm
+from award.documents.forms import PLACEHOLDER_HINT, IssuersForm, LayoutForm, PrinterForm, TextsForm
 from award.documents.models import DocumentKind, PrinterProfile
 from award.documents.official import render_official_pdf
 from award.documents.overlay import render_overlay_pdf, render_test_page_pdf
@@ -59,6 +60,19 @@ def _printers_page(form: PrinterForm, cycle_id: int | None) -> str:
 def cycle_documents(cycle_id: int):
     page = documents_page(get_session(), get_or_404(Cycle, cycle_id), zone=local_zone())
     return render_template("documents/cycle.html", **page)
+
+
+@bp.route("/cycles/<int:cycle_id>/issuers", methods=["GET", "POST"])
+@office_required
+def edit_issuers(cycle_id: int):
+    cycle = get_or_404(Cycle, cycle_id)
+    form = IssuersForm.for_issuers(issuers_of(cycle))
+    on_refusal(lambda _: render_template("documents/issuers.html", cycle=cycle, form=form), form=form)
+    if not submitted(form):
+        return render_template("documents/issuers.html", cycle=cycle, form=form)
+    update_issuers(get_session(), actor=actor(), cycle=cycle, issuers=form.to_issuers())
+    flash(_("The issuing bodies are saved."), "success")
+    return _back_to_documents(cycle)
 
 
 @bp.route("/cycles/<int:cycle_id>/texts/<kind>", methods=["GET", "POST"])

@@ -22,9 +22,11 @@ from award.auth.models import Role, User
 from award.awards.models import Award, AwardStatus
 from award.certificates.seals import accept_seal
 from award.cycles.models import Cycle
+from award.cycles.services import issuers_of
+from award.cycles.settings import bare_bodies
 from award.db import utcnow
 from award.documents.models import DocumentKind, DocumentText, OverlayLayout, PrinterProfile
-from award.documents.official import DocumentTexts, OfficialDocument, default_texts, document_date
+from award.documents.official import DocumentTexts, OfficialDocument, default_texts, document_date, number_year
 from award.documents.overlay import DATE_STYLES, FieldPosition, Layout, Offset, OverlayText
 from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _
@@ -77,6 +79,18 @@ def save_texts(session: Session, *, actor: User | None, cycle: Cycle, kind: Docu
                     closing=texts.closing.strip())
     if not texts.issuing_office or not texts.title:
         raise Invalid(_("Give the issuing office and the title."), code="texts_missing")
+    for name in ("issuing_office", "title", "opening", "closing"):
+        bare = bare_bodies(getattr(texts, name))
+        if bare:
+            raise Invalid(_("“%(body)s” is named without the city: write {government}, {regulator} or "
+                            "{award_office} (the cycle's issuing bodies), or the city's name in front of it.",
+                            body=bare[0]), code="bare_body", field=name)
+    year = number_year(texts.document_number)
+    if year is not None and texts.issued_on is not None and year != texts.issued_on.year:
+        raise Invalid(_("The number carries the year %(number_year)s but the document is dated %(date)s: write "
+                        "{year} in the number (the year of the issue date), or change the date.",
+                        number_year=year, date=document_date(texts.issued_on)),
+                      code="number_year", field="document_number")
     mime = accept_seal(seal, max_bytes=MAX_SEAL_BYTES).mime if seal is not None else None
     row = stored_texts(session, cycle, kind)
     before = _texts_record(texts_of(session, cycle, kind), row.seal_image) if row else None
@@ -112,7 +126,8 @@ def _last_day(notice: PublicNotice, zone: ZoneInfo) -> dt.date:
 
 
 def _placeholders(cycle: Cycle, notice: PublicNotice | None, zone: ZoneInfo, award_title: str) -> dict[str, str]:
-    values = {"year": str(cycle.year), "cycle_title": cycle.title, "award_title": award_title}
+    values = {"year": str(cycle.year), "cycle_title": cycle.title, "award_title": award_title,
+              **issuers_of(cycle).placeholders()}
     if notice is not None:
         values.update(period_start=document_date(notice.published_at.astimezone(zone).date()),
                       period_end=document_date(_last_day(notice, zone)), contact=notice.contact)
@@ -131,17 +146,40 @@ def _with_seal(session: Session, cycle: Cycle, kind: DocumentKind) -> _Seal:
     return {"seal_image": row.seal_image, "seal_mime": row.seal_mime}
 
 
+def checked_document(cycle: Cycle, document: OfficialDocument) -> OfficialDocument:
+    """The document if it names its issuers in full and its number's year is its date's; a Conflict otherwise.
+
+    The service refuses to print what the issue reported: 市人民政府 without the city, 〔2023〕 on a
+    document dated 2025."""
+    if not issuers_of(cycle).complete:
+        raise Conflict(_("Name the city that issues this cycle's documents first (Documents and printing, "
+                         "“Issuing bodies”): without it they would say “市人民政府”."), code="no_city")
+    texts = document.filled()
+    for text in (texts.issuing_office, texts.title, texts.opening, texts.closing):
+        bare = bare_bodies(text)
+        if bare:
+            raise Conflict(_("The document names “%(body)s” without the city: correct its texts (or the notice's "
+                             "contact) before printing it.", body=bare[0]), code="bare_body")
+    year = number_year(texts.document_number)
+    if year is not None and year != document.issued_on.year:
+        raise Conflict(_("The document number %(number)s carries the year %(number_year)s but the document is "
+                         "dated %(date)s: write {year} in the number (the year of the issue date), or change "
+                         "the date.", number=texts.document_number, number_year=year,
+                         date=document_date(document.issued_on)), code="number_year")
+    return document
+
+
 def notice_document(session: Session, cycle: Cycle, *, zone: ZoneInfo) -> OfficialDocument:
     """The public notice list (公示名单): the candidates on the cycle's published notice, in its order."""
     notice = notice_of(session, cycle)
     if notice is None:
         raise Conflict(_("The public notice of this cycle has not been published."), code="no_notice")
     texts = texts_of(session, cycle, DocumentKind.NOTICE)
-    return OfficialDocument(
+    return checked_document(cycle, OfficialDocument(
         kind=DocumentKind.NOTICE, texts=texts, placeholders=_placeholders(cycle, notice, zone, notice.award_title),
         issued_on=texts.issued_on or notice.published_at.astimezone(zone).date(),
         rows=[(c.organization_name, c.credit_code) for c in notice.listed], anchor=notice.published_anchor,
-        **_with_seal(session, cycle, DocumentKind.NOTICE))
+        **_with_seal(session, cycle, DocumentKind.NOTICE)))
 
 
 def _awards(session: Session, cycle: Cycle) -> list[Award]:
@@ -159,13 +197,13 @@ def decision_document(session: Session, cycle: Cycle, *, zone: ZoneInfo) -> Offi
                           code="no_awards")
     texts = texts_of(session, cycle, DocumentKind.DECISION)
     notice = notice_of(session, cycle)
-    return OfficialDocument(
+    return checked_document(cycle, OfficialDocument(
         kind=DocumentKind.DECISION, texts=texts,
         placeholders=_placeholders(cycle, notice, zone, awards[0].title),
         issued_on=texts.issued_on or awards[0].awarded_on,
         rows=[(a.organization_name, a.certificate_number) for a in awards],
         anchor=notice.confirmed_anchor if notice is not None else None,
-        **_with_seal(session, cycle, DocumentKind.DECISION))
+        **_with_seal(session, cycle, DocumentKind.DECISION)))
 
 
 def official_document(session: Session, cycle: Cycle, kind: DocumentKind, *, zone: ZoneInfo) -> OfficialDocument:

@@ -23,7 +23,7 @@ from award.audit.services import chain_anchor, record
 from award.auth.models import Role, User
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import advance_cycle
-from award.cycles.settings import AwardSettings
+from award.cycles.settings import AwardSettings, bare_bodies
 from award.cycles.stages import guard
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
@@ -90,6 +90,10 @@ def publish_notice(
     if not text.award_title.strip():
         raise Invalid(_("Give the title the awardees will hold."), code="no_title")
     check_name(text.award_title, field=_("The title"))
+    bare = bare_bodies(text.contact)
+    if bare:  # printed on the notice list as written, after publication no longer changed
+        raise Invalid(_("The contact names “%(body)s” without the city: write the city's name in front of it.",
+                        body=bare[0]), code="bare_body", field="contact")
     settings = AwardSettings.from_dict(cycle.award_settings)
     try:
         ends_at = period_end(now, kind=PeriodKind(settings.notice_kind), length=settings.notice_length,

@@ -18,6 +18,7 @@ import numpy as np
 from markupsafe import Markup, escape
 
 from award.i18n import _
+from award.numbers import format_score
 from award.ranking.aggregate import RoundAggregate, expert_label, round2
 
 FONT_FAMILY = (
@@ -43,7 +44,7 @@ class SheetPoint:
 
 
 def _fmt(v: float) -> str:
-    return f"{float(round2(v)):.2f}"
+    return format_score(v)
 
 
 def _num(v: float) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 from award.exports import write_csv, write_xlsx
 from award.i18n import _
+from award.numbers import format_score
 from award.ranking.models import RankingSnapshot
 
 ROUND_KINDS = ("document", "onsite")
@@ -81,9 +82,9 @@ def rows_from_snapshot(snapshot: RankingSnapshot) -> list[dict[str, Any]]:
         {
             "position": e.position, "application_id": e.application_id, "rank": e.rank,
             "organization_name": e.organization_name, "sector": e.sector, "status": e.status,
-            "sheet_count": e.sheet_count, "total": None if e.total is None else f"{e.total:.2f}",
+            "sheet_count": e.sheet_count, "total": None if e.total is None else format_score(e.total),
             "categories": e.categories, "method_totals": e.method_totals, "items": e.items,
-            "mean_z": None if e.mean_z is None else f"{e.mean_z:.2f}", "decided_by": e.decided_by,
+            "mean_z": None if e.mean_z is None else format_score(e.mean_z), "decided_by": e.decided_by,
             "in_shortlist": e.in_shortlist, "reason": e.reason, "exclusions": e.exclusions, "flags": e.flags,
             "robustness": e.robustness, "flipped_by": e.flipped_by,
             "counted": e.counted or {}, "independent": e.independent or {},

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from award.i18n import _l
+from award.numbers import format_score
 from award.ranking.aggregate import (
     CombinedRound,
     DisagreementRule,
@@ -287,7 +288,7 @@ def robustness_of(ranking: RankedCycle, application_id: int) -> tuple[str, tuple
 
 
 def _money(value: float | None) -> str | None:
-    return None if value is None else f"{value:.2f}"
+    return None if value is None else format_score(value)
 
 
 def snapshot_rows(ranking: RankedCycle) -> list[dict[str, Any]]:

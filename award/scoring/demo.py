@@ -14,7 +14,7 @@ from award.applications.models import Application, ApplicationStatus
 from award.auth.models import Organization, User
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import CycleSettings, create_cycle, cycle_rubric
-from award.cycles.settings import EligibilitySettings
+from award.cycles.settings import EligibilitySettings, IssuerSettings
 from award.rounds import panels
 from award.rounds import services as rounds
 from award.rounds.models import Assignment, AssignmentSource, AssignmentStatus, ReviewRound, RoundKind
@@ -48,7 +48,8 @@ def seed_review_demo(session: Session, *, office: User, now: dt.datetime) -> Cyc
     """Last year's cycle, now in document review, with its panels and some scoring done."""
     settings = CycleSettings(
         year=now.year - 1, title="市长质量奖（材料评审演示）", awards_count=2, cutoff_score=Decimal("550"),
-        experts_per_application=5, onsite_review=False, deadlines={}, eligibility=EligibilitySettings())
+        experts_per_application=5, onsite_review=False, deadlines={}, eligibility=EligibilitySettings(),
+        issuers=IssuerSettings(city="苏州市"))
     cycle = create_cycle(session, actor=office, settings=settings, rubric_key="gbt19580-2012")
     cycle.stage = Stage.SCREENING  # a past cycle: its earlier stages are history, not replayed here
     for name, sector in APPLICANTS:

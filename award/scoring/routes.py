@@ -16,6 +16,7 @@ from award.cycles.services import cycle_rubric
 from award.errors import DomainError
 from award.forms import filled
 from award.i18n import _
+from award.numbers import format_score
 from award.rounds.models import (
     Assignment,
     ReviewRound,
@@ -235,8 +236,8 @@ def autosave(assignment_id: int):
     entries, version = posted_sheet(autosave_fields(request.get_data()), cycle_rubric(assignment.round.cycle))
     saved = scoring.save_draft(get_session(), actor=actor(), assignment=assignment, entries=entries,
                                expected_version=version)
-    return {"ok": True, "version": saved.version, "total": format(saved.total, ".2f"), "message": _("Draft saved."),
-            "points": {i.item_id: None if i.points is None else format(i.points, ".2f") for i in saved.items}}
+    return {"ok": True, "version": saved.version, "total": format_score(saved.total), "message": _("Draft saved."),
+            "points": {i.item_id: None if i.points is None else format_score(i.points) for i in saved.items}}
 
 
 # --------------------------------------------------------------------------- consensus

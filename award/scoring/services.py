@@ -31,6 +31,7 @@ from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _
 from award.inputs import text_problem
+from award.numbers import round_score
 from award.rounds import notices as round_notices
 from award.rounds.access import require_office
 from award.rounds.models import Assignment, AssignmentStatus, ReviewRound, RoundStatus
@@ -391,7 +392,7 @@ def panel_spread(session: Session, review_round: ReviewRound, application_id: in
         percents = tuple(by_item.get(item.id, ()))
         if not percents:
             continue
-        std = Decimal(str(round(statistics.pstdev(percents), 2)))
+        std = round_score(statistics.pstdev(percents), 2)
         spreads.append(ItemSpread(
             item_id=item.id, points=item.points, percents=percents, low=min(percents), high=max(percents),
             mean=Decimal(sum(percents)) / len(percents), median=Decimal(str(statistics.median(percents))), std=std,

@@ -43,5 +43,5 @@ def test_demo_prints_certificates_and_feedback_reports(db, tmp_path):
     below = db.scalar(select(Application).where(Application.cycle_id == cycle.id,
                                                 Application.org_name == BELOW_CUTOFF))
     printed = text(render_feedback_pdf(services.feedback_report(db, below, today=today)))
-    assert BELOW_CUTOFF in printed and "未达到分数线" in printed and "未入围" in printed
+    assert BELOW_CUTOFF in printed and "未达到获奖分数线" in printed and "未入围" in printed
     assert "高层领导亲自推动质量战略" in printed

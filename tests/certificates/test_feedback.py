@@ -120,7 +120,7 @@ def test_report_of_a_consensus_round_gives_the_consensus_and_the_independent_she
     report = services.feedback_report(db, spread, today=dt.date(2026, 12, 6))
     assert report.total == 616.0 and report.counted == ("consensus",) and report.independent_total == 650.0
     text = report_text(report)
-    assert "总得分616/1000分" in text
+    assert "总分616/1000分" in text
     assert "计分依据评审专家组合议形成的共识评分（专家组共识表）" in text
     assert "专家独立评分600–650分；按去掉一个最高分和一个最低分后的平均值汇总为650分" in text
 

@@ -419,13 +419,13 @@ def test_feedback_names_no_expert(feedback_text: str) -> None:
 
 def test_feedback_shows_standing_against_the_cutoff(feedback_text: str) -> None:
     assert "612.5/600分" in feedback_text  # max is the sum of the listed categories
-    assert "入围分数线650分" in feedback_text
-    assert "未达到分数线" in feedback_text and "未入围" in feedback_text
+    assert "获奖分数线650分" in feedback_text
+    assert "未达到获奖分数线" in feedback_text and "未入围" in feedback_text
 
 
 def test_feedback_shortlisted_above_cutoff(report: FeedbackReport) -> None:
     html = render_feedback_html(replace(report, total=700, shortlisted=True))
-    assert "达到分数线" in html and "未达到分数线" not in html
+    assert "达到获奖分数线" in html and "未达到获奖分数线" not in html
     assert "未入围" not in html
 
 

@@ -115,14 +115,14 @@ def test_feedback_report_for_the_applicant(client, login, world):
     reader = pdf_of(client.get(f"/certificates/applications/{world['own_feedback_id']}/feedback.pdf"))
     text = text_of(reader)
     assert "评审反馈报告" in text and world["award"].organization_name in text
-    assert "入围分数线600分" in text and "达到分数线" in text
+    assert "获奖分数线600分" in text and "达到获奖分数线" in text
     assert any("CJK" in name for name in font_names(reader))
 
 
 def test_below_cutoff_applicant_sees_its_standing(db, client, login, world):
     login(world["users"]["office"])
     text = text_of(pdf_of(client.get(f"/certificates/applications/{world['other_feedback_id']}/feedback.pdf")))
-    assert "未达到分数线" in text and "未入围" in text
+    assert "未达到获奖分数线" in text and "未入围" in text
 
 
 def test_no_feedback_before_the_cycle_is_awarded(db, client, login, world):
@@ -159,6 +159,12 @@ def test_expired_certificate_shows_expired(db, client, world):
     status, html = check_page(client, world["certificate_number"])
     assert status == 200
     assert "check-expired" in html and "2018-12-31" in html
+
+
+def test_check_names_the_award_as_the_certificate_prints_it(client, world):
+    status, html = check_page(client, world["certificate_number"])
+    award = world["award"]
+    assert status == 200 and f"{award.cycle.year}年度苏州市市长质量奖" in html  # the office's title, as printed
 
 
 def test_check_shows_that_number_only(client, world, db):

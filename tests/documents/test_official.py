@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 from award.audit.anchors import Anchor
 from award.certificates.assets import FetchRecord
 from award.certificates.fonts import MissingFontError
+from award.cycles.settings import IssuerSettings
 from award.documents.models import DocumentKind
 from award.documents.official import (
     DocumentTexts,
@@ -26,7 +27,8 @@ from award.documents.pdf import image_data_url, render_pdf
 from tests.documents.pdfs import embedded_fonts, image_count, page_sizes_mm, page_texts, reader, squeeze, text_runs
 
 PLACEHOLDERS = {"year": "2026", "cycle_title": "市长质量奖", "award_title": "2026年度市长质量奖",
-                "period_start": "2026年3月2日", "period_end": "2026年3月8日", "contact": "0512-12345678"}
+                "period_start": "2026年3月2日", "period_end": "2026年3月8日", "contact": "0512-12345678",
+                **IssuerSettings(city="某某市").placeholders()}
 ROWS = [("某某市精密机械制造股份有限公司", "91320500MA1W2K3L4M"), ("某某市绿色能源科技有限公司", "91320500MA1P9Q8R7T")]
 
 
@@ -58,7 +60,7 @@ def test_a4_portrait(notice_pdf):
 def test_the_header_the_title_the_body_the_table_and_the_signature(notice_pdf):
     text = squeeze(page_texts(notice_pdf[0])[0])
     expected_order = [
-        "市长质量奖评审委员会办公室文件",  # 版头: the issuing office's mark
+        "某某市市长质量奖评审委员会办公室文件",  # 版头: the issuing office's mark
         "质奖办〔2026〕1号",  # 文号
         "关于2026年度市长质量奖拟授奖单位名单的公示",
         "拟授予以下2家单位“2026年度市长质量奖”称号，现予以公示。",
@@ -67,7 +69,7 @@ def test_the_header_the_title_the_body_the_table_and_the_signature(notice_pdf):
         "2某某市绿色能源科技有限公司91320500MA1P9Q8R7T",
         "公示期为2026年3月2日至2026年3月8日。",
         "联系方式：0512-12345678",
-        "市长质量奖评审委员会办公室2026年3月2日",
+        "某某市市长质量奖评审委员会办公室2026年3月2日",
         "—1—",
     ]
     positions = [text.find(part) for part in expected_order]
@@ -79,7 +81,7 @@ def test_the_issuing_office_mark_is_red_and_centred_above_a_red_line(notice_pdf)
     pdf = notice_pdf[0]
     runs = text_runs(pdf)[0]
     mark = runs[0]
-    assert mark.text == "市长质量奖评审委员会办公室文件"
+    assert mark.text == "某某市市长质量奖评审委员会办公室文件"
     assert 37 <= mark.y_mm <= 60  # the top margin of GB/T 9704 is 37 mm
     content = reader(pdf).pages[0].get_contents().get_data().decode("latin-1")
     colours = {tuple(round(float(v), 2) for v in match) for match in re.findall(r"([\d.]+) ([\d.]+) ([\d.]+) (?:rg|RG)",
@@ -154,7 +156,7 @@ def test_the_signature_never_stands_alone_on_a_page():
     for count in range(2, 8):
         rows = [(f"某某市第{index}精密机械制造股份有限公司", "91320500MA1W2K3L4M") for index in range(count)]
         last = squeeze(page_texts(render_official_pdf(notice(rows=rows)))[-1])
-        assert not last.startswith("市长质量奖评审委员会办公室2026年3月2日"), count
+        assert not last.startswith("某某市市长质量奖评审委员会办公室2026年3月2日"), count
 
 
 def test_the_decision_list_shows_the_certificate_numbers():
@@ -162,11 +164,11 @@ def test_the_decision_list_shows_the_certificate_numbers():
                                 placeholders=PLACEHOLDERS, issued_on=dt.date(2026, 3, 18),
                                 rows=[("某某市精密机械制造股份有限公司", "2026-7K3QX9M2-R")])
     text = squeeze(page_texts(render_official_pdf(document))[0])
-    assert "市人民政府文件" in text and "政发〔2026〕1号" in text
+    assert "某某市人民政府文件" in text and "政发〔2026〕1号" in text
     assert "关于授予2026年度市长质量奖的决定" in text
     assert "决定授予以下1家单位“2026年度市长质量奖”称号。" in text
     assert "序号单位名称证书编号1某某市精密机械制造股份有限公司2026-7K3QX9M2-R" in text
-    assert text.endswith("市人民政府2026年3月18日—1—")
+    assert text.endswith("某某市人民政府2026年3月18日—1—")
 
 
 def test_the_cjk_font_is_embedded(notice_pdf):

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from award.auth.models import Role
 from award.cycles.models import Stage
+from award.cycles.services import issuers_of
 from award.documents import services
 from award.documents.models import DocumentKind, PrinterProfile
 from tests.documents.pdfs import page_texts, run_of, squeeze, text_runs
@@ -56,7 +57,7 @@ def test_the_office_edits_the_notice_texts_and_the_pdf_follows(client, login, of
     login(office)
     url = f"/documents/cycles/{awarded.cycle.id}/texts/notice"
     form = client.get(url).get_data(as_text=True)
-    assert "市长质量奖评审委员会办公室" in form  # the defaults fill the form
+    assert "{award_office}" in form  # the defaults fill the form
     response = client.post(url, data={
         "issuing_office": "某某市市场监督管理局", "document_number": "某市监〔2026〕8号",
         "title": "关于{award_title}拟授奖名单的公示", "opening": "<b>现将{count}家单位公示如下。</b>",
@@ -75,12 +76,12 @@ def test_the_office_edits_the_notice_texts_and_the_pdf_follows(client, login, of
 def test_a_bad_seal_or_a_missing_title_re_renders_the_form(client, login, office, awarded):
     login(office)
     url = f"/documents/cycles/{awarded.cycle.id}/texts/decision"
-    base = {"issuing_office": "市人民政府", "title": "决定"}
+    base = {"issuing_office": "{government}", "title": "决定"}
     bad_seal = client.post(url, data={**base, "seal": (io.BytesIO(b"GIF89a...."), "seal.gif")},
                            content_type="multipart/form-data")
     assert bad_seal.status_code == 422
     assert "The seal must be a PNG or JPEG image." in bad_seal.get_data(as_text=True)
-    no_title = client.post(url, data={"issuing_office": "市人民政府", "title": ""})
+    no_title = client.post(url, data={"issuing_office": "{government}", "title": ""})
     assert no_title.status_code == 422
 
 
@@ -88,7 +89,7 @@ def test_a_bad_seal_or_a_missing_title_re_renders_the_form(client, login, office
 def test_a_seal_of_too_many_pixels_is_refused_with_the_certificates_message(client, login, office, awarded, db,
                                                                            seal):
     login(office)
-    data = {"issuing_office": "市人民政府", "title": "公示", "seal": (io.BytesIO(seal), "seal.png")}
+    data = {"issuing_office": "{government}", "title": "公示", "seal": (io.BytesIO(seal), "seal.png")}
     response = client.post(f"/documents/cycles/{awarded.cycle.id}/texts/notice", data=data,
                            content_type="multipart/form-data")
     assert response.status_code == 422
@@ -176,3 +177,23 @@ def test_printers_are_managed_on_their_page(client, login, office, db):
     assert "一楼打印机" in client.get("/documents/printers").get_data(as_text=True)
     assert client.post(f"/documents/printers/{printer.id}/delete").status_code == 302
     assert services.printer_profiles(db) == []
+
+
+def test_without_a_city_the_page_says_so_and_the_office_names_it(client, login, office, awarded, db):
+    awarded.cycle.award_settings = {}
+    db.commit()
+    login(office)
+    page = client.get(f"/documents/cycles/{awarded.cycle.id}").get_data(as_text=True)
+    assert "is not named yet" in page and f"/documents/cycles/{awarded.cycle.id}/issuers" in page
+    refused = client.get(f"/documents/cycles/{awarded.cycle.id}/official/decision.pdf")
+    assert refused.status_code == 302  # back to the documents page with the reason, never a blank office
+    url = f"/documents/cycles/{awarded.cycle.id}/issuers"
+    bare = client.post(url, data={"city": "某某市", "government": "市人民政府"})
+    assert bare.status_code == 422 and "without the city" in bare.get_data(as_text=True)
+    assert client.post(url, data={"city": "某某市"}).status_code == 302
+    db.expire_all()
+    assert issuers_of(awarded.cycle).government_name == "某某市人民政府"
+    page = client.get(f"/documents/cycles/{awarded.cycle.id}").get_data(as_text=True)
+    assert "某某市市长质量奖评审委员会办公室" in page and "is not named yet" not in page
+    pdf = client.get(f"/documents/cycles/{awarded.cycle.id}/official/decision.pdf")
+    assert squeeze("".join(page_texts(pdf.data))).startswith("某某市人民政府文件政发〔2026〕1号")

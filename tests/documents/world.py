@@ -16,6 +16,7 @@ from award.applications.services import content_digest, submission_content
 from award.awards.models import Award, AwardStatus
 from award.awards.numbers import new_certificate_number
 from award.cycles.models import Cycle, Stage
+from award.cycles.settings import IssuerSettings
 from award.documents.models import PrinterProfile
 from award.notice.models import NoticeCandidate, PublicNotice
 from award.notice.periods import PeriodKind
@@ -36,6 +37,7 @@ def awarded_cycle(db: Session, *, make_cycle, make_organization, names: list[str
                   revoked: tuple[int, ...] = ()) -> AwardedCycle:
     """A cycle past its notice: every name was on the notice and holds an award (those in `revoked` lost it)."""
     cycle = make_cycle(stage=Stage.AWARDED, year=2026)
+    cycle.award_settings = IssuerSettings(city="某某市").stored_in(cycle.award_settings)  # who issues its documents
     notice = PublicNotice(cycle_id=cycle.id, published_at=PUBLISHED_AT, period_kind=PeriodKind.WORKING,
                           period_length=5, ends_at=ENDS_AT, award_title="2026年度市长质量奖",
                           benefits="证书和奖牌", contact="0512-12345678", confirmed_at=ENDS_AT)

@@ -113,3 +113,22 @@ def test_office_prints_the_documents_and_the_overlay(new_page, screenshot, world
     assert len(sheets) == 2
     name = run_of(sheets[0], NAMES[0])
     assert name.x_mm == pytest.approx(60 - 1.5, abs=1) and name.y_mm == pytest.approx(88 + 2, abs=1)
+
+
+def test_office_names_the_issuing_bodies(new_page, world, tmp_path):
+    """The documents page names the issuers; the form refuses a body without its city, in Chinese, by its field."""
+    for mobile in (False, True):
+        page = new_page(mobile=mobile)
+        sign_in(page, world["office"], PASSWORD)
+        page.goto(f"/documents/cycles/{world['cycle_id']}")
+        assert "某某市市长质量奖评审委员会办公室" in page.content()
+        page.get_by_role("link", name="修改发文机关").click()
+        page.get_by_label("市人民政府（留空则为“城市名称＋人民政府”）").fill("市人民政府")
+        page.get_by_role("button", name="保存发文机关").click()
+        assert "未写明城市" in page.content()
+        page.screenshot(path=str(tmp_path / f"issuers-refused-{'phone' if mobile else 'desktop'}.png"), full_page=True)
+        page.get_by_label("市人民政府（留空则为“城市名称＋人民政府”）").fill("")
+        page.get_by_role("button", name="保存发文机关").click()
+        assert "发文机关已保存。" in page.content()
+        page.screenshot(path=str(tmp_path / f"documents-{'phone' if mobile else 'desktop'}.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

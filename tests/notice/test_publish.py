@@ -87,6 +87,7 @@ def test_a_candidate_now_on_the_dishonesty_list_is_withdrawn_with_the_reason(db,
 @pytest.mark.parametrize(("case", "message"), [
     ("no title", "Give the title"),
     ("no holiday data", "not in the holiday list"),
+    ("a contact without its city", "without the city"),
 ])
 def test_publishing_refused(db, voted, case, message):
     cycle, _applications, vote, office = voted
@@ -94,6 +95,9 @@ def test_publishing_refused(db, voted, case, message):
     kwargs = {}
     if case == "no title":
         kwargs["text"] = services.NoticeText(award_title=" ", benefits="", contact="")
+    elif case == "a contact without its city":
+        kwargs["text"] = services.NoticeText(award_title="2026年度市长质量奖", benefits="",
+                                             contact="市市场监督管理局质量发展处 0512-12345678")
     else:
         kwargs["calendar"] = parse_calendar("[2025]\nholidays = []\n")
     with pytest.raises(DomainError, match=message):
