@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -47,7 +48,13 @@ def _require_office(actor: User | None) -> None:
 
 def cycle_rubric(cycle: Cycle) -> Rubric:
     """The rubric frozen with the cycle, never the file as it is today."""
-    return parse_rubric(cycle.rubric_text, source=f"cycle {cycle.id}", key=cycle.rubric_key)
+    return _parsed_rubric(cycle.rubric_text, f"cycle {cycle.id}", cycle.rubric_key)
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed_rubric(text: str, source: str, key: str) -> Rubric:
+    """A frozen text parses to the same (immutable) rubric every time: parse it once per process."""
+    return parse_rubric(text, source=source, key=key)
 
 
 def _load_rubric_file(rubric_key: str, rubrics_dir: Path) -> tuple[Rubric, str]:
