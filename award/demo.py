@@ -5,15 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
-from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from award.applications.configured import evidence_limits, evidence_store
 from award.applications.demo import DemoFiles, apply
-from award.applications.evidence import EvidenceStore
 from award.applications.services import return_application
 from award.auth.models import Organization, Role, User
 from award.auth.services import create_staff_user, register_enterprise
@@ -27,6 +24,7 @@ from award.cycles.settings import EligibilitySettings
 from award.db import utcnow
 from award.i18n import local_zone
 from award.main.models import SiteFlag
+from award.notice.configured import objection_store
 from award.pool.demo import seed_expert_pool
 from award.runtime import settings
 from award.scoring.demo import CITY_DIVISIONS, seed_review_demo
@@ -100,8 +98,7 @@ def seed_demo(session: Session, *, demo_database: bool, now: dt.datetime | None 
     seed_expert_pool(session, office)
     zone = local_zone()
     files = DemoFiles(evidence=evidence_store(), limits=evidence_limits())
-    objections = EvidenceStore(current_app.config.get("OBJECTION_EVIDENCE_ROOT")
-                               or str(Path(current_app.instance_path) / "objections"))
+    objections = objection_store()
 
     year = now.year
     settings = CycleSettings(

@@ -147,9 +147,9 @@ def seed_review_demo(session: Session, *, office: User, files: DemoFiles, zone: 
     last = [seat for seat in seats if seat.application_id == second]
     reopened = next(seat for seat in last if scoring.sheet_of(seat) is None)
     submit(session, reopened, 60, 0)
-    sheet = scoring.sheet_of(reopened)
-    assert sheet is not None and sheet.status is SheetStatus.SUBMITTED
-    scoring.reopen_sheet(session, actor=office, sheet=sheet, reason="4.7.4财务结果的评分依据不足，请补充说明。")
+    submitted = scoring.sheet_of(reopened)
+    assert submitted is not None and submitted.status is SheetStatus.SUBMITTED
+    scoring.reopen_sheet(session, actor=office, sheet=submitted, reason="4.7.4财务结果的评分依据不足，请补充说明。")
     # Another expert of that panel declares a conflict before scoring; the office seats a replacement.
     declaring = next(seat for seat in last if seat is not reopened and scoring.sheet_of(seat) is None)
     scoring.declare_conflict(session, actor=declaring.expert, assignment=declaring,
