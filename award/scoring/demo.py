@@ -59,7 +59,8 @@ LEANS = (0, 5, -5, 10, -10)  # each expert's own leniency, in percent of an item
 def demo_cycle_settings(*, year: int, title: str, start: dt.datetime, awards_count: int,
                         cutoff: int, city_divisions: str = CITY_DIVISIONS) -> CycleSettings:
     """A cycle whose call opened at `start` and whose applications closed 30 days later."""
-    return CycleSettings(year=year, title=title, awards_count=awards_count, cutoff_score=Decimal(cutoff),
+    return CycleSettings(year=year, title=title, awards_count=awards_count,
+                         cutoff_score=Decimal(cutoff).quantize(Decimal("0.01")),
                          experts_per_application=5, onsite_review=False,
                          deadlines={Stage.APPLICATION: start + dt.timedelta(days=30)},
                          eligibility=EligibilitySettings(city_divisions=city_divisions))
