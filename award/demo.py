@@ -25,6 +25,8 @@ from award.db import utcnow
 from award.i18n import local_zone
 from award.main.models import SiteFlag
 from award.notice.configured import objection_store
+from award.notifications.models import Notification
+from award.notifications.services import mark_read
 from award.pool.demo import seed_expert_pool
 from award.runtime import settings
 from award.scoring.demo import CITY_DIVISIONS, seed_review_demo
@@ -119,6 +121,7 @@ def seed_demo(session: Session, *, demo_database: bool, now: dt.datetime | None 
     seed_decision_demo(session, office=office, files=files, objections=objections, zone=zone, now=now)
     seed_certificates_demo(session, office=office)
     _seed_current_applications(session, office=office, cycle=cycle, files=files, now=now)
+    _read_old_notices(session, now=now)
     session.add(SiteFlag(key=DEMO_FLAG, value=now.isoformat()))
     session.flush()
     return "demo seeded\n" + credentials_text()
@@ -141,6 +144,17 @@ def _seed_current_applications(session: Session, *, office: User, cycle: Cycle, 
     apply(session, user=applicant(CURRENT_SUBMITTED), cycle=cycle, files=files, now=now - dt.timedelta(days=5))
     apply(session, user=applicant(CURRENT_DRAFT), cycle=cycle, files=files, now=now - dt.timedelta(days=2),
           submit=False)
+
+
+def _read_old_notices(session: Session, *, now: dt.datetime) -> None:
+    """Each account has read its notices of more than a month ago, a day after each came: the unread
+    ones are those of the work at hand."""
+    for notification in session.scalars(select(Notification).where(
+            Notification.created_at < now - dt.timedelta(days=30)).order_by(Notification.id)):
+        reader = session.get(User, notification.user_id)
+        assert reader is not None
+        mark_read(session, actor=reader, notification=notification,
+                  now=notification.created_at + dt.timedelta(days=1))
 
 
 def credentials_text() -> str:

@@ -58,7 +58,7 @@ def _reviewed(session: Session, *, office: User, files: DemoFiles, zone: ZoneInf
     closed = start + dt.timedelta(days=70)
     close_round(session, actor=office, review_round=review_round, now=closed)
     advance_cycle(session, actor=office, cycle=cycle, target=Stage.DELIBERATION, now=closed)
-    freeze_shortlist(session, actor=office, cycle=cycle)
+    freeze_shortlist(session, actor=office, cycle=cycle, now=closed + dt.timedelta(days=2))
     advance_cycle(session, actor=office, cycle=cycle, target=Stage.APPROVAL, now=closed + dt.timedelta(days=3))
     return cycle
 

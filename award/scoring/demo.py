@@ -101,17 +101,19 @@ def open_document_review(session: Session, *, office: User, cycle: Cycle, now: d
     return review_round
 
 
-def submit(session: Session, seat: Assignment, level: int, lean: int) -> None:
-    """The seated expert signs the pledge and submits a complete sheet."""
-    sheet = scoring.sign_pledge(session, actor=seat.expert, assignment=seat)
-    scoring.submit_sheet(session, actor=seat.expert, assignment=seat,
+def submit(session: Session, seat: Assignment, level: int, lean: int, now: dt.datetime) -> None:
+    """The seated expert signs the pledge and, some days later, submits a complete sheet."""
+    sheet = scoring.sign_pledge(session, actor=seat.expert, assignment=seat, now=now)
+    scoring.submit_sheet(session, actor=seat.expert, assignment=seat, now=now + dt.timedelta(days=6, hours=3),
                          entries=sheet_entries(seat.round.cycle, level, lean), expected_version=sheet.version)
 
 
 def score_everything(session: Session, review_round: ReviewRound, levels: Mapping[str, int]) -> None:
     """Every seated expert submits: each applicant near its level, each expert with a lean of its own."""
+    assert review_round.opened_at is not None
     for number, seat in enumerate(seats_of(session, review_round)):
-        submit(session, seat, levels.get(seat.application.org_name, 60), LEANS[number % len(LEANS)])
+        submit(session, seat, levels.get(seat.application.org_name, 60), LEANS[number % len(LEANS)],
+               review_round.opened_at + dt.timedelta(days=1 + number % 7, hours=number % 5))
 
 
 def applicants_of(session: Session, names: Sequence[str]) -> list[tuple[User, str]]:
@@ -134,20 +136,22 @@ def seed_review_demo(session: Session, *, office: User, files: DemoFiles, zone: 
         city_divisions=""))  # no city divisions set: the office checks every registration by hand
     run_applications(session, office=office, cycle=cycle, applicants=applicants_of(session, APPLICANT_NAMES),
                      files=files, zone=zone, start=start)
-    review_round = open_document_review(session, office=office, cycle=cycle, now=now - dt.timedelta(days=20))
+    opened = now - dt.timedelta(days=20)
+    review_round = open_document_review(session, office=office, cycle=cycle, now=opened)
     seats = seats_of(session, review_round)
     first, second = seats[0].application_id, seats[-1].application_id
     for number, seat in enumerate(seats):
         if seat.application_id == first:  # one panel fully scored: its leader is told
-            submit(session, seat, 70, LEANS[number % len(LEANS)])
+            submit(session, seat, 70, LEANS[number % len(LEANS)], opened + dt.timedelta(days=2 + number))
         elif number % 3 == 0:
-            sheet = scoring.sign_pledge(session, actor=seat.expert, assignment=seat)
+            sheet = scoring.sign_pledge(session, actor=seat.expert, assignment=seat,
+                                        now=opened + dt.timedelta(days=3, hours=number))
             scoring.save_draft(session, actor=seat.expert, assignment=seat,
                                entries=sheet_entries(cycle, 65, 0)[:8], expected_version=sheet.version)
     # On the last panel: one expert submitted, and the office sent the sheet back with a reason.
     last = [seat for seat in seats if seat.application_id == second]
     reopened = next(seat for seat in last if scoring.sheet_of(seat) is None)
-    submit(session, reopened, 60, 0)
+    submit(session, reopened, 60, 0, opened + dt.timedelta(days=4))
     submitted = scoring.sheet_of(reopened)
     assert submitted is not None and submitted.status is SheetStatus.SUBMITTED
     scoring.reopen_sheet(session, actor=office, sheet=submitted, reason="4.7.4财务结果的评分依据不足，请补充说明。")
