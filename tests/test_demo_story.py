@@ -27,6 +27,7 @@ from award.approval.models import Ballot, VoteCandidate, VoteMember, VoteOutcome
 from award.audit.models import AuditRecord
 from award.auth.models import Role, User
 from award.awards.models import Award
+from award.calls.models import CycleCall
 from award.conflicts.services import conflicted_pairs
 from award.cycles.models import Cycle
 from award.cycles.services import cycle_rubric
@@ -275,6 +276,7 @@ def _audited(db: Session, action: str, target_type: str) -> set[str]:
 AUDITED = [  # (model, the action its service records, target type, which id the record names)
     (User, ("user.created", "user.registered"), "user", lambda row: row.id),
     (Cycle, ("cycle.created",), "cycle", lambda row: row.id),
+    (CycleCall, ("call.saved",), "call", lambda row: row.id),
     (Application, ("application.started",), "application", lambda row: row.id),
     (EvidenceFile, ("application.evidence_added",), "application", lambda row: row.application_id),
     (ScreeningResult, ("application.screening_recorded",), "application", lambda row: row.application_id),
