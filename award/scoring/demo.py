@@ -4,7 +4,7 @@ seated experts themselves.
 
 The document-review demo (last year's cycle, still in document review) shows the work in progress:
 one panel fully scored (its leader can propose a consensus), drafts elsewhere, a sheet the office
-reopened with a reason, and an expert who declared a conflict and was replaced.
+reopened with a reason, and an expert who declared a conflict, whose seat the office has yet to fill.
 """
 
 from __future__ import annotations
@@ -155,9 +155,8 @@ def seed_review_demo(session: Session, *, office: User, files: DemoFiles, zone: 
     submitted = scoring.sheet_of(reopened)
     assert submitted is not None and submitted.status is SheetStatus.SUBMITTED
     scoring.reopen_sheet(session, actor=office, sheet=submitted, reason="4.7.4财务结果的评分依据不足，请补充说明。")
-    # Another expert of that panel declares a conflict before scoring; the office seats a replacement.
+    # Another expert of that panel declares a conflict before scoring: the office is told to seat a replacement.
     declaring = next(seat for seat in last if seat is not reopened and scoring.sheet_of(seat) is None)
     scoring.declare_conflict(session, actor=declaring.expert, assignment=declaring,
                              reason="本人去年曾为该企业开展内审员培训，申请回避。")
-    panels.replace_expert(session, actor=office, assignment=declaring)
     return cycle
