@@ -53,6 +53,11 @@ EXPERTS = [
 CURRENT_RETURNED = "苏州恒润精密机械有限公司"
 CURRENT_SUBMITTED = "吴中区明湖食品有限公司"
 CURRENT_DRAFT = "苏州金鼎建设工程有限公司"
+# Each enterprise's contact in its quality department (the audit trail and the office's lists name them).
+CONTACTS = [
+    "沈国平", "顾晓红", "陆志华", "范建军", "钱丽娟", "徐海峰", "朱文静", "蒋立伟", "韩玉梅", "曹永刚",
+    "严晓东", "金美华", "魏振宇", "陶红英", "姜建新", "戚文斌", "谢丽萍", "邹卫东", "喻小燕", "柏俊杰",
+]
 LEADERS = [("钱副市长", "leader1"), ("冯局长", "leader2"), ("褚主任", "leader3")]
 
 
@@ -94,7 +99,7 @@ def seed_demo(session: Session, *, demo_database: bool, now: dt.datetime | None 
                           must_change_password=False)
     for number, name in enumerate(ENTERPRISES, start=1):
         register_enterprise(session, credit_code=demo_credit_code(rng), organization_name=name,
-                            contact_name="质量部 联系人", phone=f"0512-6{number:03d}0000",
+                            contact_name=CONTACTS[number - 1], phone=f"0512-6{number:03d}0000",
                             email=f"enterprise{number}@demo.award", password=DEMO_PASSWORD,
                             password_min_length=minimum)
     seed_expert_pool(session, office)
