@@ -1,13 +1,12 @@
 """The demo's awarded cycle archives to a ZIP that verifies offline, and fails when any file inside changes.
 
 The archive is built once for the module (seeding the demo is slow) through `flask archive create`,
-with an evidence file and a decided objection with its evidence added to the demo's awarded cycle,
-so every kind of member is there: records, the frozen rubric, evidence, PDFs, the audit chain.
+the demo's awarded cycle holding, as its services left it, evidence and a decided objection with its
+evidence, so every kind of member is there: records, the frozen rubric, evidence, PDFs, the audit chain.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
 import json
@@ -20,18 +19,12 @@ from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 
 from award.app_db import get_database, get_session
-from award.applications.evidence import EvidenceStore
-from award.applications.models import Application, EvidenceFile
 from award.archive.verify import verify_archive
 from award.audit.models import AuditRecord
-from award.auth.models import Role, User
 from award.awards.models import Award
 from award.certificates.fonts import installed_cjk_families
 from award.cycles.models import Cycle, Stage
 from award.demo import seed_demo
-from award.notice.models import NoticeCandidate, Objection, ObjectionOutcome, PublicNotice
-from award.notice.periods import PeriodKind
-from award.ranking.models import RankingSnapshot
 from award.rubrics import content_hash
 from tests.conftest import make_test_app
 
@@ -49,42 +42,6 @@ def _pdf(text: str) -> bytes:
     return buffer.getvalue()
 
 
-def _enrich(session, cycle: Cycle, folder: Path) -> None:
-    """Evidence for one application and a dismissed objection with its evidence, as the app stores them."""
-    office = session.scalar(select(User).where(User.role == Role.OFFICE))
-    applications = list(session.scalars(select(Application).where(Application.cycle_id == cycle.id)
-                                        .order_by(Application.id)))
-    store = EvidenceStore(folder / "evidence")
-    stored = store.save(_pdf("质量管理体系认证证书"))
-    session.add(EvidenceFile(application_id=applications[0].id, stored_name=stored.stored_name,
-                             display_name="质量管理体系认证证书.pdf", content_type="application/pdf",
-                             size_bytes=stored.size_bytes, sha256=stored.sha256, uploaded_by_id=None))
-    published = dt.datetime(cycle.year + 1, 1, 5, 1, tzinfo=dt.UTC)
-    notice = PublicNotice(cycle_id=cycle.id, published_at=published, published_by_id=office.id,
-                          period_kind=PeriodKind.CALENDAR, period_length=7,
-                          ends_at=published + dt.timedelta(days=7), award_title=f"{cycle.year}年度市长质量奖",
-                          confirmed_at=published + dt.timedelta(days=8), confirmed_by_id=office.id)
-    # The candidates are the frozen shortlist (the demo's cycle has no vote): the archive recounts clean.
-    snapshot = session.scalar(select(RankingSnapshot).where(RankingSnapshot.cycle_id == cycle.id)
-                              .order_by(RankingSnapshot.version.desc()))
-    shortlisted = [a for a in applications if a.id in {e.application_id for e in snapshot.shortlist}]
-    for position, application in enumerate(shortlisted, start=1):
-        notice.candidates.append(NoticeCandidate(application_id=application.id, position=position,
-                                                 organization_name=application.org_name,
-                                                 credit_code=application.organization.credit_code))
-    session.add(notice)
-    session.flush()
-    objection_file = EvidenceStore(folder / "objections").save(PNG)
-    session.add(Objection(
-        notice_id=notice.id, candidate_id=notice.candidates[0].id, name="张三", id_number="", organization="某公司",
-        phone="13800000000", text="该企业曾发生质量事故。", stored_name=objection_file.stored_name,
-        display_name="现场照片.png", content_type="image/png", size_bytes=objection_file.size_bytes,
-        sha256=objection_file.sha256, submitted_at=published + dt.timedelta(days=2),
-        outcome=ObjectionOutcome.DISMISSED, outcome_reason="经核查，事故不属实。", decided_by_id=office.id,
-        decided_at=published + dt.timedelta(days=5)))
-    session.flush()
-
-
 @pytest.fixture(scope="module")
 def demo_archive(engine, database_url, tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("demo-archive")
@@ -100,8 +57,8 @@ def demo_archive(engine, database_url, tmp_path_factory) -> dict:
             with app.app_context():
                 session = get_session()
                 seed_demo(session, demo_database=True)
+                # The awarded cycle went through its vote, notice (with a dismissed objection) and final list.
                 cycle = session.scalar(select(Cycle).where(Cycle.stage == Stage.AWARDED))
-                _enrich(session, cycle, folder)
                 numbers = [a.certificate_number for a in session.scalars(select(Award)
                                                                          .where(Award.cycle_id == cycle.id))]
                 cycle_id = cycle.id
@@ -141,7 +98,7 @@ def test_the_archive_holds_every_section_of_the_cycle(demo_archive):
         "audit/cycle-records.jsonl",
     }
     assert expected <= names
-    assert any(n.startswith("applications/") and "/evidence/" in n and n.endswith(".pdf") for n in names)
+    assert any(n.startswith("applications/") and "/evidence/" in n and n.endswith(".png") for n in names)
     assert any(n.startswith("notice/objections/") and n.endswith(".png") for n in names)
     assert demo_archive["last_action"] == "cycle.archived"
     assert "chain head" in demo_archive["output"]
@@ -172,7 +129,7 @@ def test_evidence_is_the_uploaded_file_byte_for_byte(demo_archive):
         data = archive.read(f"applications/{record['id']}/{listed['archived_as']}")
         objection = json.loads(archive.read("notice/objections.json"))[0]
     assert hashlib.sha256(data).hexdigest() == listed["sha256"]
-    assert PdfReader(io.BytesIO(data)).metadata.title == "质量管理体系认证证书"
+    assert data.startswith(b"\x89PNG") and listed["display_name"].startswith("质量管理体系认证证书")
     assert objection["outcome"] == "dismissed" and objection["outcome_reason"] == "经核查，事故不属实。"
 
 

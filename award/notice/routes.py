@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, session, url_for
 from flask_limiter.util import get_remote_address
 
@@ -16,6 +14,7 @@ from award.forms import filled
 from award.i18n import _, local_zone
 from award.limits import pdf_check_limits
 from award.notice import services
+from award.notice.configured import objection_store
 from award.notice.forms import OUTCOME_LABELS, DecideForm, LookupForm, ObjectionForm, PublishForm
 from award.notice.masking import mask_id_number
 from award.notice.models import Objection, ObjectionOutcome, PublicNotice
@@ -26,8 +25,7 @@ bp = Blueprint("notice", __name__, url_prefix="/notices")
 
 
 def _store() -> EvidenceStore:
-    root = current_app.config.get("OBJECTION_EVIDENCE_ROOT") or str(Path(current_app.instance_path) / "objections")
-    return EvidenceStore(root)
+    return objection_store()
 
 
 def _objections_per_address() -> str:

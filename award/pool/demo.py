@@ -13,7 +13,7 @@ from award.db import utcnow
 from award.pool import services as pool
 from award.pool.kinds import RelationKind
 from award.pool.models import ExpertProfile
-from award.pool.services import RelationData
+from award.pool.services import ExpertData, RelationData
 
 # (expert number, title, organization, credit-code body of 17 characters, sectors)
 PROFILES = [
@@ -55,11 +55,9 @@ def seed_expert_pool(session: Session, office: User) -> None:
         if user is None:
             continue
         organization_code = make_credit_code(body) if body else code["苏州恒润精密机械有限公司"]
-        profile = ExpertProfile(user_id=user.id, title=title, organization_code=organization_code,
-                                organization_name=organization, sectors=list(sectors), in_pool=True)
-        session.add(profile)
-        profiles[number] = profile
-    session.flush()
+        profiles[number] = pool.create_expert(session, actor=office, password_min_length=1, data=ExpertData(
+            email=user.email, full_name=user.full_name, phone=user.phone, title=title,
+            organization_code=organization_code, organization_name=organization, sectors=tuple(sectors))).profile
 
     this_year = utcnow().year
 

@@ -13,6 +13,7 @@ is not ranked. `freeze_shortlist` copies the result into a `RankingSnapshot` for
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,6 +31,7 @@ from award.conflicts.services import conflicts_for_cycle
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import cycle_rubric
 from award.cycles.stages import guard
+from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _, _l
 from award.ranking.aggregate import (
@@ -391,7 +393,8 @@ def current_snapshot(session: Session, cycle: Cycle) -> RankingSnapshot | None:
     ).first()
 
 
-def freeze_shortlist(session: Session, *, actor: User | None, cycle: Cycle) -> RankingSnapshot:
+def freeze_shortlist(session: Session, *, actor: User | None, cycle: Cycle,
+                     now: dt.datetime | None = None) -> RankingSnapshot:
     """Freeze the cycle's ranking and shortlist for the leading group, with audit records.
 
     One audit record per exclusion and per dishonesty-list hit, then one for the snapshot.
@@ -413,7 +416,7 @@ def freeze_shortlist(session: Session, *, actor: User | None, cycle: Cycle) -> R
         cycle_id=cycle.id, version=version, method=ranking.method or "",
         combine_mode=ranking.settings.combine_mode.value if ranking.combined else None,
         onsite_weight=Decimal(str(ranking.settings.onsite_weight)) if ranking.combined else None,
-        cutoff_score=cycle.cutoff_score, awards_count=cycle.awards_count,
+        cutoff_score=cycle.cutoff_score, awards_count=cycle.awards_count, frozen_at=now or utcnow(),
         settings={
             "rounds": rounds,
             "tie_break": list(ranking.settings.tie_break),

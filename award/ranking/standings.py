@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from award.i18n import _l
+from award.i18n import _, _l
 from award.numbers import format_score
 from award.ranking.aggregate import (
     CombinedRound,
@@ -85,9 +85,9 @@ def exclusions_from(
         reasons = list(conflicts.get((application_id, expert_id), ()))
         if status != "active":
             label = str(VACATED_REASONS[status])
-            reasons.append(f"{label}: {status_reason}" if status_reason else label)
+            reasons.append(_("%(label)s: %(reason)s", label=label, reason=status_reason) if status_reason else label)
         if reasons:
-            out.append(Exclusion(application_id, expert_id, "; ".join(dict.fromkeys(reasons))))
+            out.append(Exclusion(application_id, expert_id, _("; ").join(dict.fromkeys(reasons))))
     return out
 
 

@@ -137,14 +137,15 @@ def rubric_of(assignment: Assignment) -> Rubric:
 # --------------------------------------------------------------------------- pledge and conflict
 
 
-def sign_pledge(session: Session, *, actor: User, assignment: Assignment) -> ScoreSheet:
+def sign_pledge(session: Session, *, actor: User, assignment: Assignment,
+                now: dt.datetime | None = None) -> ScoreSheet:
     """The expert signs the no-conflict and confidentiality pledge (回避与保密承诺); the sheet opens."""
     _require_own(actor, assignment)
     _require_active(assignment)
     if assignment.pledge_signed_at is not None:
         raise Conflict(_("You have already signed the pledge for this application."), code="pledge_signed")
     _require_no_conflict(session, actor, assignment.application)
-    assignment.pledge_signed_at = utcnow()
+    assignment.pledge_signed_at = now or utcnow()
     sheet = ScoreSheet(assignment_id=assignment.id, status=SheetStatus.DRAFT, total=Decimal(0))
     session.add(sheet)
     session.flush()
@@ -290,7 +291,7 @@ def _as_entry(item: ItemScore) -> ItemEntry:
 
 
 def submit_sheet(session: Session, *, actor: User, assignment: Assignment, entries: Sequence[ItemEntry],
-                 expected_version: int) -> ScoreSheet:
+                 expected_version: int, now: dt.datetime | None = None) -> ScoreSheet:
     """Save the last entries, check every item of the rubric, and lock the sheet; the last sheet of
     a panel tells its team leader."""
     sheet = _require_scorable(session, actor, assignment)
@@ -304,14 +305,14 @@ def submit_sheet(session: Session, *, actor: User, assignment: Assignment, entri
         raise SheetInvalid(problems)
     _write(session, sheet, rubric, entries, expected_version)
     sheet.status = SheetStatus.SUBMITTED
-    sheet.submitted_at = utcnow()
+    sheet.submitted_at = now or utcnow()
     session.flush()
     record(session, actor=actor, action="review.sheet_submitted", target_type="score_sheet", target_id=sheet.id,
            cycle_id=assignment.round.cycle_id,
            after={"application_id": assignment.application_id, "total": sheet.total, "version": sheet.version,
                   "items": {i.item_id: {"band": i.band_id, "percent": i.percent, "points": i.points}
                             for i in sheet.items}})
-    _tell_leader_if_complete(session, assignment.round, assignment.application_id)
+    _tell_leader_if_complete(session, assignment.round, assignment.application_id, now=sheet.submitted_at)
     return sheet
 
 
@@ -418,13 +419,14 @@ def _leader_of(session: Session, review_round: ReviewRound, application_id: int)
     return next((m for m in panel_members(session, review_round, application_id) if m.is_leader), None)
 
 
-def _tell_leader_if_complete(session: Session, review_round: ReviewRound, application_id: int) -> None:
+def _tell_leader_if_complete(session: Session, review_round: ReviewRound, application_id: int,
+                             now: dt.datetime | None = None) -> None:
     """Once every sheet of the panel is in, its team leader is told (once per round and application)."""
     if review_round.status is not RoundStatus.OPEN or not sheets_complete(session, review_round, application_id):
         return
     leader = _leader_of(session, review_round, application_id)
     if leader is not None:
-        notices.tell_panel_complete(session, review_round, leader)
+        notices.tell_panel_complete(session, review_round, leader, now=now)
 
 
 def propose_consensus(session: Session, *, actor: User, review_round: ReviewRound, application: Application,

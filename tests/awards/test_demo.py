@@ -4,25 +4,26 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from award.applications.models import Application
 from award.approval.models import VoteSession
-from award.auth.models import Role
-from award.awards.demo import AWARDED, NOTICE, VOTE, seed_decision_demo
+from award.auth.models import Role, User
+from award.awards.demo import AWARDED, NOTICE, VOTE
 from award.awards.models import Award
 from award.awards.numbers import is_well_formed_certificate_number
 from award.db import utcnow
+from award.demo import seed_demo
 from award.notice.models import PublicNotice
 
 
-def test_decision_demo(db, make_user, make_organization):
-    office = make_user(Role.OFFICE)
-    leaders = [make_user(Role.LEADER) for _ in range(3)]
-    for name in VOTE + NOTICE + AWARDED:
-        make_organization(name=name)
-    now = utcnow()
-    seed_decision_demo(db, office=office, now=now)
-    vote = db.scalars(select(VoteSession)).one()
-    assert {m.leader_id for m in vote.members} == {leader.id for leader in leaders} and len(vote.candidates) == 3
-    notice = db.scalars(select(PublicNotice)).one()
-    assert notice.is_open(now) and len(notice.listed) == 2
+def test_decision_demo(db):
+    seed_demo(db, demo_database=True)
+    leaders = db.scalars(select(User).where(User.role == Role.LEADER)).all()
+    open_vote = db.scalars(select(VoteSession).where(VoteSession.closed_at.is_(None))).one()
+    assert {m.leader_id for m in open_vote.members} == {leader.id for leader in leaders}
+    names = {a.id: a.org_name for a in db.scalars(select(Application))}
+    assert sorted(names[c.application_id] for c in open_vote.candidates) == sorted(VOTE)
+    running = [notice for notice in db.scalars(select(PublicNotice)) if notice.is_open(utcnow())]
+    assert [sorted(c.organization_name for c in notice.listed) for notice in running] == [sorted(NOTICE)]
     awards = db.scalars(select(Award)).all()
-    assert len(awards) == 2 and all(is_well_formed_certificate_number(a.certificate_number) for a in awards)
+    assert sorted(a.organization_name for a in awards) == sorted(AWARDED)
+    assert all(is_well_formed_certificate_number(a.certificate_number) for a in awards)
