@@ -46,6 +46,7 @@ class EvidenceLine:
     name: str
     size: str
     sha256: str
+    item: str = ""  # the rubric item it supports ("" for a file of the whole application, and older ones)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,6 +90,9 @@ def receipt_of(session: Session, application: Application) -> Receipt:
         raise NotFound(_("The application has not been submitted yet: the receipt is made on submission."),
                        code="no_receipt")
     content = submission.content
+    evidence = tuple(EvidenceLine(number=n, name=f["name"], size=_size(int(f["size_bytes"])), sha256=f["sha256"],
+                                  item=str(f.get("item") or ""))
+                     for n, f in enumerate(content.get("evidence", []), start=1))
     profile = content.get("profile", {})
     cycle = content.get("cycle", {})
     return Receipt(
@@ -99,9 +103,10 @@ def receipt_of(session: Session, application: Application) -> Receipt:
         submitted_at=submission.submitted_at, submitted_local=beijing_time(submission.submitted_at),
         profile=tuple((label, _value(name, profile.get(name))) for name, label in PROFILE_LABELS),
         self_assessment=tuple({"item": entry["item"], "title": entry["title"]["zh"], "points": entry["points"],
-                               "text": entry["text"]} for entry in content.get("self_assessment", [])),
-        evidence=tuple(EvidenceLine(number=n, name=f["name"], size=_size(int(f["size_bytes"])), sha256=f["sha256"])
-                       for n, f in enumerate(content.get("evidence", []), start=1)),
+                               "text": entry["text"],
+                               "evidence": "、".join(str(e.number) for e in evidence if e.item == entry["item"])}
+                              for entry in content.get("self_assessment", [])),
+        evidence=evidence,
         content_sha256=submission.content_sha256,
     )
 

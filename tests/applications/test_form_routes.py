@@ -101,7 +101,8 @@ def test_the_contents_show_each_item_and_the_count_on_first_render(db, client, l
 def test_several_files_for_an_item_one_bad_named_the_others_kept(db, client, login, draft, enterprise):
     login(enterprise)
     response = client.post(
-        f"/applications/{draft.id}/evidence", content_type="multipart/form-data", headers={"Accept": "application/json"},
+        f"/applications/{draft.id}/evidence", content_type="multipart/form-data",
+        headers={"Accept": "application/json"},
         data={"rubric_item": "4.3.2", "files": [(io.BytesIO(pdf_bytes()), "调查.pdf"),
                                                 (io.BytesIO(b"MZ"), "坏.pdf"),
                                                 (io.BytesIO(image_bytes("JPEG")), "照片.jpg")]})
