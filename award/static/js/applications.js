@@ -156,7 +156,9 @@
       const line = document.createElement("li");
       line.textContent = file.name + " …";
       results.append(line);
-      const data = new FormData(uploadForm);
+      // Only the upload form's own hidden fields: the chosen files belong to it too (form=), each is sent alone.
+      const data = new FormData();
+      for (const hidden of uploadForm.querySelectorAll("input[type=hidden]")) data.append(hidden.name, hidden.value);
       data.append("files", file, file.name);
       try {
         const response = await fetch(uploadForm.action, {
