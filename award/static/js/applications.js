@@ -21,6 +21,7 @@
   let again = false;
   let stopped = false;
   let dirty = false;
+  let heldSubmitter;  // undefined: no submit waiting; null or a button: a submit held during a save
 
   const say = (text, kind) => {
     if (!status) return;
@@ -141,7 +142,11 @@
       retryLater();
     } finally {
       inFlight = false;
-      if (again) { again = false; schedule(300); }
+      if (heldSubmitter !== undefined) {  // now with the version that save returned
+        const submitter = heldSubmitter;
+        heldSubmitter = undefined;
+        form.requestSubmit(submitter);
+      } else if (again) { again = false; schedule(300); }
     }
   }
 
@@ -247,7 +252,19 @@
     if (event.target.type === "file") return;
     store(); schedule(800);
   });
-  form.addEventListener("submit", () => { dirty = false; stopped = true; clearTimeout(timer); clearTimeout(retryTimer); });
+  // A save button clicked while a background save is on its way would carry the version that save
+  // replaces and be refused as a conflict with the user's own draft: it waits for the answer.
+  form.addEventListener("submit", (event) => {
+    clearTimeout(timer);
+    if (inFlight) {
+      event.preventDefault();
+      heldSubmitter = event.submitter || null;
+      return;
+    }
+    dirty = false;
+    stopped = true;
+    clearTimeout(retryTimer);
+  });
   window.addEventListener("online", () => schedule(200));
   window.addEventListener("beforeunload", (event) => {
     if (!dirty) return;
