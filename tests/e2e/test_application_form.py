@@ -97,10 +97,12 @@ def test_typed_text_survives_an_expired_session_and_files_count_per_item(form_wo
     assert page.input_value("textarea[name=item_2]") == "履行社会责任，发布社会责任报告。"
     assert "已恢复本设备上" in page.inner_text("[data-autosave-status]")
     page.wait_for_selector(".autosave-saved")
+    assert "已恢复本设备上" in page.inner_text("[data-autosave-status]")  # still said once it is saved
     texts, _files = stored(live_app, application_id)
     assert texts["4.1.3"] == "董事会设质量委员会，每季度审议质量目标。"
     assert texts["4.1.4"] == "履行社会责任，发布社会责任报告。"
     assert "已完成 3 / 23 项" in page.inner_text("[data-done-counter]")
+    shot(page, "application-form-1280-restored")
 
     # Two files dropped on one item at once (chosen together): both listed under it and in the contents.
     first, second = tmp_path / "质量委员会章程.pdf", tmp_path / "会议照片.png"

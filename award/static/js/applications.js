@@ -21,6 +21,7 @@
   let again = false;
   let stopped = false;
   let dirty = false;
+  let restored = false;  // this page restored text kept on the device
   let heldSubmitter;  // undefined: no submit waiting; null or a button: a submit held during a save
 
   const say = (text, kind) => {
@@ -127,7 +128,9 @@
       if (response.ok) {
         versionInput.value = body.version;
         if (JSON.stringify(fields()) === sent) { forget(); dirty = false; }
-        say(form.dataset.savedText.replace("{time}", body.saved_at || ""), "saved");
+        // After a restore the notice stays until the user types again: they must know their text came back.
+        const text = restored ? form.dataset.restoredSavedText : form.dataset.savedText;
+        say(text.replace("{time}", body.saved_at || ""), "saved");
       } else if (response.status === 409 && body.conflict) {
         stopped = true;  // never overwrite another save: the copy stays on this device
         say(form.dataset.conflictText, "conflict");
@@ -236,6 +239,7 @@
         // as a conflict and nothing is overwritten.
         if (kept.version) versionInput.value = kept.version;
         dirty = true;
+        restored = true;
         say(form.dataset.restoredText, "offline");
         schedule(500);
       } else {
@@ -246,7 +250,7 @@
 
   form.addEventListener("input", (event) => {
     if (event.target.type === "file") return;
-    dirty = true; refresh(); store(); schedule(2000);
+    dirty = true; restored = false; refresh(); store(); schedule(2000);
   });
   form.addEventListener("change", (event) => {
     if (event.target.type === "file") return;
