@@ -147,6 +147,19 @@ def attachment(data: bytes | str, filename: str, mimetype: str) -> Response:
     return Response(data, mimetype=mimetype, headers={"Content-Disposition": content_disposition(filename)})
 
 
+# A file shown in the browser (its own PDF viewer, an image): nothing in it may run or load anything.
+INLINE_FILE_POLICY = "default-src 'none'; img-src 'self'; object-src 'self'; style-src 'unsafe-inline'; " \
+                     "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+
+
+def inline_file(data: bytes, filename: str, mimetype: str) -> Response:
+    """A file the browser shows itself (PDF, JPEG, PNG as judged by content at upload), in a strict policy."""
+    disposition = content_disposition(filename).replace("attachment", "inline", 1)
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": disposition, "Content-Security-Policy": INLINE_FILE_POLICY,
+        "X-Content-Type-Options": "nosniff", "X-Frame-Options": "SAMEORIGIN"})
+
+
 def error_page(status: int, message: str) -> tuple[Any, int]:
     """The answer to a refused request without a page of its own: JSON or the error page."""
     if wants_json():

@@ -278,6 +278,9 @@ GUARDS: list[Guard] = [
     Guard(applications.add_evidence, lambda c, a: applications.add_evidence(
         c.s, actor=a, application=c.application, data=pdf_bytes(), filename="证明.pdf", store=evidence_store(c),
         limits=LIMITS), ENTERPRISE, stage=not_open("apply_cycle")),
+    Guard(applications.add_evidence_files, lambda c, a: applications.add_evidence_files(
+        c.s, actor=a, application=c.application, files=[("证明.pdf", pdf_bytes())], store=evidence_store(c),
+        limits=LIMITS, rubric_item_id="4.1.2"), ENTERPRISE, stage=not_open("apply_cycle")),
     Guard(applications.remove_evidence, lambda c, a: applications.remove_evidence(
         c.s, actor=a, evidence=c.evidence, store=evidence_store(c)), ENTERPRISE, stage=not_open("apply_cycle")),
     # The evidence of an application under review: its enterprise, oversight, and a panel expert who signed.

@@ -115,5 +115,13 @@ class EvidenceStore:
     def read(self, stored_name: str) -> bytes:
         return self.path_of(stored_name).read_bytes()
 
+    def read_checked(self, stored_name: str, sha256: str) -> bytes | None:
+        """The stored bytes when they are still those uploaded (same SHA-256); None when absent or changed."""
+        path = self.path_of(stored_name)
+        if not path.is_file():
+            return None
+        data = path.read_bytes()
+        return data if hashlib.sha256(data).hexdigest() == sha256 else None
+
     def delete(self, stored_name: str) -> None:
         self.path_of(stored_name).unlink(missing_ok=True)

@@ -6,11 +6,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypedDict
 
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -19,11 +21,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from award import inputs
 from award.applications.eligibility import RULE_LABELS, RULES, RuleResult
 from award.applications.models import Application, ApplicationStatus, RuleOutcome
 from award.applications.services import Decision, Profile
 from award.forms import BaseForm, PrintableName, SelectChoice
 from award.i18n import _l
+from award.inputs import parse_int
 from award.rubrics import Rubric
 
 PROFILE_TEXT_FIELDS = ("org_name", "address", "district", "sector", "accident_note", "penalty_note")
@@ -46,6 +50,7 @@ class ApplicationForm(BaseForm):
     accident_note = TextAreaField(_l("Accidents: details"), validators=[Optional(), Length(max=5000)])
     last_penalty_on = DateField(_l("Date of the latest administrative penalty"), validators=[Optional()])
     penalty_note = TextAreaField(_l("Penalties: details"), validators=[Optional(), Length(max=5000)])
+    version = HiddenField()
     declaration_confirmed = BooleanField(_l(
         "We declare that the information above is true and complete, and that no major accident or "
         "administrative penalty other than those given above occurred."))
@@ -60,6 +65,11 @@ class ApplicationForm(BaseForm):
             values[name] = values[name] or ""
         values["declaration_confirmed"] = bool(values["declaration_confirmed"])
         return Profile(**values)
+
+    def posted_version(self) -> int | None:
+        """The draft version the page was loaded with (None: a page without one)."""
+        raw = self.version.data or ""
+        return parse_int(raw, minimum=1, maximum=2**31 - 1, field=str(_l("version"))) if raw else None
 
     def texts(self) -> dict[str, str]:
         return {item_id: getattr(self, name).data or "" for item_id, name in self.item_fields.items()}
@@ -81,6 +91,7 @@ def build_application_form(rubric: Rubric, sectors: Mapping[str, str], **kwargs:
 
 
 def fill_form(form: ApplicationForm, application: object) -> None:
+    form.version.data = str(getattr(application, "version", "") or "")
     for name in Profile.__dataclass_fields__:
         getattr(form, name).data = getattr(application, name)
     texts = getattr(application, "self_assessment", None) or {}
@@ -91,6 +102,29 @@ def fill_form(form: ApplicationForm, application: object) -> None:
 class UploadForm(BaseForm):
     file = FileField(_l("Evidence file (PDF, JPEG or PNG)"), validators=[FileRequired(_l("Choose a file."))])
     upload = SubmitField(_l("Upload"))
+
+
+class ItemUploadForm(BaseForm):
+    """Several files at once, for one rubric item (empty: the whole application)."""
+
+    files = MultipleFileField(_l("Evidence files"))
+    rubric_item = HiddenField()
+    upload = SubmitField(_l("Upload"))
+
+    def named_files(self, max_bytes: int) -> list[tuple[str, bytes]]:
+        """(name, bytes) of each chosen file, read up to one byte over the limit (the service refuses it)."""
+        return [(storage.filename or "", storage.stream.read(max_bytes + 1))
+                for storage in (self.files.data or []) if storage and storage.filename]
+
+
+def autosave_fields(body: bytes) -> MultiDict[str, str]:
+    """The background save's JSON body ({"version": ..., "fields": {...}}) as the form's fields;
+    anything but scalars is refused at the input boundary (400)."""
+    data = inputs.json_object(body)
+    fields = MultiDict({str(k): inputs.json_scalar_text(v, str(k))
+                        for k, v in inputs.json_mapping(data, "fields").items()})
+    fields["version"] = inputs.json_scalar_text(data.get("version"), "version")
+    return fields
 
 
 class ReasonForm(BaseForm):

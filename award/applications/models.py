@@ -80,6 +80,8 @@ class Application(Base):
     declaration_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     # Self-assessment (自评报告): rubric item id → text. The cycle's rubric decides the keys.
     self_assessment: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Raised by every save of the draft that changed something: the autosave's check against a stale page.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -133,6 +135,8 @@ class EvidenceFile(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The rubric item (of the application's cycle) the file supports; None for a file of the whole application.
+    rubric_item_id: Mapped[str | None] = mapped_column(String(20))
 
     application: Mapped[Application] = relationship(back_populates="files")
 

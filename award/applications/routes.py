@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
@@ -19,17 +20,19 @@ from award.applications.exports import applications_workbook
 from award.applications.forms import (
     ApplicationForm,
     BlacklistForm,
+    ItemUploadForm,
     ListFilters,
     ReasonForm,
     ScreeningForm,
     SettingsForm,
     UploadForm,
+    autosave_fields,
     build_application_form,
     fill_form,
     screening_form,
 )
 from award.applications.models import Application, ApplicationStatus, BlacklistEntry, EvidenceFile
-from award.applications.presenters import application_page
+from award.applications.presenters import application_page, files_by_item, form_progress, progress_labels
 from award.applications.queries import (
     applications_of_organization,
     can_view_application,
@@ -45,8 +48,9 @@ from award.cycles.models import Cycle, Stage
 from award.cycles.queries import active_cycles
 from award.cycles.services import cycle_rubric
 from award.db import utcnow
+from award.errors import DomainError
 from award.forms import filled
-from award.i18n import _, local_zone
+from award.i18n import _, format_datetime, local_zone
 from award.inputs import InvalidInput
 from award.limits import IMPORT_MAX_BYTES
 from award.views import (
@@ -55,11 +59,14 @@ from award.views import (
     csrf,
     current_locale,
     get_or_404,
+    inline_file,
+    json_errors,
     limiter,
     login_manager,
     on_refusal,
     submitted,
     validated,
+    wants_json,
 )
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
@@ -96,11 +103,13 @@ def _show_page(application: Application, *, upload_form: UploadForm | None = Non
 def _edit_page(application: Application, form: ApplicationForm, **extra: object) -> str:
     stash_token = services.stash_form_token(secret_key=current_app.config["SECRET_KEY"], application=application,
                                             user=actor())
-    return render_template("applications/edit.html", application=application, form=form,
-                           rubric=cycle_rubric(application.cycle),
+    rubric = cycle_rubric(application.cycle)
+    return render_template("applications/edit.html", application=application, form=form, rubric=rubric,
                            limit=services.max_self_assessment_chars(get_session(), application.cycle),
                            deadline=application.cycle.deadline(Stage.APPLICATION), lang=current_locale(),
-                           stash_token=stash_token, **extra)
+                           stash_token=stash_token, progress=form_progress(rubric, form.texts(), application.files),
+                           files_by_item=files_by_item(application.files), limits=evidence_limits(),
+                           state_labels=progress_labels(), **extra)
 
 
 def _application_form(application: Application, **kwargs: object) -> ApplicationForm:
@@ -119,6 +128,26 @@ def _posted_form(application: Application) -> ApplicationForm:
         on_refusal(lambda _: _edit_page(application, form))
         raise InvalidInput(_("The form had expired. Your text is shown again: please save once more.")) from None
     return _application_form(application)
+
+
+def upload_answer(application: Application, outcomes: list[services.UploadOutcome]) -> Any:
+    """What an upload of several files answers: one line per file, as JSON for the page's script, or as
+    messages on the form it came from."""
+    if wants_json():
+        return {"ok": True, "files": [
+            {"name": o.filename, "ok": o.evidence is not None, "message": o.message or _("File uploaded."),
+             **({"id": o.evidence.id, "display_name": o.evidence.display_name, "item": o.evidence.rubric_item_id,
+                 "size": o.evidence.size_bytes, "content_type": o.evidence.content_type,
+                 "view_url": url_for("applications.preview", application_id=application.id, file_id=o.evidence.id),
+                 "delete_url": url_for("applications.delete_file", application_id=application.id,
+                                       file_id=o.evidence.id)} if o.evidence else {})}
+            for o in outcomes]}
+    for outcome in outcomes:
+        flash(_("%(name)s: uploaded.", name=outcome.filename) if outcome.evidence else
+              _("%(name)s: not uploaded. %(reason)s", name=outcome.filename, reason=outcome.message),
+              "success" if outcome.evidence else "error")
+    item = next((o.evidence.rubric_item_id for o in outcomes if o.evidence and o.evidence.rubric_item_id), None)
+    return redirect(url_for("applications.edit", application_id=application.id) + (f"#item-{item}" if item else ""))
 
 
 def _submit_page(application: Application) -> str:
@@ -192,11 +221,35 @@ def edit(application_id: int):
     on_refusal(lambda _: _edit_page(application, form))
     validated(form, _("Some fields need correcting; nothing was saved yet."))
     services.save_draft(get_session(), actor=actor(), application=application, profile=form.to_profile(),
-                        self_assessment=form.texts(), sectors=configured_sectors())
+                        self_assessment=form.texts(), sectors=configured_sectors(),
+                        expected_version=form.posted_version())
     if form.save_and_submit.data:
         return redirect(url_for("applications.confirm_submit", application_id=application.id))
     flash(_("Draft saved."), "success")
     return redirect(url_for("applications.edit", application_id=application.id))
+
+
+def _autosave_refusal(error: DomainError) -> dict[str, Any]:
+    """A refused background save: the message, and the saved version when another save came first."""
+    answer: dict[str, Any] = {"ok": False, "message": error.message}
+    if isinstance(error, services.DraftVersionConflict):
+        answer.update(version=error.current_version, conflict=True)
+    return answer
+
+
+@bp.route("/<int:application_id>/autosave", methods=["POST"])
+@enterprise_required
+@json_errors
+def autosave(application_id: int):
+    """The form's background save: JSON in, JSON out; a stale version answers 409 and overwrites nothing."""
+    application = _own(application_id)
+    on_refusal(_autosave_refusal)
+    form = _application_form(application, formdata=autosave_fields(request.get_data()), meta={"csrf": False})
+    validated(form, _("Some fields need correcting; nothing was saved yet."))
+    saved = services.save_draft(get_session(), actor=actor(), application=application, profile=form.to_profile(),
+                                self_assessment=form.texts(), sectors=configured_sectors(),
+                                expected_version=form.posted_version())
+    return {"ok": True, "version": saved.version, "message": _("Draft saved."), "saved_at": format_datetime(utcnow())}
 
 
 def _edit_form(application: Application):  # noqa: ANN202
@@ -256,6 +309,32 @@ def upload(application_id: int):
                           store=evidence_store(), limits=limits)
     flash(_("File uploaded."), "success")
     return redirect(url_for("applications.show", application_id=application.id) + "#files")
+
+
+@bp.route("/<int:application_id>/evidence", methods=["POST"])
+@enterprise_required
+def upload_files(application_id: int):
+    """Several files at once for one rubric item; JSON (one line per file) for the page's script, else back
+    to the form. Files refused for their own content are named and the others kept (see the service)."""
+    application = _own(application_id)
+    form = ItemUploadForm()
+    on_refusal(lambda error: {"ok": False, "message": error.message} if wants_json()
+               else redirect(url_for("applications.edit", application_id=application.id)))
+    limits = evidence_limits()
+    outcomes = services.add_evidence_files(get_session(), actor=actor(), application=application,
+                                           files=form.named_files(limits.max_file_bytes), store=evidence_store(),
+                                           limits=limits, rubric_item_id=form.rubric_item.data or None)
+    return upload_answer(application, outcomes)
+
+
+@bp.route("/<int:application_id>/files/<int:file_id>/view")
+@enterprise_required
+def preview(application_id: int, file_id: int):
+    """The owner's file shown by the browser itself (its PDF viewer or an image), never run as a page."""
+    evidence = get_or_404(EvidenceFile, file_id, application_id=_own(application_id).id)
+    data = evidence_store().read_checked(evidence.stored_name, evidence.sha256) or abort(404)
+    services.record_download(get_session(), actor=actor(), evidence=evidence)
+    return inline_file(data, evidence.display_name, evidence.content_type)
 
 
 @bp.route("/<int:application_id>/files/<int:file_id>/delete", methods=["POST"])

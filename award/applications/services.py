@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.orm import Session
 
 from award.applications import eligibility, notices
@@ -246,12 +246,41 @@ def require_editable(application: Application, now: dt.datetime) -> None:
     _require_window(application.cycle, now)
 
 
+class DraftVersionConflict(Conflict):
+    """The draft was saved elsewhere (another tab or device) after this page loaded it; nothing was overwritten."""
+
+    def __init__(self, *, current_version: int) -> None:
+        super().__init__(_("This application was saved elsewhere (another tab or device) after you opened it. "
+                           "Nothing was overwritten. Copy what you typed, reload the page and add it again."),
+                         code="version_conflict")
+        self.current_version = current_version
+
+
+def _claim_version(session: Session, application: Application, expected_version: int | None) -> None:
+    """Raise the draft's version by one, or refuse when the page's version is stale. The conditional UPDATE
+    is atomic: of two saves sent with the same version (two tabs, PostgreSQL too) only one passes."""
+    if expected_version is None:  # a plain form post without a version (an older page): the last save wins
+        expected_version = application.version
+    claimed = session.execute(update(Application).where(Application.id == application.id,
+                                                        Application.version == expected_version)
+                              .values(version=expected_version + 1)
+                              .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
+        session.refresh(application, ["version"])
+        raise DraftVersionConflict(current_version=application.version)
+    session.refresh(application, ["version"])
+
+
 def save_draft(
     session: Session, *, actor: User | None, application: Application, profile: Profile,
     self_assessment: Mapping[str, str], sectors: Mapping[str, str] = GBT4754_SECTIONS,
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, expected_version: int | None = None,
 ) -> Application:
-    """Save what was typed, complete or not; only formats and the overall length are checked."""
+    """Save what was typed, complete or not; only formats and the overall length are checked.
+
+    With `expected_version` (the autosave, a form that carries it) a save made elsewhere since the page
+    loaded is refused (DraftVersionConflict) instead of overwritten. A save that changes nothing writes
+    nothing, not even an audit record; any other writes one record, whatever the number of fields."""
     now = now or utcnow()
     _require_owner(actor, application)
     require_editable(application, now)
@@ -272,6 +301,11 @@ def save_draft(
         if day is not None and day > today:
             raise Invalid(_("Dates cannot lie in the future."), code="future_date")
     before = {"fields": _changed_fields(application, profile, texts)}
+    if expected_version is not None and application.version != expected_version:
+        raise DraftVersionConflict(current_version=application.version)
+    if not before["fields"]:
+        return application
+    _claim_version(session, application, expected_version)
     for name in PROFILE_FIELDS:
         value = getattr(profile, name)
         setattr(application, name, value.strip() if isinstance(value, str) else value)
@@ -280,7 +314,7 @@ def save_draft(
     session.flush()
     record(session, actor=actor, action="application.draft_saved", target_type="application",
            target_id=application.id, cycle_id=application.cycle_id,
-           after={"changed": before["fields"], "self_assessment_chars": total})
+           after={"changed": before["fields"], "self_assessment_chars": total, "version": application.version})
     return application
 
 
@@ -350,7 +384,8 @@ def submission_content(session: Session, application: Application) -> dict[str, 
              "points": str(item.points), "text": str(texts.get(item.id, ""))}
             for category in rubric.categories for item in category.items],
         "evidence": [{"name": f.display_name, "content_type": f.content_type, "size_bytes": f.size_bytes,
-                      "sha256": f.sha256, "uploaded_at": f.uploaded_at.isoformat()} for f in files],
+                      "sha256": f.sha256, "uploaded_at": f.uploaded_at.isoformat(),
+                      **({"item": f.rubric_item_id} if f.rubric_item_id else {})} for f in files],
     }
 
 
@@ -405,11 +440,17 @@ def return_application(session: Session, *, actor: User | None, application: App
 
 # ---------------------------------------------------------------------------------- evidence
 
+MAX_FILES_PER_UPLOAD = 10
+MAX_FILES_PER_APPLICATION = 200
+
+
 @dataclass(frozen=True, kw_only=True)
 class EvidenceLimits:
     max_file_bytes: int
     max_total_bytes: int
     pdf_check: ProcessLimits = PDF_CHECK  # time and memory of the PDF check (award.limits)
+    max_files_per_upload: int = MAX_FILES_PER_UPLOAD
+    max_files: int = MAX_FILES_PER_APPLICATION  # per application
 
 
 def _mib(size: int) -> str:
@@ -427,14 +468,29 @@ REJECTION_MESSAGES: dict[str, Callable[[], str]] = {
 }
 
 
+def check_rubric_item(application: Application, rubric_item_id: str | None) -> str | None:
+    """The item a file is attached to: None (the whole application) or an item of the cycle's own rubric."""
+    if rubric_item_id is None or rubric_item_id == "":
+        return None
+    if rubric_item_id not in {item.id for item in cycle_rubric(application.cycle).items}:
+        raise Invalid(_("This item is not part of the rubric of this application's cycle."), code="bad_rubric_item")
+    return rubric_item_id
+
+
 def add_evidence(
     session: Session, *, actor: User | None, application: Application, data: bytes, filename: str,
-    store: EvidenceStore, limits: EvidenceLimits, now: dt.datetime | None = None,
+    store: EvidenceStore, limits: EvidenceLimits, now: dt.datetime | None = None, rubric_item_id: str | None = None,
 ) -> EvidenceFile:
     """Check type (by content) and sizes, then store the file under a random name with its SHA-256."""
     now = now or utcnow()
     _require_owner(actor, application)
     require_editable(application, now)
+    rubric_item_id = check_rubric_item(application, rubric_item_id)
+    count = session.scalar(select(func.count()).select_from(EvidenceFile)
+                           .where(EvidenceFile.application_id == application.id)) or 0
+    if count >= limits.max_files:
+        raise Invalid(_("An application may have at most %(count)s files.", count=limits.max_files),
+                      code="too_many_files")
     if len(data) > limits.max_file_bytes:
         raise Invalid(_("The file is larger than %(limit)s.", limit=_mib(limits.max_file_bytes)),
                           code="file_too_large")
@@ -450,15 +506,55 @@ def add_evidence(
     evidence = EvidenceFile(application_id=application.id, stored_name=stored.stored_name,
                             display_name=display_name(filename, content_type), content_type=content_type,
                             size_bytes=stored.size_bytes, sha256=stored.sha256, uploaded_at=now,
-                            uploaded_by_id=actor.id if actor else None)
+                            uploaded_by_id=actor.id if actor else None, rubric_item_id=rubric_item_id)
     session.add(evidence)
     application.updated_at = now
     session.flush()
     record(session, actor=actor, action="application.evidence_added", target_type="application",
            target_id=application.id, cycle_id=application.cycle_id,
            after={"file": evidence.id, "name": evidence.display_name, "sha256": evidence.sha256,
-                  "bytes": evidence.size_bytes, "type": content_type})
+                  "bytes": evidence.size_bytes, "type": content_type, "item": rubric_item_id})
     return evidence
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    """One file of an upload of several: stored (`evidence`), or refused with the reason (`message`)."""
+
+    filename: str
+    evidence: EvidenceFile | None = None
+    message: str = ""
+
+
+def add_evidence_files(
+    session: Session, *, actor: User | None, application: Application, files: Sequence[tuple[str, bytes]],
+    store: EvidenceStore, limits: EvidenceLimits, rubric_item_id: str | None = None, now: dt.datetime | None = None,
+) -> list[UploadOutcome]:
+    """Add several files at once, each checked on its own as add_evidence() checks one.
+
+    A file refused for its own content or size is named with its reason and the others are kept:
+    each file is a separate piece of evidence, and refusing them all would make the applicant send
+    the good ones again for one bad scan. What concerns the whole upload (the owner, a read-only
+    application, an item of another rubric, too many files at once) refuses it all before any is stored."""
+    now = now or utcnow()
+    _require_owner(actor, application)
+    require_editable(application, now)
+    rubric_item_id = check_rubric_item(application, rubric_item_id)
+    if not files:
+        raise Invalid(_("Choose a file."), code="no_file")
+    if len(files) > limits.max_files_per_upload:
+        raise Invalid(_("At most %(count)s files can be uploaded at once.", count=limits.max_files_per_upload),
+                      code="too_many_at_once")
+    outcomes = []
+    for filename, data in files:
+        try:
+            evidence = add_evidence(session, actor=actor, application=application, data=data, filename=filename,
+                                    store=store, limits=limits, now=now, rubric_item_id=rubric_item_id)
+        except Invalid as refused:
+            outcomes.append(UploadOutcome(filename=filename, message=refused.message))
+        else:
+            outcomes.append(UploadOutcome(filename=filename, evidence=evidence))
+    return outcomes
 
 
 def remove_evidence(session: Session, *, actor: User | None, evidence: EvidenceFile, store: EvidenceStore,

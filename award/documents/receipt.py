@@ -47,6 +47,7 @@ class EvidenceLine:
     name: str
     size: str
     sha256: str
+    item: str = ""  # the rubric item it supports ("" for a file of the whole application, and older ones)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,6 +94,9 @@ def receipt_of(session: Session, application: Application) -> Receipt:
                        code="no_receipt")
     content = submission.content
     issuers = issuers_of(application.cycle)
+    evidence = tuple(EvidenceLine(number=n, name=f["name"], size=_size(int(f["size_bytes"])), sha256=f["sha256"],
+                                  item=str(f.get("item") or ""))
+                     for n, f in enumerate(content.get("evidence", []), start=1))
     profile = content.get("profile", {})
     cycle = content.get("cycle", {})
     return Receipt(
@@ -103,9 +107,10 @@ def receipt_of(session: Session, application: Application) -> Receipt:
         submitted_at=submission.submitted_at, submitted_local=beijing_time(submission.submitted_at),
         profile=tuple((label, _value(name, profile.get(name))) for name, label in PROFILE_LABELS),
         self_assessment=tuple({"item": entry["item"], "title": entry["title"]["zh"], "points": entry["points"],
-                               "text": entry["text"]} for entry in content.get("self_assessment", [])),
-        evidence=tuple(EvidenceLine(number=n, name=f["name"], size=_size(int(f["size_bytes"])), sha256=f["sha256"])
-                       for n, f in enumerate(content.get("evidence", []), start=1)),
+                               "text": entry["text"],
+                               "evidence": "、".join(str(e.number) for e in evidence if e.item == entry["item"])}
+                              for entry in content.get("self_assessment", [])),
+        evidence=evidence,
         content_sha256=submission.content_sha256,
         city=issuers.city, issuer=issuers.award_office_name,
     )

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from award.app_db import get_session
 from award.applications.models import Application
+from award.applications.presenters import files_by_item
 from award.auth.access import actor, expert_required, login_required, office_required, oversight_required
 from award.auth.permissions import can_read_oversight, is_expert
 from award.cycles.services import cycle_rubric
@@ -96,6 +97,7 @@ def _sheet_page(assignment: Assignment, *, posted: dict[str, str] | None = None,
         scored=presenters.scored_count(states), state_labels=presenters.state_labels(),
         version=conflict.current_version if conflict else sheet.version,
         editable=queries.can_score(actor(), assignment),
+        evidence=files_by_item(assignment.application.files),  # the application's files, one query for all items
     )
 
 

@@ -126,3 +126,22 @@ def test_the_print_view_and_the_download_for_the_owner(db, client, login, submit
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF-")
     shown = client.get(f"/applications/{application.id}").get_data(as_text=True)
     assert f"/documents/applications/{application.id}/receipt.pdf" in shown
+
+
+def test_the_receipt_lists_the_evidence_of_each_item_where_set(db, make_cycle, make_user, store, limits):
+    cycle = make_cycle(stage=Stage.APPLICATION)
+    user = make_user(Role.ENTERPRISE)
+    application = services.start_application(db, actor=user, cycle=cycle)
+    services.save_draft(db, actor=user, application=application, profile=complete_profile(),
+                        self_assessment=full_texts(cycle))
+    services.add_evidence(db, actor=user, application=application, data=pdf_bytes(1), filename="总体.pdf",
+                          store=store, limits=limits)
+    services.add_evidence_files(db, actor=user, application=application, store=store, limits=limits,
+                                rubric_item_id="4.1.2", files=[("领导.pdf", pdf_bytes(2)), ("会议.pdf", pdf_bytes(3))])
+    services.submit_application(db, actor=user, application=application)
+    receipt = receipt_of(db, application)
+    assert [(line.number, line.item) for line in receipt.evidence] == [(1, ""), (2, "4.1.2"), (3, "4.1.2")]
+    by_item = {entry["item"]: entry["evidence"] for entry in receipt.self_assessment}
+    assert by_item["4.1.2"] == "2、3" and by_item["4.1.3"] == ""
+    text = squeeze("".join(page_texts(render_receipt_pdf(receipt, printed_at="2026-12-07 09:00（北京时间）"))))
+    assert "本条目证明材料：第2、3号" in text

@@ -100,3 +100,32 @@ def test_a_refused_submission_names_each_item_once_at_the_top_with_a_link_to_it(
     assert 'id="item-4.1.3"' in page and "Scored 1 of 23 items" in page  # what was posted counts
     db.expire_all()
     assert sheet_of(seat).status is SheetStatus.DRAFT
+
+
+def test_each_items_evidence_is_shown_beside_it_read_in_one_query(db, client, login, opened):
+    import secrets
+
+    from sqlalchemy import event
+
+    from award.applications.models import EvidenceFile
+
+    application = opened.applications[0]
+    for name, item in (("领导作用.pdf", "4.1.2"), ("治理.pdf", "4.1.3"), ("总体.pdf", None)):
+        db.add(EvidenceFile(application_id=application.id, stored_name=secrets.token_hex(32),
+                            display_name=name, content_type="application/pdf", size_bytes=2048, sha256="0" * 64,
+                            rubric_item_id=item))
+    db.flush()
+    seat = pledged_seat(db, client, login, opened)
+    db.expire_all()
+    statements: list[str] = []
+    engine = db.get_bind().engine
+    listen = lambda *args: statements.append(args[2])  # noqa: E731 (conn, cursor, statement, ...)
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        page = client.get(f"/review/assignments/{seat.id}/sheet").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert sum(1 for s in statements if "FROM evidence_files" in s) == 1  # not one per item
+    item_4_1_2 = page[page.index('id="item-4.1.2"'):page.index('id="item-4.1.3"')]
+    assert "领导作用.pdf" in item_4_1_2 and "治理.pdf" not in item_4_1_2 and "总体.pdf" not in item_4_1_2
+    assert "总体.pdf" in page  # the navigator's full list keeps every file
