@@ -16,6 +16,7 @@ With AWARD_GUIDE_SCREENSHOTS=1 the run writes the user guide's screenshots to do
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import os
 import re
@@ -29,19 +30,23 @@ from sqlalchemy import select
 
 from award import PROJECT_ROOT
 from award.app_db import get_database
+from award.applications import services as applications
 from award.applications.models import Application, ApplicationStatus
 from award.approval.models import Ballot
 from award.audit.models import AuditRecord
 from award.auth.models import User
+from award.auth.services import register_enterprise
 from award.awards.models import Award
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import cycle_rubric
 from award.db import utcnow
 from award.notice.models import Objection, ObjectionOutcome
-from award.notifications.models import OutboxMessage
+from award.notifications.models import Notification, OutboxMessage
 from award.rounds.models import Assignment, ReviewRound, RoundStatus
-from award.scoring.models import ConsensusScore
+from award.scoring.models import ConsensusFinalization, ConsensusRemark, ConsensusScore, RemarkKind
+from tests.applications.conftest import complete_profile, full_texts
 from tests.conftest import fresh_credit_code
+from tests.documents.pdfs import page_texts, squeeze
 from tests.e2e.conftest import CHROMIUM
 from tests.e2e.pages import score_the_sheet, score_the_sheet_at_once, sign_in
 
@@ -68,6 +73,13 @@ EXPERTS = [  # e-mail, name, title, organization, sectors
 PERCENTS = [40, 50, 50, 55, 60]  # the five sheets; the consensus is 50 % on every item
 ENTERPRISE = {"name": "苏州恒润精密机械有限公司", "contact": "张三", "email": "zhang@hengrun.cn",
               "password": "hengrun-password-1", "phone": "0512-65220000"}
+# A second applicant, seeded through the services: its panel scores it below the cut-off, so it hears that
+# it was not shortlisted and, once the cycle is awarded, that it was not awarded (with its feedback report).
+RUNNER_UP = {"name": "苏州德信包装材料有限公司", "contact": "李四", "email": "li@dexin-pack.cn",
+             "password": "dexin-password-1", "phone": "0512-66881234"}
+RUNNER_UP_PERCENT = 40  # every sheet and the consensus: 400 points, under the cut-off of 450
+DISAGREEMENT = "4.7.2 的市场占有率数据缺少第三方来源，共识分偏高"
+FINAL_NOTE = "组长已核对统计局公开数据，维持共识分"
 OBJECTOR = {"name": "王小明", "id_number": "11010519491231002X", "phone": "13912345678"}
 AWARD_TITLE = "苏州市市长质量奖"
 
@@ -75,12 +87,15 @@ AWARD_TITLE = "苏州市市长质量奖"
 # --------------------------------------------------------------------------------------- helpers
 
 
-def _shot(page, name: str, *, full_page: bool = False) -> None:
-    """A user-guide screenshot (PNG, 256 colours) when AWARD_GUIDE_SCREENSHOTS=1."""
+def _shot(page, name: str, *, full_page: bool = False, at: str | None = None) -> None:
+    """A user-guide screenshot (PNG, 256 colours) when AWARD_GUIDE_SCREENSHOTS=1: the top of the page, or
+    the part that shows the element `at` (a selector)."""
     if os.environ.get("AWARD_GUIDE_SCREENSHOTS") != "1":
         return
     GUIDE_IMAGES.mkdir(parents=True, exist_ok=True)
     page.evaluate("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
+    if at:
+        page.locator(at).first.evaluate("element => element.scrollIntoView({block: 'start'})")
     data = page.screenshot(full_page=full_page, animations="disabled")
     from PIL import Image
 
@@ -219,6 +234,28 @@ def _set_password_through(page, path: str, password: str, shot: str | None = Non
     page.wait_for_url("**/dashboard")
 
 
+def _runner_up_applies(live_app, cycle_id: int) -> int:
+    """The second applicant registers, confirms its address, writes and submits its application, through the
+    same services as the pages (the first applicant clicks each of these steps)."""
+    with live_app.app_context():
+        session = get_database(live_app).session_factory()
+        user = register_enterprise(session, credit_code=fresh_credit_code(), organization_name=RUNNER_UP["name"],
+                                   contact_name=RUNNER_UP["contact"], phone=RUNNER_UP["phone"],
+                                   email=RUNNER_UP["email"], password=RUNNER_UP["password"],
+                                   password_min_length=10)
+        user.email_confirmed = True
+        cycle = session.get(Cycle, cycle_id)
+        application = applications.start_application(session, actor=user, cycle=cycle)
+        applications.save_draft(session, actor=user, application=application,
+                                profile=complete_profile(org_name=RUNNER_UP["name"]),
+                                self_assessment=full_texts(cycle, "我们正在建立质量管理方法，已在主要车间试行。"))
+        applications.submit_application(session, actor=user, application=application)
+        session.commit()
+        application_id = application.id
+        session.close()
+    return application_id
+
+
 # ----------------------------------------------------------------------------------------- the test
 
 
@@ -339,6 +376,15 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     cycle_id = int(re.search(r"/cycles/(\d+)$", office.url).group(1))
     _advance(office, cycle_id, Stage.APPLICATION)
     _shot(office, "office-cycle")
+    # Every document of the cycle (the receipts, the notice, the certificates) names its issuers: the city first.
+    _submit(office, f"a[href$='/documents/cycles/{cycle_id}']")
+    assert "本届评选的发文城市尚未填写" in _main(office)
+    _submit(office, f"a[href$='/documents/cycles/{cycle_id}/issuers']")
+    office.fill("input[name=city]", "苏州市")
+    _shot(office, "office-issuers")
+    _submit(office, "main form button[type=submit]")
+    assert "本届评选的发文城市尚未填写" not in _main(office), _main(office)
+    runner_up_id = _runner_up_applies(live_app, cycle_id)
 
     # --- the enterprise registers and applies with an evidence file ---------------------------------
     enterprise = people.page()
@@ -378,13 +424,48 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
         enterprise.fill(f"textarea[name=item_{index}]",
                         f"{item.id}：我们建立了系统的方法，覆盖全部业务单元，每年评审改进，并与战略目标整合。")
     enterprise.check("input[name=declaration_confirmed]")
+    # The form saves itself in the background; the contents count the items written.
+    enterprise.wait_for_selector(".autosave-saved")
+    assert f"已完成 {len(rubric.items)} / {len(rubric.items)} 项" in enterprise.inner_text("[data-done-counter]")
+    # Evidence for one item, chosen beside it: uploaded at once, listed under it and in the contents.
+    report = _pdf("年度质量报告", f"{ENTERPRISE['name']} 2025 年度质量报告：高层领导每季度评审质量目标。")
+    enterprise.set_input_files("input[data-item-input='4.1.2']", files=[{
+        "name": "年度质量报告.pdf", "mimeType": "application/pdf", "buffer": report}])
+    enterprise.wait_for_selector("[data-drop-item='4.1.2'] .upload-ok")
+    assert "1 个文件" in enterprise.inner_text("[data-nav-item='4.1.2']")
     _shot(enterprise, "enterprise-application-form")
+    with live_app.app_context():
+        session = db()
+        texts = session.get(Application, application_id).self_assessment
+        session.close()
+    assert texts[rubric.items[-1].id].startswith(rubric.items[-1].id)  # saved without a click
+    # The session ends while the enterprise is still typing: what it types is kept on this device.
+    revised = "4.1.4：我们每年发布社会责任报告，公开质量、安全和环境绩效，接受社会监督。"
+    enterprise.context.clear_cookies()
+    enterprise.fill("textarea[name=item_2]", revised)
+    enterprise.wait_for_selector(".autosave-offline")
+    assert "登录已过期" in enterprise.inner_text("[data-autosave-status]")
+    # Signing in again and reopening the form brings the text back and saves it.
+    enterprise.goto(f"/applications/{application_id}/edit")
+    enterprise.wait_for_url("**/login**")
+    enterprise.fill("input[name=email]", ENTERPRISE["email"])
+    enterprise.fill("input[name=password]", ENTERPRISE["password"])
+    _submit(enterprise, "input[type=submit]")
+    enterprise.wait_for_url(f"**/applications/{application_id}/edit")
+    assert enterprise.input_value("textarea[name=item_2]") == revised
+    assert "已恢复本设备上" in enterprise.inner_text("[data-autosave-status]")
+    enterprise.wait_for_selector(".autosave-saved")
+    _shot(enterprise, "enterprise-application-restored")
+    with live_app.app_context():
+        session = db()
+        assert session.get(Application, application_id).self_assessment[rubric.items[2].id] == revised
+        session.close()
     _submit(enterprise, "input[name=save]")
-    assert "草稿已保存" in enterprise.content() or "Draft saved" in enterprise.content()
+    assert "草稿已保存" in enterprise.content(), _main(enterprise)
     enterprise.goto(f"/applications/{application_id}")
+    certificate_pdf = _pdf("质量管理体系认证证书", f"{ENTERPRISE['name']} 的质量管理体系符合 GB/T 19001-2016 标准。")
     enterprise.set_input_files("input[name=file]", files=[{
-        "name": "质量管理体系认证证书.pdf", "mimeType": "application/pdf",
-        "buffer": _pdf("质量管理体系认证证书", f"{ENTERPRISE['name']} 的质量管理体系符合 GB/T 19001-2016 标准。")}])
+        "name": "质量管理体系认证证书.pdf", "mimeType": "application/pdf", "buffer": certificate_pdf}])
     _submit(enterprise, "form[action$='/files'] input[type=submit]")
     assert "质量管理体系认证证书.pdf" in enterprise.content()
     _shot(enterprise, "enterprise-application-files")
@@ -396,23 +477,37 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
         session = db()
         application = session.get(Application, application_id)
         assert application.status is ApplicationStatus.SUBMITTED
-        assert [f.display_name for f in application.files] == ["质量管理体系认证证书.pdf"]
+        assert sorted(f.display_name for f in application.files) == ["年度质量报告.pdf", "质量管理体系认证证书.pdf"]
         session.close()
+    # The receipt, read back: each evidence file's SHA-256 is that of the bytes uploaded.
+    digests = [hashlib.sha256(data).hexdigest() for data in (report, certificate_pdf)]
+    with enterprise.expect_download() as download_info:
+        enterprise.click("text=下载申报回执（PDF）")
+    receipt = squeeze("".join(page_texts(Path(download_info.value.path()).read_bytes())))
+    assert "市长质量奖申报回执" in receipt and ENTERPRISE["name"] in receipt, receipt
+    assert all(digest in receipt for digest in digests), receipt
+    assert "苏州市市长质量奖评审委员会办公室" in receipt, receipt  # the office named after the city
+    _submit(enterprise, "text=申报回执打印版")
+    assert all(digest in enterprise.content() for digest in digests)
+    _shot(enterprise, "enterprise-receipt-print-view")
 
     # --- the deadline passes; the office screens, forms the panel and opens scoring ------------------
     clock.advance(days=3)
     _advance(office, cycle_id, Stage.SCREENING)
     office.goto(f"/applications/cycle/{cycle_id}")
     _shot(office, "office-applications")
-    office.goto(f"/applications/{application_id}/screening")
-    _shot(office, "office-screening", full_page=True)
-    # Registration in the city needs a manual check: it starts undecided and its decision needs a reason.
-    office.select_option("select[name=registered_in_city_decision]", "pass")
-    office.fill("textarea[name=registered_in_city_reason]", "营业执照登记机关为本市市场监管局")
-    _submit(office, "form input[type=submit][name=save]")
+    for screened in (application_id, runner_up_id):
+        office.goto(f"/applications/{screened}/screening")
+        if screened == application_id:
+            _shot(office, "office-screening", full_page=True)
+        # Registration in the city needs a manual check: it starts undecided and its decision needs a reason.
+        office.select_option("select[name=registered_in_city_decision]", "pass")
+        office.fill("textarea[name=registered_in_city_reason]", "营业执照登记机关为本市市场监管局")
+        _submit(office, "form input[type=submit][name=save]")
     with live_app.app_context():
         session = db()
         assert session.get(Application, application_id).status is ApplicationStatus.ELIGIBLE
+        assert session.get(Application, runner_up_id).status is ApplicationStatus.ELIGIBLE
         session.close()
 
     office.goto(f"/review/cycles/{cycle_id}")
@@ -444,11 +539,13 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
         session.close()
     with live_app.app_context():
         session = db()
-        seats = session.execute(select(Assignment.id, User.email, Assignment.is_leader)
-                                .join(User, User.id == Assignment.expert_id)
-                                .where(Assignment.round_id == round_id).order_by(User.email)).all()
+        all_seats = session.execute(select(Assignment.id, User.email, Assignment.is_leader, Assignment.application_id)
+                                    .join(User, User.id == Assignment.expert_id)
+                                    .where(Assignment.round_id == round_id).order_by(User.email)).all()
         session.close()
-    assert len(seats) == 5
+    seats = [(a, email, lead) for a, email, lead, app in all_seats if app == application_id]
+    runner_up_seats = {email: (a, lead) for a, email, lead, app in all_seats if app == runner_up_id}
+    assert len(seats) == 5 and len(runner_up_seats) == 5  # the pool's five experts review both
 
     # --- a bulk reminder: one click tells every expert whose sheet is still missing -------------------
     office.goto(f"/outreach/cycles/{cycle_id}")
@@ -460,30 +557,47 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
         assert reminded.after["count"] == 5 and len(reminded.after["recipients"]) == 5
         session.close()
 
-    # --- five experts sign the pledge and score -----------------------------------------------------
+    # --- five experts sign the pledge and score both applications; each stays signed in ---------------
     leader_email = next(email for _id, email, leader in seats if leader)
+    runner_up_leader = next(email for email, (_a, lead) in runner_up_seats.items() if lead)
+    experts: dict[str, object] = {}
     for (assignment_id, email, is_leader), percent in zip(seats, PERCENTS, strict=True):
-        expert = people.signed_in(email, passwords[email])
+        expert = experts[email] = people.signed_in(email, passwords[email])
         expert.goto("/review/mine")
         if is_leader:
             _shot(expert, "expert-assignments")
-        _submit(expert, f"a[href='/review/assignments/{assignment_id}/pledge']")
-        if is_leader:
-            _shot(expert, "expert-pledge")
-        expert.check("input[name=agree]")
-        _submit(expert, "form[action$='/pledge'] button[type=submit]")
-        assert "我们建立了系统的方法" in expert.content()  # the self-assessment opens after the pledge
-        if is_leader:  # the leader's sheet is clicked field by field, the others' set by one script
-            score_the_sheet(expert, rubric, percent)
-            _shot(expert, "expert-sheet")
-        else:
-            score_the_sheet_at_once(expert, rubric, percent)
-        _submit(expert, "button[name=action][value=submit]")
-        expert.context.close()
+        for assignment, score in ((assignment_id, percent), (runner_up_seats[email][0], RUNNER_UP_PERCENT)):
+            if assignment == assignment_id:
+                _submit(expert, f"a[href='/review/assignments/{assignment}/pledge']")
+            else:
+                expert.goto(f"/review/assignments/{assignment}/pledge")
+            if is_leader and assignment == assignment_id:
+                _shot(expert, "expert-pledge")
+            expert.check("input[name=agree]")
+            _submit(expert, "form[action$='/pledge'] button[type=submit]")
+            assert "我们建立了系统的方法" in expert.content() or "我们正在建立质量管理方法" in expert.content()
+            if is_leader and assignment == assignment_id:  # one sheet is clicked field by field, the others by script
+                score_the_sheet(expert, rubric, score)
+                _shot(expert, "expert-sheet")
+            else:
+                score_the_sheet_at_once(expert, rubric, score)
+            if email == runner_up_leader and assignment != assignment_id:
+                # Two improvement points left out: "Submit and lock" names them, the navigator marks them.
+                for item in rubric.items[:2]:
+                    expert.fill(f"textarea[name='improvement-{item.id}']", "")
+                expert.click("button[name=action][value=submit]")
+                lines = expert.locator("[data-problem-summary] li")
+                assert lines.count() == 2 and "未写改进机会" in lines.nth(0).inner_text(), _main(expert)
+                assert "state-error" in expert.get_attribute(f"[data-nav-item='{rubric.items[0].id}']", "class")
+                _shot(expert, "expert-sheet-navigator")
+                for item in rubric.items[:2]:
+                    expert.fill(f"textarea[name='improvement-{item.id}']", f"{item.id} 展开到班组不足")
+            _submit(expert, "button[name=action][value=submit]")
+            _flash_ok(expert)
 
-    # --- the team leader proposes the consensus, the members confirm --------------------------------
+    # --- the team leader proposes the consensus; one member disagrees, the others confirm -------------
     consensus = f"/review/rounds/{round_id}/applications/{application_id}/consensus"
-    team_leader = people.signed_in(leader_email, passwords[leader_email])
+    team_leader = experts[leader_email]
     team_leader.goto(consensus)
     scores = team_leader.locator("table.consensus tbody tr:first-child td:nth-child(2)").inner_text()
     assert sorted(int(p) for p in scores.split(",")) == PERCENTS  # every member's percentage, unnamed
@@ -491,23 +605,55 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
         team_leader.fill(f"input[name='percent-{item.id}']", "50")
     _shot(team_leader, "team-leader-consensus")
     _submit(team_leader, "form[action$='/consensus'] button[type=submit]")
-    for _id, email, is_leader in seats:
-        if not is_leader:
-            member = people.signed_in(email, passwords[email])
-            member.goto(consensus)
-            if member is not None and email == next(e for _i, e, lead in seats if not lead):
-                _shot(member, "expert-confirm-consensus")
+    members = [email for _id, email, is_leader in seats if not is_leader]
+    dissenter = members[-1]
+    for email in members:
+        member = experts[email]
+        member.goto(consensus)
+        if email == members[0]:
+            _shot(member, "expert-confirm-consensus")
+        if email != dissenter:
             _submit(member, "form[action$='/confirm'] button[type=submit]")
-            member.context.close()
+            continue
+        member.select_option("select[name=kind]", "disagree")
+        member.select_option("select[name=item]", "4.7.2")
+        member.fill("textarea[name=text]", DISAGREEMENT)
+        _shot(member, "expert-consensus-disagree", at="#discussion")
+        _submit(member, "form.remark-form button[type=submit]")
+        assert "您的意见已加入讨论。" in member.content() and DISAGREEMENT in member.content(), _main(member)
+    # The leader sees the open disagreement with its reason before finalizing, and finalizes with a note.
+    team_leader.goto(consensus)
+    disagreements = team_leader.locator(".disagreements").inner_text()
+    assert "未解决的不同意见：1 条" in disagreements and DISAGREEMENT in disagreements, _main(team_leader)
+    team_leader.check("input[name=acknowledge]")
+    team_leader.fill("textarea[name=note]", FINAL_NOTE)
+    _shot(team_leader, "team-leader-disagreement", at="#discussion")
+    _submit(team_leader, "form.finalize-form button[type=submit]")
+    assert "共识已确定。" in team_leader.content() and FINAL_NOTE in team_leader.content(), _main(team_leader)
+    # The runner-up's panel agrees at once: its leader proposes the median (40 % everywhere) and finalizes.
+    runner_up_consensus = f"/review/rounds/{round_id}/applications/{runner_up_id}/consensus"
+    other_leader = experts[runner_up_leader]
+    other_leader.goto(runner_up_consensus)
+    _submit(other_leader, "form[action$='/consensus'] button[type=submit]")
+    _submit(other_leader, "form.finalize-form button[type=submit]")
+    assert "共识已确定。" in other_leader.content(), _main(other_leader)
+    for page in experts.values():
+        page.context.close()
     with live_app.app_context():
         session = db()
-        agreed = session.scalars(select(ConsensusScore).where(ConsensusScore.round_id == round_id)).all()
+        agreed = session.scalars(select(ConsensusScore).where(ConsensusScore.round_id == round_id,
+                                                              ConsensusScore.application_id == application_id)).all()
         assert {score.percent for score in agreed} == {50} and len(agreed) == len(rubric.items)
+        remark = session.scalars(select(ConsensusRemark).where(ConsensusRemark.kind == RemarkKind.DISAGREE)).one()
+        assert (remark.item_id, remark.text, remark.application_id) == ("4.7.2", DISAGREEMENT, application_id)
+        final = session.scalars(select(ConsensusFinalization).where(
+            ConsensusFinalization.application_id == application_id)).one()
+        assert (final.open_disagreements, final.note) == (1, FINAL_NOTE)
         session.close()
 
     # --- the office closes the round, ranks and freezes the shortlist -------------------------------
     office.goto(f"/review/rounds/{round_id}/progress")
-    assert "应交 5 份评分表，已提交 5 份，缺 0 份。" in office.content()
+    assert "应交 10 份评分表，已提交 10 份，缺 0 份。" in office.content(), _main(office)
     _shot(office, "office-progress")
     office.goto(f"/review/rounds/{round_id}")
     _submit(office, f"form[action$='/review/rounds/{round_id}/close'] button")
@@ -520,6 +666,7 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     assert "材料评审：<strong>专家组共识</strong>" in ranking_page, _main(office)
     assert "<strong>500.00</strong><br><small>专家组共识</small>" in ranking_page, _main(office)
     assert "516.67<br><small>400.00–600.00</small>" in ranking_page, _main(office)
+    assert RUNNER_UP["name"] in ranking_page and "<strong>400.00</strong>" in ranking_page, _main(office)
     _shot(office, "office-ranking", full_page=True)
     _submit(office, f"form[action$='/cycles/{cycle_id}/ranking/freeze'] button")
     _advance(office, cycle_id, Stage.APPROVAL)
@@ -579,7 +726,7 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     _submit(visitor, "main form button[type=submit]")
     assert "/object/received" in visitor.url, _main(visitor)
     reference = visitor.locator("[data-reference]").inner_text().strip()
-    _shot(visitor, "public-objection-received")
+    _shot(visitor, "public-objection-reference")
 
     with live_app.app_context():
         session = db()
@@ -603,6 +750,8 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     visitor.fill("input[name=phone]", OBJECTOR["phone"])
     _submit(visitor, "main form button[type=submit]")
     assert "异议不成立。感谢您的监督" in _main(visitor) and OBJECTOR["id_number"] not in _main(visitor)
+    assert "1101**********002X" in _main(visitor), _main(visitor)
+    _shot(visitor, "public-objection-status")
 
     # --- the period ends; the office confirms the award ---------------------------------------------
     office.goto(f"/awards/cycles/{cycle_id}")
@@ -672,6 +821,30 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     enterprise.goto("/notifications/")
     assert "贵单位荣获本届质量奖" in enterprise.content(), _main(enterprise)
     _shot(enterprise, "enterprise-awarded")
+
+    # --- the runner-up hears it was not shortlisted, then not awarded, and reads its feedback report --------
+    runner_up = people.signed_in(RUNNER_UP["email"], RUNNER_UP["password"])
+    runner_up.goto("/notifications/")
+    notices = runner_up.locator("main article.notice")
+    assert "申报结果通知" in notices.nth(0).inner_text(), _main(runner_up)  # newest first
+    assert "您的申报未进入入围名单" in notices.nth(1).inner_text(), _main(runner_up)  # told when the vote opened
+    _shot(runner_up, "enterprise-notice-not-awarded")
+    with live_app.app_context():
+        session = db()
+        kinds = session.scalars(select(Notification.kind).join(User, User.id == Notification.user_id)
+                                .where(User.email == RUNNER_UP["email"])).all()
+        assert {"application_not_shortlisted", "application_not_awarded"} <= set(kinds), kinds
+        assert "application_awarded" not in kinds
+        mail = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == RUNNER_UP["email"],
+                                                           OutboxMessage.kind == "application_not_awarded")).one()
+        assert f"/certificates/applications/{runner_up_id}/feedback" in mail.text, mail.text
+        session.close()
+    runner_up.goto(f"/applications/{runner_up_id}")
+    for step in ("shortlist", "result"):
+        assert runner_up.locator(f"ol.timeline li[data-step={step}].step-negative").count() == 1, _main(runner_up)
+    _shot(runner_up, "enterprise-timeline-not-awarded", full_page=True)
+    feedback = runner_up.request.get(f"/certificates/applications/{runner_up_id}/feedback.pdf")
+    assert feedback.ok and feedback.body().startswith(b"%PDF-"), feedback.status
 
     # --- the office archives the cycle; anyone recounts the archive offline (复核) ------------------
     office.goto(f"/cycles/{cycle_id}")
