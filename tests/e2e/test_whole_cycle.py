@@ -82,6 +82,7 @@ DISAGREEMENT = "4.7.2 的市场占有率数据缺少第三方来源，共识分�
 FINAL_NOTE = "组长已核对统计局公开数据，维持共识分"
 OBJECTOR = {"name": "王小明", "id_number": "11010519491231002X", "phone": "13912345678"}
 AWARD_TITLE = "苏州市市长质量奖"
+CALL_TITLE = "关于开展第一届苏州市市长质量奖申报工作的通知"
 
 
 # --------------------------------------------------------------------------------------- helpers
@@ -384,11 +385,26 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     _shot(office, "office-issuers")
     _submit(office, "main form button[type=submit]")
     assert "本届评选的发文城市尚未填写" not in _main(office), _main(office)
+    # The call for applications (申报通知), published from the cycle's page: the home page links to it.
+    office.goto(f"/cycles/{cycle_id}")
+    _submit(office, "text=申报通知")
+    office.fill("input[name=title]", CALL_TITLE)
+    office.fill("textarea[name=body]", "各有关单位：\n\n现将第一届市长质量奖申报工作有关事项通知如下。\n"
+                                       "一、申报条件\n在本市依法登记、连续经营五年以上的企业。\n二、申报材料\n申报书、自评报告和证明材料。")
+    office.fill("textarea[name=guidelines]", "自评报告按 GB/T 19580-2012 的 23 个评分项逐项撰写。")
+    office.fill("textarea[name=contact]", "苏州市市场监督管理局质量发展处，电话 0512-68610000")
+    _submit(office, "input[name=save]")
+    _submit(office, "text=发布申报通知")
+    assert "申报通知已发布" in office.content(), _main(office)
     runner_up_id = _runner_up_applies(live_app, cycle_id)
 
     # --- the enterprise registers and applies with an evidence file ---------------------------------
     enterprise = people.page()
-    enterprise.goto("/register")
+    enterprise.goto("/")
+    _submit(enterprise, f"text={CALL_TITLE}")
+    assert "还剩" in _main(enterprise) and "申报截止" in _main(enterprise), _main(enterprise)
+    _shot(enterprise, "public-call")
+    _submit(enterprise, "main a[href$='/register']")
     enterprise.fill("input[name=credit_code]", fresh_credit_code())
     enterprise.fill("input[name=organization_name]", ENTERPRISE["name"])
     enterprise.fill("input[name=contact_name]", ENTERPRISE["contact"])
@@ -491,6 +507,16 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     assert all(digest in enterprise.content() for digest in digests)
     _shot(enterprise, "enterprise-receipt-print-view")
 
+    # --- a message to every applicant of the cycle, previewed, then sent as previewed -------------------
+    office.goto(f"/outreach/cycles/{cycle_id}")
+    office.fill("input[name=subject]", "关于资格审核安排的通知")
+    office.fill("textarea[name=body]", "申报截止后一周内完成资格审核，审核结果将通过系统和邮件告知，请留意。")
+    _submit(office, "form[action$='/message/preview'] button[type=submit]")
+    assert office.locator("article.preview [data-count]").get_attribute("data-count") == "2", _main(office)
+    _shot(office, "office-bulk-message-preview", at="article.preview")
+    _submit(office, "article.preview button[type=submit]")
+    assert "消息已发送给 2 个申报单位账号" in office.content(), _main(office)
+
     # --- the deadline passes; the office screens, forms the panel and opens scoring ------------------
     clock.advance(days=3)
     _advance(office, cycle_id, Stage.SCREENING)
@@ -549,6 +575,7 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
 
     # --- a bulk reminder: one click tells every expert whose sheet is still missing -------------------
     office.goto(f"/outreach/cycles/{cycle_id}")
+    _shot(office, "office-bulk-reminder")
     _submit(office, f"form[action$='/outreach/rounds/{round_id}/remind'] button")
     assert "已提醒 5 位专家" in office.content(), _main(office)
     with live_app.app_context():
@@ -739,6 +766,7 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     office.fill("textarea[name=reason]", "经核查，该投诉已于 2024 年依法处理完毕，不属于重大质量事故。")
     office.fill("textarea[name=answer]", "经核查，您反映的投诉已于 2024 年处理完毕，异议不成立。感谢您的监督。")
     _shot(office, "office-objection")
+    _shot(office, "office-objection-answer", at=f"form[action$='/notices/objections/{objection_id}/decide']")
     _submit(office, f"form[action$='/notices/objections/{objection_id}/decide'] button[type=submit]")
     with live_app.app_context():
         session = db()
