@@ -655,6 +655,7 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     team_leader.check("input[name=acknowledge]")
     team_leader.fill("textarea[name=note]", FINAL_NOTE)
     _shot(team_leader, "team-leader-disagreement", at="#discussion")
+    _shot(team_leader, "team-leader-finalize", at="form.finalize-form")
     _submit(team_leader, "form.finalize-form button[type=submit]")
     assert "共识已确定。" in team_leader.content() and FINAL_NOTE in team_leader.content(), _main(team_leader)
     # The runner-up's panel agrees at once: its leader proposes the median (40 % everywhere) and finalizes.
@@ -870,7 +871,7 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     runner_up.goto(f"/applications/{runner_up_id}")
     for step in ("shortlist", "result"):
         assert runner_up.locator(f"ol.timeline li[data-step={step}].step-negative").count() == 1, _main(runner_up)
-    _shot(runner_up, "enterprise-timeline-not-awarded", full_page=True)
+    _shot(runner_up, "enterprise-timeline-not-awarded")
     feedback = runner_up.request.get(f"/certificates/applications/{runner_up_id}/feedback.pdf")
     assert feedback.ok and feedback.body().startswith(b"%PDF-"), feedback.status
 
