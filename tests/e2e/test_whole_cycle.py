@@ -1,11 +1,16 @@
 """One whole award cycle in a real browser, clicked by every role, from the call to the award.
 
 The office's first account comes from the command line (there is no page for it); everything
-else goes through the pages: staff accounts, the expert pool (imported from a CSV file), the
-cycle, the enterprise's registration, application and evidence PDF, screening, the drawn
-panels, five experts' sheets, the consensus, the ranking, the leading group's vote, the public
-notice with an objection filed by an anonymous visitor under a real name, the award, the
-certificate downloaded by the enterprise, and its check page opened from the QR code.
+else goes through the pages: staff accounts (invitations accepted), an expert's password reset,
+the expert pool (imported from a CSV file), the cycle with its issuing city and its published call,
+the enterprise's registration from the call, its application (saved by itself, kept on the device
+when the session expires and restored after signing in again) and evidence PDFs, the receipt read
+back with each file's SHA-256, a message to the applicants, screening, the drawn panels, a bulk
+reminder, ten sheets, the consensus with a member's disagreement that the team leader reads and
+finalizes, the ranking, the leading group's vote, the public notice with an objection filed under a
+real name and looked up by its reference and phone, the award, the certificate downloaded by the
+enterprise, its check page opened from the QR code, and the runner-up's notices that it was not
+shortlisted and not awarded. The runner-up's application alone is seeded through the services.
 
 Time passes through the test clock (CLOCK_OFFSET of the live app, read by award.db.utcnow):
 the application deadline and the notice period run out without waiting.
