@@ -1,5 +1,5 @@
 """CPU per request of the score sheet page and its autosave, in one process (no server), with an
-optional cProfile of each: `python -m bench.profile_scoring [--profile] [--postgres] [--requests N]`.
+optional cProfile of each: `python -m bench.profile_scoring [--profile] [--sort tottime] [--postgres] [--requests N]`.
 
 Builds the load bench's world (`scoring_app.build_scoring_database`), signs one expert in through
 the real login page (CSRF on), then times N GETs of the sheet and N autosaves that change every
@@ -26,7 +26,7 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _VERSION = re.compile(r'name="version" value="(\d+)"')
 
 
-def measure(url: str, requests: int, profile: bool, top: int = 25) -> dict:
+def measure(url: str, requests: int, profile: bool, top: int = 25, sort: str = "cumulative") -> dict:
     from award import create_app
     from award.app_db import get_database
 
@@ -69,7 +69,7 @@ def measure(url: str, requests: int, profile: bool, top: int = 25) -> dict:
         out[f"{name}_cpu_ms"] = round((time.process_time() - start) * 1000 / requests, 2)
         if profiler is not None:
             text = io.StringIO()
-            pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(top)
+            pstats.Stats(profiler, stream=text).sort_stats(sort).print_stats(top)
             out[f"{name}_profile"] = text.getvalue()
     get_database(app).engine.dispose()
     return out
@@ -81,13 +81,14 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--sort", default="cumulative", help="a pstats key: cumulative, tottime, ...")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="award-profile-") as folder:
         context = postgres_database() if args.postgres else nullcontext(f"sqlite:///{Path(folder) / 'p.sqlite'}")
         with context as url:
             if url is None:
                 raise SystemExit("no PostgreSQL server on the loopback")
-            result = measure(url, args.requests, args.profile, args.top)
+            result = measure(url, args.requests, args.profile, args.top, args.sort)
     for key in [k for k in result if k.endswith("_profile")]:
         print(result.pop(key))
     print(json.dumps(result))

@@ -18,12 +18,12 @@ from award.cycles.services import cycle_rubric
 from award.errors import DomainError
 from award.forms import filled
 from award.i18n import _
-from award.rubrics import Rubric
 from award.rounds.models import (
     Assignment,
     ReviewRound,
 )
 from award.rounds.routes import round_page
+from award.rubrics import Rubric
 from award.scoring import presenters, progress, queries
 from award.scoring import services as scoring
 from award.scoring.forms import ReasonForm, autosave_fields, consensus_entries, posted_sheet
