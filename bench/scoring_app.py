@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, Response, request
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
@@ -275,6 +275,25 @@ def hello_app() -> Flask:
     @app.get("/")
     def hello() -> str:
         return "hello, world"
+
+    return app
+
+
+def bytes_app() -> Flask:
+    """The bare-bytes baseline: the sheet page's and the autosave's URLs answering the very bytes the
+    app answered (files named by AWARD_BENCH_PAGE and AWARD_BENCH_SAVED), with nothing else done."""
+    page = Path(os.environ["AWARD_BENCH_PAGE"]).read_bytes()
+    saved = Path(os.environ["AWARD_BENCH_SAVED"]).read_bytes()
+    app = Flask("bare")
+
+    @app.get("/review/assignments/<int:assignment_id>/sheet")
+    def sheet(assignment_id: int) -> Response:
+        return Response(page, content_type="text/html; charset=utf-8")
+
+    @app.post("/review/assignments/<int:assignment_id>/autosave")
+    def autosave(assignment_id: int) -> Response:
+        request.get_data()
+        return Response(saved, content_type="application/json")
 
     return app
 
