@@ -346,6 +346,14 @@ def stop(process: subprocess.Popen, *, seconds: float = 20.0) -> None:
 def gunicorn(app_spec: str, *, workers: int = 4, env: dict[str, str] | None = None,
              log: Path | None = None) -> Iterator[str]:
     """gunicorn on 127.0.0.1 with sync workers (the README's deployment); yields its base URL."""
+    with gunicorn_process(app_spec, workers=workers, env=env, log=log) as (base_url, _master):
+        yield base_url
+
+
+@contextmanager
+def gunicorn_process(app_spec: str, *, workers: int = 4, env: dict[str, str] | None = None,
+                     log: Path | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """As `gunicorn`, and the master process too (its children are the workers)."""
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync",
                "--bind", f"127.0.0.1:{port}", "--timeout", "60", "--graceful-timeout", "5", app_spec]
@@ -354,7 +362,7 @@ def gunicorn(app_spec: str, *, workers: int = 4, env: dict[str, str] | None = No
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, stdout=output, stderr=output)
     try:
         wait_for_port(port, process=process)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process
     finally:
         stop(process)
 
