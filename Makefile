@@ -8,6 +8,11 @@ FLASK := $(BIN)/flask --app award
 
 .PHONY: run test test-postgres fuzz bench install lock system-deps translations lint clean
 
+# Python writes its bytecode caches (__pycache__/, ignored by git) even where the environment asks it not
+# to: without them every test worker, every command the suite starts and every `flask` run compiles the
+# app's modules again (measured: collecting the suite costs 9.1 s of CPU per worker instead of 4.5 s).
+unexport PYTHONDONTWRITEBYTECODE
+
 # The venv is built from the lock: every package pinned and checked by its hash, the same on every
 # machine; then the project itself, without resolving anything. A new lock or pyproject rebuilds it
 # from scratch (--clear), so nothing the lock no longer names stays behind.

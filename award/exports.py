@@ -22,10 +22,6 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
-from openpyxl.utils import get_column_letter
-
 from award.i18n import local_zone
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
@@ -85,7 +81,13 @@ def write_csv(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> bytes:
     return (CSV_BOM + buffer.getvalue()).encode("utf-8")
 
 
+# openpyxl (0.2 s to import) is imported by the functions that write a workbook, not by every
+# program that imports this module: each command and web worker builds the app, which imports it.
+
+
 def _xlsx_value(value: Any, zone: ZoneInfo | None = None) -> Any:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     cell = spreadsheet_value(value, zone=zone)
     if isinstance(cell, str):
         cell = ILLEGAL_CHARACTERS_RE.sub("", cell)
@@ -96,6 +98,8 @@ def _xlsx_value(value: Any, zone: ZoneInfo | None = None) -> Any:
 def _xlsx_cell(sheet: Any, value: Any, zone: ZoneInfo | None) -> Any:
     cell = _xlsx_value(value, zone)
     if isinstance(cell, dt.date):
+        from openpyxl.cell.cell import WriteOnlyCell
+
         typed = WriteOnlyCell(sheet)
         typed.value = cell  # as WriteOnlyCell(value=) does; its stub leaves out plain dates
         typed.number_format = DATETIME_FORMAT if isinstance(cell, dt.datetime) else DATE_FORMAT
@@ -106,6 +110,9 @@ def _xlsx_cell(sheet: Any, value: Any, zone: ZoneInfo | None) -> Any:
 def write_xlsx(header: Sequence[Any], rows: Iterable[Sequence[Any]], *, title: str = "Sheet1",
                column_width: float | None = None, zone: ZoneInfo | None = None) -> bytes:
     """One worksheet, streamed row by row (write-only mode), the header row frozen."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_sheet_title(title))
     sheet.freeze_panes = "A2"

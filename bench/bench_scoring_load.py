@@ -6,7 +6,11 @@ items): a SQLite file, and PostgreSQL when a server answers on the loopback (see
 `scoring_app.postgres_database`). N clients, each logged in as a different expert (CSRF on, as
 in production), alternate GET sheet page and POST autosave (every save changes the sheet) for a
 fixed number of requests. The baseline is the smallest Flask page under the same gunicorn
-settings, driven by the same clients with the same counts, in the same run.
+settings, driven by the same clients with the same counts, in the same run; and the bare-bytes
+baseline: a Flask view at the same two URLs answering the very bytes the app answered (the sheet
+page, an autosave's JSON) under the same gunicorn settings and the same mix, also in the same run.
+The goal of issue 23: requests per second at least 20 % of the bare-bytes figure, p95 at most
+100 ms, no errors; each record says whether it is met (`goal`, `goal_met`).
 
 Reported: p50 and p95 latency of the sheet page and of the autosave, requests per second of the
 whole mix, and errors (any answer other than 200, or a failed connection). Login and one warm-up
@@ -125,16 +129,33 @@ def hello_load(clients: int, requests: int, seconds: float, log: Path) -> Load:
                      prepare=lambda client, _n: client.request("GET", "/"))
 
 
-def scoring_load(world: ScoringWorld, clients: int, requests: int, seconds: float, log: Path) -> Load:
+def scoring_load(world: ScoringWorld, clients: int, requests: int, seconds: float, log: Path, *,
+                 capture: Path | None = None, bare: bool = False) -> Load:
+    """The mix against the app; with `bare`, against the bare-bytes app (no login, same URLs).
+    `capture`: a folder where the first client writes the page and an autosave answer it got."""
     env = {"AWARD_DATABASE_URL": world.url, "AWARD_SECRET_KEY": "bench-scoring-load"}
+    spec = "award.wsgi:app"
+    if bare:
+        assert capture is not None
+        env = {"AWARD_BENCH_PAGE": str(capture / "page.html"), "AWARD_BENCH_SAVED": str(capture / "saved.json")}
+        spec = "bench.scoring_app:bytes_app()"
     versions: dict[int, int] = {}
-    with gunicorn("award.wsgi:app", workers=WORKERS, env=env, log=log) as base_url:
+    with gunicorn(spec, workers=WORKERS, env=env, log=log) as base_url:
         def prepare(client: Client, number: int) -> None:
             seat = world.seats[number]
-            client.login(seat.email)
+            if not bare:
+                client.login(seat.email)
             answer, versions[number] = client.sheet(seat.assignment_id)  # warm-up, untimed
             if answer.status != 200:
                 raise RuntimeError(f"{seat.email}: the sheet page answered {answer.status}")
+            if number == 0 and capture is not None and not bare:
+                (capture / "page.html").write_bytes(answer.body)
+                saved = client.autosave(seat.assignment_id, version=versions[number], fields=sheet_fields(
+                    world.item_ids, percent=50, note="预热"))
+                if saved.status != 200:
+                    raise RuntimeError(f"{seat.email}: the warm-up autosave answered {saved.status}")
+                versions[number] = saved.json()["version"]
+                (capture / "saved.json").write_bytes(saved.body)
 
         def user(client: Client, number: int, load: Load, going: Callable[[], bool]) -> None:
             seat, step = world.seats[number], 0
@@ -154,7 +175,11 @@ def scoring_load(world: ScoringWorld, clients: int, requests: int, seconds: floa
         return drive(base_url, clients, requests, seconds, user, prepare)
 
 
-def _records(database: str, version: str, load: Load, hello: Load, *, clients: int, requests: int
+GOAL_RATIO = 0.20  # requests per second, of the bare-bytes baseline's (issue 23)
+GOAL_P95_MS = 100.0
+
+
+def _records(database: str, version: str, load: Load, hello: Load, bare: Load, *, clients: int, requests: int
              ) -> list[dict]:
     common = {"database": version, "clients": clients, "requests_per_client": requests,
               "server": f"gunicorn {WORKERS} sync workers, 127.0.0.1", "requests_made": load.requests}
@@ -166,15 +191,37 @@ def _records(database: str, version: str, load: Load, hello: Load, *, clients: i
             records.append({"name": f"scoring_load.{database}.{kind}.{label}", "value": round(value, 2),
                             "unit": "ms", "baseline": round(baseline, 2), "ratio": round(value / baseline, 2),
                             "baseline_name": f"hello-world Flask page {label}", "statistic": label, **common})
+            bare_value = bare.quantile(kind, q) * 1000
+            record = {"name": f"scoring_load.{database}.{kind}.{label}.vs_bare_bytes", "value": round(value, 2),
+                      "unit": "ms", "baseline": round(bare_value, 2), "ratio": round(value / bare_value, 2),
+                      "baseline_name": f"bare Flask view answering the same bytes, {label}", "statistic": label,
+                      **common}
+            if label == "p95":
+                record.update(goal=f"<= {GOAL_P95_MS:g} ms", goal_met=value <= GOAL_P95_MS)
+            records.append(record)
     rps = load.per_second
     records.append({"name": f"scoring_load.{database}.requests_per_second", "value": round(rps, 1),
                     "unit": "req/s", "baseline": round(hello.per_second, 1),
                     "ratio": round(rps / hello.per_second, 3) if hello.per_second else None,
                     "baseline_name": "hello-world Flask page", "statistic": "mean over the run", **common})
+    bare_ratio = round(rps / bare.per_second, 3) if bare.per_second else None
+    records.append({"name": f"scoring_load.{database}.requests_per_second.vs_bare_bytes", "value": round(rps, 1),
+                    "unit": "req/s", "baseline": round(bare.per_second, 1), "ratio": bare_ratio,
+                    "baseline_name": "bare Flask view answering the same bytes, same mix",
+                    "statistic": "mean over the run", "goal": f">= {GOAL_RATIO:g} of the baseline",
+                    "goal_met": bare_ratio is not None and bare_ratio >= GOAL_RATIO, **common})
     records.append({"name": f"scoring_load.{database}.errors", "value": load.errors, "unit": "count",
-                    "baseline": hello.errors, "ratio": round(load.errors / hello.errors, 3) if hello.errors else None,
-                    "baseline_name": "hello-world Flask page", "statistic": "total", **common})
+                    "baseline": bare.errors, "ratio": round(load.errors / bare.errors, 3) if bare.errors else None,
+                    "baseline_name": "bare Flask view answering the same bytes", "statistic": "total",
+                    "goal": "0", "goal_met": load.errors == 0, **common})
     return records
+
+
+def _load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 def run(quick: bool = False) -> list[dict]:
@@ -182,19 +229,27 @@ def run(quick: bool = False) -> list[dict]:
     requests = 10 if quick else 100  # per client, half sheet pages and half autosaves
     seconds = 60.0 if quick else 180.0  # the time limit of each load run
     records: list[dict] = []
+    loads = [_load_average()]
     with tempfile.TemporaryDirectory(prefix="award-bench-") as folder:
         logs = Path(folder)
         hello = hello_load(clients, requests, seconds, logs / "hello.log")
         sqlite_url = f"sqlite:///{logs / 'scoring.sqlite'}"
         world = build_scoring_database(sqlite_url, experts=max(clients, 5))
-        load = scoring_load(world, clients, requests, seconds, logs / "sqlite.log")
-        records += _records("sqlite", database_version(sqlite_url), load, hello, clients=clients, requests=requests)
+        load = scoring_load(world, clients, requests, seconds, logs / "sqlite.log", capture=logs)
+        loads.append(_load_average())
+        # The bare-bytes baseline answers the bytes the app just answered, under the same settings.
+        bare = scoring_load(world, clients, requests, seconds, logs / "bare.log", capture=logs, bare=True)
+        records += _records("sqlite", database_version(sqlite_url), load, hello, bare, clients=clients,
+                            requests=requests)
         with postgres_database() as postgres_url:
             if postgres_url is not None:
                 world = build_scoring_database(postgres_url, experts=max(clients, 5))
                 load = scoring_load(world, clients, requests, seconds, logs / "postgresql.log")
-                records += _records("postgresql", database_version(postgres_url), load, hello,
+                records += _records("postgresql", database_version(postgres_url), load, hello, bare,
                                     clients=clients, requests=requests)
+        loads.append(_load_average())
+    for record in records:
+        record["load_average"] = " → ".join(loads)  # start, after SQLite, end (1, 5, 15 min)
     return records
 
 

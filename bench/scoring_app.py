@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, Response, request
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
@@ -279,6 +279,25 @@ def hello_app() -> Flask:
     return app
 
 
+def bytes_app() -> Flask:
+    """The bare-bytes baseline: the sheet page's and the autosave's URLs answering the very bytes the
+    app answered (files named by AWARD_BENCH_PAGE and AWARD_BENCH_SAVED), with nothing else done."""
+    page = Path(os.environ["AWARD_BENCH_PAGE"]).read_bytes()
+    saved = Path(os.environ["AWARD_BENCH_SAVED"]).read_bytes()
+    app = Flask("bare")
+
+    @app.get("/review/assignments/<int:assignment_id>/sheet")
+    def sheet(assignment_id: int) -> Response:
+        return Response(page, content_type="text/html; charset=utf-8")
+
+    @app.post("/review/assignments/<int:assignment_id>/autosave")
+    def autosave(assignment_id: int) -> Response:
+        request.get_data()
+        return Response(saved, content_type="application/json")
+
+    return app
+
+
 @contextmanager
 def serve_in_thread(app: Flask) -> Iterator[str]:
     """A threaded werkzeug server on 127.0.0.1 (a free port); yields its base URL."""
@@ -327,6 +346,14 @@ def stop(process: subprocess.Popen, *, seconds: float = 20.0) -> None:
 def gunicorn(app_spec: str, *, workers: int = 4, env: dict[str, str] | None = None,
              log: Path | None = None) -> Iterator[str]:
     """gunicorn on 127.0.0.1 with sync workers (the README's deployment); yields its base URL."""
+    with gunicorn_process(app_spec, workers=workers, env=env, log=log) as (base_url, _master):
+        yield base_url
+
+
+@contextmanager
+def gunicorn_process(app_spec: str, *, workers: int = 4, env: dict[str, str] | None = None,
+                     log: Path | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """As `gunicorn`, and the master process too (its children are the workers)."""
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync",
                "--bind", f"127.0.0.1:{port}", "--timeout", "60", "--graceful-timeout", "5", app_spec]
@@ -335,7 +362,7 @@ def gunicorn(app_spec: str, *, workers: int = 4, env: dict[str, str] | None = No
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, stdout=output, stderr=output)
     try:
         wait_for_port(port, process=process)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process
     finally:
         stop(process)
 

@@ -211,7 +211,7 @@ def test_a_number_field_refuses_hostile_digits_with_a_message(db, client, login,
     before = _count(db, AuditRecord)
     response = client.post("/cycles/new", data={
         "year": value, "title": "2031年度市长质量奖", "rubric_key": "gbt19580-2012", "awards_count": "3",
-        "cutoff_score": "600", "experts_per_application": "5"})
+        "cutoff_score": "600", "experts_per_application": "5", "city": "苏州市"})
     assert response.status_code == 422
     assert "0 到 9" in response.get_data(as_text=True) or "之间" in response.get_data(as_text=True)
     assert _count(db, AuditRecord) == before
@@ -369,7 +369,7 @@ def test_text_longer_than_its_column_is_refused_at_the_flush_on_both_databases(d
 
 
 CYCLE_FORM = {"year": "2031", "title": "2031年度市长质量奖", "rubric_key": "gbt19580-2012", "awards_count": "3",
-              "cutoff_score": "600", "experts_per_application": "5"}
+              "cutoff_score": "600", "experts_per_application": "5", "city": "苏州市"}
 
 
 @pytest.mark.parametrize(("changes", "message"), [

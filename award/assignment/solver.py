@@ -46,12 +46,14 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import numpy as np
-
 from award.i18n import _
+from award.lazy import lazy_module
 
 if TYPE_CHECKING:
+    import numpy as np
     import scipy.sparse as sp
+else:
+    np = lazy_module("numpy")  # imported by the first np.… a draw reads (award/lazy.py)
 
 # SciPy is imported where a model is built or solved, not at the top: its optimize package costs
 # about 0.4 s that every command and worker start would otherwise pay.

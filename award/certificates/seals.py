@@ -17,8 +17,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
-
 from award.errors import Invalid
 from award.i18n import _
 
@@ -61,6 +59,8 @@ def check_seal(data: bytes, *, max_bytes: int = DEFAULT_MAX_SEAL_BYTES) -> Check
         mime, kind = JPEG, "JPEG"
     else:
         raise SealRejected("type")
+    from PIL import Image, UnidentifiedImageError  # Pillow only where a seal is checked
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from wtforms import (
     BooleanField,
@@ -18,7 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import CycleSettings
-from award.cycles.settings import AwardSettings, EligibilitySettings
+from award.cycles.settings import AwardSettings, EligibilitySettings, IssuerSettings
 from award.forms import BaseForm, PrintableName, SelectChoice, filled
 from award.i18n import _l, local_zone
 from award.rubrics import available_rubrics
@@ -145,3 +146,15 @@ class CycleForm(BaseForm):
         awards = AwardSettings.from_dict(cycle.award_settings)
         for name in AWARD_FIELDS:
             getattr(self, name).data = getattr(awards, name)
+
+
+class NewCycleForm(CycleForm):
+    """A new cycle names its city at once: every document it issues is headed with it. Later changes are
+    made on the documents' issuers page (update_issuers), never by the settings form."""
+
+    city = StringField(_l("City that issues the documents (for example 苏州市)"),
+                       validators=[DataRequired(message=_l("Name the city that issues the cycle's documents.")),
+                                   Length(max=40)])
+
+    def to_settings(self) -> CycleSettings:
+        return replace(super().to_settings(), issuers=IssuerSettings(city=filled(self.city.data).strip()))

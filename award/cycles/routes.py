@@ -8,7 +8,7 @@ from sqlalchemy import select
 from award.app_db import get_session
 from award.auth.access import actor, office_required, oversight_required
 from award.cycles import services
-from award.cycles.forms import CycleForm
+from award.cycles.forms import CycleForm, NewCycleForm
 from award.cycles.models import Cycle, Stage
 from award.cycles.stages import next_steps
 from award.db import utcnow
@@ -37,7 +37,7 @@ def list_cycles():
 @bp.route("/new", methods=["GET", "POST"])
 @office_required
 def new_cycle():
-    form = CycleForm()
+    form = NewCycleForm()
     on_refusal(lambda _: _form_page(form, None))
     if not submitted(form):
         return _form_page(form, None)

@@ -44,7 +44,7 @@ PLACEHOLDERS = ("year", "cycle_title", "award_title", "count", "period_start", "
 is the year of the issue date: a number 〔2023〕 on a document dated 2025 cannot be printed.
 """
 
-_NUMBER_YEAR = re.compile(r"〔(\d{4})〕")
+_NUMBER_YEAR = re.compile(r"〔([0-9]{4})〕")
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _TEXT_WIDTH_MM = 156  # A4 less the 28 mm and 26 mm side margins of GB/T 9704

@@ -23,9 +23,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -70,6 +67,10 @@ def check_database(session: Session) -> Check:
 def check_redis(url: str | None) -> Check:
     if not url:
         return {"status": "not_configured"}
+    import redis  # here, not at the top: every web worker and command imports this module
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
     started = time.perf_counter()
     client = redis.Redis.from_url(url, socket_connect_timeout=TIMEOUT_SECONDS, socket_timeout=TIMEOUT_SECONDS,
                                   retry=Retry(NoBackoff(), 0))  # one try: the probe asks again soon

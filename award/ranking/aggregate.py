@@ -47,10 +47,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
+from award.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float64]
+else:
+    np = lazy_module("numpy")  # imported by the first np.… a ranking reads (award/lazy.py)
 
 METHODS: tuple[str, ...] = ("mean", "trimmed_mean", "median")
 COUNTS_INDEPENDENT = "independent"  # the official method over the experts' independent sheets
@@ -63,8 +70,6 @@ TRIM_MIN_SHEETS = 5
 # Tolerance for comparing float sums (ties, thresholds): scores are multiples of small steps.
 _EPS = 1e-9
 _TIE_DECIMALS = 6
-
-FloatArray = npt.NDArray[np.float64]
 
 
 def round2(values: Any) -> FloatArray:

@@ -12,14 +12,19 @@ import hashlib
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from markupsafe import Markup, escape
 
 from award.i18n import _
+from award.lazy import lazy_module
 from award.numbers import format_score
 from award.ranking.aggregate import RoundAggregate, expert_label, round2
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")  # imported by the first np.… a ranking reads (award/lazy.py)
 
 FONT_FAMILY = (
     "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Microsoft YaHei', "

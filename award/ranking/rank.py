@@ -18,12 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from award.i18n import _l
+from award.lazy import lazy_module
 from award.ranking.aggregate import GB_T_19580_TIE_BREAK, STATUS_OK, MethodResult, round2
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")  # imported by the first np.… a ranking reads (award/lazy.py)
 
 REASON_INSUFFICIENT = "insufficient_sheets"
 REASON_BELOW_CUTOFF = "below_cutoff"

@@ -31,11 +31,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from award.i18n import _
+from award.lazy import lazy_module
 from award.ranking.aggregate import (
     COUNTS_CONSENSUS,
     GB_T_19580_TIE_BREAK,
@@ -46,6 +45,11 @@ from award.ranking.aggregate import (
     round2,
 )
 from award.ranking.rank import rank_order, resolve_rules, walk_shortlist
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")  # imported by the first np.… a ranking reads (award/lazy.py)
 
 VERDICT_STABLE = "stable"
 VERDICT_SENSITIVE = "sensitive"

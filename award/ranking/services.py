@@ -17,9 +17,8 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from sqlalchemy import Select, String, cast, exists, func, select
 from sqlalchemy.orm import Session
 
@@ -34,6 +33,7 @@ from award.cycles.stages import guard
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _, _l
+from award.lazy import lazy_module
 from award.ranking.aggregate import (
     STATUS_INSUFFICIENT,
     STATUS_NO_CONSENSUS,
@@ -80,6 +80,11 @@ from award.scoring.models import (
     ScoreSheet,
     SheetStatus,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")  # imported by the first np.… a ranking reads (award/lazy.py)
 
 # Applications that take part in the ranking (withdrawn or ineligible ones never do).
 RANKABLE = ApplicationStatus.ELIGIBLE

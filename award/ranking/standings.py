@@ -12,11 +12,10 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from award.i18n import _, _l
+from award.lazy import lazy_module
 from award.numbers import format_score
 from award.ranking.aggregate import (
     CombinedRound,
@@ -32,6 +31,11 @@ from award.ranking.models import CombineMode
 from award.ranking.rank import RankedEntry, rank_applications
 from award.ranking.robustness import VERDICT_NOT_RANKED, Robustness, check_robustness
 from award.rubrics import Rubric
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")  # imported by the first np.… a ranking reads (award/lazy.py)
 
 STATUS_BLACKLISTED = "blacklisted"
 VERDICT_NOT_COMPUTED = "not_computed"

@@ -88,6 +88,24 @@ def _band_id(rubric: Rubric, entry: ItemEntry) -> str | None:
     return band.id if band is not None else None
 
 
+FIELD_NAMES = ("percent", "strength", "improvement", "justification")
+
+
+def field_values(rubric: Rubric, stored: Mapping[str, ItemScore], posted: Mapping[str, str] | None
+                 ) -> dict[str, dict[str, str]]:
+    """Each item's fields as the page shows them: the posted text after a refusal, else the stored
+    sheet ("" for nothing), computed here once rather than by a template macro per field."""
+    if posted is not None:
+        return {item.id: {name: posted.get(f"{name}-{item.id}", "") for name in FIELD_NAMES}
+                for item in rubric.items}
+    values = {}
+    for item in rubric.items:
+        score = stored.get(item.id)
+        values[item.id] = {name: "" if score is None or (value := getattr(score, name)) is None else str(value)
+                           for name in FIELD_NAMES}
+    return values
+
+
 def scored_count(states: Mapping[str, ItemState]) -> int:
     return sum(state is ItemState.SCORED for state in states.values())
 

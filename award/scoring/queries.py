@@ -85,21 +85,37 @@ def _has_detected_conflict(session: Session, assignment: Assignment) -> bool:
     return bool(has_conflict(session, assignment.application, assignment.expert))
 
 
+@dataclass(frozen=True, slots=True)
+class SeatAccess:
+    """What the expert may do with a seat, decided once per request: open the application and
+    its sheet, and change the sheet. The services check again on their own."""
+
+    may_open: bool
+    may_score: bool
+
+
+def seat_access(user: Any, assignment: Assignment, *, seat_checked: bool = False) -> SeatAccess:
+    """One seat query (skipped when `seat_checked`: the seat came from `own_assignment` in this
+    request), one conflict check and one sheet status read, for `can_open` and `can_score` alike."""
+    session = object_session(assignment)
+    may_open = (session is not None and assignment.pledge_signed_at is not None
+                and (seat_checked or own_assignment(session, user, assignment.id) is not None)
+                and not _has_detected_conflict(session, assignment))
+    if not may_open or assignment.round.status is not RoundStatus.OPEN:
+        return SeatAccess(may_open=may_open, may_score=False)
+    assert session is not None
+    status = session.scalar(select(ScoreSheet.status).where(ScoreSheet.assignment_id == assignment.id))
+    return SeatAccess(may_open=True, may_score=status is SheetStatus.DRAFT)
+
+
 def can_open(user: Any, assignment: Assignment) -> bool:
     """The expert may open the application: own active seat, pledge signed, no conflict."""
-    session = object_session(assignment)
-    return (session is not None and own_assignment(session, user, assignment.id) is not None
-            and assignment.pledge_signed_at is not None and not _has_detected_conflict(session, assignment))
+    return seat_access(user, assignment).may_open
 
 
 def can_score(user: Any, assignment: Assignment) -> bool:
     """The expert may change the sheet: can open it, the round is open, the sheet not submitted."""
-    if not can_open(user, assignment) or assignment.round.status is not RoundStatus.OPEN:
-        return False
-    session = object_session(assignment)
-    assert session is not None
-    status = session.scalar(select(ScoreSheet.status).where(ScoreSheet.assignment_id == assignment.id))
-    return status is SheetStatus.DRAFT
+    return seat_access(user, assignment).may_score
 
 
 @register_view_rule

@@ -3,9 +3,11 @@ round's progress, reopens sheets and closes the round."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, get_template_attribute, redirect, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from award.app_db import get_session
@@ -23,6 +25,7 @@ from award.rounds.models import (
     ReviewRound,
 )
 from award.rounds.routes import round_page
+from award.rubrics import Rubric
 from award.scoring import discussion, presenters, progress, queries
 from award.scoring import services as scoring
 from award.scoring.forms import (
@@ -35,7 +38,16 @@ from award.scoring.forms import (
     posted_sheet,
 )
 from award.scoring.models import ScoreSheet, SheetStatus
-from award.views import InvalidForm, form_errors, get_or_404, json_errors, on_refusal, rubric_language, validated
+from award.views import (
+    InvalidForm,
+    current_locale,
+    form_errors,
+    get_or_404,
+    json_errors,
+    on_refusal,
+    rubric_language,
+    validated,
+)
 
 bp = Blueprint("scoring", __name__, url_prefix="/review")
 
@@ -66,14 +78,16 @@ def _panel_of(round_id: int, application_id: int) -> tuple[ReviewRound, Applicat
     return review_round, application, seat
 
 
-def _pledge_first(assignment: Assignment) -> Response | None:
-    """The way to the pledge while it is not signed; a seat that cannot be opened otherwise is a 403."""
+def _pledge_first(assignment: Assignment) -> Response | queries.SeatAccess:
+    """The way to the pledge while it is not signed; else what the expert may do with the seat,
+    decided once for the request (a seat that cannot be opened is a 403)."""
     if assignment.pledge_signed_at is None:
         flash(_("Sign the no-conflict and confidentiality pledge first."), "info")
         return redirect(url_for("scoring.pledge", assignment_id=assignment.id))
-    if not queries.can_open(actor(), assignment):
+    access = queries.seat_access(actor(), assignment, seat_checked=True)  # the seat came from _own
+    if not access.may_open:
         abort(403)
-    return None
+    return access
 
 
 def _pledge_page(assignment: Assignment, form: ReasonForm | None = None) -> str:
@@ -81,7 +95,44 @@ def _pledge_page(assignment: Assignment, form: ReasonForm | None = None) -> str:
                            facts=queries.pledge_facts(get_session(), assignment), conflict_form=form or ReasonForm())
 
 
-def _sheet_page(assignment: Assignment, *, posted: dict[str, str] | None = None,
+@dataclass(frozen=True, slots=True)
+class _ItemParts:
+    """What the sheet shows of one item whatever the sheet holds: its title, its header's points and
+    kind, its percentage options (by the value selected, "" for none) and its band guide."""
+
+    title: str
+    header: Markup
+    options: dict[str, Markup]
+    guide: Markup
+
+
+_PARTS: dict[tuple[str, str], dict[str, _ItemParts]] = {}
+
+
+def _sheet_parts(rubric: Rubric, lang: str) -> dict[str, _ItemParts]:
+    """The items' parts, rendered once per (rubric text hash, language) in this process: a frozen
+    rubric and the catalogs do not change while it runs."""
+    key = (rubric.content_hash, lang)
+    parts = _PARTS.get(key)
+    if parts is None:
+        macro = {name: get_template_attribute("scoring/_sheet_parts.html", name)
+                 for name in ("percent_options", "band_guide", "item_header")}
+        parts = {}
+        for item in rubric.items:
+            bands = rubric.bands_for(item)
+            choices = [""] + [str(p) for band in bands for p in rubric.band_percents(band)]
+            parts[item.id] = _ItemParts(
+                title=f"{item.id} {item.display_name(lang)}",
+                header=macro["item_header"](item, rubric.kind(item.kind), lang),
+                options={value: macro["percent_options"](rubric, bands, value) for value in choices},
+                guide=macro["band_guide"](bands, lang))
+        if len(_PARTS) >= 32:  # a bound, not a policy: rubrics × languages stay few
+            _PARTS.clear()
+        _PARTS[key] = parts
+    return parts
+
+
+def _sheet_page(assignment: Assignment, access: queries.SeatAccess, *, posted: dict[str, str] | None = None,
                 refusal: DomainError | None = None) -> str:
     sheet = scoring.sheet_of(assignment)
     assert sheet is not None
@@ -95,8 +146,8 @@ def _sheet_page(assignment: Assignment, *, posted: dict[str, str] | None = None,
         problems=presenters.item_messages(problems), conflict=conflict,
         problem_lines=presenters.problem_lines(rubric, problems), states=states,
         scored=presenters.scored_count(states), state_labels=presenters.state_labels(),
-        version=conflict.current_version if conflict else sheet.version,
-        editable=queries.can_score(actor(), assignment),
+        version=conflict.current_version if conflict else sheet.version, editable=access.may_score,
+        parts=_sheet_parts(rubric, current_locale()), values=presenters.field_values(rubric, stored, posted),
         evidence=files_by_item(assignment.application.files),  # the application's files, one query for all items
     )
 
@@ -201,11 +252,11 @@ def declare_conflict(assignment_id: int):
 @expert_required
 def sheet(assignment_id: int):
     assignment = _own(assignment_id)
-    if (to_pledge := _pledge_first(assignment)) is not None:
-        return to_pledge
+    if isinstance(access := _pledge_first(assignment), Response):
+        return access
     if request.method == "GET":
-        return _sheet_page(assignment)
-    on_refusal(lambda error: _sheet_page(assignment, posted=request.form.to_dict(), refusal=error))
+        return _sheet_page(assignment, access)
+    on_refusal(lambda error: _sheet_page(assignment, access, posted=request.form.to_dict(), refusal=error))
     entries, version = posted_sheet(request.form, cycle_rubric(assignment.round.cycle))
     submitting = request.form.get("action") == "submit"
     (scoring.submit_sheet if submitting else scoring.save_draft)(
@@ -232,7 +283,7 @@ def _autosave_refusal(error: DomainError) -> dict[str, Any]:
 def autosave(assignment_id: int):
     """The page's background save: JSON in, JSON out; a stale version answers 409 with the differences."""
     assignment = _own(assignment_id)
-    if not queries.can_open(actor(), assignment):
+    if assignment.pledge_signed_at is None:  # the service checks conflicts (once) and everything else
         abort(403)
     on_refusal(_autosave_refusal)
     entries, version = posted_sheet(autosave_fields(request.get_data()), cycle_rubric(assignment.round.cycle))

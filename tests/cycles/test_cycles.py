@@ -10,8 +10,15 @@ from sqlalchemy import select
 
 from award.audit.models import AuditRecord
 from award.auth.models import Role
-from award.cycles.models import Stage
-from award.cycles.services import CycleSettings, advance_cycle, create_cycle, cycle_rubric, update_cycle
+from award.cycles.models import Cycle, Stage
+from award.cycles.services import (
+    CycleSettings,
+    advance_cycle,
+    create_cycle,
+    cycle_rubric,
+    issuers_of,
+    update_cycle,
+)
 from award.cycles.settings import EligibilitySettings
 from award.cycles.stages import TRANSITIONS, transitions_from
 from award.db import utcnow
@@ -129,6 +136,7 @@ def test_office_creates_a_cycle_in_the_browser(client, db, login, make_user):
         "cutoff_score": "600", "experts_per_application": "5", "application_deadline": "2099-06-30T17:00",
         "min_years_in_operation": "5", "min_qms_years": "3", "accident_window_years": "3",
         "penalty_window_years": "1", "award_cooldown_cycles": "3", "revocation_ban_years": "3",
+        "city": "苏州市",
     })
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -165,3 +173,19 @@ def test_the_cycle_page_leads_to_every_stage_of_its_work(client, login, make_use
 
 def test_the_landing_page_points_the_public_to_the_notices(client):
     assert 'href="/notices/"' in client.get("/").get_data(as_text=True)
+
+
+def test_a_new_cycle_names_its_city_and_its_documents_are_headed_with_it(client, db, login, make_user):
+    login(make_user(Role.OFFICE))
+    form = {"year": "2027", "title": "第三届市长质量奖", "rubric_key": "gbt19580-2012", "awards_count": "5",
+            "cutoff_score": "600", "experts_per_application": "5", "min_years_in_operation": "5",
+            "min_qms_years": "3", "accident_window_years": "3", "penalty_window_years": "1",
+            "award_cooldown_cycles": "3", "revocation_ban_years": "3"}
+    refused = client.post("/cycles/new", data=form)
+    assert refused.status_code == 422 and refused.get_data(as_text=True).count('class="field-error"') == 1
+    assert "Name the city that issues the cycle's documents." in refused.get_data(as_text=True)
+    created = client.post("/cycles/new", data={**form, "city": " 无锡市 "})
+    assert created.status_code == 302
+    cycle = db.scalar(select(Cycle).where(Cycle.title == "第三届市长质量奖"))
+    assert issuers_of(cycle).city == "无锡市"
+    assert issuers_of(cycle).government_name == "无锡市人民政府"

@@ -17,7 +17,7 @@ from award.awards.models import Award
 from award.awards.numbers import new_certificate_number
 from award.cycles.models import Stage
 from award.cycles.services import CycleSettings, create_cycle
-from award.cycles.settings import EligibilitySettings
+from award.cycles.settings import EligibilitySettings, IssuerSettings
 from tests.conftest import fresh_credit_code
 
 pytestmark = pytest.mark.e2e
@@ -36,7 +36,8 @@ def awarded(live_app, tmp_path_factory):
                                    must_change_password=False)  # chosen by its holder in this story
         cycle = create_cycle(session, actor=office, rubric_key="gbt19580-2012", settings=CycleSettings(
             year=2025, title="市长质量奖（证书打印）", awards_count=COUNT, cutoff_score=Decimal(600),
-            experts_per_application=5, onsite_review=False, deadlines={}, eligibility=EligibilitySettings()))
+            experts_per_application=5, onsite_review=False, deadlines={}, eligibility=EligibilitySettings(),
+            issuers=IssuerSettings(city="苏州市")))
         cycle.stage = Stage.AWARDED
         numbers = []
         for index in range(COUNT):

@@ -61,6 +61,7 @@ def test_office_creates_and_opens_a_cycle(new_page, screenshot, office, live_app
     page.goto("/cycles/new")
     page.fill("input[name=year]", "2027")
     page.fill("input[name=title]", "第三届市长质量奖")
+    page.fill("input[name=city]", "苏州市")
     page.fill("input[name=awards_count]", "5")
     page.fill("input[name=cutoff_score]", "600")
     assert page.input_value("select[name=rubric_key]") == "gbt19580-2012"  # the default

@@ -5,6 +5,7 @@ that opens and never covers the item it jumps to."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -14,7 +15,7 @@ from award.app_db import get_database
 from award.applications.models import EvidenceFile
 from award.cycles.models import Cycle
 from award.cycles.services import cycle_rubric
-from award.scoring.models import ScoreSheet, SheetStatus
+from award.scoring.models import ItemScore, ScoreSheet, SheetStatus
 from tests.e2e.test_panel_scoring import Panel, _set_up_open_round, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -137,3 +138,30 @@ def test_on_a_phone_the_navigator_is_a_bar_that_opens_and_does_not_cover_the_ite
     box = in_view(page, "#item-4\\.5\\.2")
     assert bar_bottom <= box["top"] + 1 and box["top"] < box["height"] / 2
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_the_autosave_sends_every_item_first_then_only_the_items_changed_since(sheet_panel, new_page, live_app):
+    panel, rubric = sheet_panel
+    page = new_page()
+    sent: list[dict] = []
+    page.on("request", lambda request: sent.append(json.loads(request.post_data))
+            if request.url.endswith("/autosave") else None)
+    assignment_id = open_sheet(page, panel, 2)
+    first, second = rubric.items[0].id, rubric.items[1].id
+    fill_item(page, first, 50)
+    page.wait_for_timeout(2500)  # the select's quick save and the comments' debounced one
+    page.wait_for_selector("[data-autosave-status].autosave-saved")
+    assert {name.split("-", 1)[1] for name in sent[0]["fields"]} == {item.id for item in rubric.items}
+    sent.clear()
+    with page.expect_response("**/autosave") as answer:
+        page.fill(f"textarea[name='strength-{second}']", "覆盖全面")
+    assert answer.value.status == 200
+    assert set(sent[-1]["fields"]) == {f"{name}-{second}" for name in
+                                       ("percent", "strength", "improvement", "justification")}
+    with live_app.app_context():
+        session = get_database(live_app).session_factory()
+        sheet = session.scalars(select(ScoreSheet).where(ScoreSheet.assignment_id == assignment_id)).one()
+        items = {i.item_id: i for i in session.scalars(select(ItemScore).where(ItemScore.sheet_id == sheet.id))}
+        assert items[second].strength == "覆盖全面" and items[first].percent == 50
+        assert sheet.version == json.loads(answer.value.body())["version"]
+        session.close()

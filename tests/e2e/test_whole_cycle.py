@@ -372,6 +372,7 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     office.goto("/cycles/new")
     office.fill("input[name=year]", str(now.astimezone(ZONE).year))
     office.fill("input[name=title]", "第一届市长质量奖")
+    office.fill("input[name=city]", "苏州市")
     office.fill("input[name=awards_count]", "3")
     office.fill("input[name=cutoff_score]", "450")
     office.fill("input[name=application_deadline]", _local(now + dt.timedelta(days=2)))

@@ -43,6 +43,23 @@
     } catch (error) { /* storage full or disabled: the server save still runs */ }
   };
 
+  // The autosave sends only the items changed since the last accepted save (each with all its
+  // fields: the server reads a missing field of a sent item as blank). Until a save is accepted,
+  // every item goes: the page may show a refused post or a copy kept on this device.
+  let accepted = null;
+  const changedFields = (current) => {
+    if (accepted === null) return current;
+    const items = new Set();
+    for (const [name, value] of Object.entries(current)) {
+      if (accepted[name] !== value) items.add(name.slice(name.indexOf("-") + 1));
+    }
+    const data = {};
+    for (const [name, value] of Object.entries(current)) {
+      if (items.has(name.slice(name.indexOf("-") + 1))) data[name] = value;
+    }
+    return data;
+  };
+
   const forget = () => { try { localStorage.removeItem(storageKey); } catch (error) { /* ignore */ } };
 
   // --- percentage, live points, each item's state and the count of scored items ----------
@@ -175,12 +192,19 @@
     if (inFlight || stopped) return;
     inFlight = true;
     store();
+    const current = fields();
+    const sending = changedFields(current);
     try {
+      if (accepted !== null && !Object.keys(sending).length) {  // nothing new since the last save
+        forget();
+        say(form.dataset.savedText, "saved");
+        return;
+      }
       const response = await fetch(form.dataset.autosaveUrl, {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrf ? csrf.value : "" },
-        body: JSON.stringify({ version: versionInput.value, fields: fields() }),
+        body: JSON.stringify({ version: versionInput.value, fields: sending }),
       });
       const isJson = (response.headers.get("Content-Type") || "").includes("application/json");
       if (!isJson) {  // a login page after the session expired, or a proxy error
@@ -190,6 +214,7 @@
       }
       const body = await response.json();
       if (response.ok) {
+        accepted = current;
         versionInput.value = body.version;
         forget();
         say(body.message || form.dataset.savedText, "saved");
