@@ -30,6 +30,7 @@ from award.approval.models import Ballot, VoteOutcome, VoteSession
 from award.audit.models import AuditRecord
 from award.auth.models import Role, User
 from award.awards.models import Award
+from award.calls.models import CycleCall
 from award.certificates import services as certificates
 from award.certificates.fonts import FontLookup, MissingFontError, installed_cjk_families
 from award.certificates.models import CertificateSettings
@@ -212,7 +213,18 @@ def printed_texts(context: ArchiveContext) -> Yield:
                  "seal_mime", "updated_at", "updated_by_id")
             | {"seal_sha256": hashlib.sha256(d.seal_image).hexdigest() if d.seal_image else None}
             for d in documents],
+        "call": _call_row(session.scalar(select(CycleCall).where(CycleCall.cycle_id == cycle.id))),
     })
+
+
+def _call_row(call: CycleCall | None) -> dict[str, Any] | None:
+    """The public call as published (its files by name and SHA-256: the call page serves them)."""
+    if call is None:
+        return None
+    return _row(call, "title", "body", "guidelines", "contact", "published_at", "published_by_id", "updated_at",
+                "updated_by_id") | {"attachments": [
+                    _row(a, "display_name", "content_type", "size_bytes", "sha256", "uploaded_at", "uploaded_by_id")
+                    for a in call.attachments]}
 
 
 @archive_section("people")

@@ -44,6 +44,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     "cycle.archived": _l("Cycle archived"),
     "cycle.created": _l("Cycle created"),
     "cycle.deadline_moved": _l("Deadline moved"),
+    "cycle.issuers_updated": _l("Issuing bodies updated"),
     "cycle.stage_changed": _l("Stage changed"),
     "cycle.updated": _l("Cycle settings updated"),
     "document.texts_saved": _l("Document texts saved"),

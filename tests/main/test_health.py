@@ -16,6 +16,7 @@ from award.db import create_db_engine, utcnow
 from award.heartbeats import OUTBOX_SENDER, last_beat, record_beat
 from award.main import health
 from award.models import metadata
+from award.views import limiter
 from tests.conftest import make_test_app
 
 CHECKS = {"database", "redis", "outbox_sender"}
@@ -134,10 +135,22 @@ def test_a_user_who_must_change_the_password_still_gets_the_report(client, login
     assert client.get("/healthz").status_code == 200
 
 
+@pytest.fixture
+def default_limit_undone():
+    """Flask-Limiter keeps a default limit on its one (module-level) Limiter once an app has set it: every app
+    built after this test in the same worker would answer 429 to its third request a minute."""
+    yield
+    limiter.limit_manager.set_default_limits([])
+
+
 @pytest.mark.parametrize("app_config", [{"RATELIMIT_DEFAULT": "2 per minute", "WTF_CSRF_ENABLED": True}])
-def test_exempt_from_rate_limits(client, app_config):
+def test_exempt_from_rate_limits(client, app_config, default_limit_undone):
     assert [client.get("/healthz").status_code for _ in range(5)] == [200] * 5
     assert [client.get("/login").status_code for _ in range(3)] == [200, 200, 429]  # the default applies elsewhere
+
+
+def test_no_default_limit_is_left_behind_for_the_next_app(client):
+    assert [client.get("/login").status_code for _ in range(4)] == [200] * 4
 
 
 def test_the_request_id_is_echoed(client):
