@@ -26,7 +26,7 @@ class ReasonForm(BaseForm):
 REMARK_KIND_LABELS = {
     RemarkKind.AGREE: _l("I agree"),
     RemarkKind.DISAGREE: _l("I disagree"),
-    RemarkKind.COMMENT: _l("Comment"),
+    RemarkKind.COMMENT: _l("A comment"),  # not "Comment": that word is the ballot's 意见, the label of this form's text
 }
 OVERALL = "overall"  # the item field's value for the consensus as a whole
 
