@@ -13,6 +13,9 @@ workers = 4
 # does not): nginx's proxy_read_timeout in deploy/nginx-award.conf is the same.
 timeout = 120
 graceful_timeout = 30
+# gunicorn's default, written down: a longer request line (a URL of more than about 4 KB) is refused
+# with 414 before the app reads it; tests/fuzz sends URLs up to this length.
+limit_request_line = 4094
 # WeasyPrint and fontTools keep caches: a worker is replaced after this many requests.
 max_requests = 1000
 max_requests_jitter = 100

@@ -82,6 +82,14 @@ def test_nginx_and_gunicorn_wait_as_long_for_a_page():
     assert re.search(r"proxy_read_timeout\s+(\d+)s;", location).group(1) == str(gunicorn["timeout"])
 
 
+def test_the_fuzz_sends_urls_as_long_as_gunicorn_lets_through():
+    """The fuzz holds path and query values to what one request line can carry: the server's limit."""
+    from tests.fuzz.strategies import REQUEST_LINE_LIMIT
+
+    gunicorn = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    assert 0 < gunicorn["limit_request_line"] <= REQUEST_LINE_LIMIT
+
+
 def test_gunicorn_logs_through_the_apps_redacting_json_handler():
     """gunicorn builds its loggers from logconfig_dict over its defaults: the result must load and use
     award.logs' handler (gunicorn's own lines redacted too)."""

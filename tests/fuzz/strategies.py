@@ -9,6 +9,7 @@ generated text and numbers.
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 from collections.abc import Mapping, Sequence
 
 from hypothesis import strategies as st
@@ -17,6 +18,11 @@ from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 from award.web import IdConverter
 
 LONG = 100_000
+# A path or query value rides in the request line, which gunicorn cuts at limit_request_line
+# (deploy/gunicorn.conf.py; tests/test_deployment.py holds the two equal): a longer URL is refused by
+# the server before the app sees it. Up to four query values share one line, so each gets a quarter.
+REQUEST_LINE_LIMIT = 4094
+URL_VALUE_BYTES = REQUEST_LINE_LIMIT // 4
 
 # Exponents whose integer value costs real CPU ("1e600000" makes a 600,000-digit int); the input
 # boundary (award/inputs.py) refuses them, so every route gets them.
@@ -47,6 +53,18 @@ TEXTS = (
 )
 
 
+def _fits_request_line(value: str) -> bool:
+    return len(quote(value, safe="")) <= URL_VALUE_BYTES
+
+
+# The longest values a URL can carry, percent-encoded: three bytes per NUL, nine per CJK character.
+URL_TEXTS = (
+    *(text for text in TEXTS if _fits_request_line(text)),
+    "9" * URL_VALUE_BYTES, "苏" * (URL_VALUE_BYTES // 9), "\u202e" * (URL_VALUE_BYTES // 9),
+    "\x00" * (URL_VALUE_BYTES // 3), "1" + "0" * (URL_VALUE_BYTES - 1),
+)
+
+
 def _plain_text() -> st.SearchStrategy[str]:
     # Surrogates cannot be encoded in a request at all, so they are not input a server can get.
     return st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
@@ -56,9 +74,9 @@ def _unicode_digits() -> st.SearchStrategy[str]:
     return st.text(st.characters(categories=("Nd", "No", "Nl")), min_size=1, max_size=30)
 
 
-def hostile_text() -> st.SearchStrategy[str]:
-    """One hostile form, query or JSON text value."""
-    fixed = NUMBERS + TEXTS + HUGE_EXPONENTS
+def hostile_text(*, in_url: bool = False) -> st.SearchStrategy[str]:
+    """One hostile form, query or JSON text value; `in_url`: one that a request line can carry."""
+    fixed = NUMBERS + (URL_TEXTS if in_url else TEXTS) + HUGE_EXPONENTS
     return st.one_of(
         st.sampled_from(fixed),
         st.integers().map(str),
@@ -117,12 +135,12 @@ def json_bodies(field_names: Sequence[str]) -> st.SearchStrategy[str]:
 # its own hostile values instead of none.
 def int_argument(valid: Sequence[str]) -> st.SearchStrategy[str]:
     hostile = st.one_of(st.sampled_from(NUMBERS), st.integers().map(str), _unicode_digits(),
-                        hostile_text())
+                        hostile_text(in_url=True))
     return st.sampled_from(list(valid)) | hostile if valid else hostile
 
 
 def string_argument(valid: Sequence[str]) -> st.SearchStrategy[str]:
-    hostile = hostile_text()
+    hostile = hostile_text(in_url=True)
     return st.sampled_from(list(valid)) | hostile if valid else hostile
 
 
@@ -141,7 +159,7 @@ def strategy_for(converter: object) -> object:
 
 def query_args(names: Sequence[str], valid: Sequence[Mapping[str, str]]) -> st.SearchStrategy[list[tuple[str, str]]]:
     """Query arguments: a valid set seen on the pages, or hostile values, some names repeated."""
-    value = hostile_text()
+    value = hostile_text(in_url=True)
     pairs = st.lists(st.tuples(st.sampled_from(sorted(set(names))), value), max_size=4)
     if not valid:
         return pairs
