@@ -22,7 +22,7 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import NamedTuple, cast
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from award import errors
 from award.applications.models import Application
@@ -34,7 +34,7 @@ from award.conflicts.rules import ApplicantFacts, CoiSettings, Conflict, Conflic
 from award.cycles.models import Cycle, Stage
 from award.db import utcnow
 from award.i18n import _, local_zone
-from award.pool.models import ExpertProfile, GroupLink
+from award.pool.models import ExpertProfile, ExpertRelation, GroupLink
 from award.pool.services import require_office
 
 
@@ -66,7 +66,10 @@ PairKey = tuple[int, int]  # (application_id, expert user id)
 
 def coi_settings_for(session: Session, cycle: Cycle) -> CoiSettings:
     """The cycle's window lengths; the defaults of coi.CoiSettings until the office sets them."""
-    row = session.get(CycleCoiSettings, cycle.id)
+    return _settings_from(session.get(CycleCoiSettings, cycle.id))
+
+
+def _settings_from(row: CycleCoiSettings | None) -> CoiSettings:
     if row is None:
         return CoiSettings()
     return CoiSettings(**{name: getattr(row, name) for name in CoiSettings.__dataclass_fields__})
@@ -84,7 +87,10 @@ def reference_date_for(session: Session, cycle: Cycle) -> dt.date:
     Never today's clock, so that the matrix computed today and replayed next month agree.
     Fallbacks in order: document-review deadline, application deadline, the cycle's creation day.
     """
-    row = session.get(CycleCoiSettings, cycle.id)
+    return _reference_date_from(session.get(CycleCoiSettings, cycle.id), cycle)
+
+
+def _reference_date_from(row: CycleCoiSettings | None, cycle: Cycle) -> dt.date:
     if row is not None and row.reference_date is not None:
         return row.reference_date
     for stage in (Stage.DOCUMENT_REVIEW, Stage.APPLICATION):
@@ -102,23 +108,103 @@ def load_groups(session: Session) -> GroupIndex:
 
 # --- loading facts -------------------------------------------------------------------------
 
-
-def _expert_facts(profile: ExpertProfile) -> coi.ExpertProfile:
-    relations = tuple(
-        coi.Relation(kind=relation.kind, party_code=relation.party_code, start=relation.starts_on,
-                     end=relation.ends_on, note=relation.note)
-        for relation in profile.relations
-    )
-    return coi.ExpertProfile(expert_id=profile.user_id, organization_code=profile.organization_code,
-                             email=profile.user.email, relations=relations, phone=profile.user.phone,
-                             address=profile.address)
+# Up to this many ids are asked for by an IN list; more, and the cycle's (or the pool's) rows are
+# read whole in one pass and filtered here: 2,000-id IN lists cost more than they save.
+_IN_LIST_LIMIT = 64
 
 
-def _profiles(session: Session, expert_ids: Collection[int] | None) -> list[ExpertProfile]:
-    query = select(ExpertProfile).options(selectinload(ExpertProfile.relations)).order_by(ExpertProfile.user_id)
-    if expert_ids is not None:
-        query = query.where(ExpertProfile.user_id.in_(list(expert_ids)))
-    return list(session.scalars(query))
+def _experts(session: Session, expert_ids: Collection[int] | None) -> list[coi.ExpertProfile]:
+    """The profiles (with their account's e-mail and phone) and relations of the given experts (all
+    with a profile when None), by user id, relations in declaration order: one query."""
+    query = (select(ExpertProfile.id, ExpertProfile.user_id, ExpertProfile.organization_code,
+                    ExpertProfile.address, User.email, User.phone, ExpertRelation.kind,
+                    ExpertRelation.party_code, ExpertRelation.starts_on, ExpertRelation.ends_on,
+                    ExpertRelation.note)
+             .join(User, User.id == ExpertProfile.user_id)
+             .outerjoin(ExpertRelation, ExpertRelation.expert_id == ExpertProfile.id)
+             .order_by(ExpertProfile.user_id, ExpertRelation.id))
+    wanted = None if expert_ids is None else set(expert_ids)
+    if wanted is not None and len(wanted) == 1:
+        query = query.where(ExpertProfile.user_id == next(iter(wanted)))
+    elif wanted is not None and len(wanted) <= _IN_LIST_LIMIT:
+        query = query.where(ExpertProfile.user_id.in_(sorted(wanted)))
+    heads: dict[int, tuple[str, str | None, str | None, str]] = {}
+    relations: dict[int, list[coi.Relation]] = defaultdict(list)
+    for (_id, user_id, organization_code, address, email, phone, kind, party_code, starts_on, ends_on,
+         note) in session.execute(query):
+        if wanted is not None and user_id not in wanted:
+            continue
+        heads.setdefault(user_id, (organization_code, email, phone, address))
+        if kind is not None:
+            relations[user_id].append(coi.Relation(kind=kind, party_code=party_code, start=starts_on,
+                                                   end=ends_on, note=note))
+    return [
+        coi.ExpertProfile(expert_id=user_id, organization_code=organization_code, email=email,
+                          relations=tuple(relations[user_id]), phone=phone, address=address)
+        for user_id, (organization_code, email, phone, address) in heads.items()
+    ]
+
+
+def _owned_contacts(session: Session) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
+    """The e-mail domains and phones each organization's enterprise accounts alone use (one query).
+
+    A domain or phone that enterprise accounts of several organizations use is a shared host (an
+    industry portal's mail, a business centre's switchboard, a demo), not any organization's own:
+    it never counts, as a public mail domain never does."""
+    domains: dict[int, set[str]] = defaultdict(set)
+    phones: dict[int, set[str]] = defaultdict(set)
+    hosts: dict[str, set[int]] = defaultdict(set)  # domain -> organizations whose accounts use it
+    lines: dict[str, set[int]] = defaultdict(set)  # phone -> the same
+    rows = session.execute(select(User.organization_id, User.email, User.phone).where(
+        User.organization_id.is_not(None), User.role == Role.ENTERPRISE))
+    for organization_id, email, phone in rows:
+        if organization_id is None:  # the query leaves none out; for the type checker
+            continue
+        domain = coi.email_domain(email)
+        if domain is not None and not coi.is_public_mail_domain(domain):
+            hosts[domain].add(organization_id)
+        number = coi.normalize_phone(phone)
+        if number is not None:
+            lines[number].add(organization_id)
+    for owned, found in ((hosts, domains), (lines, phones)):
+        for value, owners in owned.items():
+            if len(owners) == 1:
+                found[next(iter(owners))].add(value)
+    return domains, phones
+
+
+class _Applicant(NamedTuple):
+    id: int
+    organization_id: int
+    credit_code: str
+    address: str | None
+
+
+def _facts_of(session: Session, applicants: Sequence[_Applicant]) -> list[ApplicantFacts]:
+    if not applicants:
+        return []
+    domains, phones = _owned_contacts(session)
+    return [
+        ApplicantFacts(application_id=applicant.id, credit_code=applicant.credit_code,
+                       email_domains=frozenset(domains.get(applicant.organization_id, ())),
+                       addresses=frozenset({applicant.address or ""}),
+                       phones=frozenset(phones.get(applicant.organization_id, ())))
+        for applicant in applicants
+    ]
+
+
+def _applicants(session: Session, cycle_id: int, application_ids: Collection[int] | None) -> list[_Applicant]:
+    """The cycle's applications (or those of them given) with their organization's credit code and
+    declared address, in id order: one query over the cycle, an IN list only for a few ids."""
+    query = (select(Application.id, Application.organization_id, Organization.credit_code, Application.address)
+             .join(Organization, Organization.id == Application.organization_id)
+             .where(Application.cycle_id == cycle_id).order_by(Application.id))
+    wanted = None if application_ids is None else set(application_ids)
+    if wanted is not None and len(wanted) == 1:
+        query = query.where(Application.id == next(iter(wanted)))
+    elif wanted is not None and len(wanted) <= _IN_LIST_LIMIT:
+        query = query.where(Application.id.in_(sorted(wanted)))
+    return [_Applicant(*row) for row in session.execute(query) if wanted is None or row[0] in wanted]
 
 
 def applicant_facts(session: Session, applications: Sequence[ApplicationKey | Application]) -> list[ApplicantFacts]:
@@ -132,47 +218,35 @@ def applicant_facts(session: Session, applications: Sequence[ApplicationKey | Ap
     codes = dict(session.execute(
         select(Organization.id, Organization.credit_code).where(Organization.id.in_(organization_ids))
     ).all()) if organization_ids else {}
-    domains: dict[int, set[str]] = defaultdict(set)
-    phones: dict[int, set[str]] = defaultdict(set)
-    if organization_ids:
-        hosts: dict[str, set[int]] = defaultdict(set)  # domain -> organizations whose accounts use it
-        lines: dict[str, set[int]] = defaultdict(set)  # phone -> the same
-        rows = session.execute(select(User.organization_id, User.email, User.phone).where(
-            User.organization_id.is_not(None), User.role == Role.ENTERPRISE))
-        for organization_id, email, phone in rows:
-            if organization_id is None:  # the query leaves none out; for the type checker
-                continue
-            domain = coi.email_domain(email)
-            if domain is not None and not coi.is_public_mail_domain(domain):
-                hosts[domain].add(organization_id)
-            number = coi.normalize_phone(phone)
-            if number is not None:
-                lines[number].add(organization_id)
-        for owned, found in ((hosts, domains), (lines, phones)):
-            for value, owners in owned.items():
-                if len(owners) == 1:
-                    found[next(iter(owners))].add(value)
     ids = [application.id for application in applications]
     addresses = dict(session.execute(
         select(Application.id, Application.address).where(Application.id.in_(ids))).all()) if ids else {}
-    return [
-        ApplicantFacts(application_id=application.id, credit_code=codes[application.organization_id],
-                       email_domains=frozenset(domains[application.organization_id]),
-                       addresses=frozenset({addresses.get(application.id) or ""}),
-                       phones=frozenset(phones[application.organization_id]))
+    return _facts_of(session, [
+        _Applicant(application.id, application.organization_id, codes[application.organization_id],
+                   addresses.get(application.id))
         for application in applications
-    ]
+    ])
 
 
 def _pinned(
-    session: Session, application_ids: Collection[int], expert_ids: Collection[int] | None,
+    session: Session, cycle_id: int, application_ids: Collection[int], expert_ids: Collection[int] | None,
     codes: dict[int, str],
 ) -> dict[PairKey, list[Conflict]]:
-    query = select(PinnedConflict).where(PinnedConflict.application_id.in_(list(application_ids)))
-    if expert_ids is not None:
-        query = query.where(PinnedConflict.expert_id.in_(list(expert_ids)))
+    query = (select(PinnedConflict).join(Application, Application.id == PinnedConflict.application_id)
+             .where(Application.cycle_id == cycle_id))
+    if len(application_ids) == 1:
+        query = query.where(PinnedConflict.application_id == next(iter(application_ids)))
+    elif len(application_ids) <= _IN_LIST_LIMIT:
+        query = query.where(PinnedConflict.application_id.in_(sorted(application_ids)))
+    experts = None if expert_ids is None else set(expert_ids)
+    if experts is not None and len(experts) == 1:
+        query = query.where(PinnedConflict.expert_id == next(iter(experts)))
+    elif experts is not None and len(experts) <= _IN_LIST_LIMIT:
+        query = query.where(PinnedConflict.expert_id.in_(sorted(experts)))
     pinned: dict[PairKey, list[Conflict]] = defaultdict(list)
     for row in session.scalars(query.order_by(PinnedConflict.id)):
+        if row.application_id not in codes or (experts is not None and row.expert_id not in experts):
+            continue
         pinned[(row.application_id, row.expert_id)].append(coi.pin_conflict(
             conflict_type=ConflictType(row.type),
             party_credit_code=codes[row.application_id],
@@ -184,22 +258,23 @@ def _pinned(
 
 
 def _conflicts(
-    session: Session, cycle: Cycle, applications: Sequence[ApplicationKey | Application],
+    session: Session, cycle: Cycle, application_ids: Collection[int] | None,
     expert_ids: Collection[int] | None, reference_date: dt.date | None, include_soft: bool,
 ) -> dict[PairKey, list[Conflict]]:
-    if not applications:
+    applicants = _facts_of(session, _applicants(session, cycle.id, application_ids))
+    if not applicants:
         return {}
-    applicants = applicant_facts(session, applications)
-    experts = [_expert_facts(profile) for profile in _profiles(session, expert_ids)]
+    experts = _experts(session, expert_ids)
+    settings_row = session.get(CycleCoiSettings, cycle.id)  # read once for the windows and the date
     # coi keys the pairs by the ids it was given: the database ids here.
     detected = cast(dict[PairKey, list[Conflict]], coi.conflict_matrix(
         experts, applicants,
-        settings=coi_settings_for(session, cycle),
+        settings=_settings_from(settings_row),
         groups=load_groups(session),
-        reference_date=reference_date or reference_date_for(session, cycle),
+        reference_date=reference_date or _reference_date_from(settings_row, cycle),
     ))
     codes = {cast(int, facts.application_id): facts.credit_code for facts in applicants}
-    pinned = _pinned(session, codes.keys(), expert_ids, codes)
+    pinned = _pinned(session, cycle.id, codes.keys(), expert_ids, codes)
     result: dict[PairKey, list[Conflict]] = {}
     for key in [*detected, *(key for key in pinned if key not in detected)]:
         found = coi.merge_conflicts(detected.get(key, ()), pinned.get(key, ()))
@@ -229,12 +304,7 @@ def conflicts_for_cycle(
     holds the detected conflicts in coi's order, then the pinned ones. Hard conflicts only,
     unless `include_soft` (then a pair with only soft signals is present too).
     """
-    # Only the keys: whole Application rows would decode every self-assessment for nothing.
-    query = (select(Application.id, Application.organization_id)
-             .where(Application.cycle_id == cycle.id).order_by(Application.id))
-    if application_ids is not None:
-        query = query.where(Application.id.in_(list(application_ids)))
-    applications = [ApplicationKey(id, organization_id) for id, organization_id in session.execute(query)]
+    applications = None if application_ids is None else set(application_ids)
     experts = None if expert_ids is None else set(expert_ids)
     return _conflicts(session, cycle, applications, experts, reference_date, include_soft)
 
@@ -247,7 +317,7 @@ def conflicts_between(
     with `include_soft`, its soft signals too."""
     cycle = session.get(Cycle, application.cycle_id)
     assert cycle is not None
-    found = _conflicts(session, cycle, [application], {expert_user.id}, reference_date, include_soft)
+    found = _conflicts(session, cycle, {application.id}, {expert_user.id}, reference_date, include_soft)
     return found.get((application.id, expert_user.id), [])
 
 
