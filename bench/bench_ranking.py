@@ -143,6 +143,9 @@ def _service_measurements(rows: ScoreRows, repeats: int, url: str) -> tuple[dict
                 lambda: services.load_score_rows(session, review_round), repeats),
             f"ranking.service.compute_ranking.{dialect}": _median_time(
                 lambda: services.compute_ranking(session, cycle), repeats),
+            # the conflicts of the round's 14,000 assigned pairs (conflicts_for_cycle) and panel changes
+            f"ranking.service.round_exclusions.{dialect}": _median_time(
+                lambda: services.round_exclusions(session, cycle, review_round), repeats),
         }
         ranking = services.compute_ranking(session, cycle)
         assert sum(e.in_shortlist for e in ranking.entries) == cycle.awards_count

@@ -9,9 +9,11 @@ Only hard conflicts refuse a pair. Soft signals (需关注) come back when a cal
 (`include_soft=True`: the matrix, the pair page, the archive) and through `soft_pairs` (the
 solver's penalty, the acknowledgement asked before a round opens).
 
-Loading is done in a fixed number of queries per call (cycle settings, group links, profiles
-with relations, applications with their organizations, enterprise e-mails, pinned rows),
-never one query per pair.
+Loading is done in a fixed number of queries per call, one per kind of fact (applications with
+their organization's credit code, enterprise accounts, expert profiles with their account and
+relations, the cycle's settings, group links, pinned rows), never one query per pair. A cycle's
+rows are read in one pass over the cycle (a join on it, filtered here), not through IN lists of
+thousands of ids; a few ids (one pair) are asked for directly. One pair check: six queries.
 """
 
 from __future__ import annotations
