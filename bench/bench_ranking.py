@@ -12,7 +12,9 @@ server when one answers (bulk inserts, one executemany per table; every item wit
 and an improvement text, as submitted sheets have them), and the app's service is timed end
 to end: (d) ``load_score_rows`` (the one query over item_scores ⋈ score_sheets ⋈ assignments)
 and (e) ``compute_ranking`` (rows, conflicts, blacklist, aggregation, combination, ranking,
-leave-one-expert-out), beside the bare SQL ``SUM(points) GROUP BY`` over the same three
+leave-one-expert-out), (f) ``round_exclusions`` and the ``conflicts_for_cycle`` it asks (150
+experts with pool profiles and two declared clients each), the latter alternated call by call
+with the reads before issue 23, beside the bare SQL ``SUM(points) GROUP BY`` over the same three
 joined tables in that database. Medians of several repeats are reported.
 """
 
@@ -85,6 +87,8 @@ def _service_measurements(rows: ScoreRows, repeats: int, url: str) -> tuple[dict
     from award.cycles.settings import EligibilitySettings
     from award.db import utcnow
     from award.models import metadata
+    from award.pool.kinds import RelationKind
+    from award.pool.models import ExpertProfile, ExpertRelation
     from award.ranking import services
     from award.rounds.models import Assignment, AssignmentSource, ReviewRound, RoundKind, RoundStatus
     from award.scoring.models import ItemScore, ScoreSheet, SheetStatus
@@ -111,6 +115,14 @@ def _service_measurements(rows: ScoreRows, repeats: int, url: str) -> tuple[dict
         session.execute(insert(User), [
             {"id": user_id[k], "email": f"e{k}@bench.cn", "password_hash": "-", "role": Role.EXPERT,
              "full_name": f"expert {k}", "phone": "", "locale": "zh_CN"} for k in expert_keys])
+        # every expert has a pool profile and two declared clients, as the 回避 check reads them
+        session.execute(insert(ExpertProfile), [
+            {"id": k + 1, "user_id": user_id[k], "organization_code": make_credit_code(f"91320600{k:09d}"),
+             "organization_name": f"研究院{k}", "sectors": ["C"]} for k in expert_keys])
+        session.execute(insert(ExpertRelation), [
+            {"expert_id": k + 1, "kind": RelationKind.CLIENT, "party_code": make_credit_code(
+                f"91320500{app_keys[(k * 13 + j * 101) % len(app_keys)]:09d}")}
+            for k in expert_keys for j in range(2)])
         review_round = ReviewRound(cycle_id=cycle.id, kind=RoundKind.DOCUMENT, status=RoundStatus.CLOSED,
                                    method="trimmed_mean", required_sheets=5, experts_per_application=SHEETS)
         session.add(review_round)
@@ -147,10 +159,36 @@ def _service_measurements(rows: ScoreRows, repeats: int, url: str) -> tuple[dict
             f"ranking.service.round_exclusions.{dialect}": _median_time(
                 lambda: services.round_exclusions(session, cycle, review_round), repeats),
         }
+        measured.update(_conflict_reads(session, cycle, review_round, repeats, dialect))
         ranking = services.compute_ranking(session, cycle)
         assert sum(e.in_shortlist for e in ranking.entries) == cycle.awards_count
     database.engine.dispose()
     return measured, baseline
+
+
+def _conflict_reads(session, cycle, review_round, repeats: int, dialect: str) -> dict[str, float]:
+    """`conflicts_for_cycle` as `round_exclusions` asks it (the round's 2,000 applications and 150
+    experts), alternated call by call with the reads before issue 23 (tests/conflicts/reference_reads.py)."""
+    from sqlalchemy import select
+
+    from award.conflicts import services as conflicts
+    from award.rounds.models import Assignment
+    from tests.conflicts import reference_reads as before
+
+    pairs = session.execute(select(Assignment.application_id, Assignment.expert_id)
+                            .where(Assignment.round_id == review_round.id)).all()
+    narrowed = {"application_ids": {a for a, _e in pairs}, "expert_ids": {e for _a, e in pairs}}
+    reads = {"new": conflicts.conflicts_for_cycle, "old": before.conflicts_for_cycle}
+    times: dict[str, list[float]] = {"new": [], "old": []}
+    for read in reads.values():
+        read(session, cycle, **narrowed)  # warm-up
+    for _ in range(repeats):
+        for name, read in reads.items():
+            start = time.perf_counter()
+            read(session, cycle, **narrowed)
+            times[name].append(time.perf_counter() - start)
+    return {f"ranking.service.conflicts_for_cycle.{dialect}": statistics.median(times["new"]),
+            f"ranking.service.conflicts_for_cycle_before.{dialect}": statistics.median(times["old"])}
 
 
 def _record(name: str, value: float, baseline: float, baseline_name: str, size: str) -> dict:
