@@ -34,6 +34,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -76,8 +77,10 @@ pytestmark = [
 ]
 
 # The TCP ports of the two instances and the SMTP sink, and the Redis database this test owns (it is
-# flushed): AWARD_TWO_INSTANCES_PORTS="5130,5131,5132", AWARD_TWO_INSTANCES_REDIS=redis://…/3.
-PORTS = tuple(int(port) for port in os.environ.get("AWARD_TWO_INSTANCES_PORTS", "5130,5131,5132").split(","))
+# flushed): AWARD_TWO_INSTANCES_PORTS="5130,5131,5132,5133", AWARD_TWO_INSTANCES_REDIS=redis://…/3.
+# A Redis started by the test (only when none answers at the URL) listens on the fourth port.
+PORTS = tuple(int(port) for port in
+              os.environ.get("AWARD_TWO_INSTANCES_PORTS", "5130,5131,5132,5133").split(","))
 REDIS_URL = os.environ.get("AWARD_TWO_INSTANCES_REDIS", "redis://127.0.0.1:6379/3")
 FAST_HASH = "pbkdf2:sha256:1000"  # the demo's and the new account's passwords, hashed cheaply
 CHECKS_PER_ADDRESS = 8  # the public certificate check's limit here, counted over both instances
@@ -110,8 +113,9 @@ def job_worker(instances: Instances) -> Iterator[subprocess.Popen | None]:
 
     Today a batch runs in a thread of the web worker that started it, with its progress in files under
     the shared root, so there is no worker process: this yields None. When the job queue is on main,
-    start it here with the first instance's environment and yield it:
-    `yield from instances.process(["-m", "flask", "--app", "award", "worker"], "worker")`."""
+    start it here with the first instance's environment, and stop it after:
+    `worker = instances.start(["-m", "flask", "--app", "award", "worker"], "worker")`, `yield worker`,
+    `stop_together([worker])`."""
     yield None
 
 
@@ -162,15 +166,43 @@ def smtp_sink() -> Iterator[CountingSink]:
 # --------------------------------------------------------------------------- the shared services
 
 
-@pytest.fixture(scope="module")
-def redis_db() -> Iterator[str]:
+def redis_answers(url: str) -> bool:
     import redis
 
-    connection = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
+    connection = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        return bool(connection.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def redis_db(tmp_path_factory) -> Iterator[str]:
+    """REDIS_URL's database, flushed before and after; where no Redis answers there, one started here
+    (`redis-server` on PORTS[3], nothing saved to disk), as on a fresh CI machine."""
+    import redis
+
+    url, server = REDIS_URL, None
+    if not redis_answers(url):
+        if not shutil.which("redis-server"):
+            pytest.fail(f"no Redis answers at {url} and redis-server is not installed (scripts/system-deps.sh --test)")
+        folder = tmp_path_factory.mktemp("redis")
+        server = subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(PORTS[3]), "--save", "",
+                                   "--appendonly", "no", "--dir", str(folder)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"redis://127.0.0.1:{PORTS[3]}/0"
+        wait_for_port(PORTS[3], process=server, seconds=10)
+    connection = redis.Redis.from_url(url, socket_timeout=2)
     connection.flushdb()
-    yield REDIS_URL
-    connection.flushdb()
-    connection.close()
+    try:
+        yield url
+    finally:
+        connection.flushdb()
+        connection.close()
+        if server is not None:
+            stop(server)
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +233,8 @@ def seeded(shared_settings) -> dict[str, Any]:
     """The database at the migration head with the demo in it, written by an app of the same settings
     (its evidence files land in the shared root)."""
     migrate.upgrade(shared_settings["DATABASE_URL"])
-    app = create_app({**shared_settings, "DEMO_DATABASE": True})
+    # TESTING only keeps this process's logging as pytest set it; the servers run without it.
+    app = create_app({**shared_settings, "DEMO_DATABASE": True, "TESTING": True})
     try:
         with app.app_context():
             seed_demo(get_session(), demo_database=True)
@@ -230,7 +263,6 @@ class Instances:
     folders: tuple[Path, Path]
     urls: tuple[str, str]
     logs: Path
-    started: list[tuple[subprocess.Popen, Path]] = field(default_factory=list)
 
     def environment(self, number: int) -> dict[str, str]:
         # Nothing of the caller's AWARD_* settings: each instance reads its own instance/config.py.
@@ -238,16 +270,11 @@ class Instances:
         return {**clean, "AWARD_INSTANCE_PATH": str(self.folders[number]), "PYTHONPATH": str(PROJECT_ROOT),
                 "PYTHONDONTWRITEBYTECODE": "", "FLASK_DEBUG": "0"}
 
-    def process(self, arguments: list[str], name: str, number: int = 0) -> Iterator[subprocess.Popen]:
-        log = self.logs / f"{name}.log"
-        with open(log, "ab") as output:
-            started = subprocess.Popen([sys.executable, *arguments], cwd=PROJECT_ROOT, env=self.environment(number),
-                                       stdout=output, stderr=output, start_new_session=True)
-        self.started.append((started, log))
-        try:
-            yield started
-        finally:
-            stop(started)
+    def start(self, arguments: list[str], name: str, number: int = 0) -> subprocess.Popen:
+        """`python <arguments>` in the project, with instance `number`'s folder; output to logs/<name>.log."""
+        with open(self.logs / f"{name}.log", "ab") as output:
+            return subprocess.Popen([sys.executable, *arguments], cwd=PROJECT_ROOT, env=self.environment(number),
+                                    stdout=output, stderr=output)
 
     def log_text(self, name: str) -> str:
         return (self.logs / f"{name}.log").read_text(encoding="utf-8", errors="replace")
@@ -270,33 +297,37 @@ def instances(seeded, smtp_sink, tmp_path_factory) -> Iterator[Instances]:
     logs.mkdir()
     found = Instances(folders=folders, urls=(f"http://127.0.0.1:{PORTS[0]}", f"http://127.0.0.1:{PORTS[1]}"),
                       logs=logs)
-    servers = [found.process(["-m", "gunicorn", "--workers", "2", "--worker-class", "sync", "--bind",
-                              f"127.0.0.1:{PORTS[number]}", "--timeout", "60", "--graceful-timeout", "5",
-                              "award.wsgi:app"], f"gunicorn-{'ab'[number]}", number)
+    servers = [found.start(["-m", "gunicorn", "--workers", "2", "--worker-class", "sync", "--bind",
+                            f"127.0.0.1:{PORTS[number]}", "--timeout", "60", "--graceful-timeout", "5",
+                            "award.wsgi:app"], f"gunicorn-{'ab'[number]}", number)
                for number in (0, 1)]
-    processes = [next(server) for server in servers]
     try:
-        for number, process in enumerate(processes):
-            wait_for_port(PORTS[number], process=process, seconds=90)
+        for number, server in enumerate(servers):
+            wait_for_port(PORTS[number], process=server, seconds=90)
         yield found
     finally:
-        for server in servers:
-            server.close()  # runs each generator's `finally`: the server is stopped
+        stop_together(servers)
 
 
 @pytest.fixture(scope="module")
 def senders(instances) -> Iterator[list[str]]:
     """Two outbox senders, one per instance folder, racing for the same outbox."""
     names = ["sender-a", "sender-b"]
-    runs = [instances.process(["-m", "flask", "--app", "award", "outbox", "send", "--loop", "--interval",
-                               str(SENDER_INTERVAL)], name, number) for number, name in enumerate(names)]
-    for run in runs:
-        next(run)
+    running = [instances.start(["-m", "flask", "--app", "award", "outbox", "send", "--loop", "--interval",
+                                str(SENDER_INTERVAL)], name, number) for number, name in enumerate(names)]
     try:
         yield names
     finally:
-        for run in runs:
-            run.close()
+        stop_together(running)
+
+
+def stop_together(processes: list[subprocess.Popen], seconds: float = 15) -> None:
+    """SIGTERM to each process we started, then wait for them all (SIGKILL after `seconds`)."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        stop(process, seconds=seconds)
 
 
 # --------------------------------------------------------------------------- browsers
