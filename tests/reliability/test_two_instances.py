@@ -532,7 +532,8 @@ def certificate_batch(instances: Instances, database: Session) -> tuple[str, int
         browser.login(1, "office@demo.award")
         token = browser.token(0, f"/certificates/cycles/{cycle.id}")
         answer = browser[0].request("POST", f"/certificates/cycles/{cycle.id}/batch", form={"csrf_token": token})
-        assert answer.status == 302 and "/certificates/batches/" in location(answer), (answer.status, answer.text[:2000])
+        assert answer.status == 302 and "/certificates/batches/" in location(answer), (answer.status,
+                                                                                        answer.text[:2000])
         job = location(answer).rsplit("/", 1)[1]
 
         def finished() -> dict[str, Any] | None:
