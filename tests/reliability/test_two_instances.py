@@ -35,6 +35,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -156,6 +157,7 @@ class CountingSink:
 def smtp_sink() -> Iterator[CountingSink]:
     from aiosmtpd.controller import Controller
 
+    assert not port_answers(PORTS[2]), f"something already listens on 127.0.0.1:{PORTS[2]} (the SMTP sink's port)"
     sink = CountingSink()
     controller = Controller(sink, hostname="127.0.0.1", port=PORTS[2])
     controller.start()
@@ -280,6 +282,15 @@ class Instances:
         return (self.logs / f"{name}.log").read_text(encoding="utf-8", errors="replace")
 
 
+def port_answers(port: int) -> bool:
+    """Something already listens there: a server of ours would fail to bind, and the test talk to it."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 def write_instance_config(folder: Path, settings: dict[str, Any]) -> None:
     folder.mkdir(parents=True)
     (folder / "config.py").write_text("".join(f"{name} = {value!r}\n" for name, value in settings.items()),
@@ -289,6 +300,8 @@ def write_instance_config(folder: Path, settings: dict[str, Any]) -> None:
 @pytest.fixture(scope="module")
 def instances(seeded, smtp_sink, tmp_path_factory) -> Iterator[Instances]:
     """Two gunicorn processes (two sync workers each) on two ports, each with its own instance folder."""
+    taken = [port for port in PORTS[:2] if port_answers(port)]
+    assert not taken, f"something already listens on 127.0.0.1:{taken}: set AWARD_TWO_INSTANCES_PORTS to free ports"
     base = tmp_path_factory.mktemp("instances")
     folders = (base / "host-a" / "instance", base / "host-b" / "instance")
     for folder in folders:
@@ -647,6 +660,12 @@ def test_two_instances_share_everything_and_lose_nothing(instances, senders, job
     shares = {name: sum(int(n) for n in re.findall(r"outbox: sent (\d+)", instances.log_text(name)))
               for name in senders}
     assert sum(shares.values()) == len(sent), shares
+    assert all(shares.values()), f"a sender sent nothing, so nothing raced: {shares}"
+
+    # Each host's /healthz sees the shared database, Redis and a sender's heartbeat.
+    for url in instances.urls:
+        health = Counted(url, {}).request("GET", "/healthz")
+        assert health.status == 200 and health.json()["status"] == "ok", health.text
 
     # Rate limits: the hosts count together (Redis), so the limit is reached after CHECKS_PER_ADDRESS in all.
     assert statuses == [404] * CHECKS_PER_ADDRESS + [429, 429], statuses
