@@ -85,6 +85,7 @@ PORTS = tuple(int(port) for port in
 REDIS_URL = os.environ.get("AWARD_TWO_INSTANCES_REDIS", "redis://127.0.0.1:6379/3")
 FAST_HASH = "pbkdf2:sha256:1000"  # the demo's and the new account's passwords, hashed cheaply
 CHECKS_PER_ADDRESS = 8  # the public certificate check's limit here, counted over both instances
+FREE_SIGN_IN_FAILURES = 5  # LOGIN_FREE_FAILURES here: the fifth failure starts a wait
 SENDER_INTERVAL = 1  # seconds between two passes of each outbox sender
 SAVES_PER_SHEET = 6
 MESSAGES_PER_CYCLE = 3
@@ -225,6 +226,7 @@ def shared_settings(new_database_url, tmp_path_factory, redis_db) -> dict[str, A
         "PASSWORD_HASH_METHOD": FAST_HASH,
         "CERTIFICATE_CHECKS_PER_ADDRESS": f"{CHECKS_PER_ADDRESS} per hour",
         "CERTIFICATE_MISSES_PER_ADDRESS": "1000 per hour",
+        "LOGIN_FREE_FAILURES": FREE_SIGN_IN_FAILURES,
         "LOG_FORMAT": "json",
         **file_root_settings(root),
     }
@@ -600,15 +602,22 @@ def message_burst(instances: Instances, database: Session) -> int:
     return reached
 
 
-def rate_limit_is_shared(instances: Instances) -> list[int]:
-    """The public certificate check alternating between hosts: the limit counts both together."""
+def rate_limits_are_shared(instances: Instances) -> tuple[list[int], list[int]]:
+    """The public certificate check, and sign-ins with a wrong password, alternating between hosts: each
+    limit counts the requests of both together."""
     browser = Browser(instances.urls)
     try:
-        statuses = [browser[number % 2].request("GET", "/verify/2026-AAAAAAAA-A").status
-                    for number in range(CHECKS_PER_ADDRESS + 2)]
+        checks = [browser[number % 2].request("GET", "/verify/2026-AAAAAAAA-A").status
+                  for number in range(CHECKS_PER_ADDRESS + 2)]
+        sign_ins = []
+        for number in range(FREE_SIGN_IN_FAILURES + 1):
+            password = "not-the-password" if number < FREE_SIGN_IN_FAILURES else DEMO_PASSWORD
+            token = browser.token(number % 2, "/login")
+            sign_ins.append(browser[number % 2].request("POST", "/login", form={
+                "email": "leader3@demo.award", "password": password, "csrf_token": token}).status)
     finally:
         browser.close()
-    return statuses
+    return checks, sign_ins
 
 
 def sessions_are_shared(instances: Instances) -> None:
@@ -642,7 +651,7 @@ def test_two_instances_share_everything_and_lose_nothing(instances, senders, job
     saved = autosave_on_both(instances, database)
     job, pages = certificate_batch(instances, database)
     reached = message_burst(instances, database)
-    statuses = rate_limit_is_shared(instances)
+    statuses, sign_ins = rate_limits_are_shared(instances)
     sessions_are_shared(instances)
 
     # Every e-mail, the demo's own and the burst's, leaves the outbox; the sink got each exactly once.
@@ -669,6 +678,8 @@ def test_two_instances_share_everything_and_lose_nothing(instances, senders, job
 
     # Rate limits: the hosts count together (Redis), so the limit is reached after CHECKS_PER_ADDRESS in all.
     assert statuses == [404] * CHECKS_PER_ADDRESS + [429, 429], statuses
+    # The sign-in throttle too: after the free failures on A, B, A, B, A, even the right password waits.
+    assert sign_ins == [401] * FREE_SIGN_IN_FAILURES + [429], sign_ins
 
     # Nothing lost: the rows, the file, the last save of each sheet, the audit chain.
     session = fresh(database)
@@ -694,7 +705,7 @@ def test_two_instances_share_everything_and_lose_nothing(instances, senders, job
           f"{requests[instances.urls[1]]} on B) in {time.monotonic() - started:.0f} s; "
           f"e-mails sent {len(sent)} (burst {reached}), received {smtp_sink.received()}, duplicates "
           f"{len(duplicates)}; senders {shares}; batch {job}: {pages} page(s); evidence {digest[:12]}; "
-          f"audit records {verdict.checked}; rate limit {statuses}")
+          f"audit records {verdict.checked}; rate limit {statuses}; sign-ins {sign_ins}")
 
 
 def _server_error(line: str) -> bool:
