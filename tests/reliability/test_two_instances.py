@@ -16,13 +16,15 @@ registration (posted on one with the other's form token) confirmed by the link o
 other; an application whose evidence is uploaded on one and downloaded on the other; scoring autosaves
 alternating between them; a certificate batch started on one, followed and fetched on the other; a
 burst of office messages. It then shows that every e-mail was sent exactly once although two senders
-raced for them, that a rate limit counts requests of both instances together (Redis), that a session
+raced for them, that a rate limit and the sign-in throttle count requests of both instances together
+(Redis), that a session
 opened on one is valid on the other and a sign-out on one ends it on both, and that nothing was lost
 (every row, file, save and audit record; no answer of 500 or above in either server's log).
 
 PostgreSQL only: SQLite is the single-host embedded default and a file database cannot be shared by
 hosts. `make test-postgres` (CI's PostgreSQL pass) runs it. The figures (requests, e-mails, duplicates,
-each sender's share) are printed at the end; run with `-s` to see them.
+each sender's share) are printed at the end; run with `-s` and without xdist workers to see them:
+`TEST_WORKERS=0 bash scripts/test-postgres.sh -s tests/reliability/test_two_instances.py`.
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ MESSAGES_PER_CYCLE = 3
 
 
 # --------------------------------------------------------------------------- the two switches
-# The lead switches these two at merge, and nothing else in this file.
+# The lead switches these two at merge (and `certificate_batch`, should the batch's pages move).
 
 
 def file_root_settings(root: Path) -> dict[str, str]:
