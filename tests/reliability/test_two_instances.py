@@ -45,6 +45,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,10 @@ FAST_HASH = "pbkdf2:sha256:1000"  # the demo's and the new account's passwords, 
 CHECKS_PER_ADDRESS = 8  # the public certificate check's limit here, counted over both instances
 FREE_SIGN_IN_FAILURES = 5  # LOGIN_FREE_FAILURES here: the fifth failure starts a wait
 SENDER_INTERVAL = 1  # seconds between two passes of each outbox sender
+# Upper bounds for a loaded machine (eight engineers on two cores); a quiet run takes far less.
+STARTUP_SECONDS = 180
+WAIT_SECONDS = 180
+REQUEST_SECONDS = 120
 SAVES_PER_SHEET = 6
 MESSAGES_PER_CYCLE = 3
 
@@ -316,11 +321,15 @@ def instances(seeded, smtp_sink, tmp_path_factory) -> Iterator[Instances]:
                       logs=logs)
     servers = [found.start(["-m", "gunicorn", "--workers", "2", "--worker-class", "sync", "--bind",
                             f"127.0.0.1:{PORTS[number]}", "--timeout", "60", "--graceful-timeout", "5",
-                            "award.wsgi:app"], f"gunicorn-{'ab'[number]}", number)
+                            "--no-control-socket", "award.wsgi:app"], f"gunicorn-{'ab'[number]}", number)
                for number in (0, 1)]
     try:
-        for number, server in enumerate(servers):
-            wait_for_port(PORTS[number], process=server, seconds=90)
+        with logs_shown_on_failure(found):
+            for number, server in enumerate(servers):
+                wait_for_port(PORTS[number], process=server, seconds=STARTUP_SECONDS)
+            for url in found.urls:  # the master listens before its workers have built the app
+                wait_until(lambda url=url: health(url) is not None, seconds=STARTUP_SECONDS,
+                           what=f"{url}/healthz to answer")
         yield found
     finally:
         stop_together(servers)
@@ -333,9 +342,24 @@ def senders(instances) -> Iterator[list[str]]:
     running = [instances.start(["-m", "flask", "--app", "award", "outbox", "send", "--loop", "--interval",
                                 str(SENDER_INTERVAL)], name, number) for number, name in enumerate(names)]
     try:
+        with logs_shown_on_failure(instances):  # a sender's heartbeat makes /healthz say "ok"
+            wait_until(lambda: health(instances.urls[0]) == "ok", seconds=STARTUP_SECONDS,
+                       what="an outbox sender's heartbeat")
         yield names
     finally:
         stop_together(running)
+
+
+def health(url: str) -> str | None:
+    """The status /healthz gives, or None while nothing answers it."""
+    client = Client(url, timeout=5)
+    try:
+        answer = client.request("GET", "/healthz")
+        return answer.json()["status"] if answer.status in (200, 503) else None
+    except (OSError, ValueError, KeyError):
+        return None
+    finally:
+        client.close()
 
 
 def stop_together(processes: list[subprocess.Popen], seconds: float = 15) -> None:
@@ -359,7 +383,7 @@ class Counted(Client):
     requests: Counter[str] = Counter()
 
     def __init__(self, base_url: str, cookies: dict[str, str]) -> None:
-        super().__init__(base_url)
+        super().__init__(base_url, timeout=REQUEST_SECONDS)
         self.base_url = base_url
         self.cookies = cookies  # the same dict for every tab of one browser: one session on both hosts
 
@@ -380,7 +404,7 @@ class Counted(Client):
         parsed = urlsplit(self.base_url)
         import http.client
 
-        connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
+        connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=REQUEST_SECONDS)
         try:
             connection.request("POST", path, body=body, headers={
                 "Host": "127.0.0.1", "Content-Type": f"multipart/form-data; boundary={boundary}",
@@ -456,7 +480,7 @@ def register_and_confirm(instances: Instances, sink: CountingSink, database: Ses
             "contact_name": "周可靠", "phone": "0512-66668888", "email": address, "password": "two-hosts-2026!",
             "confirm": "two-hosts-2026!", "csrf_token": token})
         assert answer.status == 302 and location(answer) == "/login", (answer.status, answer.text[:2000])
-        mail = wait_until(lambda: sink.to(address), seconds=30, what="the confirmation e-mail")[0]
+        mail = wait_until(lambda: sink.to(address), seconds=WAIT_SECONDS, what="the confirmation e-mail")[0]
         text = mail.get_body(("plain",)).get_content()
         link = re.search(r"https?://[^\s]+(/account/confirm/[^\s]+)", text)
         assert link, text
@@ -560,7 +584,7 @@ def certificate_batch(instances: Instances, database: Session) -> tuple[str, int
             assert status["state"] != "failed", status
             return status if status["state"] == "done" else None
 
-        status = wait_until(finished, seconds=90, what="the certificate batch")
+        status = wait_until(finished, seconds=WAIT_SECONDS, what="the certificate batch")
         pdf = browser[1].request("GET", status["download_url"])
         assert pdf.status == 200 and pdf.body.startswith(b"%PDF"), pdf.status
         again = browser[0].request("GET", status["download_url"])
@@ -644,7 +668,24 @@ def sessions_are_shared(instances: Instances) -> None:
 # --------------------------------------------------------------------------- the test
 
 
+@contextmanager
+def logs_shown_on_failure(instances: Instances) -> Iterator[None]:
+    """When a step fails, the end of each process's log is printed with the failure."""
+    try:
+        yield
+    except BaseException:
+        for log in sorted(instances.logs.glob("*.log")):
+            tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
+            print(f"--- {log} (last {len(tail)} lines)", *tail, sep="\n")
+        raise
+
+
 def test_two_instances_share_everything_and_lose_nothing(instances, senders, job_worker, smtp_sink, database):
+    with logs_shown_on_failure(instances):
+        run_and_check(instances, senders, smtp_sink, database)
+
+
+def run_and_check(instances: Instances, senders: list[str], smtp_sink: CountingSink, database: Session) -> None:
     started = time.monotonic()
     Counted.requests.clear()
 
@@ -661,10 +702,10 @@ def test_two_instances_share_everything_and_lose_nothing(instances, senders, job
         return not fresh(database).scalar(select(func.count(OutboxMessage.id)).where(
             OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING])))
 
-    wait_until(drained, seconds=90, what="the outbox to be empty")
+    wait_until(drained, seconds=WAIT_SECONDS, what="the outbox to be empty")
     sent = dict(fresh(database).execute(select(OutboxMessage.message_id, OutboxMessage.status)).all())
     assert Counter(sent.values()) == Counter({OutboxStatus.SENT: len(sent)}), Counter(sent.values())
-    wait_until(lambda: smtp_sink.received() >= len(sent), seconds=10, what="the sink to count every message")
+    wait_until(lambda: smtp_sink.received() >= len(sent), seconds=30, what="the sink to count every message")
     duplicates = smtp_sink.duplicates()
     assert duplicates == {}, f"{len(duplicates)} message(s) sent more than once"
     assert set(smtp_sink.message_ids) == set(sent), "the sink got other messages than the outbox sent"
