@@ -308,7 +308,8 @@ def write_instance_config(folder: Path, settings: dict[str, Any]) -> None:
 
 @pytest.fixture(scope="module")
 def instances(seeded, smtp_sink, tmp_path_factory) -> Iterator[Instances]:
-    """Two gunicorn processes (two sync workers each) on two ports, each with its own instance folder."""
+    """Two gunicorn processes (two sync workers each, production's settings otherwise) on two ports, each
+    with its own instance folder."""
     taken = [port for port in PORTS[:2] if port_answers(port)]
     assert not taken, f"something already listens on 127.0.0.1:{taken}: set AWARD_TWO_INSTANCES_PORTS to free ports"
     base = tmp_path_factory.mktemp("instances")
@@ -319,9 +320,10 @@ def instances(seeded, smtp_sink, tmp_path_factory) -> Iterator[Instances]:
     logs.mkdir()
     found = Instances(folders=folders, urls=(f"http://127.0.0.1:{PORTS[0]}", f"http://127.0.0.1:{PORTS[1]}"),
                       logs=logs)
-    servers = [found.start(["-m", "gunicorn", "--workers", "2", "--worker-class", "sync", "--bind",
-                            f"127.0.0.1:{PORTS[number]}", "--timeout", "60", "--graceful-timeout", "5",
-                            "--no-control-socket", "award.wsgi:app"], f"gunicorn-{'ab'[number]}", number)
+    # Production's gunicorn settings (deploy/gunicorn.conf.py), with two workers on this test's port.
+    servers = [found.start(["-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "--workers", "2", "--bind",
+                            f"127.0.0.1:{PORTS[number]}", "--graceful-timeout", "5", "award.wsgi:app"],
+                           f"gunicorn-{'ab'[number]}", number)
                for number in (0, 1)]
     try:
         with logs_shown_on_failure(found):
