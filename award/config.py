@@ -87,6 +87,7 @@ DEFAULTS: dict[str, Any] = {
 
 # Environment variables read as AWARD_<NAME>; booleans accept 1/0, true/false, yes/no.
 ENV_KEYS: dict[str, type] = {
+    "INSTANCE_PATH": str,  # read by create_app before the configuration (it holds instance/config.py)
     "DATABASE_URL": str,
     "SECRET_KEY": str,
     "SESSION_COOKIE_SECURE": bool,
