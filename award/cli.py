@@ -197,7 +197,12 @@ def files_import_command(remove_old: bool) -> None:
         rows = session.execute(select(stored_column, digest_column).where(stored_column.is_not(None)))
         for stored_name, digest in rows:
             old = root / stored_name[:2] / stored_name if sharded else root / stored_name
-            if store.check(digest) is None:
+            try:
+                present_already = store.check(digest) is None
+            except ValueError:  # the recorded value is no SHA-256 at all
+                problems.append(f"altered {kind} {digest!r} (the database holds no SHA-256 for {stored_name})")
+                continue
+            if present_already:
                 keep(session, Blob(digest, store.path_of(digest).stat().st_size), kind)
                 present += 1
             elif not old.is_file():
