@@ -3,7 +3,8 @@
 A lower area offers a hook instead of importing a higher one (docs/architecture.md): stage guards
 (`cycles.stages.guard`), dashboard tasks (`cycles.tasks.task_provider`), reminder sources
 (`notifications.reminders.reminder_source`), the registration listener
-(`auth.services.registration_listener`) and the deadline listener (`cycles.services.deadline_listener`).
+(`auth.services.registration_listener`), the deadline listener (`cycles.services.deadline_listener`)
+and the columns that name a stored file (`files.refers_to`: a file is deleted only when no row names it).
 A module adds to a hook when it is imported; this list
 imports every such module, so the guards hold for any program that calls `load_hooks()` (the app
 factory does, before it builds the web layer), whichever pages or commands it has.
@@ -31,6 +32,8 @@ HOOK_MODULES = (
     "award.notice.services",  # guards: the notice published, its period over with every objection decided
     "award.notice.tasks",
     "award.awards.tasks",
+    "award.calls.models",  # refers_to: the call's files
+    "award.certificates.models",  # refers_to: the seal images
 )
 
 

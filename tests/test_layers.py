@@ -42,12 +42,13 @@ from award.cycles.models import Stage
 from award.notifications import reminders
 from award.auth import services
 from award.cycles import services as cycle_services
+from award import files
 
 def hooks():
     return ({key: list(guards) for key, guards in stages._GUARDS.items()},
             {role: list(providers) for role, providers in tasks._PROVIDERS.items()},
             list(reminders._SOURCES), list(services._REGISTRATION_LISTENERS),
-            list(cycle_services._DEADLINE_LISTENERS))
+            list(cycle_services._DEADLINE_LISTENERS), [str(column) for column in files._REFERENCES])
 
 areas.load_hooks()
 assert "award.web" not in sys.modules and not any(m.endswith(".routes") for m in sys.modules)

@@ -2,7 +2,7 @@
 
 Each section yields (path inside its folder, bytes or an iterable of byte chunks). Records are
 JSON (UTF-8, keys sorted); long lists are JSON Lines read from the database in batches; files
-(evidence, objection evidence) are streamed from instance storage in 1 MiB chunks. To archive
+(evidence, objection evidence) are streamed from the file store (award.files) in 1 MiB chunks. To archive
 something new, add one function here with @archive_section("folder").
 """
 
@@ -146,15 +146,15 @@ def _file_name(identifier: int, display_name: str) -> str:
     return f"{identifier}-{_UNSAFE.sub('_', display_name).strip('._') or 'file'}"
 
 
-def _stored_file(context: ArchiveContext, store: EvidenceStore | None, stored_name: str, sha256: str,
+def _stored_file(context: ArchiveContext, store: EvidenceStore | None, sha256: str,
                  label: str) -> Iterator[bytes] | None:
     """The stored file as chunks, checked against the SHA-256 taken at upload; None (with a note) if absent."""
     if store is None:
         context.note(f"{label}: file storage was not given; the file is not in the archive")
         return None
-    path = store.path_of(stored_name)
+    path = store.path_of(sha256)
     if not path.is_file():
-        context.note(f"{label}: the stored file is missing from instance storage")
+        context.note(f"{label}: the stored file is missing from the file store")
         return None
 
     def chunks() -> Iterator[bytes]:
@@ -285,7 +285,7 @@ def applications(context: ArchiveContext) -> Yield:
         })
         yield f"{folder}/self-assessment.json", json_bytes(application.self_assessment or {})
         for evidence in application.files:
-            chunks = _stored_file(context, context.evidence, evidence.stored_name, evidence.sha256,
+            chunks = _stored_file(context, context.evidence, evidence.sha256,
                                   f"applications/{folder}/evidence/{evidence.id}")
             if chunks is not None:
                 yield f"{folder}/evidence/{_file_name(evidence.id, evidence.display_name)}", chunks
@@ -502,7 +502,7 @@ def notice(context: ArchiveContext) -> Yield:
            "archived_as": f"objections/{_file_name(o.id, o.display_name)}"}
         for o in objections])
     for objection in objections:
-        chunks = _stored_file(context, context.objection_evidence, objection.stored_name, objection.sha256,
+        chunks = _stored_file(context, context.objection_evidence, objection.sha256,
                               f"notice/objections/{objection.id}")
         if chunks is not None:
             yield f"objections/{_file_name(objection.id, objection.display_name)}", chunks

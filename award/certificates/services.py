@@ -35,6 +35,7 @@ from award.cycles.services import cycle_rubric, issuers_of
 from award.cycles.settings import bare_bodies
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed, NotFound
+from award.files import Blob, keep, release
 from award.i18n import _
 from award.inputs import check_name
 from award.ranking.models import RankingSnapshot, ShortlistEntry
@@ -118,8 +119,9 @@ def replace_seal(session: Session, *, actor: User | None, cycle: Cycle, data: by
     _require_office(actor)
     seal = accept_seal(data, max_bytes=max_bytes)
     row = _saved_settings(session, cycle)
-    old = row.seal_stored_name
+    old = row.seal_sha256
     stored = store.save(seal)
+    keep(session, Blob(stored.sha256, stored.size), "seal")
     row.seal_stored_name, row.seal_mime = stored.stored_name, stored.mime
     row.seal_sha256, row.seal_size = stored.sha256, stored.size
     row.updated_at, row.updated_by_id = utcnow(), actor.id if actor else None
@@ -127,8 +129,8 @@ def replace_seal(session: Session, *, actor: User | None, cycle: Cycle, data: by
     record(session, actor=actor, action="certificates.seal_replaced", target_type="cycle", target_id=cycle.id,
            cycle_id=cycle.id, after={"sha256": stored.sha256, "size": stored.size, "mime": stored.mime,
                                      "width": seal.width, "height": seal.height})
-    if old:
-        store.delete(old)
+    if old and old != stored.sha256:
+        release(session, store, old)
     return row
 
 
@@ -138,14 +140,15 @@ def remove_seal(session: Session, *, actor: User | None, cycle: Cycle, store: Se
     if row is None or row.seal_stored_name is None:
         raise Conflict(_("This cycle has no seal image."), code="no_seal")
     before = {"sha256": row.seal_sha256}
-    old = row.seal_stored_name
+    old = row.seal_sha256
     row.seal_stored_name = row.seal_mime = row.seal_sha256 = None
     row.seal_size = None
     row.updated_at, row.updated_by_id = utcnow(), actor.id if actor else None
     session.flush()
     record(session, actor=actor, action="certificates.seal_removed", target_type="cycle", target_id=cycle.id,
            cycle_id=cycle.id, before=before)
-    store.delete(old)
+    if old:
+        release(session, store, old)
 
 
 def record_batch_started(session: Session, *, actor: User | None, cycle: Cycle, job_id: str, count: int) -> None:
@@ -196,7 +199,7 @@ def certificate_data(session: Session, award: Award, *, verify_url: VerifyUrl, s
     """Everything printed on one award's certificate."""
     cycle = award.cycle
     settings = settings or settings_of(session, cycle)
-    seal = seal_store.read(settings.seal_stored_name) if settings.seal_stored_name else None
+    seal = seal_store.read(settings.seal_sha256) if settings.seal_sha256 else None
     return CertificateData(
         number=award.certificate_number, organization_name=award.organization_name,
         award_title=settings.award_title or award_title_for(award, cycle.year), year=cycle.year,

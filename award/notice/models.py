@@ -17,6 +17,7 @@ from award.audit.anchors import Anchor
 from award.auth.models import enum_column
 from award.cycles.models import Cycle
 from award.db import Base, UTCDateTime, utcnow
+from award.files import refers_to
 from award.notice.periods import PeriodKind
 
 
@@ -149,3 +150,6 @@ class Objection(Base):
 
     notice: Mapped[PublicNotice] = relationship()
     candidate: Mapped[NoticeCandidate] = relationship()
+
+
+refers_to(Objection.sha256)  # the file store keeps these files, and verify checks them

@@ -27,6 +27,7 @@ from award.cycles.settings import AwardSettings, bare_bodies
 from award.cycles.stages import guard
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
+from award.files import Blob, keep
 from award.i18n import _, _l, format_datetime
 from award.inputs import check_name, name_problem, text_problem
 from award.limits import PDF_CHECK, ProcessLimits
@@ -234,6 +235,7 @@ def file_objection(
                               code="no_evidence") from None
         raise Invalid(REJECTION_MESSAGES[rejected.reason](), code=f"evidence_{rejected.reason}") from None
     stored = store.save(data.evidence)
+    keep(session, Blob(stored.sha256, stored.size_bytes), "objection")
     objection = Objection(
         reference=unused_reference(session, year=now.astimezone(zone).year), email=data.email.strip()[:254],
         notice_id=notice.id, candidate_id=candidate.id, name=data.name.strip()[:100],

@@ -103,17 +103,8 @@ MESSAGES_PER_CYCLE = 3
 
 
 def file_root_settings(root: Path) -> dict[str, str]:
-    """FILE ROOT: the settings that put every stored file of an instance under the shared root.
-
-    Today each kind of file has its own setting (files live under instance/ otherwise). When
-    AWARD_FILES_ROOT is on main, this becomes `{"FILES_ROOT": str(root)}`."""
-    return {
-        "EVIDENCE_ROOT": str(root / "evidence"),
-        "OBJECTION_EVIDENCE_ROOT": str(root / "objections"),
-        "CERTIFICATE_SEAL_ROOT": str(root / "seals"),
-        "CERTIFICATE_BATCH_ROOT": str(root / "certificate_batches"),
-        "CALL_FILES_ROOT": str(root / "calls"),
-    }
+    """The one setting that puts every stored file of an instance under the shared root."""
+    return {"FILES_ROOT": str(root)}
 
 
 @pytest.fixture(scope="module")
