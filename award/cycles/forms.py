@@ -99,6 +99,7 @@ class CycleForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.rubric_key.choices = [
             SelectChoice(info.key, info.title) for info in available_rubrics()  # a title short enough for a phone
+            if info.purpose == "application"  # the presentation form scores a round, not a cycle
         ]
 
     @classmethod

@@ -24,7 +24,7 @@ from award.auth.models import Role, User
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import advance_cycle
 from award.cycles.settings import AwardSettings, bare_bodies
-from award.cycles.stages import guard
+from award.cycles.stages import guard, guard_entering
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _, _l, format_datetime
@@ -410,7 +410,7 @@ def award_problems(session: Session, cycle: Cycle, now: dt.datetime, zone: ZoneI
     return problems
 
 
-@guard(Stage.APPROVAL, Stage.NOTICE)
+@guard_entering(Stage.NOTICE)
 def _notice_published(session: Session, cycle: Cycle, now: dt.datetime) -> list[str]:
     if notice_of(session, cycle) is None:
         return [_("Publish the public notice from its page, with the title and what each awardee receives.")]

@@ -29,7 +29,7 @@ from award.auth.models import Organization, Role, User
 from award.conflicts.services import conflicts_for_cycle
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import cycle_rubric
-from award.cycles.stages import guard
+from award.cycles.stages import guard_leaving
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _, _l
@@ -468,7 +468,7 @@ def freeze_shortlist(session: Session, *, actor: User | None, cycle: Cycle,
     return snapshot
 
 
-@guard(Stage.DELIBERATION, Stage.APPROVAL)
+@guard_leaving(Stage.DELIBERATION)
 def _shortlist_frozen(session: Session, cycle: Cycle, now: Any) -> list[str]:
     if current_snapshot(session, cycle) is None:
         return [_("Freeze the shortlist before submitting it to the leading group.")]

@@ -31,6 +31,7 @@ from award.db import Base, UTCDateTime, utcnow
 class RoundKind(enum.StrEnum):
     DOCUMENT = "document"  # 材料评审, always
     ONSITE = "onsite"  # 现场评审, optional per cycle
+    PRESENTATION = "presentation"  # 陈述答辩, when the cycle's procedure has it; its own rubric
 
 
 class RoundStatus(enum.StrEnum):
@@ -80,6 +81,11 @@ class ReviewRound(Base):
     std_threshold_pct: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("12"))
     opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A round scored on its own form (the presentation round: rubrics/presentation-100.toml), frozen
+    # when the round is created; None: the cycle's rubric.
+    rubric_key: Mapped[str | None] = mapped_column(String(80))
+    rubric_text: Mapped[str | None] = mapped_column(Text)
+    rubric_hash: Mapped[str | None] = mapped_column(String(64))
 
     cycle: Mapped[Cycle] = relationship()
 
