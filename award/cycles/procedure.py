@@ -84,6 +84,10 @@ class Procedure:
     def has(self, step: Step) -> bool:
         return step in self.steps
 
+    def includes(self, name: str) -> bool:
+        """Whether a step named by its value is chosen (for the pages)."""
+        return any(s.value == name for s in self.steps)
+
     @property
     def scored(self) -> tuple[Step, ...]:
         """The scored rounds, in the order they run."""
@@ -140,7 +144,7 @@ def _weight(value: object) -> Decimal:
     return weight.quantize(WEIGHT_PLACES)
 
 
-def build(steps: Iterable[object], weights: Mapping[object, object] | None = None,
+def build(steps: Iterable[object], weights: Mapping[str, object] | None = None,
           combine: str = "weighted") -> Procedure:
     """A checked procedure from raw values (a form, the stored JSON); ProcedureError names the broken rule."""
     chosen = tuple(_step(s) for s in steps)

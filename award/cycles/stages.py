@@ -35,6 +35,18 @@ STAGE_LABELS: dict[Stage, LazyString] = {
     Stage.CLOSED: _l("Closed and archived"),
 }
 
+STEP_LABELS: dict[Step, LazyString] = {
+    Step.SCREENING: _l("Eligibility screening"),
+    Step.DOCUMENT_REVIEW: _l("Document review"),
+    Step.PRESENTATION: _l("Presentation and defence"),
+    Step.ONSITE_REVIEW: _l("On-site review"),
+    Step.SOCIAL_EVALUATION: _l("Social evaluation"),
+    Step.COMMITTEE: _l("Review committee vote"),
+    Step.LEADING_GROUP: _l("Leading-group approval"),
+    Step.NOTICE: _l("Public notice"),
+    Step.AWARD: _l("Awarded"),
+}
+
 # The button that moves a cycle into a stage; (source, target) first, then the target alone.
 _MOVE_LABELS: dict[Stage | tuple[Stage, Stage], LazyString] = {
     Stage.APPLICATION: _l("Publish the call and open applications"),

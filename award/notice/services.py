@@ -18,7 +18,8 @@ from award.applications.evidence import EvidenceRejected, EvidenceStore, display
 from award.applications.models import Application
 from award.applications.notices import organization_name
 from award.applications.services import REJECTION_MESSAGES
-from award.approval.services import approved_application_ids, vote_of
+from award.approval.models import VoteBody
+from award.approval.services import BODY_STAGE, approved_application_ids, decision_body, vote_of
 from award.audit.services import chain_anchor, record
 from award.auth.models import Role, User
 from award.cycles.models import Cycle, Stage
@@ -79,11 +80,17 @@ def publish_notice(
     """
     _require_office(actor)
     now = now or utcnow()
-    if cycle.stage is not Stage.APPROVAL:
+    body = decision_body(cycle)  # the leading group, or the review committee when it decides alone
+    if cycle.stage is not BODY_STAGE[body]:
+        if body is VoteBody.COMMITTEE:
+            raise Conflict(_("The public notice is published at the end of the review committee's vote."),
+                           code="wrong_stage")
         raise Conflict(_("The public notice is published at the end of the leading-group approval."),
                           code="wrong_stage")
-    vote = vote_of(session, cycle)
+    vote = vote_of(session, cycle, body)
     if vote is None or vote.closed_at is None:
+        if body is VoteBody.COMMITTEE:
+            raise Conflict(_("Close the review committee's vote first."), code="vote_open")
         raise Conflict(_("Close the leading group's vote first."), code="vote_open")
     if notice_of(session, cycle) is not None:
         raise Conflict(_("The public notice of this cycle is already published."), code="notice_exists")
