@@ -128,6 +128,49 @@ def upgrade() -> None:
     op.add_column('review_rounds', sa.Column('rubric_text', sa.Text(), nullable=True))
     op.add_column('review_rounds', sa.Column('rubric_hash', sa.String(length=64), nullable=True))
     _rebuild_vote_sessions(adding_body=True)  # existing votes are the leading group's
+    op.create_table('presentation_draws',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('seed', sa.Integer(), nullable=False),
+    sa.Column('instance', sa.JSON(), nullable=False),
+    sa.Column('input_hash', sa.String(length=64), nullable=False),
+    sa.Column('order', sa.JSON(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_presentation_draws_created_by_id_users')),
+    sa.ForeignKeyConstraint(['round_id'], ['review_rounds.id'], name=op.f('fk_presentation_draws_round_id_review_rounds'),
+                            ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_presentation_draws'))
+    )
+    op.create_index(op.f('ix_presentation_draws_round_id'), 'presentation_draws', ['round_id'], unique=False)
+    op.create_table('presentation_slots',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('draw_id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('starts_at', sa.DateTime(), nullable=False),
+    sa.Column('minutes', sa.Integer(), nullable=False),
+    sa.Column('room', sa.String(length=100), nullable=False),
+    sa.Column('attendance', sa.Enum('pending', 'present', 'absent', name='attendance', native_enum=False,
+                                    create_constraint=True), nullable=False),
+    sa.Column('attendance_note', sa.Text(), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('minutes >= 1', name=op.f('ck_presentation_slots_minutes_positive')),
+    sa.CheckConstraint('position >= 1', name=op.f('ck_presentation_slots_position_positive')),
+    sa.ForeignKeyConstraint(['application_id'], ['applications.id'],
+                            name=op.f('fk_presentation_slots_application_id_applications')),
+    sa.ForeignKeyConstraint(['draw_id'], ['presentation_draws.id'],
+                            name=op.f('fk_presentation_slots_draw_id_presentation_draws'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_presentation_slots_recorded_by_id_users')),
+    sa.ForeignKeyConstraint(['round_id'], ['review_rounds.id'],
+                            name=op.f('fk_presentation_slots_round_id_review_rounds'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_presentation_slots')),
+    sa.UniqueConstraint('round_id', 'application_id', name=op.f('uq_presentation_slots_round_id_application_id')),
+    sa.UniqueConstraint('round_id', 'position', name=op.f('uq_presentation_slots_round_id_position'))
+    )
+    op.create_index(op.f('ix_presentation_slots_round_id'), 'presentation_slots', ['round_id'], unique=False)
 
     bind = op.get_bind()
     rows = bind.execute(sa.text(
@@ -141,6 +184,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     bind = op.get_bind()
+    op.drop_index(op.f('ix_presentation_slots_round_id'), table_name='presentation_slots')
+    op.drop_table('presentation_slots')
+    op.drop_index(op.f('ix_presentation_draws_round_id'), table_name='presentation_draws')
+    op.drop_table('presentation_draws')
     bind.execute(sa.text("DELETE FROM vote_sessions WHERE body <> 'leading_group'"))
     _rebuild_vote_sessions(adding_body=False)
     op.drop_column('review_rounds', 'rubric_hash')
