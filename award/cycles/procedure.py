@@ -18,6 +18,7 @@ The rules, pure (no database):
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -60,6 +61,9 @@ VOTES: tuple[Step, ...] = (Step.COMMITTEE, Step.LEADING_GROUP)
 SCORED: tuple[Step, ...] = (Step.DOCUMENT_REVIEW, Step.PRESENTATION, Step.ONSITE_REVIEW)
 COMBINE_MODES = ("weighted", "replace")
 WEIGHT_PLACES = Decimal("0.001")
+
+
+_PLAIN_NUMBER = re.compile(r"[0-9]{1,3}(\.[0-9]{1,6})?")  # ASCII digits only: no exponent, no full-width digit
 
 
 class ProcedureError(ValueError):
@@ -133,7 +137,8 @@ def _step(value: object) -> Step:
 
 
 def _weight(value: object) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)) \
+            or not _PLAIN_NUMBER.fullmatch(str(value).strip()):
         raise ProcedureError(_("A weight must be a number between 0 and 1."))
     try:
         weight = Decimal(str(value).strip())
