@@ -110,6 +110,10 @@ class CycleForm(BaseForm):
         form.rubric_key.choices = [SelectChoice(cycle.rubric_key, cycle.rubric_key)]
         if not form.is_submitted():
             form.fill_from(cycle)
+        if cycle.stage is not Stage.DRAFT:
+            # The procedure is frozen once applications open: the page shows the flag, the form keeps it.
+            form.onsite_review.data = cycle.onsite_review
+            form.onsite_review.render_kw = {"disabled": True}
         return form
 
     def to_settings(self) -> CycleSettings:
