@@ -196,8 +196,9 @@ def add_member(round_id: int, application_id: int):
 def _presentation_page(review_round: ReviewRound, form: PresentationDrawForm | None = None,
                        replay: Any = None) -> str:
     session = get_session()
-    return render_template("rounds/presentation.html", review_round=review_round,
-                           slots=presentation.slots_of(session, review_round),
+    slots = presentation.slots_of(session, review_round)
+    return render_template("rounds/presentation.html", review_round=review_round, slots=slots,
+                           locked=any(slot.attendance is not Attendance.PENDING for slot in slots),
                            draws=presentation.draws_of(session, review_round), replay=replay,
                            form=form or PresentationDrawForm(), attendance_form=AttendanceForm(),
                            attendance_labels=ATTENDANCE_LABELS)
