@@ -203,3 +203,44 @@ def test_before_opening_the_onsite_flag_edits_the_procedure(db, make_cycle, make
     cycle = make_cycle()
     update_cycle(db, actor=office, cycle=cycle, settings=settings(title=cycle.title, onsite_review=True, deadlines=_deadlines(cycle)))
     assert procedure_of(cycle) == current_shape(onsite=True)
+
+
+# --- the page -------------------------------------------------------------------------------------
+
+def _form(**overrides) -> dict[str, str]:
+    data = {"presentation": "y", "presentation_position": "2", "onsite_review": "y", "onsite_position": "1",
+            "committee": "y", "leading_group": "y", "combine": "weighted", "document_weight": "0.5",
+            "presentation_weight": "0.2", "onsite_weight": "0.3"}
+    data.update(overrides)
+    return data
+
+
+def test_the_office_chooses_the_order_on_the_page(db, client, login, make_cycle, make_user):
+    cycle = make_cycle()
+    login(make_user(Role.OFFICE))
+    response = client.post(f"/cycles/{cycle.id}/procedure", data=_form())
+    assert response.status_code == 302
+    db.refresh(cycle)
+    assert procedure_of(cycle).steps == (Step.SCREENING, Step.DOCUMENT_REVIEW, Step.ONSITE_REVIEW, Step.PRESENTATION,
+                                         Step.COMMITTEE, Step.LEADING_GROUP, Step.NOTICE, Step.AWARD)
+    page = client.get(f"/cycles/{cycle.id}").get_data(as_text=True)
+    assert f"/approval/cycles/{cycle.id}/committee" in page and "Presentation and defence" in page
+
+
+@pytest.mark.parametrize("overrides", [
+    {"document_weight": "1e400"}, {"document_weight": "０.5"}, {"document_weight": "-0.5"},
+    {"document_weight": "0.5\x00"}, {"onsite_weight": "\u202e0.3"}, {"document_weight": "9" * 5000},
+    {"presentation_position": "7"}, {"combine": "replace"}, {"committee": "", "leading_group": ""},
+])
+def test_worst_procedure_forms_are_refused_in_chinese(db, client, login, make_cycle, make_user, overrides):
+    cycle = make_cycle()
+    office = make_user(Role.OFFICE)
+    office.locale = "zh_CN"
+    db.commit()
+    login(office)
+    response = client.post(f"/cycles/{cycle.id}/procedure", data=_form(**overrides))
+    assert response.status_code in (400, 422)  # 400: the input boundary refuses a NUL before the page
+    page = response.get_data(as_text=True)
+    assert ("评审程序" in page) if response.status_code == 422 else ('<html lang="zh-CN">' in page)
+    db.refresh(cycle)
+    assert procedure_of(cycle) == current_shape(onsite=False)
