@@ -47,6 +47,7 @@ from award.conflicts import services as conflicts
 from award.conflicts.rules import ConflictType
 from award.cycles import services as cycles
 from award.cycles.models import Stage
+from award.cycles.procedure import build as build_procedure
 from award.cycles.settings import EligibilitySettings, IssuerSettings
 from award.db import utcnow
 from award.documents import services as documents
@@ -64,7 +65,6 @@ from award.pool import services as pool
 from award.pool.kinds import RelationKind
 from award.ranking import services as ranking
 from award.ranking.models import CombineMode
-from award.cycles.procedure import build as build_procedure
 from award.rounds import panels, presentation
 from award.rounds import services as rounds
 from award.rounds.models import (

@@ -138,7 +138,7 @@ def update_ranking_settings(
 ) -> RankingSettings:
     """Save how rounds combine, sector limits and the leniency threshold (until the shortlist goes out)."""
     _require_office(actor)
-    if cycle.stage in (Stage.APPROVAL, Stage.NOTICE, Stage.AWARDED, Stage.CLOSED):
+    if cycle.stage in (Stage.COMMITTEE, Stage.APPROVAL, Stage.NOTICE, Stage.AWARDED, Stage.CLOSED):
         raise Conflict(_("Ranking settings are fixed once the shortlist has been submitted."),
                           code="settings_locked")
     if not Decimal("0") <= onsite_weight <= Decimal("1"):

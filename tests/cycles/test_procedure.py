@@ -194,14 +194,16 @@ def test_the_procedure_is_frozen_when_applications_open(db, make_cycle, make_use
     with pytest.raises(Conflict):
         set_procedure(db, actor=office, cycle=cycle, steps=FULL, weights=FULL_WEIGHTS)
     with pytest.raises(Conflict):  # the settings' on-site flag cannot add a step either
-        update_cycle(db, actor=office, cycle=cycle, settings=settings(title=cycle.title, onsite_review=True, deadlines=_deadlines(cycle)))
+        update_cycle(db, actor=office, cycle=cycle, settings=settings(title=cycle.title, onsite_review=True,
+                                                                    deadlines=_deadlines(cycle)))
     assert procedure_of(cycle).steps == tuple(Step(s) for s in MINIMAL)
 
 
 def test_before_opening_the_onsite_flag_edits_the_procedure(db, make_cycle, make_user):
     office = make_user(Role.OFFICE)
     cycle = make_cycle()
-    update_cycle(db, actor=office, cycle=cycle, settings=settings(title=cycle.title, onsite_review=True, deadlines=_deadlines(cycle)))
+    update_cycle(db, actor=office, cycle=cycle, settings=settings(title=cycle.title, onsite_review=True,
+                                                                    deadlines=_deadlines(cycle)))
     assert procedure_of(cycle) == current_shape(onsite=True)
 
 

@@ -23,7 +23,8 @@ def test_two_rounds_on_one_form_give_the_rankings_weighted_combination():
 
 
 def test_a_100_point_presentation_counts_in_proportion_to_its_form():
-    combined = combine_weighted({"document": {1: 800}, "presentation": {1: 90}}, {"document": 1000, "presentation": 100},
+    combined = combine_weighted({"document": {1: 800}, "presentation": {1: 90}},
+                                {"document": 1000, "presentation": 100},
                                 {"document": Decimal("0.8"), "presentation": Decimal("0.2")}, scale_to=1000)
     assert combined == {1: Decimal("820.00")}  # 0.8 x 800 + 0.2 x 900
 
