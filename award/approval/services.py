@@ -134,7 +134,8 @@ def open_vote(
                   "blinded": vote.blinded, "rule": vote.rule, "members": [leader.id for leader in leaders],
                   "candidates": {c.application_id: c.code for c in vote.candidates}, **_body_audit(vote)})
     events.vote_opened(session, cycle=cycle, closes_at=closes_at, vote_id=vote.id, now=now,
-                       link=path_for(BALLOT_ENDPOINT[body], cycle_id=cycle.id))
+                       link=path_for(BALLOT_ENDPOINT[body], cycle_id=cycle.id),
+                       kind=Kind.COMMITTEE_VOTE_OPENED if body is VoteBody.COMMITTEE else Kind.VOTE_OPENED)
     if earlier is not None:
         return vote  # the applicants heard whether they were shortlisted when the first vote opened
     shortlisted = {c.application_id for c in vote.candidates}

@@ -15,6 +15,8 @@ from award.auth.models import Role
 from award.cycles.models import Stage
 from award.cycles.services import set_procedure, transition_problems
 from award.errors import Conflict, NotAllowed
+from award.notifications.kinds import Kind
+from award.notifications.models import Notification
 from tests.approval.access_world import applications_of, frozen_snapshot
 
 NOW = dt.datetime(2026, 6, 1, 2, 0, tzinfo=dt.UTC)
@@ -74,6 +76,8 @@ def test_the_committee_votes_first_and_the_leading_group_on_those_it_passed(
     opened = db.scalars(select(AuditRecord).where(AuditRecord.action == "approval.vote_opened")
                         .order_by(AuditRecord.seq)).all()
     assert opened[0].after["body"] == "committee" and "body" not in opened[1].after
+    told = db.scalars(select(Notification.kind).where(Notification.user_id == leaders[0].id)).all()
+    assert Kind.COMMITTEE_VOTE_OPENED.value in told and Kind.VOTE_OPENED.value in told
 
 
 def test_a_committee_that_decides_alone_feeds_the_notice(db, make_cycle, make_organization, leaders, office):
