@@ -175,3 +175,28 @@ def test_the_presentation_stage_waits_for_the_schedule(presented, db):
     cycle, review_round, office = presented
     cycle.stage = Stage.PRESENTATION
     assert "Draw the presentation order first." in transition_problems(db, cycle, Stage.DELIBERATION, utcnow())
+
+
+def test_the_archive_keeps_the_lot_and_the_attendance(presented, db, tmp_path):
+    import json
+    import zipfile
+
+    from award.archive.builder import build_archive
+    from award.archive.verify import verify_archive
+    from tests.test_archive import _storage
+
+    cycle, review_round, office = presented
+    draw = presentation.draw_presentation_order(db, actor=office, review_round=review_round, starts_at=START,
+                                                minutes=30, rooms=["一号"], seed=3)
+    cycle.stage = Stage.PRESENTATION
+    first = presentation.slots_of(db, review_round)[0]
+    presentation.record_attendance(db, actor=office, slot=first, attendance=Attendance.PRESENT)
+    cycle.stage = Stage.AWARDED
+    target = tmp_path / "a.zip"
+    build_archive(db, actor=None, cycle=cycle, target=target, storage=_storage(tmp_path))
+    assert verify_archive(target).ok
+    with zipfile.ZipFile(target) as archive:
+        lot = json.loads(archive.read(f"assignment/draws/presentation-{draw.id}.json"))
+        schedule = json.loads(archive.read("assignment/presentation.json"))
+    assert lot["seed"] == 3 and lots.draw_order(lot["instance"], lot["seed"]) == lot["order"]
+    assert [s["attendance"] for s in schedule][0] == "present" and len(schedule) == 3
