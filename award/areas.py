@@ -23,6 +23,7 @@ HOOK_MODULES = (
     "award.pool.tasks",
     "award.conflicts.tasks",
     "award.scoring.progress",  # guards: panels formed, every sheet in
+    "award.rounds.presentation",  # guard: the presentation order drawn and every attendance recorded
     "award.scoring.notices",  # the review deadline reminder
     "award.scoring.tasks",
     "award.ranking.services",  # guard: the shortlist frozen before approval

@@ -86,6 +86,9 @@ ROUTES: list[Route] = [
     Route("cycles.show_cycle", "GET", "/cycles/{cycle_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
     Route("cycles.edit_cycle", "GET", "/cycles/{cycle_id}/edit", allow(Role.OFFICE)),
     Route("cycles.edit_cycle", "POST", "/cycles/{cycle_id}/edit", allow(Role.OFFICE, ok=422)),
+    Route("cycles.procedure", "GET", "/cycles/{cycle_id}/procedure", allow(Role.OFFICE)),
+    Route("cycles.procedure", "POST", "/cycles/{cycle_id}/procedure",
+          allow(Role.OFFICE, ok=409)),  # the world's cycle has opened: its procedure is frozen
     # A transition that the stage machine refuses: the office gets 409, everyone else 403.
     Route("cycles.advance", "POST", "/cycles/{cycle_id}/advance/awarded", allow(Role.OFFICE, ok=409)),
     Route("audit.trail", "GET", "/audit/", allow(Role.OFFICE, Role.SUPERVISOR)),
@@ -229,6 +232,15 @@ ROUTES: list[Route] = [
     Route("rounds.edit_round", "GET", "/review/rounds/{round_id}/settings", allow(Role.OFFICE)),
     Route("rounds.edit_round", "POST", "/review/rounds/{round_id}/settings", allow(Role.OFFICE, ok=422)),
     Route("rounds.show_round", "GET", "/review/rounds/{round_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
+    # the presentation schedule: the world's round is a document round (no schedule: not found).
+    Route("rounds.presentation_schedule", "GET", "/review/rounds/{round_id}/presentation",
+          allow(Role.OFFICE, Role.SUPERVISOR, ok=404)),
+    Route("rounds.draw_presentation", "POST", "/review/rounds/{round_id}/presentation/draw",
+          allow(Role.OFFICE, ok=422)),  # nothing filled in
+    Route("rounds.replay_presentation", "POST", "/review/presentation-draws/999999/replay",
+          allow(Role.OFFICE, Role.SUPERVISOR, ok=404)),
+    Route("rounds.record_attendance", "POST", "/review/presentation-slots/999999/attendance",
+          allow(Role.OFFICE, ok=404)),
     Route("rounds.assign", "POST", "/review/rounds/{round_id}/assign", allow(Role.OFFICE, ok=422)),
     Route("rounds.open_round", "POST", "/review/rounds/{round_id}/open", allow(Role.OFFICE, ok=409)),  # already open
     Route("scoring.close_round", "POST", "/review/rounds/{round_id}/close", allow(Role.OFFICE, ok=409)),  # sheets due
@@ -292,6 +304,19 @@ ROUTES: list[Route] = [
     Route("approval.cast", "POST", "/approval/cycles/{vote_cycle_id}/ballot/{application_id}",
           allow(Role.LEADER, ok=404)),
     Route("approval.results", "GET", "/approval/cycles/{vote_cycle_id}/results", allow(Role.OFFICE, Role.SUPERVISOR)),
+    # the review committee's vote: the same pages under /committee; the world's cycles have none (not found).
+    Route("approval.committee", "GET", "/approval/cycles/{vote_cycle_id}/committee",
+          allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("approval.committee_open", "POST", "/approval/cycles/{vote_cycle_id}/committee/open",
+          allow(Role.OFFICE, ok=422)),
+    Route("approval.committee_close", "POST", "/approval/cycles/{vote_cycle_id}/committee/close",
+          allow(Role.OFFICE, ok=404)),
+    Route("approval.committee_ballot", "GET", "/approval/cycles/{vote_cycle_id}/committee/ballot",
+          allow(Role.LEADER, ok=404)),
+    Route("approval.committee_cast", "POST",
+          "/approval/cycles/{vote_cycle_id}/committee/ballot/{vote_application_id}", allow(Role.LEADER, ok=404)),
+    Route("approval.committee_results", "GET", "/approval/cycles/{vote_cycle_id}/committee/results",
+          allow(Role.OFFICE, Role.SUPERVISOR, Role.LEADER, ok=404)),
     # the office's bulk tools: the supervisor sees who would be reached, only the office sends.
     Route("outreach.cycle", "GET", "/outreach/cycles/{cycle_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
     Route("outreach.remind_experts", "POST", "/outreach/rounds/{round_id}/remind", allow(Role.OFFICE, ok=302)),

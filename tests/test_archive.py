@@ -275,7 +275,7 @@ ARCHIVED_TABLES = {
     "evidence_files": "applications",
     "application_submissions": "applications",
     "review_rounds": "assignment", "assignments": "assignment", "assignment_draws": "assignment",
-    "expert_availability": "assignment",
+    "expert_availability": "assignment", "presentation_draws": "assignment", "presentation_slots": "assignment",
     "pinned_conflicts": "conflicts", "expert_profiles": "conflicts", "expert_relations": "conflicts",
     "group_links": "conflicts",
     "score_sheets": "sheets", "item_scores": "sheets", "consensus_scores": "sheets",

@@ -47,6 +47,7 @@ from award.conflicts import services as conflicts
 from award.conflicts.rules import ConflictType
 from award.cycles import services as cycles
 from award.cycles.models import Stage
+from award.cycles.procedure import build as build_procedure
 from award.cycles.settings import EligibilitySettings, IssuerSettings
 from award.db import utcnow
 from award.documents import services as documents
@@ -64,9 +65,16 @@ from award.pool import services as pool
 from award.pool.kinds import RelationKind
 from award.ranking import services as ranking
 from award.ranking.models import CombineMode
-from award.rounds import panels
+from award.rounds import panels, presentation
 from award.rounds import services as rounds
-from award.rounds.models import AggregationMethod, AssignmentSource, AssignmentStatus, RoundKind, RoundStatus
+from award.rounds.models import (
+    AggregationMethod,
+    AssignmentSource,
+    AssignmentStatus,
+    Attendance,
+    RoundKind,
+    RoundStatus,
+)
 from award.scoring import discussion
 from award.scoring import services as scoring
 from award.scoring.models import RemarkKind
@@ -242,6 +250,36 @@ def attached_call(c: Ctx) -> None:
                               limits=calls.CallLimits())
 
 
+FULL_STEPS = ["screening", "document_review", "presentation", "onsite_review", "social_evaluation", "committee",
+              "leading_group", "notice", "award"]
+FULL_WEIGHTS = {"document_review": "0.5", "presentation": "0.2", "onsite_review": "0.3"}
+
+
+def presentation_round(c: Ctx) -> Any:
+    """The setup cycle's presentation round, its procedure made to have one (created on first use)."""
+    found = rounds.round_of(c.s, c.setup_cycle, RoundKind.PRESENTATION)
+    if found is None:
+        c.setup_cycle.procedure = build_procedure(FULL_STEPS, FULL_WEIGHTS).as_dict()
+        found = rounds.create_round(c.s, actor=None, cycle=c.setup_cycle, kind=RoundKind.PRESENTATION)
+    return found
+
+
+def presentation_drawn(c: Ctx) -> None:
+    c.setup_cycle.stage = Stage.DOCUMENT_REVIEW
+    presentation.draw_presentation_order(c.s, actor=None, review_round=presentation_round(c),
+                                         starts_at=utcnow() + dt.timedelta(days=3), minutes=30, rooms=["第一会议室"],
+                                         seed=7)
+    c.setup_cycle.stage = Stage.PRESENTATION
+
+
+def draw_of(c: Ctx) -> Any:
+    return presentation.draws_of(c.s, presentation_round(c))[0]
+
+
+def first_slot(c: Ctx) -> Any:
+    return presentation.slots_of(c.s, presentation_round(c))[0]
+
+
 LIMITS = applications.EvidenceLimits(max_file_bytes=10 * 1024 * 1024, max_total_bytes=50 * 1024 * 1024)
 OFFICE = ("office", SYSTEM)
 ENTERPRISE = ("enterprise", SYSTEM)
@@ -367,6 +405,10 @@ GUARDS: list[Guard] = [
     Guard(cycles.update_cycle, lambda c, a: cycles.update_cycle(
         c.s, actor=a, cycle=c.apply_cycle, settings=cycle_settings("改名的周期"), reason="申报截止时间顺延"), OFFICE,
         stage=Case(at_stage("apply_cycle", Stage.DOCUMENT_REVIEW), code="settings_locked")),
+    Guard(cycles.set_procedure, lambda c, a: cycles.set_procedure(
+        c.s, actor=a, cycle=c.apply_cycle, steps=FULL_STEPS, weights=FULL_WEIGHTS), OFFICE,
+        prepare=at_stage("apply_cycle", Stage.DRAFT),
+        stage=Case(at_stage("apply_cycle", Stage.APPLICATION), code="procedure_frozen")),
     Guard(cycles.update_issuers, lambda c, a: cycles.update_issuers(
         c.s, actor=a, cycle=c.awarded_cycle, issuers=IssuerSettings(city="苏州市")), OFFICE),
     Guard(cycles.advance_cycle, lambda c, a: cycles.advance_cycle(
@@ -484,6 +526,17 @@ GUARDS: list[Guard] = [
           stage=round_closed("round_closed"), conflict=Case(pinned("seat_expert", "scored"), code="rule_broken")),
     Guard(rounds.create_round, lambda c, a: rounds.create_round(
         c.s, actor=a, cycle=c.setup_cycle, kind=RoundKind.ONSITE), OFFICE),
+    # the presentation round's schedule: the office draws and records; the supervisor may replay the lot.
+    Guard(presentation.draw_presentation_order, lambda c, a: presentation.draw_presentation_order(
+        c.s, actor=a, review_round=presentation_round(c), starts_at=utcnow() + dt.timedelta(days=3), minutes=30,
+        rooms=["第一会议室", "第二会议室"], seed=11), OFFICE,
+        prepare=both(presentation_round, at_stage("setup_cycle", Stage.DOCUMENT_REVIEW)),
+        stage=Case(at_stage("setup_cycle", Stage.SCREENING), code="wrong_stage")),
+    Guard(presentation.replay_presentation_draw, lambda c, a: presentation.replay_presentation_draw(
+        c.s, actor=a, draw=draw_of(c)), ("office", "supervisor", SYSTEM), prepare=presentation_drawn),
+    Guard(presentation.record_attendance, lambda c, a: presentation.record_attendance(
+        c.s, actor=a, slot=first_slot(c), attendance=Attendance.PRESENT), OFFICE, prepare=presentation_drawn,
+        stage=Case(at_stage("setup_cycle", Stage.ONSITE_REVIEW), code="wrong_stage")),
     # The review cycle has every round it needs: the call creates nothing and must still refuse.
     Guard(rounds.ensure_rounds, lambda c, a: rounds.ensure_rounds(c.s, actor=a, cycle=c.review_cycle), OFFICE),
     Guard(rounds.configure_round, lambda c, a: rounds.configure_round(

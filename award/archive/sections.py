@@ -26,7 +26,7 @@ from award.applications.models import (
     ApplicationSettings,
     ApplicationSubmission,
 )
-from award.approval.models import Ballot, VoteOutcome, VoteSession
+from award.approval.models import Ballot, VoteBody, VoteOutcome, VoteSession
 from award.audit.models import AuditRecord
 from award.auth.models import Role, User
 from award.awards.models import Award
@@ -57,7 +57,14 @@ from award.notice.masking import mask_id_number
 from award.notice.models import Objection, PublicNotice
 from award.pool.models import ExpertAvailability, ExpertProfile, GroupLink
 from award.ranking.models import RankingSettings, RankingSnapshot
-from award.rounds.models import Assignment, AssignmentDraw, AssignmentStatus, ReviewRound
+from award.rounds.models import (
+    Assignment,
+    AssignmentDraw,
+    AssignmentStatus,
+    PresentationDraw,
+    PresentationSlot,
+    ReviewRound,
+)
 from award.scoring.discussion import anonymous_labels
 from award.scoring.models import (
     ConsensusConfirmation,
@@ -323,6 +330,18 @@ def assignment(context: ArchiveContext) -> Yield:
         yield f"draws/draw-{draw.id}.json", json_bytes(_row(
             draw, "id", "round_id", "mode", "seed", "max_pair_probability", "input_hash", "instance", "result",
             "created_by_id", "created_at"))
+    # The presentation round (陈述答辩): each lot with its seed and input (replayable), the schedule and attendance.
+    lots = list(context.session.scalars(select(PresentationDraw).where(PresentationDraw.round_id.in_(round_ids))
+                                        .order_by(PresentationDraw.id)))
+    for lot in lots:
+        yield f"draws/presentation-{lot.id}.json", json_bytes(_row(
+            lot, "id", "round_id", "seed", "input_hash", "instance", "order", "created_by_id", "created_at"))
+    if lots:
+        slots = context.session.scalars(select(PresentationSlot).where(PresentationSlot.round_id.in_(round_ids))
+                                        .order_by(PresentationSlot.round_id, PresentationSlot.position))
+        yield "presentation.json", json_bytes([
+            _row(slot, "id", "round_id", "draw_id", "application_id", "position", "starts_at", "minutes", "room",
+                 "attendance", "attendance_note", "recorded_at", "recorded_by_id") for slot in slots])
 
 
 @archive_section("conflicts")
@@ -452,11 +471,18 @@ def ranking(context: ArchiveContext) -> Yield:
 
 @archive_section("vote")
 def vote(context: ArchiveContext) -> Yield:
-    """The leading group's vote: members, candidates, the rule, outcomes, and the ballots (once closed)."""
+    """The votes: members, candidates, the rule, outcomes, and the ballots (once closed). The leading group's
+    under its names of before; the review committee's, when the procedure has one, under `committee/`."""
+    for body, prefix in ((VoteBody.LEADING_GROUP, ""), (VoteBody.COMMITTEE, "committee/")):
+        found = context.session.scalar(select(VoteSession).where(VoteSession.cycle_id == context.cycle.id,
+                                                                 VoteSession.body == body))
+        if found is not None:
+            for name, content in _vote_files(context, found):
+                yield prefix + name, content
+
+
+def _vote_files(context: ArchiveContext, found: VoteSession) -> Yield:
     session = context.session
-    found = session.scalar(select(VoteSession).where(VoteSession.cycle_id == context.cycle.id))
-    if found is None:
-        return
     yield "session.json", json_bytes({
         **_row(found, "id", "snapshot_id", "opened_at", "opened_by_id", "closes_at", "closed_at", "closed_by_id",
                "blinded", "rule"),

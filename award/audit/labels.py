@@ -45,6 +45,8 @@ ACTION_LABELS: dict[str, LazyString] = {
     "cycle.created": _l("Cycle created"),
     "cycle.deadline_moved": _l("Deadline moved"),
     "cycle.issuers_updated": _l("Issuing bodies updated"),
+    "cycle.procedure_frozen": _l("Procedure fixed"),
+    "cycle.procedure_set": _l("Procedure chosen"),
     "cycle.stage_changed": _l("Stage changed"),
     "cycle.updated": _l("Cycle settings updated"),
     "document.texts_saved": _l("Document texts saved"),
@@ -93,6 +95,9 @@ ACTION_LABELS: dict[str, LazyString] = {
     "review.round_created": _l("Round created"),
     "review.round_deadline_moved": _l("Round deadline moved"),
     "review.round_opened": _l("Round opened"),
+    "review.presentation_attendance": _l("Presentation attendance recorded"),
+    "review.presentation_drawn": _l("Presentation order drawn"),
+    "review.presentation_replayed": _l("Presentation draw replayed"),
     "review.sheet_reopened": _l("Score sheet reopened"),
     "review.sheet_saved": _l("Score sheet saved"),
     "review.sheet_submitted": _l("Score sheet submitted"),
@@ -138,6 +143,7 @@ TARGET_LABELS: dict[str, LazyString] = {
     "score_sheet": _l("Score sheet"),
     "user": _l("Account"),
     "vote_session": _l("Vote"),
+    "presentation_draw": _l("Presentation draw"),
 }
 
 # The fields that recur across records; any other is shown by its stored name.
@@ -222,6 +228,16 @@ FIELD_LABELS: dict[str, LazyString] = {
     "rule": _l("Rule"),
     "rules": _l("Rules"),
     "passed": _l("Passed"),
+    "procedure": _l("Procedure"),
+    "steps": _l("Steps"),
+    "weights": _l("Weights"),
+    "combine": _l("Combination"),
+    "body": _l("Voting body"),
+    "attendance": _l("Attendance"),
+    "order": _l("Order"),
+    "rooms": _l("Rooms"),
+    "minutes": _l("Minutes"),
+    "starts_at": _l("Starts"),
 }
 
 

@@ -18,13 +18,14 @@ from award.applications.evidence import EvidenceRejected, EvidenceStore, display
 from award.applications.models import Application
 from award.applications.notices import organization_name
 from award.applications.services import REJECTION_MESSAGES
-from award.approval.services import approved_application_ids, vote_of
+from award.approval.models import VoteBody
+from award.approval.services import BODY_STAGE, approved_application_ids, decision_body, vote_of
 from award.audit.services import chain_anchor, record
 from award.auth.models import Role, User
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import advance_cycle
 from award.cycles.settings import AwardSettings, bare_bodies
-from award.cycles.stages import guard
+from award.cycles.stages import guard, guard_entering
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
 from award.files import Blob, keep
@@ -80,11 +81,17 @@ def publish_notice(
     """
     _require_office(actor)
     now = now or utcnow()
-    if cycle.stage is not Stage.APPROVAL:
+    body = decision_body(cycle)  # the leading group, or the review committee when it decides alone
+    if cycle.stage is not BODY_STAGE[body]:
+        if body is VoteBody.COMMITTEE:
+            raise Conflict(_("The public notice is published at the end of the review committee's vote."),
+                           code="wrong_stage")
         raise Conflict(_("The public notice is published at the end of the leading-group approval."),
                           code="wrong_stage")
-    vote = vote_of(session, cycle)
+    vote = vote_of(session, cycle, body)
     if vote is None or vote.closed_at is None:
+        if body is VoteBody.COMMITTEE:
+            raise Conflict(_("Close the review committee's vote first."), code="vote_open")
         raise Conflict(_("Close the leading group's vote first."), code="vote_open")
     if notice_of(session, cycle) is not None:
         raise Conflict(_("The public notice of this cycle is already published."), code="notice_exists")
@@ -412,7 +419,7 @@ def award_problems(session: Session, cycle: Cycle, now: dt.datetime, zone: ZoneI
     return problems
 
 
-@guard(Stage.APPROVAL, Stage.NOTICE)
+@guard_entering(Stage.NOTICE)
 def _notice_published(session: Session, cycle: Cycle, now: dt.datetime) -> list[str]:
     if notice_of(session, cycle) is None:
         return [_("Publish the public notice from its page, with the title and what each awardee receives.")]

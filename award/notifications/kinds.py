@@ -37,6 +37,7 @@ class Kind(enum.StrEnum):
     REVIEW_DEADLINE_MOVED = "review_deadline_moved"
     PANEL_COMPLETE = "panel_complete"
     VOTE_OPENED = "vote_opened"
+    COMMITTEE_VOTE_OPENED = "committee_vote_opened"
     VOTE_CLOSING = "vote_closing"
     OBJECTION_RECEIVED = "objection_received"
     CONFLICT_DECLARED = "conflict_declared"
@@ -233,6 +234,12 @@ SPECS: dict[Kind, KindSpec] = {spec.kind: spec for spec in (
         Kind.VOTE_OPENED, Role.LEADER, _l("Vote opened"),
         _l("Voting is open: %(cycle)s"),
         _l("The shortlist is open for the leading group's vote until %(deadline)s. Please cast your vote."),
+        _l("Vote"), mandatory=True, context=("cycle", "deadline"),
+    ),
+    KindSpec(
+        Kind.COMMITTEE_VOTE_OPENED, Role.LEADER, _l("Review committee vote opened"),
+        _l("The review committee votes: %(cycle)s"),
+        _l("The shortlist is open for the review committee's vote until %(deadline)s. Please cast your vote."),
         _l("Vote"), mandatory=True, context=("cycle", "deadline"),
     ),
     KindSpec(

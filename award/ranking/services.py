@@ -29,7 +29,7 @@ from award.auth.models import Organization, Role, User
 from award.conflicts.services import conflicts_for_cycle
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import cycle_rubric
-from award.cycles.stages import guard
+from award.cycles.stages import guard_leaving
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _, _l
@@ -138,7 +138,7 @@ def update_ranking_settings(
 ) -> RankingSettings:
     """Save how rounds combine, sector limits and the leniency threshold (until the shortlist goes out)."""
     _require_office(actor)
-    if cycle.stage in (Stage.APPROVAL, Stage.NOTICE, Stage.AWARDED, Stage.CLOSED):
+    if cycle.stage in (Stage.COMMITTEE, Stage.APPROVAL, Stage.NOTICE, Stage.AWARDED, Stage.CLOSED):
         raise Conflict(_("Ranking settings are fixed once the shortlist has been submitted."),
                           code="settings_locked")
     if not Decimal("0") <= onsite_weight <= Decimal("1"):
@@ -468,7 +468,7 @@ def freeze_shortlist(session: Session, *, actor: User | None, cycle: Cycle,
     return snapshot
 
 
-@guard(Stage.DELIBERATION, Stage.APPROVAL)
+@guard_leaving(Stage.DELIBERATION)
 def _shortlist_frozen(session: Session, cycle: Cycle, now: Any) -> list[str]:
     if current_snapshot(session, cycle) is None:
         return [_("Freeze the shortlist before submitting it to the leading group.")]

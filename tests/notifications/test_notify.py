@@ -112,5 +112,6 @@ def test_email_off_keeps_the_in_app_notice(db, make_user):
 
 def test_mandatory_kinds_are_the_rules_ones():
     # A deadline moved after its stage opened is told to everyone it affects: no one may opt out.
-    assert {Kind.EXPERT_ASSIGNED, Kind.VOTE_OPENED, Kind.APPLICATION_DEADLINE_MOVED,
+    # The review committee's vote opens as the leading group's does (issue 24): its members cannot opt out.
+    assert {Kind.EXPERT_ASSIGNED, Kind.VOTE_OPENED, Kind.COMMITTEE_VOTE_OPENED, Kind.APPLICATION_DEADLINE_MOVED,
             Kind.REVIEW_DEADLINE_MOVED} == MANDATORY
