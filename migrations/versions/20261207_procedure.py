@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0088_procedure'
-down_revision = '0083_evidence_item'
+down_revision = '0085_stored_files'
 branch_labels = None
 depends_on = None
 
