@@ -97,7 +97,7 @@ def test_existing_cycles_get_the_procedure_they_ran_and_votes_survive(new_databa
     from sqlalchemy import text
 
     url = new_database_url()
-    migrate.upgrade(url, "0083_evidence_item")
+    migrate.upgrade(url, "0085_stored_files")
     engine = create_db_engine(url)
     now = "2026-12-01 08:00:00"
     try:
@@ -136,7 +136,7 @@ def test_existing_cycles_get_the_procedure_they_ran_and_votes_survive(new_databa
         assert procedures[2]["steps"][2] == "onsite_review" and procedures[2]["combine"] == "replace"
         assert procedures[3]["weights"] == {"document_review": "0.700", "onsite_review": "0.300"}
         assert votes == [(1, "leading_group")] and members == 1
-        migrate.downgrade(url, "0083_evidence_item")
+        migrate.downgrade(url, "0085_stored_files")
         with engine.begin() as c:
             assert c.scalar(text("SELECT count(*) FROM vote_sessions")) == 1
             assert c.scalar(text("SELECT count(*) FROM vote_members")) == 1

@@ -1,7 +1,7 @@
 """A procedure per cycle (steps, order, weights), the presentation round, the review committee's vote.
 
 Revision ID: 0088_procedure
-Revises: 0083_evidence_item
+Revises: 0085_stored_files
 Create Date: 2026-12-07 23:50:00
 
 Existing cycles get the procedure they ran: screening, document review, on-site review when their flag
