@@ -66,6 +66,8 @@ from award.scoring.models import (
     ConsensusScore,
     ScoreSheet,
 )
+from award.social import services as social
+from award.social.models import SocialFinding
 
 CHUNK = 1 << 20
 Content = bytes | Iterable[bytes]
@@ -448,6 +450,30 @@ def ranking(context: ArchiveContext) -> Yield:
                              "independent")
                         for e in snapshot.entries],
         })
+
+
+@archive_section("social")
+def social_evaluation(context: ArchiveContext) -> Yield:
+    """The social evaluation: each candidate's finding (a veto visible with its reason and evidence), the list
+    records that matched a candidate, the public comment window and its comments (the phone number masked)."""
+    session, cycle = context.session, context.cycle
+    findings = session.scalars(select(SocialFinding).where(SocialFinding.cycle_id == cycle.id)
+                               .order_by(SocialFinding.application_id))
+    yield "findings.json", json_bytes([
+        _row(f, "application_id", "level", "reason", "evidence", "decided_by_id", "decided_at")
+        | {"vetoed": f.level.value == "veto"} for f in findings])
+    found = social.matches(session, social.candidates(session, cycle))
+    yield "matches.json", json_bytes([
+        {"application_id": application_id,
+         "records": [_row(r, "id", "kind", "credit_code", "source", "listed_on", "imported_at") for r in rows]}
+        for application_id, rows in sorted(found.items())])
+    window = social.window_of(session, cycle)
+    yield "comments.json", json_bytes({
+        "window": None if window is None else _row(window, "opens_at", "closes_at", "opened_by_id"),
+        "comments": [_row(c, "id", "application_id", "name", "text", "submitted_at")
+                     | {"phone": c.phone[:3] + "****" + c.phone[-4:] if len(c.phone) >= 7 else "****"}
+                     for c in social.comments_of(session, cycle)],
+    })
 
 
 @archive_section("vote")

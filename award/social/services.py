@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, joinedload
 from award.applications.blacklist import parse_rows, read_rows
 from award.applications.models import Application, ApplicationStatus
 from award.audit.services import record
-from award.auth.models import Organization, Role, User
+from award.auth.models import Role, User
 from award.cycles.models import Cycle, Stage
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed

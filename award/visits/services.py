@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -29,6 +30,7 @@ from award.notifications.events import cycle_name
 from award.notifications.kinds import Kind
 from award.notifications.services import notify_users, organization_users
 from award.rounds.models import Assignment, AssignmentStatus, ReviewRound, RoundKind, RoundStatus
+from award.rubrics import Item
 from award.runtime import path_for
 from award.visits.models import CheckStatus, SiteVisit, VisitCheck, VisitPhoto
 from award.visits.photos import PhotoRejected, check_photo
@@ -88,7 +90,8 @@ def require_view(session: Session, user: User | None, visit: SiteVisit) -> None:
 
 def visits_of_round(session: Session, review_round: ReviewRound) -> dict[int, SiteVisit]:
     """Application id → its visit in the round."""
-    return {v.application_id: v for v in session.scalars(select(SiteVisit).where(SiteVisit.round_id == review_round.id))}
+    rows = session.scalars(select(SiteVisit).where(SiteVisit.round_id == review_round.id))
+    return {visit.application_id: visit for visit in rows}
 
 
 def panel_applications(session: Session, review_round: ReviewRound) -> list[Application]:
@@ -109,14 +112,21 @@ def visits_for_expert(session: Session, expert: User) -> list[SiteVisit]:
     return [visit for visit in rows if (visit.round_id, visit.application_id) in mine]
 
 
-def checklist(session: Session, visit: SiteVisit) -> list[dict[str, object]]:
+@dataclass(frozen=True)
+class ChecklistLine:
+    item: Item
+    check: VisitCheck | None  # None: not looked at yet
+    photos: list[VisitPhoto]
+
+
+def checklist(session: Session, visit: SiteVisit) -> list[ChecklistLine]:
     """One line per rubric item of the cycle, in rubric order: the item, its check (or none yet), its photos."""
     rubric = cycle_rubric(visit.round.cycle)
     checks = {c.item_id: c for c in visit.checks}
     photos: dict[str, list[VisitPhoto]] = {}
     for photo in visit.photos:
         photos.setdefault(photo.item_id, []).append(photo)
-    return [{"item": item, "check": checks.get(item.id), "photos": photos.get(item.id, [])} for item in rubric.items]
+    return [ChecklistLine(item, checks.get(item.id), photos.get(item.id, [])) for item in rubric.items]
 
 
 def _item_ids(visit: SiteVisit) -> set[str]:
