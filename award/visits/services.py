@@ -20,6 +20,7 @@ from award.applications.evidence import EvidenceStore
 from award.applications.models import Application
 from award.audit.services import record
 from award.auth.models import Role, User
+from award.conflicts.services import has_conflict
 from award.cycles.models import Cycle
 from award.cycles.services import cycle_rubric
 from award.db import utcnow
@@ -71,9 +72,18 @@ def team_of(session: Session, round_id: int, application_id: int) -> list[Assign
         .options(joinedload(Assignment.expert)).order_by(Assignment.is_leader.desc(), Assignment.id)).unique())
 
 
+def seat_of(session: Session, user: User | None, visit: SiteVisit) -> Assignment | None:
+    """The user's active seat on the visit's team, or None."""
+    if user is None or user.role is not Role.EXPERT:
+        return None
+    return next((seat for seat in team_of(session, visit.round_id, visit.application_id) if seat.expert_id == user.id),
+                None)
+
+
 def is_team_member(session: Session, user: User | None, visit: SiteVisit) -> bool:
-    return user is not None and user.role is Role.EXPERT and any(
-        seat.expert_id == user.id for seat in team_of(session, visit.round_id, visit.application_id))
+    """On the team, and no conflict of interest with the applicant on record (one found later bars them too)."""
+    return seat_of(session, user, visit) is not None and user is not None and not has_conflict(
+        session, visit.application, user)
 
 
 def can_view(session: Session, user: User | None, visit: SiteVisit) -> bool:
@@ -203,6 +213,9 @@ def _require_team_at_work(session: Session, actor: User | None, visit: SiteVisit
         raise NotAllowed(_("Only the visit's team can fill its checklist."))
     if visit.round.status is not RoundStatus.OPEN:
         raise Conflict(_("The checklist can be filled while the on-site round is open."), code="round_not_open")
+    seat = seat_of(session, actor, visit)
+    if seat is not None and seat.pledge_signed_at is None:
+        raise Conflict(_("Sign the no-conflict and confidentiality pledge first."), code="pledge_required")
 
 
 def save_check(session: Session, *, actor: User | None, visit: SiteVisit, item_id: str, status: CheckStatus,

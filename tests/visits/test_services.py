@@ -209,3 +209,26 @@ def test_the_report_pdf_reads_back_with_the_team_the_notes_and_the_photos(db, wo
     assert all(files for files in fonts.values()), fonts
     with pytest.raises(NotAllowed):
         visit_report(db, visit, actor=world.outsider, store=store, now=dt.datetime.now(dt.UTC))
+
+
+def test_a_conflict_found_later_bars_the_expert_from_the_visit(db, world, store):
+    from award.conflicts import services as conflicts
+    from award.conflicts.rules import ConflictType
+
+    visit = schedule(db, world)
+    conflicts.pin_conflict(db, actor=None, application=world.application, expert=world.team[1],
+                           conflict_type=ConflictType.OTHER, reason="其配偶在该企业任职")
+    with pytest.raises(NotAllowed):
+        services.save_check(db, actor=world.team[1], visit=visit, item_id=ITEM, status=CheckStatus.CONFIRMED,
+                            note="")
+    with pytest.raises(NotAllowed):
+        visit_report(db, visit, actor=world.team[1], store=store, now=dt.datetime.now(dt.UTC))
+
+
+def test_the_pledge_comes_before_the_checklist(db, world):
+    visit = schedule(db, world)
+    services.team_of(db, visit.round_id, visit.application_id)[0].pledge_signed_at = None
+    with pytest.raises(Conflict) as refused:
+        services.save_check(db, actor=world.team[0], visit=visit, item_id=ITEM, status=CheckStatus.CONFIRMED,
+                            note="")
+    assert refused.value.code == "pledge_required"

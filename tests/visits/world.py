@@ -9,6 +9,7 @@ from decimal import Decimal
 from award.applications.models import Application, ApplicationStatus
 from award.auth.models import Role, User
 from award.cycles.models import Cycle, Stage
+from award.db import utcnow
 from award.rounds.models import (
     AggregationMethod,
     Assignment,
@@ -50,7 +51,7 @@ def visit_world(db, *, make_user, make_cycle, make_organization, users: dict[str
             make_user(Role.EXPERT, name="赵专家")]
     for index, expert in enumerate(team):
         db.add(Assignment(round_id=review_round.id, application_id=application.id, expert_id=expert.id,
-                          is_leader=index == 0, source=AssignmentSource.MANUAL))
+                          is_leader=index == 0, source=AssignmentSource.MANUAL, pledge_signed_at=utcnow()))
     db.flush()
     return VisitWorld(cycle=cycle, application=application, review_round=review_round, enterprise=enterprise,
                       office=users.get("office") or make_user(Role.OFFICE),
