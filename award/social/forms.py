@@ -9,7 +9,7 @@ from wtforms import DateTimeLocalField, SelectField, StringField, SubmitField, T
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from award.applications.models import Application
-from award.forms import BaseForm
+from award.forms import BaseForm, SelectChoice
 from award.i18n import _l, local_zone
 from award.inputs import parse_id
 from award.social.models import FindingLevel, ListKind
@@ -25,7 +25,7 @@ from award.social.services import (
 
 
 class ImportForm(BaseForm):
-    kind = SelectField(_l("List"), choices=[(k.value, LIST_LABELS[k]) for k in ListKind],
+    kind = SelectField(_l("List"), choices=[SelectChoice(k.value, LIST_LABELS[k]) for k in ListKind],
                        validators=[InputRequired()])
     file = FileField(_l("CSV or XLSX file"), validators=[FileRequired(_l("Choose a file."))])
     upload = SubmitField(_l("Import"))
@@ -42,7 +42,7 @@ class WindowForm(BaseForm):
 
 
 class FindingForm(BaseForm):
-    level = SelectField(_l("Finding"), choices=[(k.value, LEVEL_LABELS[k]) for k in FindingLevel],
+    level = SelectField(_l("Finding"), choices=[SelectChoice(k.value, LEVEL_LABELS[k]) for k in FindingLevel],
                         validators=[InputRequired()])
     reason = TextAreaField(_l("Reason"), validators=[Length(max=REASON_MAX)],
                            description=_l("Required for a noted finding and a veto."))
@@ -62,8 +62,8 @@ class CommentForm(BaseForm):
     @classmethod
     def for_candidates(cls, candidates: list[Application]) -> CommentForm:
         form = cls()
-        form.application_id.choices = [("", "—")] + [(str(a.id), a.org_name or a.organization.name)
-                                                      for a in candidates]
+        form.application_id.choices = [SelectChoice("", "—")] + [
+            SelectChoice(str(a.id), a.org_name or a.organization.name) for a in candidates]
         return form
 
     def to_input(self) -> CommentInput:

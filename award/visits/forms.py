@@ -6,7 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from award.forms import BaseForm
+from award.forms import BaseForm, SelectChoice
 from award.i18n import _l
 from award.visits.models import CheckStatus
 from award.visits.services import ITINERARY_MAX, NOTE_MAX, STATUS_LABELS
@@ -29,7 +29,7 @@ class ScheduleForm(BaseForm):
 
 
 class CheckForm(BaseForm):
-    status = SelectField(_l("Found on site"), choices=[(s.value, STATUS_LABELS[s]) for s in CheckStatus],
+    status = SelectField(_l("Found on site"), choices=[SelectChoice(s.value, STATUS_LABELS[s]) for s in CheckStatus],
                          validators=[InputRequired()])
     note = TextAreaField(_l("Notes"), validators=[Length(max=NOTE_MAX)])
     save = SubmitField(_l("Save"))

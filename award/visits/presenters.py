@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from award.auth.models import User
 from award.cycles.models import Cycle
+from award.forms import SelectChoice
 from award.i18n import _
 from award.rounds.models import RoundStatus
 from award.visits import services
@@ -42,7 +43,8 @@ def visit_page(session: Session, visit: SiteVisit, user: User, *, photo_form: Ph
         forms[line.item.id] = CheckForm(formdata=None, prefix=check_prefix(line.item.id), data=saved)
     if photo_form is None:
         photo_form = PhotoForm(formdata=None)
-    photo_form.item_id.choices = [(line.item.id, f"{line.item.id} {line.item.display_name()}") for line in lines]
+    photo_form.item_id.choices = [SelectChoice(line.item.id, f"{line.item.id} {line.item.display_name()}")
+                                  for line in lines]
     at_work = services.is_team_member(session, user, visit) and visit.round.status is RoundStatus.OPEN
     return {
         "visit": visit, "application": visit.application, "cycle": visit.round.cycle, "lines": lines,
