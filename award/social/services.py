@@ -28,7 +28,7 @@ from award.cycles.models import Cycle, Stage
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _, _l, format_datetime
-from award.inputs import check_length, check_name, check_text
+from award.inputs import check_length, check_name, check_printed_text
 from award.social.models import (
     CommentWindow,
     FindingLevel,
@@ -192,7 +192,7 @@ def file_comment(session: Session, *, cycle: Cycle, data: CommentInput,
         raise Invalid(" ".join(problems), code="comment_incomplete")
     check_name(name, field=_("Your name"))
     check_length(name, limit=NAME_MAX, field=_("Your name"))
-    check_text(text, multiline=True, field=_("Comment"))
+    check_printed_text(text, field=_("Comment"))
     check_length(text, limit=COMMENT_MAX, field=_("Comment"))
     candidate = next((a for a in candidates(session, cycle) if a.id == data.application_id), None)
     if candidate is None:
@@ -241,9 +241,9 @@ def record_finding(session: Session, *, actor: User | None, application: Applica
     if application.status is not ApplicationStatus.ELIGIBLE:
         raise Conflict(_("Only a candidate still in the competition gets a finding."), code="not_a_candidate")
     reason, evidence = reason.strip(), evidence.strip()
-    check_text(reason, multiline=True, field=_("Reason"))
+    check_printed_text(reason, field=_("Reason"))
     check_length(reason, limit=REASON_MAX, field=_("Reason"))
-    check_text(evidence, multiline=True, field=_("Evidence"))
+    check_printed_text(evidence, field=_("Evidence"))
     check_length(evidence, limit=EVIDENCE_MAX, field=_("Evidence"))
     if level is not FindingLevel.NONE and not reason:
         raise Invalid(_("Write the reason for this finding: the deciders and the archive read it."),

@@ -26,7 +26,7 @@ from award.cycles.services import cycle_rubric
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed, NotFound, TooLarge
 from award.i18n import _, _l, format_date
-from award.inputs import DATE_MAX, DATE_MIN, check_length, check_text
+from award.inputs import DATE_MAX, DATE_MIN, check_length, check_printed_text
 from award.notifications.events import cycle_name
 from award.notifications.kinds import Kind
 from award.notifications.services import notify_users, organization_users
@@ -166,7 +166,7 @@ def schedule_visit(session: Session, *, actor: User | None, application: Applica
         raise Conflict(_("This application has no panel in the on-site round yet: draw it first."),
                        code="no_team")
     itinerary = itinerary.strip()
-    check_text(itinerary, multiline=True, field=_("Itinerary"))
+    check_printed_text(itinerary, field=_("Itinerary"))
     check_length(itinerary, limit=ITINERARY_MAX, field=_("Itinerary"))
     if not itinerary:
         raise Invalid(_("Write the itinerary: where the team goes, when, and whom it meets."), code="no_itinerary",
@@ -225,7 +225,7 @@ def save_check(session: Session, *, actor: User | None, visit: SiteVisit, item_i
     if item_id not in _item_ids(visit):
         raise NotFound(_("The cycle's rubric has no such item."), code="no_item")
     note = note.strip()
-    check_text(note, multiline=True, field=_("Notes"))
+    check_printed_text(note, field=_("Notes"))
     check_length(note, limit=NOTE_MAX, field=_("Notes"))
     check = next((c for c in visit.checks if c.item_id == item_id), None)
     before = None if check is None else {"status": check.status.value, "note": check.note}
