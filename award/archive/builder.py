@@ -56,6 +56,7 @@ class ArchiveStorage:
     seal_root: Path
     verify_url: VerifyUrl
     zone: ZoneInfo = field(default_factory=local_zone)
+    visit_photo_root: Path | None = None  # the on-site photos (award/visits)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], instance_path: str | Path, *,
@@ -68,6 +69,7 @@ class ArchiveStorage:
             seal_root=Path(config.get("CERTIFICATE_SEAL_ROOT") or instance / "seals"),
             verify_url=verify_url,
             zone=ZoneInfo(config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai"),
+            visit_photo_root=Path(config.get("VISIT_PHOTO_ROOT") or instance / "visit_photos"),
         )
 
 
@@ -95,6 +97,8 @@ def build_archive(
     if storage is not None:
         context.evidence = EvidenceStore(storage.evidence_root)
         context.objection_evidence = EvidenceStore(storage.objection_root)
+        if storage.visit_photo_root is not None:
+            context.visit_photos = EvidenceStore(storage.visit_photo_root)
         context.seals = SealStore(storage.seal_root)
         context.verify_url = storage.verify_url
         context.today = utcnow().astimezone(storage.zone).date()

@@ -68,6 +68,7 @@ from award.scoring.models import (
 )
 from award.social import services as social
 from award.social.models import SocialFinding
+from award.visits.models import SiteVisit
 
 CHUNK = 1 << 20
 Content = bytes | Iterable[bytes]
@@ -81,6 +82,7 @@ class ArchiveContext:
     cycle: Cycle
     evidence: EvidenceStore | None = None
     objection_evidence: EvidenceStore | None = None
+    visit_photos: EvidenceStore | None = None
     seals: SealStore | None = None
     verify_url: VerifyUrl | None = None
     today: dt.date | None = None  # the issue date of the feedback reports, as the app prints them
@@ -430,6 +432,32 @@ def _discussion_rows(remarks: list[ConsensusRemark]) -> list[dict[str, Any]]:
         rows.extend({**_row(r, "round_id", "application_id", "author_id", "item_id", "kind", "text", "created_at"),
                      "author": labels[r.author_id]} for r in thread)
     return rows
+
+
+@archive_section("visits")
+def onsite_visits(context: ArchiveContext) -> Yield:
+    """The on-site visits: date, itinerary, the checklist per rubric item with its notes, and the photos taken
+    as evidence (streamed from the intranet store, checked against their SHA-256)."""
+    rounds = [r.id for r in _rounds(context)]
+    visits = list(context.session.scalars(select(SiteVisit).where(SiteVisit.round_id.in_(rounds))
+                                          .order_by(SiteVisit.id)
+                                          .options(selectinload(SiteVisit.checks), selectinload(SiteVisit.photos))))
+    if not visits:
+        return
+    yield "visits.json", json_bytes([
+        _row(v, "id", "round_id", "application_id", "visit_on", "itinerary", "created_by_id", "created_at",
+             "updated_at")
+        | {"checks": [_row(c, "item_id", "status", "note", "updated_by_id", "updated_at") for c in v.checks],
+           "photos": [_row(p, "id", "item_id", "display_name", "content_type", "size_bytes", "sha256",
+                           "location_stripped", "uploaded_by_id", "uploaded_at")
+                      | {"archived_as": f"photos/{_file_name(p.id, p.display_name)}"} for p in v.photos]}
+        for v in visits])
+    for visit in visits:
+        for photo in visit.photos:
+            chunks = _stored_file(context, context.visit_photos, photo.stored_name, photo.sha256,
+                                  f"visits/photos/{photo.id}")
+            if chunks is not None:
+                yield f"photos/{_file_name(photo.id, photo.display_name)}", chunks
 
 
 # --------------------------------------------------------------------------- decision stages

@@ -341,14 +341,14 @@ SPECS: dict[Kind, KindSpec] = {spec.kind: spec for spec in (
         Kind.VISIT_SCHEDULED, Role.ENTERPRISE, _l("On-site visit date and itinerary"),
         _l("The on-site visit is set for %(date)s: %(cycle)s"),
         _l("The review team visits your organization on %(date)s. Itinerary: %(itinerary)s"),
-        _l("Open the application"), mandatory=True, context=("cycle", "date", "itinerary"),
+        _l("Open the application"), context=("cycle", "date", "itinerary"),
     ),
     KindSpec(
         Kind.VISIT_TEAM_SCHEDULED, Role.EXPERT, _l("On-site visit of your panel"),
         _l("On-site visit to %(organization)s on %(date)s: %(cycle)s"),
         _l("Your panel visits %(organization)s on %(date)s. Itinerary: %(itinerary)s. The visit page holds the "
            "checklist per rubric item, for notes and photos."),
-        _l("Open the visit"), mandatory=True, context=("cycle", "organization", "date", "itinerary"),
+        _l("Open the visit"), context=("cycle", "organization", "date", "itinerary"),
     ),
 )}
 

@@ -25,7 +25,7 @@ from award.cycles.models import Cycle
 from award.cycles.services import cycle_rubric
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed, NotFound, TooLarge
-from award.i18n import _, _l, format_date
+from award.i18n import _, _l
 from award.inputs import DATE_MAX, DATE_MIN, check_length, check_printed_text
 from award.notifications.events import cycle_name
 from award.notifications.kinds import Kind
@@ -153,7 +153,7 @@ def _snapshot(visit: SiteVisit) -> dict[str, object]:
 def schedule_visit(session: Session, *, actor: User | None, application: Application, visit_on: dt.date,
                    itinerary: str, today: dt.date, now: dt.datetime | None = None) -> SiteVisit:
     """Set (or move) the date and itinerary of the application's on-site visit; the enterprise and the team
-    are told (mandatory e-mail). `today` is the office's calendar day (Beijing time)."""
+    are told (in-app and by e-mail). `today` is the office's calendar day (Beijing time)."""
     if actor is not None and actor.role is not Role.OFFICE:
         raise NotAllowed(_("Only the award office can schedule on-site visits."))
     review_round = onsite_round(session, application.cycle)
@@ -197,7 +197,7 @@ def schedule_visit(session: Session, *, actor: User | None, application: Applica
 
 def _tell(session: Session, visit: SiteVisit, application: Application, team: Sequence[Assignment],
           now: dt.datetime) -> None:
-    context = {"cycle": cycle_name(application.cycle), "date": format_date(visit.visit_on),
+    context = {"cycle": cycle_name(application.cycle), "date": visit.visit_on,
                "itinerary": visit.itinerary, "organization": application.org_name or application.organization.name}
     notify_users(session, users=organization_users(session, application.organization_id), kind=Kind.VISIT_SCHEDULED,
                  link=path_for("applications.show", application_id=application.id), now=now, context=context)

@@ -232,3 +232,19 @@ def test_the_pledge_comes_before_the_checklist(db, world):
         services.save_check(db, actor=world.team[0], visit=visit, item_id=ITEM, status=CheckStatus.CONFIRMED,
                             note="")
     assert refused.value.code == "pledge_required"
+
+
+def test_the_archive_keeps_the_visits_checklists_and_photos(db, world, store):
+    import json
+
+    from award.archive.sections import ArchiveContext, onsite_visits
+
+    visit = schedule(db, world)
+    services.save_check(db, actor=world.team[0], visit=visit, item_id=ITEM, status=CheckStatus.CONFIRMED, note="齐全")
+    photo = services.add_photo(db, actor=world.team[0], visit=visit, item_id=ITEM, data=photo_with_location(),
+                               filename="例会.jpg", strip_location=True, store=store)
+    files = {path: b"".join([content] if isinstance(content, bytes) else content)
+             for path, content in onsite_visits(ArchiveContext(session=db, cycle=world.cycle, visit_photos=store))}
+    (row,) = json.loads(files["visits.json"])
+    assert row["itinerary"].startswith("9:00") and row["checks"][0]["status"] == "confirmed"
+    assert files[row["photos"][0]["archived_as"].removeprefix("visits/")] == store.read(photo.stored_name)
