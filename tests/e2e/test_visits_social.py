@@ -4,13 +4,12 @@ with a photo, the office records a veto, the public sees the comment form. No pa
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
 from PIL import Image
 
 from award.app_db import get_database
-from award.auth.models import Role
+from award.applications.models import Application, ApplicationStatus
 from award.cycles.models import Stage
 from award.db import utcnow
 from award.social.models import CommentWindow
@@ -31,8 +30,6 @@ def seeded(live_app):
         for user in (world.office, world.team[0]):
             user.locale = "zh_CN"
         social = cycle_factory(db)(stage=Stage.DELIBERATION)
-        from award.applications.models import Application, ApplicationStatus
-
         for name in ("无锡精工机械有限公司", "常州新材料科技股份有限公司"):
             organization = make_organization(name=name)
             db.add(Application(cycle_id=social.id, organization_id=organization.id, org_name=name, sector="C",
@@ -60,7 +57,8 @@ def test_visit_and_social_pages_read_well(new_page, seeded, screenshot, tmp_path
     office.goto(f"/visits/cycles/{seeded['cycle']}")
     prefix = f"visit{seeded['application']}"
     office.fill(f"input[name='{prefix}-visit_on']", (utcnow().date() + dt.timedelta(days=7)).isoformat())
-    office.fill(f"textarea[name='{prefix}-itinerary']", "9:00 首次会议，质量部座谈\n10:30 生产现场、检测中心\n15:00 末次会议")
+    office.fill(f"textarea[name='{prefix}-itinerary']",
+                "9:00 首次会议，质量部座谈\n10:30 生产现场、检测中心\n15:00 末次会议")
     office.click(f"#visit-{seeded['application']} input[type=submit]")
     assert "已通知企业和评审组" in office.content()
     assert office.evaluate(NO_SIDEWAYS_SCROLL)
@@ -70,6 +68,7 @@ def test_visit_and_social_pages_read_well(new_page, seeded, screenshot, tmp_path
     sign_in(leader, seeded["leader"], PASSWORD)
     leader.goto("/visits/mine")
     leader.click("table a")
+    leader.evaluate("document.getElementById('item-4.1.2').open = true")  # each item is a line that opens
     leader.select_option("select[name='item4_1_2-status']", "partly")
     leader.fill("textarea[name='item4_1_2-note']", "高层领导主持月度质量例会，纪要齐全；战略展开到班组不足。")
     leader.click("#item-4\\.1\\.2 input[type=submit]")
@@ -86,7 +85,7 @@ def test_visit_and_social_pages_read_well(new_page, seeded, screenshot, tmp_path
     office.goto(f"/social/cycles/{seeded['social']}")
     assert office.evaluate(NO_SIDEWAYS_SCROLL)
     screenshot(office, f"office-social-{width}")
-    office.click("text=无锡精工机械有限公司")
+    office.click("table a:has-text('无锡精工机械有限公司')")
     office.select_option("select[name=level]", "veto")
     office.fill("textarea[name=reason]", "近三年内产品质量抽查不合格")
     office.fill("textarea[name=evidence]", "市市场监管局质量抽查通报 2026-05-01")
