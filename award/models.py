@@ -20,6 +20,8 @@ from award.pool import models as pool_models  # noqa: F401
 from award.ranking.models import RankingSettings, RankingSnapshot, ShortlistEntry  # noqa: F401
 from award.rounds import models as rounds_models  # noqa: F401
 from award.scoring import models as scoring_models  # noqa: F401
+from award.social import models as social_models  # noqa: F401
+from award.visits import models as visits_models  # noqa: F401
 
 metadata = Base.metadata
 

@@ -37,8 +37,9 @@ from award.pool.kinds import RelationKind
 from award.pool.models import ExpertProfile, ExpertRelation, GroupLink
 from award.rounds import panels
 from award.rounds import services as rounds
-from award.rounds.models import Assignment, AssignmentSource, AssignmentStatus, RoundKind
+from award.rounds.models import Assignment, AssignmentSource, AssignmentStatus, ReviewRound, RoundKind, RoundStatus
 from award.scoring import services as scoring
+from award.visits.models import SiteVisit, VisitPhoto
 from tests.approval.access_world import applications_of, frozen_snapshot
 from tests.approval.world import pdf_bytes
 from tests.certificates.world import png_seal
@@ -47,6 +48,17 @@ from tests.rounds.factories import full_entries
 
 # The people every guard is tried with; a row of the table names those it lets through.
 PERSONAS = ("office", "supervisor", "leader", "expert", "enterprise", "stranger")
+
+
+def pdf_free_photo() -> bytes:
+    """A small PNG, as a phone's photo would be a JPEG: what an on-site photo row points at."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (10, 120, 60)).save(out, format="PNG")
+    return out.getvalue()
 
 
 def _profile(db: Session, user: User, *, in_pool: bool = True) -> ExpertProfile:
@@ -184,6 +196,32 @@ def build_guards_world(db: Session, app: Flask, root: Path, *, make_user, make_c
     printer = PrinterProfile(name="办公室激光打印机", offset_x_mm=Decimal("1.5"), offset_y_mm=Decimal("-2.0"))
     db.add(printer)
     refs.update(awarded_cycle=awarded_cycle, award=award, printer=printer)
+
+    # On-site visits: a cycle in on-site review, its open round, a team whose member is `visit_expert`, a visit
+    # with a photo; and a cycle in deliberation whose candidate awaits its social evaluation.
+    visit_cycle = make_cycle(stage=Stage.ONSITE_REVIEW, onsite_review=True)
+    visit_application = applications_of(db, visit_cycle, make_organization, 1)[0]
+    visit_round = ReviewRound(cycle_id=visit_cycle.id, kind=RoundKind.ONSITE, status=RoundStatus.OPEN,
+                              experts_per_application=1, required_sheets=1)
+    db.add(visit_round)
+    db.flush()
+    visit_expert = make_user(Role.EXPERT)
+    db.add(Assignment(round_id=visit_round.id, application_id=visit_application.id, expert_id=visit_expert.id,
+                      is_leader=True, source=AssignmentSource.MANUAL, pledge_signed_at=now))
+    visit = SiteVisit(round_id=visit_round.id, application_id=visit_application.id, visit_on=now.date(),
+                      itinerary="9:00 座谈")
+    db.add(visit)
+    db.flush()
+    photo_data = pdf_free_photo()
+    stored_photo = EvidenceStore(root / "visit_photos").save(photo_data)
+    visit_photo = VisitPhoto(visit_id=visit.id, item_id="4.1.2", stored_name=stored_photo.stored_name,
+                             display_name="现场.png", content_type="image/png", size_bytes=stored_photo.size_bytes,
+                             sha256=stored_photo.sha256)
+    db.add(visit_photo)
+    social_cycle = make_cycle(stage=Stage.DELIBERATION)
+    refs.update(visit_cycle=visit_cycle, visit_application=visit_application, visit_round=visit_round,
+                visit_expert=visit_expert, visit=visit, visit_photo=visit_photo, social_cycle=social_cycle,
+                social_candidate=applications_of(db, social_cycle, make_organization, 1)[0])
 
     refs["notification"] = notify(db, user=office, kind=Kind.OBJECTION_RECEIVED, context={"organization": "X"},
                                   link="/dashboard")

@@ -26,6 +26,8 @@ from tests.documents.world import documents_world, receipt_world
 from tests.notifications.world import notifications_world
 from tests.pool.world import pool_world
 from tests.rounds.access_world import review_access_world
+from tests.social.access_world import social_access_world
+from tests.visits.access_world import visits_access_world
 
 ANON = "anonymous"
 ROLES = (ANON, *(role.value for role in Role))
@@ -440,6 +442,31 @@ ROUTES: list[Route] = [
           allow(Role.OFFICE, ok=302)),
     Route("calls.delete_file", "POST", "/calls/manage/{cycle_id}/files/{draft_call_file_id}/delete",
           allow(Role.OFFICE, ok=404)),
+    # On-site visits: the office schedules; the visit's team (here the expert) works on the checklist; the
+    # supervisor reads. A visit, its photos and its report are refused to anyone else by the service (403).
+    Route("visits.cycle_visits", "GET", "/visits/cycles/{visit_cycle_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("visits.schedule", "POST", "/visits/applications/{visit_application_id}/schedule",
+          allow(Role.OFFICE, ok=422)),  # an empty form
+    Route("visits.my_visits", "GET", "/visits/mine", allow(Role.EXPERT)),
+    Route("visits.show_visit", "GET", "/visits/{visit_id}", allow(Role.OFFICE, Role.SUPERVISOR, Role.EXPERT)),
+    Route("visits.save_check", "POST", "/visits/{visit_id}/items/4.1.2", allow(Role.EXPERT, ok=422)),
+    Route("visits.add_photo", "POST", "/visits/{visit_id}/photos", allow(Role.EXPERT, ok=422)),
+    Route("visits.remove_photo", "POST", "/visits/photos/{visit_photo_id}/delete", allow(Role.EXPERT, ok=302)),
+    Route("visits.photo", "GET", "/visits/photos/{visit_photo_id}",
+          allow(Role.OFFICE, Role.SUPERVISOR, Role.EXPERT)),
+    Route("visits.report", "GET", "/visits/{visit_id}/report.pdf", allow(Role.OFFICE, Role.SUPERVISOR, Role.EXPERT)),
+    # Social evaluation: the office's pages (the supervisor reads), and the public comment form while its
+    # window is open (a cycle without a window has no such page).
+    Route("social.cycle_page", "GET", "/social/cycles/{social_cycle_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("social.import_list", "POST", "/social/cycles/{social_cycle_id}/import", allow(Role.OFFICE, ok=422)),
+    Route("social.open_window", "POST", "/social/cycles/{social_cycle_id}/window", allow(Role.OFFICE, ok=422)),
+    Route("social.finding", "GET", "/social/applications/{social_application_id}",
+          allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("social.record_finding", "POST", "/social/applications/{social_application_id}",
+          allow(Role.OFFICE, ok=422)),
+    Route("social.comment", "GET", "/social/cycles/{social_cycle_id}/comment", everyone(200, anon=200)),
+    Route("social.comment", "GET", "/social/cycles/{cycle_id}/comment", everyone(404, anon=404)),
+    Route("social.comment", "POST", "/social/cycles/{social_cycle_id}/comment", everyone(422, anon=422)),
 ]
 
 PUBLIC_ENDPOINTS = {"static"}
@@ -490,6 +517,9 @@ def build_world(db, app, tmp_path, *, make_user, make_cycle, make_organization) 
         **documents_world(db, make_cycle=make_cycle, make_organization=make_organization),
         **calls_world(db, app, users=users, cycle=cycle, make_cycle=make_cycle, root=tmp_path),
         **receipt_world(db, users=users, make_cycle=make_cycle, make_organization=make_organization),
+        **visits_access_world(db, app, users=users, make_user=make_user, make_cycle=make_cycle,
+                              make_organization=make_organization),
+        **social_access_world(db, make_cycle=make_cycle, make_organization=make_organization),
     }
 
 

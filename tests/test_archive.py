@@ -284,6 +284,9 @@ ARCHIVED_TABLES = {
     "vote_sessions": "vote", "vote_members": "vote", "vote_candidates": "vote", "ballots": "vote",
     "vote_outcomes": "vote",
     "public_notices": "notice", "notice_candidates": "notice", "objections": "notice",
+    "site_visits": "visits", "visit_checks": "visits", "visit_photos": "visits",
+    "social_findings": "social", "social_records": "social", "social_comment_windows": "social",
+    "social_comments": "social",
     "awards": "awards",
     "audit_records": "audit", "audit_chain_head": "audit",
 }

@@ -78,10 +78,15 @@ from award.rounds.models import (
 from award.scoring import discussion
 from award.scoring import services as scoring
 from award.scoring.models import RemarkKind
+from award.social import services as social
+from award.social.models import FindingLevel, ListKind
+from award.visits import services as visits
+from award.visits.models import CheckStatus
+from award.visits.report import visit_report
 from tests.approval.world import pdf_bytes
 from tests.certificates.world import png_seal
 from tests.conftest import ModuleWorld, fresh_credit_code, module_world
-from tests.guards_world import PERSONAS, build_guards_world
+from tests.guards_world import PERSONAS, build_guards_world, pdf_free_photo
 from tests.rounds.factories import full_entries
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -282,6 +287,7 @@ def first_slot(c: Ctx) -> Any:
 
 LIMITS = applications.EvidenceLimits(max_file_bytes=10 * 1024 * 1024, max_total_bytes=50 * 1024 * 1024)
 OFFICE = ("office", SYSTEM)
+VISIT_TEAM = ("visit_expert", SYSTEM)
 ENTERPRISE = ("enterprise", SYSTEM)
 EVERYONE = PERSONAS
 
@@ -580,6 +586,45 @@ GUARDS: list[Guard] = [
         conflict=Case(pinned("team_leader", "agreed"), error=NotAllowed)),
     Guard(scoring.close_round, lambda c, a: scoring.close_round(c.s, actor=a, review_round=c.review_round), OFFICE,
           passes="sheets_missing", stage=Case(round_status("review_round", RoundStatus.SETUP), code="round_not_open")),
+
+    # social evaluation: the office, after the review rounds and before the decision.
+    Guard(social.import_records, lambda c, a: social.import_records(
+        c.s, actor=a, kind=ListKind.PENALTY, data=csv_file(("credit_code", "source", "listed_on"),
+                                                           (fresh_credit_code(), "市市场监管局", "2025-01-02"))),
+          OFFICE),
+    Guard(social.open_comment_window, lambda c, a: social.open_comment_window(
+        c.s, actor=a, cycle=c.social_cycle, closes_at=utcnow() + dt.timedelta(days=3)), OFFICE,
+        stage=Case(at_stage("social_cycle", Stage.NOTICE), code="wrong_stage")),
+    Guard(social.record_finding, lambda c, a: social.record_finding(
+        c.s, actor=a, application=c.social_candidate, level=FindingLevel.VETO, reason="重大质量事故",
+        evidence="处罚决定书"), OFFICE, stage=Case(at_stage("social_cycle", Stage.APPROVAL), code="wrong_stage")),
+
+    # on-site visits: the office schedules; the visit's team (pledged, no conflict) fills the checklist.
+    Guard(visits.schedule_visit, lambda c, a: visits.schedule_visit(
+        c.s, actor=a, application=c.visit_application, visit_on=utcnow().date() + dt.timedelta(days=3),
+        itinerary="9:00 座谈 10:00 现场", today=utcnow().date()), OFFICE,
+        stage=round_closed("round_closed", "visit_round")),
+    Guard(visits.save_check, lambda c, a: visits.save_check(
+        c.s, actor=a, visit=c.visit, item_id="4.1.2", status=CheckStatus.CONFIRMED, note="纪要齐全"),
+        VISIT_TEAM, also_refused=("seat_expert",), stage=round_closed("round_not_open", "visit_round"),
+        conflict=Case(pinned("visit_expert", "visit_application"), error=NotAllowed)),
+    Guard(visits.add_photo, lambda c, a: visits.add_photo(
+        c.s, actor=a, visit=c.visit, item_id="4.1.2", data=pdf_free_photo(), filename="现场.png",
+        strip_location=True, store=EvidenceStore(c.root / "visit_photos")),
+        VISIT_TEAM, stage=round_closed("round_not_open", "visit_round"),
+        conflict=Case(pinned("visit_expert", "visit_application"), error=NotAllowed)),
+    Guard(visits.remove_photo, lambda c, a: visits.remove_photo(
+        c.s, actor=a, photo=c.visit_photo, store=EvidenceStore(c.root / "visit_photos")),
+        VISIT_TEAM, stage=round_closed("round_not_open", "visit_round"),
+        conflict=Case(pinned("visit_expert", "visit_application"), error=NotAllowed)),
+    Guard(visits.photo_bytes, lambda c, a: visits.photo_bytes(
+        c.s, actor=a, photo=c.visit_photo, store=EvidenceStore(c.root / "visit_photos")),
+        ("office", "supervisor", "visit_expert", SYSTEM), also_refused=("seat_expert",),
+        conflict=Case(pinned("visit_expert", "visit_application"), error=NotAllowed, actor="visit_expert")),
+    Guard(visit_report, lambda c, a: visit_report(
+        c.s, c.visit, actor=a, store=EvidenceStore(c.root / "visit_photos"), now=utcnow()),
+        ("office", "supervisor", "visit_expert", SYSTEM),
+        conflict=Case(pinned("visit_expert", "visit_application"), error=NotAllowed, actor="visit_expert")),
 ]
 
 # Functions with an `actor` that guard nothing, and why.

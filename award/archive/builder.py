@@ -91,6 +91,7 @@ def build_archive(
         context.evidence = EvidenceStore(storage.files_root)
         context.objection_evidence = EvidenceStore(storage.files_root)
         context.seals = SealStore(storage.files_root)
+        context.visit_photos = EvidenceStore(storage.files_root)
         context.verify_url = storage.verify_url
         context.today = utcnow().astimezone(storage.zone).date()
         context.zone = storage.zone

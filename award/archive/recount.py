@@ -45,6 +45,7 @@ from award.i18n import _, _l
 from award.ranking.aggregate import ConsensusSheets, RoundAggregate, ScoreRows, aggregate_round
 from award.ranking.models import CombineMode
 from award.ranking.standings import (
+    STATUS_SOCIAL_VETO,
     ApplicationInfo,
     EffectiveSettings,
     disagreement_rule,
@@ -353,6 +354,7 @@ def _recount_ranking(files: _Files, settings: dict[str, Any], seats: list[dict[s
         applications[row["id"]] = ApplicationInfo(id=row["id"], name=name, sector=record.get("sector") or "",
                                                   district=record.get("district") or "", credit_code=row["credit_code"])
     blacklist = {app: list(e["flags"]["blacklist"]) for app, e in entries.items() if e["flags"].get("blacklist")}
+    vetoed = {app for app, e in entries.items() if e["status"] == STATUS_SOCIAL_VETO}  # the social evaluation's
     sheets = list(files.lines("sheets/sheets.jsonl"))
     consensus = files.json("sheets/consensus.json") or {"scores": [], "confirmations": []}
     aggregates: dict[str, RoundAggregate | None] = {"document": None, "onsite": None}
@@ -367,7 +369,7 @@ def _recount_ranking(files: _Files, settings: dict[str, Any], seats: list[dict[s
         aggregates[kind] = _aggregate(review_round, layout, effective, sheets, consensus, seats, conflicts,
                                       list(applications) if kind == "document" else members, set(applications))
     ranked = rank_rounds(rubric, effective, aggregates["document"], aggregates["onsite"], applications=applications,
-                         blacklist=blacklist)
+                         blacklist=blacklist, vetoed=vetoed)
     rows = {row["application_id"]: row for row in snapshot_rows(ranked)}
     _compare_entries(entries, rows, recount)
     # A conflicted member's sheet that the published ranking left out is shown there, not a hidden difference.

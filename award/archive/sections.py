@@ -73,6 +73,9 @@ from award.scoring.models import (
     ConsensusScore,
     ScoreSheet,
 )
+from award.social import services as social
+from award.social.models import SocialFinding
+from award.visits.models import SiteVisit
 
 CHUNK = 1 << 20
 Content = bytes | Iterable[bytes]
@@ -86,6 +89,7 @@ class ArchiveContext:
     cycle: Cycle
     evidence: EvidenceStore | None = None
     objection_evidence: EvidenceStore | None = None
+    visit_photos: EvidenceStore | None = None
     seals: SealStore | None = None
     verify_url: VerifyUrl | None = None
     today: dt.date | None = None  # the issue date of the feedback reports, as the app prints them
@@ -449,6 +453,32 @@ def _discussion_rows(remarks: list[ConsensusRemark]) -> list[dict[str, Any]]:
     return rows
 
 
+@archive_section("visits")
+def onsite_visits(context: ArchiveContext) -> Yield:
+    """The on-site visits: date, itinerary, the checklist per rubric item with its notes, and the photos taken
+    as evidence (streamed from the intranet store, checked against their SHA-256)."""
+    rounds = [r.id for r in _rounds(context)]
+    visits = list(context.session.scalars(select(SiteVisit).where(SiteVisit.round_id.in_(rounds))
+                                          .order_by(SiteVisit.id)
+                                          .options(selectinload(SiteVisit.checks), selectinload(SiteVisit.photos))))
+    if not visits:
+        return
+    yield "visits.json", json_bytes([
+        _row(v, "id", "round_id", "application_id", "visit_on", "itinerary", "created_by_id", "created_at",
+             "updated_at")
+        | {"checks": [_row(c, "item_id", "status", "note", "updated_by_id", "updated_at") for c in v.checks],
+           "photos": [_row(p, "id", "item_id", "display_name", "content_type", "size_bytes", "sha256",
+                           "location_stripped", "uploaded_by_id", "uploaded_at")
+                      | {"archived_as": f"photos/{_file_name(p.id, p.display_name)}"} for p in v.photos]}
+        for v in visits])
+    for visit in visits:
+        for photo in visit.photos:
+            chunks = _stored_file(context, context.visit_photos, photo.stored_name, photo.sha256,
+                                  f"visits/photos/{photo.id}")
+            if chunks is not None:
+                yield f"photos/{_file_name(photo.id, photo.display_name)}", chunks
+
+
 # --------------------------------------------------------------------------- decision stages
 
 
@@ -467,6 +497,30 @@ def ranking(context: ArchiveContext) -> Yield:
                              "independent")
                         for e in snapshot.entries],
         })
+
+
+@archive_section("social")
+def social_evaluation(context: ArchiveContext) -> Yield:
+    """The social evaluation: each candidate's finding (a veto visible with its reason and evidence), the list
+    records that matched a candidate, the public comment window and its comments (the phone number masked)."""
+    session, cycle = context.session, context.cycle
+    findings = session.scalars(select(SocialFinding).where(SocialFinding.cycle_id == cycle.id)
+                               .order_by(SocialFinding.application_id))
+    yield "findings.json", json_bytes([
+        _row(f, "application_id", "level", "reason", "evidence", "decided_by_id", "decided_at")
+        | {"vetoed": f.level.value == "veto"} for f in findings])
+    found = social.matches(session, social.candidates(session, cycle))
+    yield "matches.json", json_bytes([
+        {"application_id": application_id,
+         "records": [_row(r, "id", "kind", "credit_code", "source", "listed_on", "imported_at") for r in rows]}
+        for application_id, rows in sorted(found.items())])
+    window = social.window_of(session, cycle)
+    yield "comments.json", json_bytes({
+        "window": None if window is None else _row(window, "opens_at", "closes_at", "opened_by_id"),
+        "comments": [_row(c, "id", "application_id", "name", "text", "submitted_at")
+                     | {"phone": c.phone[:3] + "****" + c.phone[-4:] if len(c.phone) >= 7 else "****"}
+                     for c in social.comments_of(session, cycle)],
+    })
 
 
 @archive_section("vote")

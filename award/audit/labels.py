@@ -117,6 +117,15 @@ ACTION_LABELS: dict[str, LazyString] = {
     "user.role_changed": _l("Role changed"),
     "user.signed_out": _l("Signed out everywhere"),
     "user.updated": _l("Account updated"),
+    "social.comment_filed": _l("Public comment filed (social evaluation)"),
+    "social.finding_recorded": _l("Social evaluation finding recorded"),
+    "social.list_imported": _l("Social evaluation list imported"),
+    "social.window_opened": _l("Public comment window opened"),
+    "visit.check_saved": _l("On-site checklist item saved"),
+    "visit.photo_added": _l("On-site photo added"),
+    "visit.photo_removed": _l("On-site photo removed"),
+    "visit.rescheduled": _l("On-site visit moved"),
+    "visit.scheduled": _l("On-site visit scheduled"),
 }
 
 TARGET_LABELS: dict[str, LazyString] = {
@@ -141,6 +150,9 @@ TARGET_LABELS: dict[str, LazyString] = {
     "ranking_snapshot": _l("Frozen ranking"),
     "review_round": _l("Review round"),
     "score_sheet": _l("Score sheet"),
+    "site_visit": _l("On-site visit"),
+    "social_comment": _l("Public comment"),
+    "social_list": _l("Social evaluation list"),
     "user": _l("Account"),
     "vote_session": _l("Vote"),
     "presentation_draw": _l("Presentation draw"),
@@ -238,6 +250,15 @@ FIELD_LABELS: dict[str, LazyString] = {
     "rooms": _l("Rooms"),
     "minutes": _l("Minutes"),
     "starts_at": _l("Starts"),
+    "level": _l("Finding"),
+    "visit_on": _l("Visit date"),
+    "itinerary": _l("Itinerary"),
+    "opens_at": _l("Opens"),
+    "photo_id": _l("Photo"),
+    "location_stripped": _l("Location removed"),
+    "size_bytes": _l("Size (bytes)"),
+    "added": _l("Added"),
+    "rows": _l("Rows"),
 }
 
 

@@ -54,6 +54,9 @@ class Kind(enum.StrEnum):
     OBJECTION_FILED = "objection_filed"
     # Consensus as a discussion (issue 20, point 6).
     CONSENSUS_DISAGREEMENT = "consensus_disagreement"
+    # On-site review logistics (issue 24, point 3).
+    VISIT_SCHEDULED = "visit_scheduled"
+    VISIT_TEAM_SCHEDULED = "visit_team_scheduled"
 
 
 @dataclass(frozen=True)
@@ -340,6 +343,19 @@ SPECS: dict[Kind, KindSpec] = {spec.kind: spec for spec in (
            "%(reference)s: with it and the phone number you gave you can look up its status and the office's "
            "answer."),
         _l("Look up the objection"), context=("reference", "organization", "filed"), about_account=True,
+    ),
+    KindSpec(
+        Kind.VISIT_SCHEDULED, Role.ENTERPRISE, _l("On-site visit date and itinerary"),
+        _l("The on-site visit is set for %(date)s: %(cycle)s"),
+        _l("The review team visits your organization on %(date)s. Itinerary: %(itinerary)s"),
+        _l("Open the application"), context=("cycle", "date", "itinerary"),
+    ),
+    KindSpec(
+        Kind.VISIT_TEAM_SCHEDULED, Role.EXPERT, _l("On-site visit of your panel"),
+        _l("On-site visit to %(organization)s on %(date)s: %(cycle)s"),
+        _l("Your panel visits %(organization)s on %(date)s. Itinerary: %(itinerary)s. The visit page holds the "
+           "checklist per rubric item, for notes and photos."),
+        _l("Open the visit"), context=("cycle", "organization", "date", "itinerary"),
     ),
 )}
 

@@ -50,6 +50,7 @@ from award.ranking.rank import REASON_LABELS
 from award.ranking.robustness import VERDICT_CONSENSUS_DECIDES, VERDICT_CONSENSUS_HOLDS, VERDICT_NOT_RANKED
 from award.ranking.standings import (
     STATUS_BLACKLISTED,
+    STATUS_SOCIAL_VETO,
     VERDICT_NOT_COMPUTED,
     ApplicationInfo,
     EffectiveSettings,
@@ -80,6 +81,7 @@ from award.scoring.models import (
     ScoreSheet,
     SheetStatus,
 )
+from award.social import services as social
 
 if TYPE_CHECKING:
     import numpy as np
@@ -95,8 +97,10 @@ STATUS_LABELS = {
     "no_onsite_review": _l("No on-site review score"),
     STATUS_NO_CONSENSUS: _l("No agreed panel consensus, which this round counts"),
     STATUS_BLACKLISTED: _l("On the dishonesty list"),
+    STATUS_SOCIAL_VETO: _l("Vetoed by the social evaluation (一票否决)"),
 }
-REASONS = {**REASON_LABELS, STATUS_BLACKLISTED: _l("On the dishonesty list")}
+REASONS = {**REASON_LABELS, STATUS_BLACKLISTED: _l("On the dishonesty list"),
+           STATUS_SOCIAL_VETO: _l("Vetoed by the social evaluation (一票否决)")}
 VERDICT_LABELS = {
     "stable": _l("Stable"),
     "sensitive": _l("Sensitive"),
@@ -382,7 +386,8 @@ def compute_ranking(session: Session, cycle: Cycle) -> CycleRanking:
         onsite = aggregate_review_round(session, cycle, onsite_round, layout,
                                         min_sheets_for_leniency=settings.min_sheets_for_leniency,
                                         applications=onsite_apps)
-    ranked = rank_rounds(rubric, settings, document, onsite, applications=applications, blacklist=blacklist)
+    ranked = rank_rounds(rubric, settings, document, onsite, applications=applications, blacklist=blacklist,
+                         vetoed=social.vetoes(session, cycle))
     figures = {field.name: getattr(ranked, field.name) for field in dataclasses.fields(ranked)}
     return CycleRanking(**figures, cycle=cycle, document_round=document_round, onsite_round=onsite_round)
 
