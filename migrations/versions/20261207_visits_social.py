@@ -1,7 +1,7 @@
 """On-site visits (date, itinerary, checklist, photos) and the social evaluation (lists, comments, findings).
 
 Revision ID: 0089_visits_social
-Revises: 0083_evidence_item
+Revises: 0088_procedure
 Create Date: 2026-12-07 23:34:28.006085
 """
 
@@ -11,7 +11,7 @@ import award.db
 
 
 revision = '0089_visits_social'
-down_revision = '0083_evidence_item'
+down_revision = '0088_procedure'
 branch_labels = None
 depends_on = None
 
