@@ -26,6 +26,7 @@ HOOK_MODULES = (
     "award.rounds.presentation",  # guard: the presentation order drawn and every attendance recorded
     "award.scoring.notices",  # the review deadline reminder
     "award.scoring.tasks",
+    "award.social.services",  # guard: every candidate's social evaluation finding before the stage ends
     "award.ranking.services",  # guard: the shortlist frozen before approval
     "award.ranking.tasks",
     "award.approval.services",  # guard: the vote closed; the vote's reminder
@@ -35,6 +36,7 @@ HOOK_MODULES = (
     "award.awards.tasks",
     "award.calls.models",  # refers_to: the call's files
     "award.certificates.models",  # refers_to: the seal images
+    "award.visits.models",  # refers_to: the on-site photos
 )
 
 

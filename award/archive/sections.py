@@ -473,7 +473,7 @@ def onsite_visits(context: ArchiveContext) -> Yield:
         for v in visits])
     for visit in visits:
         for photo in visit.photos:
-            chunks = _stored_file(context, context.visit_photos, photo.stored_name, photo.sha256,
+            chunks = _stored_file(context, context.visit_photos, photo.sha256,
                                   f"visits/photos/{photo.id}")
             if chunks is not None:
                 yield f"photos/{_file_name(photo.id, photo.display_name)}", chunks

@@ -205,13 +205,3 @@ def _application_deadline_passed(session: Session, cycle: Cycle, now: dt.datetim
     if deadline is not None and deadline > now:
         return [_("Applications are open until the deadline; screening starts after it.")]
     return []
-
-
-@guard_leaving(Stage.SOCIAL_EVALUATION)
-def _social_evaluation_done(session: Session, cycle: Cycle, now: dt.datetime) -> list[str]:
-    """Every candidate has a finding before the ranking.
-
-    TODO(issue 24, merge): return `award.social.services.evaluation_problems(session, cycle)`; the
-    social evaluation area registers itself above cycles, so the lead wires it at merge (no-op until then).
-    """
-    return []

@@ -25,6 +25,7 @@ from award.applications.models import Application, ApplicationStatus
 from award.audit.services import record
 from award.auth.models import Role, User
 from award.cycles.models import Cycle, Stage
+from award.cycles.stages import guard_leaving
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _, _l, format_datetime
@@ -292,6 +293,12 @@ def evaluation_problems(session: Session, cycle: Cycle, now: dt.datetime | None 
         problems.append(_("%(count)s candidate(s) received comments after their finding; review the finding again.",
                           count=len(late)))
     return problems
+
+
+@guard_leaving(Stage.SOCIAL_EVALUATION)
+def _every_candidate_evaluated(session: Session, cycle: Cycle, now: dt.datetime) -> list[str]:
+    """The social evaluation ends, wherever the procedure goes next, only when nothing stops it."""
+    return evaluation_problems(session, cycle, now)
 
 
 __all__ = ["LIST_LABELS", "LEVEL_LABELS", "CommentInput", "candidates", "comments_of", "evaluation_problems",

@@ -15,7 +15,7 @@ from award.auth.models import User
 from award.certificates.fonts import FontLookup, installed_cjk_families
 from award.cycles.services import cycle_rubric
 from award.documents.pdf import image_data_url, render_pdf
-from award.i18n import local_zone
+from award.i18n import format_date, format_datetime
 from award.visits.models import CheckStatus, SiteVisit
 from award.visits.services import require_view, team_of
 
@@ -83,9 +83,9 @@ def visit_report(session: Session, visit: SiteVisit, *, actor: User | None, stor
     cycle = visit.round.cycle
     return VisitReport(
         cycle=f"{cycle.year} {cycle.title}", organization=application.org_name or application.organization.name,
-        credit_code=application.organization.credit_code, visit_on=visit.visit_on.strftime("%Y年%m月%d日"),
+        credit_code=application.organization.credit_code, visit_on=format_date(visit.visit_on),
         itinerary=visit.itinerary, team=team, items=items, counts=counts,
-        printed_at=now.astimezone(local_zone()).strftime("%Y年%m月%d日 %H:%M"))
+        printed_at=format_datetime(now))
 
 
 def render_visit_report(report: VisitReport, *, font_lookup: FontLookup = installed_cjk_families) -> bytes:

@@ -232,3 +232,23 @@ def test_the_archive_keeps_findings_matches_and_comments(db, world, office):
     assert [m["application_id"] for m in matches] == [first.id] and matches[0]["records"][0]["kind"] == "inspection"
     comments = json.loads(files["comments.json"])
     assert comments["comments"][0]["phone"] == "138****5678" and comments["window"]["closes_at"]
+
+
+def test_the_stage_machine_keeps_the_cycle_in_social_evaluation_until_every_candidate_has_a_finding(
+        db, world, office):
+    """The guard on leaving the stage is the service's own list of problems, wherever the procedure goes."""
+    from award.cycles.procedure import build as build_procedure
+    from award.cycles.stages import transition_problems
+
+    first, second = scored(world, [80, 70])
+    world.cycle.procedure = build_procedure(
+        ["screening", "document_review", "social_evaluation", "leading_group", "notice", "award"],
+        {"document_review": "1"}, "weighted").as_dict()
+    world.cycle.stage = Stage.SOCIAL_EVALUATION
+    db.flush()
+    problems = transition_problems(db, world.cycle, Stage.DELIBERATION, NOW)
+    assert problems == services.evaluation_problems(db, world.cycle, now=NOW) and len(problems) == 1
+    for candidate in (first, second):
+        services.record_finding(db, actor=office, application=candidate, level=FindingLevel.NONE, reason="",
+                                now=NOW)
+    assert transition_problems(db, world.cycle, Stage.DELIBERATION, NOW) == []
