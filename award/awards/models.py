@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from award.applications.models import Application
@@ -49,6 +49,8 @@ class Award(Base):
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     ban_until: Mapped[dt.date | None] = mapped_column(Date)  # no application before this day
     certificate_number: Mapped[str] = mapped_column(String(20))
+    # The award level (1 = the first of the cycle's levels); None: the cycle has one level.
+    level: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     cycle: Mapped[Cycle] = relationship()

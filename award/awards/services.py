@@ -29,6 +29,7 @@ from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _
 from award.notice.services import award_problems, notice_of
 from award.ranking.models import RankingSnapshot, ShortlistEntry
+from award.ranking.services import frozen_levels
 
 
 def _require_office(actor: User | None) -> None:
@@ -72,14 +73,18 @@ def confirm_awards(session: Session, *, actor: User | None, cycle: Cycle, zone: 
     settings = AwardSettings.from_dict(cycle.award_settings)
     awarded_on = now.astimezone(zone).date()
     valid_until = years_after(awarded_on, settings.title_years) - dt.timedelta(days=1)
+    levels = frozen_levels(session, cycle)
     awards = []
     for candidate in notice.listed:
         application = session.get(Application, candidate.application_id)
         assert application is not None
+        level = levels.level(candidate.level)
         award = Award(cycle_id=cycle.id, application_id=application.id, organization_id=application.organization_id,
-                      organization_name=candidate.organization_name, title=notice.award_title,
+                      organization_name=candidate.organization_name,
+                      title=level.name if level is not None else notice.award_title,
                       awarded_on=awarded_on, valid_until=valid_until, status=AwardStatus.VALID,
-                      certificate_number=_fresh_number(session, cycle.year))
+                      certificate_number=_fresh_number(session, cycle.year),
+                      level=candidate.level if level is not None else None)
         session.add(award)
         awards.append(award)
     notice.confirmed_at = now
@@ -90,6 +95,7 @@ def confirm_awards(session: Session, *, actor: User | None, cycle: Cycle, zone: 
                cycle_id=cycle.id,
                after={"application": award.application_id, "organization": award.organization_id,
                       "title": award.title, "valid_until": award.valid_until.isoformat(),
+                      **({"level": award.level} if award.level is not None else {}),
                       "certificate_number": award.certificate_number})
     record(session, actor=actor, action="notice.final_list_confirmed", target_type="public_notice",
            target_id=notice.id, cycle_id=cycle.id, after={"awarded": [a.application_id for a in awards]})
