@@ -8,15 +8,15 @@ from award.app_db import get_session
 from award.approval.forms import EmptyForm
 from award.auth.access import actor, office_required, oversight_required
 from award.awards import services
-from award.awards.forms import RevokeForm
+from award.awards.forms import LevelsForm, RevokeForm
 from award.awards.models import Award
 from award.cycles.models import Cycle, Stage
-from award.cycles.settings import AwardSettings
+from award.cycles.settings import AwardLevels, AwardSettings
 from award.db import utcnow
 from award.forms import filled
 from award.i18n import _, local_zone
 from award.notice.services import award_problems, notice_of
-from award.views import get_or_404, on_refusal, validated
+from award.views import get_or_404, on_refusal, submitted, validated
 
 bp = Blueprint("awards", __name__, url_prefix="/awards")
 
@@ -67,3 +67,21 @@ def revoke(award_id: int):
     services.revoke_award(get_session(), actor=actor(), award=award, reason=filled(form.reason.data), zone=local_zone())
     flash(_("The award is revoked; the re-application ban has started."), "success")
     return redirect(url_for("awards.show", award_id=award.id))
+
+
+def _levels_page(cycle: Cycle, form: LevelsForm) -> str:
+    return render_template("awards/levels.html", cycle=cycle, form=form,
+                           locked=cycle.stage in services.LEVELS_LOCKED)
+
+
+@bp.route("/cycles/<int:cycle_id>/levels", methods=["GET", "POST"])
+@office_required
+def edit_levels(cycle_id: int):
+    cycle = get_or_404(Cycle, cycle_id)
+    form = LevelsForm.for_levels(AwardLevels.of(cycle.award_settings))
+    on_refusal(lambda _: _levels_page(cycle, form), form=form)
+    if not submitted(form):
+        return _levels_page(cycle, form)
+    services.update_levels(get_session(), actor=actor(), cycle=cycle, levels=form.to_levels())
+    flash(_("The award levels are saved."), "success")
+    return redirect(url_for("awards.edit_levels", cycle_id=cycle.id))
