@@ -31,6 +31,7 @@ HOOK_MODULES = (
     "award.notice.services",  # guards: the notice published, its period over with every objection decided
     "award.notice.tasks",
     "award.awards.tasks",
+    "award.awards.after",  # the follow-up report reminder
 )
 
 
