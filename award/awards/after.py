@@ -54,8 +54,8 @@ def can_read_reports(actor: User | None, award: Award) -> bool:
 
 def require_read(actor: User | None, award: Award) -> None:
     if not can_read_reports(actor, award):
-        # Another organization's award is not there, whoever asks by its number.
-        raise NotFound(_("No such award."))
+        raise NotAllowed(_("Only the organization that holds the title, the award office and discipline "
+                           "inspection read its follow-up reports."))
 
 
 # --- the years a holder reports on --------------------------------------------------------------
@@ -105,9 +105,7 @@ def submit_report(session: Session, *, actor: User | None, award: Award, report:
                   max_file_bytes: int = MAX_REPORT_FILE_BYTES) -> FollowUpReport:
     """The holder sends its report on one year: both texts, and a file (PDF, JPEG or PNG) if it has one."""
     if actor is not None and not is_holder(actor, award):
-        if actor.role in (Role.OFFICE, Role.SUPERVISOR):
-            raise NotAllowed(_("Only the organization that holds the title writes its follow-up reports."))
-        raise NotFound(_("No such award."))
+        raise NotAllowed(_("Only the organization that holds the title writes its follow-up reports."))
     now = now or utcnow()
     today = now.astimezone(zone).date()
     if award.status is AwardStatus.REVOKED:

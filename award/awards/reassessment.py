@@ -142,15 +142,17 @@ def decide_reassessment(session: Session, *, actor: User | None, reassessment: R
     if award.status is AwardStatus.REVOKED:
         raise Conflict(_("The award was revoked meanwhile: it can no longer be renewed."), code="revoked")
     before = {"outcome": reassessment.outcome.value, "valid_until": award.valid_until.isoformat()}
+    # Read everything before changing anything: a lazy load would flush a half-made change.
+    years = AwardSettings.from_dict(award.cycle.award_settings).title_years
+    start = reassessment.previous_valid_until + dt.timedelta(days=1)
+    renewed_until = years_after(start, years) - dt.timedelta(days=1)
     reassessment.outcome = outcome
     reassessment.reason = reason
     reassessment.decided_at = now
     reassessment.decided_by_id = actor.id if actor else None
     if outcome is ReassessmentOutcome.RENEWED:
-        years = AwardSettings.from_dict(award.cycle.award_settings).title_years
-        start = reassessment.previous_valid_until + dt.timedelta(days=1)
-        reassessment.renewed_until = years_after(start, years) - dt.timedelta(days=1)
-        award.valid_until = reassessment.renewed_until
+        reassessment.renewed_until = renewed_until
+        award.valid_until = renewed_until
     session.flush()
     record(session, actor=actor, action="award.reassessment_decided", target_type="award", target_id=award.id,
            cycle_id=reassessment.cycle_id, before=before,

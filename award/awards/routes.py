@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from award.app_db import get_session
 from award.approval.forms import EmptyForm
@@ -120,11 +120,17 @@ def _follow_up_page(award: Award, form: FollowUpForm) -> str:
                            missing=after.missing_years(session, award, _today()))
 
 
+def _readable(award: Award) -> Award:
+    """The award if the user may read its follow-up reports; another organization's award is not there (404)."""
+    if not after.can_read_reports(actor(), award):
+        abort(404)
+    return award
+
+
 @bp.route("/<int:award_id>/follow-up", methods=["GET", "POST"])
 @login_required
 def follow_up(award_id: int):
-    award = get_or_404(Award, award_id)
-    after.require_read(actor(), award)
+    award = _readable(get_or_404(Award, award_id))
     form = FollowUpForm.for_years(after.reportable_years(award, _today()))
     on_refusal(lambda _: _follow_up_page(award, form), form=form)
     if not submitted(form):
@@ -139,6 +145,7 @@ def follow_up(award_id: int):
 @login_required
 def follow_up_file(report_id: int):
     found = get_or_404(FollowUpReport, report_id)
+    _readable(found.award)
     report, data = after.report_file(get_session(), actor=actor(), report=found, store=follow_up_store())
     return attachment(data, report.display_name, report.content_type)
 
