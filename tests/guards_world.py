@@ -29,8 +29,8 @@ from award.cycles.models import Stage
 from award.cycles.services import cycle_rubric
 from award.cycles.settings import IssuerSettings
 from award.db import utcnow
-from award.i18n import local_zone
 from award.documents.models import PrinterProfile
+from award.i18n import local_zone
 from award.notice.models import NoticeCandidate, Objection, PublicNotice
 from award.notice.periods import PeriodKind
 from award.notifications.kinds import Kind
@@ -194,7 +194,8 @@ def build_guards_world(db: Session, app: Flask, root: Path, *, make_user, make_c
     db.add(own)
     db.flush()
     own_award = Award(cycle_id=awarded_cycle.id, application_id=own.id, organization_id=owner.organization_id,
-                      organization_name=own.org_name, title="市长质量奖", awarded_on=now.date() - dt.timedelta(days=400),
+                      organization_name=own.org_name, title="市长质量奖",
+                      awarded_on=now.date() - dt.timedelta(days=400),
                       valid_until=now.date() + dt.timedelta(days=200),
                       certificate_number=new_certificate_number(now.year))
     db.add(own_award)
@@ -203,8 +204,9 @@ def build_guards_world(db: Session, app: Flask, root: Path, *, make_user, make_c
                                  zone=local_zone(), report=after.ReportInput(
                                      year=own_award.awarded_on.year, experience="经验分享", improvements="改进成效",
                                      data=pdf_bytes(), filename="报告.pdf"))
-    reassess_cycle = reassessment.open_reassessment(db, actor=office, today=now.date(), plan=reassessment.ReassessmentPlan(
-        year=now.year, title="市长质量奖复审（守卫）", award_ids=[own_award.id]))
+    reassess_cycle = reassessment.open_reassessment(
+        db, actor=office, today=now.date(),
+        plan=reassessment.ReassessmentPlan(year=now.year, title="市长质量奖复审（守卫）", award_ids=[own_award.id]))
     reassess_cycle.stage = Stage.DELIBERATION
     refs.update(own_award=own_award, follow_up_report=report, reassess_cycle=reassess_cycle,
                 reassessment=reassessment.reassessments_of(db, reassess_cycle)[0])

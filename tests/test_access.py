@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from award.auth.models import Role
 from award.cycles.models import Stage
 from tests.applications.world import applications_world
-from tests.awards.world import after_world
 from tests.approval.access_world import decision_world
+from tests.awards.world import after_world
 from tests.calls.world import calls_world
 from tests.certificates.world import certificates_world
 from tests.conftest import ModuleWorld, module_world

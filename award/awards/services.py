@@ -54,8 +54,8 @@ def _checked_levels(cycle: Cycle, levels: AwardLevels) -> AwardLevels:
         name = level.name.strip()
         if not name:
             raise Invalid(_("Give each award level its name."), code="level_name")
-        for text, label in ((name, _("The level's name")), (level.certificate_title.strip(), _("The certificate title"))):
-            check_name(text, field=label)
+        check_name(name, field=_("The level's name"))
+        check_name(level.certificate_title.strip(), field=_("The certificate title"))
         if len(name) > 100 or len(level.certificate_title.strip()) > 200 or len(level.notice_text) > 2000:
             raise Invalid(_("Keep a level's name under 100 characters, its certificate title under 200 and its "
                             "notice text under 2000."), code="level_too_long")

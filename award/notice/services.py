@@ -34,10 +34,10 @@ from award.notice.masking import mask_id_number
 from award.notice.models import NoticeCandidate, Objection, ObjectionOutcome, PublicNotice
 from award.notice.periods import MissingHolidayData, PeriodKind, WorkCalendar, period_end
 from award.notice.references import new_reference, normalize_reference
-from award.ranking.services import shortlist_levels
 from award.notifications.kinds import Kind
 from award.notifications.models import Notification, OutboxMessage
 from award.notifications.services import Person, notify_users, send_address_email, users_with_role
+from award.ranking.services import shortlist_levels
 from award.runtime import path_for
 
 MiB = 1024 * 1024

@@ -50,7 +50,8 @@ def holder(db, make_cycle, make_organization, make_user):
 
 
 def report(year: int = 2024, **kwargs) -> after.ReportInput:
-    values = {"year": year, "experience": "在全市质量大会上分享卓越绩效经验", "improvements": "一次交验合格率由98.1%提高到99.3%"}
+    values = {"year": year, "experience": "在全市质量大会上分享卓越绩效经验",
+              "improvements": "一次交验合格率由98.1%提高到99.3%"}
     return after.ReportInput(**{**values, **kwargs})
 
 

@@ -29,7 +29,8 @@ NOW = dt.datetime(2026, 3, 2, 1, 30, tzinfo=dt.UTC)  # Monday 09:30 in Shanghai
 LEVELS = AwardLevels((
     AwardLevel(name="市长质量奖", quota=1, cutoff=Decimal("880.00"), certificate_title="苏州市市长质量奖",
                notice_text="授予以下单位“市长质量奖”称号。"),
-    AwardLevel(name="市长质量奖提名奖", quota=2, cutoff=Decimal("800.00"), notice_text="授予以下单位“市长质量奖提名奖”。"),
+    AwardLevel(name="市长质量奖提名奖", quota=2, cutoff=Decimal("800.00"),
+               notice_text="授予以下单位“市长质量奖提名奖”。"),
 ))
 TEXT = notice_services.NoticeText(award_title="2026年度市长质量奖", benefits="证书、奖牌", contact="0512-12345678")
 
@@ -100,8 +101,8 @@ def test_each_level_prints_its_own_certificate_title(db, awarded, tmp_path):
 
 
 def test_a_cycle_without_levels_prints_one_list_as_before(db, awarded, make_cycle):
-    from tests.documents.world import awarded_cycle
     from tests.conftest import organization_factory
+    from tests.documents.world import awarded_cycle
     plain = awarded_cycle(db, make_cycle=make_cycle, make_organization=organization_factory(db), names=["甲公司"])
     document = documents.decision_document(db, plain.cycle, zone=ZONE)
     assert document.sections == [] and document.filled().title == "关于授予2026年度市长质量奖的决定"

@@ -28,8 +28,8 @@ def after_world(db: Session, app: Flask, *, users: dict[str, User], own_award_id
         report = after.submit_report(
             db, actor=users["enterprise"] if key == "own" else None, award=award, store=store, zone=local_zone(),
             now=dt.datetime(award.awarded_on.year, 6, 1, 4, tzinfo=dt.UTC),
-            report=after.ReportInput(year=award.awarded_on.year, experience="质量月活动经验分享", improvements="一次合格率提升",
-                                     data=pdf_bytes(), filename="跟踪报告.pdf"))
+            report=after.ReportInput(year=award.awarded_on.year, experience="质量月活动经验分享",
+                                     improvements="一次合格率提升", data=pdf_bytes(), filename="跟踪报告.pdf"))
         reports[key] = report.id
     own = db.get(Award, own_award_id)
     assert own is not None
