@@ -22,6 +22,7 @@ CONTEXTS = {
     "outcome": "异议不成立", "answer": "经核查，异议不成立。", "filed": dt.datetime(2026, 12, 8, 9, 0, tzinfo=dt.UTC),
     "submitted_at": dt.datetime(2026, 11, 20, 2, 15, tzinfo=dt.UTC), "files": 3, "digest": "ab" * 32,
     "ends_at": dt.datetime(2026, 12, 15, 9, 0, tzinfo=dt.UTC), "author": "李明", "item": "4.7.2",
+    "title": "市长质量奖", "valid_until": "2029-01-14", "year": "2025", "due": "2026-03-31",
 }
 
 
