@@ -37,6 +37,8 @@ HOOK_MODULES = (
     "award.calls.models",  # refers_to: the call's files
     "award.certificates.models",  # refers_to: the seal images
     "award.visits.models",  # refers_to: the on-site photos
+    "award.awards.models",  # refers_to: the follow-up reports' files
+    "award.awards.after",  # the follow-up report reminder
 )
 
 

@@ -20,6 +20,7 @@ from award.applications.evidence import EvidenceStore
 from award.applications.models import Application, ApplicationStatus, EvidenceFile
 from award.approval.services import open_vote
 from award.auth.models import Role, User
+from award.awards import after, reassessment
 from award.awards.models import Award
 from award.awards.numbers import new_certificate_number
 from award.certificates import services as certificates
@@ -29,6 +30,7 @@ from award.cycles.services import cycle_rubric
 from award.cycles.settings import IssuerSettings
 from award.db import utcnow
 from award.documents.models import PrinterProfile
+from award.i18n import local_zone
 from award.notice.models import NoticeCandidate, Objection, PublicNotice
 from award.notice.periods import PeriodKind
 from award.notifications.kinds import Kind
@@ -222,6 +224,29 @@ def build_guards_world(db: Session, app: Flask, root: Path, *, make_user, make_c
     refs.update(visit_cycle=visit_cycle, visit_application=visit_application, visit_round=visit_round,
                 visit_expert=visit_expert, visit=visit, visit_photo=visit_photo, social_cycle=social_cycle,
                 social_candidate=applications_of(db, social_cycle, make_organization, 1)[0])
+    # After the award: the enterprise's own award with a follow-up report (and its file), and a
+    # re-assessment cycle of it whose review is over (in ranking), its outcome still open.
+    own = Application(cycle_id=awarded_cycle.id, organization_id=owner.organization_id,
+                      status=ApplicationStatus.ELIGIBLE, org_name=owner.organization.name, sector="C")
+    db.add(own)
+    db.flush()
+    own_award = Award(cycle_id=awarded_cycle.id, application_id=own.id, organization_id=owner.organization_id,
+                      organization_name=own.org_name, title="市长质量奖",
+                      awarded_on=now.date() - dt.timedelta(days=400),
+                      valid_until=now.date() + dt.timedelta(days=200),
+                      certificate_number=new_certificate_number(now.year))
+    db.add(own_award)
+    db.flush()
+    report = after.submit_report(db, actor=owner, award=own_award, store=EvidenceStore(root / "follow_up"),
+                                 zone=local_zone(), report=after.ReportInput(
+                                     year=own_award.awarded_on.year, experience="经验分享", improvements="改进成效",
+                                     data=pdf_bytes(), filename="报告.pdf"))
+    reassess_cycle = reassessment.open_reassessment(
+        db, actor=office, today=now.date(),
+        plan=reassessment.ReassessmentPlan(year=now.year, title="市长质量奖复审（守卫）", award_ids=[own_award.id]))
+    reassess_cycle.stage = Stage.DELIBERATION
+    refs.update(own_award=own_award, follow_up_report=report, reassess_cycle=reassess_cycle,
+                reassessment=reassessment.reassessments_of(db, reassess_cycle)[0])
 
     refs["notification"] = notify(db, user=office, kind=Kind.OBJECTION_RECEIVED, context={"organization": "X"},
                                   link="/dashboard")

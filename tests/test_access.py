@@ -19,6 +19,7 @@ from award.auth.models import Role
 from award.cycles.models import Stage
 from tests.applications.world import applications_world
 from tests.approval.access_world import decision_world
+from tests.awards.world import after_world
 from tests.calls.world import calls_world
 from tests.certificates.world import certificates_world
 from tests.conftest import ModuleWorld, module_world
@@ -347,6 +348,30 @@ ROUTES: list[Route] = [
     Route("awards.confirm", "POST", "/awards/cycles/{notice_cycle_id}/confirm", allow(Role.OFFICE, ok=409)),
     Route("awards.show", "GET", "/awards/{award_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
     Route("awards.revoke", "POST", "/awards/{award_id}/revoke", allow(Role.OFFICE, ok=422)),  # no reason given
+    # award levels, on the matrix's cycle (in applications: levels still open); an empty form clears them
+    Route("awards.edit_levels", "GET", "/awards/cycles/{cycle_id}/levels", allow(Role.OFFICE)),
+    Route("awards.edit_levels", "POST", "/awards/cycles/{cycle_id}/levels", allow(Role.OFFICE, ok=302)),
+    # after the award: the public list; follow-up reports for the holder, the office and the supervisor
+    # (anyone else gets a 404: another organization's award is not there); re-assessment for the office
+    Route("awards.holders", "GET", "/awards/holders", everyone(200, anon=200)),
+    Route("awards.follow_up", "GET", "/awards/{own_award_id}/follow-up",
+          allow(Role.OFFICE, Role.SUPERVISOR, Role.ENTERPRISE, others=404)),
+    Route("awards.follow_up", "GET", "/awards/{other_award_id}/follow-up",
+          allow(Role.OFFICE, Role.SUPERVISOR, others=404)),
+    Route("awards.follow_up", "POST", "/awards/{own_award_id}/follow-up",  # an empty form
+          allow(Role.OFFICE, Role.SUPERVISOR, Role.ENTERPRISE, ok=422, others=404)),
+    Route("awards.follow_up_file", "GET", "/awards/follow-up/{own_report_id}/file",
+          allow(Role.OFFICE, Role.SUPERVISOR, Role.ENTERPRISE, others=404)),
+    Route("awards.follow_up_file", "GET", "/awards/follow-up/{other_report_id}/file",
+          allow(Role.OFFICE, Role.SUPERVISOR, others=404)),
+    Route("awards.new_reassessment", "GET", "/awards/reassessments/new", allow(Role.OFFICE)),
+    Route("awards.new_reassessment", "POST", "/awards/reassessments/new", allow(Role.OFFICE, ok=422)),
+    Route("awards.reassessment_cycle", "GET", "/awards/reassessments/{reassess_cycle_id}",
+          allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("awards.reassessment_cycle", "GET", "/awards/reassessments/{cert_cycle_id}",  # not a re-assessment
+          allow(Role.OFFICE, Role.SUPERVISOR, ok=404)),
+    Route("awards.decide_reassessment", "POST", "/awards/reassessments/decide/{reassessment_id}",
+          allow(Role.OFFICE, ok=422)),  # an empty form
     # certificates: "{own_award_id}" is held by the world's enterprise, "{other_award_id}" by another organization,
     # which gets 404 (no probing by id); the feedback report likewise for the applicant only.
     Route("certificates.cycle_page", "GET", "/certificates/cycles/{cert_cycle_id}", allow(Role.OFFICE)),
@@ -512,8 +537,10 @@ def build_world(db, app, tmp_path, *, make_user, make_cycle, make_organization) 
                               make_organization=make_organization),
         **decision_world(db, app, users=users, make_cycle=make_cycle, make_organization=make_organization,
                          root=tmp_path),
-        **certificates_world(db, app, users=users, make_cycle=make_cycle, make_organization=make_organization,
-                             root=tmp_path),
+        **(certified := certificates_world(db, app, users=users, make_cycle=make_cycle,
+                                           make_organization=make_organization, root=tmp_path)),
+        **after_world(db, app, users=users, own_award_id=certified["own_award_id"],  # type: ignore[arg-type]
+                      other_award_id=certified["other_award_id"], root=tmp_path / "follow_up"),  # type: ignore[arg-type]
         **documents_world(db, make_cycle=make_cycle, make_organization=make_organization),
         **calls_world(db, app, users=users, cycle=cycle, make_cycle=make_cycle, root=tmp_path),
         **receipt_world(db, users=users, make_cycle=make_cycle, make_organization=make_organization),

@@ -141,5 +141,44 @@ def test_existing_cycles_get_the_procedure_they_ran_and_votes_survive(new_databa
             assert c.scalar(text("SELECT count(*) FROM vote_sessions")) == 1
             assert c.scalar(text("SELECT count(*) FROM vote_members")) == 1
             assert c.scalar(text("SELECT stage FROM cycles WHERE id = 2")) == "deliberation"
+
+
+def test_existing_cycles_and_awards_keep_one_level_and_are_award_cycles(new_database_url, app):
+    """0090: an existing cycle is an award cycle with no levels; its awards, notice candidates and shortlist
+    entries keep their rows with no level (one level, the cycle's quota and cut-off). On SQLite the
+    columns are added in place, so nothing that hangs on a cycle is copied or cascaded."""
+    import datetime as dt
+
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from award.applications.models import Application, ApplicationStatus
+    from award.awards.models import Award
+    from award.cycles.models import Stage
+    from tests.conftest import cycle_factory, organization_factory
+
+    url = new_database_url()
+    migrate.upgrade(url, "head")
+    engine = create_db_engine(url)
+    try:
+        with app.app_context(), Session(engine) as session:
+            organization = organization_factory(session)()
+            cycle = cycle_factory(session)(stage=Stage.AWARDED)
+            application = Application(cycle_id=cycle.id, organization_id=organization.id,
+                                      status=ApplicationStatus.ELIGIBLE, org_name=organization.name)
+            session.add(application)
+            session.flush()
+            session.add(Award(cycle_id=cycle.id, application_id=application.id, organization_id=organization.id,
+                              organization_name=organization.name, title="市长质量奖", awarded_on=dt.date(2025, 1, 1),
+                              valid_until=dt.date(2028, 12, 31), certificate_number="2025-ABCDEFGH-J"))
+            session.commit()
+        migrate.downgrade(url, "0089_visits_social")
+        migrate.upgrade(url, "head")
+        with engine.connect() as connection:
+            kinds = connection.execute(text("SELECT kind FROM cycles")).scalars().all()
+            levels = connection.execute(text("SELECT level FROM awards")).scalars().all()
+            with pytest.raises(IntegrityError):  # the kind's CHECK holds on both databases
+                connection.execute(text("UPDATE cycles SET kind = 'other'"))
+        assert kinds == ["award"] and levels == [None]
     finally:
         engine.dispose()

@@ -38,7 +38,9 @@ from award.audit.models import AuditRecord
 from award.auth import accounts
 from award.auth import services as auth
 from award.auth.models import Role, User
+from award.awards import after, reassessment
 from award.awards import services as awards
+from award.awards.models import ReassessmentOutcome
 from award.calls import services as calls
 from award.certificates import services as certificates
 from award.certificates.batch import BatchStore
@@ -48,7 +50,7 @@ from award.conflicts.rules import ConflictType
 from award.cycles import services as cycles
 from award.cycles.models import Stage
 from award.cycles.procedure import build as build_procedure
-from award.cycles.settings import EligibilitySettings, IssuerSettings
+from award.cycles.settings import AwardLevel, AwardLevels, EligibilitySettings, IssuerSettings
 from award.db import utcnow
 from award.documents import services as documents
 from award.documents.models import DocumentKind
@@ -383,6 +385,25 @@ GUARDS: list[Guard] = [
           stage=Case(at_stage("notice_cycle", Stage.APPROVAL), code="wrong_stage")),
     Guard(awards.revoke_award, lambda c, a: awards.revoke_award(
         c.s, actor=a, award=c.award, reason="材料造假", zone=ZONE), OFFICE),
+    Guard(awards.update_levels, lambda c, a: awards.update_levels(
+        c.s, actor=a, cycle=c.apply_cycle, levels=AwardLevels((AwardLevel(name="市长质量奖", quota=1,
+                                                                          cutoff=Decimal(800)),))), OFFICE,
+        stage=Case(at_stage("apply_cycle", Stage.APPROVAL), code="levels_locked")),
+    # after the award: the holder writes its follow-up reports; the holder, the office and the supervisor read them
+    Guard(after.submit_report, lambda c, a: after.submit_report(
+        c.s, actor=a, award=c.own_award, store=EvidenceStore(c.root / "follow_up"), zone=ZONE,
+        report=after.ReportInput(year=c.own_award.valid_until.year, experience="经验", improvements="成效")),
+        ENTERPRISE, passes="report_year"),
+    Guard(after.report_file, lambda c, a: after.report_file(
+        c.s, actor=a, report=c.follow_up_report, store=EvidenceStore(c.root / "follow_up")),
+        ("office", "supervisor", "enterprise", SYSTEM)),
+    Guard(reassessment.open_reassessment, lambda c, a: reassessment.open_reassessment(
+        c.s, actor=a, today=utcnow().date(), plan=reassessment.ReassessmentPlan(
+            year=utcnow().year, title=f"复审 {uuid.uuid4().hex[:6]}", award_ids=[c.award.id])), OFFICE),
+    Guard(reassessment.decide_reassessment, lambda c, a: reassessment.decide_reassessment(
+        c.s, actor=a, reassessment=c.reassessment, outcome=ReassessmentOutcome.RENEWED, reason="复审合格",
+        zone=ZONE), OFFICE,
+        stage=Case(at_stage("reassess_cycle", Stage.DOCUMENT_REVIEW), code="wrong_stage")),
 
     Guard(certificates.update_certificate_texts, lambda c, a: certificates.update_certificate_texts(
         c.s, actor=a, cycle=c.awarded_cycle, award_title="苏州市市长质量奖", authority="苏州市人民政府",

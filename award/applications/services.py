@@ -39,7 +39,7 @@ from award.applications.queries import can_view_application, evidence_total_byte
 from award.applications.sectors import GBT4754_SECTIONS
 from award.audit.services import record
 from award.auth.models import Role, User
-from award.cycles.models import Cycle, Stage
+from award.cycles.models import Cycle, CycleKind, Stage
 from award.cycles.services import cycle_rubric
 from award.cycles.settings import EligibilitySettings
 from award.cycles.stages import guard as stage_guard
@@ -622,6 +622,7 @@ def automatic_findings(
         cycle_year=cycle.year,
         blacklist=[eligibility.BlacklistHit(source=h.source, listed_on=h.listed_on) for h in hits],
         history=award_history(session, application.organization_id) if history is None else history,
+        reassessment=cycle.kind is CycleKind.REASSESSMENT,
     )
 
 

@@ -41,8 +41,10 @@ from award.conflicts.rules import (
     Relation,
     conflict_matrix,
 )
+from award.cycles.settings import AwardLevels
 from award.i18n import _, _l
 from award.ranking.aggregate import ConsensusSheets, RoundAggregate, ScoreRows, aggregate_round
+from award.ranking.levels import assign_levels
 from award.ranking.models import CombineMode
 from award.ranking.standings import (
     STATUS_SOCIAL_VETO,
@@ -64,7 +66,7 @@ _ENTRY_FIELDS = {
     "sheet_count": _l("valid sheets"), "sector": _l("sector"), "method_totals": _l("total by method"),
     "categories": _l("category"), "items": _l("item"), "mean_z": _l("mean z-score"),
     "counted": _l("record counted"), "independent": _l("independent sheets"), "robustness": _l("robustness"),
-    "flipped_by": _l("experts whose removal flips it"), "flags": _l("flags"),
+    "flipped_by": _l("experts whose removal flips it"), "flags": _l("flags"), "level": _l("award level"),
 }
 
 
@@ -328,8 +330,10 @@ def _recount_ranking(files: _Files, settings: dict[str, Any], seats: list[dict[s
     rounds = {r["kind"]: r for r in files.json("assignment/rounds.json") or []}
     ranking = settings.get("ranking") or {}
     frozen = snapshot["settings"]
+    levels = AwardLevels.from_list(frozen.get("levels"))  # the award levels the shortlist was divided by
     effective = EffectiveSettings(
-        cutoff=float(settings["cutoff_score"]), quota=int(settings["awards_count"]),
+        cutoff=float(levels.lowest_cutoff if levels else settings["cutoff_score"]),
+        quota=levels.total_quota if levels else int(settings["awards_count"]),
         combine_mode=CombineMode(ranking.get("combine_mode") or snapshot.get("combine_mode") or "replace"),
         onsite_weight=float(ranking.get("onsite_weight") or snapshot.get("onsite_weight") or 0.5),
         sector_limits=dict(ranking.get("sector_limits") or frozen.get("sector_limits") or {}),
@@ -370,7 +374,7 @@ def _recount_ranking(files: _Files, settings: dict[str, Any], seats: list[dict[s
                                       list(applications) if kind == "document" else members, set(applications))
     ranked = rank_rounds(rubric, effective, aggregates["document"], aggregates["onsite"], applications=applications,
                          blacklist=blacklist, vetoed=vetoed)
-    rows = {row["application_id"]: row for row in snapshot_rows(ranked)}
+    rows = {row["application_id"]: row for row in assign_levels(snapshot_rows(ranked), levels)}
     _compare_entries(entries, rows, recount)
     # A conflicted member's sheet that the published ranking left out is shown there, not a hidden difference.
     for (round_id, application_id, expert_id) in list(suspects):

@@ -494,7 +494,7 @@ def ranking(context: ArchiveContext) -> Yield:
             "entries": [_row(e, "position", "rank", "application_id", "organization_name", "sector", "status",
                              "sheet_count", "total", "categories", "method_totals", "items", "mean_z", "decided_by",
                              "in_shortlist", "reason", "exclusions", "flags", "robustness", "flipped_by", "counted",
-                             "independent")
+                             "independent", "level")
                         for e in snapshot.entries],
         })
 

@@ -39,6 +39,7 @@ from award.files import Blob, keep, release
 from award.i18n import _
 from award.inputs import check_name
 from award.ranking.models import RankingSnapshot, ShortlistEntry
+from award.ranking.services import frozen_levels
 from award.rounds.models import Assignment, AssignmentStatus, ReviewRound
 from award.scoring.discussion import anonymous_labels
 from award.scoring.models import ConsensusRemark, ItemScore, RemarkKind, ScoreSheet, SheetStatus
@@ -179,6 +180,16 @@ def award_title_for(award: Award, year: int) -> str:
     return title.removeprefix(f"{year}年度").strip() or title
 
 
+def printed_title(session: Session, award: Award, settings: CertificateSettings) -> str:
+    """The title printed after the year: the award level's certificate title, else the cycle's certificate
+    title, else the award's own title."""
+    if award.level is not None:
+        level = frozen_levels(session, award.cycle).level(award.level)
+        if level is not None:
+            return level.certificate_title or award_title_for(award, award.cycle.year)
+    return settings.award_title or award_title_for(award, award.cycle.year)
+
+
 def default_authority(cycle: Cycle) -> str:
     """Who issues the certificates when the office wrote no authority: the city's government ("" until named)."""
     return issuers_of(cycle).government_name
@@ -202,7 +213,7 @@ def certificate_data(session: Session, award: Award, *, verify_url: VerifyUrl, s
     seal = seal_store.read(settings.seal_sha256) if settings.seal_sha256 else None
     return CertificateData(
         number=award.certificate_number, organization_name=award.organization_name,
-        award_title=settings.award_title or award_title_for(award, cycle.year), year=cycle.year,
+        award_title=printed_title(session, award, settings), year=cycle.year,
         issue_date=settings.issue_date or award.awarded_on, valid_until=award.valid_until,
         authority=authority_of(cycle, settings), verify_url=verify_url(award.certificate_number),
         seal_image=seal, seal_mime=settings.seal_mime if seal else None,
@@ -272,8 +283,8 @@ def check_certificate(session: Session, text: str, *, today: dt.date) -> Certifi
         status = CheckStatus.VALID
     # the title as the certificate prints it ("2023年度苏州市市长质量奖"), not the award's own ("2023年度市长质量奖")
     cycle = award.cycle
-    printed_title = f"{cycle.year}年度{settings_of(session, cycle).award_title or award_title_for(award, cycle.year)}"
-    return CertificateCheck(number=number, organization_name=award.organization_name, award_title=printed_title,
+    title = f"{cycle.year}年度{printed_title(session, award, settings_of(session, cycle))}"
+    return CertificateCheck(number=number, organization_name=award.organization_name, award_title=title,
                             awarded_on=award.awarded_on, valid_until=award.valid_until, status=status,
                             revoked_on=award.revoked_on if status is CheckStatus.REVOKED else None)
 

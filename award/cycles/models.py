@@ -42,6 +42,13 @@ class Stage(enum.StrEnum):
     CLOSED = "closed"
 
 
+class CycleKind(enum.StrEnum):
+    """An award cycle, or the re-assessment of holders whose titles are near expiry (awards.reassessment)."""
+
+    AWARD = "award"
+    REASSESSMENT = "reassessment"
+
+
 class Cycle(Base):
     __tablename__ = "cycles"
     __table_args__ = (
@@ -55,6 +62,8 @@ class Cycle(Base):
     year: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
     stage: Mapped[Stage] = mapped_column(enum_column(Stage, "stage"), default=Stage.DRAFT)
+    kind: Mapped[CycleKind] = mapped_column(enum_column(CycleKind, "cycle_kind"), default=CycleKind.AWARD,
+                                            server_default=CycleKind.AWARD.value)
     rubric_key: Mapped[str] = mapped_column(String(80))
     # The rubric file's text as it was when the cycle was created: later edits change nothing.
     rubric_text: Mapped[str] = mapped_column(Text)

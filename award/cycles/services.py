@@ -17,7 +17,14 @@ from award.auth.models import Role, User
 from award.cycles.models import Cycle, CycleDeadline, Stage
 from award.cycles.procedure import Procedure, ProcedureError, Step, current_shape
 from award.cycles.procedure import build as build_procedure
-from award.cycles.settings import ISSUER_FIELDS, AwardSettings, EligibilitySettings, IssuerSettings, bare_bodies
+from award.cycles.settings import (
+    ISSUER_FIELDS,
+    AwardLevels,
+    AwardSettings,
+    EligibilitySettings,
+    IssuerSettings,
+    bare_bodies,
+)
 from award.cycles.stages import STAGE_LABELS, procedure_of, stage_has_opened, transition_problems
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
@@ -116,7 +123,9 @@ def _apply_settings(cycle: Cycle, settings: CycleSettings) -> None:
     cycle.eligibility = settings.eligibility.as_dict()
     # the issuers are kept beside the vote settings and set on their own (update_issuers)
     issuers = settings.issuers or IssuerSettings.of(cycle.award_settings)
-    cycle.award_settings = issuers.stored_in(settings.awards.as_dict())
+    # so are the award levels (awards.services.update_levels)
+    levels = AwardLevels.of(cycle.award_settings)
+    cycle.award_settings = levels.stored_in(issuers.stored_in(settings.awards.as_dict()))
     existing = {d.stage: d for d in cycle.deadlines}
     for stage in DEADLINE_STAGES:
         due = settings.deadlines.get(stage)

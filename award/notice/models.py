@@ -95,6 +95,8 @@ class NoticeCandidate(Base):
     credit_code: Mapped[str] = mapped_column(String(18))
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     withdrawn_reason: Mapped[str] = mapped_column(Text, default="")
+    # The award level from the frozen shortlist (1 = the first); None: the cycle has one level.
+    level: Mapped[int | None] = mapped_column(Integer)
 
     notice: Mapped[PublicNotice] = relationship(back_populates="candidates")
 

@@ -39,6 +39,7 @@ from award.notice.references import new_reference, normalize_reference
 from award.notifications.kinds import Kind
 from award.notifications.models import Notification, OutboxMessage
 from award.notifications.services import Person, notify_users, send_address_email, users_with_role
+from award.ranking.services import shortlist_levels
 from award.runtime import path_for
 
 MiB = 1024 * 1024
@@ -117,11 +118,14 @@ def publish_notice(
                           period_kind=PeriodKind(settings.notice_kind), period_length=settings.notice_length,
                           ends_at=ends_at, award_title=text.award_title.strip()[:200],
                           benefits=text.benefits.strip(), contact=text.contact.strip())
+    levels = shortlist_levels(session, cycle)
+    approved = sorted(approved, key=lambda app_id: levels.get(app_id) or 0)  # level by level, stable
     for position, application_id in enumerate(approved, start=1):
         application = applications[application_id]
         code = application.organization.credit_code
         candidate = NoticeCandidate(application_id=application_id, position=position, credit_code=code,
-                                    organization_name=(application.org_name or application.organization.name)[:200])
+                                    organization_name=(application.org_name or application.organization.name)[:200],
+                                    level=levels.get(application_id))
         if code in hits:
             candidate.withdrawn_at = now
             candidate.withdrawn_reason = _("On the dishonesty list: %(sources)s",
@@ -138,6 +142,7 @@ def publish_notice(
            cycle_id=cycle.id,
            after={"ends_at": ends_at.isoformat(), "period": f"{notice.period_length} {notice.period_kind.value}",
                   "title": notice.award_title, "listed": [c.application_id for c in notice.listed],
+                  **({"levels": {c.application_id: c.level for c in notice.candidates}} if levels else {}),
                   "withdrawn": [c.application_id for c in notice.candidates if c.withdrawn_at is not None]})
     advance_cycle(session, actor=actor, cycle=cycle, target=Stage.NOTICE, now=now)
     anchor = chain_anchor(session)  # after the stage change: the publication's last record

@@ -57,6 +57,7 @@ class Kind(enum.StrEnum):
     # On-site review logistics (issue 24, point 3).
     VISIT_SCHEDULED = "visit_scheduled"
     VISIT_TEAM_SCHEDULED = "visit_team_scheduled"
+    FOLLOW_UP_DUE = "follow_up_due"
 
 
 @dataclass(frozen=True)
@@ -326,6 +327,14 @@ SPECS: dict[Kind, KindSpec] = {spec.kind: spec for spec in (
         _l("Message from the award office: %(subject)s"),
         _l("%(message)s"),
         _l("Open the application"), context=("subject", "message"),
+    ),
+    KindSpec(
+        Kind.FOLLOW_UP_DUE, Role.ENTERPRISE, _l("Reminder of the yearly follow-up report"),
+        _l("Your yearly follow-up report is awaited: %(title)s"),
+        _l("As the holder of the title %(title)s (valid until %(valid_until)s) your organization sends the award "
+           "office a follow-up report for %(year)s: the experience you shared and the results of your "
+           "improvements. It is due by %(due)s."),
+        _l("Write the follow-up report"), context=("title", "valid_until", "year", "due"),
     ),
     # To an objector, who has no account: sent to the address given with the objection, if any
     # (services.send_address_email), and never offered on a preferences page.

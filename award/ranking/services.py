@@ -29,6 +29,7 @@ from award.auth.models import Organization, Role, User
 from award.conflicts.services import conflicts_for_cycle
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import cycle_rubric
+from award.cycles.settings import AwardLevels
 from award.cycles.stages import guard_leaving
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
@@ -45,6 +46,7 @@ from award.ranking.aggregate import (
     ScoreRows,
     aggregate_round,
 )
+from award.ranking.levels import assign_levels
 from award.ranking.models import CombineMode, RankingSettings, RankingSnapshot, ShortlistEntry
 from award.ranking.rank import REASON_LABELS
 from award.ranking.robustness import VERDICT_CONSENSUS_DECIDES, VERDICT_CONSENSUS_HOLDS, VERDICT_NOT_RANKED
@@ -168,9 +170,12 @@ def update_ranking_settings(
 
 def effective_settings(session: Session, cycle: Cycle, rubric: Rubric) -> EffectiveSettings:
     row = ranking_settings(session, cycle)
+    # With award levels the shortlist takes the lowest cut-off and every level's quota; the freeze
+    # then divides it into levels (levels.assign_levels).
+    levels = AwardLevels.of(cycle.award_settings)
     return EffectiveSettings(
-        cutoff=float(cycle.cutoff_score),
-        quota=cycle.awards_count,
+        cutoff=float(levels.lowest_cutoff if levels else cycle.cutoff_score),
+        quota=levels.total_quota if levels else cycle.awards_count,
         combine_mode=CombineMode(row.combine_mode),
         onsite_weight=float(row.onsite_weight),
         sector_limits=dict(row.sector_limits or {}),
@@ -403,6 +408,23 @@ def current_snapshot(session: Session, cycle: Cycle) -> RankingSnapshot | None:
     ).first()
 
 
+def shortlist_levels(session: Session, cycle: Cycle) -> dict[int, int]:
+    """{application id: award level} of the latest frozen shortlist; {} when the cycle has one level."""
+    snapshot = current_snapshot(session, cycle)
+    if snapshot is None:
+        return {}
+    return {entry.application_id: entry.level for entry in snapshot.entries
+            if entry.in_shortlist and entry.level is not None}
+
+
+def frozen_levels(session: Session, cycle: Cycle) -> AwardLevels:
+    """The award levels as the latest frozen shortlist used them (the cycle's own before any freeze)."""
+    snapshot = current_snapshot(session, cycle)
+    if snapshot is None:
+        return AwardLevels.of(cycle.award_settings)
+    return AwardLevels.from_list((snapshot.settings or {}).get("levels"))
+
+
 def freeze_shortlist(session: Session, *, actor: User | None, cycle: Cycle,
                      now: dt.datetime | None = None) -> RankingSnapshot:
     """Freeze the cycle's ranking and shortlist for the leading group, with audit records.
@@ -417,7 +439,8 @@ def freeze_shortlist(session: Session, *, actor: User | None, cycle: Cycle,
     ranking = compute_ranking(session, cycle)
     if not any(entry.rank is not None for entry in ranking.entries):
         raise Conflict(_("No application can be ranked yet."), code="nothing_ranked")
-    rows = snapshot_rows(ranking)
+    levels = AwardLevels.of(cycle.award_settings)
+    rows = assign_levels(snapshot_rows(ranking), levels)
     version = (session.scalar(select(func.max(RankingSnapshot.version))
                               .where(RankingSnapshot.cycle_id == cycle.id)) or 0) + 1
     rounds = {kind: r.id for kind, r in (("document", ranking.document_round), ("onsite", ranking.onsite_round))
@@ -438,6 +461,7 @@ def freeze_shortlist(session: Session, *, actor: User | None, cycle: Cycle,
             "counts": {kind: CountedRecord(r.counts).value
                        for kind, r in (("document", ranking.document_round), ("onsite", ranking.onsite_round))
                        if r is not None},
+            **({"levels": levels.as_list()} if levels else {}),
         },
         content_hash=content_hash(rows),
         frozen_by_id=actor.id if actor is not None else None,
@@ -451,7 +475,7 @@ def freeze_shortlist(session: Session, *, actor: User | None, cycle: Cycle,
             mean_z=Decimal(row["mean_z"]) if row["mean_z"] is not None else None, decided_by=row["decided_by"],
             in_shortlist=row["in_shortlist"], reason=row["reason"], exclusions=row["exclusions"],
             flags=row["flags"], robustness=row["robustness"], flipped_by=row["flipped_by"],
-            counted=row["counted"], independent=row["independent"],
+            counted=row["counted"], independent=row["independent"], level=row.get("level"),
         ))
     session.add(snapshot)
     session.flush()
@@ -469,7 +493,9 @@ def freeze_shortlist(session: Session, *, actor: User | None, cycle: Cycle,
            cycle_id=cycle.id,
            after={"version": version, "method": snapshot.method, "content_hash": snapshot.content_hash,
                   "cutoff_score": str(cycle.cutoff_score), "awards_count": cycle.awards_count,
-                  "shortlist": [r["application_id"] for r in rows if r["in_shortlist"]]})
+                  "shortlist": [r["application_id"] for r in rows if r["in_shortlist"]],
+                  **({"levels": {r["application_id"]: r["level"] for r in rows if r["in_shortlist"]}}
+                     if levels else {})})
     return snapshot
 
 

@@ -23,6 +23,7 @@ CONTEXTS = {
     "submitted_at": dt.datetime(2026, 11, 20, 2, 15, tzinfo=dt.UTC), "files": 3, "digest": "ab" * 32,
     "ends_at": dt.datetime(2026, 12, 15, 9, 0, tzinfo=dt.UTC), "author": "李明", "item": "4.7.2",
     "date": dt.date(2026, 12, 15), "itinerary": "9:00 质量部座谈；10:30 生产现场",
+    "title": "市长质量奖", "valid_until": "2029-01-14", "year": "2025", "due": "2026-03-31",
 }
 
 
