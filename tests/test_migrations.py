@@ -141,6 +141,8 @@ def test_existing_cycles_get_the_procedure_they_ran_and_votes_survive(new_databa
             assert c.scalar(text("SELECT count(*) FROM vote_sessions")) == 1
             assert c.scalar(text("SELECT count(*) FROM vote_members")) == 1
             assert c.scalar(text("SELECT stage FROM cycles WHERE id = 2")) == "deliberation"
+    finally:
+        engine.dispose()
 
 
 def test_existing_cycles_and_awards_keep_one_level_and_are_award_cycles(new_database_url, app):
