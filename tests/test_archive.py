@@ -287,10 +287,12 @@ ARCHIVED_TABLES = {
     "site_visits": "visits", "visit_checks": "visits", "visit_photos": "visits",
     "social_findings": "social", "social_records": "social", "social_comment_windows": "social",
     "social_comments": "social",
-    "awards": "awards",
+    "awards": "awards", "reassessments": "awards",
     "audit_records": "audit", "audit_chain_head": "audit",
 }
 NOT_ARCHIVED = {
+    "follow_up_reports": "the holders' yearly reports arrive for years after the cycle is closed and archived; "
+                         "the database, the file store and their backup keep them",
     "account_tokens": "digests of single-use e-mail links (invitations, resets, confirmations): secrets, not records",
     "blacklist_entries": "screening results keep the listing that counted (source and date)",
     "draft_stashes": "unsaved form text of an expired login",

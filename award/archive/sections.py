@@ -29,7 +29,7 @@ from award.applications.models import (
 from award.approval.models import Ballot, VoteBody, VoteOutcome, VoteSession
 from award.audit.models import AuditRecord
 from award.auth.models import Role, User
-from award.awards.models import Award
+from award.awards.models import Award, Reassessment
 from award.calls.models import CycleCall
 from award.certificates import services as certificates
 from award.certificates.fonts import FontLookup, MissingFontError, installed_cjk_families
@@ -590,7 +590,8 @@ def notice(context: ArchiveContext) -> Yield:
 
 @archive_section("awards")
 def awards(context: ArchiveContext) -> Yield:
-    """The awards with certificate numbers and validity; each valid award's certificate and each feedback report.
+    """The awards with certificate numbers and validity; in a re-assessment cycle, each holder's outcome
+    (renewed or lapsed, with the reason); each valid award's certificate and each feedback report.
 
     The PDFs come from the certificates area's own builders and renderers, as the office downloads them.
     """
@@ -599,7 +600,13 @@ def awards(context: ArchiveContext) -> Yield:
     yield "awards.json", json_bytes([
         _row(a, "id", "application_id", "organization_id", "organization_name", "title", "awarded_on", "valid_until",
              "status", "revoked_on", "revoke_reason", "revoked_by_id", "ban_until", "certificate_number",
-             "created_at") for a in rows])
+             "level", "created_at") for a in rows])
+    reassessed = list(session.scalars(select(Reassessment).where(Reassessment.cycle_id == cycle.id)
+                                      .order_by(Reassessment.id)))
+    if reassessed:
+        yield "reassessments.json", json_bytes([
+            _row(r, "id", "award_id", "application_id", "previous_valid_until", "outcome", "reason", "renewed_until",
+                 "decided_at", "decided_by_id") for r in reassessed])
     if context.verify_url is None or context.seals is None:
         context.note("awards: certificate settings were not given; certificates and feedback reports are not in "
                      "the archive as PDF")

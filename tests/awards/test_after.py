@@ -64,7 +64,7 @@ def test_the_holder_sends_a_report_with_its_file_and_it_is_audited(db, holder, t
     row = after.submit_report(db, actor=enterprise, award=award, store=store, zone=ZONE, now=at(dt.date(2025, 2, 1)),
                               report=report(data=pdf_bytes(), filename="2024年度跟踪报告.pdf"))
     assert (row.year, row.content_type, row.display_name) == (2024, "application/pdf", "2024年度跟踪报告.pdf")
-    assert store.read_checked(row.stored_name, row.sha256) == pdf_bytes()
+    assert store.read_checked(row.sha256) == pdf_bytes()
     audit = db.scalars(select(AuditRecord).where(AuditRecord.action == "award.follow_up_submitted")).one()
     assert audit.after["year"] == 2024 and audit.after["file_sha256"] == row.sha256
     _report, data = after.report_file(db, actor=enterprise, report=row, store=store)
@@ -269,6 +269,24 @@ def test_renewal_extends_the_title_and_the_public_check_shows_it(db, holder):
     with pytest.raises(DomainError, match="already decided"):
         reassessment.decide_reassessment(db, actor=office, reassessment=row, outcome=ReassessmentOutcome.LAPSED,
                                          reason="x", zone=ZONE)
+
+
+def test_the_re_assessment_cycle_s_archive_keeps_each_outcome(db, holder):
+    import json
+
+    from award.archive.sections import ArchiveContext
+    from award.archive.sections import awards as awards_section
+
+    award, _enterprise, office = holder
+    (row,) = reassessment.reassessments_of(db, open_for(db, award, office))
+    row.cycle.stage = Stage.DELIBERATION
+    reassessment.decide_reassessment(db, actor=office, reassessment=row, outcome=ReassessmentOutcome.RENEWED,
+                                     reason="复审合格", zone=ZONE)
+    files = dict(awards_section(ArchiveContext(session=db, cycle=row.cycle)))
+    (kept,) = json.loads(files["reassessments.json"])
+    assert (kept["award_id"], kept["outcome"], kept["reason"], kept["renewed_until"]) == (
+        award.id, "renewed", "复审合格", "2032-01-14")
+    assert kept["decided_by_id"] == office.id
 
 
 def test_a_lapsed_title_ends_on_its_day_and_the_check_then_says_expired(db, holder):
