@@ -483,7 +483,44 @@ def _column_generation(data: _Data, active: np.ndarray, ub: float, penalty: floa
                        cols: np.ndarray | None = None, per_round: int = 10) -> _LpSolution:
     """The LP relaxation over all eligible pairs, solved on a growing subset of columns."""
     if cols is None:
-        cols = _initial_columns(data, active, per_app=2 * data.k + 5)
+        # Each app needs at least k / ub columns in the LP's support.
+        cols = _initial_columns(data, active, per_app=2 * math.ceil(data.k / ub) + 5)
+    cols = cols.copy()
+    core = _highs_core()
+    if core is None:  # pragma: no cover - every SciPy of the lock ships HiGHS's binding
+        return _column_generation_cold(data, active, ub, penalty, cols, per_round)
+    lp = _RestrictedLp(core, data, active, cols, ub, penalty)
+    n_art_start = lp.art0
+    while True:
+        x, fun, y = lp.solve()
+        rc = lp.reduced_costs(y, active)
+        attractive = (rc < -PRICE_TOL) & ~cols
+        if not attractive.any():
+            break
+        new = _most_attractive(attractive, rc, per_round)
+        lp.add(*np.nonzero(new))
+        cols |= new
+    model = _build(data, active, cols, ub, penalty)
+    values = lp.pair_values(x)
+    x_model = np.r_[values[model.pi, model.pj], x[lp.art0:lp.art0 + lp.n_art]]
+    return _LpSolution(model=model, x=x_model, value=-fun, rc=rc, cols=cols)
+
+
+def _most_attractive(attractive: np.ndarray, rc: np.ndarray, per_round: int) -> np.ndarray:
+    """The most attractive few pairs per app: enough to converge in a handful of rounds."""
+    masked = np.where(attractive, rc, np.inf)
+    m = min(per_round, masked.shape[1])
+    best = np.argpartition(masked, m - 1, axis=1)[:, :m]
+    add = np.zeros_like(attractive)
+    np.put_along_axis(add, best, True, axis=1)
+    chosen: np.ndarray = add & attractive
+    return chosen
+
+
+def _column_generation_cold(data: _Data, active: np.ndarray, ub: float, penalty: float,
+                            cols: np.ndarray, per_round: int) -> _LpSolution:
+    """The same LP through linprog, each round solved from scratch (the fallback, and the
+    tests' check of the warm-started one)."""
     cols = cols.copy()
     while True:
         model = _build(data, active, cols, ub, penalty)
@@ -492,13 +529,135 @@ def _column_generation(data: _Data, active: np.ndarray, ub: float, penalty: floa
         attractive = (rc < -PRICE_TOL) & ~cols
         if not attractive.any():
             return _LpSolution(model=model, x=x, value=-fun, rc=rc, cols=cols)
-        # Add the most attractive few per app: enough to converge in a handful of rounds.
-        masked = np.where(attractive, rc, np.inf)
-        m = min(per_round, masked.shape[1])
-        best = np.argpartition(masked, m - 1, axis=1)[:, :m]
-        add = np.zeros_like(cols)
-        np.put_along_axis(add, best, True, axis=1)
-        cols |= add & attractive
+        cols |= _most_attractive(attractive, rc, per_round)
+_FIRST_SOLVER = "simplex"
+
+
+class _RestrictedLp:
+    """The LP over a growing set of pair columns, kept in one HiGHS instance (the one SciPy ships)
+    so that each round re-solves from the last optimal basis instead of from scratch: after the
+    first solve a round that adds a few columns costs milliseconds, not a full solve."""
+
+    def __init__(self, core: Any, data: _Data, active: np.ndarray, cols: np.ndarray, ub: float,
+                 penalty: float) -> None:
+        model = _build(data, active, cols, ub, penalty)
+        n_a, n_e = data.aff.shape
+        self.core, self.data, self.ub = core, data, ub
+        self.art0 = len(model.pi)  # the artificial columns follow the first pair columns
+        self.pi, self.pj = model.pi.copy(), model.pj.copy()
+        self.pair_col = np.arange(self.art0)  # column index of each pair column
+        self.n_art = model.n_art
+        act = model.rows["act"]
+        self.app_row = np.full(n_a, -1)
+        self.app_row[act] = np.arange(len(act))
+        self.cap_row0 = len(act)
+        n_org = model.rows["n_org"]
+        org_row0 = len(act) + n_e
+        self.org_row = np.full(n_a * data.n_orgs, -1)
+        self.org_row[model.rows["org_keys"]] = org_row0 + np.arange(n_org)
+        self.sec_row = np.full(n_a, -1)
+        sec_apps = model.rows["sec_apps"]
+        self.sec_row[sec_apps] = org_row0 + n_org + np.arange(len(sec_apps))
+        self.n_rows = model.A.shape[0]
+        # Per (app, organization) key: how many pair columns it has, and the first one's column.
+        keys = self.pi * data.n_orgs + data.org[self.pj]
+        self.key_count = np.bincount(keys, minlength=n_a * data.n_orgs)
+        self.key_col = np.full(n_a * data.n_orgs, -1)
+        self.key_col[keys[::-1]] = self.pair_col[::-1]
+        self.n_cols = len(model.c)
+        A = model.A.tocsc()
+        A.sort_indices()
+        lp = core.HighsLp()
+        lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = A.shape[1], A.shape[0]
+        lp.a_matrix_.format_ = core.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = A.indptr
+        lp.a_matrix_.index_ = A.indices
+        lp.a_matrix_.value_ = A.data
+        lp.col_cost_ = model.c
+        lp.col_lower_ = np.zeros(len(model.c))
+        lp.col_upper_ = model.col_ub
+        inf = core.kHighsInf
+        lp.row_lower_ = np.where(np.isfinite(model.lb), model.lb, -inf)
+        lp.row_upper_ = np.where(np.isfinite(model.ub), model.ub, inf)
+        self.highs = highs = core._Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("solver", _FIRST_SOLVER)
+        highs.passModel(lp)
+
+    def solve(self) -> tuple[np.ndarray, float, np.ndarray]:
+        """(column values, minimized objective, row duals y with reduced costs c - A'y)."""
+        self.highs.run()
+        self.highs.setOptionValue("solver", "simplex")
+        if self.highs.getModelStatus() != self.core.HighsModelStatus.kOptimal:  # pragma: no cover
+            raise RuntimeError("LP failed: " + self.highs.modelStatusToString(
+                self.highs.getModelStatus()))
+        solution = self.highs.getSolution()
+        return (np.asarray(solution.col_value), float(self.highs.getInfo().objective_function_value),
+                np.asarray(solution.row_dual))
+
+    def reduced_costs(self, y: np.ndarray, active: np.ndarray) -> np.ndarray:
+        data = self.data
+        n_a, n_e = data.aff.shape
+        ya = np.where(self.app_row >= 0, y[self.app_row], 0.0)
+        rc = -data.aff - ya[:, None] - y[self.cap_row0:self.cap_row0 + n_e][None, :]
+        ys = np.where(self.sec_row >= 0, y[self.sec_row], 0.0)
+        rc -= ys[:, None] * data.insec
+        yo = np.where(self.org_row >= 0, y[self.org_row], 0.0).reshape(n_a, data.n_orgs)
+        rc -= yo[:, data.org]
+        costs: np.ndarray = np.where(data.eligible & active[:, None], rc, np.inf)
+        return costs
+
+    def add(self, pi: np.ndarray, pj: np.ndarray) -> None:
+        """Add pair columns, and the organization rows that two columns of one key now need."""
+        core, data = self.core, self.data
+        inf = core.kHighsInf
+        keys = pi * data.n_orgs + data.org[pj]
+        new_count = np.bincount(keys, minlength=len(self.key_count))
+        need = np.flatnonzero((self.org_row < 0) & (self.key_count + new_count >= 2))
+        if len(need):
+            rows = self.n_rows + np.arange(len(need))
+            self.org_row[need] = rows
+            self.n_rows += len(need)
+            # The one existing column of such a key joins its new row.
+            has_old = self.key_count[need] == 1
+            old_cols = self.key_col[need]
+            starts = np.r_[0, np.cumsum(has_old)[:-1]]
+            self.highs.addRows(len(need), np.full(len(need), -inf), np.ones(len(need)),
+                               int(has_old.sum()), starts.astype(np.int32),
+                               old_cols[has_old].astype(np.int32), np.ones(int(has_old.sum())))
+        n = len(pi)
+        entries = np.stack([self.app_row[pi], self.cap_row0 + pj, self.org_row[keys],
+                            np.where(data.insec[pi, pj], self.sec_row[pi], -1)], axis=1)
+        present = entries >= 0
+        starts = np.r_[0, np.cumsum(present.sum(axis=1))[:-1]]
+        cost = -data.aff[pi, pj]
+        self.highs.addCols(n, cost, np.zeros(n), np.full(n, self.ub), int(present.sum()),
+                           starts.astype(np.int32), entries[present].astype(np.int32),
+                           np.ones(int(present.sum())))
+        new_cols = self.n_cols + np.arange(n)
+        self.n_cols += n
+        first = (self.key_count[keys] == 0) & (self.key_col[keys] < 0)
+        self.key_col[keys[first][::-1]] = new_cols[first][::-1]
+        self.key_count += new_count
+        self.pi = np.r_[self.pi, pi]
+        self.pj = np.r_[self.pj, pj]
+        self.pair_col = np.r_[self.pair_col, new_cols]
+
+    def pair_values(self, x: np.ndarray) -> np.ndarray:
+        """The pair columns' values as an (A, E) array."""
+        values = np.zeros(self.data.aff.shape)
+        values[self.pi, self.pj] = x[self.pair_col]
+        return values
+
+
+def _highs_core() -> Any:
+    """SciPy's own HiGHS binding (the one linprog and milp call), or None if this SciPy lacks it."""
+    try:
+        from scipy.optimize._highspy import _core
+    except ImportError:  # pragma: no cover - every SciPy of the lock has it
+        return None
+    return _core if hasattr(_core, "_Highs") else None
 
 
 def _solve_mip(model: _Model) -> tuple[np.ndarray, float] | None:
