@@ -287,9 +287,8 @@ def _compile(problem: AssignmentProblem) -> _Data:
         insec[i, by_sector.get(a.sector, [])] = True
     aff = insec.astype(float)
     for app_id, row in problem.affinity.items():
-        i = a_index[app_id]
-        for expert_id, value in row.items():
-            aff[i, e_index[expert_id]] = float(value)
+        aff[a_index[app_id], [e_index[expert_id] for expert_id in row]] = np.fromiter(
+            row.values(), dtype=float, count=len(row))
     default_cap = default_load_cap(problem)
     cap = np.array([default_cap if e.max_load is None else e.max_load for e in experts], dtype=int)
     eligible = np.ones((n_a, n_e), dtype=bool)
@@ -490,7 +489,6 @@ def _column_generation(data: _Data, active: np.ndarray, ub: float, penalty: floa
     if core is None:  # pragma: no cover - every SciPy of the lock ships HiGHS's binding
         return _column_generation_cold(data, active, ub, penalty, cols, per_round)
     lp = _RestrictedLp(core, data, active, cols, ub, penalty)
-    n_art_start = lp.art0
     while True:
         x, fun, y = lp.solve()
         rc = lp.reduced_costs(y, active)
@@ -530,9 +528,6 @@ def _column_generation_cold(data: _Data, active: np.ndarray, ub: float, penalty:
         if not attractive.any():
             return _LpSolution(model=model, x=x, value=-fun, rc=rc, cols=cols)
         cols |= _most_attractive(attractive, rc, per_round)
-_FIRST_SOLVER = "simplex"
-
-
 class _RestrictedLp:
     """The LP over a growing set of pair columns, kept in one HiGHS instance (the one SciPy ships)
     so that each round re-solves from the last optimal basis instead of from scratch: after the
@@ -582,13 +577,15 @@ class _RestrictedLp:
         lp.row_upper_ = np.where(np.isfinite(model.ub), model.ub, inf)
         self.highs = highs = core._Highs()
         highs.setOptionValue("output_flag", False)
-        highs.setOptionValue("solver", _FIRST_SOLVER)
+        highs.setOptionValue("solver", "simplex")  # dual simplex, as linprog's "highs-ds"
+        # Presolve gains nothing on these models (timed: the solve takes longer with it), and
+        # the rounds after the first start from the basis anyway.
+        highs.setOptionValue("presolve", "off")
         highs.passModel(lp)
 
     def solve(self) -> tuple[np.ndarray, float, np.ndarray]:
         """(column values, minimized objective, row duals y with reduced costs c - A'y)."""
         self.highs.run()
-        self.highs.setOptionValue("solver", "simplex")
         if self.highs.getModelStatus() != self.core.HighsModelStatus.kOptimal:  # pragma: no cover
             raise RuntimeError("LP failed: " + self.highs.modelStatusToString(
                 self.highs.getModelStatus()))
@@ -844,92 +841,54 @@ def _randomized_eligibility(data: _Data) -> np.ndarray:
     return eligible
 
 
-def _to_fractions(values: np.ndarray, apps: np.ndarray, k: int) -> list[Fraction]:
-    """Exact fractions for the LP values, each app's seats summing to exactly k."""
-    # LP vertices here have small denominators; 10**6 recovers them exactly.
-    frac = [Fraction(float(v)).limit_denominator(10**6) for v in values]
-    by_app: dict[int, list[int]] = {}
-    for p, i in enumerate(apps.tolist()):
-        by_app.setdefault(i, []).append(p)
-    for members in by_app.values():
-        # Solver round-off could leave a sum a hair off k; the largest entry absorbs it.
-        diff = k - sum(frac[p] for p in members)
-        if diff:
-            largest = max(members, key=lambda p: frac[p])
-            frac[largest] += diff
-    return frac
+def _to_units(values: np.ndarray, apps: np.ndarray, k: int) -> tuple[np.ndarray, int]:
+    """The LP values as exact integer units of 1/D (units, D), each app's seats summing to
+    exactly k * D."""
+    # LP vertices here have few distinct values with small denominators; 10**6 recovers them.
+    distinct, inverse = np.unique(values, return_inverse=True)
+    fractions = [Fraction(float(v)).limit_denominator(10**6) for v in distinct]
+    D = math.lcm(*(f.denominator for f in fractions)) if fractions else 1
+    # int64 holds every flow below while D stays small; beyond that Python's integers do.
+    dtype: Any = np.int64 if D < 2**31 else object
+    units = np.array([f.numerator * (D // f.denominator) for f in fractions], dtype=dtype)[inverse]
+    if not len(units):
+        return units, D
+    sums = np.zeros(int(apps.max()) + 1, dtype=dtype)
+    np.add.at(sums, apps, units)
+    # Solver round-off could leave a sum a hair off k; each app's largest entry (the first of
+    # equals) absorbs it.
+    order = np.lexsort((-units.astype(float), apps))
+    first = order[np.r_[True, apps[order][1:] != apps[order][:-1]]]
+    units[first] += k * D - sums[apps[first]]
+    return units, D
 
 
-def _fractional_cycle(adjacency: dict[int, dict[int, None]], edges_u: list[int],
-                      edges_v: list[int]) -> list[tuple[int, int]]:
-    """Walk along fractional edges until a node repeats: the edges of the cycle that closes, each
-    as (edge, +1 if walked u->v else -1)."""
-    start = next(iter(adjacency))
-    position = {start: 0}
-    path_edges: list[tuple[int, int]] = []
-    v, came = start, -1
-    while True:
+def _cancel_cycles(adjacency: dict[int, dict[int, None]], edges_u: list[int], edges_v: list[int],
+                   flows: list[int], D: int, rng: random.Random) -> None:
+    """Walk along fractional edges until a node repeats, then move the cycle that closes by a
+    random amount that makes at least one of its edges whole, with the probabilities that keep
+    every edge's expected flow; until no edge is fractional. The walk keeps its path up to the
+    cycle, so each step of it is taken about once (not once per cycle)."""
+    path_nodes: list[int] = []
+    path_edges: list[tuple[int, int]] = []  # (edge, +1 if walked u->v else -1)
+    position: dict[int, int] = {}
+    while adjacency:
+        if not path_nodes:
+            start = next(iter(adjacency))
+            path_nodes.append(start)
+            position[start] = 0
+        v = path_nodes[-1]
+        came = path_edges[-1][0] if path_edges else -1
         e = next(x for x in adjacency[v] if x != came)
         direction = 1 if edges_u[e] == v else -1
         w = edges_v[e] if direction == 1 else edges_u[e]
         path_edges.append((e, direction))
-        if w in position:
-            return path_edges[position[w]:]
-        position[w] = len(path_edges)
-        v, came = w, e
-
-
-def _dependent_rounding(data: _Data, active: np.ndarray, pi: np.ndarray, pj: np.ndarray,
-                        frac: list[Fraction], rng: random.Random) -> np.ndarray:
-    """Round a fractional assignment to an integral one with the same marginals (Gandhi et al.
-    2006 on a flow): every flow only moves between its floor and ceiling, so each app keeps k,
-    each expert's load and each (app, organization) and (app, sector) total stay within the
-    floor and ceiling of their fractional values."""
-    denominator = math.lcm(*(f.denominator for f in frac)) if frac else 1
-    units = [int(f * denominator) for f in frac]
-    D = denominator
-    # Node numbering: source 0; experts; (app, group, org); (app, group); apps.
-    n_e = len(data.experts)
-    node_ids: dict[tuple[str | int, ...], int] = {}
-
-    def node(key: tuple[str | int, ...]) -> int:
-        return node_ids.setdefault(key, len(node_ids))
-
-    source = node(("s",))
-    edges_u: list[int] = []
-    edges_v: list[int] = []
-    flows: list[int] = []
-    edge_ids: dict[tuple[int, int], int] = {}
-
-    def add(u: int, v: int, f: int) -> int:
-        e = edge_ids.get((u, v))
-        if e is None:
-            e = edge_ids[(u, v)] = len(flows)
-            edges_u.append(u)
-            edges_v.append(v)
-            flows.append(0)
-        flows[e] += f
-        return e
-
-    sector_pool = data.sector_pool
-    pair_edges = []
-    for p in range(len(pi)):
-        i, j, f = int(pi[p]), int(pj[p]), units[p]
-        group = 1 if (sector_pool[i] and data.insec[i, j]) else 0
-        e_node = node(("e", j))
-        go, g, a = node(("go", i, group, int(data.org[j]))), node(("g", i, group)), node(("a", i))
-        add(source, e_node, f)
-        pair_edges.append(add(e_node, go, f))
-        add(go, g, f)
-        add(g, a, f)
-    del n_e
-    adjacency: dict[int, dict[int, None]] = {}
-    for e, f in enumerate(flows):
-        if f % D:
-            adjacency.setdefault(edges_u[e], {})[e] = None
-            adjacency.setdefault(edges_v[e], {})[e] = None
-    while adjacency:
-        cycle = _fractional_cycle(adjacency, edges_u, edges_v)
+        if w not in position:
+            position[w] = len(path_nodes)
+            path_nodes.append(w)
+            continue
+        at = position[w]
+        cycle = path_edges[at:]
         up = min((D - flows[e] % D) if d == 1 else flows[e] % D for e, d in cycle)
         down = min(flows[e] % D if d == 1 else (D - flows[e] % D) for e, d in cycle)
         delta = up if rng.random() * (up + down) < down else -down
@@ -940,10 +899,55 @@ def _dependent_rounding(data: _Data, active: np.ndarray, pi: np.ndarray, pj: np.
                     adjacency[end].pop(e, None)
                     if not adjacency[end]:
                         del adjacency[end]
+        # Back to where the cycle began: the path before it is untouched, still fractional.
+        for node in path_nodes[at + 1:]:
+            del position[node]
+        del path_nodes[at + 1:], path_edges[at:]
+        if w not in adjacency:  # the cycle's start has no fractional edge left: start anew
+            position.clear()
+            path_nodes.clear()
+            path_edges.clear()
+
+
+def _dependent_rounding(data: _Data, pi: np.ndarray, pj: np.ndarray, units: np.ndarray, D: int,
+                        rng: random.Random) -> np.ndarray:
+    """Round a fractional assignment (pair p carries units[p] / D) to an integral one with the
+    same marginals (Gandhi et al. 2006 on a flow): every flow only moves between its floor and
+    ceiling, so each app keeps k, each expert's load and each (app, organization) and (app,
+    sector) total stay within the floor and ceiling of their fractional values."""
+    # The flow network: source -> expert -> (app, group, org) -> (app, group) -> app, where the
+    # group says whether the expert counts for the app's sector rule.
+    n_a = len(data.apps)
+    group = (data.sector_pool[pi] & data.insec[pi, pj]).astype(np.int64)
+    go_keys, go_of = np.unique((pi * 2 + group) * data.n_orgs + data.org[pj], return_inverse=True)
+    g_keys, g_of = np.unique(go_keys // data.n_orgs, return_inverse=True)
+    experts, e_of = np.unique(pj, return_inverse=True)
+    # Node numbers: source 0, experts, (app, group, org), (app, group), apps.
+    n_x, n_go, n_g = len(experts), len(go_keys), len(g_keys)
+    e_node = 1 + np.arange(n_x)
+    go_node = 1 + n_x + np.arange(n_go)
+    g_node = 1 + n_x + n_go + np.arange(n_g)
+    a_node = 1 + n_x + n_go + n_g + np.arange(n_a)
+
+    def summed(index: np.ndarray, size: int) -> np.ndarray:
+        total = np.zeros(size, dtype=units.dtype)
+        np.add.at(total, index, units)
+        return total
+
+    n_pairs = len(pi)
+    edges_u = np.r_[np.zeros(n_x, dtype=np.int64), e_node[e_of], go_node, g_node].tolist()
+    edges_v = np.r_[e_node, go_node[go_of], g_node[g_of], a_node[g_keys // 2]].tolist()
+    flows = np.r_[summed(e_of, n_x), units, summed(go_of, n_go), summed(g_of[go_of], n_g)].tolist()
+    first_pair = n_x
+    adjacency: dict[int, dict[int, None]] = {}
+    for e, f in enumerate(flows):
+        if f % D:
+            adjacency.setdefault(edges_u[e], {})[e] = None
+            adjacency.setdefault(edges_v[e], {})[e] = None
+    _cancel_cycles(adjacency, edges_u, edges_v, flows, D, rng)
     X = np.zeros_like(data.eligible)
-    for p, e in enumerate(pair_edges):
-        if flows[e] == D:
-            X[pi[p], pj[p]] = True
+    whole = np.array(flows[first_pair:first_pair + n_pairs], dtype=object) == D
+    X[pi[whole], pj[whole]] = True
     return X
 
 
@@ -955,12 +959,13 @@ def _validate(data: _Data, X: np.ndarray, covered: np.ndarray, eligible: np.ndar
         raise RuntimeError("panel size broken")
     if not (X.sum(axis=0) <= data.cap).all():
         raise RuntimeError("load cap broken")
-    for i in np.flatnonzero(covered):
-        orgs = data.org[X[i]]
-        if len(set(orgs.tolist())) != len(orgs):
-            raise RuntimeError("organization rule broken")
-        if data.sector_pool[i] and not (X[i] & data.insec[i]).any():
-            raise RuntimeError("sector rule broken")
+    per_org = np.zeros((len(data.apps), data.n_orgs), dtype=np.int64)
+    rows, columns = np.nonzero(X)
+    np.add.at(per_org, (rows, data.org[columns]), 1)
+    if (per_org > 1).any():
+        raise RuntimeError("organization rule broken")
+    if (covered & data.sector_pool & ~(X & data.insec).any(axis=1)).any():
+        raise RuntimeError("sector rule broken")
 
 
 def _fractional(data: _Data, active: np.ndarray, q: float) -> tuple[_LpSolution, np.ndarray]:
@@ -1005,8 +1010,8 @@ def solve_randomized(problem: AssignmentProblem, *, seed: int,
         n = len(lp.model.pi)
         x = lp.x[:n]
         support = x > 1e-9
-        frac = _to_fractions(x[support], lp.model.pi[support], data.k)
-        X = _dependent_rounding(data, active, lp.model.pi[support], lp.model.pj[support], frac,
+        units, D = _to_units(x[support], lp.model.pi[support], data.k)
+        X = _dependent_rounding(data, lp.model.pi[support], lp.model.pj[support], units, D,
                                 random.Random(seed))
     _validate(data, X, active, data.eligible)
     return _result(data, X, active, reasons, Status.RANDOMIZED, started, seed=seed,
