@@ -15,13 +15,24 @@ The rules (domain.md, "Assignment"), all hard unless said otherwise:
   smallest expert id.
 
 `solve_optimal` covers as many applications as possible and, among those assignments, maximizes
-the total affinity (the sum of the expertise match of the assigned pairs). It is exact: a mixed
-integer program solved by HiGHS (scipy.optimize.milp) with a gap of 1e-9. Large pools are solved
-by column generation: the LP relaxation is priced over every pair, the integer program runs on the
-pairs that the LP prices in, and every pair whose LP reduced cost could still beat the found
-integer solution is added before a last solve, which proves optimality over all pairs. Load is
-balanced by the cap: the default cap is the most even spread possible (no expert reviews more
-than ceil(average)), and the office can lower or raise it per expert.
+the total affinity (the sum of the expertise match of the assigned pairs). It is exact, and stays
+exact under the sector rule, in this order:
+1. The LP relaxation over every eligible pair, by column generation: a few promising pairs per
+   application first, then every pair whose reduced cost is negative, until none is. The rounds
+   run in one HiGHS instance (the one SciPy ships), each re-solved by the dual simplex from the
+   last optimal basis, so a round that adds a few columns costs milliseconds.
+2. Without the sector rows this LP is a network flow (source -> expert, its load cap -> one node
+   per (application, organization), capacity 1 -> application, k seats): its matrix is totally
+   unimodular and the simplex's optimum is integral. The sector rows (at least one sector expert)
+   are the only ones that can make it fractional. When the optimum is integral anyway (the usual
+   case: a sector match is worth affinity), it is the integer optimum, proved by the LP bound,
+   and no branch and bound runs.
+3. Only when it is fractional, the integer program (HiGHS through scipy.optimize.milp, gap 1e-9)
+   runs on the priced pairs, and every pair whose LP reduced cost could still beat the integer
+   solution found is added before a last solve, which proves optimality over all pairs.
+`bench/bench_assignment.py` times this against an exact min-cost flow in OR-Tools with the same
+rules. Load is balanced by the cap: the default cap is the most even spread possible (no expert
+reviews more than ceil(average)), and the office can lower or raise it per expert.
 
 When some applications cannot be covered, the others are still assigned optimally (status
 "infeasible"), and each uncovered application carries structured reasons (code + params + a
@@ -29,7 +40,9 @@ translated message). Reasons with code `no_sector_expert` are warnings on covere
 
 `solve_randomized` is OpenReview's randomized assignment: solve the fractional LP with every
 pairing capped at probability q, then sample an integral assignment whose marginals equal the
-fractional solution (dependent rounding of a flow, Gandhi et al. 2006), seeded and replayable. To
+fractional solution (dependent rounding of a flow, Gandhi et al. 2006), seeded and replayable
+with the same SciPy (a different HiGHS may reach another optimal vertex of the LP, and so another
+draw from the same seed; the draw record keeps the panels it drew). To
 keep the organization and sector rules exact in every sample, an organization that has an expert
 of the applicant's sector offers that applicant only its sector experts in this mode (it still
 offers one panel seat, so no application loses feasibility through this).
@@ -651,7 +664,7 @@ class _RestrictedLp:
 def _highs_core() -> Any:
     """SciPy's own HiGHS binding (the one linprog and milp call), or None if this SciPy lacks it."""
     try:
-        from scipy.optimize._highspy import _core
+        from scipy.optimize._highspy import _core  # type: ignore[import-not-found]
     except ImportError:  # pragma: no cover - every SciPy of the lock has it
         return None
     return _core if hasattr(_core, "_Highs") else None
