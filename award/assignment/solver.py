@@ -19,7 +19,8 @@ the total affinity (the sum of the expertise match of the assigned pairs). It is
 exact under the sector rule, in this order:
 1. The LP relaxation over every eligible pair, by column generation: a few promising pairs per
    application first, then every pair whose reduced cost is negative, until none is. The rounds
-   run in one HiGHS instance (the one SciPy ships), each re-solved by the dual simplex from the
+   run in one HiGHS instance (highspy, the HiGHS team's Python package: SciPy's linprog has no
+   warm start), each re-solved by the dual simplex from the
    last optimal basis, so a round that adds a few columns costs milliseconds.
 2. Without the sector rows this LP is a network flow (source -> expert, its load cap -> one node
    per (application, organization), capacity 1 -> application, k seats): its matrix is totally
@@ -40,9 +41,10 @@ translated message). Reasons with code `no_sector_expert` are warnings on covere
 
 `solve_randomized` is OpenReview's randomized assignment: solve the fractional LP with every
 pairing capped at probability q, then sample an integral assignment whose marginals equal the
-fractional solution (dependent rounding of a flow, Gandhi et al. 2006), seeded and replayable
-with the same SciPy (a different HiGHS may reach another optimal vertex of the LP, and so another
-draw from the same seed; the draw record keeps the panels it drew). To
+fractional solution (dependent rounding of a flow, Gandhi et al. 2006), seeded and replayable:
+every result names the SOLVER_VERSION it was computed with, and a replay runs that version's
+algorithm, so a draw stored before a faster algorithm replays bit-identically (with the same
+HiGHS: another may reach another optimal vertex of the LP). To
 keep the organization and sector rules exact in every sample, an organization that has an expert
 of the applicant's sector offers that applicant only its sector experts in this mode (it still
 offers one panel seat, so no application loses feasibility through this).
@@ -91,6 +93,15 @@ __all__ = [
 
 Id = Hashable  # str or int ids chosen by the caller; all ids of one kind must be of one type
 _ExpertId = TypeVar("_ExpertId", bound=Hashable)
+
+# The algorithm a draw records (its result JSON's "solver_version"; absent means 1) and replays
+# with. 1: column generation solved from scratch by linprog each round, the node-dict rounding
+# (kept only to replay draws stored before 2). 2: warm-started column generation in one HiGHS
+# instance (highspy), a capped LP started with 2*ceil(k/q)+5 columns per application, and the
+# NumPy rounding. A change that can alter any draw's panels from the same seed and input gets a
+# new version; the old one stays as its replay.
+SOLVER_VERSION = 2
+SOLVER_VERSIONS = (1, 2)
 
 MIP_GAP = 1e-9
 # Reduced costs within this of zero count as zero: HiGHS works to about 1e-7 on duals.
@@ -237,6 +248,7 @@ class AssignmentResult:
     lp_bound: float | None = None  # LP relaxation of the covered set (optimal mode)
     seed: int | None = None
     max_pair_probability: float | None = None
+    solver_version: int = SOLVER_VERSION
 
     @property
     def assignments(self) -> list[tuple[Id, Id]]:
@@ -278,6 +290,7 @@ class _Data:
     org: np.ndarray  # (E,) int organization index
     n_orgs: int
     cap: np.ndarray  # (E,) int
+    version: int = SOLVER_VERSION  # the algorithm's version, see SOLVER_VERSION
 
     @property
     def sector_pool(self) -> np.ndarray:
@@ -285,7 +298,9 @@ class _Data:
         return pool
 
 
-def _compile(problem: AssignmentProblem) -> _Data:
+def _compile(problem: AssignmentProblem, version: int = SOLVER_VERSION) -> _Data:
+    if version not in SOLVER_VERSIONS:
+        raise InvalidProblem(f"unknown solver version {version!r}")
     apps = sorted(problem.applications, key=lambda a: _id_key(a.id))
     experts = sorted(problem.experts, key=lambda e: _id_key(e.id))
     a_index = {a.id: i for i, a in enumerate(apps)}
@@ -313,7 +328,8 @@ def _compile(problem: AssignmentProblem) -> _Data:
     org_ids: dict[str, int] = {}
     org = np.array([org_ids.setdefault(e.organization, len(org_ids)) for e in experts], dtype=int)
     return _Data(apps=apps, experts=experts, k=problem.reviewers_per_application, aff=aff,
-                 eligible=eligible, insec=insec, org=org, n_orgs=max(len(org_ids), 1), cap=cap)
+                 eligible=eligible, insec=insec, org=org, n_orgs=max(len(org_ids), 1), cap=cap,
+                 version=version)
 
 
 def _local_reasons(data: _Data, eligible: np.ndarray, q: float = 1.0) -> dict[int, Reason]:
@@ -494,14 +510,15 @@ class _LpSolution:
 def _column_generation(data: _Data, active: np.ndarray, ub: float, penalty: float,
                        cols: np.ndarray | None = None, per_round: int = 10) -> _LpSolution:
     """The LP relaxation over all eligible pairs, solved on a growing subset of columns."""
+    if data.version == 1:
+        if cols is None:
+            cols = _initial_columns(data, active, per_app=2 * data.k + 5)
+        return _column_generation_cold(data, active, ub, penalty, cols, per_round)
     if cols is None:
         # Each app needs at least k / ub columns in the LP's support.
         cols = _initial_columns(data, active, per_app=2 * math.ceil(data.k / ub) + 5)
     cols = cols.copy()
-    core = _highs_core()
-    if core is None:  # pragma: no cover - every SciPy of the lock ships HiGHS's binding
-        return _column_generation_cold(data, active, ub, penalty, cols, per_round)
-    lp = _RestrictedLp(core, data, active, cols, ub, penalty)
+    lp = _RestrictedLp(data, active, cols, ub, penalty)
     while True:
         x, fun, y = lp.solve()
         rc = lp.reduced_costs(y, active)
@@ -530,8 +547,9 @@ def _most_attractive(attractive: np.ndarray, rc: np.ndarray, per_round: int) -> 
 
 def _column_generation_cold(data: _Data, active: np.ndarray, ub: float, penalty: float,
                             cols: np.ndarray, per_round: int) -> _LpSolution:
-    """The same LP through linprog, each round solved from scratch (the fallback, and the
-    tests' check of the warm-started one)."""
+    """The same LP through linprog, each round solved from scratch: solver version 1 (kept as
+    the replay of draws stored before version 2, never for a new draw), and the tests' check of
+    the warm-started one."""
     cols = cols.copy()
     while True:
         model = _build(data, active, cols, ub, penalty)
@@ -541,16 +559,20 @@ def _column_generation_cold(data: _Data, active: np.ndarray, ub: float, penalty:
         if not attractive.any():
             return _LpSolution(model=model, x=x, value=-fun, rc=rc, cols=cols)
         cols |= _most_attractive(attractive, rc, per_round)
-class _RestrictedLp:
-    """The LP over a growing set of pair columns, kept in one HiGHS instance (the one SciPy ships)
-    so that each round re-solves from the last optimal basis instead of from scratch: after the
-    first solve a round that adds a few columns costs milliseconds, not a full solve."""
 
-    def __init__(self, core: Any, data: _Data, active: np.ndarray, cols: np.ndarray, ub: float,
+
+class _RestrictedLp:
+    """The LP over a growing set of pair columns, kept in one HiGHS instance (highspy) so that
+    each round re-solves from the last optimal basis instead of from scratch: after the first
+    solve a round that adds a few columns costs milliseconds, not a full solve."""
+
+    def __init__(self, data: _Data, active: np.ndarray, cols: np.ndarray, ub: float,
                  penalty: float) -> None:
+        import highspy
+
         model = _build(data, active, cols, ub, penalty)
         n_a, n_e = data.aff.shape
-        self.core, self.data, self.ub = core, data, ub
+        self.data, self.ub = data, ub
         self.art0 = len(model.pi)  # the artificial columns follow the first pair columns
         self.pi, self.pj = model.pi.copy(), model.pj.copy()
         self.pair_col = np.arange(self.art0)  # column index of each pair column
@@ -575,21 +597,20 @@ class _RestrictedLp:
         self.n_cols = len(model.c)
         A = model.A.tocsc()
         A.sort_indices()
-        lp = core.HighsLp()
+        lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
         lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = A.shape[1], A.shape[0]
-        lp.a_matrix_.format_ = core.MatrixFormat.kColwise
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_ = A.indptr
         lp.a_matrix_.index_ = A.indices
         lp.a_matrix_.value_ = A.data
         lp.col_cost_ = model.c
         lp.col_lower_ = np.zeros(len(model.c))
         lp.col_upper_ = model.col_ub
-        inf = core.kHighsInf
+        inf = highspy.kHighsInf
         lp.row_lower_ = np.where(np.isfinite(model.lb), model.lb, -inf)
         lp.row_upper_ = np.where(np.isfinite(model.ub), model.ub, inf)
-        self.highs = highs = core._Highs()
-        highs.setOptionValue("output_flag", False)
+        self.highs = highs = _quiet_highs()
         highs.setOptionValue("solver", "simplex")  # dual simplex, as linprog's "highs-ds"
         # Presolve gains nothing on these models (timed: the solve takes longer with it), and
         # the rounds after the first start from the basis anyway.
@@ -598,8 +619,10 @@ class _RestrictedLp:
 
     def solve(self) -> tuple[np.ndarray, float, np.ndarray]:
         """(column values, minimized objective, row duals y with reduced costs c - A'y)."""
+        import highspy
+
         self.highs.run()
-        if self.highs.getModelStatus() != self.core.HighsModelStatus.kOptimal:  # pragma: no cover
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:  # pragma: no cover
             raise RuntimeError("LP failed: " + self.highs.modelStatusToString(
                 self.highs.getModelStatus()))
         solution = self.highs.getSolution()
@@ -620,8 +643,10 @@ class _RestrictedLp:
 
     def add(self, pi: np.ndarray, pj: np.ndarray) -> None:
         """Add pair columns, and the organization rows that two columns of one key now need."""
-        core, data = self.core, self.data
-        inf = core.kHighsInf
+        import highspy
+
+        data = self.data
+        inf = highspy.kHighsInf
         keys = pi * data.n_orgs + data.org[pj]
         new_count = np.bincount(keys, minlength=len(self.key_count))
         need = np.flatnonzero((self.org_row < 0) & (self.key_count + new_count >= 2))
@@ -661,13 +686,18 @@ class _RestrictedLp:
         return values
 
 
-def _highs_core() -> Any:
-    """SciPy's own HiGHS binding (the one linprog and milp call), or None if this SciPy lacks it."""
-    try:
-        from scipy.optimize._highspy import _core  # type: ignore[import-not-found]
-    except ImportError:  # pragma: no cover - every SciPy of the lock has it
-        return None
-    return _core if hasattr(_core, "_Highs") else None
+def _quiet_highs() -> Any:
+    """A HiGHS instance that prints nothing: highspy's `Highs()` writes its banner to stdout
+    while it is being built, before any option can be set (HiGHS issue 2749), which would corrupt
+    the CLI's JSON output; so the option is set at the first step of that construction."""
+    import highspy
+
+    class QuietHighs(highspy.Highs):
+        def enableCallbacks(self) -> None:  # the constructor's first HiGHS call that logs
+            self.setOptionValue("output_flag", False)
+            super().enableCallbacks()  # type: ignore[no-untyped-call]  # highspy leaves it untyped
+
+    return QuietHighs()  # type: ignore[no-untyped-call]
 
 
 def _solve_mip(model: _Model) -> tuple[np.ndarray, float] | None:
@@ -801,7 +831,8 @@ def _result(data: _Data, X: np.ndarray, covered: np.ndarray, reasons: dict[int, 
         status = Status.INFEASIBLE
     return AssignmentResult(status=status, panels=panels, leaders=leaders, objective=objective,
                             unassignable=unassignable, reasons=all_reasons,
-                            seconds=time.perf_counter() - started, **extra)
+                            seconds=time.perf_counter() - started, solver_version=data.version,
+                            **extra)
 
 
 def _cover(data: _Data, eligible_reasons: dict[int, Reason]) -> tuple[np.ndarray, np.ndarray,
@@ -822,10 +853,12 @@ def _cover(data: _Data, eligible_reasons: dict[int, Reason]) -> tuple[np.ndarray
     return X, covered, (exact[1] if exact is not None else 0.0), reasons
 
 
-def solve_optimal(problem: AssignmentProblem) -> AssignmentResult:
-    """Cover as many applications as possible with the highest total affinity; exact."""
+def solve_optimal(problem: AssignmentProblem, *,
+                  solver_version: int = SOLVER_VERSION) -> AssignmentResult:
+    """Cover as many applications as possible with the highest total affinity; exact. An older
+    solver_version only replays a stored draw (equal optima may tie differently)."""
     started = time.perf_counter()
-    data = _compile(problem)
+    data = _compile(problem, solver_version)
     X, covered, bound, reasons = _cover(data, _local_reasons(data, data.eligible))
     return _result(data, X, covered, reasons, Status.OPTIMAL, started, lp_bound=bound)
 
@@ -964,6 +997,117 @@ def _dependent_rounding(data: _Data, pi: np.ndarray, pj: np.ndarray, units: np.n
     return X
 
 
+# Solver version 1's rounding, kept verbatim so that draws stored before version 2 replay
+# bit-identically; new draws never run it.
+
+
+def _to_fractions_v1(values: np.ndarray, apps: np.ndarray, k: int) -> list[Fraction]:
+    """Solver version 1 (the replay of draws stored before version 2, only): exact fractions
+    for the LP values, each app's seats summing to exactly k."""
+    # LP vertices here have small denominators; 10**6 recovers them exactly.
+    frac = [Fraction(float(v)).limit_denominator(10**6) for v in values]
+    by_app: dict[int, list[int]] = {}
+    for p, i in enumerate(apps.tolist()):
+        by_app.setdefault(i, []).append(p)
+    for members in by_app.values():
+        # Solver round-off could leave a sum a hair off k; the largest entry absorbs it.
+        diff = k - sum(frac[p] for p in members)
+        if diff:
+            largest = max(members, key=lambda p: frac[p])
+            frac[largest] += diff
+    return frac
+
+
+def _fractional_cycle_v1(adjacency: dict[int, dict[int, None]], edges_u: list[int],
+                         edges_v: list[int]) -> list[tuple[int, int]]:
+    """Solver version 1 (replay only): walk along fractional edges until a node repeats; the
+    edges of the cycle that closes, each as (edge, +1 if walked u->v else -1)."""
+    start = next(iter(adjacency))
+    position = {start: 0}
+    path_edges: list[tuple[int, int]] = []
+    v, came = start, -1
+    while True:
+        e = next(x for x in adjacency[v] if x != came)
+        direction = 1 if edges_u[e] == v else -1
+        w = edges_v[e] if direction == 1 else edges_u[e]
+        path_edges.append((e, direction))
+        if w in position:
+            return path_edges[position[w]:]
+        position[w] = len(path_edges)
+        v, came = w, e
+
+
+def _dependent_rounding_v1(data: _Data, active: np.ndarray, pi: np.ndarray, pj: np.ndarray,
+                           frac: list[Fraction], rng: random.Random) -> np.ndarray:
+    """Solver version 1 (the replay of draws stored before version 2, only): round a fractional
+    assignment to an integral one with the same marginals (Gandhi et al.
+    2006 on a flow): every flow only moves between its floor and ceiling, so each app keeps k,
+    each expert's load and each (app, organization) and (app, sector) total stay within the
+    floor and ceiling of their fractional values."""
+    denominator = math.lcm(*(f.denominator for f in frac)) if frac else 1
+    units = [int(f * denominator) for f in frac]
+    D = denominator
+    # Node numbering: source 0; experts; (app, group, org); (app, group); apps.
+    n_e = len(data.experts)
+    node_ids: dict[tuple[str | int, ...], int] = {}
+
+    def node(key: tuple[str | int, ...]) -> int:
+        return node_ids.setdefault(key, len(node_ids))
+
+    source = node(("s",))
+    edges_u: list[int] = []
+    edges_v: list[int] = []
+    flows: list[int] = []
+    edge_ids: dict[tuple[int, int], int] = {}
+
+    def add(u: int, v: int, f: int) -> int:
+        e = edge_ids.get((u, v))
+        if e is None:
+            e = edge_ids[(u, v)] = len(flows)
+            edges_u.append(u)
+            edges_v.append(v)
+            flows.append(0)
+        flows[e] += f
+        return e
+
+    sector_pool = data.sector_pool
+    pair_edges = []
+    for p in range(len(pi)):
+        i, j, f = int(pi[p]), int(pj[p]), units[p]
+        group = 1 if (sector_pool[i] and data.insec[i, j]) else 0
+        e_node = node(("e", j))
+        go, g, a = node(("go", i, group, int(data.org[j]))), node(("g", i, group)), node(("a", i))
+        add(source, e_node, f)
+        pair_edges.append(add(e_node, go, f))
+        add(go, g, f)
+        add(g, a, f)
+    del n_e
+    adjacency: dict[int, dict[int, None]] = {}
+    for e, f in enumerate(flows):
+        if f % D:
+            adjacency.setdefault(edges_u[e], {})[e] = None
+            adjacency.setdefault(edges_v[e], {})[e] = None
+    while adjacency:
+        cycle = _fractional_cycle_v1(adjacency, edges_u, edges_v)
+        up = min((D - flows[e] % D) if d == 1 else flows[e] % D for e, d in cycle)
+        down = min(flows[e] % D if d == 1 else (D - flows[e] % D) for e, d in cycle)
+        delta = up if rng.random() * (up + down) < down else -down
+        for e, d in cycle:
+            flows[e] += d * delta
+            if flows[e] % D == 0:
+                for end in (edges_u[e], edges_v[e]):
+                    adjacency[end].pop(e, None)
+                    if not adjacency[end]:
+                        del adjacency[end]
+    X = np.zeros_like(data.eligible)
+    for p, e in enumerate(pair_edges):
+        if flows[e] == D:
+            X[pi[p], pj[p]] = True
+    return X
+
+
+
+
 def _validate(data: _Data, X: np.ndarray, covered: np.ndarray, eligible: np.ndarray) -> None:
     """Every hard rule on the drawn assignment; a breach is a bug, never a silent result."""
     if (X & ~eligible).any():
@@ -989,15 +1133,16 @@ def _fractional(data: _Data, active: np.ndarray, q: float) -> tuple[_LpSolution,
     return lp, short
 
 
-def solve_randomized(problem: AssignmentProblem, *, seed: int,
-                     max_pair_probability: float = 0.5) -> AssignmentResult:
+def solve_randomized(problem: AssignmentProblem, *, seed: int, max_pair_probability: float = 0.5,
+                     solver_version: int = SOLVER_VERSION) -> AssignmentResult:
     """A seeded random draw whose every pairing has probability <= max_pair_probability, with
-    the best expected affinity under that cap; same seed and inputs give the same panels."""
+    the best expected affinity under that cap; same seed, inputs and solver_version give the same
+    panels (an older solver_version only replays a draw stored with it)."""
     q = float(max_pair_probability)
     if not 0 < q <= 1:
         raise InvalidProblem("max_pair_probability must be in (0, 1]")
     started = time.perf_counter()
-    data = _compile(problem)
+    data = _compile(problem, solver_version)
     data.eligible = _randomized_eligibility(data)
     reasons = _local_reasons(data, data.eligible, q)
     active = np.ones(len(data.apps), dtype=bool)
@@ -1023,9 +1168,14 @@ def solve_randomized(problem: AssignmentProblem, *, seed: int,
         n = len(lp.model.pi)
         x = lp.x[:n]
         support = x > 1e-9
-        units, D = _to_units(x[support], lp.model.pi[support], data.k)
-        X = _dependent_rounding(data, lp.model.pi[support], lp.model.pj[support], units, D,
-                                random.Random(seed))
+        if data.version == 1:
+            frac = _to_fractions_v1(x[support], lp.model.pi[support], data.k)
+            X = _dependent_rounding_v1(data, active, lp.model.pi[support], lp.model.pj[support],
+                                       frac, random.Random(seed))
+        else:
+            units, D = _to_units(x[support], lp.model.pi[support], data.k)
+            X = _dependent_rounding(data, lp.model.pi[support], lp.model.pj[support], units, D,
+                                    random.Random(seed))
     _validate(data, X, active, data.eligible)
     return _result(data, X, active, reasons, Status.RANDOMIZED, started, seed=seed,
                    max_pair_probability=q)
