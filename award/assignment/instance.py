@@ -6,6 +6,8 @@ Instance: {"reviewers_per_application": k, "applications": [{"id", "sector"}],
 number}}, "conflicts"?: [[app, expert]], "soft_pairs"?: [[app, expert]], "soft_penalty"?: number,
 "seed"?: int, "max_pair_probability"?: number, "default_max_load"?: int}. Ids are strings or integers.
 Soft pairs (回避 soft signals) are allowed but cost `soft_penalty` affinity each.
+A result records the `solver_version` it was computed with; a replay of a stored result runs that
+version (a result stored without it is version 1).
 """
 
 from __future__ import annotations
