@@ -165,7 +165,7 @@ def _recount_draws(files: _Files, audit: list[dict[str, Any]], seats: list[dict[
             recount.differ(_("Draw %(draw)s: its seed %(seed)s differs from the seed %(input)s in its input.",
                              draw=draw_id, seed=draw.get("seed"), input=instance.get("seed")))
         try:
-            digest, replayed = replay_instance(instance)
+            digest, replayed = replay_instance(instance, draw.get("result") or {})
         except InvalidInstance as error:
             recount.differ(_("Draw %(draw)s: its input cannot be read: %(error)s", draw=draw_id, error=str(error)))
             continue

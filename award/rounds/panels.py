@@ -252,7 +252,7 @@ def replay_draw(session: Session, *, actor: User | None, draw: AssignmentDraw) -
     """Re-run a draw from its stored instance and seed and compare with its stored result."""
     if actor is not None and actor.role not in (Role.OFFICE, Role.SUPERVISOR):
         raise NotAllowed(_("Only the office and the supervisor can re-run a draw."), code="not_allowed")
-    recomputed, replayed = replay_instance(draw.instance)
+    recomputed, replayed = replay_instance(draw.instance, draw.result)
     stored = draw_outcome(draw.result)
     stored_pairs = {tuple(p) for p in stored["assignments"]}
     replay_pairs = {tuple(p) for p in replayed["assignments"]}
