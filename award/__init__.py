@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app = Flask(
         __name__,
-        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_path=instance_path(test_config),
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
     )
@@ -40,3 +41,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Database(app)
     web.init_web(app)
     return app
+
+
+def instance_path(test_config: dict[str, Any] | None) -> str:
+    """The instance folder (config.py, secret_key, the files): AWARD_INSTANCE_PATH, else instance/ beside
+    the code. Two app instances on one machine (the two-instance reliability test) each get their own;
+    a test app (test_config given) ignores the environment, as load_config does."""
+    configured = os.environ.get("AWARD_INSTANCE_PATH") if test_config is None else None
+    return str(Path(configured).resolve()) if configured else str(PROJECT_ROOT / "instance")

@@ -3,7 +3,8 @@
 A lower area offers a hook instead of importing a higher one (docs/architecture.md): stage guards
 (`cycles.stages.guard`), dashboard tasks (`cycles.tasks.task_provider`), reminder sources
 (`notifications.reminders.reminder_source`), the registration listener
-(`auth.services.registration_listener`) and the deadline listener (`cycles.services.deadline_listener`).
+(`auth.services.registration_listener`), the deadline listener (`cycles.services.deadline_listener`)
+and the columns that name a stored file (`files.refers_to`: a file is deleted only when no row names it).
 A module adds to a hook when it is imported; this list
 imports every such module, so the guards hold for any program that calls `load_hooks()` (the app
 factory does, before it builds the web layer), whichever pages or commands it has.
@@ -22,8 +23,10 @@ HOOK_MODULES = (
     "award.pool.tasks",
     "award.conflicts.tasks",
     "award.scoring.progress",  # guards: panels formed, every sheet in
+    "award.rounds.presentation",  # guard: the presentation order drawn and every attendance recorded
     "award.scoring.notices",  # the review deadline reminder
     "award.scoring.tasks",
+    "award.social.services",  # guard: every candidate's social evaluation finding before the stage ends
     "award.ranking.services",  # guard: the shortlist frozen before approval
     "award.ranking.tasks",
     "award.approval.services",  # guard: the vote closed; the vote's reminder
@@ -31,6 +34,11 @@ HOOK_MODULES = (
     "award.notice.services",  # guards: the notice published, its period over with every objection decided
     "award.notice.tasks",
     "award.awards.tasks",
+    "award.calls.models",  # refers_to: the call's files
+    "award.certificates.models",  # refers_to: the seal images
+    "award.visits.models",  # refers_to: the on-site photos
+    "award.awards.models",  # refers_to: the follow-up reports' files
+    "award.awards.after",  # the follow-up report reminder
 )
 
 

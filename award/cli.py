@@ -11,11 +11,13 @@ from flask.cli import AppGroup, with_appcontext
 from award.app_db import get_database, get_session
 from award.auth.models import Role
 from award.errors import DomainError
+from award.files import FileStore
 
 users_cli = AppGroup("users", help="Manage accounts.")
 audit_cli = AppGroup("audit", help="Check the audit trail.")
 db_cli = AppGroup("db", help="Migrate the database schema (Alembic).")
 demo_cli = AppGroup("demo", help="The demo cycle.")
+files_cli = AppGroup("files", help="The file store: check every stored file, move older files into it.")
 
 
 @users_cli.command("create")
@@ -114,14 +116,14 @@ def seed_command() -> None:
 @with_appcontext
 @click.argument("target", type=click.Path(dir_okay=False, writable=True))
 def backup_command(target: str) -> None:
-    """Write a consistent copy of the database to TARGET."""
-    from award.backup import BackupError, backup_database
+    """Write a consistent copy of the database and every stored file to TARGET (one tar file)."""
+    from award.backup import BackupError, backup_all
 
     try:
-        backup_database(current_app.config["DATABASE_URL"], target)
+        written = backup_all(current_app.config["DATABASE_URL"], _file_store(), target)
     except BackupError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"backup written to {target}")
+    click.echo(f"backup written to {target}: the database and {written['files']} files")
 
 
 @click.command("restore")
@@ -129,17 +131,112 @@ def backup_command(target: str) -> None:
 @click.argument("source", type=click.Path(dir_okay=False))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def restore_command(source: str, yes: bool) -> None:
-    """Replace the database's content with the backup SOURCE (stop the app first)."""
-    from award.backup import BackupError, restore_database
+    """Replace the database's content with the backup SOURCE and put its files back (stop the app first)."""
+    from award.backup import BackupError, restore_all
 
     if not yes:
         click.confirm("This replaces everything in the database. Continue?", abort=True)
     get_database().engine.dispose()  # no pooled connection may hold the old content
     try:
-        restore_database(current_app.config["DATABASE_URL"], source)
+        restored = restore_all(current_app.config["DATABASE_URL"], _file_store(), source)
     except BackupError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"database restored from {source}")
+    click.echo(f"database and {restored['files']} files restored from {source}")
+
+
+def _file_store() -> FileStore:
+    return FileStore.from_config(current_app.config, current_app.instance_path)
+
+
+@files_cli.command("verify")
+def files_verify_command() -> None:
+    """Check every file the database records; name each missing or altered one and exit 1."""
+    from award.files import verify_files
+
+    checked, problems = verify_files(get_session(), _file_store())
+    for problem in problems:
+        click.echo(f"FAIL {problem.problem} {problem.kind} {problem.sha256}", err=True)
+    if problems:
+        click.echo(f"{len(problems)} of {checked} files missing or altered", err=True)
+        sys.exit(1)
+    click.echo(f"all {checked} files intact")
+
+
+# The folders files were kept in before the file store, each with how a row's file was found there.
+_LEGACY = (  # (config key, folder under instance/, model path, kind, sharded by two characters)
+    ("EVIDENCE_ROOT", "evidence", "award.applications.models:EvidenceFile", "evidence", True),
+    ("OBJECTION_EVIDENCE_ROOT", "objections", "award.notice.models:Objection", "objection", True),
+    ("CALL_FILES_ROOT", "calls", "award.calls.models:CallAttachment", "call_file", True),
+    ("CERTIFICATE_SEAL_ROOT", "seals", "award.certificates.models:CertificateSettings", "seal", False),
+)
+
+
+@files_cli.command("import")
+@click.option("--remove-old", is_flag=True, help="Delete each old file once its copy is in the store.")
+def files_import_command(remove_old: bool) -> None:
+    """Move the files of an older deployment (instance/evidence, objections, calls, seals, archives,
+    certificate_batches) into the file store, checking each against the SHA-256 the database recorded."""
+    import importlib
+    import shutil
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from award.files import Blob, keep
+
+    session, store = get_session(), _file_store()
+    instance = Path(current_app.instance_path)
+    moved = present = 0
+    problems: list[str] = []
+    for key, folder, model_path, kind, sharded in _LEGACY:
+        module, name = model_path.split(":")
+        model = getattr(importlib.import_module(module), name)
+        root = Path(current_app.config.get(key) or instance / folder)
+        stored_column, digest_column = ((model.stored_name, model.sha256) if kind != "seal"
+                                        else (model.seal_stored_name, model.seal_sha256))
+        rows = session.execute(select(stored_column, digest_column).where(stored_column.is_not(None)))
+        for stored_name, digest in rows:
+            old = root / stored_name[:2] / stored_name if sharded else root / stored_name
+            try:
+                present_already = store.check(digest) is None
+            except ValueError:  # the recorded value is no SHA-256 at all
+                problems.append(f"altered {kind} {digest!r} (the database holds no SHA-256 for {stored_name})")
+                continue
+            if present_already:
+                keep(session, Blob(digest, store.path_of(digest).stat().st_size), kind)
+                present += 1
+            elif not old.is_file():
+                problems.append(f"missing {kind} {digest} (no {old})")
+                continue
+            else:
+                scratch = store.scratch_path()
+                shutil.copyfile(old, scratch)
+                try:
+                    keep(session, store.adopt(scratch, expected=digest), kind)
+                except ValueError:
+                    problems.append(f"altered {kind} {digest} ({old} differs from the recorded SHA-256)")
+                    continue
+                moved += 1
+            if remove_old:
+                old.unlink(missing_ok=True)
+    for old in sorted((instance / "archives").glob("*.zip")):  # archives made by the button, named by cycle
+        scratch = store.scratch_path(".zip")
+        shutil.copyfile(old, scratch)
+        keep(session, store.adopt(scratch), "archive")
+        moved += 1
+        if remove_old:
+            old.unlink()
+    batches = Path(current_app.config.get("CERTIFICATE_BATCH_ROOT") or instance / "certificate_batches")
+    if batches.is_dir():
+        shutil.copytree(batches, store.root / "certificate_batches", dirs_exist_ok=True)
+        if remove_old:
+            shutil.rmtree(batches)
+    session.commit()
+    click.echo(f"{moved} files moved into {store.root}, {present} already there")
+    for problem in problems:
+        click.echo(f"FAIL {problem}", err=True)
+    if problems:
+        sys.exit(1)
 
 
 def register_cli(app: Flask) -> None:
@@ -151,6 +248,7 @@ def register_cli(app: Flask) -> None:
     from award.pool.cli import pool_cli
 
     pool_cli.add_command(conflicts_command)
-    groups = (users_cli, audit_cli, db_cli, demo_cli, assign_cli, pool_cli, archive_cli, outbox_cli, reminders_cli)
+    groups = (users_cli, audit_cli, db_cli, demo_cli, files_cli, assign_cli, pool_cli, archive_cli, outbox_cli,
+              reminders_cli)
     for command in (*groups, backup_command, restore_command, certificates_command):
         app.cli.add_command(command)

@@ -22,6 +22,9 @@ class ConfigError(RuntimeError):
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # None: sqlite under instance/
     "SECRET_KEY": None,  # None: generated once into instance/secret_key
+    # Where every stored file lives (award/files.py): evidence, objection evidence, call files, seals,
+    # archives, certificate batches. None: instance/files. Several hosts: one shared volume, the same path.
+    "FILES_ROOT": None,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
@@ -87,8 +90,10 @@ DEFAULTS: dict[str, Any] = {
 
 # Environment variables read as AWARD_<NAME>; booleans accept 1/0, true/false, yes/no.
 ENV_KEYS: dict[str, type] = {
+    "INSTANCE_PATH": str,  # read by create_app before the configuration (it holds instance/config.py)
     "DATABASE_URL": str,
     "SECRET_KEY": str,
+    "FILES_ROOT": str,
     "SESSION_COOKIE_SECURE": bool,
     "PASSWORD_MIN_LENGTH": int,
     "PASSWORD_HASH_METHOD": str,

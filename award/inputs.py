@@ -302,3 +302,11 @@ def check_name(value: str | None, *, field: str | None = None) -> None:
     problem = name_problem(value, field=field)
     if problem:
         raise InvalidInput(problem)
+
+
+def check_printed_text(value: str | None, *, field: str | None = None) -> None:
+    """Multi-line text that is printed or sent to others (an itinerary, a finding's reason): besides control
+    characters, no bidirectional controls or invisible characters, which change what a reader sees."""
+    check_text(value, multiline=True, field=field)
+    for line in (value or "").splitlines():
+        check_name(line.replace("\t", " "), field=field)

@@ -135,6 +135,7 @@ class RubricInfo:
     total: int
     path: Path
     content_hash: str
+    purpose: str = "application"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,6 +152,8 @@ class Rubric:
     #: Category ids compared, in order, to break ties of the total (results first, then
     #: leadership for GB/T 19580); empty when the file gives none.
     tie_break: tuple[str, ...] = ()
+    #: "application" (a cycle's rubric) or "presentation" (the presentation round's form).
+    purpose: str = "application"
     #: The exact file text; store it with a cycle to freeze the rubric.
     text: str = field(repr=False)
     content_hash: str
@@ -228,6 +231,7 @@ class Rubric:
             total=self.total,
             path=path,
             content_hash=self.content_hash,
+            purpose=self.purpose,
         )
 
 
@@ -278,7 +282,9 @@ def parse_rubric(text: str, *, source: str = "<text>", key: str | None = None) -
 
 
 _TOP_REQUIRED = {"title", "total", "step", "kinds", "categories"}
-_TOP_OPTIONAL = {"title_en", "tie_break"}
+_TOP_OPTIONAL = {"title_en", "tie_break", "purpose"}
+# What a rubric scores: an application's self-assessment (a cycle's rubric) or a presentation (陈述答辩).
+PURPOSES = ("application", "presentation")
 _KIND_REQUIRED = {"name", "bands"}
 _KIND_OPTIONAL = {"name_en", "dimensions", "dimensions_en"}
 _BAND_REQUIRED = {"id", "low", "high", "description"}
@@ -366,7 +372,11 @@ class _Parser:
         categories = self.categories(data["categories"], {k.id: k for k in kinds})
         self.sums(categories, total)
         tie_break = self.tie_break(data, {c.id for c in categories})
+        purpose = self.text(data, "purpose", "top level", default="application")
+        if purpose not in PURPOSES:
+            raise self.fail("purpose", f"purpose must be one of {', '.join(PURPOSES)}, got {purpose!r}")
         return Rubric(
+            purpose=purpose,
             key=key,
             title=title,
             title_en=title_en,

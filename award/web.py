@@ -191,10 +191,12 @@ def init_web(app: Flask) -> None:
     from award.ranking.routes import bp as ranking_bp
     from award.rounds.routes import bp as rounds_bp
     from award.scoring.routes import bp as scoring_bp
+    from award.social.routes import bp as social_bp
+    from award.visits.routes import bp as visits_bp
 
     for blueprint in (main_bp, auth_bp, cycles_bp, audit_bp, archive_bp, applications_bp, ranking_bp, pool_bp,
                       conflicts_bp, rounds_bp, scoring_bp, approval_bp, notice_bp, awards_bp, certificates_bp,
-                      documents_bp, outreach_bp, calls_bp):
+                      documents_bp, outreach_bp, calls_bp, visits_bp, social_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(notifications_bp)
     app.context_processor(notifications_nav)  # the unread count in the navigation

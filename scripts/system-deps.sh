@@ -2,10 +2,10 @@
 # Installs the system libraries WeasyPrint needs for Chinese PDFs, when they are missing.
 # With apt and root (or sudo) it installs them; otherwise it prints one line naming them.
 # `--test` adds what the test suite needs: Chromium for the browser tests, the PostgreSQL client
-# for backup tests.
+# for backup tests, redis-server for the two-instance test (which starts one when none is running).
 set -u
 packages=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
-[ "${1:-}" = "--test" ] && packages+=(chromium postgresql-client)
+[ "${1:-}" = "--test" ] && packages+=(chromium postgresql-client redis-server)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -325,7 +325,7 @@ def module_world(engine: Engine, database_url: str, files_root: Path, build: Wor
     outer transaction rolled back when the module is done. Use it in a module-scoped fixture."""
     with engine.connect() as connection:
         transaction = connection.begin()
-        app = make_test_app(database_url, **app_config)
+        app = make_test_app(database_url, **{"FILES_ROOT": str(files_root), **app_config})
         app.instance_path = str(files_root.with_name("instance"))
         get_database(app).bind_to(connection)
         files_root.mkdir(parents=True, exist_ok=True)

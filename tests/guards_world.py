@@ -20,6 +20,7 @@ from award.applications.evidence import EvidenceStore
 from award.applications.models import Application, ApplicationStatus, EvidenceFile
 from award.approval.services import open_vote
 from award.auth.models import Role, User
+from award.awards import after, reassessment
 from award.awards.models import Award
 from award.awards.numbers import new_certificate_number
 from award.certificates import services as certificates
@@ -29,6 +30,7 @@ from award.cycles.services import cycle_rubric
 from award.cycles.settings import IssuerSettings
 from award.db import utcnow
 from award.documents.models import PrinterProfile
+from award.i18n import local_zone
 from award.notice.models import NoticeCandidate, Objection, PublicNotice
 from award.notice.periods import PeriodKind
 from award.notifications.kinds import Kind
@@ -37,8 +39,9 @@ from award.pool.kinds import RelationKind
 from award.pool.models import ExpertProfile, ExpertRelation, GroupLink
 from award.rounds import panels
 from award.rounds import services as rounds
-from award.rounds.models import Assignment, AssignmentSource, AssignmentStatus, RoundKind
+from award.rounds.models import Assignment, AssignmentSource, AssignmentStatus, ReviewRound, RoundKind, RoundStatus
 from award.scoring import services as scoring
+from award.visits.models import SiteVisit, VisitPhoto
 from tests.approval.access_world import applications_of, frozen_snapshot
 from tests.approval.world import pdf_bytes
 from tests.certificates.world import png_seal
@@ -47,6 +50,17 @@ from tests.rounds.factories import full_entries
 
 # The people every guard is tried with; a row of the table names those it lets through.
 PERSONAS = ("office", "supervisor", "leader", "expert", "enterprise", "stranger")
+
+
+def pdf_free_photo() -> bytes:
+    """A small PNG, as a phone's photo would be a JPEG: what an on-site photo row points at."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (10, 120, 60)).save(out, format="PNG")
+    return out.getvalue()
 
 
 def _profile(db: Session, user: User, *, in_pool: bool = True) -> ExpertProfile:
@@ -184,6 +198,55 @@ def build_guards_world(db: Session, app: Flask, root: Path, *, make_user, make_c
     printer = PrinterProfile(name="办公室激光打印机", offset_x_mm=Decimal("1.5"), offset_y_mm=Decimal("-2.0"))
     db.add(printer)
     refs.update(awarded_cycle=awarded_cycle, award=award, printer=printer)
+
+    # On-site visits: a cycle in on-site review, its open round, a team whose member is `visit_expert`, a visit
+    # with a photo; and a cycle in deliberation whose candidate awaits its social evaluation.
+    visit_cycle = make_cycle(stage=Stage.ONSITE_REVIEW, onsite_review=True)
+    visit_application = applications_of(db, visit_cycle, make_organization, 1)[0]
+    visit_round = ReviewRound(cycle_id=visit_cycle.id, kind=RoundKind.ONSITE, status=RoundStatus.OPEN,
+                              experts_per_application=1, required_sheets=1)
+    db.add(visit_round)
+    db.flush()
+    visit_expert = make_user(Role.EXPERT)
+    db.add(Assignment(round_id=visit_round.id, application_id=visit_application.id, expert_id=visit_expert.id,
+                      is_leader=True, source=AssignmentSource.MANUAL, pledge_signed_at=now))
+    visit = SiteVisit(round_id=visit_round.id, application_id=visit_application.id, visit_on=now.date(),
+                      itinerary="9:00 座谈")
+    db.add(visit)
+    db.flush()
+    photo_data = pdf_free_photo()
+    stored_photo = EvidenceStore(root / "visit_photos").save(photo_data)
+    visit_photo = VisitPhoto(visit_id=visit.id, item_id="4.1.2", stored_name=stored_photo.stored_name,
+                             display_name="现场.png", content_type="image/png", size_bytes=stored_photo.size_bytes,
+                             sha256=stored_photo.sha256)
+    db.add(visit_photo)
+    social_cycle = make_cycle(stage=Stage.DELIBERATION)
+    refs.update(visit_cycle=visit_cycle, visit_application=visit_application, visit_round=visit_round,
+                visit_expert=visit_expert, visit=visit, visit_photo=visit_photo, social_cycle=social_cycle,
+                social_candidate=applications_of(db, social_cycle, make_organization, 1)[0])
+    # After the award: the enterprise's own award with a follow-up report (and its file), and a
+    # re-assessment cycle of it whose review is over (in ranking), its outcome still open.
+    own = Application(cycle_id=awarded_cycle.id, organization_id=owner.organization_id,
+                      status=ApplicationStatus.ELIGIBLE, org_name=owner.organization.name, sector="C")
+    db.add(own)
+    db.flush()
+    own_award = Award(cycle_id=awarded_cycle.id, application_id=own.id, organization_id=owner.organization_id,
+                      organization_name=own.org_name, title="市长质量奖",
+                      awarded_on=now.date() - dt.timedelta(days=400),
+                      valid_until=now.date() + dt.timedelta(days=200),
+                      certificate_number=new_certificate_number(now.year))
+    db.add(own_award)
+    db.flush()
+    report = after.submit_report(db, actor=owner, award=own_award, store=EvidenceStore(root / "follow_up"),
+                                 zone=local_zone(), report=after.ReportInput(
+                                     year=own_award.awarded_on.year, experience="经验分享", improvements="改进成效",
+                                     data=pdf_bytes(), filename="报告.pdf"))
+    reassess_cycle = reassessment.open_reassessment(
+        db, actor=office, today=now.date(),
+        plan=reassessment.ReassessmentPlan(year=now.year, title="市长质量奖复审（守卫）", award_ids=[own_award.id]))
+    reassess_cycle.stage = Stage.DELIBERATION
+    refs.update(own_award=own_award, follow_up_report=report, reassess_cycle=reassess_cycle,
+                reassessment=reassessment.reassessments_of(db, reassess_cycle)[0])
 
     refs["notification"] = notify(db, user=office, kind=Kind.OBJECTION_RECEIVED, context={"organization": "X"},
                                   link="/dashboard")

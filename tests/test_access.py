@@ -19,6 +19,7 @@ from award.auth.models import Role
 from award.cycles.models import Stage
 from tests.applications.world import applications_world
 from tests.approval.access_world import decision_world
+from tests.awards.world import after_world
 from tests.calls.world import calls_world
 from tests.certificates.world import certificates_world
 from tests.conftest import ModuleWorld, module_world
@@ -26,6 +27,8 @@ from tests.documents.world import documents_world, receipt_world
 from tests.notifications.world import notifications_world
 from tests.pool.world import pool_world
 from tests.rounds.access_world import review_access_world
+from tests.social.access_world import social_access_world
+from tests.visits.access_world import visits_access_world
 
 ANON = "anonymous"
 ROLES = (ANON, *(role.value for role in Role))
@@ -86,6 +89,9 @@ ROUTES: list[Route] = [
     Route("cycles.show_cycle", "GET", "/cycles/{cycle_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
     Route("cycles.edit_cycle", "GET", "/cycles/{cycle_id}/edit", allow(Role.OFFICE)),
     Route("cycles.edit_cycle", "POST", "/cycles/{cycle_id}/edit", allow(Role.OFFICE, ok=422)),
+    Route("cycles.procedure", "GET", "/cycles/{cycle_id}/procedure", allow(Role.OFFICE)),
+    Route("cycles.procedure", "POST", "/cycles/{cycle_id}/procedure",
+          allow(Role.OFFICE, ok=409)),  # the world's cycle has opened: its procedure is frozen
     # A transition that the stage machine refuses: the office gets 409, everyone else 403.
     Route("cycles.advance", "POST", "/cycles/{cycle_id}/advance/awarded", allow(Role.OFFICE, ok=409)),
     Route("audit.trail", "GET", "/audit/", allow(Role.OFFICE, Role.SUPERVISOR)),
@@ -229,6 +235,15 @@ ROUTES: list[Route] = [
     Route("rounds.edit_round", "GET", "/review/rounds/{round_id}/settings", allow(Role.OFFICE)),
     Route("rounds.edit_round", "POST", "/review/rounds/{round_id}/settings", allow(Role.OFFICE, ok=422)),
     Route("rounds.show_round", "GET", "/review/rounds/{round_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
+    # the presentation schedule: the world's round is a document round (no schedule: not found).
+    Route("rounds.presentation_schedule", "GET", "/review/rounds/{round_id}/presentation",
+          allow(Role.OFFICE, Role.SUPERVISOR, ok=404)),
+    Route("rounds.draw_presentation", "POST", "/review/rounds/{round_id}/presentation/draw",
+          allow(Role.OFFICE, ok=422)),  # nothing filled in
+    Route("rounds.replay_presentation", "POST", "/review/presentation-draws/999999/replay",
+          allow(Role.OFFICE, Role.SUPERVISOR, ok=404)),
+    Route("rounds.record_attendance", "POST", "/review/presentation-slots/999999/attendance",
+          allow(Role.OFFICE, ok=404)),
     Route("rounds.assign", "POST", "/review/rounds/{round_id}/assign", allow(Role.OFFICE, ok=422)),
     Route("rounds.open_round", "POST", "/review/rounds/{round_id}/open", allow(Role.OFFICE, ok=409)),  # already open
     Route("scoring.close_round", "POST", "/review/rounds/{round_id}/close", allow(Role.OFFICE, ok=409)),  # sheets due
@@ -292,6 +307,19 @@ ROUTES: list[Route] = [
     Route("approval.cast", "POST", "/approval/cycles/{vote_cycle_id}/ballot/{application_id}",
           allow(Role.LEADER, ok=404)),
     Route("approval.results", "GET", "/approval/cycles/{vote_cycle_id}/results", allow(Role.OFFICE, Role.SUPERVISOR)),
+    # the review committee's vote: the same pages under /committee; the world's cycles have none (not found).
+    Route("approval.committee", "GET", "/approval/cycles/{vote_cycle_id}/committee",
+          allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("approval.committee_open", "POST", "/approval/cycles/{vote_cycle_id}/committee/open",
+          allow(Role.OFFICE, ok=422)),
+    Route("approval.committee_close", "POST", "/approval/cycles/{vote_cycle_id}/committee/close",
+          allow(Role.OFFICE, ok=404)),
+    Route("approval.committee_ballot", "GET", "/approval/cycles/{vote_cycle_id}/committee/ballot",
+          allow(Role.LEADER, ok=404)),
+    Route("approval.committee_cast", "POST",
+          "/approval/cycles/{vote_cycle_id}/committee/ballot/{vote_application_id}", allow(Role.LEADER, ok=404)),
+    Route("approval.committee_results", "GET", "/approval/cycles/{vote_cycle_id}/committee/results",
+          allow(Role.OFFICE, Role.SUPERVISOR, Role.LEADER, ok=404)),
     # the office's bulk tools: the supervisor sees who would be reached, only the office sends.
     Route("outreach.cycle", "GET", "/outreach/cycles/{cycle_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
     Route("outreach.remind_experts", "POST", "/outreach/rounds/{round_id}/remind", allow(Role.OFFICE, ok=302)),
@@ -320,6 +348,30 @@ ROUTES: list[Route] = [
     Route("awards.confirm", "POST", "/awards/cycles/{notice_cycle_id}/confirm", allow(Role.OFFICE, ok=409)),
     Route("awards.show", "GET", "/awards/{award_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
     Route("awards.revoke", "POST", "/awards/{award_id}/revoke", allow(Role.OFFICE, ok=422)),  # no reason given
+    # award levels, on the matrix's cycle (in applications: levels still open); an empty form clears them
+    Route("awards.edit_levels", "GET", "/awards/cycles/{cycle_id}/levels", allow(Role.OFFICE)),
+    Route("awards.edit_levels", "POST", "/awards/cycles/{cycle_id}/levels", allow(Role.OFFICE, ok=302)),
+    # after the award: the public list; follow-up reports for the holder, the office and the supervisor
+    # (anyone else gets a 404: another organization's award is not there); re-assessment for the office
+    Route("awards.holders", "GET", "/awards/holders", everyone(200, anon=200)),
+    Route("awards.follow_up", "GET", "/awards/{own_award_id}/follow-up",
+          allow(Role.OFFICE, Role.SUPERVISOR, Role.ENTERPRISE, others=404)),
+    Route("awards.follow_up", "GET", "/awards/{other_award_id}/follow-up",
+          allow(Role.OFFICE, Role.SUPERVISOR, others=404)),
+    Route("awards.follow_up", "POST", "/awards/{own_award_id}/follow-up",  # an empty form
+          allow(Role.OFFICE, Role.SUPERVISOR, Role.ENTERPRISE, ok=422, others=404)),
+    Route("awards.follow_up_file", "GET", "/awards/follow-up/{own_report_id}/file",
+          allow(Role.OFFICE, Role.SUPERVISOR, Role.ENTERPRISE, others=404)),
+    Route("awards.follow_up_file", "GET", "/awards/follow-up/{other_report_id}/file",
+          allow(Role.OFFICE, Role.SUPERVISOR, others=404)),
+    Route("awards.new_reassessment", "GET", "/awards/reassessments/new", allow(Role.OFFICE)),
+    Route("awards.new_reassessment", "POST", "/awards/reassessments/new", allow(Role.OFFICE, ok=422)),
+    Route("awards.reassessment_cycle", "GET", "/awards/reassessments/{reassess_cycle_id}",
+          allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("awards.reassessment_cycle", "GET", "/awards/reassessments/{cert_cycle_id}",  # not a re-assessment
+          allow(Role.OFFICE, Role.SUPERVISOR, ok=404)),
+    Route("awards.decide_reassessment", "POST", "/awards/reassessments/decide/{reassessment_id}",
+          allow(Role.OFFICE, ok=422)),  # an empty form
     # certificates: "{own_award_id}" is held by the world's enterprise, "{other_award_id}" by another organization,
     # which gets 404 (no probing by id); the feedback report likewise for the applicant only.
     Route("certificates.cycle_page", "GET", "/certificates/cycles/{cert_cycle_id}", allow(Role.OFFICE)),
@@ -415,6 +467,31 @@ ROUTES: list[Route] = [
           allow(Role.OFFICE, ok=302)),
     Route("calls.delete_file", "POST", "/calls/manage/{cycle_id}/files/{draft_call_file_id}/delete",
           allow(Role.OFFICE, ok=404)),
+    # On-site visits: the office schedules; the visit's team (here the expert) works on the checklist; the
+    # supervisor reads. A visit, its photos and its report are refused to anyone else by the service (403).
+    Route("visits.cycle_visits", "GET", "/visits/cycles/{visit_cycle_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("visits.schedule", "POST", "/visits/applications/{visit_application_id}/schedule",
+          allow(Role.OFFICE, ok=422)),  # an empty form
+    Route("visits.my_visits", "GET", "/visits/mine", allow(Role.EXPERT)),
+    Route("visits.show_visit", "GET", "/visits/{visit_id}", allow(Role.OFFICE, Role.SUPERVISOR, Role.EXPERT)),
+    Route("visits.save_check", "POST", "/visits/{visit_id}/items/4.1.2", allow(Role.EXPERT, ok=422)),
+    Route("visits.add_photo", "POST", "/visits/{visit_id}/photos", allow(Role.EXPERT, ok=422)),
+    Route("visits.remove_photo", "POST", "/visits/photos/{visit_photo_id}/delete", allow(Role.EXPERT, ok=302)),
+    Route("visits.photo", "GET", "/visits/photos/{visit_photo_id}",
+          allow(Role.OFFICE, Role.SUPERVISOR, Role.EXPERT)),
+    Route("visits.report", "GET", "/visits/{visit_id}/report.pdf", allow(Role.OFFICE, Role.SUPERVISOR, Role.EXPERT)),
+    # Social evaluation: the office's pages (the supervisor reads), and the public comment form while its
+    # window is open (a cycle without a window has no such page).
+    Route("social.cycle_page", "GET", "/social/cycles/{social_cycle_id}", allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("social.import_list", "POST", "/social/cycles/{social_cycle_id}/import", allow(Role.OFFICE, ok=422)),
+    Route("social.open_window", "POST", "/social/cycles/{social_cycle_id}/window", allow(Role.OFFICE, ok=422)),
+    Route("social.finding", "GET", "/social/applications/{social_application_id}",
+          allow(Role.OFFICE, Role.SUPERVISOR)),
+    Route("social.record_finding", "POST", "/social/applications/{social_application_id}",
+          allow(Role.OFFICE, ok=422)),
+    Route("social.comment", "GET", "/social/cycles/{social_cycle_id}/comment", everyone(200, anon=200)),
+    Route("social.comment", "GET", "/social/cycles/{cycle_id}/comment", everyone(404, anon=404)),
+    Route("social.comment", "POST", "/social/cycles/{social_cycle_id}/comment", everyone(422, anon=422)),
 ]
 
 PUBLIC_ENDPOINTS = {"static"}
@@ -453,18 +530,23 @@ def build_world(db, app, tmp_path, *, make_user, make_cycle, make_organization) 
         "expert_id": make_user(Role.EXPERT).id,
         "cycle_id": cycle.id,
         **notifications_world(db, users=users),
-        **applications_world(db, app, users=users, cycle=cycle, make_user=make_user, root=tmp_path / "evidence"),
+        **applications_world(db, app, users=users, cycle=cycle, make_user=make_user, root=tmp_path),
         **pool_world(db, users=users, make_user=make_user, make_cycle=make_cycle,
                      make_organization=make_organization),
         **review_access_world(db, users=users, make_user=make_user, make_cycle=make_cycle,
                               make_organization=make_organization),
         **decision_world(db, app, users=users, make_cycle=make_cycle, make_organization=make_organization,
-                         root=tmp_path / "objections"),
-        **certificates_world(db, app, users=users, make_cycle=make_cycle, make_organization=make_organization,
-                             root=tmp_path / "certificates"),
+                         root=tmp_path),
+        **(certified := certificates_world(db, app, users=users, make_cycle=make_cycle,
+                                           make_organization=make_organization, root=tmp_path)),
+        **after_world(db, app, users=users, own_award_id=certified["own_award_id"],  # type: ignore[arg-type]
+                      other_award_id=certified["other_award_id"], root=tmp_path / "follow_up"),  # type: ignore[arg-type]
         **documents_world(db, make_cycle=make_cycle, make_organization=make_organization),
-        **calls_world(db, app, users=users, cycle=cycle, make_cycle=make_cycle, root=tmp_path / "calls"),
+        **calls_world(db, app, users=users, cycle=cycle, make_cycle=make_cycle, root=tmp_path),
         **receipt_world(db, users=users, make_cycle=make_cycle, make_organization=make_organization),
+        **visits_access_world(db, app, users=users, make_user=make_user, make_cycle=make_cycle,
+                              make_organization=make_organization),
+        **social_access_world(db, make_cycle=make_cycle, make_organization=make_organization),
     }
 
 

@@ -29,6 +29,7 @@ from award.cycles.models import Stage
 from award.cycles.settings import IssuerSettings
 from award.db import utcnow
 from award.errors import DomainError
+from award.files import FileStore, StoredFile
 from award.rounds.models import Assignment
 from award.scoring.models import ConsensusFinalization, ConsensusRemark, RemarkKind
 from tests.approval.world import shortlisted_cycle
@@ -110,8 +111,7 @@ def test_only_an_awarded_or_closed_cycle_is_archived(db, make_cycle, tmp_path):
 
 
 def _storage(tmp_path) -> ArchiveStorage:
-    return ArchiveStorage(evidence_root=tmp_path / "evidence", objection_root=tmp_path / "objections",
-                          seal_root=tmp_path / "seals",
+    return ArchiveStorage(files_root=tmp_path / "evidence",
                           verify_url=lambda number: f"https://award.example.gov.cn/certificates/verify/{number}")
 
 
@@ -124,14 +124,14 @@ def _awarded_application(db, cycle, make_organization, *, files: int = 0, store=
     db.flush()
     for number in range(files):
         stored_name = secrets.token_hex(32)
-        path = store.path_of(stored_name)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = store.scratch_path()
         digest = hashlib.sha256()
         with open(path, "wb") as handle:
             for _ in range(size // CHUNK):
                 chunk = os.urandom(CHUNK)  # random: deflate cannot shrink it, the worst case
                 digest.update(chunk)
                 handle.write(chunk)
+        store.adopt(path)
         db.add(EvidenceFile(application_id=application.id, stored_name=stored_name, display_name=f"证据{number}.pdf",
                             content_type="application/pdf", size_bytes=size, sha256=digest.hexdigest()))
     day = dt.date(cycle.year, 12, 1)
@@ -176,8 +176,8 @@ def test_a_missing_or_altered_stored_evidence_file_is_noted(db, make_cycle, make
     store = EvidenceStore(tmp_path / "evidence")
     application = _awarded_application(db, cycle, make_organization, files=2, store=store, size=CHUNK)
     first, second = application.files
-    store.path_of(first.stored_name).unlink()
-    store.path_of(second.stored_name).write_bytes(b"%PDF-1.7 replaced")
+    store.path_of(first.sha256).unlink()
+    store.path_of(second.sha256).write_bytes(b"%PDF-1.7 replaced")
     storage = _storage(tmp_path)
     summary = build_archive(db, actor=None, cycle=cycle, target=tmp_path / "a.zip", storage=storage,
                             font_lookup=lambda: [])
@@ -240,7 +240,7 @@ def test_ballots_are_archived_only_after_the_close(db, make_user, make_organizat
 
 def test_the_office_downloads_the_archive_from_the_cycle_page(app, db, client, login, make_user, make_cycle,
                                                              make_organization, tmp_path):
-    app.instance_path = str(tmp_path / "instance")  # the button keeps a copy under instance/archives/
+    app.instance_path = str(tmp_path / "instance")  # the button keeps a copy in the file store
     office = make_user(Role.OFFICE)
     cycle = make_cycle(stage=Stage.AWARDED)
     _awarded_application(db, cycle, make_organization)
@@ -252,7 +252,9 @@ def test_the_office_downloads_the_archive_from_the_cycle_page(app, db, client, l
     target = tmp_path / "download.zip"
     target.write_bytes(response.data)
     response.close()
-    assert [p.name for p in (tmp_path / "instance" / "archives").iterdir()][0].startswith(f"cycle-{cycle.id}-")
+    kept = db.scalars(select(StoredFile).where(StoredFile.kind == "archive")).one()
+    assert hashlib.sha256(target.read_bytes()).hexdigest() == kept.sha256
+    assert FileStore(tmp_path / "instance" / "files").check(kept.sha256) is None
     verdict = verify_archive(target)
     assert verdict.ok, verdict.problems
     with zipfile.ZipFile(target) as archive:
@@ -273,7 +275,7 @@ ARCHIVED_TABLES = {
     "evidence_files": "applications",
     "application_submissions": "applications",
     "review_rounds": "assignment", "assignments": "assignment", "assignment_draws": "assignment",
-    "expert_availability": "assignment",
+    "expert_availability": "assignment", "presentation_draws": "assignment", "presentation_slots": "assignment",
     "pinned_conflicts": "conflicts", "expert_profiles": "conflicts", "expert_relations": "conflicts",
     "group_links": "conflicts",
     "score_sheets": "sheets", "item_scores": "sheets", "consensus_scores": "sheets",
@@ -282,10 +284,15 @@ ARCHIVED_TABLES = {
     "vote_sessions": "vote", "vote_members": "vote", "vote_candidates": "vote", "ballots": "vote",
     "vote_outcomes": "vote",
     "public_notices": "notice", "notice_candidates": "notice", "objections": "notice",
-    "awards": "awards",
+    "site_visits": "visits", "visit_checks": "visits", "visit_photos": "visits",
+    "social_findings": "social", "social_records": "social", "social_comment_windows": "social",
+    "social_comments": "social",
+    "awards": "awards", "reassessments": "awards",
     "audit_records": "audit", "audit_chain_head": "audit",
 }
 NOT_ARCHIVED = {
+    "follow_up_reports": "the holders' yearly reports arrive for years after the cycle is closed and archived; "
+                         "the database, the file store and their backup keep them",
     "account_tokens": "digests of single-use e-mail links (invitations, resets, confirmations): secrets, not records",
     "blacklist_entries": "screening results keep the listing that counted (source and date)",
     "draft_stashes": "unsaved form text of an expired login",
@@ -295,6 +302,7 @@ NOT_ARCHIVED = {
     "overlay_layouts": "printer positions for pre-printed stock, not a record",
     "printer_profiles": "printer calibration, not a record",
     "site_flags": "installation flags (the demo marker)",
+    "stored_files": "the file store's index by SHA-256; the archived files carry their digests in the manifest",
     "worker_heartbeats": "the background workers' last signs of life, for /healthz",
 }
 

@@ -48,9 +48,7 @@ def demo_archive(engine, database_url, tmp_path_factory) -> dict:
     target = folder / "demo.zip"
     with engine.connect() as connection:
         transaction = connection.begin()
-        app = make_test_app(database_url, EVIDENCE_ROOT=str(folder / "evidence"),
-                            OBJECTION_EVIDENCE_ROOT=str(folder / "objections"),
-                            CERTIFICATE_SEAL_ROOT=str(folder / "seals"),
+        app = make_test_app(database_url, FILES_ROOT=str(folder / "files"),
                             PUBLIC_BASE_URL="https://award.example.gov.cn")
         get_database(app).bind_to(connection)
         try:

@@ -10,7 +10,7 @@ import sys
 import pytest
 from flask import Flask
 
-from award import PROJECT_ROOT
+from award import PROJECT_ROOT, instance_path
 from award.config import ConfigError, instance_secret_key, load_config
 
 
@@ -35,6 +35,29 @@ def test_order_is_defaults_then_instance_file_then_environment(tmp_path, monkeyp
     assert app.config["DATABASE_URL"] == "sqlite:///from-env"  # the environment wins
     assert app.config["SECRET_KEY"] == (tmp_path / "secret_key").read_text()
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_the_instance_folder_is_named_by_the_environment_and_its_config_read(tmp_path, monkeypatch):
+    """Two instances from one checkout (the two-instance test): each reads its own folder's config.py."""
+    folder = tmp_path / "host-b" / "instance"
+    folder.mkdir(parents=True)
+    (folder / "config.py").write_text("PASSWORD_MIN_LENGTH = 13\n")
+    monkeypatch.setenv("AWARD_INSTANCE_PATH", str(folder))
+    monkeypatch.delenv("AWARD_DATABASE_URL", raising=False)
+    monkeypatch.delenv("AWARD_SECRET_KEY", raising=False)
+    assert instance_path(None) == str(folder)
+    app = make_flask(instance_path(None))
+    load_config(app, None)
+    assert app.config["PASSWORD_MIN_LENGTH"] == 13
+    assert app.config["DATABASE_URL"] == f"sqlite:///{folder}/award.sqlite"
+    assert (folder / "secret_key").exists()  # generated in that folder, not beside the code
+
+
+def test_a_test_app_ignores_the_instance_folder_of_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("AWARD_INSTANCE_PATH", str(tmp_path))
+    assert instance_path({"TESTING": True}) == str(PROJECT_ROOT / "instance")
+    monkeypatch.delenv("AWARD_INSTANCE_PATH")
+    assert instance_path(None) == str(PROJECT_ROOT / "instance")
 
 
 def test_default_database_is_sqlite_under_instance(tmp_path, monkeypatch):

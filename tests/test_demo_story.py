@@ -52,8 +52,7 @@ def _seed(db, app, files_root, **_factories) -> dict[str, object]:
 @pytest.fixture(scope="module")
 def demo_world(engine, database_url, tmp_path_factory) -> Iterator[ModuleWorld]:
     files = tmp_path_factory.mktemp("demo-story") / "files"
-    with module_world(engine, database_url, files, _seed, EVIDENCE_ROOT=str(files / "evidence"),
-                      OBJECTION_EVIDENCE_ROOT=str(files / "objections")) as built:
+    with module_world(engine, database_url, files, _seed) as built:
         yield built
 
 

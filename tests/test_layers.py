@@ -42,12 +42,13 @@ from award.cycles.models import Stage
 from award.notifications import reminders
 from award.auth import services
 from award.cycles import services as cycle_services
+from award import files
 
 def hooks():
     return ({key: list(guards) for key, guards in stages._GUARDS.items()},
             {role: list(providers) for role, providers in tasks._PROVIDERS.items()},
             list(reminders._SOURCES), list(services._REGISTRATION_LISTENERS),
-            list(cycle_services._DEADLINE_LISTENERS))
+            list(cycle_services._DEADLINE_LISTENERS), [str(column) for column in files._REFERENCES])
 
 areas.load_hooks()
 assert "award.web" not in sys.modules and not any(m.endswith(".routes") for m in sys.modules)
@@ -77,12 +78,12 @@ def test_every_hook_is_registered_by_load_hooks_without_the_web_layer():
     _run(HOOKS_WITHOUT_WEB)
 
 
-HEAVY = ("weasyprint", "scipy", "numpy", "openpyxl", "PIL", "redis")
+HEAVY = ("weasyprint", "scipy", "numpy", "highspy", "openpyxl", "PIL", "redis")
 
 CLI_WITHOUT_HEAVY_LIBRARIES = """
 import sys
 import award.cli
-loaded = sorted(name for name in ("weasyprint", "scipy", "numpy") if name in sys.modules)
+loaded = sorted(name for name in ("weasyprint", "scipy", "numpy", "highspy") if name in sys.modules)
 assert not loaded, f"importing award.cli imported {loaded}"
 """
 

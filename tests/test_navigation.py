@@ -15,7 +15,7 @@ from award.cycles.models import CycleDeadline, Stage
 PUBLIC = ["/notices/", "/verify"]
 ROLE_LINKS = {
     Role.ENTERPRISE: ["/dashboard", "/notifications/", "/applications/"],
-    Role.EXPERT: ["/dashboard", "/notifications/", "/review/mine", "/pool/mine"],
+    Role.EXPERT: ["/dashboard", "/notifications/", "/review/mine", "/visits/mine", "/pool/mine"],
     Role.LEADER: ["/dashboard", "/notifications/"],
     Role.OFFICE: ["/dashboard", "/notifications/", "/cycles/", "/pool/", "/audit/", "/office/users"],
     Role.SUPERVISOR: ["/dashboard", "/notifications/", "/cycles/", "/pool/", "/audit/"],

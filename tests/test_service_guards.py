@@ -38,7 +38,9 @@ from award.audit.models import AuditRecord
 from award.auth import accounts
 from award.auth import services as auth
 from award.auth.models import Role, User
+from award.awards import after, reassessment
 from award.awards import services as awards
+from award.awards.models import ReassessmentOutcome
 from award.calls import services as calls
 from award.certificates import services as certificates
 from award.certificates.batch import BatchStore
@@ -47,7 +49,8 @@ from award.conflicts import services as conflicts
 from award.conflicts.rules import ConflictType
 from award.cycles import services as cycles
 from award.cycles.models import Stage
-from award.cycles.settings import EligibilitySettings, IssuerSettings
+from award.cycles.procedure import build as build_procedure
+from award.cycles.settings import AwardLevel, AwardLevels, EligibilitySettings, IssuerSettings
 from award.db import utcnow
 from award.documents import services as documents
 from award.documents.models import DocumentKind
@@ -64,16 +67,28 @@ from award.pool import services as pool
 from award.pool.kinds import RelationKind
 from award.ranking import services as ranking
 from award.ranking.models import CombineMode
-from award.rounds import panels
+from award.rounds import panels, presentation
 from award.rounds import services as rounds
-from award.rounds.models import AggregationMethod, AssignmentSource, AssignmentStatus, RoundKind, RoundStatus
+from award.rounds.models import (
+    AggregationMethod,
+    AssignmentSource,
+    AssignmentStatus,
+    Attendance,
+    RoundKind,
+    RoundStatus,
+)
 from award.scoring import discussion
 from award.scoring import services as scoring
 from award.scoring.models import RemarkKind
+from award.social import services as social
+from award.social.models import FindingLevel, ListKind
+from award.visits import services as visits
+from award.visits.models import CheckStatus
+from award.visits.report import visit_report
 from tests.approval.world import pdf_bytes
 from tests.certificates.world import png_seal
 from tests.conftest import ModuleWorld, fresh_credit_code, module_world
-from tests.guards_world import PERSONAS, build_guards_world
+from tests.guards_world import PERSONAS, build_guards_world, pdf_free_photo
 from tests.rounds.factories import full_entries
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -242,8 +257,39 @@ def attached_call(c: Ctx) -> None:
                               limits=calls.CallLimits())
 
 
+FULL_STEPS = ["screening", "document_review", "presentation", "onsite_review", "social_evaluation", "committee",
+              "leading_group", "notice", "award"]
+FULL_WEIGHTS = {"document_review": "0.5", "presentation": "0.2", "onsite_review": "0.3"}
+
+
+def presentation_round(c: Ctx) -> Any:
+    """The setup cycle's presentation round, its procedure made to have one (created on first use)."""
+    found = rounds.round_of(c.s, c.setup_cycle, RoundKind.PRESENTATION)
+    if found is None:
+        c.setup_cycle.procedure = build_procedure(FULL_STEPS, FULL_WEIGHTS).as_dict()
+        found = rounds.create_round(c.s, actor=None, cycle=c.setup_cycle, kind=RoundKind.PRESENTATION)
+    return found
+
+
+def presentation_drawn(c: Ctx) -> None:
+    c.setup_cycle.stage = Stage.DOCUMENT_REVIEW
+    presentation.draw_presentation_order(c.s, actor=None, review_round=presentation_round(c),
+                                         starts_at=utcnow() + dt.timedelta(days=3), minutes=30, rooms=["第一会议室"],
+                                         seed=7)
+    c.setup_cycle.stage = Stage.PRESENTATION
+
+
+def draw_of(c: Ctx) -> Any:
+    return presentation.draws_of(c.s, presentation_round(c))[0]
+
+
+def first_slot(c: Ctx) -> Any:
+    return presentation.slots_of(c.s, presentation_round(c))[0]
+
+
 LIMITS = applications.EvidenceLimits(max_file_bytes=10 * 1024 * 1024, max_total_bytes=50 * 1024 * 1024)
 OFFICE = ("office", SYSTEM)
+VISIT_TEAM = ("visit_expert", SYSTEM)
 ENTERPRISE = ("enterprise", SYSTEM)
 EVERYONE = PERSONAS
 
@@ -339,6 +385,25 @@ GUARDS: list[Guard] = [
           stage=Case(at_stage("notice_cycle", Stage.APPROVAL), code="wrong_stage")),
     Guard(awards.revoke_award, lambda c, a: awards.revoke_award(
         c.s, actor=a, award=c.award, reason="材料造假", zone=ZONE), OFFICE),
+    Guard(awards.update_levels, lambda c, a: awards.update_levels(
+        c.s, actor=a, cycle=c.apply_cycle, levels=AwardLevels((AwardLevel(name="市长质量奖", quota=1,
+                                                                          cutoff=Decimal(800)),))), OFFICE,
+        stage=Case(at_stage("apply_cycle", Stage.APPROVAL), code="levels_locked")),
+    # after the award: the holder writes its follow-up reports; the holder, the office and the supervisor read them
+    Guard(after.submit_report, lambda c, a: after.submit_report(
+        c.s, actor=a, award=c.own_award, store=EvidenceStore(c.root / "follow_up"), zone=ZONE,
+        report=after.ReportInput(year=c.own_award.valid_until.year, experience="经验", improvements="成效")),
+        ENTERPRISE, passes="report_year"),
+    Guard(after.report_file, lambda c, a: after.report_file(
+        c.s, actor=a, report=c.follow_up_report, store=EvidenceStore(c.root / "follow_up")),
+        ("office", "supervisor", "enterprise", SYSTEM)),
+    Guard(reassessment.open_reassessment, lambda c, a: reassessment.open_reassessment(
+        c.s, actor=a, today=utcnow().date(), plan=reassessment.ReassessmentPlan(
+            year=utcnow().year, title=f"复审 {uuid.uuid4().hex[:6]}", award_ids=[c.award.id])), OFFICE),
+    Guard(reassessment.decide_reassessment, lambda c, a: reassessment.decide_reassessment(
+        c.s, actor=a, reassessment=c.reassessment, outcome=ReassessmentOutcome.RENEWED, reason="复审合格",
+        zone=ZONE), OFFICE,
+        stage=Case(at_stage("reassess_cycle", Stage.DOCUMENT_REVIEW), code="wrong_stage")),
 
     Guard(certificates.update_certificate_texts, lambda c, a: certificates.update_certificate_texts(
         c.s, actor=a, cycle=c.awarded_cycle, award_title="苏州市市长质量奖", authority="苏州市人民政府",
@@ -367,6 +432,10 @@ GUARDS: list[Guard] = [
     Guard(cycles.update_cycle, lambda c, a: cycles.update_cycle(
         c.s, actor=a, cycle=c.apply_cycle, settings=cycle_settings("改名的周期"), reason="申报截止时间顺延"), OFFICE,
         stage=Case(at_stage("apply_cycle", Stage.DOCUMENT_REVIEW), code="settings_locked")),
+    Guard(cycles.set_procedure, lambda c, a: cycles.set_procedure(
+        c.s, actor=a, cycle=c.apply_cycle, steps=FULL_STEPS, weights=FULL_WEIGHTS), OFFICE,
+        prepare=at_stage("apply_cycle", Stage.DRAFT),
+        stage=Case(at_stage("apply_cycle", Stage.APPLICATION), code="procedure_frozen")),
     Guard(cycles.update_issuers, lambda c, a: cycles.update_issuers(
         c.s, actor=a, cycle=c.awarded_cycle, issuers=IssuerSettings(city="苏州市")), OFFICE),
     Guard(cycles.advance_cycle, lambda c, a: cycles.advance_cycle(
@@ -484,6 +553,17 @@ GUARDS: list[Guard] = [
           stage=round_closed("round_closed"), conflict=Case(pinned("seat_expert", "scored"), code="rule_broken")),
     Guard(rounds.create_round, lambda c, a: rounds.create_round(
         c.s, actor=a, cycle=c.setup_cycle, kind=RoundKind.ONSITE), OFFICE),
+    # the presentation round's schedule: the office draws and records; the supervisor may replay the lot.
+    Guard(presentation.draw_presentation_order, lambda c, a: presentation.draw_presentation_order(
+        c.s, actor=a, review_round=presentation_round(c), starts_at=utcnow() + dt.timedelta(days=3), minutes=30,
+        rooms=["第一会议室", "第二会议室"], seed=11), OFFICE,
+        prepare=both(presentation_round, at_stage("setup_cycle", Stage.DOCUMENT_REVIEW)),
+        stage=Case(at_stage("setup_cycle", Stage.SCREENING), code="wrong_stage")),
+    Guard(presentation.replay_presentation_draw, lambda c, a: presentation.replay_presentation_draw(
+        c.s, actor=a, draw=draw_of(c)), ("office", "supervisor", SYSTEM), prepare=presentation_drawn),
+    Guard(presentation.record_attendance, lambda c, a: presentation.record_attendance(
+        c.s, actor=a, slot=first_slot(c), attendance=Attendance.PRESENT), OFFICE, prepare=presentation_drawn,
+        stage=Case(at_stage("setup_cycle", Stage.ONSITE_REVIEW), code="wrong_stage")),
     # The review cycle has every round it needs: the call creates nothing and must still refuse.
     Guard(rounds.ensure_rounds, lambda c, a: rounds.ensure_rounds(c.s, actor=a, cycle=c.review_cycle), OFFICE),
     Guard(rounds.configure_round, lambda c, a: rounds.configure_round(
@@ -527,6 +607,45 @@ GUARDS: list[Guard] = [
         conflict=Case(pinned("team_leader", "agreed"), error=NotAllowed)),
     Guard(scoring.close_round, lambda c, a: scoring.close_round(c.s, actor=a, review_round=c.review_round), OFFICE,
           passes="sheets_missing", stage=Case(round_status("review_round", RoundStatus.SETUP), code="round_not_open")),
+
+    # social evaluation: the office, after the review rounds and before the decision.
+    Guard(social.import_records, lambda c, a: social.import_records(
+        c.s, actor=a, kind=ListKind.PENALTY, data=csv_file(("credit_code", "source", "listed_on"),
+                                                           (fresh_credit_code(), "市市场监管局", "2025-01-02"))),
+          OFFICE),
+    Guard(social.open_comment_window, lambda c, a: social.open_comment_window(
+        c.s, actor=a, cycle=c.social_cycle, closes_at=utcnow() + dt.timedelta(days=3)), OFFICE,
+        stage=Case(at_stage("social_cycle", Stage.NOTICE), code="wrong_stage")),
+    Guard(social.record_finding, lambda c, a: social.record_finding(
+        c.s, actor=a, application=c.social_candidate, level=FindingLevel.VETO, reason="重大质量事故",
+        evidence="处罚决定书"), OFFICE, stage=Case(at_stage("social_cycle", Stage.APPROVAL), code="wrong_stage")),
+
+    # on-site visits: the office schedules; the visit's team (pledged, no conflict) fills the checklist.
+    Guard(visits.schedule_visit, lambda c, a: visits.schedule_visit(
+        c.s, actor=a, application=c.visit_application, visit_on=utcnow().date() + dt.timedelta(days=3),
+        itinerary="9:00 座谈 10:00 现场", today=utcnow().date()), OFFICE,
+        stage=round_closed("round_closed", "visit_round")),
+    Guard(visits.save_check, lambda c, a: visits.save_check(
+        c.s, actor=a, visit=c.visit, item_id="4.1.2", status=CheckStatus.CONFIRMED, note="纪要齐全"),
+        VISIT_TEAM, also_refused=("seat_expert",), stage=round_closed("round_not_open", "visit_round"),
+        conflict=Case(pinned("visit_expert", "visit_application"), error=NotAllowed)),
+    Guard(visits.add_photo, lambda c, a: visits.add_photo(
+        c.s, actor=a, visit=c.visit, item_id="4.1.2", data=pdf_free_photo(), filename="现场.png",
+        strip_location=True, store=EvidenceStore(c.root / "visit_photos")),
+        VISIT_TEAM, stage=round_closed("round_not_open", "visit_round"),
+        conflict=Case(pinned("visit_expert", "visit_application"), error=NotAllowed)),
+    Guard(visits.remove_photo, lambda c, a: visits.remove_photo(
+        c.s, actor=a, photo=c.visit_photo, store=EvidenceStore(c.root / "visit_photos")),
+        VISIT_TEAM, stage=round_closed("round_not_open", "visit_round"),
+        conflict=Case(pinned("visit_expert", "visit_application"), error=NotAllowed)),
+    Guard(visits.photo_bytes, lambda c, a: visits.photo_bytes(
+        c.s, actor=a, photo=c.visit_photo, store=EvidenceStore(c.root / "visit_photos")),
+        ("office", "supervisor", "visit_expert", SYSTEM), also_refused=("seat_expert",),
+        conflict=Case(pinned("visit_expert", "visit_application"), error=NotAllowed, actor="visit_expert")),
+    Guard(visit_report, lambda c, a: visit_report(
+        c.s, c.visit, actor=a, store=EvidenceStore(c.root / "visit_photos"), now=utcnow()),
+        ("office", "supervisor", "visit_expert", SYSTEM),
+        conflict=Case(pinned("visit_expert", "visit_application"), error=NotAllowed, actor="visit_expert")),
 ]
 
 # Functions with an `actor` that guard nothing, and why.

@@ -3,19 +3,17 @@ list, the draft stash's limits. Interface level (reads ``current_app``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import current_app
 
 from award.applications import services
 from award.applications.evidence import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_TOTAL_BYTES, EvidenceStore
 from award.applications.sectors import sectors
+from award.files import files_root
 from award.limits import pdf_check_limits
 
 
 def evidence_store() -> EvidenceStore:
-    root = current_app.config.get("EVIDENCE_ROOT") or str(Path(current_app.instance_path) / "evidence")
-    return EvidenceStore(root)
+    return EvidenceStore(files_root(current_app.config, current_app.instance_path))
 
 
 def evidence_limits() -> services.EvidenceLimits:

@@ -64,6 +64,9 @@ class PastAward:
 
     cycle_year: int
     revoked_on: dt.date | None = None
+    # The last day of the re-application ban fixed when it was revoked (under the awarding cycle's
+    # rules); None for awards revoked before bans were stored, or not revoked.
+    ban_until: dt.date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,8 +142,14 @@ def check_not_blacklisted(hits: Sequence[BlacklistHit]) -> RuleResult:
     return RuleResult(rule="not_blacklisted", outcome=RuleOutcome.FAIL, fact={"listings": listed})
 
 
-def check_award_cooldown(history: Sequence[PastAward], settings: EligibilitySettings, cycle_year: int) -> RuleResult:
-    # One cycle a year: an award of year Y blocks the cycles Y+1 … Y+cooldown.
+def check_award_cooldown(history: Sequence[PastAward], settings: EligibilitySettings, cycle_year: int,
+                         reassessment: bool = False) -> RuleResult:
+    # One cycle a year: an award of year Y blocks the cycles Y+1 … Y+cooldown. A re-assessment is the
+    # holder's own renewal, not a new application: the cool-down does not apply to it.
+    if reassessment:
+        return RuleResult(rule="award_cooldown", outcome=RuleOutcome.PASS,
+                          fact={"cooldown": settings.award_cooldown_cycles, "reassessment": True,
+                                "awarded": sorted(a.cycle_year for a in history)})
     blocking = [a.cycle_year for a in history
                 if a.revoked_on is None and 0 <= cycle_year - a.cycle_year <= settings.award_cooldown_cycles
                 and settings.award_cooldown_cycles > 0]
@@ -151,12 +160,17 @@ def check_award_cooldown(history: Sequence[PastAward], settings: EligibilitySett
 
 
 def check_revocation_ban(history: Sequence[PastAward], settings: EligibilitySettings, on: dt.date) -> RuleResult:
+    # Banned by this cycle's rule (a revocation within its ban years) or by the ban fixed at the
+    # revocation (its ban_until), whichever is longer: a later cycle's shorter rule does not lift a ban.
     window_start = years_before(on, settings.revocation_ban_years)
     revocations = sorted(a.revoked_on for a in history if a.revoked_on is not None)
     banned = [day for day in revocations if day > window_start and settings.revocation_ban_years > 0]
+    fixed = sorted(a.ban_until for a in history if a.ban_until is not None and a.ban_until > on)
     fact = {"ban_years": settings.revocation_ban_years, "from": window_start.isoformat(), "on": on.isoformat(),
-            "last": revocations[-1].isoformat() if revocations else None}
-    return RuleResult(rule="revocation_ban", outcome=RuleOutcome.FAIL if banned else RuleOutcome.PASS, fact=fact)
+            "last": revocations[-1].isoformat() if revocations else None,
+            "ban_until": fixed[-1].isoformat() if fixed else None}
+    outcome = RuleOutcome.FAIL if banned or fixed else RuleOutcome.PASS
+    return RuleResult(rule="revocation_ban", outcome=outcome, fact=fact)
 
 
 def check_all(
@@ -167,8 +181,10 @@ def check_all(
     cycle_year: int,
     blacklist: Sequence[BlacklistHit] = (),
     history: Sequence[PastAward] = (),
+    reassessment: bool = False,
 ) -> list[RuleResult]:
-    """Every rule, in the order of RULES; `on` is the reference date (the application deadline)."""
+    """Every rule, in the order of RULES; `on` is the reference date (the application deadline);
+    `reassessment`: the cycle re-assesses holders (no cool-down)."""
     return [
         check_registered_in_city(facts, settings),
         check_years_in_operation(facts, settings, on),
@@ -176,7 +192,7 @@ def check_all(
         check_no_major_accident(facts, settings, on),
         check_no_penalty(facts, settings, on),
         check_not_blacklisted(blacklist),
-        check_award_cooldown(history, settings, cycle_year),
+        check_award_cooldown(history, settings, cycle_year, reassessment),
         check_revocation_ban(history, settings, on),
     ]
 
@@ -206,11 +222,17 @@ def describe(rule: str, outcome: RuleOutcome, fact: dict[str, Any]) -> str:
             return _("Not found on the imported dishonesty lists.")
         return _("Listed: %(listings)s", listings="; ".join(f"{x['source']} ({x['listed_on']})" for x in listings))
     if rule == "award_cooldown":
+        if fact.get("reassessment"):
+            return _("A re-assessment of a holder: the cool-down does not apply.")
         if outcome is RuleOutcome.FAIL:
             return _("Awarded in %(last)s; the cool-down is %(cooldown)s cycles.", last=fact.get("last"),
                      cooldown=fact.get("cooldown"))
         return _("No award within the last %(cooldown)s cycles.", cooldown=fact.get("cooldown"))
     if rule == "revocation_ban":
+        if outcome is RuleOutcome.FAIL and fact.get("ban_until") and not (
+                fact.get("last") and fact.get("from") and str(fact["last"]) > str(fact["from"])):
+            return _("An award was revoked on %(last)s; the ban set then lasts until %(ban_until)s.",
+                     last=fact.get("last") or "—", ban_until=fact.get("ban_until"))
         if outcome is RuleOutcome.FAIL:
             return _("An award was revoked on %(last)s; the ban lasts %(ban_years)s years.",
                      last=fact.get("last"), ban_years=fact.get("ban_years"))

@@ -3,20 +3,17 @@
 A PDF is opened by pypdf in a child process with capped time and memory (award.sandbox,
 award.limits.PDF_CHECK): a crafted file that the check cannot finish quickly is refused.
 
-Files live under a configurable root outside any static folder (EVIDENCE_ROOT, default
-instance/evidence). Stored names are random hex; the uploaded name is kept as display text only.
+Files live in the one content-addressed file store (award.files: FILES_ROOT, default
+instance/files), found by their SHA-256; the uploaded name is kept as display text only.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 
+from award.files import FileStore
 from award.limits import PDF_CHECK, ProcessLimits
 from award.sandbox import run_child
 
@@ -28,8 +25,6 @@ PDF = "application/pdf"
 JPEG = "image/jpeg"
 PNG = "image/png"
 EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
-
-_STORED_NAME = re.compile(r"^[0-9a-f]{64}$")
 
 
 class EvidenceRejected(ValueError):
@@ -84,44 +79,14 @@ def display_name(raw: str | None, content_type: str) -> str:
 
 @dataclass(frozen=True)
 class StoredFile:
-    stored_name: str
+    stored_name: str  # the row's own random handle; the bytes are found by their SHA-256
     sha256: str
     size_bytes: int
 
 
-class EvidenceStore:
-    """The folder of evidence files; names are 64 random hex characters, sharded by the first two."""
-
-    def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
-
-    def path_of(self, stored_name: str) -> Path:
-        if not _STORED_NAME.match(stored_name):
-            raise ValueError("not a stored evidence name")
-        return self.root / stored_name[:2] / stored_name
+class EvidenceStore(FileStore):
+    """Uploaded files (evidence, objection evidence, a call's files) in the one file store (award.files)."""
 
     def save(self, data: bytes) -> StoredFile:
-        stored_name = secrets.token_hex(32)
-        path = self.path_of(stored_name)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temporary = path.with_suffix(".part")
-        with open(temporary, "xb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-        return StoredFile(stored_name, hashlib.sha256(data).hexdigest(), len(data))
-
-    def read(self, stored_name: str) -> bytes:
-        return self.path_of(stored_name).read_bytes()
-
-    def read_checked(self, stored_name: str, sha256: str) -> bytes | None:
-        """The stored bytes when they are still those uploaded (same SHA-256); None when absent or changed."""
-        path = self.path_of(stored_name)
-        if not path.is_file():
-            return None
-        data = path.read_bytes()
-        return data if hashlib.sha256(data).hexdigest() == sha256 else None
-
-    def delete(self, stored_name: str) -> None:
-        self.path_of(stored_name).unlink(missing_ok=True)
+        blob = self.put(data)
+        return StoredFile(secrets.token_hex(32), blob.sha256, blob.size_bytes)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from award.auth.models import Organization, enum_column
 from award.cycles.models import Cycle
 from award.db import Base, UTCDateTime, utcnow
+from award.files import refers_to
 
 
 class ApplicationStatus(enum.StrEnum):
@@ -220,3 +221,6 @@ class DraftStash(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     form: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+refers_to(EvidenceFile.sha256)  # the file store keeps these files, and verify checks them

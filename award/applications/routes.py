@@ -332,7 +332,7 @@ def upload_files(application_id: int):
 def preview(application_id: int, file_id: int):
     """The owner's file shown by the browser itself (its PDF viewer or an image), never run as a page."""
     evidence = get_or_404(EvidenceFile, file_id, application_id=_own(application_id).id)
-    data = evidence_store().read_checked(evidence.stored_name, evidence.sha256) or abort(404)
+    data = evidence_store().read_checked(evidence.sha256) or abort(404)
     services.record_download(get_session(), actor=actor(), evidence=evidence)
     return inline_file(data, evidence.display_name, evidence.content_type)
 
@@ -353,7 +353,7 @@ def download(application_id: int, file_id: int):
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     evidence = get_or_404(EvidenceFile, file_id, application_id=_viewable(application_id).id)
-    path = evidence_store().path_of(evidence.stored_name)
+    path = evidence_store().path_of(evidence.sha256)
     if not path.is_file():
         abort(404)
     data = path.read_bytes()

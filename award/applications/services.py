@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import delete, event, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from award.applications import eligibility, notices
@@ -39,12 +39,13 @@ from award.applications.queries import can_view_application, evidence_total_byte
 from award.applications.sectors import GBT4754_SECTIONS
 from award.audit.services import record
 from award.auth.models import Role, User
-from award.cycles.models import Cycle, Stage
+from award.cycles.models import Cycle, CycleKind, Stage
 from award.cycles.services import cycle_rubric
 from award.cycles.settings import EligibilitySettings
 from award.cycles.stages import guard as stage_guard
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed, TooLarge
+from award.files import Blob, keep, release
 from award.i18n import _, _l, format_datetime
 from award.inputs import check_name, check_text
 from award.limits import PDF_CHECK, ProcessLimits
@@ -503,6 +504,7 @@ def add_evidence(
     except EvidenceRejected as rejected:
         raise Invalid(REJECTION_MESSAGES[rejected.reason](), code=f"evidence_{rejected.reason}") from None
     stored = store.save(data)
+    keep(session, Blob(stored.sha256, stored.size_bytes), "evidence")
     evidence = EvidenceFile(application_id=application.id, stored_name=stored.stored_name,
                             display_name=display_name(filename, content_type), content_type=content_type,
                             size_bytes=stored.size_bytes, sha256=stored.sha256, uploaded_at=now,
@@ -564,11 +566,11 @@ def remove_evidence(session: Session, *, actor: User | None, evidence: EvidenceF
     application = evidence.application
     _require_owner(actor, application)
     require_editable(application, now)
-    stored_name = evidence.stored_name
+    sha256 = evidence.sha256
     after = {"file": evidence.id, "name": evidence.display_name, "sha256": evidence.sha256}
     application.files.remove(evidence)
     session.flush()
-    event.listen(session, "after_commit", lambda _session: store.delete(stored_name), once=True)
+    release(session, store, sha256)
     record(session, actor=actor, action="application.evidence_removed", target_type="application",
            target_id=application.id, cycle_id=application.cycle_id, before=after)
 
@@ -620,6 +622,7 @@ def automatic_findings(
         cycle_year=cycle.year,
         blacklist=[eligibility.BlacklistHit(source=h.source, listed_on=h.listed_on) for h in hits],
         history=award_history(session, application.organization_id) if history is None else history,
+        reassessment=cycle.kind is CycleKind.REASSESSMENT,
     )
 
 

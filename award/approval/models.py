@@ -1,6 +1,7 @@
 """The leading group's vote on a frozen shortlist: the session, its members, candidates, ballots, outcome.
 
-One vote per cycle. The electorate (the enabled leaders when the vote opened) and the candidates
+One vote per cycle and body (the review committee, the leading group: the procedure says which).
+The electorate (the enabled leaders when the vote opened) and the candidates
 (the snapshot's shortlist) are fixed at opening, so a leader added later cannot tip a vote and the
 tally's base is known. Composite foreign keys make the database refuse a ballot from a non-member
 or on a non-candidate; the unique triple refuses a second ballot.
@@ -36,10 +37,17 @@ class Choice(enum.StrEnum):
     ABSTAIN = "abstain"
 
 
+class VoteBody(enum.StrEnum):
+    """Who votes: the review committee (评委会审议) or the leading group (领导小组审定); the same machinery."""
+
+    COMMITTEE = "committee"
+    LEADING_GROUP = "leading_group"
+
+
 class VoteSession(Base):
     __tablename__ = "vote_sessions"
     __table_args__ = (
-        UniqueConstraint("cycle_id"),
+        UniqueConstraint("cycle_id", "body"),
         CheckConstraint("closes_at > opened_at", name="closes_after_opening"),
         CheckConstraint("closed_at IS NULL OR closed_at >= opened_at", name="closed_after_opening"),
     )
@@ -54,6 +62,7 @@ class VoteSession(Base):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     blinded: Mapped[bool] = mapped_column(Boolean, default=False)
     rule: Mapped[dict[str, Any]] = mapped_column(JSON)  # rules.VoteRule, frozen at opening
+    body: Mapped[VoteBody] = mapped_column(enum_column(VoteBody, "vote_body"), default=VoteBody.LEADING_GROUP)
 
     cycle: Mapped[Cycle] = relationship()
     members: Mapped[list[VoteMember]] = relationship(cascade="all, delete-orphan", order_by="VoteMember.id")

@@ -20,14 +20,15 @@ from sqlalchemy.orm import Session, object_session
 from award.applications import notices as application_notices
 from award.applications.models import Application
 from award.applications.queries import register_view_rule
-from award.approval.models import Ballot, Choice, VoteCandidate, VoteMember, VoteOutcome, VoteSession
+from award.approval.models import Ballot, Choice, VoteBody, VoteCandidate, VoteMember, VoteOutcome, VoteSession
 from award.approval.rules import Tally, VoteRule, decide, rule_from_settings
 from award.audit.services import record
 from award.auth.models import Role, User
 from award.auth.permissions import is_leader
 from award.cycles.models import Cycle, Stage
+from award.cycles.procedure import Step
 from award.cycles.settings import AwardSettings
-from award.cycles.stages import guard
+from award.cycles.stages import guard, guard_leaving, procedure_of
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _
@@ -40,13 +41,35 @@ from award.runtime import path_for
 COMMENT_MAX = 2000
 
 
+# The stage each body votes in, and the procedure's step that has it.
+BODY_STAGE = {VoteBody.COMMITTEE: Stage.COMMITTEE, VoteBody.LEADING_GROUP: Stage.APPROVAL}
+BODY_STEP = {VoteBody.COMMITTEE: Step.COMMITTEE, VoteBody.LEADING_GROUP: Step.LEADING_GROUP}
+BALLOT_ENDPOINT = {VoteBody.COMMITTEE: "approval.committee_ballot", VoteBody.LEADING_GROUP: "approval.ballot"}
+
+
 def _require_office(actor: User | None) -> None:
     if actor is not None and actor.role is not Role.OFFICE:
         raise NotAllowed(_("Only the award office can run the vote."))
 
 
-def vote_of(session: Session, cycle: Cycle) -> VoteSession | None:
-    return session.scalars(select(VoteSession).where(VoteSession.cycle_id == cycle.id)).first()
+def vote_of(session: Session, cycle: Cycle, body: VoteBody = VoteBody.LEADING_GROUP) -> VoteSession | None:
+    return session.scalars(select(VoteSession).where(VoteSession.cycle_id == cycle.id,
+                                                     VoteSession.body == body)).first()
+
+
+def _body_audit(vote: VoteSession) -> dict[str, str]:
+    """The body in a vote's audit records: named for the committee (the leading group's records stay as they were)."""
+    return {"body": vote.body.value} if vote.body is VoteBody.COMMITTEE else {}
+
+
+def passed_before(session: Session, cycle: Cycle, body: VoteBody) -> set[int] | None:
+    """The applications that passed the vote before this body's in the cycle's procedure (the committee's,
+    before the leading group's); None when no vote comes before it."""
+    chosen = procedure_of(cycle)
+    earlier = [b for b in VoteBody if chosen.has(BODY_STEP[b]) and chosen.vote_after(BODY_STEP[b]) == BODY_STEP[body]]
+    if not earlier:
+        return None
+    return set(approved_by(session, cycle, earlier[0]))
 
 
 def is_member(session: Session, vote: VoteSession, user: User) -> bool:
@@ -61,19 +84,28 @@ def is_accepting(vote: VoteSession, now: dt.datetime) -> bool:
 
 def open_vote(
     session: Session, *, actor: User | None, cycle: Cycle, closes_at: dt.datetime, blinded: bool | None = None,
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, body: VoteBody = VoteBody.LEADING_GROUP,
 ) -> VoteSession:
-    """Submit the latest frozen shortlist to the leading group: fix members and candidates, tell the leaders."""
+    """Submit the latest frozen shortlist to the body (the leading group, or the review committee): fix members
+    and candidates, tell the members. After a committee, the leading group votes on those the committee passed.
+
+    The members are the enabled accounts of the decision bodies (role leader) when the vote opens."""
     _require_office(actor)
     now = now or utcnow()
-    if cycle.stage is not Stage.APPROVAL:
+    if cycle.stage is not BODY_STAGE[body]:
+        if body is VoteBody.COMMITTEE:
+            raise Conflict(_("The committee's vote can be opened only in the review committee stage."),
+                           code="wrong_stage")
         raise Conflict(_("The vote can be opened only in the leading-group approval stage."), code="wrong_stage")
-    if vote_of(session, cycle) is not None:
+    if vote_of(session, cycle, body) is not None:
         raise Conflict(_("The vote of this cycle has already been opened."), code="vote_exists")
     if closes_at <= now:
         raise Invalid(_("The vote must close in the future."), code="closes_in_past")
     snapshot = current_snapshot(session, cycle)
     shortlist = snapshot.shortlist if snapshot is not None else []
+    earlier = passed_before(session, cycle, body)
+    if earlier is not None:
+        shortlist = [entry for entry in shortlist if entry.application_id in earlier]
     if snapshot is None or not shortlist:
         raise Conflict(_("There is no frozen shortlist to vote on."), code="no_shortlist")
     leaders = list(session.scalars(select(User).where(User.role == Role.LEADER, User.is_enabled.is_(True))
@@ -84,7 +116,7 @@ def open_vote(
     rule = rule_from_settings(settings)
     vote = VoteSession(cycle_id=cycle.id, snapshot_id=snapshot.id, opened_at=now,
                        opened_by_id=actor.id if actor else None, closes_at=closes_at,
-                       blinded=settings.blinded if blinded is None else blinded, rule=rule.as_dict())
+                       blinded=settings.blinded if blinded is None else blinded, rule=rule.as_dict(), body=body)
     # Codes in an order unrelated to the rank, so a code tells nothing in the blinded mode.
     codes = [f"C{n:02d}" for n in range(1, len(shortlist) + 1)]
     random.Random(secrets.randbits(64)).shuffle(codes)
@@ -100,9 +132,12 @@ def open_vote(
            after={"snapshot": snapshot.id, "snapshot_version": snapshot.version,
                   "content_hash": snapshot.content_hash, "closes_at": closes_at.isoformat(),
                   "blinded": vote.blinded, "rule": vote.rule, "members": [leader.id for leader in leaders],
-                  "candidates": {c.application_id: c.code for c in vote.candidates}})
+                  "candidates": {c.application_id: c.code for c in vote.candidates}, **_body_audit(vote)})
     events.vote_opened(session, cycle=cycle, closes_at=closes_at, vote_id=vote.id, now=now,
-                       link=path_for("approval.ballot", cycle_id=cycle.id))
+                       link=path_for(BALLOT_ENDPOINT[body], cycle_id=cycle.id),
+                       kind=Kind.COMMITTEE_VOTE_OPENED if body is VoteBody.COMMITTEE else Kind.VOTE_OPENED)
+    if earlier is not None:
+        return vote  # the applicants heard whether they were shortlisted when the first vote opened
     shortlisted = {c.application_id for c in vote.candidates}
     for application in session.scalars(select(Application).where(
             Application.id.in_([e.application_id for e in snapshot.entries])).order_by(Application.id)):
@@ -120,6 +155,8 @@ def cast_ballot(
     """One member's vote on one candidate, once, while the vote is open."""
     now = now or utcnow()
     if actor.role is not Role.LEADER or not is_member(session, vote, actor):
+        if vote.body is VoteBody.COMMITTEE:
+            raise NotAllowed(_("Only members of the review committee may vote."))
         raise NotAllowed(_("Only members of the leading group may vote."))
     if not is_accepting(vote, now):
         raise Conflict(_("The vote is closed; no more ballots are taken."), code="vote_closed")
@@ -180,7 +217,10 @@ def close_vote(session: Session, *, actor: User | None, vote: VoteSession,
                                                   "members": o.members, "quorum_met": o.quorum_met,
                                                   "passed": o.passed} for o in outcomes},
                   "ballots": [{"leader": b.leader_id, "application": b.application_id, "choice": b.choice.value,
-                               "comment": b.comment, "cast_at": b.cast_at.isoformat()} for b in ballots]})
+                               "comment": b.comment, "cast_at": b.cast_at.isoformat()} for b in ballots],
+                  **_body_audit(vote)})
+    if procedure_of(vote.cycle).decision is not BODY_STEP[vote.body]:
+        return outcomes  # not the last vote: the applicants hear the decision from the one that is
     passed = {o.application_id: o.passed for o in outcomes}
     for application in session.scalars(select(Application).where(Application.id.in_(passed))
                                        .order_by(Application.id)):
@@ -197,9 +237,21 @@ def outcomes_of(session: Session, vote: VoteSession) -> dict[int, VoteOutcome]:
     return {row.application_id: row for row in rows}
 
 
+def decision_body(cycle: Cycle) -> VoteBody:
+    """The body whose vote decides (the last of the procedure): its result goes to the public notice."""
+    decision = procedure_of(cycle).decision
+    return next(b for b, step in BODY_STEP.items() if step is decision)
+
+
 def approved_application_ids(session: Session, cycle: Cycle) -> list[int]:
-    """The candidates that passed the closed vote, in shortlist order; empty while no vote is closed."""
-    vote = vote_of(session, cycle)
+    """The candidates that passed the decision, the last vote of the cycle's procedure (the leading group's,
+    or the committee's when it votes alone), in shortlist order; empty while that vote is not closed."""
+    return approved_by(session, cycle, decision_body(cycle))
+
+
+def approved_by(session: Session, cycle: Cycle, body: VoteBody) -> list[int]:
+    """The candidates that passed the body's closed vote, in shortlist order; empty while it is not closed."""
+    vote = vote_of(session, cycle, body)
     if vote is None or vote.closed_at is None:
         return []
     passed = set(session.scalars(select(VoteOutcome.application_id)
@@ -246,6 +298,18 @@ def open_votes_for(session: Session, leader: User, now: dt.datetime) -> list[tup
 
 
 # --- stage guard and reminders -----------------------------------------------------------------
+
+
+@guard_leaving(Stage.COMMITTEE)
+def _committee_vote_closed(session: Session, cycle: Cycle, now: dt.datetime) -> list[str]:
+    vote = vote_of(session, cycle, VoteBody.COMMITTEE)
+    if vote is None:
+        return [_("Open the review committee's vote first.")]
+    if vote.closed_at is None:
+        return [_("Close the review committee's vote first.")]
+    if not approved_by(session, cycle, VoteBody.COMMITTEE):
+        return [_("The review committee passed no candidate.")]
+    return []
 
 
 @guard(Stage.APPROVAL, Stage.NOTICE)

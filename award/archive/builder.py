@@ -10,7 +10,6 @@ manifest's own digest, so `archive verify` can check the file offline.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import zipfile
 from collections.abc import Mapping
@@ -31,6 +30,7 @@ from award.certificates.services import VerifyUrl
 from award.cycles.models import Cycle, Stage
 from award.db import utcnow
 from award.errors import Conflict, NotAllowed
+from award.files import Blob, FileStore, files_root, keep
 from award.i18n import _, local_zone
 
 MANIFEST = "manifest.json"
@@ -51,31 +51,26 @@ class ArchiveSummary:
 class ArchiveStorage:
     """Where the uploaded files live and how certificates link to their check page (from the app's config)."""
 
-    evidence_root: Path
-    objection_root: Path
-    seal_root: Path
+    files_root: Path
     verify_url: VerifyUrl
     zone: ZoneInfo = field(default_factory=local_zone)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], instance_path: str | Path, *,
                     verify_url: VerifyUrl) -> ArchiveStorage:
-        """The same configuration keys the uploads and the certificate pages use."""
-        instance = Path(instance_path)
+        """The same file store the uploads and the certificate pages use."""
         return cls(
-            evidence_root=Path(config.get("EVIDENCE_ROOT") or instance / "evidence"),
-            objection_root=Path(config.get("OBJECTION_EVIDENCE_ROOT") or instance / "objections"),
-            seal_root=Path(config.get("CERTIFICATE_SEAL_ROOT") or instance / "seals"),
+            files_root=files_root(config, instance_path),
             verify_url=verify_url,
             zone=ZoneInfo(config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai"),
         )
 
 
-def archive_path(instance_path: str | Path, cycle: Cycle, now: dt.datetime) -> Path:
-    """Where a new archive of the cycle is written: instance/archives/, named by the cycle and the time."""
-    folder = Path(instance_path) / "archives"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"cycle-{cycle.id}-{now:%Y%m%d-%H%M%S}.zip"
+def store_archive(session: Session, store: FileStore, written: Path) -> Blob:
+    """Keep a written archive in the file store (named by its digest, recorded as an "archive")."""
+    blob = store.adopt(written)
+    keep(session, blob, "archive")
+    return blob
 
 
 def build_archive(
@@ -93,9 +88,10 @@ def build_archive(
                             problem=verdict.problem), code="chain_broken")
     context = ArchiveContext(session=session, cycle=cycle, font_lookup=font_lookup)
     if storage is not None:
-        context.evidence = EvidenceStore(storage.evidence_root)
-        context.objection_evidence = EvidenceStore(storage.objection_root)
-        context.seals = SealStore(storage.seal_root)
+        context.evidence = EvidenceStore(storage.files_root)
+        context.objection_evidence = EvidenceStore(storage.files_root)
+        context.seals = SealStore(storage.files_root)
+        context.visit_photos = EvidenceStore(storage.files_root)
         context.verify_url = storage.verify_url
         context.today = utcnow().astimezone(storage.zone).date()
         context.zone = storage.zone

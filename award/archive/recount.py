@@ -41,10 +41,13 @@ from award.conflicts.rules import (
     Relation,
     conflict_matrix,
 )
+from award.cycles.settings import AwardLevels
 from award.i18n import _, _l
 from award.ranking.aggregate import ConsensusSheets, RoundAggregate, ScoreRows, aggregate_round
+from award.ranking.levels import assign_levels
 from award.ranking.models import CombineMode
 from award.ranking.standings import (
+    STATUS_SOCIAL_VETO,
     ApplicationInfo,
     EffectiveSettings,
     disagreement_rule,
@@ -63,7 +66,7 @@ _ENTRY_FIELDS = {
     "sheet_count": _l("valid sheets"), "sector": _l("sector"), "method_totals": _l("total by method"),
     "categories": _l("category"), "items": _l("item"), "mean_z": _l("mean z-score"),
     "counted": _l("record counted"), "independent": _l("independent sheets"), "robustness": _l("robustness"),
-    "flipped_by": _l("experts whose removal flips it"), "flags": _l("flags"),
+    "flipped_by": _l("experts whose removal flips it"), "flags": _l("flags"), "level": _l("award level"),
 }
 
 
@@ -162,7 +165,7 @@ def _recount_draws(files: _Files, audit: list[dict[str, Any]], seats: list[dict[
             recount.differ(_("Draw %(draw)s: its seed %(seed)s differs from the seed %(input)s in its input.",
                              draw=draw_id, seed=draw.get("seed"), input=instance.get("seed")))
         try:
-            digest, replayed = replay_instance(instance)
+            digest, replayed = replay_instance(instance, draw.get("result") or {})
         except InvalidInstance as error:
             recount.differ(_("Draw %(draw)s: its input cannot be read: %(error)s", draw=draw_id, error=str(error)))
             continue
@@ -327,8 +330,10 @@ def _recount_ranking(files: _Files, settings: dict[str, Any], seats: list[dict[s
     rounds = {r["kind"]: r for r in files.json("assignment/rounds.json") or []}
     ranking = settings.get("ranking") or {}
     frozen = snapshot["settings"]
+    levels = AwardLevels.from_list(frozen.get("levels"))  # the award levels the shortlist was divided by
     effective = EffectiveSettings(
-        cutoff=float(settings["cutoff_score"]), quota=int(settings["awards_count"]),
+        cutoff=float(levels.lowest_cutoff if levels else settings["cutoff_score"]),
+        quota=levels.total_quota if levels else int(settings["awards_count"]),
         combine_mode=CombineMode(ranking.get("combine_mode") or snapshot.get("combine_mode") or "replace"),
         onsite_weight=float(ranking.get("onsite_weight") or snapshot.get("onsite_weight") or 0.5),
         sector_limits=dict(ranking.get("sector_limits") or frozen.get("sector_limits") or {}),
@@ -353,6 +358,7 @@ def _recount_ranking(files: _Files, settings: dict[str, Any], seats: list[dict[s
         applications[row["id"]] = ApplicationInfo(id=row["id"], name=name, sector=record.get("sector") or "",
                                                   district=record.get("district") or "", credit_code=row["credit_code"])
     blacklist = {app: list(e["flags"]["blacklist"]) for app, e in entries.items() if e["flags"].get("blacklist")}
+    vetoed = {app for app, e in entries.items() if e["status"] == STATUS_SOCIAL_VETO}  # the social evaluation's
     sheets = list(files.lines("sheets/sheets.jsonl"))
     consensus = files.json("sheets/consensus.json") or {"scores": [], "confirmations": []}
     aggregates: dict[str, RoundAggregate | None] = {"document": None, "onsite": None}
@@ -367,8 +373,8 @@ def _recount_ranking(files: _Files, settings: dict[str, Any], seats: list[dict[s
         aggregates[kind] = _aggregate(review_round, layout, effective, sheets, consensus, seats, conflicts,
                                       list(applications) if kind == "document" else members, set(applications))
     ranked = rank_rounds(rubric, effective, aggregates["document"], aggregates["onsite"], applications=applications,
-                         blacklist=blacklist)
-    rows = {row["application_id"]: row for row in snapshot_rows(ranked)}
+                         blacklist=blacklist, vetoed=vetoed)
+    rows = {row["application_id"]: row for row in assign_levels(snapshot_rows(ranked), levels)}
     _compare_entries(entries, rows, recount)
     # A conflicted member's sheet that the published ranking left out is shown there, not a hidden difference.
     for (round_id, application_id, expert_id) in list(suspects):

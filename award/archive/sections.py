@@ -2,7 +2,7 @@
 
 Each section yields (path inside its folder, bytes or an iterable of byte chunks). Records are
 JSON (UTF-8, keys sorted); long lists are JSON Lines read from the database in batches; files
-(evidence, objection evidence) are streamed from instance storage in 1 MiB chunks. To archive
+(evidence, objection evidence) are streamed from the file store (award.files) in 1 MiB chunks. To archive
 something new, add one function here with @archive_section("folder").
 """
 
@@ -26,10 +26,10 @@ from award.applications.models import (
     ApplicationSettings,
     ApplicationSubmission,
 )
-from award.approval.models import Ballot, VoteOutcome, VoteSession
+from award.approval.models import Ballot, VoteBody, VoteOutcome, VoteSession
 from award.audit.models import AuditRecord
 from award.auth.models import Role, User
-from award.awards.models import Award
+from award.awards.models import Award, Reassessment
 from award.calls.models import CycleCall
 from award.certificates import services as certificates
 from award.certificates.fonts import FontLookup, MissingFontError, installed_cjk_families
@@ -57,7 +57,14 @@ from award.notice.masking import mask_id_number
 from award.notice.models import Objection, PublicNotice
 from award.pool.models import ExpertAvailability, ExpertProfile, GroupLink
 from award.ranking.models import RankingSettings, RankingSnapshot
-from award.rounds.models import Assignment, AssignmentDraw, AssignmentStatus, ReviewRound
+from award.rounds.models import (
+    Assignment,
+    AssignmentDraw,
+    AssignmentStatus,
+    PresentationDraw,
+    PresentationSlot,
+    ReviewRound,
+)
 from award.scoring.discussion import anonymous_labels
 from award.scoring.models import (
     ConsensusConfirmation,
@@ -66,6 +73,9 @@ from award.scoring.models import (
     ConsensusScore,
     ScoreSheet,
 )
+from award.social import services as social
+from award.social.models import SocialFinding
+from award.visits.models import SiteVisit
 
 CHUNK = 1 << 20
 Content = bytes | Iterable[bytes]
@@ -79,6 +89,7 @@ class ArchiveContext:
     cycle: Cycle
     evidence: EvidenceStore | None = None
     objection_evidence: EvidenceStore | None = None
+    visit_photos: EvidenceStore | None = None
     seals: SealStore | None = None
     verify_url: VerifyUrl | None = None
     today: dt.date | None = None  # the issue date of the feedback reports, as the app prints them
@@ -146,15 +157,15 @@ def _file_name(identifier: int, display_name: str) -> str:
     return f"{identifier}-{_UNSAFE.sub('_', display_name).strip('._') or 'file'}"
 
 
-def _stored_file(context: ArchiveContext, store: EvidenceStore | None, stored_name: str, sha256: str,
+def _stored_file(context: ArchiveContext, store: EvidenceStore | None, sha256: str,
                  label: str) -> Iterator[bytes] | None:
     """The stored file as chunks, checked against the SHA-256 taken at upload; None (with a note) if absent."""
     if store is None:
         context.note(f"{label}: file storage was not given; the file is not in the archive")
         return None
-    path = store.path_of(stored_name)
+    path = store.path_of(sha256)
     if not path.is_file():
-        context.note(f"{label}: the stored file is missing from instance storage")
+        context.note(f"{label}: the stored file is missing from the file store")
         return None
 
     def chunks() -> Iterator[bytes]:
@@ -285,7 +296,7 @@ def applications(context: ArchiveContext) -> Yield:
         })
         yield f"{folder}/self-assessment.json", json_bytes(application.self_assessment or {})
         for evidence in application.files:
-            chunks = _stored_file(context, context.evidence, evidence.stored_name, evidence.sha256,
+            chunks = _stored_file(context, context.evidence, evidence.sha256,
                                   f"applications/{folder}/evidence/{evidence.id}")
             if chunks is not None:
                 yield f"{folder}/evidence/{_file_name(evidence.id, evidence.display_name)}", chunks
@@ -323,6 +334,18 @@ def assignment(context: ArchiveContext) -> Yield:
         yield f"draws/draw-{draw.id}.json", json_bytes(_row(
             draw, "id", "round_id", "mode", "seed", "max_pair_probability", "input_hash", "instance", "result",
             "created_by_id", "created_at"))
+    # The presentation round (陈述答辩): each lot with its seed and input (replayable), the schedule and attendance.
+    lots = list(context.session.scalars(select(PresentationDraw).where(PresentationDraw.round_id.in_(round_ids))
+                                        .order_by(PresentationDraw.id)))
+    for lot in lots:
+        yield f"draws/presentation-{lot.id}.json", json_bytes(_row(
+            lot, "id", "round_id", "seed", "input_hash", "instance", "order", "created_by_id", "created_at"))
+    if lots:
+        slots = context.session.scalars(select(PresentationSlot).where(PresentationSlot.round_id.in_(round_ids))
+                                        .order_by(PresentationSlot.round_id, PresentationSlot.position))
+        yield "presentation.json", json_bytes([
+            _row(slot, "id", "round_id", "draw_id", "application_id", "position", "starts_at", "minutes", "room",
+                 "attendance", "attendance_note", "recorded_at", "recorded_by_id") for slot in slots])
 
 
 @archive_section("conflicts")
@@ -430,6 +453,32 @@ def _discussion_rows(remarks: list[ConsensusRemark]) -> list[dict[str, Any]]:
     return rows
 
 
+@archive_section("visits")
+def onsite_visits(context: ArchiveContext) -> Yield:
+    """The on-site visits: date, itinerary, the checklist per rubric item with its notes, and the photos taken
+    as evidence (streamed from the intranet store, checked against their SHA-256)."""
+    rounds = [r.id for r in _rounds(context)]
+    visits = list(context.session.scalars(select(SiteVisit).where(SiteVisit.round_id.in_(rounds))
+                                          .order_by(SiteVisit.id)
+                                          .options(selectinload(SiteVisit.checks), selectinload(SiteVisit.photos))))
+    if not visits:
+        return
+    yield "visits.json", json_bytes([
+        _row(v, "id", "round_id", "application_id", "visit_on", "itinerary", "created_by_id", "created_at",
+             "updated_at")
+        | {"checks": [_row(c, "item_id", "status", "note", "updated_by_id", "updated_at") for c in v.checks],
+           "photos": [_row(p, "id", "item_id", "display_name", "content_type", "size_bytes", "sha256",
+                           "location_stripped", "uploaded_by_id", "uploaded_at")
+                      | {"archived_as": f"photos/{_file_name(p.id, p.display_name)}"} for p in v.photos]}
+        for v in visits])
+    for visit in visits:
+        for photo in visit.photos:
+            chunks = _stored_file(context, context.visit_photos, photo.sha256,
+                                  f"visits/photos/{photo.id}")
+            if chunks is not None:
+                yield f"photos/{_file_name(photo.id, photo.display_name)}", chunks
+
+
 # --------------------------------------------------------------------------- decision stages
 
 
@@ -445,18 +494,49 @@ def ranking(context: ArchiveContext) -> Yield:
             "entries": [_row(e, "position", "rank", "application_id", "organization_name", "sector", "status",
                              "sheet_count", "total", "categories", "method_totals", "items", "mean_z", "decided_by",
                              "in_shortlist", "reason", "exclusions", "flags", "robustness", "flipped_by", "counted",
-                             "independent")
+                             "independent", "level")
                         for e in snapshot.entries],
         })
 
 
+@archive_section("social")
+def social_evaluation(context: ArchiveContext) -> Yield:
+    """The social evaluation: each candidate's finding (a veto visible with its reason and evidence), the list
+    records that matched a candidate, the public comment window and its comments (the phone number masked)."""
+    session, cycle = context.session, context.cycle
+    findings = session.scalars(select(SocialFinding).where(SocialFinding.cycle_id == cycle.id)
+                               .order_by(SocialFinding.application_id))
+    yield "findings.json", json_bytes([
+        _row(f, "application_id", "level", "reason", "evidence", "decided_by_id", "decided_at")
+        | {"vetoed": f.level.value == "veto"} for f in findings])
+    found = social.matches(session, social.candidates(session, cycle))
+    yield "matches.json", json_bytes([
+        {"application_id": application_id,
+         "records": [_row(r, "id", "kind", "credit_code", "source", "listed_on", "imported_at") for r in rows]}
+        for application_id, rows in sorted(found.items())])
+    window = social.window_of(session, cycle)
+    yield "comments.json", json_bytes({
+        "window": None if window is None else _row(window, "opens_at", "closes_at", "opened_by_id"),
+        "comments": [_row(c, "id", "application_id", "name", "text", "submitted_at")
+                     | {"phone": c.phone[:3] + "****" + c.phone[-4:] if len(c.phone) >= 7 else "****"}
+                     for c in social.comments_of(session, cycle)],
+    })
+
+
 @archive_section("vote")
 def vote(context: ArchiveContext) -> Yield:
-    """The leading group's vote: members, candidates, the rule, outcomes, and the ballots (once closed)."""
+    """The votes: members, candidates, the rule, outcomes, and the ballots (once closed). The leading group's
+    under its names of before; the review committee's, when the procedure has one, under `committee/`."""
+    for body, prefix in ((VoteBody.LEADING_GROUP, ""), (VoteBody.COMMITTEE, "committee/")):
+        found = context.session.scalar(select(VoteSession).where(VoteSession.cycle_id == context.cycle.id,
+                                                                 VoteSession.body == body))
+        if found is not None:
+            for name, content in _vote_files(context, found):
+                yield prefix + name, content
+
+
+def _vote_files(context: ArchiveContext, found: VoteSession) -> Yield:
     session = context.session
-    found = session.scalar(select(VoteSession).where(VoteSession.cycle_id == context.cycle.id))
-    if found is None:
-        return
     yield "session.json", json_bytes({
         **_row(found, "id", "snapshot_id", "opened_at", "opened_by_id", "closes_at", "closed_at", "closed_by_id",
                "blinded", "rule"),
@@ -502,7 +582,7 @@ def notice(context: ArchiveContext) -> Yield:
            "archived_as": f"objections/{_file_name(o.id, o.display_name)}"}
         for o in objections])
     for objection in objections:
-        chunks = _stored_file(context, context.objection_evidence, objection.stored_name, objection.sha256,
+        chunks = _stored_file(context, context.objection_evidence, objection.sha256,
                               f"notice/objections/{objection.id}")
         if chunks is not None:
             yield f"objections/{_file_name(objection.id, objection.display_name)}", chunks
@@ -510,7 +590,8 @@ def notice(context: ArchiveContext) -> Yield:
 
 @archive_section("awards")
 def awards(context: ArchiveContext) -> Yield:
-    """The awards with certificate numbers and validity; each valid award's certificate and each feedback report.
+    """The awards with certificate numbers and validity; in a re-assessment cycle, each holder's outcome
+    (renewed or lapsed, with the reason); each valid award's certificate and each feedback report.
 
     The PDFs come from the certificates area's own builders and renderers, as the office downloads them.
     """
@@ -519,7 +600,13 @@ def awards(context: ArchiveContext) -> Yield:
     yield "awards.json", json_bytes([
         _row(a, "id", "application_id", "organization_id", "organization_name", "title", "awarded_on", "valid_until",
              "status", "revoked_on", "revoke_reason", "revoked_by_id", "ban_until", "certificate_number",
-             "created_at") for a in rows])
+             "level", "created_at") for a in rows])
+    reassessed = list(session.scalars(select(Reassessment).where(Reassessment.cycle_id == cycle.id)
+                                      .order_by(Reassessment.id)))
+    if reassessed:
+        yield "reassessments.json", json_bytes([
+            _row(r, "id", "award_id", "application_id", "previous_valid_until", "outcome", "reason", "renewed_until",
+                 "decided_at", "decided_by_id") for r in reassessed])
     if context.verify_url is None or context.seals is None:
         context.note("awards: certificate settings were not given; certificates and feedback reports are not in "
                      "the archive as PDF")

@@ -6,6 +6,8 @@ Instance: {"reviewers_per_application": k, "applications": [{"id", "sector"}],
 number}}, "conflicts"?: [[app, expert]], "soft_pairs"?: [[app, expert]], "soft_penalty"?: number,
 "seed"?: int, "max_pair_probability"?: number, "default_max_load"?: int}. Ids are strings or integers.
 Soft pairs (回避 soft signals) are allowed but cost `soft_penalty` affinity each.
+A result records the `solver_version` it was computed with; a replay of a stored result runs that
+version (a result stored without it is version 1).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Any, TypeGuard
 
 from award.assignment.solver import (
     DEFAULT_SOFT_PENALTY,
+    SOLVER_VERSION,
+    SOLVER_VERSIONS,
     ApplicationSlot,
     AssignmentProblem,
     AssignmentResult,
@@ -40,6 +44,7 @@ __all__ = [
     "replay_instance",
     "result_to_json",
     "solve_instance",
+    "solver_version_of",
 ]
 
 DEFAULT_MAX_PAIR_PROBABILITY = 0.5
@@ -214,12 +219,14 @@ def instance_hash(data: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def solve_instance(instance: Instance) -> AssignmentResult:
-    """The randomized draw when the instance carries a seed, else the optimal assignment."""
+def solve_instance(instance: Instance, *, solver_version: int = SOLVER_VERSION) -> AssignmentResult:
+    """The randomized draw when the instance carries a seed, else the optimal assignment; an
+    older solver_version only to replay a result stored with it."""
     if instance.seed is not None:
         return solve_randomized(instance.problem, seed=instance.seed,
-                                max_pair_probability=instance.max_pair_probability)
-    return solve_optimal(instance.problem)
+                                max_pair_probability=instance.max_pair_probability,
+                                solver_version=solver_version)
+    return solve_optimal(instance.problem, solver_version=solver_version)
 
 
 def result_to_json(result: AssignmentResult, *, input_hash: str | None = None) -> dict[str, Any]:
@@ -233,6 +240,7 @@ def result_to_json(result: AssignmentResult, *, input_hash: str | None = None) -
         "leaders": dict(result.leaders),
         "reasons": {str(app): [r.to_json() for r in reasons]
                     for app, reasons in result.reasons.items()},
+        "solver_version": result.solver_version,
     }
     if result.lp_bound is not None and math.isfinite(result.lp_bound):
         out["lp_bound"] = round(result.lp_bound, 9)
@@ -254,7 +262,19 @@ def draw_outcome(result_json: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def replay_instance(data: Any) -> tuple[str, dict[str, Any]]:
-    """Re-run a stored instance with its own seed: (its input hash recomputed, the outcome)."""
+def solver_version_of(result_json: Mapping[str, Any]) -> int:
+    """The solver version a stored result was computed with: results stored before versions
+    were recorded carry none and are version 1."""
+    version = result_json.get("solver_version", 1)
+    if not _is_int(version) or version not in SOLVER_VERSIONS:
+        raise InvalidInstance(f"result: unknown solver_version {version!r}")
+    return version
+
+
+def replay_instance(data: Any, result_json: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Re-run a stored instance with its own seed and the solver version of its stored result:
+    (its input hash recomputed, the outcome)."""
+    version = solver_version_of(result_json)
     parsed = parse_instance(data)
-    return instance_hash(parsed), draw_outcome(result_to_json(solve_instance(parsed)))
+    replayed = solve_instance(parsed, solver_version=version)
+    return instance_hash(parsed), draw_outcome(result_to_json(replayed))

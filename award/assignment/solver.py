@@ -15,13 +15,25 @@ The rules (domain.md, "Assignment"), all hard unless said otherwise:
   smallest expert id.
 
 `solve_optimal` covers as many applications as possible and, among those assignments, maximizes
-the total affinity (the sum of the expertise match of the assigned pairs). It is exact: a mixed
-integer program solved by HiGHS (scipy.optimize.milp) with a gap of 1e-9. Large pools are solved
-by column generation: the LP relaxation is priced over every pair, the integer program runs on the
-pairs that the LP prices in, and every pair whose LP reduced cost could still beat the found
-integer solution is added before a last solve, which proves optimality over all pairs. Load is
-balanced by the cap: the default cap is the most even spread possible (no expert reviews more
-than ceil(average)), and the office can lower or raise it per expert.
+the total affinity (the sum of the expertise match of the assigned pairs). It is exact, and stays
+exact under the sector rule, in this order:
+1. The LP relaxation over every eligible pair, by column generation: a few promising pairs per
+   application first, then every pair whose reduced cost is negative, until none is. The rounds
+   run in one HiGHS instance (highspy, the HiGHS team's Python package: SciPy's linprog has no
+   warm start), each re-solved by the dual simplex from the
+   last optimal basis, so a round that adds a few columns costs milliseconds.
+2. Without the sector rows this LP is a network flow (source -> expert, its load cap -> one node
+   per (application, organization), capacity 1 -> application, k seats): its matrix is totally
+   unimodular and the simplex's optimum is integral. The sector rows (at least one sector expert)
+   are the only ones that can make it fractional. When the optimum is integral anyway (the usual
+   case: a sector match is worth affinity), it is the integer optimum, proved by the LP bound,
+   and no branch and bound runs.
+3. Only when it is fractional, the integer program (HiGHS through scipy.optimize.milp, gap 1e-9)
+   runs on the priced pairs, and every pair whose LP reduced cost could still beat the integer
+   solution found is added before a last solve, which proves optimality over all pairs.
+`bench/bench_assignment.py` times this against an exact min-cost flow in OR-Tools with the same
+rules. Load is balanced by the cap: the default cap is the most even spread possible (no expert
+reviews more than ceil(average)), and the office can lower or raise it per expert.
 
 When some applications cannot be covered, the others are still assigned optimally (status
 "infeasible"), and each uncovered application carries structured reasons (code + params + a
@@ -29,7 +41,10 @@ translated message). Reasons with code `no_sector_expert` are warnings on covere
 
 `solve_randomized` is OpenReview's randomized assignment: solve the fractional LP with every
 pairing capped at probability q, then sample an integral assignment whose marginals equal the
-fractional solution (dependent rounding of a flow, Gandhi et al. 2006), seeded and replayable. To
+fractional solution (dependent rounding of a flow, Gandhi et al. 2006), seeded and replayable:
+every result names the SOLVER_VERSION it was computed with, and a replay runs that version's
+algorithm, so a draw stored before a faster algorithm replays bit-identically (with the same
+HiGHS: another may reach another optimal vertex of the LP). To
 keep the organization and sector rules exact in every sample, an organization that has an expert
 of the applicant's sector offers that applicant only its sector experts in this mode (it still
 offers one panel seat, so no application loses feasibility through this).
@@ -78,6 +93,15 @@ __all__ = [
 
 Id = Hashable  # str or int ids chosen by the caller; all ids of one kind must be of one type
 _ExpertId = TypeVar("_ExpertId", bound=Hashable)
+
+# The algorithm a draw records (its result JSON's "solver_version"; absent means 1) and replays
+# with. 1: column generation solved from scratch by linprog each round, the node-dict rounding
+# (kept only to replay draws stored before 2). 2: warm-started column generation in one HiGHS
+# instance (highspy), a capped LP started with 2*ceil(k/q)+5 columns per application, and the
+# NumPy rounding. A change that can alter any draw's panels from the same seed and input gets a
+# new version; the old one stays as its replay.
+SOLVER_VERSION = 2
+SOLVER_VERSIONS = (1, 2)
 
 MIP_GAP = 1e-9
 # Reduced costs within this of zero count as zero: HiGHS works to about 1e-7 on duals.
@@ -224,6 +248,7 @@ class AssignmentResult:
     lp_bound: float | None = None  # LP relaxation of the covered set (optimal mode)
     seed: int | None = None
     max_pair_probability: float | None = None
+    solver_version: int = SOLVER_VERSION
 
     @property
     def assignments(self) -> list[tuple[Id, Id]]:
@@ -265,6 +290,7 @@ class _Data:
     org: np.ndarray  # (E,) int organization index
     n_orgs: int
     cap: np.ndarray  # (E,) int
+    version: int = SOLVER_VERSION  # the algorithm's version, see SOLVER_VERSION
 
     @property
     def sector_pool(self) -> np.ndarray:
@@ -272,7 +298,9 @@ class _Data:
         return pool
 
 
-def _compile(problem: AssignmentProblem) -> _Data:
+def _compile(problem: AssignmentProblem, version: int = SOLVER_VERSION) -> _Data:
+    if version not in SOLVER_VERSIONS:
+        raise InvalidProblem(f"unknown solver version {version!r}")
     apps = sorted(problem.applications, key=lambda a: _id_key(a.id))
     experts = sorted(problem.experts, key=lambda e: _id_key(e.id))
     a_index = {a.id: i for i, a in enumerate(apps)}
@@ -287,9 +315,8 @@ def _compile(problem: AssignmentProblem) -> _Data:
         insec[i, by_sector.get(a.sector, [])] = True
     aff = insec.astype(float)
     for app_id, row in problem.affinity.items():
-        i = a_index[app_id]
-        for expert_id, value in row.items():
-            aff[i, e_index[expert_id]] = float(value)
+        aff[a_index[app_id], [e_index[expert_id] for expert_id in row]] = np.fromiter(
+            row.values(), dtype=float, count=len(row))
     default_cap = default_load_cap(problem)
     cap = np.array([default_cap if e.max_load is None else e.max_load for e in experts], dtype=int)
     eligible = np.ones((n_a, n_e), dtype=bool)
@@ -301,7 +328,8 @@ def _compile(problem: AssignmentProblem) -> _Data:
     org_ids: dict[str, int] = {}
     org = np.array([org_ids.setdefault(e.organization, len(org_ids)) for e in experts], dtype=int)
     return _Data(apps=apps, experts=experts, k=problem.reviewers_per_application, aff=aff,
-                 eligible=eligible, insec=insec, org=org, n_orgs=max(len(org_ids), 1), cap=cap)
+                 eligible=eligible, insec=insec, org=org, n_orgs=max(len(org_ids), 1), cap=cap,
+                 version=version)
 
 
 def _local_reasons(data: _Data, eligible: np.ndarray, q: float = 1.0) -> dict[int, Reason]:
@@ -482,8 +510,46 @@ class _LpSolution:
 def _column_generation(data: _Data, active: np.ndarray, ub: float, penalty: float,
                        cols: np.ndarray | None = None, per_round: int = 10) -> _LpSolution:
     """The LP relaxation over all eligible pairs, solved on a growing subset of columns."""
+    if data.version == 1:
+        if cols is None:
+            cols = _initial_columns(data, active, per_app=2 * data.k + 5)
+        return _column_generation_cold(data, active, ub, penalty, cols, per_round)
     if cols is None:
-        cols = _initial_columns(data, active, per_app=2 * data.k + 5)
+        # Each app needs at least k / ub columns in the LP's support.
+        cols = _initial_columns(data, active, per_app=2 * math.ceil(data.k / ub) + 5)
+    cols = cols.copy()
+    lp = _RestrictedLp(data, active, cols, ub, penalty)
+    while True:
+        x, fun, y = lp.solve()
+        rc = lp.reduced_costs(y, active)
+        attractive = (rc < -PRICE_TOL) & ~cols
+        if not attractive.any():
+            break
+        new = _most_attractive(attractive, rc, per_round)
+        lp.add(*np.nonzero(new))
+        cols |= new
+    model = _build(data, active, cols, ub, penalty)
+    values = lp.pair_values(x)
+    x_model = np.r_[values[model.pi, model.pj], x[lp.art0:lp.art0 + lp.n_art]]
+    return _LpSolution(model=model, x=x_model, value=-fun, rc=rc, cols=cols)
+
+
+def _most_attractive(attractive: np.ndarray, rc: np.ndarray, per_round: int) -> np.ndarray:
+    """The most attractive few pairs per app: enough to converge in a handful of rounds."""
+    masked = np.where(attractive, rc, np.inf)
+    m = min(per_round, masked.shape[1])
+    best = np.argpartition(masked, m - 1, axis=1)[:, :m]
+    add = np.zeros_like(attractive)
+    np.put_along_axis(add, best, True, axis=1)
+    chosen: np.ndarray = add & attractive
+    return chosen
+
+
+def _column_generation_cold(data: _Data, active: np.ndarray, ub: float, penalty: float,
+                            cols: np.ndarray, per_round: int) -> _LpSolution:
+    """The same LP through linprog, each round solved from scratch: solver version 1 (kept as
+    the replay of draws stored before version 2, never for a new draw), and the tests' check of
+    the warm-started one."""
     cols = cols.copy()
     while True:
         model = _build(data, active, cols, ub, penalty)
@@ -492,13 +558,146 @@ def _column_generation(data: _Data, active: np.ndarray, ub: float, penalty: floa
         attractive = (rc < -PRICE_TOL) & ~cols
         if not attractive.any():
             return _LpSolution(model=model, x=x, value=-fun, rc=rc, cols=cols)
-        # Add the most attractive few per app: enough to converge in a handful of rounds.
-        masked = np.where(attractive, rc, np.inf)
-        m = min(per_round, masked.shape[1])
-        best = np.argpartition(masked, m - 1, axis=1)[:, :m]
-        add = np.zeros_like(cols)
-        np.put_along_axis(add, best, True, axis=1)
-        cols |= add & attractive
+        cols |= _most_attractive(attractive, rc, per_round)
+
+
+class _RestrictedLp:
+    """The LP over a growing set of pair columns, kept in one HiGHS instance (highspy) so that
+    each round re-solves from the last optimal basis instead of from scratch: after the first
+    solve a round that adds a few columns costs milliseconds, not a full solve."""
+
+    def __init__(self, data: _Data, active: np.ndarray, cols: np.ndarray, ub: float,
+                 penalty: float) -> None:
+        import highspy
+
+        model = _build(data, active, cols, ub, penalty)
+        n_a, n_e = data.aff.shape
+        self.data, self.ub = data, ub
+        self.art0 = len(model.pi)  # the artificial columns follow the first pair columns
+        self.pi, self.pj = model.pi.copy(), model.pj.copy()
+        self.pair_col = np.arange(self.art0)  # column index of each pair column
+        self.n_art = model.n_art
+        act = model.rows["act"]
+        self.app_row = np.full(n_a, -1)
+        self.app_row[act] = np.arange(len(act))
+        self.cap_row0 = len(act)
+        n_org = model.rows["n_org"]
+        org_row0 = len(act) + n_e
+        self.org_row = np.full(n_a * data.n_orgs, -1)
+        self.org_row[model.rows["org_keys"]] = org_row0 + np.arange(n_org)
+        self.sec_row = np.full(n_a, -1)
+        sec_apps = model.rows["sec_apps"]
+        self.sec_row[sec_apps] = org_row0 + n_org + np.arange(len(sec_apps))
+        self.n_rows = model.A.shape[0]
+        # Per (app, organization) key: how many pair columns it has, and the first one's column.
+        keys = self.pi * data.n_orgs + data.org[self.pj]
+        self.key_count = np.bincount(keys, minlength=n_a * data.n_orgs)
+        self.key_col = np.full(n_a * data.n_orgs, -1)
+        self.key_col[keys[::-1]] = self.pair_col[::-1]
+        self.n_cols = len(model.c)
+        A = model.A.tocsc()
+        A.sort_indices()
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = A.shape[1], A.shape[0]
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = A.indptr
+        lp.a_matrix_.index_ = A.indices
+        lp.a_matrix_.value_ = A.data
+        lp.col_cost_ = model.c
+        lp.col_lower_ = np.zeros(len(model.c))
+        lp.col_upper_ = model.col_ub
+        inf = highspy.kHighsInf
+        lp.row_lower_ = np.where(np.isfinite(model.lb), model.lb, -inf)
+        lp.row_upper_ = np.where(np.isfinite(model.ub), model.ub, inf)
+        self.highs = highs = _quiet_highs()
+        highs.setOptionValue("solver", "simplex")  # dual simplex, as linprog's "highs-ds"
+        # Presolve gains nothing on these models (timed: the solve takes longer with it), and
+        # the rounds after the first start from the basis anyway.
+        highs.setOptionValue("presolve", "off")
+        highs.passModel(lp)
+
+    def solve(self) -> tuple[np.ndarray, float, np.ndarray]:
+        """(column values, minimized objective, row duals y with reduced costs c - A'y)."""
+        import highspy
+
+        self.highs.run()
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:  # pragma: no cover
+            raise RuntimeError("LP failed: " + self.highs.modelStatusToString(
+                self.highs.getModelStatus()))
+        solution = self.highs.getSolution()
+        return (np.asarray(solution.col_value), float(self.highs.getInfo().objective_function_value),
+                np.asarray(solution.row_dual))
+
+    def reduced_costs(self, y: np.ndarray, active: np.ndarray) -> np.ndarray:
+        data = self.data
+        n_a, n_e = data.aff.shape
+        ya = np.where(self.app_row >= 0, y[self.app_row], 0.0)
+        rc = -data.aff - ya[:, None] - y[self.cap_row0:self.cap_row0 + n_e][None, :]
+        ys = np.where(self.sec_row >= 0, y[self.sec_row], 0.0)
+        rc -= ys[:, None] * data.insec
+        yo = np.where(self.org_row >= 0, y[self.org_row], 0.0).reshape(n_a, data.n_orgs)
+        rc -= yo[:, data.org]
+        costs: np.ndarray = np.where(data.eligible & active[:, None], rc, np.inf)
+        return costs
+
+    def add(self, pi: np.ndarray, pj: np.ndarray) -> None:
+        """Add pair columns, and the organization rows that two columns of one key now need."""
+        import highspy
+
+        data = self.data
+        inf = highspy.kHighsInf
+        keys = pi * data.n_orgs + data.org[pj]
+        new_count = np.bincount(keys, minlength=len(self.key_count))
+        need = np.flatnonzero((self.org_row < 0) & (self.key_count + new_count >= 2))
+        if len(need):
+            rows = self.n_rows + np.arange(len(need))
+            self.org_row[need] = rows
+            self.n_rows += len(need)
+            # The one existing column of such a key joins its new row.
+            has_old = self.key_count[need] == 1
+            old_cols = self.key_col[need]
+            starts = np.r_[0, np.cumsum(has_old)[:-1]]
+            self.highs.addRows(len(need), np.full(len(need), -inf), np.ones(len(need)),
+                               int(has_old.sum()), starts.astype(np.int32),
+                               old_cols[has_old].astype(np.int32), np.ones(int(has_old.sum())))
+        n = len(pi)
+        entries = np.stack([self.app_row[pi], self.cap_row0 + pj, self.org_row[keys],
+                            np.where(data.insec[pi, pj], self.sec_row[pi], -1)], axis=1)
+        present = entries >= 0
+        starts = np.r_[0, np.cumsum(present.sum(axis=1))[:-1]]
+        cost = -data.aff[pi, pj]
+        self.highs.addCols(n, cost, np.zeros(n), np.full(n, self.ub), int(present.sum()),
+                           starts.astype(np.int32), entries[present].astype(np.int32),
+                           np.ones(int(present.sum())))
+        new_cols = self.n_cols + np.arange(n)
+        self.n_cols += n
+        first = (self.key_count[keys] == 0) & (self.key_col[keys] < 0)
+        self.key_col[keys[first][::-1]] = new_cols[first][::-1]
+        self.key_count += new_count
+        self.pi = np.r_[self.pi, pi]
+        self.pj = np.r_[self.pj, pj]
+        self.pair_col = np.r_[self.pair_col, new_cols]
+
+    def pair_values(self, x: np.ndarray) -> np.ndarray:
+        """The pair columns' values as an (A, E) array."""
+        values = np.zeros(self.data.aff.shape)
+        values[self.pi, self.pj] = x[self.pair_col]
+        return values
+
+
+def _quiet_highs() -> Any:
+    """A HiGHS instance that prints nothing: highspy's `Highs()` writes its banner to stdout
+    while it is being built, before any option can be set (HiGHS issue 2749), which would corrupt
+    the CLI's JSON output; so the option is set at the first step of that construction."""
+    import highspy
+
+    class QuietHighs(highspy.Highs):
+        def enableCallbacks(self) -> None:  # the constructor's first HiGHS call that logs
+            self.setOptionValue("output_flag", False)
+            super().enableCallbacks()  # type: ignore[no-untyped-call]  # highspy leaves it untyped
+
+    return QuietHighs()  # type: ignore[no-untyped-call]
 
 
 def _solve_mip(model: _Model) -> tuple[np.ndarray, float] | None:
@@ -632,7 +831,8 @@ def _result(data: _Data, X: np.ndarray, covered: np.ndarray, reasons: dict[int, 
         status = Status.INFEASIBLE
     return AssignmentResult(status=status, panels=panels, leaders=leaders, objective=objective,
                             unassignable=unassignable, reasons=all_reasons,
-                            seconds=time.perf_counter() - started, **extra)
+                            seconds=time.perf_counter() - started, solver_version=data.version,
+                            **extra)
 
 
 def _cover(data: _Data, eligible_reasons: dict[int, Reason]) -> tuple[np.ndarray, np.ndarray,
@@ -653,10 +853,12 @@ def _cover(data: _Data, eligible_reasons: dict[int, Reason]) -> tuple[np.ndarray
     return X, covered, (exact[1] if exact is not None else 0.0), reasons
 
 
-def solve_optimal(problem: AssignmentProblem) -> AssignmentResult:
-    """Cover as many applications as possible with the highest total affinity; exact."""
+def solve_optimal(problem: AssignmentProblem, *,
+                  solver_version: int = SOLVER_VERSION) -> AssignmentResult:
+    """Cover as many applications as possible with the highest total affinity; exact. An older
+    solver_version only replays a stored draw (equal optima may tie differently)."""
     started = time.perf_counter()
-    data = _compile(problem)
+    data = _compile(problem, solver_version)
     X, covered, bound, reasons = _cover(data, _local_reasons(data, data.eligible))
     return _result(data, X, covered, reasons, Status.OPTIMAL, started, lp_bound=bound)
 
@@ -685,8 +887,123 @@ def _randomized_eligibility(data: _Data) -> np.ndarray:
     return eligible
 
 
-def _to_fractions(values: np.ndarray, apps: np.ndarray, k: int) -> list[Fraction]:
-    """Exact fractions for the LP values, each app's seats summing to exactly k."""
+def _to_units(values: np.ndarray, apps: np.ndarray, k: int) -> tuple[np.ndarray, int]:
+    """The LP values as exact integer units of 1/D (units, D), each app's seats summing to
+    exactly k * D."""
+    # LP vertices here have few distinct values with small denominators; 10**6 recovers them.
+    distinct, inverse = np.unique(values, return_inverse=True)
+    fractions = [Fraction(float(v)).limit_denominator(10**6) for v in distinct]
+    D = math.lcm(*(f.denominator for f in fractions)) if fractions else 1
+    # int64 holds every flow below while D stays small; beyond that Python's integers do.
+    dtype: Any = np.int64 if D < 2**31 else object
+    units = np.array([f.numerator * (D // f.denominator) for f in fractions], dtype=dtype)[inverse]
+    if not len(units):
+        return units, D
+    sums = np.zeros(int(apps.max()) + 1, dtype=dtype)
+    np.add.at(sums, apps, units)
+    # Solver round-off could leave a sum a hair off k; each app's largest entry (the first of
+    # equals) absorbs it.
+    order = np.lexsort((-units.astype(float), apps))
+    first = order[np.r_[True, apps[order][1:] != apps[order][:-1]]]
+    units[first] += k * D - sums[apps[first]]
+    return units, D
+
+
+def _cancel_cycles(adjacency: dict[int, dict[int, None]], edges_u: list[int], edges_v: list[int],
+                   flows: list[int], D: int, rng: random.Random) -> None:
+    """Walk along fractional edges until a node repeats, then move the cycle that closes by a
+    random amount that makes at least one of its edges whole, with the probabilities that keep
+    every edge's expected flow; until no edge is fractional. The walk keeps its path up to the
+    cycle, so each step of it is taken about once (not once per cycle)."""
+    path_nodes: list[int] = []
+    path_edges: list[tuple[int, int]] = []  # (edge, +1 if walked u->v else -1)
+    position: dict[int, int] = {}
+    while adjacency:
+        if not path_nodes:
+            start = next(iter(adjacency))
+            path_nodes.append(start)
+            position[start] = 0
+        v = path_nodes[-1]
+        came = path_edges[-1][0] if path_edges else -1
+        e = next(x for x in adjacency[v] if x != came)
+        direction = 1 if edges_u[e] == v else -1
+        w = edges_v[e] if direction == 1 else edges_u[e]
+        path_edges.append((e, direction))
+        if w not in position:
+            position[w] = len(path_nodes)
+            path_nodes.append(w)
+            continue
+        at = position[w]
+        cycle = path_edges[at:]
+        up = min((D - flows[e] % D) if d == 1 else flows[e] % D for e, d in cycle)
+        down = min(flows[e] % D if d == 1 else (D - flows[e] % D) for e, d in cycle)
+        delta = up if rng.random() * (up + down) < down else -down
+        for e, d in cycle:
+            flows[e] += d * delta
+            if flows[e] % D == 0:
+                for end in (edges_u[e], edges_v[e]):
+                    adjacency[end].pop(e, None)
+                    if not adjacency[end]:
+                        del adjacency[end]
+        # Back to where the cycle began: the path before it is untouched, still fractional.
+        for node in path_nodes[at + 1:]:
+            del position[node]
+        del path_nodes[at + 1:], path_edges[at:]
+        if w not in adjacency:  # the cycle's start has no fractional edge left: start anew
+            position.clear()
+            path_nodes.clear()
+            path_edges.clear()
+
+
+def _dependent_rounding(data: _Data, pi: np.ndarray, pj: np.ndarray, units: np.ndarray, D: int,
+                        rng: random.Random) -> np.ndarray:
+    """Round a fractional assignment (pair p carries units[p] / D) to an integral one with the
+    same marginals (Gandhi et al. 2006 on a flow): every flow only moves between its floor and
+    ceiling, so each app keeps k, each expert's load and each (app, organization) and (app,
+    sector) total stay within the floor and ceiling of their fractional values."""
+    # The flow network: source -> expert -> (app, group, org) -> (app, group) -> app, where the
+    # group says whether the expert counts for the app's sector rule.
+    n_a = len(data.apps)
+    group = (data.sector_pool[pi] & data.insec[pi, pj]).astype(np.int64)
+    go_keys, go_of = np.unique((pi * 2 + group) * data.n_orgs + data.org[pj], return_inverse=True)
+    g_keys, g_of = np.unique(go_keys // data.n_orgs, return_inverse=True)
+    experts, e_of = np.unique(pj, return_inverse=True)
+    # Node numbers: source 0, experts, (app, group, org), (app, group), apps.
+    n_x, n_go, n_g = len(experts), len(go_keys), len(g_keys)
+    e_node = 1 + np.arange(n_x)
+    go_node = 1 + n_x + np.arange(n_go)
+    g_node = 1 + n_x + n_go + np.arange(n_g)
+    a_node = 1 + n_x + n_go + n_g + np.arange(n_a)
+
+    def summed(index: np.ndarray, size: int) -> np.ndarray:
+        total = np.zeros(size, dtype=units.dtype)
+        np.add.at(total, index, units)
+        return total
+
+    n_pairs = len(pi)
+    edges_u = np.r_[np.zeros(n_x, dtype=np.int64), e_node[e_of], go_node, g_node].tolist()
+    edges_v = np.r_[e_node, go_node[go_of], g_node[g_of], a_node[g_keys // 2]].tolist()
+    flows = np.r_[summed(e_of, n_x), units, summed(go_of, n_go), summed(g_of[go_of], n_g)].tolist()
+    first_pair = n_x
+    adjacency: dict[int, dict[int, None]] = {}
+    for e, f in enumerate(flows):
+        if f % D:
+            adjacency.setdefault(edges_u[e], {})[e] = None
+            adjacency.setdefault(edges_v[e], {})[e] = None
+    _cancel_cycles(adjacency, edges_u, edges_v, flows, D, rng)
+    X = np.zeros_like(data.eligible)
+    whole = np.array(flows[first_pair:first_pair + n_pairs], dtype=object) == D
+    X[pi[whole], pj[whole]] = True
+    return X
+
+
+# Solver version 1's rounding, kept verbatim so that draws stored before version 2 replay
+# bit-identically; new draws never run it.
+
+
+def _to_fractions_v1(values: np.ndarray, apps: np.ndarray, k: int) -> list[Fraction]:
+    """Solver version 1 (the replay of draws stored before version 2, only): exact fractions
+    for the LP values, each app's seats summing to exactly k."""
     # LP vertices here have small denominators; 10**6 recovers them exactly.
     frac = [Fraction(float(v)).limit_denominator(10**6) for v in values]
     by_app: dict[int, list[int]] = {}
@@ -701,10 +1018,10 @@ def _to_fractions(values: np.ndarray, apps: np.ndarray, k: int) -> list[Fraction
     return frac
 
 
-def _fractional_cycle(adjacency: dict[int, dict[int, None]], edges_u: list[int],
-                      edges_v: list[int]) -> list[tuple[int, int]]:
-    """Walk along fractional edges until a node repeats: the edges of the cycle that closes, each
-    as (edge, +1 if walked u->v else -1)."""
+def _fractional_cycle_v1(adjacency: dict[int, dict[int, None]], edges_u: list[int],
+                         edges_v: list[int]) -> list[tuple[int, int]]:
+    """Solver version 1 (replay only): walk along fractional edges until a node repeats; the
+    edges of the cycle that closes, each as (edge, +1 if walked u->v else -1)."""
     start = next(iter(adjacency))
     position = {start: 0}
     path_edges: list[tuple[int, int]] = []
@@ -720,9 +1037,10 @@ def _fractional_cycle(adjacency: dict[int, dict[int, None]], edges_u: list[int],
         v, came = w, e
 
 
-def _dependent_rounding(data: _Data, active: np.ndarray, pi: np.ndarray, pj: np.ndarray,
-                        frac: list[Fraction], rng: random.Random) -> np.ndarray:
-    """Round a fractional assignment to an integral one with the same marginals (Gandhi et al.
+def _dependent_rounding_v1(data: _Data, active: np.ndarray, pi: np.ndarray, pj: np.ndarray,
+                           frac: list[Fraction], rng: random.Random) -> np.ndarray:
+    """Solver version 1 (the replay of draws stored before version 2, only): round a fractional
+    assignment to an integral one with the same marginals (Gandhi et al.
     2006 on a flow): every flow only moves between its floor and ceiling, so each app keeps k,
     each expert's load and each (app, organization) and (app, sector) total stay within the
     floor and ceiling of their fractional values."""
@@ -770,7 +1088,7 @@ def _dependent_rounding(data: _Data, active: np.ndarray, pi: np.ndarray, pj: np.
             adjacency.setdefault(edges_u[e], {})[e] = None
             adjacency.setdefault(edges_v[e], {})[e] = None
     while adjacency:
-        cycle = _fractional_cycle(adjacency, edges_u, edges_v)
+        cycle = _fractional_cycle_v1(adjacency, edges_u, edges_v)
         up = min((D - flows[e] % D) if d == 1 else flows[e] % D for e, d in cycle)
         down = min(flows[e] % D if d == 1 else (D - flows[e] % D) for e, d in cycle)
         delta = up if rng.random() * (up + down) < down else -down
@@ -788,6 +1106,8 @@ def _dependent_rounding(data: _Data, active: np.ndarray, pi: np.ndarray, pj: np.
     return X
 
 
+
+
 def _validate(data: _Data, X: np.ndarray, covered: np.ndarray, eligible: np.ndarray) -> None:
     """Every hard rule on the drawn assignment; a breach is a bug, never a silent result."""
     if (X & ~eligible).any():
@@ -796,12 +1116,13 @@ def _validate(data: _Data, X: np.ndarray, covered: np.ndarray, eligible: np.ndar
         raise RuntimeError("panel size broken")
     if not (X.sum(axis=0) <= data.cap).all():
         raise RuntimeError("load cap broken")
-    for i in np.flatnonzero(covered):
-        orgs = data.org[X[i]]
-        if len(set(orgs.tolist())) != len(orgs):
-            raise RuntimeError("organization rule broken")
-        if data.sector_pool[i] and not (X[i] & data.insec[i]).any():
-            raise RuntimeError("sector rule broken")
+    per_org = np.zeros((len(data.apps), data.n_orgs), dtype=np.int64)
+    rows, columns = np.nonzero(X)
+    np.add.at(per_org, (rows, data.org[columns]), 1)
+    if (per_org > 1).any():
+        raise RuntimeError("organization rule broken")
+    if (covered & data.sector_pool & ~(X & data.insec).any(axis=1)).any():
+        raise RuntimeError("sector rule broken")
 
 
 def _fractional(data: _Data, active: np.ndarray, q: float) -> tuple[_LpSolution, np.ndarray]:
@@ -812,15 +1133,16 @@ def _fractional(data: _Data, active: np.ndarray, q: float) -> tuple[_LpSolution,
     return lp, short
 
 
-def solve_randomized(problem: AssignmentProblem, *, seed: int,
-                     max_pair_probability: float = 0.5) -> AssignmentResult:
+def solve_randomized(problem: AssignmentProblem, *, seed: int, max_pair_probability: float = 0.5,
+                     solver_version: int = SOLVER_VERSION) -> AssignmentResult:
     """A seeded random draw whose every pairing has probability <= max_pair_probability, with
-    the best expected affinity under that cap; same seed and inputs give the same panels."""
+    the best expected affinity under that cap; same seed, inputs and solver_version give the same
+    panels (an older solver_version only replays a draw stored with it)."""
     q = float(max_pair_probability)
     if not 0 < q <= 1:
         raise InvalidProblem("max_pair_probability must be in (0, 1]")
     started = time.perf_counter()
-    data = _compile(problem)
+    data = _compile(problem, solver_version)
     data.eligible = _randomized_eligibility(data)
     reasons = _local_reasons(data, data.eligible, q)
     active = np.ones(len(data.apps), dtype=bool)
@@ -846,9 +1168,14 @@ def solve_randomized(problem: AssignmentProblem, *, seed: int,
         n = len(lp.model.pi)
         x = lp.x[:n]
         support = x > 1e-9
-        frac = _to_fractions(x[support], lp.model.pi[support], data.k)
-        X = _dependent_rounding(data, active, lp.model.pi[support], lp.model.pj[support], frac,
-                                random.Random(seed))
+        if data.version == 1:
+            frac = _to_fractions_v1(x[support], lp.model.pi[support], data.k)
+            X = _dependent_rounding_v1(data, active, lp.model.pi[support], lp.model.pj[support],
+                                       frac, random.Random(seed))
+        else:
+            units, D = _to_units(x[support], lp.model.pi[support], data.k)
+            X = _dependent_rounding(data, lp.model.pi[support], lp.model.pj[support], units, D,
+                                    random.Random(seed))
     _validate(data, X, active, data.eligible)
     return _result(data, X, active, reasons, Status.RANDOMIZED, started, seed=seed,
                    max_pair_probability=q)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -23,17 +24,75 @@ from award.awards.models import Award, AwardStatus
 from award.awards.numbers import new_certificate_number, normalize_certificate_number
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import advance_cycle
-from award.cycles.settings import AwardSettings, EligibilitySettings
+from award.cycles.settings import MAX_LEVELS, AwardLevel, AwardLevels, AwardSettings, EligibilitySettings, bare_bodies
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _
+from award.inputs import check_name
 from award.notice.services import award_problems, notice_of
 from award.ranking.models import RankingSnapshot, ShortlistEntry
+from award.ranking.services import frozen_levels
 
 
 def _require_office(actor: User | None) -> None:
     if actor is not None and actor.role is not Role.OFFICE:
         raise NotAllowed(_("Only the award office can confirm or revoke awards."))
+
+
+# --- award levels ------------------------------------------------------------------------------------
+
+LEVELS_LOCKED = (Stage.APPROVAL, Stage.NOTICE, Stage.AWARDED, Stage.CLOSED)
+
+
+def _checked_levels(cycle: Cycle, levels: AwardLevels) -> AwardLevels:
+    """The levels trimmed, or an Invalid: names unique and printable, quotas from 1, cut-offs within the
+    rubric's points and not rising from one level to the next, texts naming their city."""
+    if len(levels.levels) > MAX_LEVELS:
+        raise Invalid(_("A cycle has at most %(count)s award levels.", count=MAX_LEVELS), code="too_many_levels")
+    cleaned = []
+    for level in levels.levels:
+        name = level.name.strip()
+        if not name:
+            raise Invalid(_("Give each award level its name."), code="level_name")
+        check_name(name, field=_("The level's name"))
+        check_name(level.certificate_title.strip(), field=_("The certificate title"))
+        if len(name) > 100 or len(level.certificate_title.strip()) > 200 or len(level.notice_text) > 2000:
+            raise Invalid(_("Keep a level's name under 100 characters, its certificate title under 200 and its "
+                            "notice text under 2000."), code="level_too_long")
+        if not 1 <= level.quota <= 100:
+            raise Invalid(_("The quota of “%(name)s” must be between 1 and 100.", name=name), code="level_quota")
+        if not Decimal(0) <= level.cutoff <= Decimal(100000):
+            raise Invalid(_("The cut-off of “%(name)s” must be between 0 and 100000.", name=name),
+                          code="level_cutoff")
+        bare = bare_bodies(level.notice_text)
+        if bare:
+            raise Invalid(_("The text of “%(name)s” names “%(body)s” without the city: write the city's name in "
+                            "front of it.", name=name, body=bare[0]), code="bare_body")
+        cleaned.append(AwardLevel(name=name, quota=level.quota, cutoff=level.cutoff.quantize(Decimal("0.01")),
+                                  certificate_title=level.certificate_title.strip(),
+                                  notice_text=level.notice_text.strip()))
+    names = [level.name for level in cleaned]
+    if len(set(names)) != len(names):
+        raise Invalid(_("Two award levels have the same name."), code="level_names_repeat")
+    if any(later.cutoff > earlier.cutoff for earlier, later in zip(cleaned, cleaned[1:], strict=False)):
+        raise Invalid(_("A lower award level cannot have a higher cut-off than the level above it."),
+                      code="level_cutoffs_rise")
+    return AwardLevels(tuple(cleaned))
+
+
+def update_levels(session: Session, *, actor: User | None, cycle: Cycle, levels: AwardLevels) -> Cycle:
+    """Set the cycle's award levels (none: one level, the cycle's quota and cut-off) until the shortlist is
+    submitted to the vote; each frozen shortlist keeps the levels it was divided by."""
+    _require_office(actor)
+    if cycle.stage in LEVELS_LOCKED:
+        raise Conflict(_("The award levels are fixed once the shortlist has been submitted."), code="levels_locked")
+    levels = _checked_levels(cycle, levels)
+    before = AwardLevels.of(cycle.award_settings).as_list()
+    cycle.award_settings = levels.stored_in(cycle.award_settings)
+    session.flush()
+    record(session, actor=actor, action="award.levels_updated", target_type="cycle", target_id=cycle.id,
+           cycle_id=cycle.id, before={"levels": before}, after={"levels": levels.as_list()})
+    return cycle
 
 
 def years_after(day: dt.date, years: int) -> dt.date:
@@ -72,14 +131,18 @@ def confirm_awards(session: Session, *, actor: User | None, cycle: Cycle, zone: 
     settings = AwardSettings.from_dict(cycle.award_settings)
     awarded_on = now.astimezone(zone).date()
     valid_until = years_after(awarded_on, settings.title_years) - dt.timedelta(days=1)
+    levels = frozen_levels(session, cycle)
     awards = []
     for candidate in notice.listed:
         application = session.get(Application, candidate.application_id)
         assert application is not None
+        level = levels.level(candidate.level)
         award = Award(cycle_id=cycle.id, application_id=application.id, organization_id=application.organization_id,
-                      organization_name=candidate.organization_name, title=notice.award_title,
+                      organization_name=candidate.organization_name,
+                      title=level.name if level is not None else notice.award_title,
                       awarded_on=awarded_on, valid_until=valid_until, status=AwardStatus.VALID,
-                      certificate_number=_fresh_number(session, cycle.year))
+                      certificate_number=_fresh_number(session, cycle.year),
+                      level=candidate.level if level is not None else None)
         session.add(award)
         awards.append(award)
     notice.confirmed_at = now
@@ -90,6 +153,7 @@ def confirm_awards(session: Session, *, actor: User | None, cycle: Cycle, zone: 
                cycle_id=cycle.id,
                after={"application": award.application_id, "organization": award.organization_id,
                       "title": award.title, "valid_until": award.valid_until.isoformat(),
+                      **({"level": award.level} if award.level is not None else {}),
                       "certificate_number": award.certificate_number})
     record(session, actor=actor, action="notice.final_list_confirmed", target_type="public_notice",
            target_id=notice.id, cycle_id=cycle.id, after={"awarded": [a.application_id for a in awards]})
@@ -168,9 +232,11 @@ def award_history(session: Session, credit_code: str) -> list[AwardRecord]:
 
 def past_awards(session: Session, organization_id: int) -> list[PastAward]:
     """The applications' screening provider: earlier awards and revocations of an organization."""
-    rows = session.execute(select(Cycle.year, Award.revoked_on).join(Cycle, Cycle.id == Award.cycle_id)
+    rows = session.execute(select(Cycle.year, Award.revoked_on, Award.ban_until)
+                           .join(Cycle, Cycle.id == Award.cycle_id)
                            .where(Award.organization_id == organization_id).order_by(Award.id))
-    return [PastAward(cycle_year=year, revoked_on=revoked_on) for year, revoked_on in rows]
+    return [PastAward(cycle_year=year, revoked_on=revoked_on, ban_until=ban_until)
+            for year, revoked_on, ban_until in rows]
 
 
 def award_by_certificate_number(session: Session, text: str) -> Award | None:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import current_app
 
 from award.applications.evidence import EvidenceStore
 from award.calls.services import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILES, CallLimits
+from award.files import files_root
 from award.limits import pdf_check_limits
 
 
 def call_store() -> EvidenceStore:
-    root = current_app.config.get("CALL_FILES_ROOT") or str(Path(current_app.instance_path) / "calls")
-    return EvidenceStore(root)
+    return EvidenceStore(files_root(current_app.config, current_app.instance_path))
 
 
 def call_limits() -> CallLimits:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from award.cycles.models import Cycle
 from award.db import Base, UTCDateTime, utcnow
+from award.files import refers_to
 
 
 class CycleCall(Base):
@@ -56,3 +57,6 @@ class CallAttachment(Base):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     call: Mapped[CycleCall] = relationship(back_populates="attachments")
+
+
+refers_to(CallAttachment.sha256)  # the file store keeps these files, and verify checks them

@@ -70,7 +70,7 @@ def public_call(cycle_id: int):
 @bp.route("/<int:cycle_id>/files/<int:file_id>")
 def download(cycle_id: int, file_id: int):
     found = get_or_404(CallAttachment, file_id, call_id=_readable(cycle_id).id)
-    path = call_store().path_of(found.stored_name)
+    path = call_store().path_of(found.sha256)
     if not path.is_file():
         abort(404)
     data = path.read_bytes()

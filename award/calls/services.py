@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from award.applications.evidence import EvidenceRejected, EvidenceStore
@@ -17,6 +17,7 @@ from award.calls.models import CallAttachment, CycleCall
 from award.cycles.models import Cycle, Stage
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
+from award.files import Blob, keep, release
 from award.i18n import _
 from award.inputs import name_problem, text_problem
 from award.limits import PDF_CHECK, ProcessLimits
@@ -179,6 +180,7 @@ def add_call_attachment(
     except EvidenceRejected as rejected:
         raise Invalid(REJECTIONS[rejected.reason](), code=f"file_{rejected.reason}") from None
     stored = store.save(data)
+    keep(session, Blob(stored.sha256, stored.size_bytes), "call_file")
     attachment = CallAttachment(call_id=call.id, stored_name=stored.stored_name,
                                 display_name=call_file_name(filename, content_type), content_type=content_type,
                                 size_bytes=stored.size_bytes, sha256=stored.sha256, uploaded_at=now or utcnow(),
@@ -198,10 +200,10 @@ def remove_call_attachment(session: Session, *, actor: User | None, attachment: 
     _require_office(actor)
     call = attachment.call
     _require_open(call.cycle)
-    stored_name = attachment.stored_name
+    sha256 = attachment.sha256
     before = {"file": attachment.id, "name": attachment.display_name, "sha256": attachment.sha256}
     call.attachments.remove(attachment)
     session.flush()
-    event.listen(session, "after_commit", lambda _session: store.delete(stored_name), once=True)
+    release(session, store, sha256)
     record(session, actor=actor, action="call.file_removed", target_type="call", target_id=call.id,
            cycle_id=call.cycle_id, before=before)

@@ -1,6 +1,6 @@
 """Batch printing in the background: all certificates of a cycle into one PDF, with progress on disk.
 
-A job is a folder entry under the batch root (instance/certificate_batches by default): a JSON
+A job is a folder entry under the batch root (certificate_batches/ under the files root): a JSON
 status file, rewritten atomically as pages are laid out, and the finished PDF beside it. A thread
 renders (enough for the single-process demo); because the status lives in files, any worker
 process of the same machine can answer the progress page. The thread gets plain data
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import secrets
 import threading
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from award.certificates.fonts import MissingFontError
 from award.certificates.render import CertificateData, Progress, render_certificates_batch
+from award.files import write_atomic
 
 RUNNING, DONE, FAILED = "running", "done", "failed"
 STALE_SECONDS = 600  # a running job whose status has not moved for this long died with its process
@@ -66,13 +66,7 @@ class BatchStore:
         return self._status_path(job_id).with_suffix(".pdf")
 
     def _write_atomic(self, path: Path, data: bytes) -> None:
-        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temporary = path.with_name(f"{path.name}.{secrets.token_hex(4)}.part")
-        with open(temporary, "xb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        write_atomic(path, data)
 
     def write(self, status: BatchStatus) -> None:
         self._write_atomic(self._status_path(status.job_id), json.dumps(asdict(status)).encode())

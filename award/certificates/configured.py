@@ -4,18 +4,16 @@ looked up, and the public address of a certificate's check page. Interface level
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import current_app
 
 from award.certificates import batch as batches
 from award.certificates.fonts import FontLookup, installed_cjk_families
 from award.certificates.seals import DEFAULT_MAX_SEAL_BYTES, SealStore
+from award.files import files_root
 
 
 def seal_store() -> SealStore:
-    return SealStore(current_app.config.get("CERTIFICATE_SEAL_ROOT")
-                     or Path(current_app.instance_path) / "seals")
+    return SealStore(files_root(current_app.config, current_app.instance_path))
 
 
 def seal_max_bytes() -> int:
@@ -23,8 +21,8 @@ def seal_max_bytes() -> int:
 
 
 def batch_store() -> batches.BatchStore:
-    return batches.BatchStore(current_app.config.get("CERTIFICATE_BATCH_ROOT")
-                              or Path(current_app.instance_path) / "certificate_batches")
+    """Batch jobs under the files root, so that every host sees them (a shared volume)."""
+    return batches.BatchStore(files_root(current_app.config, current_app.instance_path) / "certificate_batches")
 
 
 def font_lookup() -> FontLookup:

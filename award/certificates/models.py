@@ -1,8 +1,8 @@
 """Per-cycle certificate texts and seal: what the office edits before printing.
 
 A row is optional: without one, the award's own title and date and the default authority
-apply. The seal image itself lives on disk under instance/ (see ``seals.SealStore``); the row
-keeps its stored name, type and hash.
+apply. The seal image itself lives in the file store (``award.files``), found by the SHA-256 the
+row keeps with its type and size.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from award.db import Base, UTCDateTime, utcnow
+from award.files import refers_to
 
 
 class CertificateSettings(Base):
@@ -33,3 +34,6 @@ class CertificateSettings(Base):
     seal_size: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+refers_to(CertificateSettings.seal_sha256)

@@ -138,9 +138,10 @@ def remove_seal(cycle_id: int):
 @office_required
 def seal_image(cycle_id: int):
     settings = services.settings_of(get_session(), get_or_404(Cycle, cycle_id))
-    if not settings.seal_stored_name or not settings.seal_mime:
+    data = seal_store().read_checked(settings.seal_sha256) if settings.seal_sha256 and settings.seal_mime else None
+    if data is None:
         abort(404)
-    return Response(seal_store().read(settings.seal_stored_name), mimetype=settings.seal_mime)
+    return Response(data, mimetype=settings.seal_mime)
 
 
 # --- batch printing ------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The seal image (公章) of a cycle's certificates: checked by content, stored under instance/.
+"""The seal image (公章) of a cycle's certificates: checked by content, kept in the file store.
 
 Only PNG and JPEG are accepted, judged from the bytes (magic number, then a full decode by
 Pillow), never from the name or the browser's content type; the size and the pixel dimensions
@@ -8,16 +8,13 @@ one check of every seal upload: the certificates' seal and the official document
 
 from __future__ import annotations
 
-import hashlib
 import io
-import os
-import re
 import secrets
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 from award.errors import Invalid
+from award.files import FileStore
 from award.i18n import _
 
 MiB = 1024 * 1024
@@ -28,7 +25,6 @@ MIN_SEAL_PIXELS = 32
 PNG = "image/png"
 JPEG = "image/jpeg"
 _EXTENSIONS = {PNG: ".png", JPEG: ".jpg"}
-_STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(png|jpg)$")
 
 
 class SealRejected(ValueError):
@@ -105,31 +101,9 @@ class StoredSeal:
     size: int
 
 
-class SealStore:
-    """The folder of seal images; names are random, so a stored file is never overwritten."""
-
-    def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
-
-    def path_of(self, stored_name: str) -> Path:
-        if not _STORED_NAME.match(stored_name):
-            raise ValueError("not a stored seal name")
-        return self.root / stored_name
+class SealStore(FileStore):
+    """Seal images in the one file store (award.files), found by their SHA-256."""
 
     def save(self, seal: CheckedSeal) -> StoredSeal:
-        stored_name = secrets.token_hex(16) + _EXTENSIONS[seal.mime]
-        path = self.path_of(stored_name)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temporary = path.with_suffix(".part")
-        with open(temporary, "xb") as handle:
-            handle.write(seal.data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-        return StoredSeal(stored_name, seal.mime, hashlib.sha256(seal.data).hexdigest(), len(seal.data))
-
-    def read(self, stored_name: str) -> bytes:
-        return self.path_of(stored_name).read_bytes()
-
-    def delete(self, stored_name: str) -> None:
-        self.path_of(stored_name).unlink(missing_ok=True)
+        blob = self.put(seal.data)
+        return StoredSeal(secrets.token_hex(16) + _EXTENSIONS[seal.mime], seal.mime, blob.sha256, blob.size_bytes)

@@ -35,9 +35,11 @@ from award.cycles.services import cycle_rubric, issuers_of
 from award.cycles.settings import bare_bodies
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed, NotFound
+from award.files import Blob, keep, release
 from award.i18n import _
 from award.inputs import check_name
 from award.ranking.models import RankingSnapshot, ShortlistEntry
+from award.ranking.services import frozen_levels
 from award.rounds.models import Assignment, AssignmentStatus, ReviewRound
 from award.scoring.discussion import anonymous_labels
 from award.scoring.models import ConsensusRemark, ItemScore, RemarkKind, ScoreSheet, SheetStatus
@@ -118,8 +120,9 @@ def replace_seal(session: Session, *, actor: User | None, cycle: Cycle, data: by
     _require_office(actor)
     seal = accept_seal(data, max_bytes=max_bytes)
     row = _saved_settings(session, cycle)
-    old = row.seal_stored_name
+    old = row.seal_sha256
     stored = store.save(seal)
+    keep(session, Blob(stored.sha256, stored.size), "seal")
     row.seal_stored_name, row.seal_mime = stored.stored_name, stored.mime
     row.seal_sha256, row.seal_size = stored.sha256, stored.size
     row.updated_at, row.updated_by_id = utcnow(), actor.id if actor else None
@@ -127,8 +130,8 @@ def replace_seal(session: Session, *, actor: User | None, cycle: Cycle, data: by
     record(session, actor=actor, action="certificates.seal_replaced", target_type="cycle", target_id=cycle.id,
            cycle_id=cycle.id, after={"sha256": stored.sha256, "size": stored.size, "mime": stored.mime,
                                      "width": seal.width, "height": seal.height})
-    if old:
-        store.delete(old)
+    if old and old != stored.sha256:
+        release(session, store, old)
     return row
 
 
@@ -138,14 +141,15 @@ def remove_seal(session: Session, *, actor: User | None, cycle: Cycle, store: Se
     if row is None or row.seal_stored_name is None:
         raise Conflict(_("This cycle has no seal image."), code="no_seal")
     before = {"sha256": row.seal_sha256}
-    old = row.seal_stored_name
+    old = row.seal_sha256
     row.seal_stored_name = row.seal_mime = row.seal_sha256 = None
     row.seal_size = None
     row.updated_at, row.updated_by_id = utcnow(), actor.id if actor else None
     session.flush()
     record(session, actor=actor, action="certificates.seal_removed", target_type="cycle", target_id=cycle.id,
            cycle_id=cycle.id, before=before)
-    store.delete(old)
+    if old:
+        release(session, store, old)
 
 
 def record_batch_started(session: Session, *, actor: User | None, cycle: Cycle, job_id: str, count: int) -> None:
@@ -176,6 +180,16 @@ def award_title_for(award: Award, year: int) -> str:
     return title.removeprefix(f"{year}年度").strip() or title
 
 
+def printed_title(session: Session, award: Award, settings: CertificateSettings) -> str:
+    """The title printed after the year: the award level's certificate title, else the cycle's certificate
+    title, else the award's own title."""
+    if award.level is not None:
+        level = frozen_levels(session, award.cycle).level(award.level)
+        if level is not None:
+            return level.certificate_title or award_title_for(award, award.cycle.year)
+    return settings.award_title or award_title_for(award, award.cycle.year)
+
+
 def default_authority(cycle: Cycle) -> str:
     """Who issues the certificates when the office wrote no authority: the city's government ("" until named)."""
     return issuers_of(cycle).government_name
@@ -196,10 +210,10 @@ def certificate_data(session: Session, award: Award, *, verify_url: VerifyUrl, s
     """Everything printed on one award's certificate."""
     cycle = award.cycle
     settings = settings or settings_of(session, cycle)
-    seal = seal_store.read(settings.seal_stored_name) if settings.seal_stored_name else None
+    seal = seal_store.read(settings.seal_sha256) if settings.seal_sha256 else None
     return CertificateData(
         number=award.certificate_number, organization_name=award.organization_name,
-        award_title=settings.award_title or award_title_for(award, cycle.year), year=cycle.year,
+        award_title=printed_title(session, award, settings), year=cycle.year,
         issue_date=settings.issue_date or award.awarded_on, valid_until=award.valid_until,
         authority=authority_of(cycle, settings), verify_url=verify_url(award.certificate_number),
         seal_image=seal, seal_mime=settings.seal_mime if seal else None,
@@ -269,8 +283,8 @@ def check_certificate(session: Session, text: str, *, today: dt.date) -> Certifi
         status = CheckStatus.VALID
     # the title as the certificate prints it ("2023年度苏州市市长质量奖"), not the award's own ("2023年度市长质量奖")
     cycle = award.cycle
-    printed_title = f"{cycle.year}年度{settings_of(session, cycle).award_title or award_title_for(award, cycle.year)}"
-    return CertificateCheck(number=number, organization_name=award.organization_name, award_title=printed_title,
+    title = f"{cycle.year}年度{printed_title(session, award, settings_of(session, cycle))}"
+    return CertificateCheck(number=number, organization_name=award.organization_name, award_title=title,
                             awarded_on=award.awarded_on, valid_until=award.valid_until, status=status,
                             revoked_on=award.revoked_on if status is CheckStatus.REVOKED else None)
 

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from award.applications.models import Application, ApplicationStatus
-from award.approval.models import VoteOutcome
-from award.approval.services import vote_of
+from award.approval.models import VoteBody, VoteOutcome
+from award.approval.services import decision_body, vote_of
 from award.awards.models import Award
 from award.certificates.services import feedback_entry
 from award.i18n import LazyString, _l
@@ -215,10 +215,13 @@ def applicant_facts(session: Session, application: Application) -> Facts:
         "document_round": _round_fact(session, application, RoundKind.DOCUMENT),
         "onsite_round": _round_fact(session, application, RoundKind.ONSITE),
     }
-    vote = vote_of(session, cycle)
+    # The shortlist went out with the first vote (the committee's, when the procedure has one); the decision
+    # is the last vote's.
+    first = vote_of(session, cycle, VoteBody.COMMITTEE) or vote_of(session, cycle)
+    if first is not None:
+        values["shortlist"] = (first.opened_at, any(c.application_id == application.id for c in first.candidates))
+    vote = vote_of(session, cycle, decision_body(cycle))
     if vote is not None:
-        on_it = any(c.application_id == application.id for c in vote.candidates)
-        values["shortlist"] = (vote.opened_at, on_it)
         passed = session.scalar(select(VoteOutcome.passed).where(VoteOutcome.session_id == vote.id,
                                                                  VoteOutcome.application_id == application.id))
         if vote.closed_at is not None and passed is not None:

@@ -16,4 +16,4 @@ def _matrix_tasks(session: Session, user: User) -> list[Task]:
     return [Task(_("Conflict matrix: %(cycle)s", cycle=f"{cycle.year} {cycle.title}"),
                  "conflicts.matrix", {"cycle_id": cycle.id})
             for cycle in active_cycles(session)
-            if cycle.stage in (Stage.SCREENING, Stage.DOCUMENT_REVIEW, Stage.ONSITE_REVIEW)]
+            if cycle.stage in (Stage.SCREENING, Stage.DOCUMENT_REVIEW, Stage.PRESENTATION, Stage.ONSITE_REVIEW)]

@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from award.cycles.models import Cycle, Stage
+from award.cycles.procedure import Procedure, Step
 from award.cycles.services import CycleSettings
 from award.cycles.settings import AwardSettings, EligibilitySettings, IssuerSettings
 from award.forms import BaseForm, PrintableName, SelectChoice, filled
@@ -99,6 +100,7 @@ class CycleForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.rubric_key.choices = [
             SelectChoice(info.key, info.title) for info in available_rubrics()  # a title short enough for a phone
+            if info.purpose == "application"  # the presentation form scores a round, not a cycle
         ]
 
     @classmethod
@@ -108,6 +110,10 @@ class CycleForm(BaseForm):
         form.rubric_key.choices = [SelectChoice(cycle.rubric_key, cycle.rubric_key)]
         if not form.is_submitted():
             form.fill_from(cycle)
+        if cycle.stage is not Stage.DRAFT:
+            # The procedure is frozen once applications open: the page shows the flag, the form keeps it.
+            form.onsite_review.data = cycle.onsite_review
+            form.onsite_review.render_kw = {"disabled": True}
         return form
 
     def to_settings(self) -> CycleSettings:
@@ -158,3 +164,68 @@ class NewCycleForm(CycleForm):
 
     def to_settings(self) -> CycleSettings:
         return replace(super().to_settings(), issuers=IssuerSettings(city=filled(self.city.data).strip()))
+
+
+POSITION_CHOICES = [SelectChoice("1", "1"), SelectChoice("2", "2"), SelectChoice("3", "3")]
+
+
+class ProcedureForm(BaseForm):
+    """The cycle's procedure (before it opens): the optional steps, the order of those between document review
+    and the ranking, the votes, and the weights of the scored rounds (shares adding up to 1)."""
+
+    presentation = BooleanField(_l("Presentation and defence (陈述答辩)"))
+    presentation_position = SelectField(_l("Its place after document review"), choices=POSITION_CHOICES, default="1")
+    onsite_review = BooleanField(_l("On-site review (现场评审)"))
+    onsite_position = SelectField(_l("Its place after document review"), choices=POSITION_CHOICES, default="2")
+    social_evaluation = BooleanField(_l("Social evaluation (社会评价)"))
+    social_position = SelectField(_l("Its place after document review"), choices=POSITION_CHOICES, default="3")
+    committee = BooleanField(_l("Review committee vote (评委会审议)"))
+    leading_group = BooleanField(_l("Leading-group vote (领导小组审定)"), default=True)
+    combine = SelectField(_l("How the scored rounds combine"), choices=[
+        SelectChoice("weighted", _l("Weighted: each round's total times its weight")),
+        SelectChoice("replace", _l("Replace: the on-site figure counts (document and on-site review only)")),
+    ], default="weighted")
+    document_weight = StringField(_l("Weight of document review"), default="1",
+                                  validators=[DataRequired(), Length(max=10)])
+    presentation_weight = StringField(_l("Weight of the presentation"), default="0", validators=[Length(max=10)])
+    onsite_weight = StringField(_l("Weight of on-site review"), default="0", validators=[Length(max=10)])
+    submit = SubmitField(_l("Save the procedure"))
+
+    MOVABLE = (("presentation", "presentation_position", "presentation_weight"),
+               ("onsite_review", "onsite_position", "onsite_weight"),
+               ("social_evaluation", "social_position", None))
+
+    @classmethod
+    def for_procedure(cls, chosen: Procedure) -> ProcedureForm:
+        form = cls()
+        if form.is_submitted():
+            return form
+        middle = [s for s in chosen.steps if s.value in ("presentation", "onsite_review", "social_evaluation")]
+        for name, position, weight in cls.MOVABLE:
+            step = Step(name)
+            getattr(form, name).data = step in middle
+            if step in middle:
+                getattr(form, position).data = str(middle.index(step) + 1)
+            if weight is not None:
+                getattr(form, weight).data = str(chosen.weights.get(step, "0"))
+        form.committee.data = chosen.has(Step.COMMITTEE)
+        form.leading_group.data = chosen.has(Step.LEADING_GROUP)
+        form.combine.data = chosen.combine
+        form.document_weight.data = str(chosen.weights.get(Step.DOCUMENT_REVIEW, "0"))
+        return form
+
+    def steps(self) -> list[str]:
+        """The chosen steps in order (the service checks the rules)."""
+        place = {name: (str(getattr(self, position).data), index)
+                 for index, (name, position, _weight) in enumerate(self.MOVABLE)}
+        middle = sorted((name for name, _p, _w in self.MOVABLE if getattr(self, name).data), key=place.__getitem__)
+        votes = [name for name in ("committee", "leading_group") if getattr(self, name).data]
+        return ["screening", "document_review", *middle, *votes, "notice", "award"]
+
+    def weights(self) -> dict[str, str]:
+        """The weight of each scored round chosen (the service parses and checks them)."""
+        chosen = {"document_review": self.document_weight.data or ""}
+        for name, _position, weight in self.MOVABLE:
+            if weight is not None and getattr(self, name).data:
+                chosen[name] = getattr(self, weight).data or ""
+        return chosen

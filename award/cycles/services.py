@@ -15,8 +15,17 @@ from sqlalchemy.orm import Session
 from award.audit.services import record
 from award.auth.models import Role, User
 from award.cycles.models import Cycle, CycleDeadline, Stage
-from award.cycles.settings import ISSUER_FIELDS, AwardSettings, EligibilitySettings, IssuerSettings, bare_bodies
-from award.cycles.stages import STAGE_LABELS, transition_problems
+from award.cycles.procedure import Procedure, ProcedureError, Step, current_shape
+from award.cycles.procedure import build as build_procedure
+from award.cycles.settings import (
+    ISSUER_FIELDS,
+    AwardLevels,
+    AwardSettings,
+    EligibilitySettings,
+    IssuerSettings,
+    bare_bodies,
+)
+from award.cycles.stages import STAGE_LABELS, procedure_of, stage_has_opened, transition_problems
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _, format_datetime
@@ -49,11 +58,11 @@ def _require_office(actor: User | None) -> None:
 
 def cycle_rubric(cycle: Cycle) -> Rubric:
     """The rubric frozen with the cycle, never the file as it is today."""
-    return _frozen_rubric(cycle.rubric_text, cycle.rubric_key, f"cycle {cycle.id}")
+    return frozen_rubric(cycle.rubric_text, cycle.rubric_key, f"cycle {cycle.id}")
 
 
 @functools.lru_cache(maxsize=64)
-def _frozen_rubric(text: str, key: str, source: str) -> Rubric:
+def frozen_rubric(text: str, key: str, source: str) -> Rubric:
     # A frozen text never changes and Rubric is immutable, so one parse serves every request: the
     # score sheet and its autosave read it several times each, and parsing cost ~9% of the page.
     return parse_rubric(text, source=source, key=key)
@@ -64,9 +73,12 @@ def _load_rubric_file(rubric_key: str, rubrics_dir: Path) -> tuple[Rubric, str]:
     if "/" in rubric_key or not path.is_file():
         raise Invalid(_("Unknown rubric “%(key)s”.", key=rubric_key), code="unknown_rubric")
     try:
-        return load_rubric(path), path.read_text(encoding="utf-8")
+        rubric = load_rubric(path)
     except RubricError as error:
         raise Invalid(str(error), code="bad_rubric") from None
+    if rubric.purpose != "application":
+        raise Invalid(_("Unknown rubric “%(key)s”.", key=rubric_key), code="unknown_rubric")
+    return rubric, path.read_text(encoding="utf-8")
 
 
 def _validate(settings: CycleSettings, rubric: Rubric) -> None:
@@ -95,6 +107,7 @@ def _snapshot(cycle: Cycle) -> dict[str, object]:
         "deadlines": {d.stage.value: d.due_at.isoformat() for d in cycle.deadlines},
         "eligibility": cycle.eligibility,
         "award_settings": cycle.award_settings,
+        "procedure": procedure_of(cycle).as_dict(),
     }
 
 
@@ -104,11 +117,15 @@ def _apply_settings(cycle: Cycle, settings: CycleSettings) -> None:
     cycle.awards_count = settings.awards_count
     cycle.cutoff_score = settings.cutoff_score
     cycle.experts_per_application = settings.experts_per_application
+    if cycle.onsite_review != settings.onsite_review or cycle.procedure is None:
+        cycle.procedure = _with_onsite(procedure_of(cycle), settings.onsite_review).as_dict()
     cycle.onsite_review = settings.onsite_review
     cycle.eligibility = settings.eligibility.as_dict()
     # the issuers are kept beside the vote settings and set on their own (update_issuers)
     issuers = settings.issuers or IssuerSettings.of(cycle.award_settings)
-    cycle.award_settings = issuers.stored_in(settings.awards.as_dict())
+    # so are the award levels (awards.services.update_levels)
+    levels = AwardLevels.of(cycle.award_settings)
+    cycle.award_settings = levels.stored_in(issuers.stored_in(settings.awards.as_dict()))
     existing = {d.stage: d for d in cycle.deadlines}
     for stage in DEADLINE_STAGES:
         due = settings.deadlines.get(stage)
@@ -168,12 +185,6 @@ def deadline_listener(listener: DeadlineListener) -> DeadlineListener:
     return listener
 
 
-def stage_has_opened(cycle: Cycle, stage: Stage) -> bool:
-    """Whether the cycle has reached `stage` (it may be over already)."""
-    order = list(Stage)
-    return order.index(cycle.stage) >= order.index(stage)
-
-
 Move = tuple[Stage, dt.datetime | None, dt.datetime | None]
 
 
@@ -220,6 +231,9 @@ def update_cycle(
     moved = _moved_deadlines(cycle, settings)
     reason = reason.strip()
     _check_moves(cycle, moved, reason, now)
+    if settings.onsite_review != cycle.onsite_review and cycle.stage is not Stage.DRAFT:
+        raise Conflict(_("The procedure is fixed once applications have opened: on-site review can no longer be "
+                         "added or removed."), code="procedure_frozen", field="onsite_review")
     before = _snapshot(cycle)
     _apply_settings(cycle, settings)
     session.flush()
@@ -249,6 +263,52 @@ def advance_cycle(
     session.flush()
     record(session, actor=actor, action="cycle.stage_changed", target_type="cycle", target_id=cycle.id,
            cycle_id=cycle.id, before={"stage": before.value}, after={"stage": target.value})
+    if before is Stage.DRAFT:
+        # The procedure is frozen from here on: stored as it is, and the trail says which one.
+        cycle.procedure = procedure_of(cycle).as_dict()
+        session.flush()
+        record(session, actor=actor, action="cycle.procedure_frozen", target_type="cycle", target_id=cycle.id,
+               cycle_id=cycle.id, after=cycle.procedure)
+    return cycle
+
+
+def _with_onsite(chosen: Procedure, onsite: bool) -> Procedure:
+    """The procedure with on-site review added or removed as the settings' flag says (before opening)."""
+    if chosen.has(Step.ONSITE_REVIEW) == onsite:
+        return chosen
+    if chosen.steps == current_shape(onsite=not onsite).steps:
+        return current_shape(onsite=onsite)
+    if onsite:
+        at = chosen.steps.index(Step.DOCUMENT_REVIEW) + 1
+        steps = (*chosen.steps[:at], Step.ONSITE_REVIEW, *chosen.steps[at:])
+        weights = {**chosen.weights, Step.ONSITE_REVIEW: Decimal("0")}
+    else:
+        steps = tuple(s for s in chosen.steps if s is not Step.ONSITE_REVIEW)
+        dropped = chosen.weights.get(Step.ONSITE_REVIEW, Decimal("0"))
+        weights = {k: v for k, v in chosen.weights.items() if k is not Step.ONSITE_REVIEW}
+        weights[Step.DOCUMENT_REVIEW] = weights.get(Step.DOCUMENT_REVIEW, Decimal("0")) + dropped
+    return Procedure(steps, weights, "weighted")
+
+
+def set_procedure(
+    session: Session, *, actor: User | None, cycle: Cycle, steps: list[str], weights: dict[str, str],
+    combine: str = "weighted",
+) -> Cycle:
+    """Choose the cycle's procedure: its steps in order, the weights of its scored rounds and how they
+    combine. Only in preparation: the procedure is frozen when applications open."""
+    _require_office(actor)
+    if cycle.stage is not Stage.DRAFT:
+        raise Conflict(_("The procedure is fixed once applications have opened."), code="procedure_frozen")
+    try:
+        chosen = build_procedure(steps, weights, combine)
+    except ProcedureError as error:
+        raise Invalid(str(error), code="bad_procedure") from None
+    before = procedure_of(cycle).as_dict()
+    cycle.procedure = chosen.as_dict()
+    cycle.onsite_review = chosen.has(Step.ONSITE_REVIEW)
+    session.flush()
+    record(session, actor=actor, action="cycle.procedure_set", target_type="cycle", target_id=cycle.id,
+           cycle_id=cycle.id, before=before, after=cycle.procedure)
     return cycle
 
 

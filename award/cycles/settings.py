@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, fields
+from decimal import Decimal
 from typing import Any
 
 
@@ -80,6 +81,83 @@ class AwardSettings:
             elif key in known:
                 values[key] = str(value)
         return cls(**values)
+
+
+MAX_LEVELS = 5
+
+
+@dataclass(frozen=True)
+class AwardLevel:
+    """One award level of a cycle (市长质量奖, 市长质量奖提名奖 …): its quota, cut-off and texts.
+
+    ``certificate_title`` is printed on the certificate after the year (empty: the level's name);
+    ``notice_text`` is printed under the level's heading on the notice and the decision.
+    """
+
+    name: str
+    quota: int
+    cutoff: Decimal
+    certificate_title: str = ""
+    notice_text: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "quota": self.quota, "cutoff": str(self.cutoff),
+                "certificate_title": self.certificate_title, "notice_text": self.notice_text}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AwardLevel:
+        return cls(name=str(data.get("name", "")), quota=int(data.get("quota", 0)),
+                   cutoff=Decimal(str(data.get("cutoff", "0"))),
+                   certificate_title=str(data.get("certificate_title", "")),
+                   notice_text=str(data.get("notice_text", "")))
+
+
+@dataclass(frozen=True)
+class AwardLevels:
+    """The award levels of a cycle, best first; none means one level (the cycle's quota and cut-off).
+
+    Kept in the cycle's ``award_settings`` under ``"levels"``. Level numbers (1 = the first) are what the
+    shortlist, the notice and the awards store.
+    """
+
+    levels: tuple[AwardLevel, ...] = ()
+
+    @classmethod
+    def of(cls, award_settings: dict[str, Any] | None) -> AwardLevels:
+        raw = (award_settings or {}).get("levels") or []
+        return cls(tuple(AwardLevel.from_dict(item) for item in raw if isinstance(item, dict)))
+
+    @classmethod
+    def from_list(cls, raw: Any) -> AwardLevels:
+        """The levels frozen in a snapshot's settings (a list of dicts), or none."""
+        if not isinstance(raw, list):
+            return cls()
+        return cls(tuple(AwardLevel.from_dict(item) for item in raw if isinstance(item, dict)))
+
+    def as_list(self) -> list[dict[str, Any]]:
+        return [level.as_dict() for level in self.levels]
+
+    def stored_in(self, award_settings: dict[str, Any] | None) -> dict[str, Any]:
+        """``award_settings`` with these levels in it (none: the key removed)."""
+        settings = {key: value for key, value in (award_settings or {}).items() if key != "levels"}
+        return {**settings, "levels": self.as_list()} if self.levels else settings
+
+    def __bool__(self) -> bool:
+        return bool(self.levels)
+
+    def level(self, number: int | None) -> AwardLevel | None:
+        """Level ``number`` (1 = the first), or None for none or one out of range."""
+        if number is None or not 1 <= number <= len(self.levels):
+            return None
+        return self.levels[number - 1]
+
+    @property
+    def total_quota(self) -> int:
+        return sum(level.quota for level in self.levels)
+
+    @property
+    def lowest_cutoff(self) -> Decimal:
+        return min(level.cutoff for level in self.levels)
 
 
 # A body named without its city: "市人民政府" at the start of a text or after anything but a character of a

@@ -1,18 +1,22 @@
-"""The cycle's stage machine: one table of allowed transitions, each with its guards.
+"""The cycle's stage machine: the table of allowed transitions is a function of the cycle's procedure
+(`procedure.py`: each stage to the next of its sequence), and every move has its guards.
 
 Areas above cycles (applications, review, ranking, ...) add guards with @guard(source, target),
-so this module never imports them.
+@guard_leaving(source) or @guard_entering(target), so this module never imports them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from award.cycles import procedure
 from award.cycles.models import Cycle, Stage
+from award.cycles.procedure import Procedure, Step
 from award.i18n import LazyString, _, _l
 
 STAGE_LABELS: dict[Stage, LazyString] = {
@@ -20,12 +24,44 @@ STAGE_LABELS: dict[Stage, LazyString] = {
     Stage.APPLICATION: _l("Applications open"),
     Stage.SCREENING: _l("Eligibility screening"),
     Stage.DOCUMENT_REVIEW: _l("Document review"),
+    Stage.PRESENTATION: _l("Presentation and defence"),
     Stage.ONSITE_REVIEW: _l("On-site review"),
+    Stage.SOCIAL_EVALUATION: _l("Social evaluation"),
     Stage.DELIBERATION: _l("Ranking and shortlist"),
+    Stage.COMMITTEE: _l("Review committee vote"),
     Stage.APPROVAL: _l("Leading-group approval"),
     Stage.NOTICE: _l("Public notice"),
     Stage.AWARDED: _l("Awarded"),
     Stage.CLOSED: _l("Closed and archived"),
+}
+
+STEP_LABELS: dict[Step, LazyString] = {
+    Step.SCREENING: _l("Eligibility screening"),
+    Step.DOCUMENT_REVIEW: _l("Document review"),
+    Step.PRESENTATION: _l("Presentation and defence"),
+    Step.ONSITE_REVIEW: _l("On-site review"),
+    Step.SOCIAL_EVALUATION: _l("Social evaluation"),
+    Step.COMMITTEE: _l("Review committee vote"),
+    Step.LEADING_GROUP: _l("Leading-group approval"),
+    Step.NOTICE: _l("Public notice"),
+    Step.AWARD: _l("Awarded"),
+}
+
+# The button that moves a cycle into a stage; (source, target) first, then the target alone.
+_MOVE_LABELS: dict[Stage | tuple[Stage, Stage], LazyString] = {
+    Stage.APPLICATION: _l("Publish the call and open applications"),
+    Stage.SCREENING: _l("Close applications and start screening"),
+    Stage.DOCUMENT_REVIEW: _l("Open document review"),
+    Stage.PRESENTATION: _l("Open the presentation round"),
+    Stage.ONSITE_REVIEW: _l("Open on-site review"),
+    Stage.SOCIAL_EVALUATION: _l("Start the social evaluation"),
+    Stage.DELIBERATION: _l("Close review and rank"),
+    Stage.COMMITTEE: _l("Submit the shortlist to the review committee"),
+    (Stage.COMMITTEE, Stage.APPROVAL): _l("Submit the committee's result to the leading group"),
+    Stage.APPROVAL: _l("Submit the shortlist to the leading group"),
+    Stage.NOTICE: _l("Publish the public notice"),
+    Stage.AWARDED: _l("Confirm the final list and award"),
+    Stage.CLOSED: _l("Close and archive the cycle"),
 }
 
 
@@ -34,24 +70,42 @@ class Transition:
     source: Stage
     target: Stage
     label: LazyString
-    onsite: bool | None = None  # None: always; True/False: only when on-site review is on/off
 
 
-TRANSITIONS: tuple[Transition, ...] = (
-    Transition(Stage.DRAFT, Stage.APPLICATION, _l("Publish the call and open applications")),
-    Transition(Stage.APPLICATION, Stage.SCREENING, _l("Close applications and start screening")),
-    Transition(Stage.SCREENING, Stage.DOCUMENT_REVIEW, _l("Open document review")),
-    Transition(Stage.DOCUMENT_REVIEW, Stage.ONSITE_REVIEW, _l("Open on-site review"), onsite=True),
-    Transition(Stage.DOCUMENT_REVIEW, Stage.DELIBERATION, _l("Close review and rank"), onsite=False),
-    Transition(Stage.ONSITE_REVIEW, Stage.DELIBERATION, _l("Close review and rank")),
-    Transition(Stage.DELIBERATION, Stage.APPROVAL, _l("Submit the shortlist to the leading group")),
-    Transition(Stage.APPROVAL, Stage.NOTICE, _l("Publish the public notice")),
-    Transition(Stage.NOTICE, Stage.AWARDED, _l("Confirm the final list and award")),
-    Transition(Stage.AWARDED, Stage.CLOSED, _l("Close and archive the cycle")),
-)
+def _transition(source: Stage, target: Stage) -> Transition:
+    return Transition(source, target, _MOVE_LABELS.get((source, target)) or _MOVE_LABELS[target])
+
+
+def procedure_of(cycle: Cycle) -> Procedure:
+    """The cycle's procedure: the stored one, or the current shape (on-site review per the cycle's flag)."""
+    return procedure.from_stored(cycle.procedure, onsite=cycle.onsite_review)
+
+
+def transitions_of(chosen: Procedure) -> tuple[Transition, ...]:
+    """The transition table of a procedure: each stage to the next one of its sequence."""
+    stages = chosen.stages
+    return tuple(_transition(a, b) for a, b in zip(stages, stages[1:], strict=False))
+
+
+def _every_procedure() -> list[Procedure]:
+    """Every valid procedure (weights aside): the moves a guard may be registered for."""
+    found = []
+    for count in range(len(procedure.MOVABLE) + 1):
+        for middle in itertools.permutations(procedure.MOVABLE, count):
+            for votes in ((Step.COMMITTEE,), (Step.LEADING_GROUP,), (Step.COMMITTEE, Step.LEADING_GROUP)):
+                found.append(Procedure((Step.SCREENING, Step.DOCUMENT_REVIEW, *middle, *votes,
+                                        Step.NOTICE, Step.AWARD)))
+    return found
+
+
+# Every move some procedure makes: the union of the tables (a guard names one of these).
+TRANSITIONS: tuple[Transition, ...] = tuple(dict.fromkeys(
+    t for p in _every_procedure() for t in transitions_of(p)))
 
 Guard = Callable[[Session, Cycle, dt.datetime], list[str]]
 _GUARDS: dict[tuple[Stage, Stage], list[Guard]] = {}
+_LEAVING: dict[Stage, list[Guard]] = {}
+_ENTERING: dict[Stage, list[Guard]] = {}
 
 
 def guard(source: Stage, target: Stage) -> Callable[[Guard], Guard]:
@@ -66,15 +120,42 @@ def guard(source: Stage, target: Stage) -> Callable[[Guard], Guard]:
     return register
 
 
+def guard_leaving(source: Stage) -> Callable[[Guard], Guard]:
+    """Register a check run on every move out of `source`, wherever the procedure goes next
+    (document review's sheets must be in before presentation, on-site review or the ranking)."""
+    def register(check: Guard) -> Guard:
+        _LEAVING.setdefault(source, []).append(check)
+        return check
+
+    return register
+
+
+def guard_entering(target: Stage) -> Callable[[Guard], Guard]:
+    """Register a check run on every move into `target`, wherever the cycle comes from."""
+    def register(check: Guard) -> Guard:
+        _ENTERING.setdefault(target, []).append(check)
+        return check
+
+    return register
+
+
 def transitions_from(cycle: Cycle) -> list[Transition]:
-    return [
-        t for t in TRANSITIONS
-        if t.source is cycle.stage and (t.onsite is None or t.onsite == cycle.onsite_review)
-    ]
+    return [t for t in transitions_of(procedure_of(cycle)) if t.source is cycle.stage]
 
 
 def find_transition(cycle: Cycle, target: Stage) -> Transition | None:
     return next((t for t in transitions_from(cycle) if t.target is target), None)
+
+
+def stage_sequence(cycle: Cycle) -> tuple[Stage, ...]:
+    """The stages this cycle runs, in its procedure's order (the cycle page's progress line)."""
+    return procedure_of(cycle).stages
+
+
+def stage_has_opened(cycle: Cycle, stage: Stage) -> bool:
+    """Whether the cycle has reached `stage` (it may be over already); false for a stage it never runs."""
+    order = stage_sequence(cycle)
+    return stage in order and order.index(cycle.stage) >= order.index(stage)
 
 
 def transition_problems(session: Session, cycle: Cycle, target: Stage, now: dt.datetime) -> list[str]:
@@ -83,7 +164,9 @@ def transition_problems(session: Session, cycle: Cycle, target: Stage, now: dt.d
         return [_("A cycle in stage “%(source)s” cannot move to “%(target)s”.",
                   source=STAGE_LABELS[cycle.stage], target=STAGE_LABELS[target])]
     problems: list[str] = []
-    for check in _GUARDS.get((cycle.stage, target), []):
+    checks = [*_LEAVING.get(cycle.stage, []), *_GUARDS.get((cycle.stage, target), []),
+              *_ENTERING.get(target, [])]
+    for check in checks:
         problems.extend(check(session, cycle, now))
     return problems
 

@@ -26,10 +26,12 @@ from award.documents.pdf import image_data_url, render_html, render_pdf
 __all__ = [
     "PLACEHOLDERS",
     "DocumentTexts",
+    "LevelSection",
     "OfficialDocument",
     "default_texts",
     "document_date",
     "fill_placeholders",
+    "joined_names",
     "number_year",
     "render_official_html",
     "render_official_pdf",
@@ -115,6 +117,26 @@ def fill_placeholders(text: str, values: Mapping[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
+_CHINESE_NUMERALS = "一二三四五六七八九十"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LevelSection:
+    """One award level's part of a list: its name, the level's own text, its rows."""
+
+    name: str
+    text: str
+    rows: Sequence[Sequence[str]]
+
+
+def joined_names(names: Sequence[str]) -> str:
+    """Names as one phrase: 甲 · 甲和乙 · 甲、乙和丙."""
+    names = [name for name in names if name]
+    if len(names) <= 1:
+        return "".join(names)
+    return "、".join(names[:-1]) + "和" + names[-1]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OfficialDocument:
     """Everything printed on one document; every string is untrusted text."""
@@ -127,6 +149,8 @@ class OfficialDocument:
     seal_image: bytes | None = None
     seal_mime: str | None = None
     anchor: Anchor | None = None  # the audit chain's head when the list was published or confirmed
+    # With award levels: one heading, text and table per level (the rows above are all of them).
+    sections: Sequence[LevelSection] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -172,6 +196,12 @@ def _context(document: OfficialDocument) -> tuple[dict, list[str]]:
         "closing": _paragraphs(texts.closing),
         "columns": document.columns,
         "rows": [(str(number), *row) for number, row in enumerate(document.rows, start=1)],
+        "sections": [{"heading": f"{_CHINESE_NUMERALS[index] if index < 10 else index + 1}、{section.name}"
+                                 f"（{len(section.rows)}家）",
+                      "text": _paragraphs(fill_placeholders(section.text, {**document.placeholders,
+                                                                           "count": str(len(section.rows))})),
+                      "rows": [(str(number), *row) for number, row in enumerate(section.rows, start=1)]}
+                     for index, section in enumerate(document.sections)],
         "issued_on": document_date(document.issued_on),
         "seal_url": seal_url,
         "anchor": document.anchor,

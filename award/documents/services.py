@@ -23,16 +23,25 @@ from award.awards.models import Award, AwardStatus
 from award.certificates.seals import accept_seal
 from award.cycles.models import Cycle
 from award.cycles.services import issuers_of
-from award.cycles.settings import bare_bodies
+from award.cycles.settings import AwardLevels, bare_bodies
 from award.db import utcnow
 from award.documents.models import DocumentKind, DocumentText, OverlayLayout, PrinterProfile
-from award.documents.official import DocumentTexts, OfficialDocument, default_texts, document_date, number_year
+from award.documents.official import (
+    DocumentTexts,
+    LevelSection,
+    OfficialDocument,
+    default_texts,
+    document_date,
+    joined_names,
+    number_year,
+)
 from award.documents.overlay import DATE_STYLES, FieldPosition, Layout, Offset, OverlayText
 from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _
 from award.inputs import check_name
 from award.notice.models import PublicNotice
 from award.notice.services import notice_of
+from award.ranking.services import frozen_levels
 
 MAX_SEAL_BYTES = 1024 * 1024  # a PNG or JPEG seal, checked as the certificates' seal is (accept_seal)
 _OFFSET_LIMIT = Decimal(50)
@@ -175,11 +184,34 @@ def notice_document(session: Session, cycle: Cycle, *, zone: ZoneInfo) -> Offici
     if notice is None:
         raise Conflict(_("The public notice of this cycle has not been published."), code="no_notice")
     texts = texts_of(session, cycle, DocumentKind.NOTICE)
+    levels = frozen_levels(session, cycle)
+    listed = [(c.level, (c.organization_name, c.credit_code)) for c in notice.listed]
     return checked_document(cycle, OfficialDocument(
-        kind=DocumentKind.NOTICE, texts=texts, placeholders=_placeholders(cycle, notice, zone, notice.award_title),
+        kind=DocumentKind.NOTICE, texts=texts,
+        placeholders=_placeholders(cycle, notice, zone, _title_of(levels, listed, notice.award_title)),
         issued_on=texts.issued_on or notice.published_at.astimezone(zone).date(),
-        rows=[(c.organization_name, c.credit_code) for c in notice.listed], anchor=notice.published_anchor,
-        **_with_seal(session, cycle, DocumentKind.NOTICE)))
+        rows=[row for _level, row in listed], anchor=notice.published_anchor,
+        sections=_sections(levels, listed), **_with_seal(session, cycle, DocumentKind.NOTICE)))
+
+
+def _sections(levels: AwardLevels, listed: list[tuple[int | None, tuple[str, str]]]) -> list[LevelSection]:
+    """One section per award level that has someone on the list; none for a cycle of one level."""
+    if not levels or all(level is None for level, _row in listed):
+        return []
+    sections = []
+    for number, level in enumerate(levels.levels, start=1):
+        rows = [row for row_level, row in listed if row_level == number]
+        if rows:
+            sections.append(LevelSection(name=level.name, text=level.notice_text, rows=rows))
+    return sections
+
+
+def _title_of(levels: AwardLevels, listed: list[tuple[int | None, tuple[str, str]]], single: str) -> str:
+    """``{award_title}``: the one title, or the names of the levels on the list (甲和乙)."""
+    used = {level for level, _row in listed}
+    if not levels or used == {None}:
+        return single
+    return joined_names([level.name for number, level in enumerate(levels.levels, start=1) if number in used])
 
 
 def _awards(session: Session, cycle: Cycle) -> list[Award]:
@@ -197,13 +229,16 @@ def decision_document(session: Session, cycle: Cycle, *, zone: ZoneInfo) -> Offi
                           code="no_awards")
     texts = texts_of(session, cycle, DocumentKind.DECISION)
     notice = notice_of(session, cycle)
+    levels = frozen_levels(session, cycle)
+    listed = [(a.level, (a.organization_name, a.certificate_number))
+              for a in sorted(awards, key=lambda a: (a.level or 0, a.id))]
     return checked_document(cycle, OfficialDocument(
         kind=DocumentKind.DECISION, texts=texts,
-        placeholders=_placeholders(cycle, notice, zone, awards[0].title),
+        placeholders=_placeholders(cycle, notice, zone, _title_of(levels, listed, awards[0].title)),
         issued_on=texts.issued_on or awards[0].awarded_on,
-        rows=[(a.organization_name, a.certificate_number) for a in awards],
+        rows=[row for _level, row in listed],
         anchor=notice.confirmed_anchor if notice is not None else None,
-        **_with_seal(session, cycle, DocumentKind.DECISION)))
+        sections=_sections(levels, listed), **_with_seal(session, cycle, DocumentKind.DECISION)))
 
 
 def official_document(session: Session, cycle: Cycle, kind: DocumentKind, *, zone: ZoneInfo) -> OfficialDocument:

@@ -19,6 +19,7 @@ class NavLink(NamedTuple):
 ROLE_PAGES: dict[Role | None, tuple[NavLink, ...]] = {
     Role.ENTERPRISE: (NavLink("applications.mine", _l("My applications")),),
     Role.EXPERT: (NavLink("scoring.my_assignments", _l("My reviews")),
+                  NavLink("visits.my_visits", _l("My on-site visits")),
                   NavLink("pool.my_declarations", _l("My declarations"))),
     Role.LEADER: (),
     Role.OFFICE: (NavLink("cycles.list_cycles", _l("Cycles")), NavLink("pool.list_experts", _l("Expert pool")),

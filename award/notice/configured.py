@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import current_app
 
 from award.applications.evidence import EvidenceStore
+from award.files import files_root
 
 
 def objection_store() -> EvidenceStore:
-    root = current_app.config.get("OBJECTION_EVIDENCE_ROOT") or str(Path(current_app.instance_path) / "objections")
-    return EvidenceStore(root)
+    return EvidenceStore(files_root(current_app.config, current_app.instance_path))

@@ -17,6 +17,7 @@ from award.audit.anchors import Anchor
 from award.auth.models import enum_column
 from award.cycles.models import Cycle
 from award.db import Base, UTCDateTime, utcnow
+from award.files import refers_to
 from award.notice.periods import PeriodKind
 
 
@@ -94,6 +95,8 @@ class NoticeCandidate(Base):
     credit_code: Mapped[str] = mapped_column(String(18))
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     withdrawn_reason: Mapped[str] = mapped_column(Text, default="")
+    # The award level from the frozen shortlist (1 = the first); None: the cycle has one level.
+    level: Mapped[int | None] = mapped_column(Integer)
 
     notice: Mapped[PublicNotice] = relationship(back_populates="candidates")
 
@@ -149,3 +152,6 @@ class Objection(Base):
 
     notice: Mapped[PublicNotice] = relationship()
     candidate: Mapped[NoticeCandidate] = relationship()
+
+
+refers_to(Objection.sha256)  # the file store keeps these files, and verify checks them

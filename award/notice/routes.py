@@ -156,10 +156,9 @@ def decide(objection_id: int):
 def evidence(objection_id: int):
     found = get_or_404(Objection, objection_id)
     services.record_evidence_download(get_session(), actor=actor(), objection=found)
-    try:
-        data = _store().read(found.stored_name)
-    except FileNotFoundError:
-        abort(404)
+    data = _store().read_checked(found.sha256)
+    if data is None:
+        abort(404)  # missing, or no longer the bytes sent: serve nothing rather than the wrong file
     return attachment(data, found.display_name, found.content_type)
 
 

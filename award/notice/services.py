@@ -18,15 +18,17 @@ from award.applications.evidence import EvidenceRejected, EvidenceStore, display
 from award.applications.models import Application
 from award.applications.notices import organization_name
 from award.applications.services import REJECTION_MESSAGES
-from award.approval.services import approved_application_ids, vote_of
+from award.approval.models import VoteBody
+from award.approval.services import BODY_STAGE, approved_application_ids, decision_body, vote_of
 from award.audit.services import chain_anchor, record
 from award.auth.models import Role, User
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import advance_cycle
 from award.cycles.settings import AwardSettings, bare_bodies
-from award.cycles.stages import guard
+from award.cycles.stages import guard, guard_entering
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
+from award.files import Blob, keep
 from award.i18n import _, _l, format_datetime
 from award.inputs import check_name, name_problem, text_problem
 from award.limits import PDF_CHECK, ProcessLimits
@@ -37,6 +39,7 @@ from award.notice.references import new_reference, normalize_reference
 from award.notifications.kinds import Kind
 from award.notifications.models import Notification, OutboxMessage
 from award.notifications.services import Person, notify_users, send_address_email, users_with_role
+from award.ranking.services import shortlist_levels
 from award.runtime import path_for
 
 MiB = 1024 * 1024
@@ -79,11 +82,17 @@ def publish_notice(
     """
     _require_office(actor)
     now = now or utcnow()
-    if cycle.stage is not Stage.APPROVAL:
+    body = decision_body(cycle)  # the leading group, or the review committee when it decides alone
+    if cycle.stage is not BODY_STAGE[body]:
+        if body is VoteBody.COMMITTEE:
+            raise Conflict(_("The public notice is published at the end of the review committee's vote."),
+                           code="wrong_stage")
         raise Conflict(_("The public notice is published at the end of the leading-group approval."),
                           code="wrong_stage")
-    vote = vote_of(session, cycle)
+    vote = vote_of(session, cycle, body)
     if vote is None or vote.closed_at is None:
+        if body is VoteBody.COMMITTEE:
+            raise Conflict(_("Close the review committee's vote first."), code="vote_open")
         raise Conflict(_("Close the leading group's vote first."), code="vote_open")
     if notice_of(session, cycle) is not None:
         raise Conflict(_("The public notice of this cycle is already published."), code="notice_exists")
@@ -109,11 +118,14 @@ def publish_notice(
                           period_kind=PeriodKind(settings.notice_kind), period_length=settings.notice_length,
                           ends_at=ends_at, award_title=text.award_title.strip()[:200],
                           benefits=text.benefits.strip(), contact=text.contact.strip())
+    levels = shortlist_levels(session, cycle)
+    approved = sorted(approved, key=lambda app_id: levels.get(app_id) or 0)  # level by level, stable
     for position, application_id in enumerate(approved, start=1):
         application = applications[application_id]
         code = application.organization.credit_code
         candidate = NoticeCandidate(application_id=application_id, position=position, credit_code=code,
-                                    organization_name=(application.org_name or application.organization.name)[:200])
+                                    organization_name=(application.org_name or application.organization.name)[:200],
+                                    level=levels.get(application_id))
         if code in hits:
             candidate.withdrawn_at = now
             candidate.withdrawn_reason = _("On the dishonesty list: %(sources)s",
@@ -130,6 +142,7 @@ def publish_notice(
            cycle_id=cycle.id,
            after={"ends_at": ends_at.isoformat(), "period": f"{notice.period_length} {notice.period_kind.value}",
                   "title": notice.award_title, "listed": [c.application_id for c in notice.listed],
+                  **({"levels": {c.application_id: c.level for c in notice.candidates}} if levels else {}),
                   "withdrawn": [c.application_id for c in notice.candidates if c.withdrawn_at is not None]})
     advance_cycle(session, actor=actor, cycle=cycle, target=Stage.NOTICE, now=now)
     anchor = chain_anchor(session)  # after the stage change: the publication's last record
@@ -234,6 +247,7 @@ def file_objection(
                               code="no_evidence") from None
         raise Invalid(REJECTION_MESSAGES[rejected.reason](), code=f"evidence_{rejected.reason}") from None
     stored = store.save(data.evidence)
+    keep(session, Blob(stored.sha256, stored.size_bytes), "objection")
     objection = Objection(
         reference=unused_reference(session, year=now.astimezone(zone).year), email=data.email.strip()[:254],
         notice_id=notice.id, candidate_id=candidate.id, name=data.name.strip()[:100],
@@ -410,7 +424,7 @@ def award_problems(session: Session, cycle: Cycle, now: dt.datetime, zone: ZoneI
     return problems
 
 
-@guard(Stage.APPROVAL, Stage.NOTICE)
+@guard_entering(Stage.NOTICE)
 def _notice_published(session: Session, cycle: Cycle, now: dt.datetime) -> list[str]:
     if notice_of(session, cycle) is None:
         return [_("Publish the public notice from its page, with the title and what each awardee receives.")]

@@ -36,9 +36,10 @@ def cycle_name(cycle: Cycle) -> str:
 
 
 def vote_opened(session: Session, *, cycle: Cycle, closes_at: dt.datetime, link: str, vote_id: int,
-                now: dt.datetime | None = None) -> list[Notification]:
-    """Mandatory: every leading-group member is told that the vote is open and until when."""
-    return notify_users(session, users=users_with_role(session, Role.LEADER), kind=Kind.VOTE_OPENED, link=link,
+                now: dt.datetime | None = None, kind: Kind = Kind.VOTE_OPENED) -> list[Notification]:
+    """Mandatory: every member of the voting body (the leading group, or the review committee with
+    `Kind.COMMITTEE_VOTE_OPENED`) is told that the vote is open and until when."""
+    return notify_users(session, users=users_with_role(session, Role.LEADER), kind=kind, link=link,
                         context={"cycle": cycle_name(cycle), "deadline": closes_at}, now=now,
                         dedupe_key=f"vote{vote_id}:opened")
 

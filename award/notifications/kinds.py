@@ -37,6 +37,7 @@ class Kind(enum.StrEnum):
     REVIEW_DEADLINE_MOVED = "review_deadline_moved"
     PANEL_COMPLETE = "panel_complete"
     VOTE_OPENED = "vote_opened"
+    COMMITTEE_VOTE_OPENED = "committee_vote_opened"
     VOTE_CLOSING = "vote_closing"
     OBJECTION_RECEIVED = "objection_received"
     CONFLICT_DECLARED = "conflict_declared"
@@ -53,6 +54,10 @@ class Kind(enum.StrEnum):
     OBJECTION_FILED = "objection_filed"
     # Consensus as a discussion (issue 20, point 6).
     CONSENSUS_DISAGREEMENT = "consensus_disagreement"
+    # On-site review logistics (issue 24, point 3).
+    VISIT_SCHEDULED = "visit_scheduled"
+    VISIT_TEAM_SCHEDULED = "visit_team_scheduled"
+    FOLLOW_UP_DUE = "follow_up_due"
 
 
 @dataclass(frozen=True)
@@ -236,6 +241,12 @@ SPECS: dict[Kind, KindSpec] = {spec.kind: spec for spec in (
         _l("Vote"), mandatory=True, context=("cycle", "deadline"),
     ),
     KindSpec(
+        Kind.COMMITTEE_VOTE_OPENED, Role.LEADER, _l("Review committee vote opened"),
+        _l("The review committee votes: %(cycle)s"),
+        _l("The shortlist is open for the review committee's vote until %(deadline)s. Please cast your vote."),
+        _l("Vote"), mandatory=True, context=("cycle", "deadline"),
+    ),
+    KindSpec(
         Kind.VOTE_CLOSING, Role.LEADER, _l("Vote closing reminder"),
         _l("Voting closes soon: %(cycle)s"),
         _l("You have not voted yet. Voting on the shortlist closes at %(deadline)s."),
@@ -317,6 +328,14 @@ SPECS: dict[Kind, KindSpec] = {spec.kind: spec for spec in (
         _l("%(message)s"),
         _l("Open the application"), context=("subject", "message"),
     ),
+    KindSpec(
+        Kind.FOLLOW_UP_DUE, Role.ENTERPRISE, _l("Reminder of the yearly follow-up report"),
+        _l("Your yearly follow-up report is awaited: %(title)s"),
+        _l("As the holder of the title %(title)s (valid until %(valid_until)s) your organization sends the award "
+           "office a follow-up report for %(year)s: the experience you shared and the results of your "
+           "improvements. It is due by %(due)s."),
+        _l("Write the follow-up report"), context=("title", "valid_until", "year", "due"),
+    ),
     # To an objector, who has no account: sent to the address given with the objection, if any
     # (services.send_address_email), and never offered on a preferences page.
     KindSpec(
@@ -333,6 +352,19 @@ SPECS: dict[Kind, KindSpec] = {spec.kind: spec for spec in (
            "%(reference)s: with it and the phone number you gave you can look up its status and the office's "
            "answer."),
         _l("Look up the objection"), context=("reference", "organization", "filed"), about_account=True,
+    ),
+    KindSpec(
+        Kind.VISIT_SCHEDULED, Role.ENTERPRISE, _l("On-site visit date and itinerary"),
+        _l("The on-site visit is set for %(date)s: %(cycle)s"),
+        _l("The review team visits your organization on %(date)s. Itinerary: %(itinerary)s"),
+        _l("Open the application"), context=("cycle", "date", "itinerary"),
+    ),
+    KindSpec(
+        Kind.VISIT_TEAM_SCHEDULED, Role.EXPERT, _l("On-site visit of your panel"),
+        _l("On-site visit to %(organization)s on %(date)s: %(cycle)s"),
+        _l("Your panel visits %(organization)s on %(date)s. Itinerary: %(itinerary)s. The visit page holds the "
+           "checklist per rubric item, for notes and photos."),
+        _l("Open the visit"), context=("cycle", "organization", "date", "itinerary"),
     ),
 )}
 

@@ -88,6 +88,7 @@ def rows_from_snapshot(snapshot: RankingSnapshot) -> list[dict[str, Any]]:
             "in_shortlist": e.in_shortlist, "reason": e.reason, "exclusions": e.exclusions, "flags": e.flags,
             "robustness": e.robustness, "flipped_by": e.flipped_by,
             "counted": e.counted or {}, "independent": e.independent or {},
+            **({"level": e.level} if e.level is not None else {}),
         }
         for e in snapshot.entries
     ]

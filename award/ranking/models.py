@@ -130,5 +130,7 @@ class ShortlistEntry(Base):
     # The independent sheets beside what counted: {"total": official method over them, combined like
     # the rounds, "ranges": {round kind: [lowest, highest sheet total]}}; figures as 2-decimal strings.
     independent: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The award level (1 = the first of the snapshot's settings["levels"]); None: the cycle has one level.
+    level: Mapped[int | None] = mapped_column(Integer)
 
     snapshot: Mapped[RankingSnapshot] = relationship(back_populates="entries")

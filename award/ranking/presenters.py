@@ -8,8 +8,10 @@ from sqlalchemy.orm import Session
 
 from award.applications.models import Application
 from award.cycles.models import Cycle, Stage
+from award.cycles.settings import AwardLevels
 from award.i18n import _
 from award.ranking import charts, exports, services
+from award.ranking.levels import assign_levels
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOWNLOAD_FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX}
@@ -28,12 +30,20 @@ def category_names(ranking: services.CycleRanking, lang: str) -> dict[str, str]:
     return {c.id: c.display_name(lang) for c in ranking.rubric.categories}
 
 
+def level_names(levels: AwardLevels) -> dict[int, str]:
+    """{level number: name}, for the pages that show a shortlisted entry's level."""
+    return {number: level.name for number, level in enumerate(levels.levels, start=1)}
+
+
 def ranking_page(session: Session, cycle: Cycle, *, lang: str) -> dict[str, Any]:
     ranking = services.compute_ranking(session, cycle)
+    levels = AwardLevels.of(cycle.award_settings)
     ranked_totals = [e.total for e in ranking.entries if e.rank is not None]
     histogram = charts.ranking_histogram_svg(ranked_totals, cutoff=ranking.settings.cutoff) if ranked_totals else None
     return {
-        "cycle": cycle, "ranking": ranking, "rows": services.snapshot_rows(ranking), "histogram": histogram,
+        "cycle": cycle, "ranking": ranking, "histogram": histogram,
+        # with award levels, the shortlist as the freeze will divide it (levels.assign_levels)
+        "rows": assign_levels(services.snapshot_rows(ranking), levels), "level_names": level_names(levels),
         "labels": labels(), "category_names": category_names(ranking, lang), "method_names": charts.method_names(),
         "snapshot": services.current_snapshot(session, cycle), "can_freeze": cycle.stage is Stage.DELIBERATION,
     }

@@ -68,6 +68,7 @@ def snapshot(cycle_id: int):
     frozen: RankingSnapshot | None = services.current_snapshot(get_session(), cycle)
     return render_template("ranking/snapshot.html", cycle=cycle, snapshot=frozen, labels=presenters.labels(),
                            method_names=charts.method_names(),
+                           level_names=presenters.level_names(services.frozen_levels(get_session(), cycle)),
                            rows=exports.rows_from_snapshot(frozen) if frozen else [])
 
 

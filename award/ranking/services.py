@@ -29,7 +29,8 @@ from award.auth.models import Organization, Role, User
 from award.conflicts.services import conflicts_for_cycle
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import cycle_rubric
-from award.cycles.stages import guard
+from award.cycles.settings import AwardLevels
+from award.cycles.stages import guard_leaving
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _, _l
@@ -45,11 +46,13 @@ from award.ranking.aggregate import (
     ScoreRows,
     aggregate_round,
 )
+from award.ranking.levels import assign_levels
 from award.ranking.models import CombineMode, RankingSettings, RankingSnapshot, ShortlistEntry
 from award.ranking.rank import REASON_LABELS
 from award.ranking.robustness import VERDICT_CONSENSUS_DECIDES, VERDICT_CONSENSUS_HOLDS, VERDICT_NOT_RANKED
 from award.ranking.standings import (
     STATUS_BLACKLISTED,
+    STATUS_SOCIAL_VETO,
     VERDICT_NOT_COMPUTED,
     ApplicationInfo,
     EffectiveSettings,
@@ -80,6 +83,7 @@ from award.scoring.models import (
     ScoreSheet,
     SheetStatus,
 )
+from award.social import services as social
 
 if TYPE_CHECKING:
     import numpy as np
@@ -95,8 +99,10 @@ STATUS_LABELS = {
     "no_onsite_review": _l("No on-site review score"),
     STATUS_NO_CONSENSUS: _l("No agreed panel consensus, which this round counts"),
     STATUS_BLACKLISTED: _l("On the dishonesty list"),
+    STATUS_SOCIAL_VETO: _l("Vetoed by the social evaluation (一票否决)"),
 }
-REASONS = {**REASON_LABELS, STATUS_BLACKLISTED: _l("On the dishonesty list")}
+REASONS = {**REASON_LABELS, STATUS_BLACKLISTED: _l("On the dishonesty list"),
+           STATUS_SOCIAL_VETO: _l("Vetoed by the social evaluation (一票否决)")}
 VERDICT_LABELS = {
     "stable": _l("Stable"),
     "sensitive": _l("Sensitive"),
@@ -138,7 +144,7 @@ def update_ranking_settings(
 ) -> RankingSettings:
     """Save how rounds combine, sector limits and the leniency threshold (until the shortlist goes out)."""
     _require_office(actor)
-    if cycle.stage in (Stage.APPROVAL, Stage.NOTICE, Stage.AWARDED, Stage.CLOSED):
+    if cycle.stage in (Stage.COMMITTEE, Stage.APPROVAL, Stage.NOTICE, Stage.AWARDED, Stage.CLOSED):
         raise Conflict(_("Ranking settings are fixed once the shortlist has been submitted."),
                           code="settings_locked")
     if not Decimal("0") <= onsite_weight <= Decimal("1"):
@@ -164,9 +170,12 @@ def update_ranking_settings(
 
 def effective_settings(session: Session, cycle: Cycle, rubric: Rubric) -> EffectiveSettings:
     row = ranking_settings(session, cycle)
+    # With award levels the shortlist takes the lowest cut-off and every level's quota; the freeze
+    # then divides it into levels (levels.assign_levels).
+    levels = AwardLevels.of(cycle.award_settings)
     return EffectiveSettings(
-        cutoff=float(cycle.cutoff_score),
-        quota=cycle.awards_count,
+        cutoff=float(levels.lowest_cutoff if levels else cycle.cutoff_score),
+        quota=levels.total_quota if levels else cycle.awards_count,
         combine_mode=CombineMode(row.combine_mode),
         onsite_weight=float(row.onsite_weight),
         sector_limits=dict(row.sector_limits or {}),
@@ -382,7 +391,8 @@ def compute_ranking(session: Session, cycle: Cycle) -> CycleRanking:
         onsite = aggregate_review_round(session, cycle, onsite_round, layout,
                                         min_sheets_for_leniency=settings.min_sheets_for_leniency,
                                         applications=onsite_apps)
-    ranked = rank_rounds(rubric, settings, document, onsite, applications=applications, blacklist=blacklist)
+    ranked = rank_rounds(rubric, settings, document, onsite, applications=applications, blacklist=blacklist,
+                         vetoed=social.vetoes(session, cycle))
     figures = {field.name: getattr(ranked, field.name) for field in dataclasses.fields(ranked)}
     return CycleRanking(**figures, cycle=cycle, document_round=document_round, onsite_round=onsite_round)
 
@@ -396,6 +406,23 @@ def current_snapshot(session: Session, cycle: Cycle) -> RankingSnapshot | None:
         select(RankingSnapshot).where(RankingSnapshot.cycle_id == cycle.id)
         .order_by(RankingSnapshot.version.desc()).limit(1)
     ).first()
+
+
+def shortlist_levels(session: Session, cycle: Cycle) -> dict[int, int]:
+    """{application id: award level} of the latest frozen shortlist; {} when the cycle has one level."""
+    snapshot = current_snapshot(session, cycle)
+    if snapshot is None:
+        return {}
+    return {entry.application_id: entry.level for entry in snapshot.entries
+            if entry.in_shortlist and entry.level is not None}
+
+
+def frozen_levels(session: Session, cycle: Cycle) -> AwardLevels:
+    """The award levels as the latest frozen shortlist used them (the cycle's own before any freeze)."""
+    snapshot = current_snapshot(session, cycle)
+    if snapshot is None:
+        return AwardLevels.of(cycle.award_settings)
+    return AwardLevels.from_list((snapshot.settings or {}).get("levels"))
 
 
 def freeze_shortlist(session: Session, *, actor: User | None, cycle: Cycle,
@@ -412,7 +439,8 @@ def freeze_shortlist(session: Session, *, actor: User | None, cycle: Cycle,
     ranking = compute_ranking(session, cycle)
     if not any(entry.rank is not None for entry in ranking.entries):
         raise Conflict(_("No application can be ranked yet."), code="nothing_ranked")
-    rows = snapshot_rows(ranking)
+    levels = AwardLevels.of(cycle.award_settings)
+    rows = assign_levels(snapshot_rows(ranking), levels)
     version = (session.scalar(select(func.max(RankingSnapshot.version))
                               .where(RankingSnapshot.cycle_id == cycle.id)) or 0) + 1
     rounds = {kind: r.id for kind, r in (("document", ranking.document_round), ("onsite", ranking.onsite_round))
@@ -433,6 +461,7 @@ def freeze_shortlist(session: Session, *, actor: User | None, cycle: Cycle,
             "counts": {kind: CountedRecord(r.counts).value
                        for kind, r in (("document", ranking.document_round), ("onsite", ranking.onsite_round))
                        if r is not None},
+            **({"levels": levels.as_list()} if levels else {}),
         },
         content_hash=content_hash(rows),
         frozen_by_id=actor.id if actor is not None else None,
@@ -446,7 +475,7 @@ def freeze_shortlist(session: Session, *, actor: User | None, cycle: Cycle,
             mean_z=Decimal(row["mean_z"]) if row["mean_z"] is not None else None, decided_by=row["decided_by"],
             in_shortlist=row["in_shortlist"], reason=row["reason"], exclusions=row["exclusions"],
             flags=row["flags"], robustness=row["robustness"], flipped_by=row["flipped_by"],
-            counted=row["counted"], independent=row["independent"],
+            counted=row["counted"], independent=row["independent"], level=row.get("level"),
         ))
     session.add(snapshot)
     session.flush()
@@ -464,11 +493,13 @@ def freeze_shortlist(session: Session, *, actor: User | None, cycle: Cycle,
            cycle_id=cycle.id,
            after={"version": version, "method": snapshot.method, "content_hash": snapshot.content_hash,
                   "cutoff_score": str(cycle.cutoff_score), "awards_count": cycle.awards_count,
-                  "shortlist": [r["application_id"] for r in rows if r["in_shortlist"]]})
+                  "shortlist": [r["application_id"] for r in rows if r["in_shortlist"]],
+                  **({"levels": {r["application_id"]: r["level"] for r in rows if r["in_shortlist"]}}
+                     if levels else {})})
     return snapshot
 
 
-@guard(Stage.DELIBERATION, Stage.APPROVAL)
+@guard_leaving(Stage.DELIBERATION)
 def _shortlist_frozen(session: Session, cycle: Cycle, now: Any) -> list[str]:
     if current_snapshot(session, cycle) is None:
         return [_("Freeze the shortlist before submitting it to the leading group.")]

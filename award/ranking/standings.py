@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +38,7 @@ else:
     np = lazy_module("numpy")  # imported by the first np.… a ranking reads (award/lazy.py)
 
 STATUS_BLACKLISTED = "blacklisted"
+STATUS_SOCIAL_VETO = "social_veto"  # vetoed by the social evaluation (一票否决): shown, never ranked
 VERDICT_NOT_COMPUTED = "not_computed"
 # Why a seat's sheet does not count although the seat was filled: its status (rounds.models.AssignmentStatus).
 VACATED_REASONS = {
@@ -246,13 +247,16 @@ def _with_status(standings: Any, ids: np.ndarray, hit: set[int], status: str) ->
 
 def rank_rounds(
     rubric: Rubric, settings: EffectiveSettings, document: RoundAggregate | None, onsite: RoundAggregate | None, *,
-    applications: dict[int, ApplicationInfo], blacklist: dict[int, list[str]],
+    applications: dict[int, ApplicationInfo], blacklist: dict[int, list[str]], vetoed: Collection[int] = (),
 ) -> RankedCycle:
-    """Combine the rounds, leave the listed applications unranked, rank, and test the robustness."""
+    """Combine the rounds, leave the listed and the vetoed applications unranked (each with its status as the
+    reason shown), rank, and test the robustness."""
     if document is None:
         return RankedCycle(rubric, settings, None, None, None, [], {}, None, applications, blacklist)
     listed = set(blacklist)
+    vetoes = set(vetoed) - listed  # the dishonesty list says more
     document = _with_status(document, document.application_ids, listed, STATUS_BLACKLISTED)
+    document = _with_status(document, document.application_ids, vetoes, STATUS_SOCIAL_VETO)
     rank_settings: dict[str, Any] = {
         "cutoff": settings.cutoff,
         "quota": settings.quota,
@@ -264,9 +268,11 @@ def rank_rounds(
     basis: str | None
     if onsite is not None and len(onsite.application_ids):
         onsite = _with_status(onsite, onsite.application_ids, listed, STATUS_BLACKLISTED)
+        onsite = _with_status(onsite, onsite.application_ids, vetoes, STATUS_SOCIAL_VETO)
         combined = combine_rounds(document, onsite, settings.combine_mode.value,
                                   settings.onsite_weight if settings.combine_mode is CombineMode.WEIGHTED else None)
         standings = _with_status(combined, combined.application_ids, listed, STATUS_BLACKLISTED)
+        standings = _with_status(standings, standings.application_ids, vetoes, STATUS_SOCIAL_VETO)
         # In "replace" mode the on-site round alone decides every ranked place, so checking it is
         # exact; a weighted mix has no single round whose removal can be replayed.
         basis = "onsite" if settings.combine_mode is CombineMode.REPLACE else None

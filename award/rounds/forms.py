@@ -12,7 +12,7 @@ from award import inputs
 from award.forms import BaseForm, SelectChoice, filled
 from award.i18n import _, _l, local_zone
 from award.limits import REASON_MAX_CHARS
-from award.rounds.models import AggregationMethod, AssignmentSource, CountedRecord, ReviewRound
+from award.rounds.models import AggregationMethod, AssignmentSource, Attendance, CountedRecord, ReviewRound
 from award.rounds.services import RoundSettings
 
 METHOD_LABELS = {
@@ -119,3 +119,37 @@ class OpenRoundForm(BaseForm):
     acknowledgement = TextAreaField(_l("Acknowledgement of the pairs that need attention, with a reason"),
                                     validators=[Optional(), Length(max=REASON_MAX_CHARS)])
     submit = SubmitField(_l("Open scoring (locks the method)"))
+
+
+class PresentationDrawForm(BaseForm):
+    """The presentation schedule: when it starts, how long each applicant has, the rooms, the lot's seed."""
+
+    starts_at = DateTimeLocalField(_l("First presentation (local time)"), validators=[InputRequired()])
+    minutes = IntegerField(_l("Minutes per applicant"), default=30,
+                           validators=[InputRequired(), NumberRange(min=1, max=240)])
+    rooms = TextAreaField(_l("Rooms, one per line"), validators=[DataRequired(), Length(max=1100)])
+    seed = IntegerField(_l("Seed (empty: drawn at random)"), validators=[Optional(), NumberRange(min=0,
+                                                                                                 max=2**31 - 1)])
+    submit = SubmitField(_l("Draw the order and lay out the schedule"))
+
+    def local_start(self) -> dt.datetime:
+        return filled(self.starts_at.data).replace(tzinfo=local_zone())
+
+    def room_list(self) -> list[str]:
+        return [line for line in (self.rooms.data or "").splitlines() if line.strip()]
+
+
+ATTENDANCE_LABELS = {
+    Attendance.PENDING: _l("Not recorded"),
+    Attendance.PRESENT: _l("Present"),
+    Attendance.ABSENT: _l("Absent"),
+}
+
+
+class AttendanceForm(BaseForm):
+    attendance = SelectField(_l("Attendance"), choices=[
+        SelectChoice(Attendance.PRESENT.value, ATTENDANCE_LABELS[Attendance.PRESENT]),
+        SelectChoice(Attendance.ABSENT.value, ATTENDANCE_LABELS[Attendance.ABSENT]),
+    ])
+    note = TextAreaField(_l("Note (required when absent)"), validators=[Length(max=500)])
+    submit = SubmitField(_l("Record"))

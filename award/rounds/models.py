@@ -31,6 +31,7 @@ from award.db import Base, UTCDateTime, utcnow
 class RoundKind(enum.StrEnum):
     DOCUMENT = "document"  # 材料评审, always
     ONSITE = "onsite"  # 现场评审, optional per cycle
+    PRESENTATION = "presentation"  # 陈述答辩, when the cycle's procedure has it; its own rubric
 
 
 class RoundStatus(enum.StrEnum):
@@ -80,6 +81,11 @@ class ReviewRound(Base):
     std_threshold_pct: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("12"))
     opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A round scored on its own form (the presentation round: rubrics/presentation-100.toml), frozen
+    # when the round is created; None: the cycle's rubric.
+    rubric_key: Mapped[str | None] = mapped_column(String(80))
+    rubric_text: Mapped[str | None] = mapped_column(Text)
+    rubric_hash: Mapped[str | None] = mapped_column(String(64))
 
     cycle: Mapped[Cycle] = relationship()
 
@@ -140,3 +146,51 @@ class AssignmentDraw(Base):
     result: Mapped[dict] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Attendance(enum.StrEnum):
+    PENDING = "pending"
+    PRESENT = "present"  # the applicant's leaders presented and answered
+    ABSENT = "absent"
+
+
+class PresentationDraw(Base):
+    """One lot of the presentation order: replayable from its input and seed (like AssignmentDraw)."""
+
+    __tablename__ = "presentation_draws"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("review_rounds.id", ondelete="CASCADE"), index=True)
+    seed: Mapped[int] = mapped_column(Integer)
+    instance: Mapped[dict] = mapped_column(JSON)  # lots.lot_input(): the sorted application ids
+    input_hash: Mapped[str] = mapped_column(String(64))
+    order: Mapped[list] = mapped_column(JSON)  # the application ids in the drawn order
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PresentationSlot(Base):
+    """An applicant's place in the presentation schedule: its time, its room, and whether it attended."""
+
+    __tablename__ = "presentation_slots"
+    __table_args__ = (
+        UniqueConstraint("round_id", "application_id"),
+        UniqueConstraint("round_id", "position"),
+        CheckConstraint("position >= 1", name="position_positive"),
+        CheckConstraint("minutes >= 1", name="minutes_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("review_rounds.id", ondelete="CASCADE"), index=True)
+    draw_id: Mapped[int] = mapped_column(ForeignKey("presentation_draws.id", ondelete="CASCADE"))
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    minutes: Mapped[int] = mapped_column(Integer)
+    room: Mapped[str] = mapped_column(String(100))
+    attendance: Mapped[Attendance] = mapped_column(enum_column(Attendance, "attendance"), default=Attendance.PENDING)
+    attendance_note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    application: Mapped[Application] = relationship()

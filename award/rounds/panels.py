@@ -35,7 +35,7 @@ from award.auth.models import Role, User
 from award.conflicts.rules import Conflict as CoiConflict
 from award.conflicts.services import avoid_soft_pairs, conflicted_pairs, has_conflict, soft_pairs
 from award.cycles.models import Cycle, Stage
-from award.cycles.stages import STAGE_LABELS
+from award.cycles.stages import STAGE_LABELS, stage_sequence
 from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _
 from award.pool.models import ExpertAvailability, ExpertProfile
@@ -125,18 +125,30 @@ def build_instance(session: Session, review_round: ReviewRound) -> dict[str, Any
 # --------------------------------------------------------------------------- runs and replays
 
 
-# Stages in which panels for a round may be formed (before and during its own stage).
+# The stage each round is scored in; its panels may be formed from the first stage named here on.
 SETUP_STAGES: dict[RoundKind, tuple[Stage, Stage]] = {
     RoundKind.DOCUMENT: (Stage.SCREENING, Stage.DOCUMENT_REVIEW),
     RoundKind.ONSITE: (Stage.DOCUMENT_REVIEW, Stage.ONSITE_REVIEW),
+    RoundKind.PRESENTATION: (Stage.DOCUMENT_REVIEW, Stage.PRESENTATION),
 }
+
+
+def setup_stages(cycle: Cycle, kind: RoundKind) -> tuple[Stage, ...]:
+    """The stages in which the round's panels may be formed: from the first stage of SETUP_STAGES to the
+    round's own stage, in the cycle's procedure order (on-site panels are formed during the presentation
+    round when the presentation comes first)."""
+    first, last = SETUP_STAGES[kind]
+    order = stage_sequence(cycle)
+    if first not in order or last not in order:
+        return ()
+    return order[order.index(first):order.index(last) + 1]
 
 
 def _require_setup(session: Session, review_round: ReviewRound) -> None:
     if review_round.status is not RoundStatus.SETUP:
         raise Conflict(_("Panels can only be drawn while the round is in preparation."), code="round_not_setup")
     first, last = SETUP_STAGES[review_round.kind]
-    if review_round.cycle.stage not in (first, last):
+    if review_round.cycle.stage not in setup_stages(review_round.cycle, review_round.kind):
         raise Conflict(_("The panels of this round can only be drawn from “%(first)s” to “%(last)s”.",
                          first=STAGE_LABELS[first], last=STAGE_LABELS[last]), code="wrong_stage")
     # Signing the pledge opens the seat's score sheet (scoring.services.sign_pledge): scoring has
@@ -240,7 +252,7 @@ def replay_draw(session: Session, *, actor: User | None, draw: AssignmentDraw) -
     """Re-run a draw from its stored instance and seed and compare with its stored result."""
     if actor is not None and actor.role not in (Role.OFFICE, Role.SUPERVISOR):
         raise NotAllowed(_("Only the office and the supervisor can re-run a draw."), code="not_allowed")
-    recomputed, replayed = replay_instance(draw.instance)
+    recomputed, replayed = replay_instance(draw.instance, draw.result)
     stored = draw_outcome(draw.result)
     stored_pairs = {tuple(p) for p in stored["assignments"]}
     replay_pairs = {tuple(p) for p in replayed["assignments"]}

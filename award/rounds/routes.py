@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from award.app_db import get_session
 from award.applications.models import Application
@@ -13,14 +13,17 @@ from award.auth.access import actor, office_required, oversight_required
 from award.cycles.models import Cycle
 from award.forms import filled
 from award.i18n import _, _l
-from award.rounds import panels
+from award.rounds import panels, presentation
 from award.rounds import services as rounds
 from award.rounds.forms import (
+    ATTENDANCE_LABELS,
     COUNTS_LABELS,
     METHOD_LABELS,
     AddExpertForm,
     AssignForm,
+    AttendanceForm,
     OpenRoundForm,
+    PresentationDrawForm,
     ReplaceForm,
     RoundForm,
 )
@@ -28,7 +31,11 @@ from award.rounds.models import (
     Assignment,
     AssignmentDraw,
     AssignmentSource,
+    Attendance,
+    PresentationDraw,
+    PresentationSlot,
     ReviewRound,
+    RoundKind,
     RoundStatus,
 )
 from award.rounds.services import KIND_LABELS
@@ -181,3 +188,62 @@ def add_member(round_id: int, application_id: int):
                       expert_id=filled(form.chosen()), acknowledgement=form.acknowledgement.data or "")
     flash(_("The expert is added to the panel."), "success")
     return redirect(url_for("rounds.show_round", round_id=review_round.id))
+
+
+# --- the presentation round's schedule (陈述答辩) ---------------------------------------------------
+
+
+def _presentation_page(review_round: ReviewRound, form: PresentationDrawForm | None = None,
+                       replay: Any = None) -> str:
+    session = get_session()
+    slots = presentation.slots_of(session, review_round)
+    return render_template("rounds/presentation.html", review_round=review_round, slots=slots,
+                           locked=any(slot.attendance is not Attendance.PENDING for slot in slots),
+                           draws=presentation.draws_of(session, review_round), replay=replay,
+                           form=form or PresentationDrawForm(), attendance_form=AttendanceForm(),
+                           attendance_labels=ATTENDANCE_LABELS)
+
+
+@bp.route("/rounds/<int:round_id>/presentation")
+@oversight_required
+def presentation_schedule(round_id: int):
+    review_round = get_or_404(ReviewRound, round_id)
+    if review_round.kind is not RoundKind.PRESENTATION:
+        abort(404)
+    return _presentation_page(review_round)
+
+
+@bp.route("/rounds/<int:round_id>/presentation/draw", methods=["POST"])
+@office_required
+def draw_presentation(round_id: int):
+    review_round = get_or_404(ReviewRound, round_id)
+    form = PresentationDrawForm()
+    on_refusal(lambda _: _presentation_page(review_round, form))
+    validated(form)
+    presentation.draw_presentation_order(get_session(), actor=actor(), review_round=review_round,
+                                         starts_at=form.local_start(), minutes=filled(form.minutes.data),
+                                         rooms=form.room_list(), seed=form.seed.data)
+    flash(_("The order is drawn and the schedule laid out."), "success")
+    return redirect(url_for("rounds.presentation_schedule", round_id=review_round.id))
+
+
+@bp.route("/presentation-draws/<int:draw_id>/replay", methods=["POST"])
+@oversight_required
+def replay_presentation(draw_id: int):
+    draw = get_or_404(PresentationDraw, draw_id)
+    replay = presentation.replay_presentation_draw(get_session(), actor=actor(), draw=draw)
+    return _presentation_page(get_or_404(ReviewRound, draw.round_id), replay=replay)
+
+
+@bp.route("/presentation-slots/<int:slot_id>/attendance", methods=["POST"])
+@office_required
+def record_attendance(slot_id: int):
+    slot = get_or_404(PresentationSlot, slot_id)
+    review_round = get_or_404(ReviewRound, slot.round_id)
+    form = AttendanceForm()
+    on_refusal(lambda _: _presentation_page(review_round))
+    validated(form)
+    presentation.record_attendance(get_session(), actor=actor(), slot=slot,
+                                   attendance=Attendance(form.attendance.data), note=form.note.data or "")
+    flash(_("Attendance recorded."), "success")
+    return redirect(url_for("rounds.presentation_schedule", round_id=review_round.id) + f"#slot-{slot.position}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +19,9 @@ from sqlalchemy.orm import Session
 from award.audit.services import record
 from award.auth.models import User
 from award.cycles.models import Cycle, Stage
+from award.cycles.procedure import Step
+from award.cycles.services import cycle_rubric, frozen_rubric
+from award.cycles.stages import procedure_of
 from award.db import utcnow
 from award.errors import Conflict, Invalid
 from award.i18n import _, _l, format_datetime
@@ -25,13 +29,36 @@ from award.rounds import notices
 from award.rounds.access import require_office
 from award.rounds.models import AggregationMethod, CountedRecord, ReviewRound, RoundKind, RoundStatus
 from award.rounds.panels import panel_problems_of_round, soft_signals_of_round
+from award.rubrics import RUBRICS_DIR, Rubric, load_rubric
 
-KIND_LABELS = {RoundKind.DOCUMENT: _l("Document review"), RoundKind.ONSITE: _l("On-site review")}
+KIND_LABELS = {RoundKind.DOCUMENT: _l("Document review"), RoundKind.ONSITE: _l("On-site review"),
+               RoundKind.PRESENTATION: _l("Presentation and defence")}
 
 ROUND_STAGE: dict[RoundKind, Stage] = {
     RoundKind.DOCUMENT: Stage.DOCUMENT_REVIEW,
     RoundKind.ONSITE: Stage.ONSITE_REVIEW,
+    RoundKind.PRESENTATION: Stage.PRESENTATION,
 }
+ROUND_STEP: dict[RoundKind, Step] = {
+    RoundKind.DOCUMENT: Step.DOCUMENT_REVIEW,
+    RoundKind.ONSITE: Step.ONSITE_REVIEW,
+    RoundKind.PRESENTATION: Step.PRESENTATION,
+}
+# The form a round is scored on when it is not the cycle's rubric (a file of rubrics/).
+ROUND_RUBRIC: dict[RoundKind, str] = {RoundKind.PRESENTATION: "presentation-100"}
+
+
+def round_rubric(review_round: ReviewRound) -> Rubric:
+    """The form the round is scored on: its own frozen one (the presentation form), or the cycle's."""
+    if review_round.rubric_text is None or review_round.rubric_key is None:
+        return cycle_rubric(review_round.cycle)
+    return frozen_rubric(review_round.rubric_text, review_round.rubric_key, f"round {review_round.id}")
+
+
+def round_kinds(cycle: Cycle) -> list[RoundKind]:
+    """The scored rounds of the cycle's procedure, in the order they run."""
+    steps = procedure_of(cycle).scored
+    return [kind for step in steps for kind, of in ROUND_STEP.items() if of is step]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +87,8 @@ def round_snapshot(review_round: ReviewRound) -> dict[str, object]:
         "required_sheets": review_round.required_sheets,
         "range_threshold_pct": str(review_round.range_threshold_pct),
         "std_threshold_pct": str(review_round.std_threshold_pct),
+        **({"rubric": review_round.rubric_key, "rubric_hash": review_round.rubric_hash}
+           if review_round.rubric_key else {}),
     }
 
 
@@ -84,23 +113,31 @@ def _validate(settings: RoundSettings, kind: RoundKind) -> None:
 
 
 def default_settings(cycle: Cycle, kind: RoundKind) -> RoundSettings:
-    size = cycle.experts_per_application if kind is RoundKind.DOCUMENT else min(cycle.experts_per_application, 3)
+    smaller = 5 if kind is RoundKind.PRESENTATION else 3
+    size = cycle.experts_per_application if kind is RoundKind.DOCUMENT else min(cycle.experts_per_application, smaller)
     return RoundSettings(method=AggregationMethod.TRIMMED_MEAN, deadline=cycle.deadline(ROUND_STAGE[kind]),
                          experts_per_application=size, required_sheets=size)
 
 
 def create_round(
-    session: Session, *, actor: User | None, cycle: Cycle, kind: RoundKind, settings: RoundSettings | None = None
+    session: Session, *, actor: User | None, cycle: Cycle, kind: RoundKind, settings: RoundSettings | None = None,
+    rubrics_dir: Path = RUBRICS_DIR,
 ) -> ReviewRound:
-    """Add a round to a cycle (the on-site round only when the cycle has one)."""
+    """Add a round to a cycle (the on-site and presentation rounds only when its procedure has them)."""
     require_office(actor)
     if kind is RoundKind.ONSITE and not cycle.onsite_review:
         raise Conflict(_("This cycle has no on-site review round."), code="no_onsite")
+    if kind not in round_kinds(cycle):
+        raise Conflict(_("This cycle's procedure has no such round."), code="not_in_procedure")
     if round_of(session, cycle, kind) is not None:
         raise Conflict(_("This round already exists."), code="round_exists")
     settings = settings or default_settings(cycle, kind)
     _validate(settings, kind)
     review_round = ReviewRound(cycle_id=cycle.id, kind=kind, status=RoundStatus.SETUP)
+    if kind in ROUND_RUBRIC:
+        rubric = load_rubric(rubrics_dir / f"{ROUND_RUBRIC[kind]}.toml")
+        review_round.rubric_key, review_round.rubric_text = rubric.key, rubric.text
+        review_round.rubric_hash = rubric.content_hash
     _apply(review_round, settings)
     session.add(review_round)
     session.flush()
@@ -112,8 +149,7 @@ def create_round(
 def ensure_rounds(session: Session, *, actor: User | None, cycle: Cycle) -> list[ReviewRound]:
     """Create the rounds the cycle's settings call for that do not exist yet."""
     require_office(actor)
-    kinds = [RoundKind.DOCUMENT] + ([RoundKind.ONSITE] if cycle.onsite_review else [])
-    for kind in kinds:
+    for kind in round_kinds(cycle):
         if round_of(session, cycle, kind) is None:
             create_round(session, actor=actor, cycle=cycle, kind=kind)
     return rounds_of(session, cycle)

@@ -21,12 +21,12 @@ from sqlalchemy.orm import Session
 from award.applications.models import Application
 from award.audit.services import record
 from award.auth.models import User
-from award.cycles.services import cycle_rubric
 from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _
 from award.inputs import text_problem
 from award.limits import REMARK_MAX_CHARS
 from award.rounds.models import Assignment, ReviewRound, RoundStatus
+from award.rounds.services import round_rubric
 from award.scoring import notices
 from award.scoring.models import ConsensusConfirmation, ConsensusFinalization, ConsensusRemark, RemarkKind
 from award.scoring.services import _require_no_conflict, consensus_scores, panel_members, sheets_complete
@@ -102,7 +102,7 @@ def add_remark(session: Session, *, actor: User, review_round: ReviewRound, appl
     on one item or (item_id None) on the whole consensus."""
     seat = _require_open(session, actor, review_round, application)
     text = (text or "").strip()
-    rubric = cycle_rubric(review_round.cycle)
+    rubric = round_rubric(review_round)
     if item_id is not None and not rubric.has_item(item_id):
         raise Invalid(_("There is no such rubric item."), code="unknown_item")
     if kind is not RemarkKind.COMMENT:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from award.applications.models import Application
 from award.auth.models import User
 from award.cycles.models import Cycle, Stage
-from award.cycles.stages import guard
+from award.cycles.stages import guard, guard_leaving
 from award.i18n import _
 from award.rounds.models import Assignment, AssignmentStatus, CountedRecord, ReviewRound, RoundKind, RoundStatus
 from award.rounds.panels import panel_problems_of_round
@@ -145,16 +145,17 @@ def consensus_problems(session: Session, review_round: ReviewRound) -> list[str]
     return []
 
 
-@guard(Stage.DOCUMENT_REVIEW, Stage.ONSITE_REVIEW)
-def _document_sheets_before_onsite(session: Session, cycle: Cycle, now: dt.datetime) -> list[str]:
+# A scored round's sheets are in before the cycle leaves its stage, wherever the procedure goes next.
+@guard_leaving(Stage.DOCUMENT_REVIEW)
+def _document_sheets_in(session: Session, cycle: Cycle, now: dt.datetime) -> list[str]:
     return _sheets_in(session, cycle, RoundKind.DOCUMENT)
 
 
-@guard(Stage.DOCUMENT_REVIEW, Stage.DELIBERATION)
-def _document_sheets_before_ranking(session: Session, cycle: Cycle, now: dt.datetime) -> list[str]:
-    return _sheets_in(session, cycle, RoundKind.DOCUMENT)
-
-
-@guard(Stage.ONSITE_REVIEW, Stage.DELIBERATION)
-def _onsite_sheets_before_ranking(session: Session, cycle: Cycle, now: dt.datetime) -> list[str]:
+@guard_leaving(Stage.ONSITE_REVIEW)
+def _onsite_sheets_in(session: Session, cycle: Cycle, now: dt.datetime) -> list[str]:
     return _sheets_in(session, cycle, RoundKind.ONSITE)
+
+
+@guard_leaving(Stage.PRESENTATION)
+def _presentation_sheets_in(session: Session, cycle: Cycle, now: dt.datetime) -> list[str]:
+    return _sheets_in(session, cycle, RoundKind.PRESENTATION)

@@ -15,7 +15,6 @@ from award.applications.models import Application
 from award.applications.presenters import files_by_item
 from award.auth.access import actor, expert_required, login_required, office_required, oversight_required
 from award.auth.permissions import can_read_oversight, is_expert
-from award.cycles.services import cycle_rubric
 from award.errors import DomainError
 from award.forms import filled
 from award.i18n import _
@@ -25,6 +24,7 @@ from award.rounds.models import (
     ReviewRound,
 )
 from award.rounds.routes import round_page
+from award.rounds.services import round_rubric
 from award.rubrics import Rubric
 from award.scoring import discussion, presenters, progress, queries
 from award.scoring import services as scoring
@@ -138,7 +138,7 @@ def _sheet_page(assignment: Assignment, access: queries.SeatAccess, *, posted: d
     assert sheet is not None
     conflict = refusal if isinstance(refusal, scoring.VersionConflict) else None
     problems = refusal.problems if isinstance(refusal, scoring.SheetInvalid) else {}
-    rubric, stored = cycle_rubric(assignment.round.cycle), {i.item_id: i for i in sheet.items}
+    rubric, stored = round_rubric(assignment.round), {i.item_id: i for i in sheet.items}
     states = presenters.item_states(rubric, stored, posted, problems)
     return render_template(
         "scoring/sheet.html", assignment=assignment, sheet=sheet, rubric=rubric,
@@ -153,7 +153,7 @@ def _sheet_page(assignment: Assignment, access: queries.SeatAccess, *, posted: d
 
 
 def _remark_form(review_round: ReviewRound, seat: Assignment | None) -> RemarkForm:
-    return RemarkForm(cycle_rubric(review_round.cycle), rubric_language(), leading=bool(seat and seat.is_leader))
+    return RemarkForm(round_rubric(review_round), rubric_language(), leading=bool(seat and seat.is_leader))
 
 
 def _consensus_page(review_round: ReviewRound, application: Application, seat: Assignment | None, *,
@@ -164,7 +164,7 @@ def _consensus_page(review_round: ReviewRound, application: Application, seat: A
     remarks = discussion.remarks_of(session, review_round, application.id)
     return render_template(
         "scoring/consensus.html", review_round=review_round, application=application, seat=seat,
-        rubric=cycle_rubric(review_round.cycle),
+        rubric=round_rubric(review_round),
         spread={s.item_id: s for s in scoring.panel_spread(session, review_round, application.id)},
         complete=scoring.sheets_complete(session, review_round, application.id),
         consensus=scoring.consensus_scores(session, review_round, application.id),
@@ -257,7 +257,7 @@ def sheet(assignment_id: int):
     if request.method == "GET":
         return _sheet_page(assignment, access)
     on_refusal(lambda error: _sheet_page(assignment, access, posted=request.form.to_dict(), refusal=error))
-    entries, version = posted_sheet(request.form, cycle_rubric(assignment.round.cycle))
+    entries, version = posted_sheet(request.form, round_rubric(assignment.round))
     submitting = request.form.get("action") == "submit"
     (scoring.submit_sheet if submitting else scoring.save_draft)(
         get_session(), actor=actor(), assignment=assignment, entries=entries, expected_version=version)
@@ -286,7 +286,7 @@ def autosave(assignment_id: int):
     if assignment.pledge_signed_at is None:  # the service checks conflicts (once) and everything else
         abort(403)
     on_refusal(_autosave_refusal)
-    entries, version = posted_sheet(autosave_fields(request.get_data()), cycle_rubric(assignment.round.cycle))
+    entries, version = posted_sheet(autosave_fields(request.get_data()), round_rubric(assignment.round))
     saved = scoring.save_draft(get_session(), actor=actor(), assignment=assignment, entries=entries,
                                expected_version=version)
     return {"ok": True, "version": saved.version, "total": format_score(saved.total), "message": _("Draft saved."),
@@ -306,7 +306,7 @@ def consensus(round_id: int, application_id: int):
         abort(403)
     on_refusal(lambda _: _consensus_page(review_round, application, seat, posted=request.form.to_dict()))
     scoring.propose_consensus(get_session(), actor=actor(), review_round=review_round, application=application,
-                              proposals=consensus_entries(request.form, cycle_rubric(review_round.cycle)))
+                              proposals=consensus_entries(request.form, round_rubric(review_round)))
     flash(_("Consensus proposed; the panel members are asked to confirm it."), "success")
     return redirect(url_for("scoring.consensus", round_id=round_id, application_id=application_id))
 

@@ -26,7 +26,6 @@ from award.auth.models import Role, User
 from award.conflicts.models import PinnedConflict
 from award.conflicts.rules import ConflictType
 from award.conflicts.services import has_conflict
-from award.cycles.services import cycle_rubric
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _
@@ -36,6 +35,7 @@ from award.rounds import notices as round_notices
 from award.rounds.access import require_office
 from award.rounds.models import Assignment, AssignmentStatus, ReviewRound, RoundStatus
 from award.rounds.panels import vacate_seat
+from award.rounds.services import round_rubric
 from award.rubrics import PERCENT_MAX, Rubric
 from award.scoring import notices
 from award.scoring.models import (
@@ -131,7 +131,7 @@ def sheet_of(assignment: Assignment) -> ScoreSheet | None:
 
 
 def rubric_of(assignment: Assignment) -> Rubric:
-    return cycle_rubric(assignment.round.cycle)
+    return round_rubric(assignment.round)
 
 
 # --------------------------------------------------------------------------- pledge and conflict
@@ -378,7 +378,7 @@ class ItemSpread:
 def panel_spread(session: Session, review_round: ReviewRound, application_id: int) -> list[ItemSpread]:
     """Per item: the submitted percentages of the panel, their range and deviation, flagged on the
     round's thresholds (the consensus agenda)."""
-    rubric = cycle_rubric(review_round.cycle)
+    rubric = round_rubric(review_round)
     rows = session.execute(
         select(ItemScore.item_id, ItemScore.percent).join(ScoreSheet).join(Assignment).where(
             Assignment.round_id == review_round.id, Assignment.application_id == application_id,
@@ -442,7 +442,7 @@ def propose_consensus(session: Session, *, actor: User, review_round: ReviewRoun
     _require_no_conflict(session, actor, application)
     if not sheets_complete(session, review_round, application.id):
         raise Conflict(_("The consensus opens once every panel member has submitted."), code="sheets_missing")
-    rubric = cycle_rubric(review_round.cycle)
+    rubric = round_rubric(review_round)
     medians = {s.item_id: s.median for s in panel_spread(session, review_round, application.id)}
     problems = []
     for item in rubric.items:

@@ -47,7 +47,7 @@ def _expert_tasks(session: Session, user: User) -> list[Task]:
 def _office_review_tasks(session: Session, user: User) -> list[Task]:
     tasks = []
     for cycle in active_cycles(session):
-        if cycle.stage not in (Stage.SCREENING, Stage.DOCUMENT_REVIEW, Stage.ONSITE_REVIEW):
+        if cycle.stage not in (Stage.SCREENING, Stage.DOCUMENT_REVIEW, Stage.PRESENTATION, Stage.ONSITE_REVIEW):
             continue
         for review_round in rounds.rounds_of(session, cycle):
             label = f"{cycle.year} {cycle.title} · {KIND_LABELS[review_round.kind]}"

@@ -24,7 +24,7 @@ TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_
 
 @pytest.fixture
 def app_config(tmp_path):
-    return {"WTF_CSRF_ENABLED": True, "EVIDENCE_ROOT": str(tmp_path / "evidence")}
+    return {"WTF_CSRF_ENABLED": True, "FILES_ROOT": str(tmp_path / "evidence")}
 
 
 def token_of(page: str) -> str:

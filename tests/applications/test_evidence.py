@@ -65,7 +65,7 @@ def test_upload_stores_under_a_random_name_with_checksum(db, draft, enterprise, 
     data = pdf_bytes()
     evidence = services.add_evidence(db, actor=enterprise, application=draft, data=data, filename="../质量手册.pdf",
                                      store=store, limits=limits)
-    path = store.path_of(evidence.stored_name)
+    path = store.path_of(evidence.sha256)
     assert path.read_bytes() == data and path.is_relative_to(store.root)
     assert evidence.sha256 == hashlib.sha256(data).hexdigest()
     assert "质量手册" not in evidence.stored_name and evidence.display_name == "质量手册.pdf"
@@ -119,7 +119,7 @@ def test_removal_deletes_the_stored_file_after_commit(db, draft, enterprise, sto
     evidence = services.add_evidence(db, actor=enterprise, application=draft, data=pdf_bytes(), filename="x.pdf",
                                      store=store, limits=limits)
     db.commit()
-    path = store.path_of(evidence.stored_name)
+    path = store.path_of(evidence.sha256)
     services.remove_evidence(db, actor=enterprise, evidence=evidence, store=store)
     assert path.exists()  # not before the deletion is committed
     db.commit()

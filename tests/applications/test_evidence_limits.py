@@ -70,7 +70,7 @@ def test_an_application_keeps_no_trace_of_a_refused_pdf(db, draft, enterprise, s
 
 @pytest.fixture
 def app_config(tmp_path):
-    return {"EVIDENCE_ROOT": str(tmp_path / "evidence"), "PDF_CHECK_CPU_SECONDS": 1}
+    return {"FILES_ROOT": str(tmp_path / "evidence"), "PDF_CHECK_CPU_SECONDS": 1}
 
 
 def test_the_upload_page_refuses_a_slow_pdf_with_the_reason(client, login, db, draft, enterprise, tmp_path):

@@ -18,7 +18,7 @@ from .test_routes import form_data
 
 @pytest.fixture
 def app_config(tmp_path):
-    return {"EVIDENCE_ROOT": str(tmp_path / "evidence"), "EVIDENCE_MAX_FILE_BYTES": 50_000,
+    return {"FILES_ROOT": str(tmp_path / "evidence"), "EVIDENCE_MAX_FILE_BYTES": 50_000,
             "EVIDENCE_MAX_TOTAL_BYTES": 120_000}
 
 

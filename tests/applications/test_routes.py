@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from award.applications import services
+from award.applications.evidence import EvidenceStore
 from award.applications.models import Application, ApplicationStatus, BlacklistEntry, EvidenceFile
 from award.audit.models import AuditRecord
 from award.auth.models import Role
@@ -23,7 +24,7 @@ from .conftest import complete_profile, full_texts, image_bytes, pdf_bytes
 
 @pytest.fixture
 def app_config(tmp_path):
-    return {"EVIDENCE_ROOT": str(tmp_path / "evidence"), "EVIDENCE_MAX_FILE_BYTES": 50_000,
+    return {"FILES_ROOT": str(tmp_path / "evidence"), "EVIDENCE_MAX_FILE_BYTES": 50_000,
             "EVIDENCE_MAX_TOTAL_BYTES": 120_000}
 
 
@@ -53,7 +54,7 @@ def test_enterprise_applies_fills_uploads_and_submits(db, client, login, open_cy
                          data={"file": (io.BytesIO(pdf_bytes()), "../../质量手册.pdf")})
     assert upload.status_code == 302
     evidence = db.scalars(select(EvidenceFile)).one()
-    assert (tmp_path / "evidence" / evidence.stored_name[:2] / evidence.stored_name).is_file()
+    assert EvidenceStore(tmp_path / "evidence").read_checked(evidence.sha256) == pdf_bytes()
     confirm = client.get(f"/applications/{application.id}/submit").get_data(as_text=True)
     assert "Submit now" in confirm
     assert client.post(f"/applications/{application.id}/submit").status_code == 302
@@ -191,9 +192,8 @@ def test_another_enterprise_sees_nothing_by_url(db, client, login, draft, enterp
 
 
 def test_download_is_served_to_the_office_and_audited(db, client, login, draft, enterprise, office, app_config):
-    from award.applications.evidence import EvidenceStore
 
-    store = EvidenceStore(app_config["EVIDENCE_ROOT"])
+    store = EvidenceStore(app_config["FILES_ROOT"])
     data = pdf_bytes()
     evidence = services.add_evidence(db, actor=enterprise, application=draft, data=data, filename="a.pdf",
                                      store=store, limits=services.EvidenceLimits(max_file_bytes=10**6,

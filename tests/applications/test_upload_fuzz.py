@@ -22,7 +22,7 @@ MAX_FILE = 50_000
 
 @pytest.fixture
 def app_config(tmp_path):
-    return {"EVIDENCE_ROOT": str(tmp_path / "evidence"), "EVIDENCE_MAX_FILE_BYTES": MAX_FILE,
+    return {"FILES_ROOT": str(tmp_path / "evidence"), "EVIDENCE_MAX_FILE_BYTES": MAX_FILE,
             "EVIDENCE_MAX_TOTAL_BYTES": 10 * MAX_FILE, "MAX_CONTENT_LENGTH": 4 * MAX_FILE}
 
 

@@ -12,7 +12,7 @@ from .conftest import pdf_bytes
 
 def applications_world(db, app, *, users, cycle, make_user, root: Path) -> dict[str, int]:
     """The enterprise user's own draft with a file, and another enterprise's draft with a file."""
-    app.config["EVIDENCE_ROOT"] = str(root)
+    app.config["FILES_ROOT"] = str(root)
     store = EvidenceStore(root)
     limits = services.EvidenceLimits(max_file_bytes=10**6, max_total_bytes=10**7)
     owner = users["enterprise"]

@@ -76,7 +76,7 @@ def decision_world(db: Session, app: Flask, *, users: dict[str, User], make_cycl
                                              organization_name=listed.org_name))
     db.add(notice)
     db.flush()
-    app.config["OBJECTION_EVIDENCE_ROOT"] = str(root)
+    app.config["FILES_ROOT"] = str(root)
     stored = EvidenceStore(root).save(pdf_bytes())
     objection = Objection(notice_id=notice.id, candidate_id=notice.candidates[0].id, name="张三", reference=REFERENCE,
                           id_number="11010519491231002X", phone="13912345678", text="材料不实",

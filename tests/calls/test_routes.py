@@ -18,7 +18,7 @@ from tests.calls.world import TEXT
 
 @pytest.fixture
 def app_config(tmp_path):
-    return {"CALL_FILES_ROOT": str(tmp_path / "calls"), "CALL_FILE_MAX_BYTES": 200_000}
+    return {"FILES_ROOT": str(tmp_path / "calls"), "CALL_FILE_MAX_BYTES": 200_000}
 
 
 @pytest.fixture
@@ -163,7 +163,7 @@ def test_a_file_downloads_as_stored(db, client, office, published, cycle, app):
 
     data = pdf_bytes()
     attachment = services.add_call_attachment(db, actor=office, call=published, data=data, filename="申报书.pdf",
-                                              store=EvidenceStore(app.config["CALL_FILES_ROOT"]),
+                                              store=EvidenceStore(app.config["FILES_ROOT"]),
                                               limits=services.CallLimits())
     db.commit()
     response = client.get(f"/calls/{cycle.id}/files/{attachment.id}")

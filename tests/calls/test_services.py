@@ -157,7 +157,7 @@ def test_accepted_files_are_stored_with_their_digest(db, office, call, store, da
                                               limits=services.CallLimits())
     assert (attachment.content_type, attachment.display_name) == (content_type, label)
     assert attachment.sha256 == hashlib.sha256(data).hexdigest() and attachment.size_bytes == len(data)
-    assert store.read(attachment.stored_name) == data
+    assert store.read(attachment.sha256) == data
     assert actions(db, call.cycle_id)[-1] == "call.file_added"
 
 
@@ -202,7 +202,7 @@ def test_the_number_of_files_is_limited(db, office, call, store):
 def test_removing_a_file_is_on_record_and_its_bytes_go_after_the_commit(db, office, call, store):
     attachment = services.add_call_attachment(db, actor=office, call=call, data=pdf_bytes(), filename="a.pdf",
                                               store=store, limits=services.CallLimits())
-    path = store.path_of(attachment.stored_name)
+    path = store.path_of(attachment.sha256)
     services.remove_call_attachment(db, actor=office, attachment=attachment, store=store)
     assert call.attachments == [] and path.exists()
     db.commit()

@@ -16,7 +16,7 @@ TEXT = services.CallText(title="关于开展市长质量奖申报工作的通知
 
 def calls_world(db, app, *, users, cycle: Cycle, make_cycle, root: Path) -> dict[str, int]:
     """The matrix cycle's call, published with a file; another cycle's call, a draft with a file."""
-    app.config["CALL_FILES_ROOT"] = str(root)
+    app.config["FILES_ROOT"] = str(root)
     store, limits, office = EvidenceStore(root), services.CallLimits(), users["office"]
     published = services.save_call(db, actor=office, cycle=cycle, text=TEXT)
     published_file = services.add_call_attachment(db, actor=office, call=published, data=pdf_bytes(),

@@ -137,7 +137,7 @@ def test_revoked_awards_are_left_out_of_the_batch(app, db, client, login, world)
 
 
 def test_download_waits_for_the_job(client, login, world):
-    store = batches.BatchStore(world["root"] / "batches")
+    store = batches.BatchStore(world["root"] / "certificate_batches")
     running = batches.BatchStatus(job_id="cd" * 12, cycle_id=world["cert_cycle_id"], state="running", done=1,
                                   total=2, started_at="x")
     store.write(running)
@@ -182,7 +182,7 @@ def test_a_font_lost_during_the_job_is_reported_with_the_package(client, login, 
     def fontless(data, progress):  # noqa: ANN001, ANN202
         raise MissingFontError(missing_font_message())
 
-    store = batches.BatchStore(world["root"] / "batches")
+    store = batches.BatchStore(world["root"] / "certificate_batches")
     status = batches.start_batch(store, cycle_id=world["cert_cycle_id"], certificates=[make_certificate()],
                                  render=fontless, background=False)
     login(world["users"]["office"])

@@ -247,10 +247,10 @@ def test_missing_font_is_a_clear_message_not_a_500(app, client, login, world, pa
 def test_missing_font_stops_the_batch_before_it_starts(app, client, login, world):
     app.config["CERTIFICATE_FONT_LOOKUP"] = lambda: []
     login(world["users"]["office"])
-    before = sorted(p.name for p in (world["root"] / "batches").iterdir())
+    before = sorted(p.name for p in (world["root"] / "certificate_batches").iterdir())
     response = client.post(f"/certificates/cycles/{world['cert_cycle_id']}/batch")
     assert response.status_code == 503 and CJK_FONT_PACKAGE in response.get_data(as_text=True)
-    assert sorted(p.name for p in (world["root"] / "batches").iterdir()) == before
+    assert sorted(p.name for p in (world["root"] / "certificate_batches").iterdir()) == before
 
 
 # --- texts and seal --------------------------------------------------------------------------------------
@@ -266,17 +266,17 @@ def test_office_edits_the_texts_printed_on_the_certificates(db, client, login, w
     assert "姑苏质量奖" in text and "姑苏区人民政府" in text and "二〇二六年五月二十日" in text
 
 
-def test_seal_upload_replaces_the_file_under_the_instance_folder(db, client, login, world):
+def test_seal_upload_replaces_the_file_in_the_file_store(db, client, login, world):
     login(world["users"]["office"])
     settings = db.get(CertificateSettings, world["cert_cycle_id"])
-    old = settings.seal_stored_name
+    old = settings.seal_sha256
     response = client.post(f"/certificates/cycles/{world['cert_cycle_id']}/seal",
                            data={"seal": (io.BytesIO(png_seal(300)), "公章.png")}, content_type="multipart/form-data")
     assert response.status_code == 302
     db.refresh(settings)
-    store = SealStore(world["root"] / "seals")
-    assert settings.seal_stored_name != old and not (world["root"] / "seals" / old).exists()
-    assert store.read(settings.seal_stored_name) == png_seal(300)
+    store = SealStore(world["root"])
+    assert settings.seal_sha256 != old and not store.path_of(old).exists()
+    assert store.read(settings.seal_sha256) == png_seal(300)
     assert client.get(f"/certificates/cycles/{world['cert_cycle_id']}/seal-image").data == png_seal(300)
 
 

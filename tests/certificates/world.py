@@ -79,16 +79,15 @@ def certificates_world(db: Session, app: Flask, *, users: dict[str, User], make_
     db.add_all(awards)
     db.flush()
 
-    app.config["CERTIFICATE_SEAL_ROOT"] = str(root / "seals")
-    app.config["CERTIFICATE_BATCH_ROOT"] = str(root / "batches")
+    app.config["FILES_ROOT"] = str(root)
     app.config["CERTIFICATE_BATCH_IN_BACKGROUND"] = False  # the request renders: no thread outlives the test
     services.update_certificate_texts(db, actor=users["office"], cycle=cycle, award_title="苏州市市长质量奖",
                                       authority="苏州市人民政府", issue_date=dt.date(cycle.year, 1, 20))
-    services.replace_seal(db, actor=users["office"], cycle=cycle, data=png_seal(), store=SealStore(root / "seals"))
-    job = batches.start_batch(batches.BatchStore(root / "batches"), cycle_id=cycle.id,
+    services.replace_seal(db, actor=users["office"], cycle=cycle, data=png_seal(), store=SealStore(root))
+    job = batches.start_batch(batches.BatchStore(root / "certificate_batches"), cycle_id=cycle.id,
                               certificates=services.cycle_certificates(
                                   db, cycle, verify_url=lambda n: f"http://127.0.0.1:5000/verify/{n}",
-                                  seal_store=SealStore(root / "seals")),
+                                  seal_store=SealStore(root)),
                               render=lambda certificates, progress: b"%PDF-1.7\n%%EOF\n", background=False)
     db.commit()
     return {"cert_cycle_id": cycle.id, "own_award_id": awards[0].id, "other_award_id": awards[1].id,

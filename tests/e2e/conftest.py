@@ -27,7 +27,7 @@ def live_app(new_database_url, tmp_path_factory):
     url = new_database_url()
     migrate.upgrade(url)
     app = make_test_app(url, WTF_CSRF_ENABLED=True, BABEL_DEFAULT_LOCALE="zh_CN",
-                        EVIDENCE_ROOT=str(tmp_path_factory.mktemp("evidence")))
+                        FILES_ROOT=str(tmp_path_factory.mktemp("files")))
     app.instance_path = str(tmp_path_factory.mktemp("instance"))  # not the developer's instance/
     yield app
     get_database(app).engine.dispose()

@@ -51,7 +51,6 @@ def _set_up(session) -> tuple[int, str]:
 
 def test_the_office_publishes_the_call_and_a_visitor_finds_it_from_the_home_page(live_app, new_page, screenshot,
                                                                                   tmp_path):
-    live_app.config["CALL_FILES_ROOT"] = str(tmp_path / "calls")
     with live_app.app_context():
         session = get_database(live_app).session_factory()
         try:

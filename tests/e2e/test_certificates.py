@@ -27,8 +27,6 @@ COUNT = 6
 
 @pytest.fixture(scope="module")
 def awarded(live_app, tmp_path_factory):
-    live_app.config["CERTIFICATE_BATCH_ROOT"] = str(tmp_path_factory.mktemp("batches"))
-    live_app.config["CERTIFICATE_SEAL_ROOT"] = str(tmp_path_factory.mktemp("seals"))
     with live_app.app_context():
         session = get_database(live_app).session_factory()
         office = create_staff_user(session, actor=None, role=Role.OFFICE, email="office@certs.gov.cn",

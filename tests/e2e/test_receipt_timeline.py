@@ -74,7 +74,7 @@ def world(live_app):
         applications.save_draft(session, actor=user, application=application,
                                 profile=complete_profile(org_name="苏州恒润精密机械有限公司"),
                                 self_assessment=full_texts(cycle, "以顾客为关注焦点，建立了系统的方法并持续改进。"))
-        store = EvidenceStore(Path(live_app.config["EVIDENCE_ROOT"]))
+        store = EvidenceStore(Path(live_app.config["FILES_ROOT"]))
         limits = applications.EvidenceLimits(max_file_bytes=10**6, max_total_bytes=10**7)
         for name, pages in EVIDENCE:
             applications.add_evidence(session, actor=user, application=application, data=pdf_bytes(pages),

@@ -9,8 +9,8 @@ generated text and numbers.
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
 from collections.abc import Mapping, Sequence
+from urllib.parse import quote
 
 from hypothesis import strategies as st
 from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter

@@ -22,6 +22,8 @@ CONTEXTS = {
     "outcome": "异议不成立", "answer": "经核查，异议不成立。", "filed": dt.datetime(2026, 12, 8, 9, 0, tzinfo=dt.UTC),
     "submitted_at": dt.datetime(2026, 11, 20, 2, 15, tzinfo=dt.UTC), "files": 3, "digest": "ab" * 32,
     "ends_at": dt.datetime(2026, 12, 15, 9, 0, tzinfo=dt.UTC), "author": "李明", "item": "4.7.2",
+    "date": dt.date(2026, 12, 15), "itinerary": "9:00 质量部座谈；10:30 生产现场",
+    "title": "市长质量奖", "valid_until": "2029-01-14", "year": "2025", "due": "2026-03-31",
 }
 
 
@@ -112,5 +114,6 @@ def test_email_off_keeps_the_in_app_notice(db, make_user):
 
 def test_mandatory_kinds_are_the_rules_ones():
     # A deadline moved after its stage opened is told to everyone it affects: no one may opt out.
-    assert {Kind.EXPERT_ASSIGNED, Kind.VOTE_OPENED, Kind.APPLICATION_DEADLINE_MOVED,
+    # The review committee's vote opens as the leading group's does (issue 24): its members cannot opt out.
+    assert {Kind.EXPERT_ASSIGNED, Kind.VOTE_OPENED, Kind.COMMITTEE_VOTE_OPENED, Kind.APPLICATION_DEADLINE_MOVED,
             Kind.REVIEW_DEADLINE_MOVED} == MANDATORY
