@@ -30,6 +30,7 @@ from award.notifications.services import mark_read
 from award.pool.demo import seed_expert_pool
 from award.runtime import settings
 from award.scoring.demo import CITY_DIVISIONS, seed_review_demo
+from award.visits.demo import seed_full_procedure_demo
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_FLAG = "demo"
@@ -125,6 +126,7 @@ def seed_demo(session: Session, *, demo_database: bool, now: dt.datetime | None 
     seed_review_demo(session, office=office, files=files, zone=zone, now=now)
     seed_decision_demo(session, office=office, files=files, objections=objections, zone=zone, now=now)
     seed_certificates_demo(session, office=office)
+    seed_full_procedure_demo(session, office=office, files=files, zone=zone, now=now)
     _seed_current_applications(session, office=office, cycle=cycle, files=files, now=now)
     _read_old_notices(session, now=now)
     session.add(SiteFlag(key=DEMO_FLAG, value=now.isoformat()))

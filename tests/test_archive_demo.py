@@ -21,11 +21,13 @@ from sqlalchemy import select
 from award.app_db import get_database, get_session
 from award.archive.verify import verify_archive
 from award.audit.models import AuditRecord
+from award.awards.demo import AWARDED_CYCLE_TITLE
 from award.awards.models import Award
 from award.certificates.fonts import installed_cjk_families
 from award.cycles.models import Cycle, Stage
 from award.demo import seed_demo
 from award.rubrics import content_hash
+from award.visits.demo import FULL_PROCEDURE_TITLE
 from tests.conftest import make_test_app
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
@@ -56,7 +58,9 @@ def demo_archive(engine, database_url, tmp_path_factory) -> dict:
                 session = get_session()
                 seed_demo(session, demo_database=True)
                 # The awarded cycle went through its vote, notice (with a dismissed objection) and final list.
-                cycle = session.scalar(select(Cycle).where(Cycle.stage == Stage.AWARDED))
+                cycle = session.scalar(select(Cycle).where(Cycle.title == AWARDED_CYCLE_TITLE))
+                # The full-procedure cycle: presentation, on-site visit, social evaluation, two votes, two levels.
+                full_id = session.scalar(select(Cycle.id).where(Cycle.title == FULL_PROCEDURE_TITLE))
                 numbers = [a.certificate_number for a in session.scalars(select(Award)
                                                                          .where(Award.cycle_id == cycle.id))]
                 cycle_id = cycle.id
@@ -70,6 +74,9 @@ def demo_archive(engine, database_url, tmp_path_factory) -> dict:
                 review = app.test_cli_runner().invoke(
                     args=["archive", "create", str(reviewed_id), "--out", str(folder / "review.zip")])
                 assert review.exit_code == 0, review.output
+                full = app.test_cli_runner().invoke(
+                    args=["archive", "create", str(full_id), "--out", str(folder / "full.zip")])
+                assert full.exit_code == 0, full.output
                 action = get_session().scalars(select(AuditRecord.action).order_by(AuditRecord.seq.desc())
                                                .limit(1)).first()
         finally:
@@ -78,7 +85,7 @@ def demo_archive(engine, database_url, tmp_path_factory) -> dict:
     with zipfile.ZipFile(target) as archive:
         manifest = json.loads(archive.read("manifest.json"))
     return {"path": target, "manifest": manifest, "cycle_id": cycle_id, "numbers": numbers, "output": result.output,
-            "review_path": folder / "review.zip",
+            "review_path": folder / "review.zip", "full_path": folder / "full.zip",
             "last_action": action}
 
 
@@ -100,6 +107,24 @@ def test_the_archive_holds_every_section_of_the_cycle(demo_archive):
     assert any(n.startswith("notice/objections/") and n.endswith(".png") for n in names)
     assert demo_archive["last_action"] == "cycle.archived"
     assert "chain head" in demo_archive["output"]
+
+
+def test_the_full_procedure_cycle_archives_every_stage_s_records(demo_archive):
+    """The presentation lot and schedule, the visit with its checklist and photo, the social evaluation, the
+    committee's vote beside the leading group's, and the awards in their two levels."""
+    with zipfile.ZipFile(demo_archive["full_path"]) as archive:
+        names = set(archive.namelist())
+        visits = json.loads(archive.read("visits/visits.json"))
+        findings = json.loads(archive.read("social/findings.json"))
+        awards = json.loads(archive.read("awards/awards.json"))
+    assert "assignment/presentation.json" in names
+    assert any(n.startswith("assignment/draws/presentation-") for n in names)
+    assert any(n.startswith("visits/photos/") for n in names)
+    assert len(visits) == 1 and visits[0]["checks"]
+    assert any(f["level"] == "noted" for f in findings)
+    assert {"vote/ballots.json", "vote/committee/ballots.json"} <= names
+    assert {a["level"] for a in awards} == {1, 2}
+    assert verify_archive(demo_archive["full_path"]).ok
 
 
 def test_review_records_are_archived(demo_archive):

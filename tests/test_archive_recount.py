@@ -60,7 +60,7 @@ def _json_change(change):
     return rewrite
 
 
-@pytest.mark.parametrize("archive", ["path", "review_path"])
+@pytest.mark.parametrize("archive", ["path", "review_path", "full_path"])
 def test_an_untouched_demo_archive_recounts_clean(demo_archive, cli, archive):  # noqa: F811
     result = cli.invoke(args=["archive", "recount", str(demo_archive[archive])])
     assert result.exit_code == 0, result.output

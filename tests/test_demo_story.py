@@ -23,21 +23,27 @@ from award.applications.models import (
     RuleOutcome,
     ScreeningResult,
 )
-from award.approval.models import Ballot, VoteCandidate, VoteMember, VoteOutcome, VoteSession
+from award.approval.models import Ballot, VoteBody, VoteCandidate, VoteMember, VoteOutcome, VoteSession
 from award.audit.models import AuditRecord
 from award.auth.models import Role, User
 from award.awards.models import Award
 from award.calls.models import CycleCall
 from award.conflicts.services import conflicted_pairs
-from award.cycles.models import Cycle
+from award.cycles.models import Cycle, Stage
+from award.cycles.procedure import Step
 from award.cycles.services import cycle_rubric
+from award.cycles.stages import procedure_of
 from award.demo import seed_demo
 from award.notice.models import NoticeCandidate, Objection, PublicNotice
 from award.notifications.models import Notification
 from award.pool.models import ExpertProfile, ExpertRelation, GroupLink
 from award.ranking.models import RankingSnapshot, ShortlistEntry
-from award.rounds.models import Assignment, AssignmentDraw, AssignmentStatus, ReviewRound
+from award.rounds.models import Assignment, AssignmentDraw, AssignmentStatus, ReviewRound, RoundKind
 from award.scoring.models import ScoreSheet, SheetStatus
+from award.social.models import FindingLevel, SocialFinding, SocialRecord
+from award.visits.demo import FULL_PROCEDURE_TITLE
+from award.visits.models import SiteVisit
+from award.visits.services import team_of
 from tests.conftest import ModuleWorld, module_world
 
 MIN_SELF_ASSESSMENT_CHARS = 60
@@ -139,10 +145,25 @@ def _objection_received(db: Session, user: User, link: str) -> None:
     assert db.get(Objection, _number(link, r"/notices/objections/(\d+)")) is not None, link
 
 
-def _vote_opened(db: Session, user: User, link: str) -> None:
-    vote = db.scalar(select(VoteSession).where(VoteSession.cycle_id == _number(link, r"/approval/cycles/(\d+)/ballot")))
-    assert vote is not None and db.scalar(select(VoteMember).where(
-        VoteMember.session_id == vote.id, VoteMember.leader_id == user.id)) is not None, link
+def _vote_opened(body: VoteBody, pattern: str) -> Callable[..., None]:
+    def check(db: Session, user: User, link: str) -> None:
+        vote = db.scalar(select(VoteSession).where(VoteSession.cycle_id == _number(link, pattern),
+                                                   VoteSession.body == body))
+        assert vote is not None and db.scalar(select(VoteMember).where(
+            VoteMember.session_id == vote.id, VoteMember.leader_id == user.id)) is not None, link
+    return check
+
+
+def _visit_team_scheduled(db: Session, user: User, link: str) -> None:
+    visit = db.get(SiteVisit, _number(link, r"/visits/(\d+)"))
+    assert visit is not None, link
+    assert any(seat.expert_id == user.id for seat in team_of(db, visit.round_id, visit.application_id)), link
+
+
+def _onsite_seat(db: Session, application: Application) -> bool:
+    return db.scalar(select(Assignment.id).join(ReviewRound, ReviewRound.id == Assignment.round_id).where(
+        Assignment.application_id == application.id, ReviewRound.kind == RoundKind.ONSITE,
+        Assignment.status == AssignmentStatus.ACTIVE)) is not None
 
 
 def _on_notice(db: Session, user: User, link: str) -> None:
@@ -185,7 +206,12 @@ CHECKS: dict[str, Callable[[Session, User, str], None]] = {
     "panel_complete": _panel_complete,
     "conflict_declared": _conflict_declared,
     "objection_received": _objection_received,
-    "vote_opened": _vote_opened,
+    "vote_opened": _vote_opened(VoteBody.LEADING_GROUP, r"/approval/cycles/(\d+)/ballot"),
+    "committee_vote_opened": _vote_opened(VoteBody.COMMITTEE, r"/approval/cycles/(\d+)/committee/ballot"),
+    "application_onsite_scheduled": _application_link(r"/applications/(\d+)", _onsite_seat),
+    "visit_scheduled": _application_link(
+        r"/applications/(\d+)", lambda db, a: db.scalar(select(SiteVisit.id).where(SiteVisit.application_id == a.id))),
+    "visit_team_scheduled": _visit_team_scheduled,
 }
 
 
@@ -310,3 +336,44 @@ def test_every_submitted_sheet_was_submitted_by_its_expert(db):
     assert sheets
     for sheet in sheets:
         assert submitted.get(str(sheet.id)) == sheet.assignment.expert_id, sheet.id
+
+
+# ----------------------------------------------------------------------------- the two procedures
+
+def _stages_walked(db: Session, cycle: Cycle) -> list[str]:
+    records = db.scalars(select(AuditRecord).where(AuditRecord.action == "cycle.stage_changed",
+                                                   AuditRecord.target_id == str(cycle.id))
+                         .order_by(AuditRecord.seq)).all()
+    return [records[0].before["stage"], *(record.after["stage"] for record in records)] if records else []
+
+
+def test_the_full_procedure_cycle_walked_every_stage_of_its_procedure(db):
+    cycle = db.scalar(select(Cycle).where(Cycle.title == FULL_PROCEDURE_TITLE))
+    procedure = procedure_of(cycle)
+    assert all(procedure.has(step) for step in Step), procedure.steps
+    walked = _stages_walked(db, cycle)
+    assert walked == [stage.value for stage in procedure.stages[:procedure.stages.index(Stage.AWARDED) + 1]]
+    assert cycle.stage is Stage.AWARDED
+
+
+def test_the_full_procedure_cycle_shows_each_stage_s_work(db):
+    cycle = db.scalar(select(Cycle).where(Cycle.title == FULL_PROCEDURE_TITLE))
+    kinds = set(db.scalars(select(ReviewRound.kind).where(ReviewRound.cycle_id == cycle.id)))
+    assert kinds == {RoundKind.DOCUMENT, RoundKind.PRESENTATION, RoundKind.ONSITE}
+    visit = db.scalar(select(SiteVisit).join(ReviewRound).where(ReviewRound.cycle_id == cycle.id))
+    assert visit is not None and visit.checks and visit.photos
+    levels = {finding.level for finding in db.scalars(select(SocialFinding).where(SocialFinding.cycle_id == cycle.id))}
+    assert FindingLevel.NOTED in levels
+    assert db.scalar(select(SocialRecord.id)) is not None
+    bodies = {vote.body for vote in db.scalars(select(VoteSession).where(VoteSession.cycle_id == cycle.id))}
+    assert bodies == {VoteBody.COMMITTEE, VoteBody.LEADING_GROUP}
+    awarded = {award.level for award in db.scalars(select(Award).join(Application).where(
+        Application.cycle_id == cycle.id))}
+    assert awarded == {1, 2}
+
+
+def test_the_other_demo_cycles_keep_the_minimal_procedure(db):
+    for cycle in db.scalars(select(Cycle).where(Cycle.title != FULL_PROCEDURE_TITLE)):
+        procedure = procedure_of(cycle)
+        assert not any(procedure.has(step) for step in (Step.PRESENTATION, Step.SOCIAL_EVALUATION, Step.COMMITTEE)), \
+            cycle.title
