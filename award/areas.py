@@ -33,6 +33,13 @@ HOOK_MODULES = (
     "award.awards.tasks",
 )
 
+# The modules that register kinds of background job (award/jobs/kinds.py, `@job_kind`); interface level:
+# a kind runs inside the app and may read its configuration.
+JOB_MODULES = (
+    "award.certificates.job_kinds",
+    "award.notifications.job_kinds",  # reminders on a schedule
+)
+
 
 def load_hooks() -> None:
     """Import every module of HOOK_MODULES; a module registers once, so calling again changes nothing."""

@@ -147,10 +147,12 @@ def register_cli(app: Flask) -> None:
     from award.assignment.cli import assign_cli
     from award.certificates.cli import certificates_command
     from award.conflicts.cli import conflicts_command
+    from award.jobs.cli import jobs_cli, worker_command
     from award.notifications.cli import outbox_cli, reminders_cli
     from award.pool.cli import pool_cli
 
     pool_cli.add_command(conflicts_command)
-    groups = (users_cli, audit_cli, db_cli, demo_cli, assign_cli, pool_cli, archive_cli, outbox_cli, reminders_cli)
-    for command in (*groups, backup_command, restore_command, certificates_command):
+    groups = (users_cli, audit_cli, db_cli, demo_cli, assign_cli, pool_cli, archive_cli, outbox_cli, reminders_cli,
+              jobs_cli)
+    for command in (*groups, backup_command, restore_command, certificates_command, worker_command):
         app.cli.add_command(command)

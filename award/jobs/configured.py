@@ -1,0 +1,154 @@
+"""The job queue as this app is configured: huey on a SQLite file (the embedded default) or on Redis
+(production), the same tasks either way, and immediate (run in the caller) in tests.
+
+The queue only carries a job's id: ``run_job`` claims the row, so a message delivered twice, or one the
+reaper hands out again, runs the job once. Interface level: the tasks run inside the app (``current_app``),
+so a kind may read the configuration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import importlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, abort, current_app, g, has_app_context
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from award.app_db import get_database
+from award.db import utcnow
+from award.heartbeats import record_beat
+from award.jobs import runner, services
+from award.jobs.kinds import SCHEDULE, ScheduleSpec
+from award.jobs.models import Job, JobState
+from award.jobs.results import read_result
+from award.views import attachment
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "award.jobs"
+JOB_WORKER = "jobs"  # the worker's heartbeat row (award/heartbeats.py), stamped each time it reaps
+
+
+class JobQueue:
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.immediate = bool(app.config["JOBS_IMMEDIATE"])
+        self.huey = make_huey(app)
+        self.lease = dt.timedelta(seconds=int(app.config["JOB_LEASE_SECONDS"]))
+        self.run_task = self.huey.task(name="award.run_job")(self._run)
+        self.huey.periodic_task(crontab(minute="*"), name="award.reap_jobs")(self.reap)
+        for spec in SCHEDULE.values():
+            every = crontab(minute=f"*/{int(app.config[spec.minutes_setting])}")
+            self.huey.periodic_task(every, name=f"award.{spec.name}")(functools.partial(self._scheduled, spec))
+        app.extensions[EXTENSION] = self
+
+    def results_root(self) -> Path:
+        return Path(self.app.config.get("JOB_RESULTS_ROOT") or self.app.instance_path)
+
+    def enqueue(self, job_ids: list[int]) -> None:
+        for job_id in job_ids:
+            try:
+                self.run_task(job_id)
+            except Exception:  # noqa: BLE001 - the row stays queued; the reaper hands it out again
+                log.warning("job %s: the queue did not take it; the reaper will", job_id, exc_info=True)
+
+    def _run(self, job_id: int) -> str | None:
+        with self.app.app_context():
+            try:
+                state = runner.run_job(get_database(self.app).session_factory, job_id,
+                                       results_root=self.results_root(), lease=self.lease,
+                                       heartbeat=None if self.immediate else self.lease.total_seconds() / 3)
+            finally:
+                # What the app read through get_session() meanwhile (the user behind a translated message)
+                # ends here; committed, not rolled back: in the tests every session shares one connection,
+                # and the job's own savepoints sit inside that session's.
+                context_session = g.pop("db_session", None)
+                if context_session is not None:
+                    context_session.commit()
+                    context_session.close()
+            return state.value if state else None
+
+    def reap(self) -> list[int]:
+        """Take back the jobs of dead workers and hand them (and lost queued ones) to the queue again."""
+        with self.app.app_context():
+            session = get_database(self.app).session_factory()
+            try:
+                ids = services.reap_jobs(session)
+                record_beat(session, worker=JOB_WORKER, now=utcnow())
+                session.commit()
+            finally:
+                session.close()
+        if ids:
+            log.info("jobs taken back or handed out again: %s", ids)
+            self.enqueue(ids)
+        return ids
+
+    def _scheduled(self, spec: ScheduleSpec) -> None:
+        with self.app.app_context():
+            session = get_database(self.app).session_factory()
+            try:
+                outcome = spec.run(session)
+                session.commit()
+            finally:
+                session.close()
+        log.info("%s: %s", spec.name, outcome)
+
+
+def make_huey(app: Flask) -> Huey:
+    """Redis when JOBS_QUEUE_URL names it, else a SQLite file (instance/jobs-queue.sqlite3 by default)."""
+    url = app.config.get("JOBS_QUEUE_URL") or ""
+    immediate = bool(app.config["JOBS_IMMEDIATE"])
+    options: dict[str, Any] = {"results": False, "immediate": immediate, "utc": True}
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisHuey("award", url=url, **options)
+    filename = url.removeprefix("sqlite:///") if url else str(Path(app.instance_path) / "jobs-queue.sqlite3")
+    if not immediate:
+        Path(filename).parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("award", filename=filename, **options)
+
+
+def job_queue() -> JobQueue:
+    queue: JobQueue = current_app.extensions[EXTENSION]
+    return queue
+
+
+def job_download(job: Job) -> Response:
+    """The finished job's result as a download, from the shared root (404 until it is done)."""
+    if job.state is not JobState.DONE or not job.result_path:
+        abort(404)
+    data = read_result(job_queue().results_root(), job.result_path)
+    if data is None:
+        abort(404)
+    return attachment(data, job.result_name or "result.bin", job.result_mime or "application/octet-stream")
+
+
+def load_job_kinds(app: Flask, modules: tuple[str, ...]) -> None:
+    """Import the modules that register job kinds (``areas.JOB_MODULES``, then JOB_MODULES of the config)."""
+    for name in (*modules, *app.config.get("JOB_MODULES", ())):
+        importlib.import_module(name)
+
+
+def _enqueue_committed(session: Session) -> None:
+    ids = session.info.pop(services.ENQUEUE_KEY, None)
+    if ids and has_app_context() and EXTENSION in current_app.extensions:
+        job_queue().enqueue(ids)
+
+
+def _forget_rolled_back(session: Session, _previous: Any = None) -> None:
+    if not session.in_transaction():
+        session.info.pop(services.ENQUEUE_KEY, None)
+
+
+event.listen(Session, "after_commit", _enqueue_committed)
+event.listen(Session, "after_soft_rollback", _forget_rolled_back)
+
+
+def init_jobs(app: Flask, modules: tuple[str, ...]) -> JobQueue:
+    load_job_kinds(app, modules)
+    return JobQueue(app)
