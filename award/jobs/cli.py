@@ -20,7 +20,7 @@ def worker_command(threads: int) -> None:
     queue = job_queue()
     if queue.immediate:
         raise click.ClickException("JOBS_IMMEDIATE is on: jobs run where they are started, no worker needed")
-    taken = queue.reap()  # jobs of a worker that died before this one started
+    taken = queue.reap(starting=True)  # jobs of a worker that died before this one started
     click.echo(f"job worker: {threads} thread(s); {len(taken)} job(s) handed out again at start", err=True)
     consumer = queue.huey.create_consumer(workers=threads, worker_type="thread", periodic=True,
                                           check_worker_health=True)

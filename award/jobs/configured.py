@@ -9,9 +9,9 @@ so a kind may read the configuration.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import importlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ class JobQueue:
         self.huey.periodic_task(crontab(minute="*"), name="award.reap_jobs")(self.reap)
         for spec in SCHEDULE.values():
             every = crontab(minute=f"*/{int(app.config[spec.minutes_setting])}")
-            self.huey.periodic_task(every, name=f"award.{spec.name}")(functools.partial(self._scheduled, spec))
+            self.huey.periodic_task(every, name=f"award.{spec.name}")(self._scheduled_task(spec))
         app.extensions[EXTENSION] = self
 
     def results_root(self) -> Path:
@@ -74,12 +74,13 @@ class JobQueue:
                     context_session.close()
             return state.value if state else None
 
-    def reap(self) -> list[int]:
-        """Take back the jobs of dead workers and hand them (and lost queued ones) to the queue again."""
+    def reap(self, *, starting: bool = False) -> list[int]:
+        """Take back the jobs of dead workers and hand them (and lost queued ones) to the queue again; a
+        starting worker hands out every queued job (a message may have been lost with the last worker)."""
         with self.app.app_context():
             session = get_database(self.app).session_factory()
             try:
-                ids = services.reap_jobs(session)
+                ids = services.reap_jobs(session, **({"stale_queued": dt.timedelta(0)} if starting else {}))
                 record_beat(session, worker=JOB_WORKER, now=utcnow())
                 session.commit()
             finally:
@@ -88,6 +89,12 @@ class JobQueue:
             log.info("jobs taken back or handed out again: %s", ids)
             self.enqueue(ids)
         return ids
+
+    def _scheduled_task(self, spec: ScheduleSpec) -> Callable[[], None]:
+        def run_scheduled() -> None:
+            self._scheduled(spec)
+
+        return run_scheduled
 
     def _scheduled(self, spec: ScheduleSpec) -> None:
         with self.app.app_context():
@@ -135,6 +142,8 @@ def load_job_kinds(app: Flask, modules: tuple[str, ...]) -> None:
 
 
 def _enqueue_committed(session: Session) -> None:
+    if session.get_nested_transaction() is not None:  # a savepoint released: the transaction goes on
+        return
     ids = session.info.pop(services.ENQUEUE_KEY, None)
     if ids and has_app_context() and EXTENSION in current_app.extensions:
         job_queue().enqueue(ids)

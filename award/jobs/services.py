@@ -183,10 +183,12 @@ def fail_job(session: Session, claim: Claim, *, code: str, detail: str,
     return bool(failed.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def reap_jobs(session: Session, *, now: dt.datetime | None = None) -> list[int]:
+def reap_jobs(session: Session, *, now: dt.datetime | None = None,
+              stale_queued: dt.timedelta = STALE_QUEUED) -> list[int]:
     """Take back the running jobs whose worker stopped renewing its lease: queued again, or failed as
     interrupted once they used up their attempts. Returns the ids to hand to the queue (those, and queued
-    jobs nobody claimed for a minute: the queue lost them, or they were committed while it was down)."""
+    jobs nobody claimed for ``stale_queued``: the queue lost them, or they were committed while it was down;
+    a worker that starts hands out every queued job)."""
     now = now or utcnow()
     expired = (Job.state == JobState.RUNNING) & (Job.lease_until < now)
     session.execute(update(Job).where(expired, Job.attempts >= Job.max_attempts)
@@ -198,7 +200,7 @@ def reap_jobs(session: Session, *, now: dt.datetime | None = None) -> list[int]:
                         .values(state=JobState.QUEUED, worker=None, lease_until=None, updated_at=now)
                         .execution_options(synchronize_session=False))
     forgotten = session.scalars(select(Job.id).where(Job.state == JobState.QUEUED,
-                                                     Job.updated_at < now - STALE_QUEUED))
+                                                     Job.updated_at <= now - stale_queued))
     return sorted(set(requeue) | set(forgotten))
 
 
