@@ -37,6 +37,7 @@ HOOK_MODULES = (
 # a kind runs inside the app and may read its configuration.
 JOB_MODULES = (
     "award.certificates.job_kinds",
+    "award.archive.job_kinds",
     "award.notifications.job_kinds",  # reminders on a schedule
 )
 

@@ -335,6 +335,8 @@ ROUTES: list[Route] = [
     Route("certificates.batch_status", "GET", "/certificates/batches/{batch_job_id}/status", allow(Role.OFFICE)),
     Route("certificates.batch_download", "GET", "/certificates/batches/{batch_job_id}/certificates.pdf",
           allow(Role.OFFICE)),
+    Route("certificates.retry_batch", "POST", "/certificates/batches/{batch_job_id}/retry",
+          allow(Role.OFFICE, ok=302)),  # done: nothing to retry, back to its page
     Route("certificates.award_certificate", "GET", "/certificates/awards/{own_award_id}/certificate.pdf",
           allow(Role.OFFICE, Role.ENTERPRISE)),
     Route("certificates.award_certificate", "GET", "/certificates/awards/{other_award_id}/certificate.pdf",

@@ -240,19 +240,27 @@ def test_ballots_are_archived_only_after_the_close(db, make_user, make_organizat
 
 def test_the_office_downloads_the_archive_from_the_cycle_page(app, db, client, login, make_user, make_cycle,
                                                              make_organization, tmp_path):
-    app.instance_path = str(tmp_path / "instance")  # the button keeps a copy under instance/archives/
+    """The button queues the archive as a job (run by the worker; here, in the request); its page offers
+    the ZIP, kept under the shared results root."""
+    app.config["JOB_RESULTS_ROOT"] = str(tmp_path / "files")
     office = make_user(Role.OFFICE)
     cycle = make_cycle(stage=Stage.AWARDED)
     _awarded_application(db, cycle, make_organization)
     db.commit()
     login(office)
     response = client.post(f"/cycles/{cycle.id}/archive")
+    assert response.status_code == 302
+    page_url = response.headers["Location"]
+    assert page_url.startswith("/jobs/")
+    page = client.get(page_url).get_data(as_text=True)
+    assert "js/jobs.js" in page and page_url + "/result" in page
+    response = client.get(page_url + "/result")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     assert "attachment" in response.headers["Content-Disposition"]
     target = tmp_path / "download.zip"
     target.write_bytes(response.data)
     response.close()
-    assert [p.name for p in (tmp_path / "instance" / "archives").iterdir()][0].startswith(f"cycle-{cycle.id}-")
+    assert [p.name for p in (tmp_path / "files" / "jobs").iterdir()] == [page_url.split("/")[-1] + "-1.bin"]
     verdict = verify_archive(target)
     assert verdict.ok, verdict.problems
     with zipfile.ZipFile(target) as archive:
@@ -296,6 +304,7 @@ NOT_ARCHIVED = {
     "printer_profiles": "printer calibration, not a record",
     "site_flags": "installation flags (the demo marker)",
     "worker_heartbeats": "the background workers' last signs of life, for /healthz",
+    "jobs": "background jobs (a batch, an archive): their results are downloads; who started one is audited",
 }
 
 

@@ -33,7 +33,7 @@ from award.applications.evidence import EvidenceStore
 from award.applications.models import ApplicationStatus, RuleOutcome
 from award.approval import services as approval
 from award.approval.models import Choice
-from award.archive.builder import build_archive
+from award.archive.builder import build_archive, queue_archive
 from award.audit.models import AuditRecord
 from award.auth import accounts
 from award.auth import services as auth
@@ -324,6 +324,8 @@ GUARDS: list[Guard] = [
     Guard(build_archive, lambda c, a: build_archive(
         c.s, actor=a, cycle=c.awarded_cycle, target=c.root / "archives" / f"{uuid.uuid4().hex}.zip"), OFFICE,
         prepare=lambda c: (c.root / "archives").mkdir(exist_ok=True),
+        stage=Case(at_stage("awarded_cycle", Stage.NOTICE), code="not_archivable")),
+    Guard(queue_archive, lambda c, a: queue_archive(c.s, actor=a, cycle=c.awarded_cycle), OFFICE,
         stage=Case(at_stage("awarded_cycle", Stage.NOTICE), code="not_archivable")),
 
     # accounts: the office; a password also by its owner.

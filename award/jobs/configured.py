@@ -15,23 +15,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, abort, current_app, g, has_app_context
+from flask import Flask, Response, abort, current_app, g, has_app_context, send_file
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from award.app_db import get_database
+from award.app_db import get_database, get_session
 from award.db import utcnow
 from award.heartbeats import record_beat
 from award.jobs import runner, services
 from award.jobs.kinds import SCHEDULE, ScheduleSpec
 from award.jobs.models import Job, JobState
-from award.jobs.results import read_result
-from award.views import attachment
+from award.jobs.results import result_file
+from award.views import attachment, content_disposition
 
 log = logging.getLogger(__name__)
 
 EXTENSION = "award.jobs"
+READ_WHOLE_BYTES = 32 * 1024 * 1024
 JOB_WORKER = "jobs"  # the worker's heartbeat row (award/heartbeats.py), stamped each time it reaps
 
 
@@ -60,14 +61,17 @@ class JobQueue:
 
     def _run(self, job_id: int) -> str | None:
         with self.app.app_context():
+            if self.immediate:
+                # The tests: every session shares one connection, so savepoints must nest. The session the
+                # app may open meanwhile (the user behind a translated message) begins first, around the job's.
+                get_session().connection()
             try:
                 state = runner.run_job(get_database(self.app).session_factory, job_id,
                                        results_root=self.results_root(), lease=self.lease,
                                        heartbeat=None if self.immediate else self.lease.total_seconds() / 3)
             finally:
-                # What the app read through get_session() meanwhile (the user behind a translated message)
-                # ends here; committed, not rolled back: in the tests every session shares one connection,
-                # and the job's own savepoints sit inside that session's.
+                # What the app read through get_session() meanwhile ends here; committed, not rolled back:
+                # in the tests the job's own savepoints sit inside that session's.
                 context_session = g.pop("db_session", None)
                 if context_session is not None:
                     context_session.commit()
@@ -80,7 +84,8 @@ class JobQueue:
         with self.app.app_context():
             session = get_database(self.app).session_factory()
             try:
-                ids = services.reap_jobs(session, **({"stale_queued": dt.timedelta(0)} if starting else {}))
+                ids = services.reap_jobs(session, running_here=set(runner.RUNNING_HERE),
+                                         **({"stale_queued": dt.timedelta(0)} if starting else {}))
                 record_beat(session, worker=JOB_WORKER, now=utcnow())
                 session.commit()
             finally:
@@ -129,10 +134,15 @@ def job_download(job: Job) -> Response:
     """The finished job's result as a download, from the shared root (404 until it is done)."""
     if job.state is not JobState.DONE or not job.result_path:
         abort(404)
-    data = read_result(job_queue().results_root(), job.result_path)
-    if data is None:
+    path = result_file(job_queue().results_root(), job.result_path)
+    if path is None:
         abort(404)
-    return attachment(data, job.result_name or "result.bin", job.result_mime or "application/octet-stream")
+    name, mime = job.result_name or "result.bin", job.result_mime or "application/octet-stream"
+    if path.stat().st_size <= READ_WHOLE_BYTES:  # a batch of a few MiB: the handle is closed before the response leaves
+        return attachment(path.read_bytes(), name, mime)
+    response = send_file(path, mimetype=mime, conditional=False)  # an archive with its evidence: streamed
+    response.headers["Content-Disposition"] = content_disposition(name)
+    return response
 
 
 def load_job_kinds(app: Flask, modules: tuple[str, ...]) -> None:

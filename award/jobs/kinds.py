@@ -9,7 +9,8 @@ worker killed mid-job leaves the job to be run again, and only the run that fini
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,9 +20,10 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True, kw_only=True)
 class JobResult:
-    data: bytes
     name: str  # the download's file name
     mime: str
+    data: bytes | None = None
+    file: Path | None = None  # a large result the job wrote itself (moved under the results root)
 
 
 class JobFailed(Exception):
@@ -53,20 +55,20 @@ JobFunction = Callable[[JobContext], "JobResult | None"]
 class KindSpec:
     name: str
     run: JobFunction
+    title: Any = None  # what the job's page calls it (a lazy translated string)
     max_attempts: int = 3  # how many workers may die holding it before it fails as interrupted
-    options: dict[str, Any] = field(default_factory=dict)
 
 
 KINDS: dict[str, KindSpec] = {}
 
 
-def job_kind(name: str, *, max_attempts: int = 3) -> Callable[[JobFunction], JobFunction]:
+def job_kind(name: str, *, title: Any = None, max_attempts: int = 3) -> Callable[[JobFunction], JobFunction]:
     """Register the function that runs jobs of kind ``name`` (once per name)."""
 
     def register(run: JobFunction) -> JobFunction:
         if name in KINDS and KINDS[name].run is not run:
             raise ValueError(f"job kind {name!r} is registered twice")
-        KINDS[name] = KindSpec(name=name, run=run, max_attempts=max_attempts)
+        KINDS[name] = KindSpec(name=name, run=run, title=title, max_attempts=max_attempts)
         return run
 
     return register

@@ -23,11 +23,15 @@ from award.errors import DomainError
 from award.jobs import services
 from award.jobs.kinds import KINDS, JobContext, JobFailed
 from award.jobs.models import JobState
-from award.jobs.results import result_path_for, write_result
+from award.jobs.results import keep_result_file, result_path_for, write_result
 
 log = logging.getLogger(__name__)
 
 SessionFactory = Callable[[], Session]
+
+# The jobs running in this process. The reaper of this process never takes them back: on SQLite a job
+# that writes holds the database's write lock, so its heartbeat cannot renew the lease meanwhile.
+RUNNING_HERE: set[int] = set()
 
 
 def worker_name() -> str:
@@ -48,7 +52,10 @@ class _Progress:
         self.latest = (done, total)
         if time.monotonic() - self.last < self.min_interval and done < total:
             return
-        self.write(done, total)
+        try:
+            self.write(done, total)
+        except Exception:  # noqa: BLE001 - a busy database delays the figures, it does not fail the job
+            log.warning("job %s: progress not written", self.claim.job_id, exc_info=True)
 
     def write(self, done: int | None = None, total: int | None = None) -> None:
         with self.lock, self.factory() as session:
@@ -80,6 +87,7 @@ def run_job(factory: SessionFactory, job_id: int, *, results_root: str | Path, l
         session.commit()
     if claim is None:
         return None
+    RUNNING_HERE.add(job_id)
     progress = _Progress(factory, claim, lease, min_interval)
     stop = threading.Event()
     beat = None
@@ -91,6 +99,7 @@ def run_job(factory: SessionFactory, job_id: int, *, results_root: str | Path, l
         return _run_claimed(factory, claim, progress, results_root)
     finally:
         stop.set()
+        RUNNING_HERE.discard(job_id)
         if beat is not None:
             beat.join(timeout=5)
 
@@ -107,7 +116,10 @@ def _run_claimed(factory: SessionFactory, claim: services.Claim, progress: _Prog
             relative = None
             if result is not None:
                 relative = result_path_for(claim.job_id, claim.attempt)
-                write_result(results_root, relative, result.data)
+                if result.file is not None:
+                    keep_result_file(results_root, relative, result.file)
+                else:
+                    write_result(results_root, relative, result.data or b"")
             finished = services.finish_job(session, claim, result_path=relative,
                                            result_name=result.name if result else None,
                                            result_mime=result.mime if result else None)

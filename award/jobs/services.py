@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -183,14 +184,16 @@ def fail_job(session: Session, claim: Claim, *, code: str, detail: str,
     return bool(failed.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def reap_jobs(session: Session, *, now: dt.datetime | None = None,
-              stale_queued: dt.timedelta = STALE_QUEUED) -> list[int]:
+def reap_jobs(session: Session, *, now: dt.datetime | None = None, stale_queued: dt.timedelta = STALE_QUEUED,
+              running_here: Collection[int] = ()) -> list[int]:
     """Take back the running jobs whose worker stopped renewing its lease: queued again, or failed as
     interrupted once they used up their attempts. Returns the ids to hand to the queue (those, and queued
     jobs nobody claimed for ``stale_queued``: the queue lost them, or they were committed while it was down;
     a worker that starts hands out every queued job)."""
     now = now or utcnow()
     expired = (Job.state == JobState.RUNNING) & (Job.lease_until < now)
+    if running_here:  # alive in the reaper's own process, whatever the lease says
+        expired = expired & Job.id.not_in(list(running_here))
     session.execute(update(Job).where(expired, Job.attempts >= Job.max_attempts)
                     .values(state=JobState.FAILED, active_key=None, error_code="interrupted", lease_until=None,
                             finished_at=now, updated_at=now).execution_options(synchronize_session=False))
