@@ -337,6 +337,10 @@ ROUTES: list[Route] = [
           allow(Role.OFFICE)),
     Route("certificates.retry_batch", "POST", "/certificates/batches/{batch_job_id}/retry",
           allow(Role.OFFICE, ok=302)),  # done: nothing to retry, back to its page
+    Route("jobs.job_page", "GET", "/jobs/{batch_job_id}", allow(Role.OFFICE)),
+    Route("jobs.job_status_json", "GET", "/jobs/{batch_job_id}/status", allow(Role.OFFICE)),
+    Route("jobs.job_result", "GET", "/jobs/{batch_job_id}/result", allow(Role.OFFICE)),
+    Route("jobs.retry", "POST", "/jobs/{batch_job_id}/retry", allow(Role.OFFICE, ok=302)),
     Route("certificates.award_certificate", "GET", "/certificates/awards/{own_award_id}/certificate.pdf",
           allow(Role.OFFICE, Role.ENTERPRISE)),
     Route("certificates.award_certificate", "GET", "/certificates/awards/{other_award_id}/certificate.pdf",

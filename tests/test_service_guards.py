@@ -368,7 +368,7 @@ GUARDS: list[Guard] = [
           OFFICE),
 
     Guard(jobs.retry_job, lambda c, a: jobs.retry_job(c.s, actor=a, job=c.failed_job), OFFICE,
-          prepare=lambda c: failed_job(c), stage=Case(lambda c: setattr(c.failed_job, "state", JobState.DONE),
+          prepare=lambda c: failed_job(c), stage=Case(lambda c: setattr(c.failed_job, "state", JobState.QUEUED),
                                                       code="not_failed")),
 
     Guard(conflicts.set_coi_settings, lambda c, a: conflicts.set_coi_settings(
