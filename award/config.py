@@ -179,7 +179,7 @@ def load_config(app: ConfigurableApp, test_config: dict[str, Any] | None) -> Non
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     if isinstance(app.config["JOB_MODULES"], str):
         app.config["JOB_MODULES"] = tuple(name.strip() for name in app.config["JOB_MODULES"].split(",") if name.strip())
-    if not 2 <= int(app.config["JOB_LEASE_SECONDS"]) or not 1 <= int(app.config["REMINDERS_EVERY_MINUTES"]) <= 59:
+    if not int(app.config["JOB_LEASE_SECONDS"]) >= 2 or not 1 <= int(app.config["REMINDERS_EVERY_MINUTES"]) <= 59:
         raise ConfigError("JOB_LEASE_SECONDS must be at least 2, REMINDERS_EVERY_MINUTES between 1 and 59")
     if app.config["PASSWORD_MIN_LENGTH"] < 8:
         raise ConfigError("PASSWORD_MIN_LENGTH must be at least 8")

@@ -41,8 +41,6 @@ from award.auth.models import Role, User
 from award.awards import services as awards
 from award.calls import services as calls
 from award.certificates import services as certificates
-from award.jobs import services as jobs
-from award.jobs.models import Job, JobState
 from award.certificates.seals import SealStore
 from award.conflicts import services as conflicts
 from award.conflicts.rules import ConflictType
@@ -53,6 +51,8 @@ from award.db import utcnow
 from award.documents import services as documents
 from award.documents.models import DocumentKind
 from award.errors import Conflict, DomainError, NotAllowed
+from award.jobs import services as jobs
+from award.jobs.models import Job, JobState
 from award.notice import services as notice
 from award.notice.models import ObjectionOutcome
 from award.notice.periods import load_calendar

@@ -85,7 +85,7 @@ class JobQueue:
             session = get_database(self.app).session_factory()
             try:
                 ids = services.reap_jobs(session, running_here=set(runner.RUNNING_HERE),
-                                         **({"stale_queued": dt.timedelta(0)} if starting else {}))
+                                         stale_queued=dt.timedelta(0) if starting else services.STALE_QUEUED)
                 record_beat(session, worker=JOB_WORKER, now=utcnow())
                 session.commit()
             finally:

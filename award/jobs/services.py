@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -113,7 +113,7 @@ def retry_job(session: Session, *, actor: User | None, job: Job) -> Job:
         if running is None:
             raise Conflict(_("The same job was just started and has already ended; start it again.")) from None
         return running
-    cycle_id = job.inputs.get("cycle_id") if isinstance(job.inputs, dict) else None
+    cycle_id = job.inputs.get("cycle_id")
     record(session, actor=actor, action="jobs.retried", target_type="job", target_id=job.id,
            cycle_id=cycle_id if isinstance(cycle_id, int) else None)
     enqueue_after_commit(session, job.id)

@@ -66,7 +66,8 @@ def worker(setting) -> subprocess.Popen:  # noqa: ANN001
     env = {**os.environ, "AWARD_DATABASE_URL": setting["url"], "AWARD_JOBS_QUEUE_URL": setting["queue"],
            "AWARD_JOB_LEASE_SECONDS": str(LEASE_SECONDS), "AWARD_JOB_MODULES": "tests.jobs.kinds",
            "AWARD_JOB_RESULTS_ROOT": setting["files"], "AWARD_SECRET_KEY": "job-worker-test",
-           "AWARD_LOG_FORMAT": "text", "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")])}
+           "AWARD_LOG_FORMAT": "text",
+           "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")])}
     with open(setting["root"] / "worker.log", "ab") as log:  # the child keeps its own copy of the handle
         return subprocess.Popen([sys.executable, "-m", "flask", "--app", "award", "worker", "--threads", "1"],
                                 cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
