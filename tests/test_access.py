@@ -337,6 +337,8 @@ ROUTES: list[Route] = [
           allow(Role.OFFICE)),
     Route("certificates.retry_batch", "POST", "/certificates/batches/{batch_job_id}/retry",
           allow(Role.OFFICE, ok=302)),  # done: nothing to retry, back to its page
+    Route("certificates.queue_feedback_reports", "POST", "/certificates/cycles/{cert_cycle_id}/feedback-reports",
+          allow(Role.OFFICE, ok=302)),
     Route("jobs.job_page", "GET", "/jobs/{batch_job_id}", allow(Role.OFFICE)),
     Route("jobs.job_status_json", "GET", "/jobs/{batch_job_id}/status", allow(Role.OFFICE)),
     Route("jobs.job_result", "GET", "/jobs/{batch_job_id}/result", allow(Role.OFFICE)),

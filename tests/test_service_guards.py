@@ -366,6 +366,8 @@ GUARDS: list[Guard] = [
         c.s, actor=a, cycle=c.awarded_cycle, job_id=1, count=1), OFFICE),
     Guard(certificates.print_cycle, lambda c, a: certificates.print_cycle(c.s, actor=a, cycle=c.awarded_cycle),
           OFFICE),
+    Guard(certificates.queue_feedback_reports, lambda c, a: certificates.queue_feedback_reports(
+        c.s, actor=a, cycle=c.awarded_cycle), OFFICE, passes="no_feedback"),
 
     Guard(jobs.retry_job, lambda c, a: jobs.retry_job(c.s, actor=a, job=c.failed_job), OFFICE,
           prepare=lambda c: failed_job(c), stage=Case(lambda c: setattr(c.failed_job, "state", JobState.QUEUED),

@@ -186,6 +186,15 @@ def retry_batch(job_id: int):
     return redirect(url_for("certificates.batch_page", job_id=job.id))
 
 
+@bp.route("/certificates/cycles/<int:cycle_id>/feedback-reports", methods=["POST"])
+@office_required
+def queue_feedback_reports(cycle_id: int):
+    cycle = get_or_404(Cycle, cycle_id)
+    on_refusal(lambda _: _cycle_page(cycle))
+    job, _created = services.queue_feedback_reports(get_session(), actor=actor(), cycle=cycle)
+    return redirect(url_for("jobs.job_page", job_id=job.id))
+
+
 # --- single downloads -------------------------------------------------------------------------------
 
 

@@ -172,6 +172,20 @@ def print_cycle(session: Session, *, actor: User | None, cycle: Cycle) -> tuple[
     return job, created
 
 
+FEEDBACK_KIND = "certificates.feedback_reports"
+
+
+def queue_feedback_reports(session: Session, *, actor: User | None, cycle: Cycle) -> tuple[Job, bool]:
+    """Queue every feedback report of the cycle into one ZIP (a job of the worker: each report takes a second
+    or more), or give the one already queued or running."""
+    _require_office(actor)
+    count = len(feedback_applications(session, cycle))
+    if not count:
+        raise NotFound(_("The feedback report is available once the cycle is awarded, for ranked applications."),
+                       code="no_feedback")
+    return start_job(session, started_by=actor, kind=FEEDBACK_KIND, inputs={"cycle_id": cycle.id}, total=count)
+
+
 def batch_of(session: Session, job_id: int) -> Job | None:
     """The batch job of that id (None for another kind of job)."""
     job = load_job(session, job_id)

@@ -227,3 +227,32 @@ def test_a_font_lost_during_the_job_is_reported_with_the_package(app, client, lo
     shown = json.loads(client.get(f"/certificates/batches/{job_id}/status").data)
     assert shown["state"] == "failed" and CJK_FONT_PACKAGE in shown["message"] and shown["download_url"] is None
 
+
+
+# --- the feedback reports of a cycle, as one job --------------------------------------------------------
+
+
+def test_the_office_gets_every_feedback_report_of_the_cycle_in_one_zip(app, db, client, login, world):
+    import zipfile
+
+    login(world["users"]["office"])
+    response = client.post(f"/certificates/cycles/{world['cert_cycle_id']}/feedback-reports")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/jobs/")
+    page_url = response.headers["Location"]
+    status = json.loads(client.get(page_url + "/status").data)
+    assert (status["state"], status["done"], status["total"]) == ("done", 3, 3), status
+    download = client.get(status["download_url"])
+    assert download.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(download.data)) as archive:
+        names = sorted(archive.namelist())
+        assert len(names) == 3 and all(name.startswith("评审反馈报告-") for name in names)
+        own = next(n for n in names if n.endswith(f"-{world['own_feedback_id']}.pdf"))
+        text = "".join(PdfReader(io.BytesIO(archive.read(own))).pages[0].extract_text().split())
+    assert "评审反馈报告" in text or "反馈" in text
+
+
+@pytest.mark.parametrize("role", ["expert", "enterprise", "leader", "supervisor"])
+def test_only_the_office_queues_the_feedback_reports(app, db, client, login, world, role):
+    login(world["users"][role])
+    assert client.post(f"/certificates/cycles/{world['cert_cycle_id']}/feedback-reports").status_code == 403
+    assert db.scalar(select(Job.id).where(Job.kind == "certificates.feedback_reports")) is None

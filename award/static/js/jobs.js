@@ -18,8 +18,7 @@
       window.setTimeout(poll, 3000);  // a network hiccup: try again a little later
       return;
     }
-    bar.max = status.total || 1;
-    bar.value = status.done;
+    if (status.total || status.state === "done") bar.value = status.percent;  // else it stays indeterminate
     bar.textContent = `${status.percent}%`;
     message.textContent = status.message;
     box.dataset.state = status.state;
