@@ -6,11 +6,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import current_app
-
-from award.archive.builder import ARCHIVE_KIND, ArchiveStorage, archive_path, build_archive
+from award.archive.builder import ARCHIVE_KIND, archive_path, build_archive
+from award.archive.configured import archive_storage
 from award.auth.models import User
-from award.certificates.configured import font_lookup, public_verify_url
+from award.certificates.configured import font_lookup
 from award.cycles.models import Cycle
 from award.db import utcnow
 from award.errors import NotFound
@@ -25,7 +24,7 @@ def archive_cycle(context: JobContext) -> JobResult:
     if cycle is None:
         raise NotFound(_("No such cycle."))
     starter = session.get(User, context.started_by_id) if context.started_by_id is not None else None
-    storage = ArchiveStorage.from_config(current_app.config, current_app.instance_path, verify_url=public_verify_url)
+    storage = archive_storage()
     folder = Path(tempfile.mkdtemp(prefix="award-archive-"))
     target = archive_path(folder, cycle, utcnow())
     # No progress figures: the build reads in one transaction (on SQLite it holds the write lock throughout).

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, abort, current_app, g, has_app_context, send_file
-from huey import Huey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -37,22 +37,37 @@ JOB_WORKER = "jobs"  # the worker's heartbeat row (award/heartbeats.py), stamped
 
 
 class JobQueue:
+    """The app's queue. huey (and Redis's client with it) is imported when the first job is handed to it
+    or the worker starts, not when the app is built: most requests never start a job."""
+
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.immediate = bool(app.config["JOBS_IMMEDIATE"])
-        self.huey = make_huey(app)
         self.lease = dt.timedelta(seconds=int(app.config["JOB_LEASE_SECONDS"]))
-        self.run_task = self.huey.task(name="award.run_job")(self._run)
-        self.huey.periodic_task(crontab(minute="*"), name="award.reap_jobs")(self.reap)
-        for spec in SCHEDULE.values():
-            every = crontab(minute=f"*/{int(app.config[spec.minutes_setting])}")
-            self.huey.periodic_task(every, name=f"award.{spec.name}")(self._scheduled_task(spec))
+        self._huey: Any = None
+        self._lock = threading.Lock()
         app.extensions[EXTENSION] = self
+
+    @property
+    def huey(self) -> Any:
+        with self._lock:
+            if self._huey is None:
+                from huey import crontab
+
+                huey = make_huey(self.app)
+                self.run_task = huey.task(name="award.run_job")(self._run)
+                huey.periodic_task(crontab(minute="*"), name="award.reap_jobs")(self.reap)
+                for spec in SCHEDULE.values():
+                    every = crontab(minute=f"*/{int(self.app.config[spec.minutes_setting])}")
+                    huey.periodic_task(every, name=f"award.{spec.name}")(self._scheduled_task(spec))
+                self._huey = huey
+            return self._huey
 
     def results_root(self) -> Path:
         return Path(self.app.config.get("JOB_RESULTS_ROOT") or self.app.instance_path)
 
     def enqueue(self, job_ids: list[int]) -> None:
+        self.huey  # noqa: B018 - built on first use, with its tasks
         for job_id in job_ids:
             try:
                 self.run_task(job_id)
@@ -112,8 +127,10 @@ class JobQueue:
         log.info("%s: %s", spec.name, outcome)
 
 
-def make_huey(app: Flask) -> Huey:
+def make_huey(app: Flask) -> Any:
     """Redis when JOBS_QUEUE_URL names it, else a SQLite file (instance/jobs-queue.sqlite3 by default)."""
+    from huey import RedisHuey, SqliteHuey
+
     url = app.config.get("JOBS_QUEUE_URL") or ""
     immediate = bool(app.config["JOBS_IMMEDIATE"])
     options: dict[str, Any] = {"results": False, "immediate": immediate, "utc": True}
