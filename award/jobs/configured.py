@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import Flask, Response, abort, current_app, g, has_app_context, send_file
 from sqlalchemy import event
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from award.app_db import get_database, get_session
@@ -76,12 +77,13 @@ class JobQueue:
 
     def _run(self, job_id: int) -> str | None:
         with self.app.app_context():
-            if self.immediate:
+            factory = get_database(self.app).session_factory
+            if isinstance(factory.kw.get("bind"), Connection):
                 # The tests: every session shares one connection, so savepoints must nest. The session the
                 # app may open meanwhile (the user behind a translated message) begins first, around the job's.
                 get_session().connection()
             try:
-                state = runner.run_job(get_database(self.app).session_factory, job_id,
+                state = runner.run_job(factory, job_id,
                                        results_root=self.results_root(), lease=self.lease,
                                        heartbeat=None if self.immediate else self.lease.total_seconds() / 3)
             finally:
