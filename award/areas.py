@@ -37,6 +37,15 @@ HOOK_MODULES = (
     "award.calls.models",  # refers_to: the call's files
     "award.certificates.models",  # refers_to: the seal images
     "award.visits.models",  # refers_to: the on-site photos
+    "award.jobs.models",  # refers_to: the jobs' results (certificate batches, archives)
+)
+
+# The modules that register kinds of background job (award/jobs/kinds.py, `@job_kind`); interface level:
+# a kind runs inside the app and may read its configuration.
+JOB_MODULES = (
+    "award.certificates.job_kinds",
+    "award.archive.job_kinds",
+    "award.notifications.job_kinds",  # reminders on a schedule
 )
 
 
