@@ -85,6 +85,24 @@ def test_a_job_runs_once_and_keeps_its_result_and_writes(app, db, office):
     assert db.scalar(select(func.count()).select_from(Notification).where(Notification.kind == "tests.slow")) == 1
 
 
+def test_a_result_is_a_file_of_the_file_store_that_verify_checks(app, db, office):
+    from award.files import MISSING, StoredFile, verify_files
+
+    store = FileStore(app.config["FILES_ROOT"])
+    job, _ = services.start_job(db, started_by=office, kind=SLOW, inputs=inputs(2))
+    assert run(app, job.id) is JobState.DONE
+    db.expire_all()
+    digest = services.load_job(db, job.id).result_sha256
+    assert digest is not None and store.check(digest) is None and digest in set(store.digests())
+    assert db.get(StoredFile, digest).kind == "job_result"
+    checked, problems = verify_files(db, store)
+    assert checked >= 1 and problems == []
+    store.discard(digest)  # the shared volume lost it: verify names it, the download is refused
+    checked, problems = verify_files(db, store)
+    assert [(p.sha256, p.problem, p.kind) for p in problems] == [(digest, MISSING, "job_result")]
+    assert read_result(store, digest) is None
+
+
 def test_a_failed_job_keeps_nothing_it_wrote_and_says_why(app, db, office, tmp_path):
     job, _ = services.start_job(db, started_by=office, kind=BROKEN, inputs={"marker": str(tmp_path / "m")})
     assert run(app, job.id) is JobState.FAILED
