@@ -45,6 +45,7 @@ HOOK_MODULES = (
 JOB_MODULES = (
     "award.certificates.job_kinds",
     "award.archive.job_kinds",
+    "award.outreach.job_kinds",  # a message to a group of applicants
     "award.notifications.job_kinds",  # reminders on a schedule
 )
 

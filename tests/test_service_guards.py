@@ -491,6 +491,9 @@ GUARDS: list[Guard] = [
     Guard(outreach.send_message, lambda c, a: outreach.send_message(
         c.s, actor=a, cycle=c.apply_cycle, message=outreach.Message(status=None, subject="通知", body="请注意"),
         expected_count=len(outreach.applicants(c.s, c.apply_cycle))), OFFICE),
+    Guard(outreach.queue_message, lambda c, a: outreach.queue_message(
+        c.s, actor=a, cycle=c.apply_cycle, message=outreach.Message(status=None, subject="通知", body="请注意"),
+        expected_count=len(outreach.applicants(c.s, c.apply_cycle))), OFFICE),
 
     # notifications: each person's own.
     Guard(notifications.mark_read, lambda c, a: notifications.mark_read(c.s, actor=a, notification=c.notification),

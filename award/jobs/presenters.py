@@ -19,8 +19,9 @@ def job_failure_message(job: Job) -> str:
 
 def job_status(job: Job, *, message: str, download_url: str | None) -> dict[str, Any]:
     """The JSON a job's page polls."""
+    ready = job.state is JobState.DONE and job.result_sha256 is not None  # a job without a file offers none
     return {"state": job.state.value, "done": job.done, "total": job.total, "percent": job.percent,
-            "message": message, "download_url": download_url if job.state is JobState.DONE else None,
+            "message": message, "download_url": download_url if ready else None,
             "attempts": job.attempts}
 
 
@@ -32,6 +33,8 @@ def job_title(job: Job) -> str:
 def job_message(job: Job) -> str:
     """Where any job stands, in a sentence."""
     if job.state is JobState.DONE:
+        if job.result_sha256 is None:  # a job that writes rows (messages sent), no file to download
+            return _("Done: %(done)s of %(total)s.", done=job.done, total=job.total) if job.total else _("Done.")
         return _("Done. The result is ready to download.")
     if job.state is JobState.QUEUED:
         return _("Waiting for the job worker …")

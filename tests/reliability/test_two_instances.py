@@ -625,10 +625,12 @@ def certificate_batch(instances: Instances, database: Session, worker: subproces
 
 
 def message_burst(instances: Instances, database: Session) -> int:
-    """The office sends MESSAGES_PER_CYCLE messages to every applicant of each cycle, alternating hosts."""
+    """The office sends MESSAGES_PER_CYCLE messages to every applicant of each cycle, alternating hosts; each
+    is a job of the worker, waited for."""
     cycles = fresh(database).scalars(select(Cycle.id).order_by(Cycle.id)).all()
     browser = Browser(instances.urls)
     reached = 0
+    jobs: list[int] = []
     try:
         browser.login(0, "office@demo.award")
         for number in range(MESSAGES_PER_CYCLE):
@@ -644,11 +646,20 @@ def message_burst(instances: Instances, database: Session) -> int:
                 answer = browser[1 - host].request("POST", f"/outreach/cycles/{cycle_id}/message",
                                                    form={**message, "expected_count": count.group(1),
                                                          "csrf_token": token})
-                assert answer.status == 302, (answer.status, answer.text[:2000])
+                assert answer.status == 302 and location(answer).startswith("/jobs/"), (answer.status,
+                                                                                         answer.text[:2000])
+                jobs.append(int(location(answer).rsplit("/", 1)[1]))
                 reached += int(count.group(1))
     finally:
         browser.close()
     assert reached > 0
+
+    def all_sent() -> bool:  # the job worker sends each message; a failed one fails the test
+        states = dict(fresh(database).execute(select(Job.id, Job.state).where(Job.id.in_(jobs))).all())
+        assert JobState.FAILED not in states.values(), states
+        return len(states) == len(jobs) and set(states.values()) == {JobState.DONE}
+
+    wait_until(all_sent, seconds=WAIT_SECONDS, what="the message jobs")
     return reached
 
 
