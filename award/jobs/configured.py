@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, abort, current_app, g, has_app_context, send_file
+from flask import Flask, Response, abort, current_app, g, has_app_context, has_request_context, send_file
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -78,6 +78,21 @@ class JobQueue:
                 log.warning("job %s: the queue did not take it; the reaper will", job_id, exc_info=True)
 
     def _run(self, job_id: int) -> str | None:
+        factory = get_database(self.app).session_factory
+        if has_request_context() and not isinstance(factory.kw.get("bind"), Connection):
+            # An immediate job started by a live request (the browser tests): run it in a thread of its own
+            # and wait, as a worker would run it, outside the request. In the request's context a message's
+            # language would be looked up through a second session of this thread, which on SQLite waits
+            # for the job's own write lock.
+            outcome: list[str | None] = []
+            thread = threading.Thread(target=lambda: outcome.append(self._run_here(job_id)),
+                                      name=f"job-{job_id}-immediate")
+            thread.start()
+            thread.join()
+            return outcome[0] if outcome else None
+        return self._run_here(job_id)
+
+    def _run_here(self, job_id: int) -> str | None:
         with self.app.app_context():
             factory = get_database(self.app).session_factory
             if isinstance(factory.kw.get("bind"), Connection):

@@ -19,7 +19,8 @@ def send_message(context: JobContext) -> None:
         raise NotFound(_("No such cycle."))
     starter = session.get(User, context.started_by_id) if context.started_by_id is not None else None
     expected = int(context.inputs["expected_count"])
-    # The notices and the audit record are one transaction with the job's "done": all sent, or none.
-    result = services.send_message(session, actor=starter, cycle=cycle, message=services.message_of(context.inputs),
-                                   expected_count=expected)
-    context.progress(result.count, result.count)
+    # The notices and the audit record are one transaction with the job's "done" (which sets done to the
+    # total, the group's size): all sent, or none. No progress figures meanwhile: on SQLite this
+    # transaction holds the write lock that writing them would wait for.
+    services.send_message(session, actor=starter, cycle=cycle, message=services.message_of(context.inputs),
+                          expected_count=expected)
