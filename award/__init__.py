@@ -39,6 +39,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from award.app_db import Database
 
     Database(app)
+    from award.jobs.configured import init_jobs
+
+    init_jobs(app, areas.JOB_MODULES)
     web.init_web(app)
     return app
 

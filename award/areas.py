@@ -39,6 +39,16 @@ HOOK_MODULES = (
     "award.visits.models",  # refers_to: the on-site photos
     "award.awards.models",  # refers_to: the follow-up reports' files
     "award.awards.after",  # the follow-up report reminder
+    "award.jobs.models",  # refers_to: the jobs' results (certificate batches, archives)
+)
+
+# The modules that register kinds of background job (award/jobs/kinds.py, `@job_kind`); interface level:
+# a kind runs inside the app and may read its configuration.
+JOB_MODULES = (
+    "award.certificates.job_kinds",
+    "award.archive.job_kinds",
+    "award.outreach.job_kinds",  # a message to a group of applicants
+    "award.notifications.job_kinds",  # reminders on a schedule
 )
 
 

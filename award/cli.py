@@ -174,8 +174,9 @@ _LEGACY = (  # (config key, folder under instance/, model path, kind, sharded by
 @files_cli.command("import")
 @click.option("--remove-old", is_flag=True, help="Delete each old file once its copy is in the store.")
 def files_import_command(remove_old: bool) -> None:
-    """Move the files of an older deployment (instance/evidence, objections, calls, seals, archives,
-    certificate_batches) into the file store, checking each against the SHA-256 the database recorded."""
+    """Move the files of an older deployment (instance/evidence, objections, calls, seals, archives) into
+    the file store, checking each against the SHA-256 the database recorded. Old certificate batches are
+    left alone: a batch is printed again as a job."""
     import importlib
     import shutil
     from pathlib import Path
@@ -226,11 +227,6 @@ def files_import_command(remove_old: bool) -> None:
         moved += 1
         if remove_old:
             old.unlink()
-    batches = Path(current_app.config.get("CERTIFICATE_BATCH_ROOT") or instance / "certificate_batches")
-    if batches.is_dir():
-        shutil.copytree(batches, store.root / "certificate_batches", dirs_exist_ok=True)
-        if remove_old:
-            shutil.rmtree(batches)
     session.commit()
     click.echo(f"{moved} files moved into {store.root}, {present} already there")
     for problem in problems:
@@ -244,11 +240,12 @@ def register_cli(app: Flask) -> None:
     from award.assignment.cli import assign_cli
     from award.certificates.cli import certificates_command
     from award.conflicts.cli import conflicts_command
+    from award.jobs.cli import jobs_cli, worker_command
     from award.notifications.cli import outbox_cli, reminders_cli
     from award.pool.cli import pool_cli
 
     pool_cli.add_command(conflicts_command)
     groups = (users_cli, audit_cli, db_cli, demo_cli, files_cli, assign_cli, pool_cli, archive_cli, outbox_cli,
-              reminders_cli)
-    for command in (*groups, backup_command, restore_command, certificates_command):
+              reminders_cli, jobs_cli)
+    for command in (*groups, backup_command, restore_command, certificates_command, worker_command):
         app.cli.add_command(command)

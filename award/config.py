@@ -23,7 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # None: sqlite under instance/
     "SECRET_KEY": None,  # None: generated once into instance/secret_key
     # Where every stored file lives (award/files.py): evidence, objection evidence, call files, seals,
-    # archives, certificate batches. None: instance/files. Several hosts: one shared volume, the same path.
+    # archives, job results. None: instance/files. Several hosts: one shared volume, the same path.
     "FILES_ROOT": None,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -86,6 +86,17 @@ DEFAULTS: dict[str, Any] = {
     # /healthz calls the outbox sender stalled when its heartbeat is older than this; keep it well above
     # `outbox send --loop --interval` (or the cron period of `outbox send`).
     "OUTBOX_HEARTBEAT_MAX_AGE_SECONDS": 300,
+    # Background jobs (award/jobs): the queue is huey on a SQLite file under instance/ unless
+    # JOBS_QUEUE_URL names Redis ("redis://host:6379/0"; every host of a deployment the same). A worker
+    # renews its hold on a running job every third of JOB_LEASE_SECONDS; a job whose worker died is taken
+    # back once the lease has run out. Results are kept in the file store (FILES_ROOT), which several hosts
+    # share; the job's row names the result's SHA-256. JOBS_IMMEDIATE runs each job in the process that
+    # starts it (the tests).
+    "JOBS_QUEUE_URL": None,
+    "JOBS_IMMEDIATE": False,
+    "JOB_LEASE_SECONDS": 60,
+    "JOB_MODULES": (),  # more modules that register job kinds (tests)
+    "REMINDERS_EVERY_MINUTES": 15,  # the worker sends due reminders this often
 }
 
 # Environment variables read as AWARD_<NAME>; booleans accept 1/0, true/false, yes/no.
@@ -122,6 +133,11 @@ ENV_KEYS: dict[str, type] = {
     "LOG_FORMAT": str,
     "LOG_LEVEL": str,
     "OUTBOX_HEARTBEAT_MAX_AGE_SECONDS": int,
+    "JOBS_QUEUE_URL": str,
+    "JOBS_IMMEDIATE": bool,
+    "JOB_LEASE_SECONDS": int,
+    "JOB_MODULES": str,  # comma-separated
+    "REMINDERS_EVERY_MINUTES": int,
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -165,6 +181,10 @@ def load_config(app: ConfigurableApp, test_config: dict[str, Any] | None) -> Non
         app.config["DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "award.sqlite")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    if isinstance(app.config["JOB_MODULES"], str):
+        app.config["JOB_MODULES"] = tuple(name.strip() for name in app.config["JOB_MODULES"].split(",") if name.strip())
+    if not int(app.config["JOB_LEASE_SECONDS"]) >= 2 or not 1 <= int(app.config["REMINDERS_EVERY_MINUTES"]) <= 59:
+        raise ConfigError("JOB_LEASE_SECONDS must be at least 2, REMINDERS_EVERY_MINUTES between 1 and 59")
     if app.config["PASSWORD_MIN_LENGTH"] < 8:
         raise ConfigError("PASSWORD_MIN_LENGTH must be at least 8")
     if app.config["LOG_FORMAT"] not in {"json", "text"}:

@@ -13,6 +13,7 @@ from award.db import Base
 from award.documents.models import DocumentText, OverlayLayout, PrinterProfile  # noqa: F401
 from award.files import StoredFile
 from award.heartbeats import WorkerHeartbeat
+from award.jobs.models import Job  # noqa: F401
 from award.main.models import SiteFlag
 from award.notice.models import NoticeCandidate, Objection, PublicNotice  # noqa: F401
 from award.notifications.models import Notification, NotificationPreference, OutboxMessage

@@ -182,6 +182,7 @@ def init_web(app: Flask) -> None:
     from award.conflicts.routes import bp as conflicts_bp
     from award.cycles.routes import bp as cycles_bp
     from award.documents.routes import bp as documents_bp
+    from award.jobs.routes import bp as jobs_bp
     from award.main.routes import bp as main_bp
     from award.notice.routes import bp as notice_bp
     from award.notifications.routes import bp as notifications_bp
@@ -196,7 +197,7 @@ def init_web(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, cycles_bp, audit_bp, archive_bp, applications_bp, ranking_bp, pool_bp,
                       conflicts_bp, rounds_bp, scoring_bp, approval_bp, notice_bp, awards_bp, certificates_bp,
-                      documents_bp, outreach_bp, calls_bp, visits_bp, social_bp):
+                      documents_bp, outreach_bp, calls_bp, visits_bp, social_bp, jobs_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(notifications_bp)
     app.context_processor(notifications_nav)  # the unread count in the navigation

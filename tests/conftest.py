@@ -142,6 +142,7 @@ def make_test_app(database_url: str, **overrides) -> Flask:
         "WTF_CSRF_ENABLED": False,
         "BABEL_DEFAULT_LOCALE": "en",
         "PASSWORD_HASH_METHOD": FAST_HASH_METHOD,
+        "JOBS_IMMEDIATE": True,  # a job runs in the request that starts it (tests/jobs has a real worker)
     }
     config.update(overrides)
     app = create_app(config)

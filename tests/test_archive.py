@@ -30,6 +30,7 @@ from award.cycles.settings import IssuerSettings
 from award.db import utcnow
 from award.errors import DomainError
 from award.files import FileStore, StoredFile
+from award.jobs.models import Job
 from award.rounds.models import Assignment
 from award.scoring.models import ConsensusFinalization, ConsensusRemark, RemarkKind
 from tests.approval.world import shortlisted_cycle
@@ -240,13 +241,21 @@ def test_ballots_are_archived_only_after_the_close(db, make_user, make_organizat
 
 def test_the_office_downloads_the_archive_from_the_cycle_page(app, db, client, login, make_user, make_cycle,
                                                              make_organization, tmp_path):
-    app.instance_path = str(tmp_path / "instance")  # the button keeps a copy in the file store
+    """The button queues the archive as a job (run by the worker; here, in the request); its page offers
+    the ZIP, kept in the file store (the job's row names its digest, so verify and backup cover it)."""
+    app.instance_path = str(tmp_path / "instance")  # the file store: instance/files
     office = make_user(Role.OFFICE)
     cycle = make_cycle(stage=Stage.AWARDED)
     _awarded_application(db, cycle, make_organization)
     db.commit()
     login(office)
     response = client.post(f"/cycles/{cycle.id}/archive")
+    assert response.status_code == 302
+    page_url = response.headers["Location"]
+    assert page_url.startswith("/jobs/")
+    page = client.get(page_url).get_data(as_text=True)
+    assert "js/jobs.js" in page and page_url + "/result" in page
+    response = client.get(page_url + "/result")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     assert "attachment" in response.headers["Content-Disposition"]
     target = tmp_path / "download.zip"
@@ -255,6 +264,7 @@ def test_the_office_downloads_the_archive_from_the_cycle_page(app, db, client, l
     kept = db.scalars(select(StoredFile).where(StoredFile.kind == "archive")).one()
     assert hashlib.sha256(target.read_bytes()).hexdigest() == kept.sha256
     assert FileStore(tmp_path / "instance" / "files").check(kept.sha256) is None
+    assert db.get(Job, int(page_url.split("/")[-1])).result_sha256 == kept.sha256
     verdict = verify_archive(target)
     assert verdict.ok, verdict.problems
     with zipfile.ZipFile(target) as archive:
@@ -304,6 +314,7 @@ NOT_ARCHIVED = {
     "site_flags": "installation flags (the demo marker)",
     "stored_files": "the file store's index by SHA-256; the archived files carry their digests in the manifest",
     "worker_heartbeats": "the background workers' last signs of life, for /healthz",
+    "jobs": "background jobs (a batch, an archive): their results are downloads; who started one is audited",
 }
 
 

@@ -16,7 +16,8 @@ from award.config import DEFAULTS, ENV_KEYS
 
 DEPLOY = PROJECT_ROOT / "deploy"
 DOCS = PROJECT_ROOT / "docs" / "deployment.md"
-UNITS = ("award-web.service", "award-outbox.service", "award-reminders.service", "award-reminders.timer")
+UNITS = ("award-web.service", "award-outbox.service", "award-jobs.service", "award-reminders.service",
+         "award-reminders.timer")
 # Settings a production host leaves unset, with the reason; every other setting is named in the docs.
 DEMO_ONLY = {
     "DEMO_DATABASE": "allows `demo seed` on the database",

@@ -33,7 +33,7 @@ from award.applications.evidence import EvidenceStore
 from award.applications.models import ApplicationStatus, RuleOutcome
 from award.approval import services as approval
 from award.approval.models import Choice
-from award.archive.builder import build_archive
+from award.archive.builder import build_archive, queue_archive
 from award.audit.models import AuditRecord
 from award.auth import accounts
 from award.auth import services as auth
@@ -43,7 +43,6 @@ from award.awards import services as awards
 from award.awards.models import ReassessmentOutcome
 from award.calls import services as calls
 from award.certificates import services as certificates
-from award.certificates.batch import BatchStore
 from award.certificates.seals import SealStore
 from award.conflicts import services as conflicts
 from award.conflicts.rules import ConflictType
@@ -55,6 +54,8 @@ from award.db import utcnow
 from award.documents import services as documents
 from award.documents.models import DocumentKind
 from award.errors import Conflict, DomainError, NotAllowed
+from award.jobs import services as jobs
+from award.jobs.models import Job, JobState
 from award.notice import services as notice
 from award.notice.models import ObjectionOutcome
 from award.notice.periods import load_calendar
@@ -110,6 +111,18 @@ class Ctx:
 
 
 Setup = Callable[[Ctx], object]
+
+
+def failed_job(c: Ctx) -> Job:
+    """A certificate batch of the awarded cycle that failed: the office may queue it again."""
+    inputs = {"cycle_id": c.awarded_cycle.id}
+    job = Job(kind="certificates.batch", inputs=inputs, inputs_hash=jobs.inputs_hash("certificates.batch", inputs),
+              state=JobState.FAILED, error_code="failed", error_detail="RuntimeError: x", done=0, total=1,
+              attempts=1, max_attempts=3)
+    c.s.add(job)
+    c.s.flush()
+    c.__dict__["failed_job"] = job
+    return job
 
 
 @dataclass(frozen=True)
@@ -358,6 +371,8 @@ GUARDS: list[Guard] = [
         c.s, actor=a, cycle=c.awarded_cycle, target=c.root / "archives" / f"{uuid.uuid4().hex}.zip"), OFFICE,
         prepare=lambda c: (c.root / "archives").mkdir(exist_ok=True),
         stage=Case(at_stage("awarded_cycle", Stage.NOTICE), code="not_archivable")),
+    Guard(queue_archive, lambda c, a: queue_archive(c.s, actor=a, cycle=c.awarded_cycle), OFFICE,
+        stage=Case(at_stage("awarded_cycle", Stage.NOTICE), code="not_archivable")),
 
     # accounts: the office; a password also by its owner.
     Guard(auth.create_staff_user, lambda c, a: auth.create_staff_user(
@@ -413,11 +428,15 @@ GUARDS: list[Guard] = [
     Guard(certificates.remove_seal, lambda c, a: certificates.remove_seal(
         c.s, actor=a, cycle=c.awarded_cycle, store=SealStore(c.root / "seals")), OFFICE),
     Guard(certificates.record_batch_started, lambda c, a: certificates.record_batch_started(
-        c.s, actor=a, cycle=c.awarded_cycle, job_id="job-1", count=1), OFFICE),
-    Guard(certificates.print_cycle, lambda c, a: certificates.print_cycle(
-        c.s, actor=a, cycle=c.awarded_cycle, store=BatchStore(c.root / "batches"),
-        verify_url=lambda number: f"http://127.0.0.1:5000/verify/{number}", seal_store=SealStore(c.root / "seals"),
-        render=lambda certificates, progress: b"%PDF-1.7\n%%EOF\n", background=False), OFFICE),
+        c.s, actor=a, cycle=c.awarded_cycle, job_id=1, count=1), OFFICE),
+    Guard(certificates.print_cycle, lambda c, a: certificates.print_cycle(c.s, actor=a, cycle=c.awarded_cycle),
+          OFFICE),
+    Guard(certificates.queue_feedback_reports, lambda c, a: certificates.queue_feedback_reports(
+        c.s, actor=a, cycle=c.awarded_cycle), OFFICE, passes="no_feedback"),
+
+    Guard(jobs.retry_job, lambda c, a: jobs.retry_job(c.s, actor=a, job=c.failed_job), OFFICE,
+          prepare=lambda c: failed_job(c), stage=Case(lambda c: setattr(c.failed_job, "state", JobState.QUEUED),
+                                                      code="not_failed")),
 
     Guard(conflicts.set_coi_settings, lambda c, a: conflicts.set_coi_settings(
         c.s, actor=a, cycle=c.review_cycle, settings=conflicts.coi_settings_for(c.s, c.review_cycle),
@@ -491,6 +510,9 @@ GUARDS: list[Guard] = [
         c.s, actor=a, cycle=c.apply_cycle, message=outreach.Message(status=None, subject="通知", body="请注意")),
         OFFICE),
     Guard(outreach.send_message, lambda c, a: outreach.send_message(
+        c.s, actor=a, cycle=c.apply_cycle, message=outreach.Message(status=None, subject="通知", body="请注意"),
+        expected_count=len(outreach.applicants(c.s, c.apply_cycle))), OFFICE),
+    Guard(outreach.queue_message, lambda c, a: outreach.queue_message(
         c.s, actor=a, cycle=c.apply_cycle, message=outreach.Message(status=None, subject="通知", body="请注意"),
         expected_count=len(outreach.applicants(c.s, c.apply_cycle))), OFFICE),
 

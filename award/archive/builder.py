@@ -30,8 +30,10 @@ from award.certificates.services import VerifyUrl
 from award.cycles.models import Cycle, Stage
 from award.db import utcnow
 from award.errors import Conflict, NotAllowed
-from award.files import Blob, FileStore, files_root, keep
+from award.files import files_root
 from award.i18n import _, local_zone
+from award.jobs.models import Job
+from award.jobs.services import start_job
 
 MANIFEST = "manifest.json"
 MANIFEST_DIGEST = "manifest.sha256"
@@ -66,18 +68,10 @@ class ArchiveStorage:
         )
 
 
-def store_archive(session: Session, store: FileStore, written: Path) -> Blob:
-    """Keep a written archive in the file store (named by its digest, recorded as an "archive")."""
-    blob = store.adopt(written)
-    keep(session, blob, "archive")
-    return blob
+ARCHIVE_KIND = "archive.cycle"
 
 
-def build_archive(
-    session: Session, *, actor: User | None, cycle: Cycle, target: Path, storage: ArchiveStorage | None = None,
-    font_lookup: FontLookup = installed_cjk_families,
-) -> ArchiveSummary:
-    """Write the archive of an awarded (or closed) cycle to target; record it in the audit trail."""
+def _check_archivable(session: Session, actor: User | None, cycle: Cycle) -> Any:
     if actor is not None and actor.role is not Role.OFFICE:
         raise NotAllowed(_("Only the award office can archive a cycle."))
     if cycle.stage not in ARCHIVABLE_STAGES:
@@ -86,6 +80,22 @@ def build_archive(
     if not verdict.ok:
         raise Conflict(_("The audit trail is broken (%(problem)s); fix it before archiving.",
                             problem=verdict.problem), code="chain_broken")
+    return verdict
+
+
+def queue_archive(session: Session, *, actor: User | None, cycle: Cycle) -> tuple[Job, bool]:
+    """Queue the archive of the cycle as a job of the worker (or give the one already queued or running);
+    the same checks as building it, so a refusal shows at once rather than on the job's page."""
+    _check_archivable(session, actor, cycle)
+    return start_job(session, started_by=actor, kind=ARCHIVE_KIND, inputs={"cycle_id": cycle.id})
+
+
+def build_archive(
+    session: Session, *, actor: User | None, cycle: Cycle, target: Path, storage: ArchiveStorage | None = None,
+    font_lookup: FontLookup = installed_cjk_families,
+) -> ArchiveSummary:
+    """Write the archive of an awarded (or closed) cycle to target; record it in the audit trail."""
+    verdict = _check_archivable(session, actor, cycle)
     context = ArchiveContext(session=session, cycle=cycle, font_lookup=font_lookup)
     if storage is not None:
         context.evidence = EvidenceStore(storage.files_root)

@@ -1,13 +1,15 @@
-"""The certificate area as this app is configured: where seals and batches are kept, where fonts are
+"""The certificate area as this app is configured: where seals are kept, how batches are laid out, where fonts are
 looked up, and the public address of a certificate's check page. Interface level (reads
 ``current_app``), shared by the routes and the command line."""
 
 from __future__ import annotations
 
+import functools
+
 from flask import current_app
 
-from award.certificates import batch as batches
 from award.certificates.fonts import FontLookup, installed_cjk_families
+from award.certificates.render import Renderer, render_certificates_batch
 from award.certificates.seals import DEFAULT_MAX_SEAL_BYTES, SealStore
 from award.files import files_root
 
@@ -20,9 +22,10 @@ def seal_max_bytes() -> int:
     return int(current_app.config.get("CERTIFICATE_SEAL_MAX_BYTES", DEFAULT_MAX_SEAL_BYTES))
 
 
-def batch_store() -> batches.BatchStore:
-    """Batch jobs under the files root, so that every host sees them (a shared volume)."""
-    return batches.BatchStore(files_root(current_app.config, current_app.instance_path) / "certificate_batches")
+def batch_renderer() -> Renderer:
+    """How a batch is laid out; tests set CERTIFICATE_BATCH_RENDER to a renderer that fails or pauses."""
+    configured = current_app.config.get("CERTIFICATE_BATCH_RENDER")
+    return configured or functools.partial(render_certificates_batch, font_lookup=font_lookup())
 
 
 def font_lookup() -> FontLookup:
@@ -34,7 +37,3 @@ def public_verify_url(number: str) -> str:
     """The absolute URL of a number's check page (PUBLIC_BASE_URL + the route), built without a request."""
     path = current_app.url_map.bind("localhost").build("certificates.verify", {"number": number})
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
-
-
-def batches_in_background() -> bool:
-    return bool(current_app.config.get("CERTIFICATE_BATCH_IN_BACKGROUND", True))

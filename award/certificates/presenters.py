@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from award.certificates import batch as batches
 from award.certificates.fonts import missing_font_message
 from award.i18n import _
+from award.jobs.models import Job, JobState
+from award.jobs.presenters import job_failure_message
 
 
-def batch_message(status: batches.BatchStatus) -> str:
+def batch_message(job: Job) -> str:
     """Where a batch stands, in a sentence for the office."""
-    if status.state == batches.DONE:
-        return _("Done: %(count)s certificates in one PDF.", count=status.total)
-    if status.state == batches.RUNNING:
-        return _("Laying out certificate %(done)s of %(total)s …", done=status.done, total=status.total)
-    if status.error == "font_missing":
+    if job.state is JobState.DONE:
+        return _("Done: %(count)s certificates in one PDF.", count=job.total)
+    if job.state is JobState.QUEUED:
+        return _("Waiting for the job worker …")
+    if job.state is JobState.RUNNING:
+        return _("Laying out certificate %(done)s of %(total)s …", done=job.done, total=job.total)
+    if job.error_code == "font_missing":
         return missing_font_message()
-    if status.error == "interrupted":
-        return _("The printing was interrupted (the server restarted). Start it again.")
-    return _("The printing failed: %(detail)s", detail=status.detail)
+    return job_failure_message(job)

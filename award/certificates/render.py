@@ -61,6 +61,9 @@ DOCUMENT_LOCALE = "zh_CN"  # the language of every printed document
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each certificate of a batch."""
 
+Renderer = Callable[[Sequence["CertificateData"], Progress], bytes]
+"""Lays out a batch: the certificates and a progress callback in, the PDF out."""
+
 
 # --- input data -----------------------------------------------------------------------
 

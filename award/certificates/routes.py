@@ -3,7 +3,6 @@ and the public check page that a certificate's QR code opens."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from flask import (
@@ -29,11 +28,8 @@ from award.auth.permissions import can_read_oversight, is_office
 from award.awards.models import Award, AwardStatus
 from award.awards.numbers import normalize_certificate_number
 from award.awards.services import awards_of_cycle
-from award.certificates import batch as batches
 from award.certificates import services, timeline
 from award.certificates.configured import (
-    batch_store,
-    batches_in_background,
     font_lookup,
     public_verify_url,
     seal_max_bytes,
@@ -42,10 +38,14 @@ from award.certificates.configured import (
 from award.certificates.fonts import require_cjk_font
 from award.certificates.forms import CertificateTextsForm, SealForm
 from award.certificates.presenters import batch_message
-from award.certificates.render import render_certificate_pdf, render_certificates_batch, render_feedback_pdf
+from award.certificates.render import render_certificate_pdf, render_feedback_pdf
 from award.cycles.models import Cycle
 from award.db import utcnow
 from award.i18n import _, local_zone
+from award.jobs.configured import job_download
+from award.jobs.models import Job
+from award.jobs.presenters import job_status
+from award.jobs.services import retry_job
 from award.views import attachment, get_or_404, limiter, on_refusal, validated
 
 bp = Blueprint("certificates", __name__)
@@ -68,12 +68,8 @@ def _office_or(is_concerned: Any, found: Award | Application) -> None:
         abort(404 if current_user.role is Role.ENTERPRISE else 403)
 
 
-def _load_batch(job_id: str) -> batches.BatchStatus:
-    try:
-        status = batch_store().read(job_id)
-    except ValueError:
-        status = None
-    return status or abort(404)
+def _load_batch(job_id: int) -> Job:
+    return services.batch_of(get_session(), job_id) or abort(404)
 
 
 # --- the office's page of a cycle ------------------------------------------------------------------
@@ -87,7 +83,7 @@ def _cycle_page(cycle: Cycle, *, texts_form: CertificateTextsForm | None = None,
         "certificates/pages/cycle.html", cycle=cycle, settings=settings,
         texts_form=texts_form or CertificateTextsForm.for_settings(settings),
         seal_form=seal_form or SealForm(formdata=None), awards=awards_of_cycle(session, cycle),
-        feedback=services.feedback_applications(session, cycle), latest=batch_store().latest(cycle.id),
+        feedback=services.feedback_applications(session, cycle), latest=services.latest_batch(session, cycle),
         default_authority=services.default_authority(cycle),
     )
 
@@ -151,47 +147,53 @@ def seal_image(cycle_id: int):
 @office_required
 def start_batch(cycle_id: int):
     cycle = get_or_404(Cycle, cycle_id)
-    latest = batch_store().latest(cycle.id)
-    if latest is not None and latest.state == batches.RUNNING:
-        flash(_("A batch of this cycle is already being printed."), "info")
-        return redirect(url_for("certificates.batch_page", job_id=latest.job_id))
-    require_cjk_font(font_lookup())  # say so now (the error page), not after the thread starts
+    require_cjk_font(font_lookup())  # say so now (the error page), not after the worker took the job
     on_refusal(lambda _: _cycle_page(cycle))
-    status = services.print_cycle(
-        get_session(), actor=actor(), cycle=cycle, store=batch_store(), verify_url=public_verify_url,
-        seal_store=seal_store(), render=functools.partial(render_certificates_batch, font_lookup=font_lookup()),
-        background=batches_in_background())
-    return redirect(url_for("certificates.batch_page", job_id=status.job_id))
+    job, created = services.print_cycle(get_session(), actor=actor(), cycle=cycle)
+    if not created:
+        flash(_("A batch of this cycle is already being printed."), "info")
+    return redirect(url_for("certificates.batch_page", job_id=job.id))
 
 
-@bp.route("/certificates/batches/<job_id>")
+@bp.route("/certificates/batches/<int:job_id>")
 @office_required
-def batch_page(job_id: str):
-    status = _load_batch(job_id)
-    return render_template("certificates/pages/batch.html", status=status, message=batch_message(status),
-                           cycle=get_or_404(Cycle, status.cycle_id))
+def batch_page(job_id: int):
+    job = _load_batch(job_id)
+    return render_template("certificates/pages/batch.html", job=job, message=batch_message(job),
+                           cycle=get_or_404(Cycle, int(job.inputs["cycle_id"])))
 
 
-@bp.route("/certificates/batches/<job_id>/status")
+@bp.route("/certificates/batches/<int:job_id>/status")
 @office_required
-def batch_status(job_id: str):
-    status = _load_batch(job_id)
-    done = status.state == batches.DONE
-    return {"state": status.state, "done": status.done, "total": status.total, "percent": status.percent,
-            "message": batch_message(status),
-            "download_url": url_for("certificates.batch_download", job_id=status.job_id) if done else None}
+def batch_status(job_id: int):
+    job = _load_batch(job_id)
+    return job_status(job, message=batch_message(job),
+                      download_url=url_for("certificates.batch_download", job_id=job.id))
 
 
-@bp.route("/certificates/batches/<job_id>/certificates.pdf")
+@bp.route("/certificates/batches/<int:job_id>/certificates.pdf")
 @office_required
-def batch_download(job_id: str):
-    status = _load_batch(job_id)
-    if status.state != batches.DONE:
-        abort(404)
-    cycle = get_or_404(Cycle, status.cycle_id)
-    # Read whole (a batch is a few MiB): the file handle is closed before the response leaves.
-    return attachment(batch_store().pdf_path(job_id).read_bytes(), f"{cycle.year}年度荣誉证书（{cycle.title}）.pdf",
-                      "application/pdf")
+def batch_download(job_id: int):
+    job = _load_batch(job_id)
+    return job_download(job)
+
+
+@bp.route("/certificates/batches/<int:job_id>/retry", methods=["POST"])
+@office_required
+def retry_batch(job_id: int):
+    job = _load_batch(job_id)
+    on_refusal(lambda _: redirect(url_for("certificates.batch_page", job_id=job.id)))
+    job = retry_job(get_session(), actor=actor(), job=job)
+    return redirect(url_for("certificates.batch_page", job_id=job.id))
+
+
+@bp.route("/certificates/cycles/<int:cycle_id>/feedback-reports", methods=["POST"])
+@office_required
+def queue_feedback_reports(cycle_id: int):
+    cycle = get_or_404(Cycle, cycle_id)
+    on_refusal(lambda _: _cycle_page(cycle))
+    job, _created = services.queue_feedback_reports(get_session(), actor=actor(), cycle=cycle)
+    return redirect(url_for("jobs.job_page", job_id=job.id))
 
 
 # --- single downloads -------------------------------------------------------------------------------

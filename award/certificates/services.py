@@ -19,7 +19,6 @@ from award.audit.services import record
 from award.auth.models import Role, User
 from award.awards.models import Award, AwardStatus
 from award.awards.numbers import normalize_certificate_number
-from award.certificates import batch as batches
 from award.certificates.models import CertificateSettings
 from award.certificates.render import (
     CertificateData,
@@ -38,6 +37,8 @@ from award.errors import Conflict, Invalid, NotAllowed, NotFound
 from award.files import Blob, keep, release
 from award.i18n import _
 from award.inputs import check_name
+from award.jobs.models import Job
+from award.jobs.services import latest_job, load_job, start_job
 from award.ranking.models import RankingSnapshot, ShortlistEntry
 from award.ranking.services import frozen_levels
 from award.rounds.models import Assignment, AssignmentStatus, ReviewRound
@@ -152,23 +153,55 @@ def remove_seal(session: Session, *, actor: User | None, cycle: Cycle, store: Se
         release(session, store, old)
 
 
-def record_batch_started(session: Session, *, actor: User | None, cycle: Cycle, job_id: str, count: int) -> None:
+BATCH_KIND = "certificates.batch"
+
+
+def record_batch_started(session: Session, *, actor: User | None, cycle: Cycle, job_id: int, count: int) -> None:
     """The audit trail keeps who printed a cycle's certificates, and how many."""
     _require_office(actor)
     record(session, actor=actor, action="certificates.batch_started", target_type="cycle", target_id=cycle.id,
            cycle_id=cycle.id, after={"job": job_id, "certificates": count})
 
 
-def print_cycle(session: Session, *, actor: User | None, cycle: Cycle, store: batches.BatchStore,
-                verify_url: VerifyUrl, seal_store: SealStore, render: batches.Renderer,
-                background: bool = True) -> batches.BatchStatus:
-    """Start printing every valid certificate of the cycle into one PDF; the audit trail keeps who did."""
+def print_cycle(session: Session, *, actor: User | None, cycle: Cycle) -> tuple[Job, bool]:
+    """Queue the printing of every valid certificate of the cycle into one PDF (a job of the worker), or give
+    the batch of the cycle already queued or running (``created`` False); the audit trail keeps who did."""
     _require_office(actor)
-    certificates = cycle_certificates(session, cycle, verify_url=verify_url, seal_store=seal_store)
-    status = batches.start_batch(store, cycle_id=cycle.id, certificates=certificates, render=render,
-                                 background=background)
-    record_batch_started(session, actor=actor, cycle=cycle, job_id=status.job_id, count=len(certificates))
-    return status
+    count = len(printable_awards(session, cycle))
+    if not count:
+        raise Conflict(_("This cycle has no valid award to print."), code="nothing_to_print")
+    job, created = start_job(session, started_by=actor, kind=BATCH_KIND, inputs={"cycle_id": cycle.id}, total=count)
+    if created:
+        record_batch_started(session, actor=actor, cycle=cycle, job_id=job.id, count=count)
+    return job, created
+
+
+FEEDBACK_KIND = "certificates.feedback_reports"
+
+
+def queue_feedback_reports(session: Session, *, actor: User | None, cycle: Cycle) -> tuple[Job, bool]:
+    """Queue every feedback report of the cycle into one ZIP (a job of the worker: each report takes a second
+    or more), or give the one already queued or running."""
+    _require_office(actor)
+    count = len(feedback_applications(session, cycle))
+    if not count:
+        raise NotFound(_("The feedback report is available once the cycle is awarded, for ranked applications."),
+                       code="no_feedback")
+    return start_job(session, started_by=actor, kind=FEEDBACK_KIND, inputs={"cycle_id": cycle.id}, total=count)
+
+
+def batch_of(session: Session, job_id: int) -> Job | None:
+    """The batch job of that id (None for another kind of job)."""
+    job = load_job(session, job_id)
+    return job if job is not None and job.kind == BATCH_KIND else None
+
+
+def latest_batch(session: Session, cycle: Cycle) -> Job | None:
+    return latest_job(session, kind=BATCH_KIND, inputs={"cycle_id": cycle.id})
+
+
+def batch_file_name(cycle: Cycle) -> str:
+    return f"{cycle.year}年度荣誉证书（{cycle.title}）.pdf"
 
 
 # --- what a certificate prints -------------------------------------------------------------------

@@ -76,7 +76,6 @@ def send(cycle_id: int):
     form = SendForm()
     on_refusal(lambda _: _page(found, form))
     validated(form)
-    result = services.send_message(get_session(), actor=actor(), cycle=found, message=form.to_message(),
-                                   expected_count=filled(form.expected_count.data))
-    flash(_("The message was sent to %(count)s applicant account(s).", count=result.count), "success")
-    return redirect(url_for("outreach.cycle", cycle_id=found.id))
+    job, _created = services.queue_message(get_session(), actor=actor(), cycle=found, message=form.to_message(),
+                                           expected_count=filled(form.expected_count.data))
+    return redirect(url_for("jobs.job_page", job_id=job.id))  # the worker sends it; its page shows when

@@ -23,6 +23,8 @@ from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _, _l
 from award.inputs import name_problem, text_problem
+from award.jobs.models import Job
+from award.jobs.services import start_job
 from award.notifications.events import cycle_name
 from award.notifications.kinds import SPECS, Kind
 from award.notifications.services import RenderedNotice, notify, render_notice
@@ -173,18 +175,47 @@ def preview_message(session: Session, *, actor: User | None, cycle: Cycle, messa
     return MessagePreview(count=len(reached), recipients=names, notice=notice, group=group_label(message.status))
 
 
-def send_message(session: Session, *, actor: User | None, cycle: Cycle, message: Message, expected_count: int,
-                 now: dt.datetime | None = None) -> BulkResult:
-    """Send the previewed message to its group; refused when the group changed since the preview."""
+MESSAGE_KIND = "outreach.message"  # a message to a group, sent by the job worker
+
+
+def queue_message(session: Session, *, actor: User | None, cycle: Cycle, message: Message,
+                  expected_count: int) -> tuple[Job, bool]:
+    """Queue the previewed message as a job of the worker (or give the one of the same message already
+    queued or running: a second click sends nothing twice). The same checks as sending it, so a refusal
+    shows at once; the job checks the group again when it runs."""
     _require_office(actor)
     message = _checked(message)
-    now = now or utcnow()
+    _check_group(session, cycle, message, expected_count)
+    inputs = {"cycle_id": cycle.id, "status": message.status.value if message.status else None,
+              "subject": message.subject, "body": message.body, "expected_count": expected_count}
+    return start_job(session, started_by=actor, kind=MESSAGE_KIND, inputs=inputs, total=expected_count)
+
+
+def message_of(inputs: dict[str, object]) -> Message:
+    """The message a job's inputs hold (as ``queue_message`` wrote them)."""
+    status = inputs.get("status")
+    return Message(status=ApplicationStatus(status) if isinstance(status, str) else None,
+                   subject=str(inputs.get("subject") or ""), body=str(inputs.get("body") or ""))
+
+
+def _check_group(session: Session, cycle: Cycle, message: Message,
+                 expected_count: int) -> list[tuple[User, Application]]:
     reached = applicants(session, cycle, message.status)
     if not reached:
         raise Conflict(_("Nobody is in this group: nothing was sent."), code="nobody")
     if len(reached) != expected_count:
         raise Conflict(_("The group changed since the preview (%(before)s then, %(now)s now): preview it again.",
                          before=expected_count, now=len(reached)), code="changed")
+    return reached
+
+
+def send_message(session: Session, *, actor: User | None, cycle: Cycle, message: Message, expected_count: int,
+                 now: dt.datetime | None = None) -> BulkResult:
+    """Send the previewed message to its group; refused when the group changed since the preview."""
+    _require_office(actor)
+    message = _checked(message)
+    now = now or utcnow()
+    reached = _check_group(session, cycle, message, expected_count)
     for user, application in reached:
         notify(session, user=user, kind=Kind.OFFICE_MESSAGE, now=now,
                context={"subject": message.subject, "message": message.body},

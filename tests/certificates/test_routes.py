@@ -244,13 +244,20 @@ def test_missing_font_is_a_clear_message_not_a_500(app, client, login, world, pa
     assert CJK_FONT_PACKAGE in response.get_data(as_text=True)
 
 
-def test_missing_font_stops_the_batch_before_it_starts(app, client, login, world):
+def test_missing_font_stops_the_batch_before_it_starts(app, db, client, login, world):
+    from sqlalchemy import func, select
+
+    from award.files import FileStore
+    from award.jobs.models import Job
+
     app.config["CERTIFICATE_FONT_LOOKUP"] = lambda: []
     login(world["users"]["office"])
-    before = sorted(p.name for p in (world["root"] / "certificate_batches").iterdir())
+    before = sorted(FileStore(world["root"]).digests())
+    jobs = db.scalar(select(func.count()).select_from(Job))
     response = client.post(f"/certificates/cycles/{world['cert_cycle_id']}/batch")
     assert response.status_code == 503 and CJK_FONT_PACKAGE in response.get_data(as_text=True)
-    assert sorted(p.name for p in (world["root"] / "certificate_batches").iterdir()) == before
+    assert sorted(FileStore(world["root"]).digests()) == before
+    assert db.scalar(select(func.count()).select_from(Job)) == jobs  # no job queued
 
 
 # --- texts and seal --------------------------------------------------------------------------------------

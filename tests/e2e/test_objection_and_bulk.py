@@ -174,8 +174,9 @@ def test_the_office_reminds_and_messages_in_bulk(live_app, new_page, screenshot,
         assert session.scalar(select(Notification.id).where(Notification.kind == "office_message")) is None
         session.close()
     preview.locator("button[type=submit]").click()
-    office.wait_for_url(f"**/outreach/cycles/{world['apply_cycle_id']}")
-    assert "消息已发送给 1 个申报单位账号" in office.locator("body").inner_text()
+    office.wait_for_url("**/jobs/*")  # the job worker sends it; its page says when it is done
+    office.wait_for_selector("section.job[data-state=done]")
+    assert "已完成：1 / 1。" in office.locator("section.job").inner_text()
 
     with live_app.app_context():
         session = _db(live_app)

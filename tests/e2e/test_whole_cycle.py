@@ -517,8 +517,9 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     _submit(office, "form[action$='/message/preview'] button[type=submit]")
     assert office.locator("article.preview [data-count]").get_attribute("data-count") == "2", _main(office)
     _shot(office, "office-bulk-message-preview", at="article.preview")
-    _submit(office, "article.preview button[type=submit]")
-    assert "消息已发送给 2 个申报单位账号" in office.content(), _main(office)
+    _submit(office, "article.preview button[type=submit]")  # a job of the worker: its page says when it is sent
+    office.wait_for_selector("section.job[data-state=done]")
+    assert "已完成：2 / 2。" in office.content(), _main(office)
 
     # --- the deadline passes; the office screens, forms the panel and opens scoring ------------------
     clock.advance(days=3)
@@ -880,8 +881,10 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
 
     # --- the office archives the cycle; anyone recounts the archive offline (复核) ------------------
     office.goto(f"/cycles/{cycle_id}")
+    office.click(f"form[action$='/cycles/{cycle_id}/archive'] [type=submit]")  # a job: its page offers the ZIP
+    office.wait_for_selector("section.job[data-state=done]")
     with office.expect_download() as download_info:
-        office.click(f"form[action$='/cycles/{cycle_id}/archive'] [type=submit]")
+        office.click("section.job .batch-download a")
     archive = Path(download_info.value.path())
     offline = {**os.environ, "AWARD_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none"}  # no database
     recount = subprocess.run([sys.executable, "-m", "flask", "--app", "award", "archive", "recount", str(archive)],

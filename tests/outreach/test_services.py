@@ -143,3 +143,49 @@ def test_a_bad_message_is_refused_with_the_reason(db, applicants, subject, body)
     with pytest.raises(Invalid):
         services.preview_message(db, actor=world.office, cycle=world.cycle,
                                  message=Message(status=None, subject=subject, body=body))
+
+
+def test_the_office_queues_a_message_the_worker_sends_once(app, db, client, login, applicants):
+    """The page queues the message as a job (run by the worker; here, in the request); a second click
+    gives the same job while it is active, and the group is checked again when the job runs."""
+    from award.jobs.models import Job, JobState
+
+    world, accounts = applicants
+    expected = sorted(u.id for u in accounts[ApplicationStatus.SUBMITTED])
+    message = Message(status=ApplicationStatus.SUBMITTED, subject="关于现场评审安排", body="请确认联系人。")
+    job, created = services.queue_message(db, actor=world.office, cycle=world.cycle, message=message,
+                                          expected_count=len(expected))
+    again, created_again = services.queue_message(db, actor=world.office, cycle=world.cycle, message=message,
+                                                  expected_count=len(expected))
+    assert created and not created_again and again.id == job.id and job.kind == services.MESSAGE_KIND
+    assert _told(db, Kind.OFFICE_MESSAGE) == []  # nothing sent before the job runs
+    db.commit()  # the job is handed to the queue; in the tests it runs at once
+    db.expire_all()
+    done = db.get(Job, job.id)
+    count = len(expected)
+    assert (done.state, done.done, done.total, done.result_sha256) == (JobState.DONE, count, count, None)
+    assert _told(db, Kind.OFFICE_MESSAGE) == expected
+    [audit] = _audits(db, "outreach.message_sent")
+    assert audit.actor_id == world.office.id and audit.after["recipients"] == expected
+
+    login(world.office)
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert f"Done: {count} of {count}." in page and f"/jobs/{job.id}/result" not in page.split("hidden")[0]
+    assert client.get(f"/jobs/{job.id}/status").get_json()["download_url"] is None
+
+
+def test_the_send_button_opens_the_job_and_a_changed_group_is_refused_at_once(app, db, client, login, applicants):
+    from award.jobs.models import Job
+
+    world, accounts = applicants
+    login(world.office)
+    page = client.get(f"/outreach/cycles/{world.cycle.id}")
+    assert page.status_code == 200
+    form = {"group": ApplicationStatus.SUBMITTED.value, "subject": "通知", "body": "请注意"}
+    refused = client.post(f"/outreach/cycles/{world.cycle.id}/message", data={**form, "expected_count": "5"})
+    assert refused.status_code == 409 and "preview it again" in refused.get_data(as_text=True)
+    assert db.scalar(select(Job.id).where(Job.kind == services.MESSAGE_KIND)) is None
+    sent = client.post(f"/outreach/cycles/{world.cycle.id}/message", data={**form, "expected_count": "1"})
+    assert sent.status_code == 302 and sent.headers["Location"].startswith("/jobs/")
+    assert client.get(sent.headers["Location"] + "/status").get_json()["state"] == "done"
+    assert _told(db, Kind.OFFICE_MESSAGE) == [u.id for u in accounts[ApplicationStatus.SUBMITTED]]

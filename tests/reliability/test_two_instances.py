@@ -8,7 +8,7 @@ The production shape of docs/deployment.md on one machine, started by this test 
 - two app instances: two gunicorn processes (two sync workers each) on two ports, each with its own
   instance/ folder (`AWARD_INSTANCE_PATH`) holding its own config.py, whose settings are the same;
 - two outbox senders (`flask --app award outbox send --loop`), one per instance folder;
-- the job worker, where there is one (see `job_worker`);
+- one job worker (`flask --app award worker`, see `job_worker`) on the shared Redis queue;
 - an SMTP sink (aiosmtpd) that counts every message it accepts by its Message-ID.
 
 Real work goes through both instances in turn, over HTTP with the CSRF tokens of the pages: a
@@ -62,10 +62,13 @@ from award.audit.services import verify_chain
 from award.auth.models import User
 from award.awards.demo import AWARDED_CYCLE_TITLE
 from award.awards.models import Award
+from award.certificates.services import BATCH_KIND
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import cycle_rubric
 from award.db import create_db_engine
 from award.demo import DEMO_PASSWORD, demo_credit_code, seed_demo
+from award.files import FileStore
+from award.jobs.models import Job, JobState
 from award.notifications.models import OutboxMessage, OutboxStatus
 from award.rounds.models import Assignment, AssignmentStatus, ReviewRound
 from award.scoring.models import ItemScore, ScoreSheet, SheetStatus
@@ -99,7 +102,7 @@ MESSAGES_PER_CYCLE = 3
 
 
 # --------------------------------------------------------------------------- the two switches
-# The lead switches these two at merge (and `certificate_batch`, should the batch's pages move).
+# The file root every instance shares, and the job worker that runs their batches.
 
 
 def file_root_settings(root: Path) -> dict[str, str]:
@@ -108,15 +111,30 @@ def file_root_settings(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def job_worker(instances: Instances) -> Iterator[subprocess.Popen | None]:
-    """JOB WORKER: the process that runs certificate batches, started beside the two instances.
+def job_worker(instances: Instances, seeded: dict[str, Any]) -> Iterator[subprocess.Popen]:
+    """JOB WORKER: `flask --app award worker`, started beside the two instances with the first instance's
+    folder (the same shared database, file root and Redis queue, JOBS_QUEUE_URL): it runs the certificate
+    batch that a web worker of either instance queued. Ready once its heartbeat row (stamped when it
+    starts reaping) is in the database."""
+    from award.heartbeats import last_beat
+    from award.jobs.configured import JOB_WORKER
 
-    Today a batch runs in a thread of the web worker that started it, with its progress in files under
-    the shared root, so there is no worker process: this yields None. When the job queue is on main,
-    start it here with the first instance's environment, and stop it after:
-    `worker = instances.start(["-m", "flask", "--app", "award", "worker"], "worker")`, `yield worker`,
-    `stop_together([worker])`."""
-    yield None
+    worker = instances.start(["-m", "flask", "--app", "award", "worker"], "worker")
+    engine = create_db_engine(seeded["DATABASE_URL"])
+
+    def beating() -> bool:
+        if worker.poll() is not None:
+            raise AssertionError(f"the job worker exited with {worker.returncode}")
+        with Session(engine) as session:
+            return last_beat(session, worker=JOB_WORKER) is not None
+
+    try:
+        with logs_shown_on_failure(instances):
+            wait_until(beating, seconds=STARTUP_SECONDS, what="the job worker's heartbeat")
+        yield worker
+    finally:
+        engine.dispose()
+        stop_together([worker])
 
 
 # --------------------------------------------------------------------------- the SMTP sink
@@ -226,6 +244,7 @@ def shared_settings(new_database_url, tmp_path_factory, redis_db) -> dict[str, A
         "CERTIFICATE_MISSES_PER_ADDRESS": "1000 per hour",
         "LOGIN_FREE_FAILURES": FREE_SIGN_IN_FAILURES,
         "LOG_FORMAT": "json",
+        "JOBS_QUEUE_URL": redis_db,  # huey's keys beside the limits' in the test's own Redis database
         **file_root_settings(root),
     }
 
@@ -265,11 +284,13 @@ class Instances:
     folders: tuple[Path, Path]
     urls: tuple[str, str]
     logs: Path
+    files_root: Path
 
     def environment(self, number: int) -> dict[str, str]:
         # Nothing of the caller's AWARD_* settings: each instance reads its own instance/config.py.
         clean = {name: value for name, value in os.environ.items() if not name.startswith("AWARD_")}
-        return {**clean, "AWARD_INSTANCE_PATH": str(self.folders[number]), "PYTHONPATH": str(PROJECT_ROOT),
+        return {**clean, "AWARD_INSTANCE_PATH": str(self.folders[number]),
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
                 "PYTHONDONTWRITEBYTECODE": "", "FLASK_DEBUG": "0"}
 
     def start(self, arguments: list[str], name: str, number: int = 0) -> subprocess.Popen:
@@ -310,7 +331,7 @@ def instances(seeded, smtp_sink, tmp_path_factory) -> Iterator[Instances]:
     logs = base / "logs"
     logs.mkdir()
     found = Instances(folders=folders, urls=(f"http://127.0.0.1:{PORTS[0]}", f"http://127.0.0.1:{PORTS[1]}"),
-                      logs=logs)
+                      logs=logs, files_root=Path(seeded["FILES_ROOT"]))
     # Production's gunicorn settings (deploy/gunicorn.conf.py), with two workers on this test's port.
     servers = [found.start(["-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "--workers", "2", "--bind",
                             f"127.0.0.1:{PORTS[number]}", "--graceful-timeout", "5", "award.wsgi:app"],
@@ -473,10 +494,13 @@ def register_and_confirm(instances: Instances, sink: CountingSink, database: Ses
             "contact_name": "周可靠", "phone": "0512-66668888", "email": address, "password": "two-hosts-2026!",
             "confirm": "two-hosts-2026!", "csrf_token": token})
         assert answer.status == 302 and location(answer) == "/login", (answer.status, answer.text[:2000])
-        mail = wait_until(lambda: sink.to(address), seconds=WAIT_SECONDS, what="the confirmation e-mail")[0]
-        text = mail.get_body(("plain",)).get_content()
-        link = re.search(r"https?://[^\s]+(/account/confirm/[^\s]+)", text)
-        assert link, text
+        def confirmation_link() -> re.Match[str] | None:
+            # The welcome and the confirmation e-mails may arrive in either order (two senders race).
+            texts = [mail.get_body(("plain",)).get_content() for mail in sink.to(address)]
+            return next(filter(None, (re.search(r"https?://[^\s]+(/account/confirm/[^\s]+)", text)
+                                      for text in texts)), None)
+
+        link = wait_until(confirmation_link, seconds=WAIT_SECONDS, what="the confirmation e-mail")
         confirm_token = browser.token(1, link.group(1))
         answer = browser[0].request("POST", link.group(1), form={"csrf_token": confirm_token})
         assert answer.status == 302, answer.status
@@ -556,8 +580,9 @@ def autosave_on_both(instances: Instances, database: Session) -> list[Saved]:
     return saved
 
 
-def certificate_batch(instances: Instances, database: Session) -> tuple[str, int]:
-    """The office starts the batch on A; B shows its page and progress until done, and serves the PDF."""
+def certificate_batch(instances: Instances, database: Session, worker: subprocess.Popen) -> tuple[str, int]:
+    """The office starts the batch on A, which queues a job; the job worker runs it; B shows its page and
+    progress until done, and serves the PDF, which A serves too, from the shared file store."""
     cycle = fresh(database).scalar(select(Cycle).where(Cycle.title == AWARDED_CYCLE_TITLE))
     assert cycle is not None
     awards = fresh(database).scalar(select(func.count(Award.id)).where(Award.cycle_id == cycle.id))
@@ -590,14 +615,22 @@ def certificate_batch(instances: Instances, database: Session) -> tuple[str, int
 
     pages = len(PdfReader(BytesIO(pdf.body)).pages)
     assert pages >= awards >= 1, (pages, awards)
+    row = fresh(database).get(Job, int(job))
+    assert row is not None and row.state is JobState.DONE and row.kind == BATCH_KIND
+    assert f":{worker.pid}:" in (row.worker or ""), (row.worker, worker.pid)  # run by the worker, not a web worker
+    assert row.result_sha256 == hashlib.sha256(pdf.body).hexdigest()
+    store = FileStore(instances.files_root)
+    assert store.check(row.result_sha256) is None  # in the shared file store, by its digest
     return job, pages
 
 
 def message_burst(instances: Instances, database: Session) -> int:
-    """The office sends MESSAGES_PER_CYCLE messages to every applicant of each cycle, alternating hosts."""
+    """The office sends MESSAGES_PER_CYCLE messages to every applicant of each cycle, alternating hosts; each
+    is a job of the worker, waited for."""
     cycles = fresh(database).scalars(select(Cycle.id).order_by(Cycle.id)).all()
     browser = Browser(instances.urls)
     reached = 0
+    jobs: list[int] = []
     try:
         browser.login(0, "office@demo.award")
         for number in range(MESSAGES_PER_CYCLE):
@@ -613,11 +646,20 @@ def message_burst(instances: Instances, database: Session) -> int:
                 answer = browser[1 - host].request("POST", f"/outreach/cycles/{cycle_id}/message",
                                                    form={**message, "expected_count": count.group(1),
                                                          "csrf_token": token})
-                assert answer.status == 302, (answer.status, answer.text[:2000])
+                assert answer.status == 302 and location(answer).startswith("/jobs/"), (answer.status,
+                                                                                         answer.text[:2000])
+                jobs.append(int(location(answer).rsplit("/", 1)[1]))
                 reached += int(count.group(1))
     finally:
         browser.close()
     assert reached > 0
+
+    def all_sent() -> bool:  # the job worker sends each message; a failed one fails the test
+        states = dict(fresh(database).execute(select(Job.id, Job.state).where(Job.id.in_(jobs))).all())
+        assert JobState.FAILED not in states.values(), states
+        return len(states) == len(jobs) and set(states.values()) == {JobState.DONE}
+
+    wait_until(all_sent, seconds=WAIT_SECONDS, what="the message jobs")
     return reached
 
 
@@ -675,17 +717,18 @@ def logs_shown_on_failure(instances: Instances) -> Iterator[None]:
 
 def test_two_instances_share_everything_and_lose_nothing(instances, senders, job_worker, smtp_sink, database):
     with logs_shown_on_failure(instances):
-        run_and_check(instances, senders, smtp_sink, database)
+        run_and_check(instances, senders, job_worker, smtp_sink, database)
 
 
-def run_and_check(instances: Instances, senders: list[str], smtp_sink: CountingSink, database: Session) -> None:
+def run_and_check(instances: Instances, senders: list[str], worker: subprocess.Popen, smtp_sink: CountingSink,
+                  database: Session) -> None:
     started = time.monotonic()
     Counted.requests.clear()
 
     address = register_and_confirm(instances, smtp_sink, database)
     application_id, digest = apply_with_evidence(instances, database, address)
     saved = autosave_on_both(instances, database)
-    job, pages = certificate_batch(instances, database)
+    job, pages = certificate_batch(instances, database, worker)
     reached = message_burst(instances, database)
     statuses, sign_ins = rate_limits_are_shared(instances)
     sessions_are_shared(instances)

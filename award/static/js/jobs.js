@@ -1,8 +1,10 @@
-// Batch printing: poll the job's JSON status while it runs, move the progress bar, and show the
-// download button when the PDF is ready. No inline scripts: the CSP forbids them.
+// A background job's page (templates/jobs/progress.html): poll the job's JSON status while it is queued
+// or running, move the progress bar, show the download when the result is ready, and reload the page when
+// the job failed (the page shows why, with a button to try again). No inline scripts: the CSP forbids them.
 (() => {
-  const box = document.querySelector("section.batch[data-status-url]");
-  if (!box || box.dataset.state !== "running") return;
+  const box = document.querySelector("section.job[data-status-url]");
+  const waiting = (state) => state === "queued" || state === "running";
+  if (!box || !waiting(box.dataset.state)) return;
   const bar = box.querySelector(".batch-progress");
   const message = box.querySelector(".batch-message");
   const download = box.querySelector(".batch-download");
@@ -16,16 +18,17 @@
       window.setTimeout(poll, 3000);  // a network hiccup: try again a little later
       return;
     }
-    bar.max = status.total;
-    bar.value = status.done;
+    if (status.total || status.state === "done") bar.value = status.percent;  // else it stays indeterminate
     bar.textContent = `${status.percent}%`;
     message.textContent = status.message;
     box.dataset.state = status.state;
-    if (status.state === "running") {
+    if (waiting(status.state)) {
       window.setTimeout(poll, 700);
     } else if (status.state === "done" && status.download_url) {
       download.querySelector("a").href = status.download_url;
       download.hidden = false;
+    } else if (status.state === "failed") {
+      window.location.reload();
     }
   };
   window.setTimeout(poll, 300);
