@@ -81,13 +81,14 @@ def _service_measurements(rows: ScoreRows, repeats: int, url: str) -> tuple[dict
     from award.auth.models import Organization, Role, User
     from award.credit_code import make_credit_code
     from award.cycles.models import Stage
-    from award.cycles.services import CycleSettings, create_cycle
+    from award.cycles.services import CycleSettings, create_cycle, cycle_rubric
     from award.cycles.settings import EligibilitySettings
     from award.db import utcnow
     from award.models import metadata
     from award.ranking import services
     from award.rounds.models import Assignment, AssignmentSource, ReviewRound, RoundKind, RoundStatus
     from award.scoring.models import ItemScore, ScoreSheet, SheetStatus
+    from award.scoring.packed import pack_points
 
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "bench", "BABEL_DEFAULT_LOCALE": "en"})
     database = get_database(app)
@@ -122,8 +123,14 @@ def _service_measurements(rows: ScoreRows, repeats: int, url: str) -> tuple[dict
             {"id": s + 1, "round_id": review_round.id, "application_id": a, "expert_id": user_id[e],
              "source": AssignmentSource.OPTIMAL}
             for s, (a, e) in enumerate(zip(sheet_app, sheet_exp, strict=True))])
+        # As submit_sheet writes a sheet: its points also packed in the rubric's order.
+        rubric_ids = [item.id for item in cycle_rubric(cycle).items]
+        sheet_points = [dict(zip(rows.item_id[s * n_items:(s + 1) * n_items].tolist(),
+                                 (Decimal(f"{p:.2f}") for p in rows.points[s * n_items:(s + 1) * n_items].tolist()),
+                                 strict=True)) for s in range(len(sheet_app))]
         session.execute(insert(ScoreSheet), [
-            {"id": s + 1, "assignment_id": s + 1, "status": SheetStatus.SUBMITTED, "version": 1}
+            {"id": s + 1, "assignment_id": s + 1, "status": SheetStatus.SUBMITTED, "version": 1,
+             "total": sum(sheet_points[s].values()), "item_points": pack_points(rubric_ids, sheet_points[s])}
             for s in range(len(sheet_app))])
         session.execute(insert(ItemScore), [
             {"sheet_id": r // n_items + 1, "item_id": item, "points": Decimal(f"{points:.2f}"),

@@ -80,6 +80,7 @@ from award.scoring.models import (
     ScoreSheet,
     SheetStatus,
 )
+from award.scoring.packed import NO_POINTS, POINTS_DTYPE
 
 if TYPE_CHECKING:
     import numpy as np
@@ -192,13 +193,27 @@ def _rankable_ids(cycle_id: int) -> Select:
     return select(Application.id).where(Application.cycle_id == cycle_id, Application.status == RANKABLE)
 
 
-def score_rows_statement(review_round: ReviewRound) -> Select:
+def score_rows_statement(review_round: ReviewRound, *, packed: bool | None = None) -> Select:
     """item_scores ⋈ score_sheets ⋈ assignments of one round: (application, expert, item, points).
 
     Submitted sheets only, of applications still in the running, with the points each expert
     gave: a consensus never enters here (it is a sheet of its own, `agreed_consensus_statement`).
+    `packed=True`: score_sheets ⋈ assignments instead, (application, expert, packed points) of the
+    sheets that carry their points packed; `packed=False`: the item rows of the sheets that do not.
     """
-    return (
+    if packed:
+        return (
+            select(Assignment.application_id, Assignment.expert_id, ScoreSheet.item_points)
+            .select_from(ScoreSheet)
+            .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
+            .where(
+                Assignment.round_id == review_round.id,
+                ScoreSheet.status == SheetStatus.SUBMITTED,
+                ScoreSheet.item_points.is_not(None),
+                Assignment.application_id.in_(_rankable_ids(review_round.cycle_id)),
+            )
+        )
+    statement = (
         select(Assignment.application_id, Assignment.expert_id, ItemScore.item_id, ItemScore.points)
         .select_from(ItemScore)
         .join(ScoreSheet, ScoreSheet.id == ItemScore.sheet_id)
@@ -210,6 +225,7 @@ def score_rows_statement(review_round: ReviewRound) -> Select:
             Assignment.application_id.in_(_rankable_ids(review_round.cycle_id)),
         )
     )
+    return statement if packed is None else statement.where(ScoreSheet.item_points.is_(None))
 
 
 def agreed_consensus_statement(review_round: ReviewRound) -> Select:
@@ -239,17 +255,51 @@ def load_agreed_consensus(session: Session, review_round: ReviewRound) -> Consen
     return ConsensusSheets.from_records(_driver_tuples(session, agreed_consensus_statement(review_round)))
 
 
-def load_score_rows(session: Session, review_round: ReviewRound) -> ScoreRows:
-    """The round's score rows in one query, as the core's column arrays.
+def load_score_rows(session: Session, review_round: ReviewRound, layout: RubricLayout | None = None) -> ScoreRows:
+    """The round's score rows, as the core's column arrays: one row per sheet, not per item.
 
-    A round holds hundreds of thousands of score rows, and turning each value into a Python
-    object cost several times the query itself (docs/performance.md). So the database joins
-    each column into one comma-separated string (group_concat / string_agg), and numpy parses
-    the four strings. The four aggregates run in the same pass over the same rows, so the
-    k-th element of every string belongs to the same score row. Rubric item ids hold no
-    commas (the rubric loader's item_id_format rule).
+    A round holds hundreds of thousands of item rows, and turning each into Python values cost
+    several times the bare SQL (docs/performance.md). A submitted sheet carries its points packed
+    (`ScoreSheet.item_points`, written at submit in the frozen rubric's order): one query reads them
+    with the sheet's application and expert, and numpy unpacks them. Sheets without the packed value
+    (submitted before it existed, or written outside `submit_sheet`) are read from their item rows.
     """
-    rows = score_rows_statement(review_round).subquery()
+    if layout is None:
+        layout = layout_of(cycle_rubric(review_round.cycle))
+    n_items = layout.size
+    sheets = _driver_tuples(session, score_rows_statement(review_round, packed=True))
+    packed = b"".join(points for _app, _expert, points in sheets)
+    if len(packed) != len(sheets) * n_items * 4:
+        # Not this rubric's layout (it cannot change once frozen): trust the item rows alone.
+        return _item_score_rows(session, score_rows_statement(review_round))
+    values = np.frombuffer(packed, dtype=POINTS_DTYPE)
+    present = values != NO_POINTS
+    apps = np.fromiter((s[0] for s in sheets), dtype=np.int64, count=len(sheets))
+    experts = np.fromiter((s[1] for s in sheets), dtype=np.int64, count=len(sheets))
+    fast = ScoreRows(
+        application_id=np.repeat(apps, n_items)[present],
+        expert_id=np.repeat(experts, n_items)[present],
+        item_id=np.tile(np.asarray(layout.item_ids), len(sheets))[present],
+        points=values[present] / 100.0,
+        item_index=np.tile(np.arange(n_items), len(sheets))[present],
+    )
+    rest = _item_score_rows(session, score_rows_statement(review_round, packed=False))
+    if not len(rest):
+        return fast
+    return ScoreRows(*(np.concatenate((getattr(fast, column), getattr(rest, column)))
+                       for column in ("application_id", "expert_id", "item_id", "points")))
+
+
+def _item_score_rows(session: Session, statement: Select) -> ScoreRows:
+    """Score rows read item row by item row, in one query.
+
+    The database joins each column into one comma-separated string (group_concat / string_agg),
+    and numpy parses the four strings: one Python object per value cost several times the query.
+    The four aggregates run in the same pass over the same rows, so the k-th element of every
+    string belongs to the same score row. Rubric item ids hold no commas (the rubric loader's
+    item_id_format rule).
+    """
+    rows = statement.subquery()
     # PostgreSQL's string_agg joins text only; SQLite's group_concat converts by itself, where a
     # CAST per value would add half again to the query.
     as_text = session.get_bind().dialect.name != "sqlite"
@@ -312,7 +362,7 @@ def aggregate_review_round(
     rule = disagreement_rule(review_round.range_threshold_pct, review_round.std_threshold_pct)
     counts = CountedRecord(review_round.counts)
     return aggregate_round(
-        load_score_rows(session, review_round),
+        load_score_rows(session, review_round, layout),
         layout,
         method=AggregationMethod(review_round.method).value,
         exclusions=round_exclusions(session, cycle, review_round),
