@@ -256,6 +256,12 @@ def _digest(aggregate: RoundAggregate, shortlist_settings: Mapping[str, Any]) ->
     return digest.digest()
 
 
+def forget_reused_checks() -> None:
+    """Drop the kept checks (benchmarks time the check itself with this)."""
+    with _reused_lock:
+        _reused.clear()
+
+
 def check_robustness(aggregate: RoundAggregate, **shortlist_settings: Any) -> dict[Any, Robustness]:
     """The robustness check that fits the record the round counts: leave-one-expert-out on the
     independent sheets, or the consensus against the independent sheets.

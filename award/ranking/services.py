@@ -350,7 +350,9 @@ def round_exclusions(session: Session, cycle: Cycle, review_round: ReviewRound) 
     conflicts = conflicts_for_cycle(session, cycle, application_ids={p[0] for p in pairs},
                                     expert_ids={p[1] for p in pairs})
     reasons = {pair: [c.reason for c in found] for pair, found in conflicts.items()}
-    return exclusions_from(((a, e, str(status), reason) for a, e, status, reason in pairs), reasons)
+    # Only a seat not active or with a conflict excludes anything: the others need no look.
+    return exclusions_from(((a, e, str(status), reason) for a, e, status, reason in pairs
+                            if status != "active" or (a, e) in reasons), reasons)
 
 
 def aggregate_review_round(
@@ -388,13 +390,13 @@ class CycleRanking(RankedCycle):
 
 
 def _applications(session: Session, cycle: Cycle) -> dict[int, ApplicationInfo]:
-    rows = session.execute(
+    rows = _driver_tuples(session, (
         select(Application.id, Application.org_name, Organization.name, Application.sector, Application.district,
                Organization.credit_code)
         .join(Organization, Organization.id == Application.organization_id)
         .where(Application.cycle_id == cycle.id, Application.status == RANKABLE)
         .order_by(Application.id)
-    ).all()
+    ))
     return {
         r[0]: ApplicationInfo(id=r[0], name=r[1] or r[2], sector=r[3] or "", district=r[4] or "", credit_code=r[5])
         for r in rows
