@@ -15,8 +15,9 @@ and (e) ``compute_ranking`` (rows, conflicts, blacklist, aggregation, combinatio
 leave-one-expert-out), beside the bare SQL ``SUM(points) GROUP BY`` over the same three
 joined tables in that database. The sheets are inserted as `submit_sheet` leaves them, with
 their points also packed on the sheet (`ScoreSheet.item_points`), which the service reads.
-(e) is timed twice: as the pages call it again with nothing changed (the robustness check is
-reused), and cold (`compute_ranking_cold`: every part computed, as after any change). The
+(e) is timed twice: as the pages call it again with nothing changed (every part is read from the
+database again; the aggregation and the robustness check, given the same inputs, are reused), and
+cold (`compute_ranking_cold`: every part computed, as after any change). The
 service's figures and the baseline are timed in turns, one call of each per round, many rounds
 (a shared machine), and the medians reported with the load average.
 """
@@ -105,7 +106,7 @@ def _service_measurements(rows: ScoreRows, repeats: int, url: str) -> tuple[dict
     from award.cycles.settings import EligibilitySettings
     from award.db import utcnow
     from award.models import metadata
-    from award.ranking import robustness, services
+    from award.ranking import services
     from award.rounds.models import Assignment, AssignmentSource, ReviewRound, RoundKind, RoundStatus
     from award.scoring.models import ItemScore, ScoreSheet, SheetStatus
     from award.scoring.packed import pack_points
@@ -165,7 +166,7 @@ def _service_measurements(rows: ScoreRows, repeats: int, url: str) -> tuple[dict
             " JOIN score_sheets s ON s.id = i.sheet_id JOIN assignments a ON a.id = s.assignment_id"
             " WHERE a.round_id = :r AND s.status = 'submitted' GROUP BY a.application_id, a.expert_id")
         def cold() -> object:
-            robustness.forget_reused_checks()  # as after any change: nothing to reuse
+            services.forget_reused_computations()  # as after any change: nothing to reuse
             return services.compute_ranking(session, cycle)
 
         medians = _interleaved_medians({

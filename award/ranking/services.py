@@ -12,8 +12,12 @@ is not ranked. `freeze_shortlist` copies the result into a `RankingSnapshot` for
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -47,7 +51,12 @@ from award.ranking.aggregate import (
 )
 from award.ranking.models import CombineMode, RankingSettings, RankingSnapshot, ShortlistEntry
 from award.ranking.rank import REASON_LABELS
-from award.ranking.robustness import VERDICT_CONSENSUS_DECIDES, VERDICT_CONSENSUS_HOLDS, VERDICT_NOT_RANKED
+from award.ranking.robustness import (
+    VERDICT_CONSENSUS_DECIDES,
+    VERDICT_CONSENSUS_HOLDS,
+    VERDICT_NOT_RANKED,
+    forget_reused_checks,
+)
 from award.ranking.standings import (
     STATUS_BLACKLISTED,
     VERDICT_NOT_COMPUTED,
@@ -198,8 +207,8 @@ def score_rows_statement(review_round: ReviewRound, *, packed: bool | None = Non
 
     Submitted sheets only, of applications still in the running, with the points each expert
     gave: a consensus never enters here (it is a sheet of its own, `agreed_consensus_statement`).
-    `packed=True`: score_sheets ⋈ assignments instead, (application, expert, packed points) of the
-    sheets that carry their points packed; `packed=False`: the item rows of the sheets that do not.
+    `packed=True`: score_sheets ⋈ assignments instead, (application, expert, packed points or None)
+    of every such sheet; `packed=False`: the item rows of the sheets that carry no packed points.
     """
     if packed:
         return (
@@ -209,7 +218,6 @@ def score_rows_statement(review_round: ReviewRound, *, packed: bool | None = Non
             .where(
                 Assignment.round_id == review_round.id,
                 ScoreSheet.status == SheetStatus.SUBMITTED,
-                ScoreSheet.item_points.is_not(None),
                 Assignment.application_id.in_(_rankable_ids(review_round.cycle_id)),
             )
         )
@@ -256,7 +264,16 @@ def load_agreed_consensus(session: Session, review_round: ReviewRound) -> Consen
 
 
 def load_score_rows(session: Session, review_round: ReviewRound, layout: RubricLayout | None = None) -> ScoreRows:
-    """The round's score rows, as the core's column arrays: one row per sheet, not per item.
+    """The round's score rows, as the core's column arrays (`_load_score_rows`)."""
+    return _load_score_rows(session, review_round, layout)[0]
+
+
+def _load_score_rows(
+    session: Session, review_round: ReviewRound, layout: RubricLayout | None = None,
+    seats: Sequence[tuple[Any, ...]] | None = None,
+) -> tuple[ScoreRows, bytes]:
+    """The round's score rows, as the core's column arrays: one row per sheet, not per item; and a
+    digest of what was read, which names these rows (for reusing their aggregate).
 
     A round holds hundreds of thousands of item rows, and turning each into Python values cost
     several times the bare SQL (docs/performance.md). A submitted sheet carries its points packed
@@ -267,7 +284,11 @@ def load_score_rows(session: Session, review_round: ReviewRound, layout: RubricL
     if layout is None:
         layout = layout_of(cycle_rubric(review_round.cycle))
     n_items = layout.size
-    sheets = _driver_tuples(session, score_rows_statement(review_round, packed=True))
+    if seats is None:
+        found = _driver_tuples(session, score_rows_statement(review_round, packed=True))
+    else:  # the round's seats were read already (`_round_seats`): their submitted sheets
+        found = [(seat[0], seat[1], seat[5]) for seat in seats if seat[4] == SheetStatus.SUBMITTED.value]
+    sheets = [sheet for sheet in found if sheet[2] is not None]
     packed = b"".join(points for _app, _expert, points in sheets)
     if len(packed) != len(sheets) * n_items * 4:
         # Not this rubric's layout (it cannot change once frozen): trust the item rows alone.
@@ -276,6 +297,10 @@ def load_score_rows(session: Session, review_round: ReviewRound, layout: RubricL
     present = values != NO_POINTS
     apps = np.fromiter((s[0] for s in sheets), dtype=np.int64, count=len(sheets))
     experts = np.fromiter((s[1] for s in sheets), dtype=np.int64, count=len(sheets))
+    digest = hashlib.blake2b(digest_size=24)
+    for part in (repr(layout).encode(), apps.tobytes(), experts.tobytes(), packed):
+        digest.update(len(part).to_bytes(8, "little"))
+        digest.update(part)
     fast = ScoreRows(
         application_id=np.repeat(apps, n_items)[present],
         expert_id=np.repeat(experts, n_items)[present],
@@ -283,14 +308,15 @@ def load_score_rows(session: Session, review_round: ReviewRound, layout: RubricL
         points=values[present] / 100.0,
         item_index=np.tile(np.arange(n_items), len(sheets))[present],
     )
-    rest = _item_score_rows(session, score_rows_statement(review_round, packed=False))
-    if not len(rest):
-        return fast
+    if len(sheets) == len(found):
+        return fast, digest.digest()
+    rest, rest_digest = _item_score_rows(session, score_rows_statement(review_round, packed=False))
+    digest.update(rest_digest)
     return ScoreRows(*(np.concatenate((getattr(fast, column), getattr(rest, column)))
-                       for column in ("application_id", "expert_id", "item_id", "points")))
+                       for column in ("application_id", "expert_id", "item_id", "points"))), digest.digest()
 
 
-def _item_score_rows(session: Session, statement: Select) -> ScoreRows:
+def _item_score_rows(session: Session, statement: Select) -> tuple[ScoreRows, bytes]:
     """Score rows read item row by item row, in one query.
 
     The database joins each column into one comma-separated string (group_concat / string_agg),
@@ -304,16 +330,18 @@ def _item_score_rows(session: Session, statement: Select) -> ScoreRows:
     # CAST per value would add half again to the query.
     as_text = session.get_bind().dialect.name != "sqlite"
     packed = select(*(func.aggregate_strings(cast(c, String) if as_text else c, ",") for c in rows.c))
-    application_ids, expert_ids, item_ids, points = tuple(session.execute(packed).one())
+    columns = tuple(session.execute(packed).one())
+    digest = hashlib.blake2b(repr(columns).encode(), digest_size=24).digest()
+    application_ids, expert_ids, item_ids, points = columns
     if application_ids is None:
         return ScoreRows(application_id=np.empty(0, np.int64), expert_id=np.empty(0, np.int64),
-                         item_id=np.empty(0, str), points=np.empty(0))
+                         item_id=np.empty(0, str), points=np.empty(0)), digest
     return ScoreRows(
         application_id=np.fromstring(application_ids, dtype=np.int64, sep=","),
         expert_id=np.fromstring(expert_ids, dtype=np.int64, sep=","),
         item_id=np.array(item_ids.split(","), dtype=str),
         points=np.fromstring(points, dtype=float, sep=","),
-    )
+    ), digest
 
 
 def _driver_tuples(session: Session, stmt: Select) -> Sequence[tuple[Any, ...]]:
@@ -333,18 +361,31 @@ def _driver_tuples(session: Session, stmt: Select) -> Sequence[tuple[Any, ...]]:
         result.close()
 
 
-def round_exclusions(session: Session, cycle: Cycle, review_round: ReviewRound) -> list[Exclusion]:
+def _round_seats(session: Session, review_round: ReviewRound) -> Sequence[tuple[Any, ...]]:
+    """The round's seats of applications still in the running, with their sheets, in one pass:
+    (application, expert, seat status, status reason, sheet status, packed points), the last two
+    None for a seat without a sheet; by application, then expert."""
+    return _driver_tuples(session, (
+        select(Assignment.application_id, Assignment.expert_id, Assignment.status, Assignment.status_reason,
+               ScoreSheet.status, ScoreSheet.item_points)
+        .select_from(Assignment)
+        .outerjoin(ScoreSheet, ScoreSheet.assignment_id == Assignment.id)
+        .where(Assignment.round_id == review_round.id,
+               Assignment.application_id.in_(_rankable_ids(review_round.cycle_id)))
+        .order_by(Assignment.application_id, Assignment.expert_id)
+    ))
+
+
+def round_exclusions(
+    session: Session, cycle: Cycle, review_round: ReviewRound, seats: Sequence[tuple[Any, ...]] | None = None,
+) -> list[Exclusion]:
     """Sheets to leave out, with reasons: conflicts known now, and panel members taken off.
 
     Conflicts are asked for the round's assigned pairs only, so pairs never assigned do not
     clutter the list. An assignment not active (conflict declared, removed) excludes its sheet.
+    `seats`: the round's seats as `_round_seats` reads them, when they were read already.
     """
-    pairs = _driver_tuples(session, (
-        select(Assignment.application_id, Assignment.expert_id, Assignment.status, Assignment.status_reason)
-        .where(Assignment.round_id == review_round.id,
-               Assignment.application_id.in_(_rankable_ids(cycle.id)))
-        .order_by(Assignment.application_id, Assignment.expert_id)
-    ))
+    pairs = [seat[:4] for seat in (_round_seats(session, review_round) if seats is None else seats)]
     if not pairs:
         return []
     conflicts = conflicts_for_cycle(session, cycle, application_ids={p[0] for p in pairs},
@@ -363,18 +404,59 @@ def aggregate_review_round(
     record the round states (its agreed consensus sheets are loaded only when they count)."""
     rule = disagreement_rule(review_round.range_threshold_pct, review_round.std_threshold_pct)
     counts = CountedRecord(review_round.counts)
-    return aggregate_round(
-        load_score_rows(session, review_round, layout),
-        layout,
-        method=AggregationMethod(review_round.method).value,
-        exclusions=round_exclusions(session, cycle, review_round),
-        required_sheets=review_round.required_sheets,
-        disagreement=rule,
-        min_sheets_for_leniency=min_sheets_for_leniency,
-        applications=applications,
-        counts=counts.value,
-        consensus=load_agreed_consensus(session, review_round) if counts is CountedRecord.CONSENSUS else None,
-    )
+    seats = _round_seats(session, review_round)
+    rows, rows_digest = _load_score_rows(session, review_round, layout, seats)
+    arguments: dict[str, Any] = {
+        "method": AggregationMethod(review_round.method).value,
+        "exclusions": round_exclusions(session, cycle, review_round, seats),
+        "required_sheets": review_round.required_sheets,
+        "disagreement": rule,
+        "min_sheets_for_leniency": min_sheets_for_leniency,
+        "applications": None if applications is None else list(applications),
+        "counts": counts.value,
+        "consensus": load_agreed_consensus(session, review_round) if counts is CountedRecord.CONSENSUS else None,
+    }
+    key = _aggregate_digest(rows_digest, layout, arguments)
+    with _aggregates_lock:
+        found = _aggregates.get(key)
+    if found is None:
+        found = aggregate_round(rows, layout, **arguments)
+        with _aggregates_lock:
+            _aggregates[key] = found
+            while len(_aggregates) > _AGGREGATES_KEPT:
+                _aggregates.popitem(last=False)
+    # A copy: what a caller does with its aggregate never reaches the kept one.
+    return copy.deepcopy(found)
+
+
+# The last few aggregates, keyed by a digest of everything `aggregate_round` was given: the same
+# rows, exclusions and settings give the same aggregate, so showing a ranking again with nothing
+# changed does not aggregate again, while any change (a sheet, a seat, a conflict, a setting)
+# changes the digest. What is read from the database is read every time.
+_AGGREGATES_KEPT = 4
+_aggregates: OrderedDict[bytes, RoundAggregate] = OrderedDict()
+_aggregates_lock = threading.Lock()
+
+
+def forget_reused_computations() -> None:
+    """Drop the kept aggregates and robustness checks (benchmarks time the cold path with this)."""
+    with _aggregates_lock:
+        _aggregates.clear()
+    forget_reused_checks()
+
+
+def _aggregate_digest(rows_digest: bytes, layout: RubricLayout, arguments: Mapping[str, Any]) -> bytes:
+    """A digest of `aggregate_round`'s inputs: the score rows (by the digest of what they were read
+    from), the layout, the exclusions with their reasons, the settings and any consensus sheets."""
+    digest = hashlib.blake2b(rows_digest, digest_size=24)
+    digest.update(repr((layout, sorted((k, v) for k, v in arguments.items() if k != "consensus"))).encode())
+    consensus = arguments["consensus"]
+    if consensus is not None:
+        for column in (consensus.application_id, consensus.item_id, consensus.points):
+            column = np.ascontiguousarray(column)
+            digest.update(f"|{column.dtype.str}{column.shape}|".encode())
+            digest.update(repr(column.tolist()).encode() if column.dtype.hasobject else column.tobytes())
+    return digest.digest()
 
 
 # --- the ranking of a cycle ------------------------------------------------------------------

@@ -349,10 +349,15 @@ def test_leniency_view_only_for_experts_with_enough_sheets(world, office):
     assert (expert.label, expert.sheets, expert.mean_total, expert.meaningful) == ("E1", 3, 600.0, True)
 
 
-def test_score_rows_come_from_one_query(world, engine):
+@pytest.mark.parametrize("packed", [True, False])
+def test_score_rows_come_from_one_query(world, engine, packed):
+    """One pass over the round's seats and sheets reads the packed points; sheets without them
+    (submitted before the packing existed) take one more query over their item rows."""
     review_round = world.round(method="mean")
     for _ in range(3):
-        world.panel(review_round, world.application(), [60] * 5)
+        application = world.application()
+        for k in range(5):
+            world.sheet(review_round, application, world.expert(k), 60, packed=packed)
     statements: list[str] = []
 
     def count(conn, cursor, statement, *args):
@@ -360,10 +365,12 @@ def test_score_rows_come_from_one_query(world, engine):
 
     event.listen(engine, "before_cursor_execute", count)
     try:
-        services.compute_ranking(world.db, world.cycle)
+        ranking = services.compute_ranking(world.db, world.cycle)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert sum("FROM item_scores" in s for s in statements) == 1
+    assert sum("item_points" in s and "item_scores" not in s for s in statements) == 1
+    assert sum("FROM item_scores" in s for s in statements) == (0 if packed else 1)
+    assert [e.total for e in ranking.entries] == [600.0] * 3
 
 
 def test_packed_score_rows_equal_the_row_by_row_query(world):
