@@ -226,7 +226,7 @@ def consensus_against_independent(
 
 # The last few checks, keyed by a digest of everything they read: a ranking recomputed with
 # nothing changed (the page shown again, the export, the freeze) reuses its check.
-_REUSED = 4
+_REUSED = 2
 _reused: OrderedDict[bytes, dict[Any, Robustness]] = OrderedDict()
 _reused_lock = threading.Lock()
 

@@ -429,11 +429,11 @@ def aggregate_review_round(
     return copy.deepcopy(found)
 
 
-# The last few aggregates, keyed by a digest of everything `aggregate_round` was given: the same
+# The last two aggregates, keyed by a digest of everything `aggregate_round` was given: the same
 # rows, exclusions and settings give the same aggregate, so showing a ranking again with nothing
 # changed does not aggregate again, while any change (a sheet, a seat, a conflict, a setting)
 # changes the digest. What is read from the database is read every time.
-_AGGREGATES_KEPT = 4
+_AGGREGATES_KEPT = 2  # a cycle's two rounds; each is a few MB for 2,000 applications (a worker's memory, issue 23)
 _aggregates: OrderedDict[bytes, RoundAggregate] = OrderedDict()
 _aggregates_lock = threading.Lock()
 
