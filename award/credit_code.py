@@ -42,6 +42,13 @@ def normalize_credit_code(raw: str) -> str:
     """Upper-case, drop spaces and hyphens, and validate a credit code; raise InvalidCreditCode."""
     if len(raw) > _RAW_MAX:
         raise InvalidCreditCode("length")
+    return _normalized(raw)
+
+
+@lru_cache(maxsize=8192)
+def _normalized(raw: str) -> str:
+    # Cached by the raw text too: stdnum's compact costs more than the check itself, and the
+    # ranking normalizes every applicant's code on every computation (docs/performance.md).
     return _validated(uscc.compact(raw))
 
 

@@ -16,6 +16,7 @@ Records (milliseconds per page, medians of REPEATS interleaved runs, all in the 
 from __future__ import annotations
 
 import io
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -37,7 +38,7 @@ from award.certificates.render import (
     render_feedback_pdf,
 )
 
-REPEATS = 3  # 5 when quick: small sizes are noisier and cheap to repeat
+REPEATS = 5  # a shared machine: interleaved repeats, medians (7 when quick: small sizes are noisier)
 GB_T_19580 = [("4.1", "领导", 110), ("4.2", "战略", 90), ("4.3", "顾客与市场", 90),
               ("4.4", "资源", 130), ("4.5", "过程管理", 100), ("4.6", "测量、分析与改进", 80),
               ("4.7", "结果", 400)]
@@ -96,7 +97,7 @@ def _median_ms(functions: dict[str, Callable[[], object]], *, pages: int,
 
 
 def _record(name: str, value: float, baseline: float, note: str) -> dict:
-    return {"name": name, "value": round(value, 2), "unit": "ms/page",
+    return {"load_average": round(os.getloadavg()[0], 2), "name": name, "value": round(value, 2), "unit": "ms/page",
             "baseline": round(baseline, 2), "ratio": round(value / baseline, 3), "note": note}
 
 
@@ -110,7 +111,7 @@ def run(quick: bool = False) -> list[dict]:
         template_name="certificate.html")
     report = _report()
     feedback_html = render_feedback_html(report)
-    repeats = 5 if quick else REPEATS
+    repeats = 7 if quick else REPEATS
     batch = _median_ms({
         "ours": lambda: render_certificates_batch(certificates),
         "bare": lambda: HTML(string=batch_html).write_pdf(),

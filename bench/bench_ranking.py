@@ -15,11 +15,18 @@ and (e) ``compute_ranking`` (rows, conflicts, blacklist, aggregation, combinatio
 leave-one-expert-out), (f) ``round_exclusions`` and the ``conflicts_for_cycle`` it asks (150
 experts with pool profiles and two declared clients each), the latter alternated call by call
 with the reads before issue 23, beside the bare SQL ``SUM(points) GROUP BY`` over the same three
-joined tables in that database. Medians of several repeats are reported.
+joined tables in that database. The sheets are inserted as `submit_sheet` leaves them, with
+their points also packed on the sheet (`ScoreSheet.item_points`), which the service reads.
+(e) is timed twice: as the pages call it again with nothing changed (every part is read from the
+database again; the aggregation and the robustness check, given the same inputs, are reused), and
+cold (`compute_ranking_cold`: every part computed, as after any change). The
+service's figures and the baseline are timed in turns, one call of each per round, many rounds
+(a shared machine), and the medians reported with the load average.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import statistics
 import tempfile
@@ -60,6 +67,20 @@ def build_rows(n_apps: int, *, seed: int = 2025) -> ScoreRows:
     )
 
 
+def _interleaved_medians(functions: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+    """Median time of each function over `repeats` rounds, one call of each per round, so that the
+    other work on a shared machine weighs on every figure and its baseline alike."""
+    for function in functions.values():
+        function()  # warm-up
+    samples: dict[str, list[float]] = {name: [] for name in functions}
+    for _ in range(repeats):
+        for name, function in functions.items():
+            start = time.perf_counter()
+            function()
+            samples[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
 def _median_time(fn: Callable[[], object], repeats: int) -> float:
     fn()  # warm-up
     times = []
@@ -83,7 +104,7 @@ def _service_measurements(rows: ScoreRows, repeats: int, url: str) -> tuple[dict
     from award.auth.models import Organization, Role, User
     from award.credit_code import make_credit_code
     from award.cycles.models import Stage
-    from award.cycles.services import CycleSettings, create_cycle
+    from award.cycles.services import CycleSettings, create_cycle, cycle_rubric
     from award.cycles.settings import EligibilitySettings
     from award.db import utcnow
     from award.models import metadata
@@ -92,6 +113,7 @@ def _service_measurements(rows: ScoreRows, repeats: int, url: str) -> tuple[dict
     from award.ranking import services
     from award.rounds.models import Assignment, AssignmentSource, ReviewRound, RoundKind, RoundStatus
     from award.scoring.models import ItemScore, ScoreSheet, SheetStatus
+    from award.scoring.packed import pack_points
 
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "bench", "BABEL_DEFAULT_LOCALE": "en"})
     database = get_database(app)
@@ -134,8 +156,14 @@ def _service_measurements(rows: ScoreRows, repeats: int, url: str) -> tuple[dict
             {"id": s + 1, "round_id": review_round.id, "application_id": a, "expert_id": user_id[e],
              "source": AssignmentSource.OPTIMAL}
             for s, (a, e) in enumerate(zip(sheet_app, sheet_exp, strict=True))])
+        # As submit_sheet writes a sheet: its points also packed in the rubric's order.
+        rubric_ids = [item.id for item in cycle_rubric(cycle).items]
+        sheet_points = [dict(zip(rows.item_id[s * n_items:(s + 1) * n_items].tolist(),
+                                 (Decimal(f"{p:.2f}") for p in rows.points[s * n_items:(s + 1) * n_items].tolist()),
+                                 strict=True)) for s in range(len(sheet_app))]
         session.execute(insert(ScoreSheet), [
-            {"id": s + 1, "assignment_id": s + 1, "status": SheetStatus.SUBMITTED, "version": 1}
+            {"id": s + 1, "assignment_id": s + 1, "status": SheetStatus.SUBMITTED, "version": 1,
+             "total": sum(sheet_points[s].values()), "item_points": pack_points(rubric_ids, sheet_points[s])}
             for s in range(len(sheet_app))])
         session.execute(insert(ItemScore), [
             {"sheet_id": r // n_items + 1, "item_id": item, "points": Decimal(f"{points:.2f}"),
@@ -149,16 +177,21 @@ def _service_measurements(rows: ScoreRows, repeats: int, url: str) -> tuple[dict
             "SELECT a.application_id, a.expert_id, SUM(i.points) FROM item_scores i"
             " JOIN score_sheets s ON s.id = i.sheet_id JOIN assignments a ON a.id = s.assignment_id"
             " WHERE a.round_id = :r AND s.status = 'submitted' GROUP BY a.application_id, a.expert_id")
-        baseline = _median_time(lambda: session.execute(baseline_sql, {"r": review_round.id}).all(), repeats)
-        measured = {
-            f"ranking.service.load_score_rows.{dialect}": _median_time(
-                lambda: services.load_score_rows(session, review_round), repeats),
-            f"ranking.service.compute_ranking.{dialect}": _median_time(
-                lambda: services.compute_ranking(session, cycle), repeats),
+        def cold() -> object:
+            services.forget_reused_computations()  # as after any change: nothing to reuse
+            return services.compute_ranking(session, cycle)
+
+        medians = _interleaved_medians({
+            "baseline": lambda: session.execute(baseline_sql, {"r": review_round.id}).all(),
+            f"ranking.service.load_score_rows.{dialect}": lambda: services.load_score_rows(session, review_round),
+            f"ranking.service.compute_ranking.{dialect}": lambda: services.compute_ranking(session, cycle),
+            f"ranking.service.compute_ranking_cold.{dialect}": cold,
             # the conflicts of the round's 14,000 assigned pairs (conflicts_for_cycle) and panel changes
-            f"ranking.service.round_exclusions.{dialect}": _median_time(
-                lambda: services.round_exclusions(session, cycle, review_round), repeats),
-        }
+            f"ranking.service.round_exclusions.{dialect}": lambda: services.round_exclusions(session, cycle,
+                                                                                           review_round),
+        }, repeats)
+        baseline = medians.pop("baseline")
+        measured = medians
         measured.update(_conflict_reads(session, cycle, review_round, repeats, dialect))
         ranking = services.compute_ranking(session, cycle)
         assert sum(e.in_shortlist for e in ranking.entries) == cycle.awards_count
@@ -193,6 +226,7 @@ def _conflict_reads(session, cycle, review_round, repeats: int, dialect: str) ->
 
 def _record(name: str, value: float, baseline: float, baseline_name: str, size: str) -> dict:
     return {
+        "load_average": round(os.getloadavg()[0], 2),
         "name": name,
         "value": round(value, 6),
         "unit": "s",
@@ -213,7 +247,7 @@ def _service_records(rows: ScoreRows, repeats: int, url: str, size: str) -> list
 
 def run(quick: bool = False) -> list[dict]:
     n_apps = 100 if quick else 2000
-    repeats = 5 if quick else 7
+    repeats = 5 if quick else 21  # a shared machine: many repeats, medians
     rows = build_rows(n_apps)
     size = f"{n_apps} applications x {SHEETS} sheets x {GB_T_19580_2012.size} items"
     # The service first, while this process holds no more than a web worker would: the

@@ -38,6 +38,7 @@ __all__ = [
     "ExpertComment",
     "FeedbackReport",
     "BATCH_CHUNK_SIZE",
+    "QR_MASK",
     "Progress",
     "bar_chart_svg",
     "chinese_date",
@@ -54,6 +55,7 @@ __all__ = [
 # needing award/__init__.py to be importable as a regular package.
 DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "certificates"
 
+QR_MASK = 0  # the QR code's data mask, (row + column) % 2 == 0: a checkerboard over the data
 _SEAL_MAGIC = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
 _CN_DIGITS = "〇一二三四五六七八九"
 DOCUMENT_LOCALE = "zh_CN"  # the language of every printed document
@@ -179,9 +181,11 @@ def qr_svg(url: str) -> Markup:
     """Return an inline SVG QR code of ``url``, made locally by segno (no network service).
 
     Error correction level M survives a smudged print; sizing is left to CSS (no width and
-    height attributes, a viewBox only).
+    height attributes, a viewBox only). The mask is fixed (`QR_MASK`): every mask is valid and
+    readers decode any of them, while segno's search for the best-scoring one of eight took
+    most of the time of a certificate batch beyond WeasyPrint's own (docs/performance.md).
     """
-    code = segno.make(url, error="m", micro=False, boost_error=False)
+    code = segno.make(url, error="m", micro=False, boost_error=False, mask=QR_MASK)
     return Markup(code.svg_inline(scale=1, border=4, omitsize=True, svgclass="qr",
                                   lineclass=None, dark="#000"))
 

@@ -200,6 +200,9 @@ class ScoreRows:
     expert_id: np.ndarray
     item_id: np.ndarray
     points: np.ndarray
+    # Optional: each row's item as its position in the rubric layout the rows are aggregated with,
+    # when the loader knows it (packed sheets come in layout order); saves looking up every item id.
+    item_index: np.ndarray | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -211,6 +214,10 @@ class ScoreRows:
         n = len(self.application_id)
         if not (len(self.expert_id) == len(self.item_id) == len(self.points) == n):
             raise ValueError("score row columns must have the same length")
+        if self.item_index is not None:
+            object.__setattr__(self, "item_index", np.asarray(self.item_index, dtype=np.intp))
+            if len(self.item_index) != n:
+                raise ValueError("score row columns must have the same length")
 
     @classmethod
     def from_records(cls, records: Iterable[Sequence[Any]]) -> ScoreRows:
@@ -733,7 +740,7 @@ def aggregate_round(
         raise ValueError(f"unknown counted record {counts!r}; use one of {COUNTS}")
     rule = disagreement or DisagreementRule()
     n_items = layout.size
-    item_idx = _item_positions(layout, rows.item_id, rows.points)
+    item_idx = _item_positions(layout, rows.item_id, rows.points, rows.item_index)
     pts = rows.points
 
     # Rows come grouped by sheet (one query reads a sheet's items together), so the ids are
@@ -857,17 +864,22 @@ def aggregate_round(
     )
 
 
-def _item_positions(layout: RubricLayout, item_ids: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Rubric positions of the item ids (a sorted lookup); ValueError on an unknown item or
-    points outside 0..item points."""
+def _item_positions(
+    layout: RubricLayout, item_ids: np.ndarray, points: np.ndarray, known_index: np.ndarray | None = None,
+) -> np.ndarray:
+    """Rubric positions of the item ids (a sorted lookup, or `known_index` where the rows carry it
+    and it names the same items); ValueError on an unknown item or points outside 0..item points."""
     n_items = layout.size
-    sorter = np.argsort(np.asarray(layout.item_ids))
-    sorted_ids = np.asarray(layout.item_ids)[sorter]
-    pos = np.minimum(np.searchsorted(sorted_ids, item_ids), n_items - 1)
-    known = sorted_ids[pos] == item_ids
-    if not known.all():
-        raise ValueError(f"unknown rubric item {item_ids[~known][0]!r}")
-    item_idx = sorter[pos]
+    if known_index is not None and _names_items(layout, item_ids, known_index):
+        item_idx = known_index
+    else:
+        sorter = np.argsort(np.asarray(layout.item_ids))
+        sorted_ids = np.asarray(layout.item_ids)[sorter]
+        pos = np.minimum(np.searchsorted(sorted_ids, item_ids), n_items - 1)
+        known = sorted_ids[pos] == item_ids
+        if not known.all():
+            raise ValueError(f"unknown rubric item {item_ids[~known][0]!r}")
+        item_idx = sorter[pos]
     bad = ~np.isfinite(points) | (points < -_EPS) | (points > layout.points[item_idx] + _EPS)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -876,6 +888,14 @@ def _item_positions(layout: RubricLayout, item_ids: np.ndarray, points: np.ndarr
             f"(0..{layout.points[item_idx[i]]:g})"
         )
     return item_idx
+
+
+def _names_items(layout: RubricLayout, item_ids: np.ndarray, index: np.ndarray) -> bool:
+    """Whether every row's position names its item id in `layout` (a gather and one comparison,
+    instead of a sorted lookup of every id)."""
+    if len(index) and (index.min() < 0 or index.max() >= layout.size):
+        return False
+    return bool((np.asarray(layout.item_ids)[index] == item_ids).all())
 
 
 def _consensus_figures(consensus: ConsensusSheets | None, app_keys: np.ndarray, layout: RubricLayout) -> MethodResult:

@@ -29,6 +29,9 @@ they would, "consensus_decides" when the consensus alone puts it on the other si
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -221,9 +224,62 @@ def consensus_against_independent(
     return out
 
 
+# The last few checks, keyed by a digest of everything they read: a ranking recomputed with
+# nothing changed (the page shown again, the export, the freeze) reuses its check.
+_REUSED = 2
+_reused: OrderedDict[bytes, dict[Any, Robustness]] = OrderedDict()
+_reused_lock = threading.Lock()
+
+
+def _digest(aggregate: RoundAggregate, shortlist_settings: Mapping[str, Any]) -> bytes:
+    """A digest of the check's inputs: the round's sheets, figures and status, and the settings."""
+    digest = hashlib.blake2b(digest_size=24)
+
+    def text(value: Any) -> None:
+        digest.update(repr(value).encode())
+        digest.update(b"\0")
+
+    text((aggregate.counts, aggregate.method, aggregate.layout))
+    for name, value in sorted(shortlist_settings.items()):
+        text((name, sorted(value.items(), key=repr) if isinstance(value, Mapping) else value))
+    results = (aggregate.official, aggregate.independent)
+    arrays = [aggregate.application_ids, aggregate.expert_ids, np.asarray(aggregate.status),
+              aggregate.sheet_points, aggregate.sheet_expert, aggregate.sheet_valid,
+              *(r.totals for r in results), *(r.categories for r in results)]
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        text((array.dtype.str, array.shape))
+        if array.dtype.hasobject:
+            text(array.tolist())
+        else:
+            digest.update(array.tobytes())
+    return digest.digest()
+
+
+def forget_reused_checks() -> None:
+    """Drop the kept checks (benchmarks time the check itself with this)."""
+    with _reused_lock:
+        _reused.clear()
+
+
 def check_robustness(aggregate: RoundAggregate, **shortlist_settings: Any) -> dict[Any, Robustness]:
     """The robustness check that fits the record the round counts: leave-one-expert-out on the
-    independent sheets, or the consensus against the independent sheets."""
+    independent sheets, or the consensus against the independent sheets.
+
+    A check over the very same inputs as one of the last few is not run again (its inputs are
+    compared by digest, so a changed sheet, status or setting always runs it)."""
+    key = _digest(aggregate, shortlist_settings)
+    with _reused_lock:
+        found = _reused.get(key)
+        if found is not None:
+            _reused.move_to_end(key)
+            return dict(found)
     if aggregate.counts == COUNTS_CONSENSUS:
-        return consensus_against_independent(aggregate, **shortlist_settings)
-    return leave_one_expert_out(aggregate, **shortlist_settings)
+        result = consensus_against_independent(aggregate, **shortlist_settings)
+    else:
+        result = leave_one_expert_out(aggregate, **shortlist_settings)
+    with _reused_lock:
+        _reused[key] = result
+        while len(_reused) > _REUSED:
+            _reused.popitem(last=False)
+    return dict(result)

@@ -12,8 +12,12 @@ is not ranked. `freeze_shortlist` copies the result into a `RankingSnapshot` for
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -49,7 +53,12 @@ from award.ranking.aggregate import (
 from award.ranking.levels import assign_levels
 from award.ranking.models import CombineMode, RankingSettings, RankingSnapshot, ShortlistEntry
 from award.ranking.rank import REASON_LABELS
-from award.ranking.robustness import VERDICT_CONSENSUS_DECIDES, VERDICT_CONSENSUS_HOLDS, VERDICT_NOT_RANKED
+from award.ranking.robustness import (
+    VERDICT_CONSENSUS_DECIDES,
+    VERDICT_CONSENSUS_HOLDS,
+    VERDICT_NOT_RANKED,
+    forget_reused_checks,
+)
 from award.ranking.standings import (
     STATUS_BLACKLISTED,
     STATUS_SOCIAL_VETO,
@@ -83,6 +92,7 @@ from award.scoring.models import (
     ScoreSheet,
     SheetStatus,
 )
+from award.scoring.packed import NO_POINTS, POINTS_DTYPE
 from award.social import services as social
 
 if TYPE_CHECKING:
@@ -201,13 +211,26 @@ def _rankable_ids(cycle_id: int) -> Select:
     return select(Application.id).where(Application.cycle_id == cycle_id, Application.status == RANKABLE)
 
 
-def score_rows_statement(review_round: ReviewRound) -> Select:
+def score_rows_statement(review_round: ReviewRound, *, packed: bool | None = None) -> Select:
     """item_scores ⋈ score_sheets ⋈ assignments of one round: (application, expert, item, points).
 
     Submitted sheets only, of applications still in the running, with the points each expert
     gave: a consensus never enters here (it is a sheet of its own, `agreed_consensus_statement`).
+    `packed=True`: score_sheets ⋈ assignments instead, (application, expert, packed points or None)
+    of every such sheet; `packed=False`: the item rows of the sheets that carry no packed points.
     """
-    return (
+    if packed:
+        return (
+            select(Assignment.application_id, Assignment.expert_id, ScoreSheet.item_points)
+            .select_from(ScoreSheet)
+            .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
+            .where(
+                Assignment.round_id == review_round.id,
+                ScoreSheet.status == SheetStatus.SUBMITTED,
+                Assignment.application_id.in_(_rankable_ids(review_round.cycle_id)),
+            )
+        )
+    statement = (
         select(Assignment.application_id, Assignment.expert_id, ItemScore.item_id, ItemScore.points)
         .select_from(ItemScore)
         .join(ScoreSheet, ScoreSheet.id == ItemScore.sheet_id)
@@ -219,6 +242,7 @@ def score_rows_statement(review_round: ReviewRound) -> Select:
             Assignment.application_id.in_(_rankable_ids(review_round.cycle_id)),
         )
     )
+    return statement if packed is None else statement.where(ScoreSheet.item_points.is_(None))
 
 
 def agreed_consensus_statement(review_round: ReviewRound) -> Select:
@@ -248,31 +272,85 @@ def load_agreed_consensus(session: Session, review_round: ReviewRound) -> Consen
     return ConsensusSheets.from_records(_driver_tuples(session, agreed_consensus_statement(review_round)))
 
 
-def load_score_rows(session: Session, review_round: ReviewRound) -> ScoreRows:
-    """The round's score rows in one query, as the core's column arrays.
+def load_score_rows(session: Session, review_round: ReviewRound, layout: RubricLayout | None = None) -> ScoreRows:
+    """The round's score rows, as the core's column arrays (`_load_score_rows`)."""
+    return _load_score_rows(session, review_round, layout)[0]
 
-    A round holds hundreds of thousands of score rows, and turning each value into a Python
-    object cost several times the query itself (docs/performance.md). So the database joins
-    each column into one comma-separated string (group_concat / string_agg), and numpy parses
-    the four strings. The four aggregates run in the same pass over the same rows, so the
-    k-th element of every string belongs to the same score row. Rubric item ids hold no
-    commas (the rubric loader's item_id_format rule).
+
+def _load_score_rows(
+    session: Session, review_round: ReviewRound, layout: RubricLayout | None = None,
+    seats: Sequence[tuple[Any, ...]] | None = None,
+) -> tuple[ScoreRows, bytes]:
+    """The round's score rows, as the core's column arrays: one row per sheet, not per item; and a
+    digest of what was read, which names these rows (for reusing their aggregate).
+
+    A round holds hundreds of thousands of item rows, and turning each into Python values cost
+    several times the bare SQL (docs/performance.md). A submitted sheet carries its points packed
+    (`ScoreSheet.item_points`, written at submit in the frozen rubric's order): one query reads them
+    with the sheet's application and expert, and numpy unpacks them. Sheets without the packed value
+    (submitted before it existed, or written outside `submit_sheet`) are read from their item rows.
     """
-    rows = score_rows_statement(review_round).subquery()
+    if layout is None:
+        layout = layout_of(cycle_rubric(review_round.cycle))
+    n_items = layout.size
+    if seats is None:
+        found = _driver_tuples(session, score_rows_statement(review_round, packed=True))
+    else:  # the round's seats were read already (`_round_seats`): their submitted sheets
+        found = [(seat[0], seat[1], seat[5]) for seat in seats if seat[4] == SheetStatus.SUBMITTED.value]
+    sheets = [sheet for sheet in found if sheet[2] is not None]
+    packed = b"".join(points for _app, _expert, points in sheets)
+    if len(packed) != len(sheets) * n_items * 4:
+        # Not this rubric's layout (it cannot change once frozen): trust the item rows alone.
+        return _item_score_rows(session, score_rows_statement(review_round))
+    values = np.frombuffer(packed, dtype=POINTS_DTYPE)
+    present = values != NO_POINTS
+    apps = np.fromiter((s[0] for s in sheets), dtype=np.int64, count=len(sheets))
+    experts = np.fromiter((s[1] for s in sheets), dtype=np.int64, count=len(sheets))
+    digest = hashlib.blake2b(digest_size=24)
+    for part in (repr(layout).encode(), apps.tobytes(), experts.tobytes(), packed):
+        digest.update(len(part).to_bytes(8, "little"))
+        digest.update(part)
+    fast = ScoreRows(
+        application_id=np.repeat(apps, n_items)[present],
+        expert_id=np.repeat(experts, n_items)[present],
+        item_id=np.tile(np.asarray(layout.item_ids), len(sheets))[present],
+        points=values[present] / 100.0,
+        item_index=np.tile(np.arange(n_items), len(sheets))[present],
+    )
+    if len(sheets) == len(found):
+        return fast, digest.digest()
+    rest, rest_digest = _item_score_rows(session, score_rows_statement(review_round, packed=False))
+    digest.update(rest_digest)
+    return ScoreRows(*(np.concatenate((getattr(fast, column), getattr(rest, column)))
+                       for column in ("application_id", "expert_id", "item_id", "points"))), digest.digest()
+
+
+def _item_score_rows(session: Session, statement: Select) -> tuple[ScoreRows, bytes]:
+    """Score rows read item row by item row, in one query.
+
+    The database joins each column into one comma-separated string (group_concat / string_agg),
+    and numpy parses the four strings: one Python object per value cost several times the query.
+    The four aggregates run in the same pass over the same rows, so the k-th element of every
+    string belongs to the same score row. Rubric item ids hold no commas (the rubric loader's
+    item_id_format rule).
+    """
+    rows = statement.subquery()
     # PostgreSQL's string_agg joins text only; SQLite's group_concat converts by itself, where a
     # CAST per value would add half again to the query.
     as_text = session.get_bind().dialect.name != "sqlite"
     packed = select(*(func.aggregate_strings(cast(c, String) if as_text else c, ",") for c in rows.c))
-    application_ids, expert_ids, item_ids, points = tuple(session.execute(packed).one())
+    columns = tuple(session.execute(packed).one())
+    digest = hashlib.blake2b(repr(columns).encode(), digest_size=24).digest()
+    application_ids, expert_ids, item_ids, points = columns
     if application_ids is None:
         return ScoreRows(application_id=np.empty(0, np.int64), expert_id=np.empty(0, np.int64),
-                         item_id=np.empty(0, str), points=np.empty(0))
+                         item_id=np.empty(0, str), points=np.empty(0)), digest
     return ScoreRows(
         application_id=np.fromstring(application_ids, dtype=np.int64, sep=","),
         expert_id=np.fromstring(expert_ids, dtype=np.int64, sep=","),
         item_id=np.array(item_ids.split(","), dtype=str),
         points=np.fromstring(points, dtype=float, sep=","),
-    )
+    ), digest
 
 
 def _driver_tuples(session: Session, stmt: Select) -> Sequence[tuple[Any, ...]]:
@@ -292,24 +370,39 @@ def _driver_tuples(session: Session, stmt: Select) -> Sequence[tuple[Any, ...]]:
         result.close()
 
 
-def round_exclusions(session: Session, cycle: Cycle, review_round: ReviewRound) -> list[Exclusion]:
+def _round_seats(session: Session, review_round: ReviewRound) -> Sequence[tuple[Any, ...]]:
+    """The round's seats of applications still in the running, with their sheets, in one pass:
+    (application, expert, seat status, status reason, sheet status, packed points), the last two
+    None for a seat without a sheet; by application, then expert."""
+    return _driver_tuples(session, (
+        select(Assignment.application_id, Assignment.expert_id, Assignment.status, Assignment.status_reason,
+               ScoreSheet.status, ScoreSheet.item_points)
+        .select_from(Assignment)
+        .outerjoin(ScoreSheet, ScoreSheet.assignment_id == Assignment.id)
+        .where(Assignment.round_id == review_round.id,
+               Assignment.application_id.in_(_rankable_ids(review_round.cycle_id)))
+        .order_by(Assignment.application_id, Assignment.expert_id)
+    ))
+
+
+def round_exclusions(
+    session: Session, cycle: Cycle, review_round: ReviewRound, seats: Sequence[tuple[Any, ...]] | None = None,
+) -> list[Exclusion]:
     """Sheets to leave out, with reasons: conflicts known now, and panel members taken off.
 
     Conflicts are asked for the round's assigned pairs only, so pairs never assigned do not
     clutter the list. An assignment not active (conflict declared, removed) excludes its sheet.
+    `seats`: the round's seats as `_round_seats` reads them, when they were read already.
     """
-    pairs = _driver_tuples(session, (
-        select(Assignment.application_id, Assignment.expert_id, Assignment.status, Assignment.status_reason)
-        .where(Assignment.round_id == review_round.id,
-               Assignment.application_id.in_(_rankable_ids(cycle.id)))
-        .order_by(Assignment.application_id, Assignment.expert_id)
-    ))
+    pairs = [seat[:4] for seat in (_round_seats(session, review_round) if seats is None else seats)]
     if not pairs:
         return []
     conflicts = conflicts_for_cycle(session, cycle, application_ids={p[0] for p in pairs},
                                     expert_ids={p[1] for p in pairs})
     reasons = {pair: [c.reason for c in found] for pair, found in conflicts.items()}
-    return exclusions_from(((a, e, str(status), reason) for a, e, status, reason in pairs), reasons)
+    # Only a seat not active or with a conflict excludes anything: the others need no look.
+    return exclusions_from(((a, e, str(status), reason) for a, e, status, reason in pairs
+                            if status != "active" or (a, e) in reasons), reasons)
 
 
 def aggregate_review_round(
@@ -320,18 +413,59 @@ def aggregate_review_round(
     record the round states (its agreed consensus sheets are loaded only when they count)."""
     rule = disagreement_rule(review_round.range_threshold_pct, review_round.std_threshold_pct)
     counts = CountedRecord(review_round.counts)
-    return aggregate_round(
-        load_score_rows(session, review_round),
-        layout,
-        method=AggregationMethod(review_round.method).value,
-        exclusions=round_exclusions(session, cycle, review_round),
-        required_sheets=review_round.required_sheets,
-        disagreement=rule,
-        min_sheets_for_leniency=min_sheets_for_leniency,
-        applications=applications,
-        counts=counts.value,
-        consensus=load_agreed_consensus(session, review_round) if counts is CountedRecord.CONSENSUS else None,
-    )
+    seats = _round_seats(session, review_round)
+    rows, rows_digest = _load_score_rows(session, review_round, layout, seats)
+    arguments: dict[str, Any] = {
+        "method": AggregationMethod(review_round.method).value,
+        "exclusions": round_exclusions(session, cycle, review_round, seats),
+        "required_sheets": review_round.required_sheets,
+        "disagreement": rule,
+        "min_sheets_for_leniency": min_sheets_for_leniency,
+        "applications": None if applications is None else list(applications),
+        "counts": counts.value,
+        "consensus": load_agreed_consensus(session, review_round) if counts is CountedRecord.CONSENSUS else None,
+    }
+    key = _aggregate_digest(rows_digest, layout, arguments)
+    with _aggregates_lock:
+        found = _aggregates.get(key)
+    if found is None:
+        found = aggregate_round(rows, layout, **arguments)
+        with _aggregates_lock:
+            _aggregates[key] = found
+            while len(_aggregates) > _AGGREGATES_KEPT:
+                _aggregates.popitem(last=False)
+    # A copy: what a caller does with its aggregate never reaches the kept one.
+    return copy.deepcopy(found)
+
+
+# The last two aggregates, keyed by a digest of everything `aggregate_round` was given: the same
+# rows, exclusions and settings give the same aggregate, so showing a ranking again with nothing
+# changed does not aggregate again, while any change (a sheet, a seat, a conflict, a setting)
+# changes the digest. What is read from the database is read every time.
+_AGGREGATES_KEPT = 2  # a cycle's two rounds; each is a few MB for 2,000 applications (a worker's memory, issue 23)
+_aggregates: OrderedDict[bytes, RoundAggregate] = OrderedDict()
+_aggregates_lock = threading.Lock()
+
+
+def forget_reused_computations() -> None:
+    """Drop the kept aggregates and robustness checks (benchmarks time the cold path with this)."""
+    with _aggregates_lock:
+        _aggregates.clear()
+    forget_reused_checks()
+
+
+def _aggregate_digest(rows_digest: bytes, layout: RubricLayout, arguments: Mapping[str, Any]) -> bytes:
+    """A digest of `aggregate_round`'s inputs: the score rows (by the digest of what they were read
+    from), the layout, the exclusions with their reasons, the settings and any consensus sheets."""
+    digest = hashlib.blake2b(rows_digest, digest_size=24)
+    digest.update(repr((layout, sorted((k, v) for k, v in arguments.items() if k != "consensus"))).encode())
+    consensus = arguments["consensus"]
+    if consensus is not None:
+        for column in (consensus.application_id, consensus.item_id, consensus.points):
+            column = np.ascontiguousarray(column)
+            digest.update(f"|{column.dtype.str}{column.shape}|".encode())
+            digest.update(repr(column.tolist()).encode() if column.dtype.hasobject else column.tobytes())
+    return digest.digest()
 
 
 # --- the ranking of a cycle ------------------------------------------------------------------
@@ -347,13 +481,13 @@ class CycleRanking(RankedCycle):
 
 
 def _applications(session: Session, cycle: Cycle) -> dict[int, ApplicationInfo]:
-    rows = session.execute(
+    rows = _driver_tuples(session, (
         select(Application.id, Application.org_name, Organization.name, Application.sector, Application.district,
                Organization.credit_code)
         .join(Organization, Organization.id == Application.organization_id)
         .where(Application.cycle_id == cycle.id, Application.status == RANKABLE)
         .order_by(Application.id)
-    ).all()
+    ))
     return {
         r[0]: ApplicationInfo(id=r[0], name=r[1] or r[2], sector=r[3] or "", district=r[4] or "", credit_code=r[5])
         for r in rows

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -39,6 +40,9 @@ class ScoreSheet(Base):
     status: Mapped[SheetStatus] = mapped_column(enum_column(SheetStatus, "sheet_status"), default=SheetStatus.DRAFT)
     version: Mapped[int] = mapped_column(Integer, default=1)
     total: Mapped[Decimal] = mapped_column(Numeric(7, 2), default=Decimal("0"))
+    # The points of every rubric item, packed at submit for the ranking's read (award/scoring/packed.py);
+    # None while the sheet is a draft, and on sheets submitted before the column existed.
+    item_points: Mapped[bytes | None] = mapped_column(LargeBinary)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -48,6 +48,7 @@ from award.scoring.models import (
     ScoreSheet,
     SheetStatus,
 )
+from award.scoring.packed import pack_points
 from award.scoring.progress import consensus_problems, missing_sheets
 from award.scoring.rules import ItemEntry, SheetProblem, item_points, validate_sheet
 
@@ -260,6 +261,7 @@ def _write(session: Session, sheet: ScoreSheet, rubric: Rubric, entries: list[It
                     setattr(item, name, value)
                 item.points = item_points(rubric, entry.item_id, item.percent) if item.percent is not None else None
             sheet.total = sum((i.points for i in sheet.items if i.points is not None), Decimal(0))
+            sheet.item_points = None  # packed again at submit
             sheet.updated_at = utcnow()
     except StaleDataError:
         # The other save is committed (the UPDATE waited for it): refuse like any later save, with
@@ -304,6 +306,7 @@ def submit_sheet(session: Session, *, actor: User, assignment: Assignment, entri
     if problems:
         raise SheetInvalid(problems)
     _write(session, sheet, rubric, entries, expected_version)
+    sheet.item_points = pack_points([item.id for item in rubric.items], {i.item_id: i.points for i in sheet.items})
     sheet.status = SheetStatus.SUBMITTED
     sheet.submitted_at = now or utcnow()
     session.flush()
@@ -330,6 +333,7 @@ def reopen_sheet(session: Session, *, actor: User, sheet: ScoreSheet, reason: st
         raise Invalid(_("Give a reason for reopening the sheet."), code="reason_required")
     sheet.status = SheetStatus.DRAFT
     sheet.submitted_at = None
+    sheet.item_points = None
     sheet.updated_at = utcnow()
     _clear_consensus(session, sheet.assignment.round, sheet.assignment.application_id)
     session.flush()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import segno
+import zxingcpp
 from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
@@ -19,6 +20,7 @@ from award.certificates.assets import FetchRecord
 from award.certificates.fonts import CJK_FONT_PACKAGE, MissingFontError
 from award.certificates.render import (
     DEFAULT_TEMPLATES_DIR,
+    QR_MASK,
     CategoryFeedback,
     CertificateData,
     ExpertComment,
@@ -168,11 +170,24 @@ def dark_modules(svg: str) -> set[tuple[int, int]]:
 
 def test_qr_svg_draws_segnos_matrix_for_the_url() -> None:
     url = VERIFY_BASE + "2026-22222222-J"
-    code = segno.make(url, error="m")
+    code = segno.make(url, error="m", mask=QR_MASK)
     expected = {(row + 4, col + 4) for row, line in enumerate(code.matrix)
                 for col, module in enumerate(line) if module}
     assert dark_modules(qr_svg(url)) == expected
     assert code.mode == "byte" and code.error == "M"
+
+
+@pytest.mark.parametrize("tail", ["2026-22222222-J", "2030-00000001-A", "2026-98765432-X?lang=zh_CN", "1" * 60])
+def test_the_qr_code_with_its_fixed_mask_reads_back_as_the_url(tail) -> None:
+    """A reader decodes the drawn modules (the fixed mask is not segno's pick of the best)."""
+    url = VERIFY_BASE + tail
+    dark = dark_modules(qr_svg(url))
+    size = max(max(r, c) for r, c in dark) + 5  # 4 modules of quiet zone after the last
+    image = Image.new("L", (size * 8, size * 8), 255)
+    draw = ImageDraw.Draw(image)
+    for row, col in dark:
+        draw.rectangle((col * 8, row * 8, col * 8 + 7, row * 8 + 7), fill=0)
+    assert [result.text for result in zxingcpp.read_barcodes(image)] == [url]
 
 
 def test_qr_is_deterministic_and_depends_on_the_url() -> None:

@@ -22,6 +22,7 @@ from award.rounds.models import (
     RoundStatus,
 )
 from award.scoring.models import ConsensusConfirmation, ConsensusScore, ItemScore, ScoreSheet, SheetStatus
+from award.scoring.packed import pack_points
 
 
 class ReviewWorld:
@@ -60,7 +61,9 @@ class ReviewWorld:
     def sheet(self, review_round: ReviewRound, application: Application, expert: User, percent: int,
               *, per_item: dict[str, int] | None = None, status: SheetStatus = SheetStatus.SUBMITTED,
               assignment_status: AssignmentStatus = AssignmentStatus.ACTIVE, status_reason: str = "",
-              skip_items: tuple[str, ...] = ()) -> ScoreSheet:
+              skip_items: tuple[str, ...] = (), packed: bool = True) -> ScoreSheet:
+        """A sheet as `submit_sheet` leaves it: submitted ones carry their points packed too, unless
+        `packed` is False (a sheet submitted before the packed column existed)."""
         assignment = Assignment(round_id=review_round.id, application_id=application.id, expert_id=expert.id,
                                 status=assignment_status, source=AssignmentSource.MANUAL, status_reason=status_reason)
         self.db.add(assignment)
@@ -76,6 +79,9 @@ class ReviewWorld:
             sheet.items.append(ItemScore(item_id=item.id, percent=pct, points=points, band_id="b",
                                          strength="s", improvement="i"))
         sheet.total = total
+        if packed and status is SheetStatus.SUBMITTED:
+            sheet.item_points = pack_points([item.id for item in self.rubric.items],
+                                            {i.item_id: i.points for i in sheet.items})
         self.db.add(sheet)
         self.db.flush()
         return sheet

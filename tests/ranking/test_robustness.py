@@ -134,3 +134,20 @@ def test_a_consensus_round_is_checked_against_its_independent_sheets():
 def test_check_robustness_of_a_sheets_round_is_leave_one_expert_out():
     aggregate = aggregate_round(rows_of(CRAFTED), ONE, method="mean", required_sheets=3)
     assert robustness.check_robustness(aggregate, quota=1) == leave_one_expert_out(aggregate, quota=1)
+
+
+def test_a_check_is_reused_only_for_the_very_same_inputs():
+    """The kept check answers the same inputs again; a changed sheet or setting runs it anew."""
+    robustness.forget_reused_checks()
+    aggregate = aggregate_round(rows_of(CRAFTED), ONE, method="mean", required_sheets=3)
+    first = robustness.check_robustness(aggregate, quota=1)
+    again = robustness.check_robustness(aggregate_round(rows_of(CRAFTED), ONE, method="mean", required_sheets=3),
+                                        quota=1)
+    assert again == first and again is not first  # a copy: a caller cannot change the kept one
+    assert again == leave_one_expert_out(aggregate, quota=1)
+    # Another quota: application 2 is then in the shortlist, whoever is removed.
+    assert robustness.check_robustness(aggregate, quota=2)[2].verdict == "stable"
+    # Another sheet: without zhang's 90 nothing hinges on zhang any more.
+    changed = aggregate_round(rows_of(CRAFTED | {(1, "zhang"): 50}), ONE, method="mean", required_sheets=3)
+    assert robustness.check_robustness(changed, quota=1) == leave_one_expert_out(changed, quota=1)
+    assert robustness.check_robustness(changed, quota=1)[1].flipped_by == ()

@@ -349,10 +349,15 @@ def test_leniency_view_only_for_experts_with_enough_sheets(world, office):
     assert (expert.label, expert.sheets, expert.mean_total, expert.meaningful) == ("E1", 3, 600.0, True)
 
 
-def test_score_rows_come_from_one_query(world, engine):
+@pytest.mark.parametrize("packed", [True, False])
+def test_score_rows_come_from_one_query(world, engine, packed):
+    """One pass over the round's seats and sheets reads the packed points; sheets without them
+    (submitted before the packing existed) take one more query over their item rows."""
     review_round = world.round(method="mean")
     for _ in range(3):
-        world.panel(review_round, world.application(), [60] * 5)
+        application = world.application()
+        for k in range(5):
+            world.sheet(review_round, application, world.expert(k), 60, packed=packed)
     statements: list[str] = []
 
     def count(conn, cursor, statement, *args):
@@ -360,10 +365,12 @@ def test_score_rows_come_from_one_query(world, engine):
 
     event.listen(engine, "before_cursor_execute", count)
     try:
-        services.compute_ranking(world.db, world.cycle)
+        ranking = services.compute_ranking(world.db, world.cycle)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert sum("FROM item_scores" in s for s in statements) == 1
+    assert sum("item_points" in s and "item_scores" not in s for s in statements) == 1
+    assert sum("FROM item_scores" in s for s in statements) == (0 if packed else 1)
+    assert [e.total for e in ranking.entries] == [600.0] * 3
 
 
 def test_packed_score_rows_equal_the_row_by_row_query(world):
@@ -453,3 +460,46 @@ def test_settings_changes_are_audited(world, office):
     assert row.before is None
     assert row.after == {"combine_mode": "weighted", "onsite_weight": "0.400", "sector_limits": {"C": 2},
                          "min_sheets_for_leniency": 4}
+
+
+def test_sheets_with_and_without_packed_points_rank_alike(world):
+    """A round mixing sheets submitted with packed points and sheets without them (submitted before
+    the column existed) reads every sheet once, with the same figures as the item rows give."""
+    review_round = world.round(method="trimmed_mean")
+    first, second = world.application(), world.application()
+    world.panel(review_round, first, PANEL)
+    experts = [world.expert(k) for k in range(len(PANEL))]
+    for k, (expert, pct) in enumerate(zip(experts, PANEL, strict=True)):
+        world.sheet(review_round, second, expert, pct, packed=k % 2 == 0,
+                    skip_items=("4.7.2",) if k == 5 else ())
+    rows = services.load_score_rows(world.db, review_round)
+    statement = services.score_rows_statement(review_round)
+    expected = sorted((a, e, i, float(p)) for a, e, i, p in world.db.execute(statement))
+    got = sorted(zip(rows.application_id.tolist(), rows.expert_id.tolist(), rows.item_id.tolist(),
+                     rows.points.tolist(), strict=True))
+    assert got == expected
+    assert len(got) == 12 * len(world.rubric.items) - 1  # the skipped item is no row
+    ranking = services.compute_ranking(world.db, world.cycle)
+    assert entry_of(ranking, first).total == 662.50
+    assert ranking.incomplete_sheets(second.id) == 1
+
+
+def test_a_ranking_computed_again_after_a_change_is_not_the_old_one(world, office):
+    """Reusing the last robustness check never hides a change: a sheet reopened, a conflict pinned."""
+    review_round = world.round(method="trimmed_mean", required_sheets=5)
+    leader, runner_up = world.application(), world.application()
+    world.panel(review_round, leader, [95, 90, 90, 90, 90, 85])
+    experts = world.panel(review_round, runner_up, [70, 72, 74, 76, 78, 80])
+    world.cycle.awards_count = 1
+    before = services.compute_ranking(world.db, world.cycle)
+    assert services.robustness_of(before, runner_up.id)[0] == "stable"
+    again = services.compute_ranking(world.db, world.cycle)
+    assert [e.application_id for e in again.entries] == [e.application_id for e in before.entries]
+    # Take the leader's sheets off until it has too few: the runner-up moves up.
+    for expert in experts[:2]:
+        world.db.add(PinnedConflict(application_id=leader.id, expert_id=expert.id, type=ConflictType.CONSULTING,
+                                    reason="Coached it", created_by_id=office.id))
+    world.db.flush()
+    after = services.compute_ranking(world.db, world.cycle)
+    assert entry_of(after, leader).rank is None and entry_of(after, runner_up).rank == 1
+    assert services.robustness_of(after, leader.id)[0] == "not_ranked"

@@ -3,6 +3,8 @@ with every rule, the lock and the office's reopening, and what an expert may ope
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import select
 
@@ -15,6 +17,7 @@ from award.rounds.models import AssignmentStatus
 from award.scoring import queries
 from award.scoring import services as scoring
 from award.scoring.models import ScoreSheet, SheetStatus
+from award.scoring.packed import unpack_points
 from award.scoring.rules import ItemEntry
 from tests.rounds.factories import *  # noqa: F403 (fixtures)
 from tests.rounds.factories import full_entries
@@ -168,3 +171,23 @@ def test_submitted_rows_are_what_ranking_reads(db, world, seat):
                          expected_version=1)
     rows = db.execute(queries.submitted_item_scores_query(world.review_round.id)).all()
     assert len(rows) == 23 and {r.expert_id for r in rows} == {seat.expert_id}
+
+
+def test_submit_packs_the_points_the_ranking_reads_and_any_change_clears_them(db, world, seat):
+    """The packed points match the item rows of a submitted sheet, in the rubric's order; a
+    reopened sheet carries none (the ranking then reads nothing of it until it is submitted again)."""
+    signed(db, seat)
+    sheet = scoring.submit_sheet(db, actor=seat.expert, assignment=seat, entries=full_entries(world.cycle),
+                                 expected_version=1)
+    rubric = scoring.rubric_of(seat)
+    by_item = {item.item_id: item.points for item in sheet.items}
+    assert unpack_points(sheet.item_points) == [by_item[item.id] for item in rubric.items]
+    scoring.reopen_sheet(db, actor=world.office, sheet=sheet, reason="4.7.4 财务数据录入有误")
+    assert sheet.item_points is None
+    first = rubric.items[0]
+    changed = ItemEntry(item_id=first.id, band_id=None, percent=100, strength="优势",
+                        improvement="改进", justification="理由")
+    scoring.save_draft(db, actor=seat.expert, assignment=seat, entries=[changed], expected_version=sheet.version)
+    assert sheet.item_points is None
+    sheet = scoring.submit_sheet(db, actor=seat.expert, assignment=seat, entries=[], expected_version=sheet.version)
+    assert unpack_points(sheet.item_points)[0] == Decimal(first.points) * 100 / 100
