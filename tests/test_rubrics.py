@@ -43,9 +43,12 @@ def test_every_shipped_rubric_loads_and_adds_up(path: Path) -> None:
         assert sum(i.points for i in cat.items) == cat.points
 
 
-def test_available_rubrics_lists_both_shipped_files() -> None:
+def test_available_rubrics_lists_every_shipped_file_with_its_purpose() -> None:
     infos = {info.key: info for info in available_rubrics()}
-    assert set(infos) == {"gbt19580-2012", "city-100"}
+    assert set(infos) == {"gbt19580-2012", "city-100", "presentation-100"}
+    # the presentation form scores the 陈述答辩 round; only the other two are a cycle's application form
+    assert {key for key, info in infos.items() if info.purpose == "application"} == {"gbt19580-2012", "city-100"}
+    assert infos["presentation-100"].purpose == "presentation" and infos["presentation-100"].total == 100
     assert infos["gbt19580-2012"].total == 1000
     assert infos["city-100"].total == 100
     assert infos["gbt19580-2012"].title.startswith("GB/T 19580-2012")

@@ -380,8 +380,9 @@ class ItemSpread:
 
 
 def panel_spread(session: Session, review_round: ReviewRound, application_id: int) -> list[ItemSpread]:
-    """Per item: the submitted percentages of the panel, their range and deviation, flagged on the
-    round's thresholds (the consensus agenda)."""
+    """Per item: the submitted percentages of the panel in ascending order (the order of the seats would
+    tell a member whose figure is whose), their range and deviation, flagged on the round's thresholds
+    (the consensus agenda)."""
     rubric = round_rubric(review_round)
     rows = session.execute(
         select(ItemScore.item_id, ItemScore.percent).join(ScoreSheet).join(Assignment).where(
@@ -394,7 +395,7 @@ def panel_spread(session: Session, review_round: ReviewRound, application_id: in
             by_item.setdefault(item_id, []).append(percent)
     spreads = []
     for item in rubric.items:
-        percents = tuple(by_item.get(item.id, ()))
+        percents = tuple(sorted(by_item.get(item.id, ())))
         if not percents:
             continue
         std = round_score(statistics.pstdev(percents), 2)

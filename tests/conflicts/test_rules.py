@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from award.conflicts.rules import (
@@ -436,7 +436,8 @@ def pools(draw):
     return experts, applicants, GroupIndex.from_links(links)
 
 
-@settings(max_examples=150)
+# too_slow: drawing a pool of experts and applicants is the point, and a busy machine slows it.
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(pool=pools(), reference=days)
 def test_matrix_equals_pairwise_detection(pool, reference):
     experts, applicants, groups = pool
