@@ -109,6 +109,8 @@ STATUS_LABELS = {
 }
 REASONS = {**REASON_LABELS, STATUS_BLACKLISTED: _l("On the dishonesty list"),
            STATUS_SOCIAL_VETO: _l("Vetoed by the social evaluation (一票否决)")}
+ROUND_LABELS = {"document": _l("Document review"), "presentation": _l("Presentation and defence"),
+                "onsite": _l("On-site review")}
 VERDICT_LABELS = {
     "stable": _l("Stable"),
     "sensitive": _l("Sensitive"),

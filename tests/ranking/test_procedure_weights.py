@@ -109,3 +109,21 @@ def test_the_frozen_shortlist_keeps_the_weights_and_the_presentation_round(three
     assert stored.settings["rounds"]["presentation"] == three.presentation.id
     assert stored.combine_mode == "weighted" and stored.onsite_weight == Decimal("0.300")
     assert [(e.rank, e.total) for e in stored.entries][:2] == [(1, Decimal("690.00")), (2, Decimal("680.00"))]
+
+
+def test_the_pages_and_the_export_name_the_presentation_round_and_the_weights(three, client, login, db):
+    db.commit()
+    login(three.office)
+    base = f"/cycles/{three.cycle.id}/ranking"
+    page = client.get(f"{base}/").get_data(as_text=True)
+    assert "By the procedure&#39;s weights:" in page or "By the procedure's weights:" in page
+    assert "Presentation and defence 0.200" in page and "No presentation score" in page
+    first = three.applications["甲"].id
+    response = client.get(f"{base}/applications/{first}")
+    assert response.status_code == 200
+    detail = response.get_data(as_text=True)
+    assert "<h2>Presentation and defence</h2>" in detail and "Content of the presentation" in detail
+    assert client.get(f"{base}/export.csv").status_code == 200
+    services.freeze_shortlist(db, actor=three.office, cycle=three.cycle)
+    db.commit()
+    assert "Presentation and defence" in client.get(f"{base}/snapshot").get_data(as_text=True)
