@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zipfile
+from decimal import Decimal
 
 import pytest
 import sqlalchemy.pool
@@ -255,3 +256,43 @@ def test_a_consensus_the_team_leader_finalized_recounts_clean_and_its_forged_rem
     assert verify_archive(forged).ok
     assert any("consensus" in d.lower() or "total" in d.lower() or "rank" in d.lower() for d in _recount(forged)), \
         _recount(forged)
+
+
+def test_a_three_round_cycle_recounts_by_the_procedures_weights_and_a_forged_presentation_is_found(
+        db, make_user, make_organization, make_cycle, tmp_path):
+    from award.ranking.services import freeze_shortlist
+    from tests.ranking.test_procedure_weights import three_round_cycle
+
+    three = three_round_cycle(db, make_user, make_organization, make_cycle)
+    db.commit()
+    freeze_shortlist(db, actor=three.office, cycle=three.cycle)
+    three.cycle.stage = Stage.AWARDED
+    db.commit()
+    db.expire_all()
+    summary = build_archive(db, actor=three.office, cycle=three.cycle, target=tmp_path / "three.zip",
+                            font_lookup=lambda: [])
+    with force_locale("en"):
+        recount = recount_archive(summary.path)
+    assert recount.ok, recount.differences
+    assert "ranking version 1 recounted: 3 applications" in recount.checked
+    second = three.applications["乙"].id
+    def raise_presentation(sheets: bytes) -> bytes:  # 乙's presentation sheets at 100 %: 680 -> 780, first
+        lines = [json.loads(line) for line in sheets.decode().splitlines() if line.strip()]
+        for sheet in lines:
+            if sheet["round_id"] == three.presentation.id and sheet["application_id"] == second:
+                for item in sheet["items"]:
+                    item["points"] = item["points"] and str(Decimal(str(item["points"])) * 2)
+        return "\n".join(json.dumps(line, ensure_ascii=False) for line in lines).encode() + b"\n"
+
+    forged = _reseal(summary.path, "sheets/sheets.jsonl", raise_presentation, "forged.zip")
+    assert verify_archive(forged).ok
+    # 0.5 x 800 + 0.2 x 1000 + 0.3 x 600: the presentation counts, brought to 1000 points, and 乙 moves up
+    assert any(d.endswith("total is 680.00 in the published ranking, 780.00 recounted.") for d in _recount(forged)), \
+        _recount(forged)
+
+    def reweigh(settings):
+        settings["procedure"]["weights"]["presentation"] = "0.1"
+        settings["procedure"]["weights"]["document_review"] = "0.6"
+
+    reweighed = _reseal(summary.path, "cycle/settings.json", _json_change(reweigh), "reweighed.zip")
+    assert any("weights" in d for d in _recount(reweighed)), _recount(reweighed)

@@ -41,6 +41,7 @@ from award.conflicts.rules import (
     Relation,
     conflict_matrix,
 )
+from award.cycles import procedure as procedures
 from award.cycles.settings import AwardLevels
 from award.i18n import _, _l
 from award.ranking.aggregate import ConsensusSheets, RoundAggregate, ScoreRows, aggregate_round
@@ -50,6 +51,7 @@ from award.ranking.standings import (
     STATUS_SOCIAL_VETO,
     ApplicationInfo,
     EffectiveSettings,
+    RoundWeights,
     disagreement_rule,
     exclusions_from,
     layout_of,
@@ -361,19 +363,26 @@ def _recount_ranking(files: _Files, settings: dict[str, Any], seats: list[dict[s
     vetoed = {app for app, e in entries.items() if e["status"] == STATUS_SOCIAL_VETO}  # the social evaluation's
     sheets = list(files.lines("sheets/sheets.jsonl"))
     consensus = files.json("sheets/consensus.json") or {"scores": [], "confirmations": []}
-    aggregates: dict[str, RoundAggregate | None] = {"document": None, "onsite": None}
-    for kind in ("document", "onsite"):
+    weights, forms = _procedure_weights(files, settings, rubric, rounds, recount)
+    if weights is not None and frozen.get("weights") != weights.as_dict():
+        recount.differ(_("The ranking's weights are %(published)s in the snapshot but %(recounted)s in the cycle's "
+                         "procedure.", published=frozen.get("weights"), recounted=weights.as_dict()))
+    aggregates: dict[str, RoundAggregate | None] = {"document": None, "onsite": None, "presentation": None}
+    for kind in ("document", "onsite", "presentation"):
         review_round = rounds.get(kind)
-        if review_round is None or (kind == "onsite" and review_round["status"] == "setup"):
+        if review_round is None or (kind != "document" and review_round["status"] == "setup"):
             continue
-        if kind == "onsite" and aggregates["document"] is None:
+        if kind != "document" and aggregates["document"] is None:
+            continue
+        if kind == "presentation" and (weights is None or kind not in forms):
             continue
         members = sorted({s["application_id"] for s in seats if s["round_id"] == review_round["id"]}
                          & applications.keys())
-        aggregates[kind] = _aggregate(review_round, layout, effective, sheets, consensus, seats, conflicts,
+        aggregates[kind] = _aggregate(review_round, layout_of(forms[kind]) if kind in forms else layout, effective,
+                                      sheets, consensus, seats, conflicts,
                                       list(applications) if kind == "document" else members, set(applications))
     ranked = rank_rounds(rubric, effective, aggregates["document"], aggregates["onsite"], applications=applications,
-                         blacklist=blacklist, vetoed=vetoed)
+                         blacklist=blacklist, vetoed=vetoed, presentation=aggregates["presentation"], weights=weights)
     rows = {row["application_id"]: row for row in assign_levels(snapshot_rows(ranked), levels)}
     _compare_entries(entries, rows, recount)
     # A conflicted member's sheet that the published ranking left out is shown there, not a hidden difference.
@@ -388,6 +397,35 @@ def _recount_ranking(files: _Files, settings: dict[str, Any], seats: list[dict[s
                              version=snapshot["version"], count=len(rows)))
     return [row["application_id"] for row in sorted(rows.values(), key=lambda r: r["position"])
             if row["in_shortlist"]]
+
+
+def _procedure_weights(files: _Files, settings: dict[str, Any], rubric: Rubric, rounds: dict[str, dict[str, Any]],
+                       recount: Recount) -> tuple[RoundWeights | None, dict[str, Rubric]]:
+    """The procedure's weights as `ranking.services.procedure_weights` reads them (None: the ranking settings
+    combine the rounds), with the presentation round's own form read from the archive and checked by its hash."""
+    chosen = procedures.from_stored(settings.get("procedure"), onsite=bool(settings.get("onsite_review")))
+    if not chosen.has(procedures.Step.PRESENTATION):
+        return None, {}
+    forms: dict[str, Rubric] = {}
+    review_round = rounds.get("presentation")
+    if review_round is not None and review_round["status"] != "setup" and review_round.get("rubric_key"):
+        name = f"assignment/round-{review_round['id']}-rubric.toml"
+        if name not in files.names:
+            recount.differ(_("The presentation round's form %(name)s is not in the archive.", name=name))
+        else:
+            text = files.archive.read(name).decode("utf-8")
+            if content_hash(text) != review_round.get("rubric_hash"):
+                recount.differ(_("The presentation round's form differs from the one the round recorded."))
+            try:
+                forms["presentation"] = parse_rubric(text, source=name, key=review_round["rubric_key"])
+            except RubricError as error:
+                recount.differ(_("The frozen rubric cannot be read: %(error)s", error=str(error)))
+    kinds = {procedures.Step.DOCUMENT_REVIEW: "document", procedures.Step.PRESENTATION: "presentation",
+             procedures.Step.ONSITE_REVIEW: "onsite"}
+    return RoundWeights(weights={kinds[step]: weight for step, weight in chosen.weights.items()},
+                        form_totals={kind: forms[kind].total if kind in forms else rubric.total
+                                     for kind in kinds.values()},
+                        scale_to=rubric.total), forms
 
 
 def _frozen_rubric(files: _Files, settings: dict[str, Any], snapshot: dict[str, Any],

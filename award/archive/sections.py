@@ -47,6 +47,7 @@ from award.conflicts.services import (
     reference_date_for,
 )
 from award.cycles.models import Cycle
+from award.cycles.stages import procedure_of
 from award.db import utcnow
 from award.documents.models import DocumentKind, DocumentText
 from award.documents.official import render_official_pdf
@@ -195,6 +196,7 @@ def cycle_settings(context: ArchiveContext) -> Yield:
         "experts_per_application": cycle.experts_per_application, "onsite_review": cycle.onsite_review,
         "eligibility": cycle.eligibility, "award_settings": cycle.award_settings,
         "rubric_key": cycle.rubric_key, "rubric_hash": cycle.rubric_hash,
+        "procedure": procedure_of(cycle).as_dict(),  # the steps and the frozen weights of the scored rounds
         "created_at": _when(cycle.created_at), "created_by_id": cycle.created_by_id,
         "deadlines": {d.stage.value: d.due_at.isoformat() for d in cycle.deadlines},
         "max_self_assessment_chars": limits.max_self_assessment_chars if limits else None,
@@ -317,7 +319,11 @@ def assignment(context: ArchiveContext) -> Yield:
     round_ids = [r.id for r in rounds]
     yield "rounds.json", json_bytes([
         _row(r, "id", "kind", "status", "method", "counts", "deadline", "experts_per_application", "required_sheets",
-             "range_threshold_pct", "std_threshold_pct", "opened_at", "closed_at") for r in rounds])
+             "range_threshold_pct", "std_threshold_pct", "opened_at", "closed_at", "rubric_key", "rubric_hash")
+        for r in rounds])
+    for r in rounds:  # a round scored on its own form (the presentation round): the form as frozen in it
+        if r.rubric_text is not None:
+            yield f"round-{r.id}-rubric.toml", r.rubric_text.encode("utf-8")
     seats = context.session.scalars(select(Assignment).where(Assignment.round_id.in_(round_ids))
                                     .order_by(Assignment.round_id, Assignment.application_id, Assignment.id))
     yield "panels.json", json_bytes([

@@ -6,9 +6,17 @@ award cycle. The cycle reuses the review stages (screening without the cool-down
 so on). Its outcome, decided per holder by the office once the review is over, renews the title for the
 awarding cycle's number of years from the day after it ends, or lets it lapse at its end.
 
-TODO(h-proc): the per-cycle procedure (issue 24, point 1) sets a re-assessment cycle's stages at
-merge (screening, document review, on-site review as chosen; no leading-group vote nor notice). Until
-then the cycle runs the default stage machine and the outcome is decided from the ranking stage on.
+The cycle's procedure (`REASSESSMENT_STEPS`, set when it is opened, frozen when applications open) is the
+smallest one the procedure rules (`cycles/procedure.py`) allow, with the on-site visit a re-assessment needs:
+- the application stage stays: every cycle has it, and here it is where the invited holders complete their
+  drafts (there is no public call: only the holders have an application);
+- screening, document review, the public notice and the award are required of every procedure; the notice
+  is also what a renewal of a public title needs (公示: anyone may object, in writing and by name);
+- on-site review (现场复核): whether the holder still works as it did is seen on site; its figure replaces
+  the document figure (weights 0 and 1, "replace"), as in a cycle of the earlier shape;
+- one vote, the leading group's, the body that granted the title; no review committee;
+- no presentation and no social evaluation: screening already checks the dishonesty list and accidents.
+The outcome is decided per holder by the office from the ranking stage on (`DECISION_STAGES`).
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from award.auth.models import Role, User
 from award.awards.models import Award, AwardStatus, Reassessment, ReassessmentOutcome
 from award.awards.services import years_after
 from award.cycles.models import Cycle, CycleKind, Stage
-from award.cycles.services import CycleSettings, create_cycle
+from award.cycles.services import CycleSettings, create_cycle, set_procedure
 from award.cycles.settings import AwardSettings, EligibilitySettings
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
@@ -36,6 +44,9 @@ from award.inputs import text_problem
 
 NEAR_EXPIRY_DAYS = 365  # the default horizon of "near expiry"
 MAX_HORIZON_DAYS = 3 * 366
+# The re-assessment's procedure and the weights of its scored rounds (see the module docstring).
+REASSESSMENT_STEPS = ("screening", "document_review", "onsite_review", "leading_group", "notice", "award")
+REASSESSMENT_WEIGHTS = {"document_review": "0", "onsite_review": "1"}
 # The outcome is decided once the review is over (the ranking stage or later).
 DECISION_STAGES = (Stage.DELIBERATION, Stage.APPROVAL, Stage.NOTICE, Stage.AWARDED, Stage.CLOSED)
 
@@ -86,14 +97,14 @@ def open_reassessment(session: Session, *, actor: User | None, plan: Reassessmen
     source = awards[0].cycle
     settings = CycleSettings(
         year=plan.year, title=plan.title, awards_count=len(awards), cutoff_score=source.cutoff_score,
-        experts_per_application=source.experts_per_application, onsite_review=False,
+        experts_per_application=source.experts_per_application, onsite_review=True,
         deadlines={Stage.APPLICATION: plan.application_deadline} if plan.application_deadline else {},
         eligibility=EligibilitySettings.from_dict(source.eligibility),
         awards=AwardSettings.from_dict(source.award_settings))
     cycle = create_cycle(session, actor=actor, settings=settings, rubric_key=source.rubric_key)
     cycle.kind = CycleKind.REASSESSMENT
-    # TODO(h-proc): set the re-assessment procedure's stages here once the procedure exists on main.
-    session.flush()
+    set_procedure(session, actor=actor, cycle=cycle, steps=list(REASSESSMENT_STEPS),
+                  weights=dict(REASSESSMENT_WEIGHTS), combine="replace")
     for award in awards:
         won = award.application
         application = Application(

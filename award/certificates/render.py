@@ -103,7 +103,7 @@ class DiscussionNote:
     """One comment of a panel's consensus discussion, as a feedback report shows it: the author by
     letter only (专家 A, B, C…, the same letter for the same expert within one panel)."""
 
-    round_kind: str  # "document" or "onsite"
+    round_kind: str  # "document", "presentation" or "onsite"
     author: str  # e.g. "专家 A"
     item: str  # e.g. "4.1.2 高层领导的作用", or "总体意见"
     text: str
@@ -412,7 +412,7 @@ def render_certificates_batch(
 
 
 FEEDBACK_METHOD_NAMES = {"mean": "平均值", "trimmed_mean": "去掉一个最高分和一个最低分后的平均值", "median": "中位数"}
-FEEDBACK_ROUND_NAMES = {"document": "材料评审", "onsite": "现场评审"}
+FEEDBACK_ROUND_NAMES = {"document": "材料评审", "presentation": "陈述答辩", "onsite": "现场评审"}
 
 
 def _feedback_basis(report: FeedbackReport) -> dict[str, Any]:

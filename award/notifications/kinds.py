@@ -57,6 +57,8 @@ class Kind(enum.StrEnum):
     # On-site review logistics (issue 24, point 3).
     VISIT_SCHEDULED = "visit_scheduled"
     VISIT_TEAM_SCHEDULED = "visit_team_scheduled"
+    # The presentation round's schedule (issue 24, point 2).
+    PRESENTATION_SCHEDULED = "presentation_scheduled"
     FOLLOW_UP_DUE = "follow_up_due"
 
 
@@ -365,6 +367,14 @@ SPECS: dict[Kind, KindSpec] = {spec.kind: spec for spec in (
         _l("Your panel visits %(organization)s on %(date)s. Itinerary: %(itinerary)s. The visit page holds the "
            "checklist per rubric item, for notes and photos."),
         _l("Open the visit"), context=("cycle", "organization", "date", "itinerary"),
+    ),
+    KindSpec(
+        Kind.PRESENTATION_SCHEDULED, Role.ENTERPRISE, _l("Presentation time and room"),
+        _l("Your presentation is set for %(starts_at)s: %(cycle)s"),
+        _l("The order of the presentations has been drawn by lot. Your organization presents at %(starts_at)s in "
+           "%(room)s, for %(minutes)s minutes (number %(position)s in the order). A new draw replaces this time and "
+           "you will be told again."),
+        _l("Open the application"), context=("cycle", "starts_at", "room", "minutes", "position"),
     ),
 )}
 

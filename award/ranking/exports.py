@@ -15,7 +15,7 @@ from award.i18n import _
 from award.numbers import format_score
 from award.ranking.models import RankingSnapshot
 
-ROUND_KINDS = ("document", "onsite")
+ROUND_KINDS = ("document", "presentation", "onsite")
 
 
 def _number(text: str | None) -> float | None:
@@ -30,7 +30,8 @@ def ranking_table(
     codes. Beside the total: which record counted in each round, the official method over the
     independent sheets and their lowest and highest total (per round when two rounds made totals)."""
     kinds = [k for k in ROUND_KINDS if any(k in (row.get("independent") or {}).get("ranges", {}) for row in rows)]
-    round_names = {"document": _("Document review"), "onsite": _("On-site review")}
+    round_names = {"document": _("Document review"), "presentation": _("Presentation and defence"),
+                   "onsite": _("On-site review")}
 
     def ranged(title: str, kind: str) -> str:
         return f"{round_names[kind]}: {title}" if len(kinds) > 1 else title

@@ -12,6 +12,7 @@ from award.cycles.settings import AwardLevels
 from award.i18n import _
 from award.ranking import charts, exports, services
 from award.ranking.levels import assign_levels
+from award.rounds.services import round_rubric
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOWNLOAD_FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX}
@@ -23,6 +24,7 @@ def labels() -> dict[str, dict[str, str]]:
         "reason": {k: str(v) for k, v in services.REASONS.items()},
         "verdict": {k: str(v) for k, v in services.VERDICT_LABELS.items()},
         "counts": {k: str(v) for k, v in services.COUNTS_LABELS.items()},
+        "rounds": {k: str(v) for k, v in services.ROUND_LABELS.items()},
     }
 
 
@@ -59,10 +61,14 @@ def application_page(session: Session, cycle: Cycle, application: Application, *
             figures = aggregate.figures(application.id)
         except KeyError:  # not scored in this round
             continue
+        # A round scored on its own form (the presentation round) shows that form's categories and items.
+        form = round_rubric(ranking.presentation_round) if kind == "presentation" and ranking.presentation_round \
+            else ranking.rubric
+        own = {c.id: c.display_name(lang) for c in form.categories}
         rounds.append({
-            "kind": kind, "figures": figures,
+            "kind": kind, "figures": figures, "categories": form.categories,
             "spread": charts.application_spread_svg(aggregate, application.id),
-            "profile": charts.application_profile_svg(aggregate, application.id, category_names=names),
+            "profile": charts.application_profile_svg(aggregate, application.id, category_names=own),
             "leniency": [e for e in aggregate.expert_leniency() if e.meaningful],
         })
     verdict, flipped = services.robustness_of(ranking, application.id)

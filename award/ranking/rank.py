@@ -35,6 +35,7 @@ REASON_OVER_QUOTA = "over_quota"
 REASON_SECTOR_LIMIT = "sector_limit"
 REASON_NO_ONSITE = "no_onsite_review"
 REASON_NO_CONSENSUS = "no_consensus"
+REASON_NO_PRESENTATION = "no_presentation"
 
 REASON_LABELS = {
     REASON_INSUFFICIENT: _l("Not enough valid score sheets"),
@@ -42,6 +43,7 @@ REASON_LABELS = {
     REASON_OVER_QUOTA: _l("Outside the number of awards"),
     REASON_SECTOR_LIMIT: _l("Sector limit reached"),
     REASON_NO_ONSITE: _l("No on-site review score"),
+    REASON_NO_PRESENTATION: _l("No presentation score"),
     REASON_NO_CONSENSUS: _l("No agreed panel consensus, which this round counts"),
 }
 

@@ -32,9 +32,10 @@ from award.audit.services import record
 from award.auth.models import Organization, Role, User
 from award.conflicts.services import conflicts_for_cycle
 from award.cycles.models import Cycle, Stage
+from award.cycles.procedure import Step
 from award.cycles.services import cycle_rubric
 from award.cycles.settings import AwardLevels
-from award.cycles.stages import guard_leaving
+from award.cycles.stages import guard_leaving, procedure_of
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _, _l
@@ -60,12 +61,15 @@ from award.ranking.robustness import (
     forget_reused_checks,
 )
 from award.ranking.standings import (
+    ROUND_KINDS,
     STATUS_BLACKLISTED,
+    STATUS_NO_PRESENTATION,
     STATUS_SOCIAL_VETO,
     VERDICT_NOT_COMPUTED,
     ApplicationInfo,
     EffectiveSettings,
     RankedCycle,
+    RoundWeights,
     content_hash,
     disagreement_rule,
     exclusions_from,
@@ -83,6 +87,7 @@ from award.rounds.models import (
     RoundKind,
     RoundStatus,
 )
+from award.rounds.services import round_rubric
 from award.rubrics import Rubric
 from award.scoring.models import (
     ConsensusConfirmation,
@@ -107,12 +112,15 @@ STATUS_LABELS = {
     STATUS_OK: _l("Ranked"),
     STATUS_INSUFFICIENT: _l("Not enough valid score sheets"),
     "no_onsite_review": _l("No on-site review score"),
+    STATUS_NO_PRESENTATION: _l("No presentation score"),
     STATUS_NO_CONSENSUS: _l("No agreed panel consensus, which this round counts"),
     STATUS_BLACKLISTED: _l("On the dishonesty list"),
     STATUS_SOCIAL_VETO: _l("Vetoed by the social evaluation (一票否决)"),
 }
 REASONS = {**REASON_LABELS, STATUS_BLACKLISTED: _l("On the dishonesty list"),
            STATUS_SOCIAL_VETO: _l("Vetoed by the social evaluation (一票否决)")}
+ROUND_LABELS = {"document": _l("Document review"), "presentation": _l("Presentation and defence"),
+                "onsite": _l("On-site review")}
 VERDICT_LABELS = {
     "stable": _l("Stable"),
     "sensitive": _l("Sensitive"),
@@ -478,6 +486,32 @@ class CycleRanking(RankedCycle):
     cycle: Cycle
     document_round: ReviewRound | None
     onsite_round: ReviewRound | None
+    presentation_round: ReviewRound | None
+
+    def round_of(self, kind: str) -> ReviewRound | None:
+        return {"document": self.document_round, "onsite": self.onsite_round,
+                "presentation": self.presentation_round}.get(kind)
+
+    def rounds_used(self) -> list[tuple[str, ReviewRound]]:
+        """(kind, round) of the rounds the ranking read, in the order they run."""
+        return [(kind, r) for kind in ROUND_KINDS if (r := self.round_of(kind)) is not None]
+
+
+# The round kind of each scored step of a procedure.
+STEP_KIND = {Step.DOCUMENT_REVIEW: "document", Step.PRESENTATION: "presentation", Step.ONSITE_REVIEW: "onsite"}
+
+
+def procedure_weights(cycle: Cycle, rubric: Rubric, forms: Mapping[str, Rubric]) -> RoundWeights | None:
+    """The procedure's frozen weights when they decide the ranking: a procedure with a presentation round.
+    Cycles of the earlier shape (document review, with or without on-site review) keep the ranking settings'
+    combination (replace or weighted), so that they rank exactly as before."""
+    chosen = procedure_of(cycle)
+    if not chosen.has(Step.PRESENTATION):
+        return None
+    return RoundWeights(weights={STEP_KIND[step]: weight for step, weight in chosen.weights.items()},
+                        form_totals={kind: forms[kind].total if kind in forms else rubric.total
+                                     for kind in STEP_KIND.values()},
+                        scale_to=rubric.total)
 
 
 def _applications(session: Session, cycle: Cycle) -> dict[int, ApplicationInfo]:
@@ -494,8 +528,18 @@ def _applications(session: Session, cycle: Cycle) -> dict[int, ApplicationInfo]:
     }
 
 
+def _seated(session: Session, review_round: ReviewRound, applications: Sequence[int]) -> list[int]:
+    return list(session.scalars(
+        select(Assignment.application_id).distinct()
+        .where(Assignment.round_id == review_round.id, Assignment.application_id.in_(list(applications)))
+    ).all())
+
+
 def compute_ranking(session: Session, cycle: Cycle) -> CycleRanking:
-    """Aggregate the cycle's rounds, combine them, re-check the blacklist, rank and test robustness."""
+    """Aggregate the cycle's rounds, combine them, re-check the blacklist, rank and test robustness.
+
+    A procedure with a presentation round combines its scored rounds by its frozen weights (each round on its
+    own form, brought to the rubric's total); any other ranks as before (`procedure_weights`)."""
     rubric = cycle_rubric(cycle)
     settings = effective_settings(session, cycle, rubric)
     layout = layout_of(rubric)
@@ -505,6 +549,11 @@ def compute_ranking(session: Session, cycle: Cycle) -> CycleRanking:
     onsite_round = rounds.get(RoundKind.ONSITE)
     if onsite_round is not None and RoundStatus(onsite_round.status) is RoundStatus.SETUP:
         onsite_round = None  # nothing scored yet: rank on the document round alone
+    presentation_round = rounds.get(RoundKind.PRESENTATION)
+    if presentation_round is not None and RoundStatus(presentation_round.status) is RoundStatus.SETUP:
+        presentation_round = None  # nothing scored yet: its weight leaves every application unranked
+    forms = {"presentation": round_rubric(presentation_round)} if presentation_round is not None else {}
+    weights = procedure_weights(cycle, rubric, forms)
 
     hits = blacklist_hits(session, [info.credit_code for info in applications.values()])
     blacklist = {
@@ -513,22 +562,24 @@ def compute_ranking(session: Session, cycle: Cycle) -> CycleRanking:
     }
     document: RoundAggregate | None = None
     onsite: RoundAggregate | None = None
+    presentation: RoundAggregate | None = None
     if document_round is not None:
         document = aggregate_review_round(session, cycle, document_round, layout,
                                           min_sheets_for_leniency=settings.min_sheets_for_leniency,
                                           applications=list(applications))
     if document_round is not None and onsite_round is not None:
-        onsite_apps = session.scalars(
-            select(Assignment.application_id).distinct()
-            .where(Assignment.round_id == onsite_round.id, Assignment.application_id.in_(list(applications)))
-        ).all()
         onsite = aggregate_review_round(session, cycle, onsite_round, layout,
                                         min_sheets_for_leniency=settings.min_sheets_for_leniency,
-                                        applications=onsite_apps)
+                                        applications=_seated(session, onsite_round, list(applications)))
+    if document_round is not None and presentation_round is not None and weights is not None:
+        presentation = aggregate_review_round(session, cycle, presentation_round, layout_of(forms["presentation"]),
+                                              min_sheets_for_leniency=settings.min_sheets_for_leniency,
+                                              applications=_seated(session, presentation_round, list(applications)))
     ranked = rank_rounds(rubric, settings, document, onsite, applications=applications, blacklist=blacklist,
-                         vetoed=social.vetoes(session, cycle))
+                         vetoed=social.vetoes(session, cycle), presentation=presentation, weights=weights)
     figures = {field.name: getattr(ranked, field.name) for field in dataclasses.fields(ranked)}
-    return CycleRanking(**figures, cycle=cycle, document_round=document_round, onsite_round=onsite_round)
+    return CycleRanking(**figures, cycle=cycle, document_round=document_round, onsite_round=onsite_round,
+                        presentation_round=presentation_round if weights is not None else None)
 
 
 # --- freezing --------------------------------------------------------------------------------
@@ -577,12 +628,14 @@ def freeze_shortlist(session: Session, *, actor: User | None, cycle: Cycle,
     rows = assign_levels(snapshot_rows(ranking), levels)
     version = (session.scalar(select(func.max(RankingSnapshot.version))
                               .where(RankingSnapshot.cycle_id == cycle.id)) or 0) + 1
-    rounds = {kind: r.id for kind, r in (("document", ranking.document_round), ("onsite", ranking.onsite_round))
-              if r is not None}
+    rounds = {kind: r.id for kind, r in ranking.rounds_used()}
+    weighted = ranking.weights is not None
     snapshot = RankingSnapshot(
         cycle_id=cycle.id, version=version, method=ranking.method or "",
-        combine_mode=ranking.settings.combine_mode.value if ranking.combined else None,
-        onsite_weight=Decimal(str(ranking.settings.onsite_weight)) if ranking.combined else None,
+        combine_mode=(CombineMode.WEIGHTED.value if weighted else ranking.settings.combine_mode.value)
+        if ranking.combined else None,
+        onsite_weight=(ranking.weights.weights.get("onsite", Decimal("0")) if ranking.weights is not None
+                       else Decimal(str(ranking.settings.onsite_weight))) if ranking.combined else None,
         cutoff_score=cycle.cutoff_score, awards_count=cycle.awards_count, frozen_at=now or utcnow(),
         settings={
             "rounds": rounds,
@@ -592,9 +645,9 @@ def freeze_shortlist(session: Session, *, actor: User | None, cycle: Cycle,
             "robustness_basis": ranking.robustness_basis,
             "rubric_hash": cycle.rubric_hash,
             # Which record each round counted: its independent sheets or its panel consensus.
-            "counts": {kind: CountedRecord(r.counts).value
-                       for kind, r in (("document", ranking.document_round), ("onsite", ranking.onsite_round))
-                       if r is not None},
+            "counts": {kind: CountedRecord(r.counts).value for kind, r in ranking.rounds_used()},
+            # The procedure's weights, when they combined the rounds (a procedure with a presentation round).
+            **({"weights": ranking.weights.as_dict()} if ranking.weights is not None else {}),
             **({"levels": levels.as_list()} if levels else {}),
         },
         content_hash=content_hash(rows),
@@ -614,7 +667,7 @@ def freeze_shortlist(session: Session, *, actor: User | None, cycle: Cycle,
     session.add(snapshot)
     session.flush()
     for kind, exclusion in ranking.exclusions:
-        review_round = ranking.document_round if kind == "document" else ranking.onsite_round
+        review_round = ranking.round_of(kind)
         record(session, actor=actor, action="ranking.sheet_excluded", target_type="application",
                target_id=int(exclusion.application_id), cycle_id=cycle.id,
                after={"snapshot_version": version, "round": kind, "round_id": review_round.id if review_round else None,

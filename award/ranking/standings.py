@@ -12,16 +12,20 @@ import hashlib
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from award.i18n import _, _l
 from award.lazy import lazy_module
 from award.numbers import format_score
 from award.ranking.aggregate import (
+    STATUS_NO_ONSITE,
+    STATUS_OK,
     CombinedRound,
     DisagreementRule,
     Exclusion,
     ExclusionRecord,
+    MethodResult,
     RoundAggregate,
     RubricLayout,
     combine_rounds,
@@ -30,6 +34,7 @@ from award.ranking.aggregate import (
 from award.ranking.models import CombineMode
 from award.ranking.rank import RankedEntry, rank_applications
 from award.ranking.robustness import VERDICT_NOT_RANKED, Robustness, check_robustness
+from award.ranking.weights import combine_weighted
 from award.rubrics import Rubric
 
 if TYPE_CHECKING:
@@ -40,6 +45,9 @@ else:
 STATUS_BLACKLISTED = "blacklisted"
 STATUS_SOCIAL_VETO = "social_veto"  # vetoed by the social evaluation (一票否决): shown, never ranked
 VERDICT_NOT_COMPUTED = "not_computed"
+STATUS_NO_PRESENTATION = "no_presentation"  # the procedure weighs a presentation the application did not give
+MODE_PROCEDURE = "procedure"  # the rounds combined by the procedure's frozen weights
+ROUND_KINDS = ("document", "presentation", "onsite")
 # Why a seat's sheet does not count although the seat was filled: its status (rounds.models.AssignmentStatus).
 VACATED_REASONS = {
     "conflict_declared": _l("The expert declared a conflict of interest"),
@@ -115,6 +123,8 @@ class RankedCycle:
     robustness_basis: str | None  # "document" / "onsite", None when not computed
     applications: dict[int, ApplicationInfo]
     blacklist: dict[int, list[str]]  # application id -> list sources
+    presentation: RoundAggregate | None
+    weights: RoundWeights | None  # the procedure's weights when they combine the rounds, else None
 
     @property
     def method(self) -> str | None:
@@ -127,15 +137,17 @@ class RankedCycle:
     @property
     def exclusions(self) -> list[tuple[str, ExclusionRecord]]:
         """(round kind, record) for every exclusion of every round."""
-        out = [("document", e) for e in (self.document.exclusions if self.document else ())]
-        out += [("onsite", e) for e in (self.onsite.exclusions if self.onsite else ())]
-        return out
+        return [(kind, e) for kind, aggregate in self.round_aggregates() for e in aggregate.exclusions]
 
     def exclusions_of(self, application_id: int) -> list[tuple[str, ExclusionRecord]]:
         return [(kind, e) for kind, e in self.exclusions if e.application_id == application_id]
 
     def round_aggregates(self) -> list[tuple[str, RoundAggregate]]:
-        return [(k, a) for k, a in (("document", self.document), ("onsite", self.onsite)) if a is not None]
+        found = {"document": self.document, "presentation": self.presentation, "onsite": self.onsite}
+        return [(k, found[k]) for k in ROUND_KINDS if found[k] is not None]  # type: ignore[misc]
+
+    def aggregate_of(self, kind: str) -> RoundAggregate | None:
+        return dict(self.round_aggregates()).get(kind)
 
     def disagreements_of(self, application_id: int) -> list[tuple[str, Any]]:
         out: list[tuple[str, Any]] = []
@@ -181,6 +193,9 @@ class RankedCycle:
         row = self.figures_row(application_id)
         if row is None or self.standings is None or self.document is None:
             return {}
+        if self.weights is not None:
+            return {kind: aggregate.counts for kind, aggregate in self.round_aggregates()
+                    if self.weights.weights.get(kind, Decimal("0")) > 0}
         if isinstance(self.standings, CombinedRound) and self.onsite is not None \
                 and self.standings.onsite_present[row]:
             if self.settings.combine_mode is CombineMode.REPLACE:
@@ -200,7 +215,7 @@ class RankedCycle:
         """Round kind -> lowest and highest independent sheet total, for the rounds in the total."""
         out: dict[str, tuple[float, float]] = {}
         for kind in self.counted_of(application_id):
-            aggregate = self.document if kind == "document" else self.onsite
+            aggregate = self.aggregate_of(kind)
             if aggregate is None:
                 continue
             try:
@@ -222,8 +237,8 @@ class RankedCycle:
             return None
 
     def sheet_count(self, application_id: int) -> int:
-        aggregate = self.onsite if self.onsite is not None and self.settings.combine_mode is CombineMode.REPLACE \
-            else self.document
+        aggregate = self.onsite if self.onsite is not None and self.weights is None \
+            and self.settings.combine_mode is CombineMode.REPLACE else self.document
         if aggregate is None:
             return 0
         try:
@@ -245,14 +260,108 @@ def _with_status(standings: Any, ids: np.ndarray, hit: set[int], status: str) ->
     return dataclasses.replace(standings, status=current.astype(str))
 
 
+@dataclass(frozen=True)
+class RoundWeights:
+    """The procedure's frozen weights of its scored rounds (round kind -> share, adding up to 1), each round's
+    form total (the presentation form's 100, the cycle rubric's 1000) and the total they are all brought to."""
+
+    weights: Mapping[str, Decimal]
+    form_totals: Mapping[str, int]
+    scale_to: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"weights": {k: str(w) for k, w in self.weights.items()}, "form_totals": dict(self.form_totals),
+                "scale_to": self.scale_to}
+
+
+def _by_application(ids: np.ndarray, values: np.ndarray) -> dict[int, float | None]:
+    return {int(a): (None if np.isnan(v) else float(v)) for a, v in zip(ids.tolist(), values.tolist(), strict=True)}
+
+
+def combine_by_weights(document: RoundAggregate, others: Mapping[str, RoundAggregate | None],
+                       weights: RoundWeights) -> CombinedRound:
+    """The scored rounds combined by the procedure's weights (`weights.combine_weighted` on each method's totals).
+
+    Every application of the document round is a row. A round with a weight above 0 that an application misses
+    (or that is not scored yet) leaves it unranked: "no_presentation" / "no_onsite_review"; a round short of
+    sheets or of its consensus passes its status on. The categories and items, which the tie-break reads, are
+    those of the rounds scored on the cycle's rubric, mixed by their weights among themselves (the document
+    round's alone when none of them weighs): a presentation form has other items, so the parts do not add up to
+    the total once it weighs."""
+    rounds: dict[str, RoundAggregate | None] = {"document": document, **others}
+    ids = document.application_ids
+    missing = {"presentation": STATUS_NO_PRESENTATION, "onsite": STATUS_NO_ONSITE}
+    weighed = [k for k, w in weights.weights.items() if w > 0]
+
+    def totals_of(pick: Any) -> np.ndarray:
+        per_round = {k: (_by_application(a.application_ids, pick(a).totals) if a is not None else {})
+                     for k in weights.weights for a in (rounds.get(k),)}
+        combined = combine_weighted(per_round, weights.form_totals, weights.weights, scale_to=weights.scale_to)
+        return np.array([np.nan if combined.get(a) is None else float(combined[a])  # type: ignore[arg-type]
+                         for a in ids.tolist()], dtype=float)
+
+    same_form = {k: a for k, a in rounds.items() if a is not None and a.layout.item_ids == document.layout.item_ids
+                 and weights.weights.get(k, Decimal("0")) > 0} or {"document": document}
+    share = sum((weights.weights.get(k, Decimal("0")) for k in same_form), Decimal("0"))
+
+    def parts(pick: Any) -> np.ndarray:
+        out = np.zeros(pick(document).shape, dtype=float)
+        for kind, aggregate in same_form.items():
+            w = float(weights.weights[kind] / share) if share > 0 else 1.0
+            rows = {int(a): i for i, a in enumerate(aggregate.application_ids.tolist())}
+            values = round2(pick(aggregate))
+            taken = np.full(out.shape, np.nan)
+            for i, a in enumerate(ids.tolist()):
+                if int(a) in rows:
+                    taken[i] = values[rows[int(a)]]
+            out = out + w * taken
+        return out
+
+    adds_up = all(k in same_form for k in weighed)
+
+    def combine(pick: Any, method: str) -> MethodResult:
+        return MethodResult(method=method, totals=totals_of(pick),
+                            categories=parts(lambda a: pick(a).categories), items=parts(lambda a: pick(a).items),
+                            parts_add_up=adds_up and all(pick(a).parts_add_up for a in same_form.values()))
+
+    methods = {m: combine(lambda a, m=m: a.methods[m], m) for m in document.methods}
+    official = combine(lambda a: a.official, document.official.method) \
+        if any(a is not None and a.consensus is not None for a in rounds.values()) else methods[document.method]
+    status = document.status.astype(object).copy()
+    present = np.ones(len(ids), dtype=bool)
+    for kind in weighed:
+        if kind == "document":
+            continue
+        aggregate = rounds.get(kind)
+        own = {} if aggregate is None else dict(zip(aggregate.application_ids.tolist(),
+                                                   aggregate.status.tolist(), strict=True))
+        for i, a in enumerate(ids.tolist()):
+            if a not in own:
+                present[i] = False
+                if status[i] == STATUS_OK:
+                    status[i] = missing.get(kind, STATUS_NO_ONSITE)
+            elif status[i] == STATUS_OK and own[a] != STATUS_OK:
+                status[i] = own[a]
+    return CombinedRound(
+        application_ids=ids, layout=document.layout, method=document.method, mode=MODE_PROCEDURE,
+        weight=float(weights.weights.get("onsite", Decimal("0"))), methods=methods, official=official,
+        onsite_present=present, status=status.astype(str),
+        counts={k: a.counts for k, a in rounds.items() if a is not None and k in weighed})
+
+
 def rank_rounds(
     rubric: Rubric, settings: EffectiveSettings, document: RoundAggregate | None, onsite: RoundAggregate | None, *,
     applications: dict[int, ApplicationInfo], blacklist: dict[int, list[str]], vetoed: Collection[int] = (),
+    presentation: RoundAggregate | None = None, weights: RoundWeights | None = None,
 ) -> RankedCycle:
     """Combine the rounds, leave the listed and the vetoed applications unranked (each with its status as the
-    reason shown), rank, and test the robustness."""
+    reason shown), rank, and test the robustness.
+
+    With `weights` (a procedure that has a presentation round) the scored rounds combine by the procedure's
+    frozen weights (`combine_by_weights`); without, as before: the document round alone, or document and on-site
+    by the ranking settings (replace or weighted)."""
     if document is None:
-        return RankedCycle(rubric, settings, None, None, None, [], {}, None, applications, blacklist)
+        return RankedCycle(rubric, settings, None, None, None, [], {}, None, applications, blacklist, None, None)
     listed = set(blacklist)
     vetoes = set(vetoed) - listed  # the dishonesty list says more
     document = _with_status(document, document.application_ids, listed, STATUS_BLACKLISTED)
@@ -266,7 +375,19 @@ def rank_rounds(
     }
     standings: RoundAggregate | CombinedRound
     basis: str | None
-    if onsite is not None and len(onsite.application_ids):
+    if weights is not None:
+        marked = {}
+        for kind, aggregate in (("onsite", onsite), ("presentation", presentation)):
+            if aggregate is not None:
+                aggregate = _with_status(aggregate, aggregate.application_ids, listed, STATUS_BLACKLISTED)
+                aggregate = _with_status(aggregate, aggregate.application_ids, vetoes, STATUS_SOCIAL_VETO)
+            marked[kind] = aggregate
+        onsite, presentation = marked["onsite"], marked["presentation"]
+        combined = combine_by_weights(document, marked, weights)
+        standings = _with_status(combined, combined.application_ids, listed, STATUS_BLACKLISTED)
+        standings = _with_status(standings, standings.application_ids, vetoes, STATUS_SOCIAL_VETO)
+        basis = None  # a weighted mix has no single round whose removal can be replayed
+    elif onsite is not None and len(onsite.application_ids):
         onsite = _with_status(onsite, onsite.application_ids, listed, STATUS_BLACKLISTED)
         onsite = _with_status(onsite, onsite.application_ids, vetoes, STATUS_SOCIAL_VETO)
         combined = combine_rounds(document, onsite, settings.combine_mode.value,
@@ -284,7 +405,7 @@ def rank_rounds(
         tested = onsite if basis == "onsite" and onsite is not None else document
         robustness = check_robustness(tested, **rank_settings)
     return RankedCycle(rubric, settings, document, onsite, standings, entries, robustness, basis, applications,
-                       blacklist)
+                       blacklist, presentation, weights)
 
 
 def robustness_of(ranking: RankedCycle, application_id: int) -> tuple[str, tuple[str, ...]]:

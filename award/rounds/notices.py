@@ -19,8 +19,8 @@ from award.auth.models import Role, User
 from award.notifications.events import cycle_name
 from award.notifications.kinds import Kind
 from award.notifications.models import Notification
-from award.notifications.services import notify, notify_users, users_with_role
-from award.rounds.models import Assignment, AssignmentStatus, ReviewRound, RoundKind
+from award.notifications.services import notify, notify_users, organization_users, users_with_role
+from award.rounds.models import Assignment, AssignmentStatus, PresentationSlot, ReviewRound, RoundKind
 from award.runtime import path_for
 
 # ------------------------------------------------------------------------------ links
@@ -103,3 +103,22 @@ def tell_conflict_declared(session: Session, seat: Assignment, *, now: dt.dateti
 
 __all__ = ["pledge_link", "replacement_link", "tell_applicants_round_opened", "tell_assigned",
            "tell_conflict_declared", "tell_deadline_moved", "tell_round_opened"]
+
+
+def tell_presentation_slots(session: Session, review_round: ReviewRound, *,
+                            now: dt.datetime | None = None) -> int:
+    """The order is drawn: each scheduled application's accounts hear their time and room (the slots as laid
+    out by the latest draw, read with their applications in one query). Returns the notices created."""
+    rows = session.execute(
+        select(PresentationSlot, Application).join(Application, Application.id == PresentationSlot.application_id)
+        .where(PresentationSlot.round_id == review_round.id).order_by(PresentationSlot.position)).all()
+    cycle = cycle_name(review_round.cycle)
+    sent = 0
+    for slot, application in rows:
+        sent += len(notify_users(
+            session, users=organization_users(session, application.organization_id),
+            kind=Kind.PRESENTATION_SCHEDULED, now=now,
+            link=path_for("applications.show", application_id=application.id),
+            context={"cycle": cycle, "starts_at": slot.starts_at, "room": slot.room, "minutes": slot.minutes,
+                     "position": slot.position}))
+    return sent

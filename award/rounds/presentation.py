@@ -31,6 +31,7 @@ from award.rounds.models import (
     RoundKind,
     RoundStatus,
 )
+from award.rounds.notices import tell_presentation_slots
 from award.rounds.panels import round_applications
 
 NOTE_MAX = 500
@@ -117,6 +118,7 @@ def draw_presentation_order(
            after={"round_id": review_round.id, "seed": seed, "input_hash": draw.input_hash, "order": order,
                   "starts_at": starts_at.isoformat(), "minutes": minutes, "rooms": cleaned,
                   "replaced": len(slots)})
+    tell_presentation_slots(session, review_round, now=now)
     return draw
 
 

@@ -234,6 +234,41 @@ def test_holders_near_expiry_get_a_reassessment_cycle_with_a_draft_each(db, hold
         "application"] == application.id
 
 
+REASSESSMENT_STAGES = [Stage.DRAFT, Stage.APPLICATION, Stage.SCREENING, Stage.DOCUMENT_REVIEW, Stage.ONSITE_REVIEW,
+                       Stage.DELIBERATION, Stage.APPROVAL, Stage.NOTICE, Stage.AWARDED, Stage.CLOSED]
+
+
+def test_a_reassessment_cycle_runs_its_own_procedure_through_the_stage_machine(db, holder):
+    from award.cycles.procedure import Step
+    from award.cycles.services import advance_cycle
+    from award.cycles.stages import procedure_of, stage_sequence, transitions_of
+
+    award, _enterprise, office = holder
+    plan = reassessment.ReassessmentPlan(
+        year=2027, title="2027年度市长质量奖复审", award_ids=[award.id],
+        application_deadline=dt.datetime(2099, 4, 1, 9, tzinfo=dt.UTC))
+    cycle = reassessment.open_reassessment(db, actor=office, today=dt.date(2027, 3, 1), plan=plan)
+    chosen = procedure_of(cycle)
+    assert chosen.steps == (Step.SCREENING, Step.DOCUMENT_REVIEW, Step.ONSITE_REVIEW, Step.LEADING_GROUP,
+                            Step.NOTICE, Step.AWARD)
+    assert (chosen.combine, dict(chosen.weights)) == ("replace", {Step.DOCUMENT_REVIEW: 0, Step.ONSITE_REVIEW: 1})
+    assert cycle.onsite_review and list(stage_sequence(cycle)) == REASSESSMENT_STAGES
+    assert [(t.source, t.target) for t in transitions_of(chosen)] == list(
+        zip(REASSESSMENT_STAGES, REASSESSMENT_STAGES[1:], strict=False))
+    # The machine follows it: applications open (the procedure is frozen), a step it lacks is refused.
+    advance_cycle(db, actor=office, cycle=cycle, target=Stage.APPLICATION)
+    assert db.scalar(select(AuditRecord.after).where(AuditRecord.action == "cycle.procedure_frozen",
+                                                     AuditRecord.cycle_id == cycle.id)) == chosen.as_dict()
+    cycle.stage = Stage.DOCUMENT_REVIEW
+    for lacking in (Stage.PRESENTATION, Stage.SOCIAL_EVALUATION, Stage.COMMITTEE):
+        with pytest.raises(DomainError):
+            advance_cycle(db, actor=office, cycle=cycle, target=lacking)
+    cycle.stage = Stage.DELIBERATION
+    with pytest.raises(DomainError):
+        advance_cycle(db, actor=office, cycle=cycle, target=Stage.COMMITTEE)
+    assert cycle.stage is Stage.DELIBERATION
+
+
 @pytest.mark.parametrize("case", ["revoked", "expired", "none chosen", "unknown"])
 def test_only_current_holders_are_reassessed(db, holder, case):
     award, _enterprise, office = holder

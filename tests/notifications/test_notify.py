@@ -24,6 +24,7 @@ CONTEXTS = {
     "ends_at": dt.datetime(2026, 12, 15, 9, 0, tzinfo=dt.UTC), "author": "李明", "item": "4.7.2",
     "date": dt.date(2026, 12, 15), "itinerary": "9:00 质量部座谈；10:30 生产现场",
     "title": "市长质量奖", "valid_until": "2029-01-14", "year": "2025", "due": "2026-03-31",
+    "starts_at": dt.datetime(2026, 12, 10, 1, 0, tzinfo=dt.UTC), "room": "第一会议室", "minutes": 30, "position": 2,
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from award.applications.models import Application, ApplicationStatus
 from award.audit.models import AuditRecord
@@ -200,3 +200,33 @@ def test_the_archive_keeps_the_lot_and_the_attendance(presented, db, tmp_path):
         schedule = json.loads(archive.read("assignment/presentation.json"))
     assert lot["seed"] == 3 and lots.draw_order(lot["instance"], lot["seed"]) == lot["order"]
     assert [s["attendance"] for s in schedule][0] == "present" and len(schedule) == 3
+
+
+def test_each_applicant_is_told_its_time_and_room_when_the_order_is_drawn(presented, db, make_user):
+    from award.notifications.kinds import Kind
+    from award.notifications.models import Notification
+
+    cycle, review_round, office = presented
+    applications = db.scalars(select(Application).where(Application.cycle_id == cycle.id)
+                              .order_by(Application.id)).all()
+    staff = {a.id: make_user(Role.ENTERPRISE, organization=a.organization) for a in applications}
+    staff[applications[0].id].locale = "zh_Hans_CN"
+    draw = presentation.draw_presentation_order(db, actor=office, review_round=review_round, starts_at=START,
+                                                minutes=30, rooms=["第一会议室"], seed=99)
+    notices = {n.user_id: n for n in db.scalars(select(Notification).where(
+        Notification.kind == Kind.PRESENTATION_SCHEDULED.value))}
+    assert set(notices) == {u.id for u in staff.values()}
+    for position, application_id in enumerate(draw.order, start=1):
+        notice = notices[staff[application_id].id]
+        beijing = f"2099-05-06 {9 + (position - 1) // 2:02d}:{30 * ((position - 1) % 2):02d}"  # 01:00 UTC = 09:00
+        assert beijing in notice.title and beijing in notice.body and "第一会议室" in notice.body
+        assert notice.link.endswith(f"/{application_id}")
+        if application_id == applications[0].id:
+            assert notice.title.startswith("陈述答辩时间") and f"第{position}位" in notice.body, notice.body
+        else:
+            assert f"(number {position} in the order)" in notice.body
+    # A new draw tells them again, with the new time.
+    presentation.draw_presentation_order(db, actor=office, review_round=review_round, starts_at=START,
+                                         minutes=40, rooms=["第二会议室"], seed=7)
+    assert db.scalar(select(func.count()).select_from(Notification).where(
+        Notification.kind == Kind.PRESENTATION_SCHEDULED.value)) == 2 * len(staff)
