@@ -38,7 +38,14 @@ from award.notice.models import NoticeCandidate, Objection, PublicNotice
 from award.notifications.models import Notification
 from award.pool.models import ExpertProfile, ExpertRelation, GroupLink
 from award.ranking.models import RankingSnapshot, ShortlistEntry
-from award.rounds.models import Assignment, AssignmentDraw, AssignmentStatus, ReviewRound, RoundKind
+from award.rounds.models import (
+    Assignment,
+    AssignmentDraw,
+    AssignmentStatus,
+    PresentationSlot,
+    ReviewRound,
+    RoundKind,
+)
 from award.scoring.models import ScoreSheet, SheetStatus
 from award.social.models import FindingLevel, SocialFinding, SocialRecord
 from award.visits.demo import FULL_PROCEDURE_TITLE
@@ -212,6 +219,9 @@ CHECKS: dict[str, Callable[[Session, User, str], None]] = {
     "visit_scheduled": _application_link(
         r"/applications/(\d+)", lambda db, a: db.scalar(select(SiteVisit.id).where(SiteVisit.application_id == a.id))),
     "visit_team_scheduled": _visit_team_scheduled,
+    "presentation_scheduled": _application_link(
+        r"/applications/(\d+)", lambda db, a: db.scalar(select(PresentationSlot.id).where(
+            PresentationSlot.application_id == a.id))),
 }
 
 

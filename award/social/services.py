@@ -97,7 +97,9 @@ def import_records(session: Session, *, actor: User | None, kind: ListKind, data
                                  listed_on=entry.listed_on, imported_by_id=actor.id if actor else None))
         added += 1
     session.flush()
-    record(session, actor=actor, action="social.list_imported", target_type="social_list", target_id=kind.value,
+    # Named by its file, as the dishonesty list's import is: the kind is a code, in `after`.
+    record(session, actor=actor, action="social.list_imported", target_type="social_list",
+           target_id=filename[:80] or "-",
            after={"kind": kind.value, "file": filename[:80], "rows": len(entries), "added": added})
     return added
 
