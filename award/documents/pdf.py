@@ -25,9 +25,12 @@ from markupsafe import Markup
 from award.certificates.assets import FetchRecord
 from award.certificates.fonts import FontLookup, installed_cjk_families, require_cjk_font
 
-__all__ = ["PDF_TEMPLATES_DIR", "image_data_url", "render_html", "render_pdf"]
+__all__ = ["A4_PORTRAIT", "PDF_TEMPLATES_DIR", "image_data_url", "render_html", "render_pdf"]
 
 PDF_TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "documents" / "pdf"
+
+# The plain A4 page of the printed records (the receipt, the on-site report), a ``page_stylesheet``.
+A4_PORTRAIT = "a4-portrait.css"
 
 _IMAGE_MAGIC = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
 
@@ -44,10 +47,12 @@ def _css_string(text: str) -> str:
     return '"' + "".join(ch if ch.isalnum() or ch in " -_" else f"\\{ord(ch):x} " for ch in text) + '"'
 
 
-def _stylesheet(folder: Path, name: str, font_family: str) -> Markup:
-    # Our own CSS file, inlined; the chosen font family is the only value put into it.
-    css = (folder / name).read_text(encoding="utf-8")
-    return Markup(f":root {{ --cjk-font: {_css_string(font_family)}; }}\n{css}")
+def _stylesheet(folder: Path, name: str, font_family: str, page_stylesheet: str | None) -> Markup:
+    # Our own CSS files, inlined: the shared page first (it lives beside this module's templates),
+    # then the document's own; the chosen font family is the only value put into them.
+    sheets = ([(PDF_TEMPLATES_DIR / page_stylesheet).read_text(encoding="utf-8")] if page_stylesheet else []) + [
+        (folder / name).read_text(encoding="utf-8")]
+    return Markup(f":root {{ --cjk-font: {_css_string(font_family)}; }}\n" + "\n".join(sheets))
 
 
 def image_data_url(data: bytes, mime: str) -> str:
@@ -60,21 +65,23 @@ def image_data_url(data: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def render_html(template_name: str, *, stylesheet: str, folder: Path | None = None,
+def render_html(template_name: str, *, stylesheet: str, page_stylesheet: str | None = None, folder: Path | None = None,
                 font_lookup: FontLookup = installed_cjk_families, **context: Any) -> str:
-    """Return the template's HTML; ``stylesheet`` and ``font_family`` are added to the context."""
+    """Return the template's HTML; ``stylesheet`` (after the shared ``page_stylesheet``, such as
+    :data:`A4_PORTRAIT`) and ``font_family`` are added to the context."""
     folder = (folder or PDF_TEMPLATES_DIR).resolve()
     font = require_cjk_font(font_lookup)
     return _sandbox(folder).get_template(template_name).render(
-        stylesheet=_stylesheet(folder, stylesheet, font.family), font_family=font.family, **context)
+        stylesheet=_stylesheet(folder, stylesheet, font.family, page_stylesheet), font_family=font.family, **context)
 
 
-def render_pdf(template_name: str, *, stylesheet: str, folder: Path | None = None,
+def render_pdf(template_name: str, *, stylesheet: str, page_stylesheet: str | None = None, folder: Path | None = None,
                font_lookup: FontLookup = installed_cjk_families, own_data_urls: Iterable[str] = (),
                fetch_log: list[FetchRecord] | None = None, **context: Any) -> bytes:
     """Render the template to PDF bytes. ``own_data_urls`` are the ``data:`` URLs we made (seals)."""
     folder = (folder or PDF_TEMPLATES_DIR).resolve()
-    html = render_html(template_name, stylesheet=stylesheet, folder=folder, font_lookup=font_lookup, **context)
+    html = render_html(template_name, stylesheet=stylesheet, page_stylesheet=page_stylesheet, folder=folder,
+                       font_lookup=font_lookup, **context)
     from award.certificates import engine  # WeasyPrint, loaded when a PDF is made
 
     return engine.write_pdf(html, templates_dir=folder, own_data_urls=own_data_urls, log=fetch_log)

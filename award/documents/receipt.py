@@ -18,7 +18,7 @@ from award.applications.sectors import GBT4754_SECTIONS
 from award.applications.services import latest_submission
 from award.certificates.fonts import FontLookup, installed_cjk_families
 from award.cycles.services import issuers_of
-from award.documents.pdf import render_pdf
+from award.documents.pdf import A4_PORTRAIT, render_pdf
 from award.errors import NotFound
 from award.i18n import _, format_datetime
 
@@ -123,5 +123,5 @@ def receipt_file_name(receipt: Receipt) -> str:
 def render_receipt_pdf(receipt: Receipt, *, printed_at: str,
                        font_lookup: FontLookup = installed_cjk_families) -> bytes:
     """A4 portrait, numbered pages; every value the applicant typed reaches the PDF as text."""
-    return render_pdf("receipt.html", stylesheet="receipt.css", font_lookup=font_lookup, receipt=receipt,
-                      printed_at=printed_at)
+    return render_pdf("receipt.html", stylesheet="receipt.css", page_stylesheet=A4_PORTRAIT, font_lookup=font_lookup,
+                      receipt=receipt, printed_at=printed_at)

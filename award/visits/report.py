@@ -14,7 +14,7 @@ from award.applications.evidence import EvidenceStore
 from award.auth.models import User
 from award.certificates.fonts import FontLookup, installed_cjk_families
 from award.cycles.services import cycle_rubric
-from award.documents.pdf import image_data_url, render_pdf
+from award.documents.pdf import A4_PORTRAIT, image_data_url, render_pdf
 from award.i18n import format_date, format_datetime
 from award.visits.models import CheckStatus, SiteVisit
 from award.visits.services import require_view, team_of
@@ -91,5 +91,5 @@ def visit_report(session: Session, visit: SiteVisit, *, actor: User | None, stor
 def render_visit_report(report: VisitReport, *, font_lookup: FontLookup = installed_cjk_families) -> bytes:
     """A4 portrait PDF; every value typed by the office or the team reaches it as text."""
     photos = [p.src for item in report.items for p in item.photos if p.src]
-    return render_pdf("report.html", stylesheet="report.css", folder=REPORT_TEMPLATES_DIR, font_lookup=font_lookup,
-                      own_data_urls=photos, report=report)
+    return render_pdf("report.html", stylesheet="report.css", page_stylesheet=A4_PORTRAIT, folder=REPORT_TEMPLATES_DIR,
+                      font_lookup=font_lookup, own_data_urls=photos, report=report)

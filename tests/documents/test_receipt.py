@@ -18,7 +18,7 @@ from award.errors import NotFound
 from award.notifications.kinds import Kind
 from award.notifications.models import Notification, OutboxMessage
 from tests.applications.conftest import complete_profile, full_texts, pdf_bytes
-from tests.documents.pdfs import embedded_fonts, page_texts, squeeze
+from tests.documents.pdfs import embedded_fonts, page_sizes_mm, page_texts, squeeze
 
 SUBMITTED_AT = dt.datetime(2026, 11, 20, 2, 15, 7, tzinfo=dt.UTC)  # 10:15:07 in Beijing
 
@@ -110,6 +110,9 @@ def test_the_pdf_reads_back_with_the_fields_the_digests_and_the_time(db, submitt
         assert evidence.sha256 == hashlib.sha256(pdf_bytes(1 if "证书" in evidence.display_name else 2)).hexdigest()
     assert "以顾客为关注焦点，持续改进。" in text and "4.1.2高层领导的作用" in text  # item by item
     assert services.latest_submission(db, application).content_sha256 in text
+    pages = page_texts(pdf)  # the shared A4 page (a4-portrait.css) with the receipt's own footer
+    assert page_sizes_mm(pdf)[0] == (210.0, 297.0)
+    assert f"申报回执·第1页/共{len(pages)}页" in squeeze(pages[0])
     fonts = embedded_fonts(pdf)
     assert fonts and all(files_of for files_of in fonts.values()), fonts  # every font embedded
 

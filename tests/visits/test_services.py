@@ -21,7 +21,7 @@ from award.visits import services
 from award.visits.models import CheckStatus
 from award.visits.photos import GPS_IFD, has_location
 from award.visits.report import render_visit_report, visit_report
-from tests.documents.pdfs import embedded_fonts, image_count, page_texts, squeeze
+from tests.documents.pdfs import embedded_fonts, image_count, page_sizes_mm, page_texts, squeeze
 from tests.visits.world import visit_world
 
 TODAY = dt.date(2026, 12, 7)
@@ -205,6 +205,9 @@ def test_the_report_pdf_reads_back_with_the_team_the_notes_and_the_photos(db, wo
     assert "王组长（组长）" in text and "李专家（组员）" in text
     assert "4.1.2高层领导的作用" in text and "现场核实" in text and "<b>纪要</b>齐全" in text
     assert "已去除拍摄位置信息" in text and "2026-12-1516:00" in text  # Beijing time
+    pages = page_texts(pdf)  # the shared A4 page (a4-portrait.css) with the report's own footer
+    assert page_sizes_mm(pdf)[0] == (210.0, 297.0)
+    assert f"现场评审报告·第1页/共{len(pages)}页" in squeeze(pages[0])
     assert image_count(pdf) >= 1  # the photo (WeasyPrint may share one resource dict across pages)
     fonts = embedded_fonts(pdf)
     assert any("CJK" in name or "Han" in name for name in fonts), fonts
