@@ -909,6 +909,24 @@ def _to_units(values: np.ndarray, apps: np.ndarray, k: int) -> tuple[np.ndarray,
     return units, D
 
 
+def _cancel_cycle(cycle: list[tuple[int, int]], flows: list[int], adjacency: dict[int, dict[int, None]],
+                  edges_u: list[int], edges_v: list[int], D: int, rng: random.Random) -> None:
+    """Move one cycle of fractional edges ((edge, +1 if walked u->v else -1)) up or down by the
+    amount that makes at least one edge whole, up with the probability that keeps every edge's
+    expected flow (one ``rng.random()`` per cycle: the draws of every solver version depend on it),
+    and drop the edges that became whole from ``adjacency``."""
+    up = min((D - flows[e] % D) if d == 1 else flows[e] % D for e, d in cycle)
+    down = min(flows[e] % D if d == 1 else (D - flows[e] % D) for e, d in cycle)
+    delta = up if rng.random() * (up + down) < down else -down
+    for e, d in cycle:
+        flows[e] += d * delta
+        if flows[e] % D == 0:
+            for end in (edges_u[e], edges_v[e]):
+                adjacency[end].pop(e, None)
+                if not adjacency[end]:
+                    del adjacency[end]
+
+
 def _cancel_cycles(adjacency: dict[int, dict[int, None]], edges_u: list[int], edges_v: list[int],
                    flows: list[int], D: int, rng: random.Random) -> None:
     """Walk along fractional edges until a node repeats, then move the cycle that closes by a
@@ -934,17 +952,7 @@ def _cancel_cycles(adjacency: dict[int, dict[int, None]], edges_u: list[int], ed
             path_nodes.append(w)
             continue
         at = position[w]
-        cycle = path_edges[at:]
-        up = min((D - flows[e] % D) if d == 1 else flows[e] % D for e, d in cycle)
-        down = min(flows[e] % D if d == 1 else (D - flows[e] % D) for e, d in cycle)
-        delta = up if rng.random() * (up + down) < down else -down
-        for e, d in cycle:
-            flows[e] += d * delta
-            if flows[e] % D == 0:
-                for end in (edges_u[e], edges_v[e]):
-                    adjacency[end].pop(e, None)
-                    if not adjacency[end]:
-                        del adjacency[end]
+        _cancel_cycle(path_edges[at:], flows, adjacency, edges_u, edges_v, D, rng)
         # Back to where the cycle began: the path before it is untouched, still fractional.
         for node in path_nodes[at + 1:]:
             del position[node]
@@ -1088,17 +1096,7 @@ def _dependent_rounding_v1(data: _Data, active: np.ndarray, pi: np.ndarray, pj: 
             adjacency.setdefault(edges_u[e], {})[e] = None
             adjacency.setdefault(edges_v[e], {})[e] = None
     while adjacency:
-        cycle = _fractional_cycle_v1(adjacency, edges_u, edges_v)
-        up = min((D - flows[e] % D) if d == 1 else flows[e] % D for e, d in cycle)
-        down = min(flows[e] % D if d == 1 else (D - flows[e] % D) for e, d in cycle)
-        delta = up if rng.random() * (up + down) < down else -down
-        for e, d in cycle:
-            flows[e] += d * delta
-            if flows[e] % D == 0:
-                for end in (edges_u[e], edges_v[e]):
-                    adjacency[end].pop(e, None)
-                    if not adjacency[end]:
-                        del adjacency[end]
+        _cancel_cycle(_fractional_cycle_v1(adjacency, edges_u, edges_v), flows, adjacency, edges_u, edges_v, D, rng)
     X = np.zeros_like(data.eligible)
     for p, e in enumerate(pair_edges):
         if flows[e] == D:
