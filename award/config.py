@@ -97,6 +97,9 @@ DEFAULTS: dict[str, Any] = {
     "JOB_LEASE_SECONDS": 60,
     "JOB_MODULES": (),  # more modules that register job kinds (tests)
     "REMINDERS_EVERY_MINUTES": 15,  # the worker sends due reminders this often
+    # A draw of panels whose pool is larger than this (applications × pool experts) runs as a job of the
+    # worker; smaller ones run in the office's request (under a second up to about this size).
+    "DRAW_JOB_ABOVE": 20_000,
 }
 
 # Environment variables read as AWARD_<NAME>; booleans accept 1/0, true/false, yes/no.
@@ -138,6 +141,7 @@ ENV_KEYS: dict[str, type] = {
     "JOB_LEASE_SECONDS": int,
     "JOB_MODULES": str,  # comma-separated
     "REMINDERS_EVERY_MINUTES": int,
+    "DRAW_JOB_ABOVE": int,
 }
 
 _TRUE = {"1", "true", "yes", "on"}
