@@ -95,6 +95,8 @@ DEFAULTS: dict[str, Any] = {
     "JOBS_QUEUE_URL": None,
     "JOBS_IMMEDIATE": False,
     "JOB_LEASE_SECONDS": 60,
+    # /healthz calls the job worker stalled when its heartbeat (stamped as it reaps, every minute) is older.
+    "JOB_HEARTBEAT_MAX_AGE_SECONDS": 300,
     "JOB_MODULES": (),  # more modules that register job kinds (tests)
     "REMINDERS_EVERY_MINUTES": 15,  # the worker sends due reminders this often
     # A draw of panels whose problem is larger than this (applications × pool experts) runs as a job of the
@@ -140,6 +142,7 @@ ENV_KEYS: dict[str, type] = {
     "JOBS_QUEUE_URL": str,
     "JOBS_IMMEDIATE": bool,
     "JOB_LEASE_SECONDS": int,
+    "JOB_HEARTBEAT_MAX_AGE_SECONDS": int,
     "JOB_MODULES": str,  # comma-separated
     "REMINDERS_EVERY_MINUTES": int,
     "DRAW_JOB_ABOVE": int,
