@@ -212,7 +212,7 @@ def solve_plan(plan: DrawPlan) -> tuple[str, AssignmentResult]:
     return instance_hash(parsed), solve_instance(parsed)
 
 
-def store_assignment(session: Session, *, actor: User | None, review_round: ReviewRound, plan: DrawPlan,
+def _store_draw(session: Session, *, actor: User | None, review_round: ReviewRound, plan: DrawPlan,
                      digest: str, result: AssignmentResult) -> AssignmentDraw:
     """Replace the round's panels by the solved ones and record the draw (instance, seed, result) and its
     audit record."""
@@ -247,7 +247,7 @@ def run_assignment(
     plan = plan_assignment(session, actor=actor, review_round=review_round, mode=mode, seed=seed,
                            max_pair_probability=max_pair_probability)
     digest, result = solve_plan(plan)
-    return store_assignment(session, actor=actor, review_round=review_round, plan=plan, digest=digest,
+    return _store_draw(session, actor=actor, review_round=review_round, plan=plan, digest=digest,
                             result=result)
 
 
@@ -284,7 +284,7 @@ def draw_panels(
                            max_pair_probability=max_pair_probability)
     if plan.size <= job_above:
         digest, result = solve_plan(plan)
-        return store_assignment(session, actor=actor, review_round=review_round, plan=plan, digest=digest,
+        return _store_draw(session, actor=actor, review_round=review_round, plan=plan, digest=digest,
                                 result=result)
     job, _created = start_job(session, started_by=actor, kind=DRAW_KIND, same_as=_draw_identity(review_round),
                               inputs={**_draw_identity(review_round), "cycle_id": review_round.cycle_id,
@@ -309,7 +309,7 @@ def run_draw_job(session: Session, *, actor: User | None, review_round: ReviewRo
     if again.instance != plan.instance:
         raise Conflict(_("The pool, the applications or the conflicts changed while the panels were drawn; "
                          "try again."), code="draw_changed")
-    return store_assignment(session, actor=actor, review_round=review_round, plan=plan, digest=digest,
+    return _store_draw(session, actor=actor, review_round=review_round, plan=plan, digest=digest,
                             result=result)
 
 

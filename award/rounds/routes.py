@@ -119,9 +119,7 @@ def assign(round_id: int):
     form = AssignForm()
     on_refusal(lambda _: round_page(review_round, assign_form=form))
     validated(form)
-    draw = panels.draw_panels(get_session(), actor=actor(), review_round=review_round,
-                              mode=AssignmentSource(form.mode.data), seed=form.seed.data,
-                              max_pair_probability=float(filled(form.max_pair_probability.data)),
+    draw = panels.draw_panels(get_session(), actor=actor(), review_round=review_round, **form.to_draw(),
                               job_above=int(current_app.config["DRAW_JOB_ABOVE"]))
     if isinstance(draw, Job):  # a large pool: the worker draws; its page shows the progress, then the round
         return redirect(url_for("jobs.job_page", job_id=draw.id))
