@@ -48,6 +48,8 @@ JOB_MODULES = (
     "award.certificates.job_kinds",
     "award.archive.job_kinds",
     "award.outreach.job_kinds",  # a message to a group of applicants
+    "award.rounds.job_kinds",  # a large draw of panels
+    "award.documents.job_kinds",  # the official documents of a cycle in one ZIP
     "award.notifications.job_kinds",  # reminders on a schedule
 )
 

@@ -95,8 +95,14 @@ DEFAULTS: dict[str, Any] = {
     "JOBS_QUEUE_URL": None,
     "JOBS_IMMEDIATE": False,
     "JOB_LEASE_SECONDS": 60,
+    # /healthz calls the job worker stalled when its heartbeat (stamped as it reaps, every minute) is older.
+    "JOB_HEARTBEAT_MAX_AGE_SECONDS": 300,
     "JOB_MODULES": (),  # more modules that register job kinds (tests)
     "REMINDERS_EVERY_MINUTES": 15,  # the worker sends due reminders this often
+    # A draw of panels whose problem is larger than this (applications × pool experts) runs as a job of the
+    # worker; smaller ones run in the office's request (the solver takes under a second up to this size:
+    # 0.3 s for 100 × 200, 0.9 s for 200 × 300; 10–25 s for 500 × 2,000). 0: every draw is a job.
+    "DRAW_JOB_ABOVE": 50_000,
 }
 
 # Environment variables read as AWARD_<NAME>; booleans accept 1/0, true/false, yes/no.
@@ -136,8 +142,10 @@ ENV_KEYS: dict[str, type] = {
     "JOBS_QUEUE_URL": str,
     "JOBS_IMMEDIATE": bool,
     "JOB_LEASE_SECONDS": int,
+    "JOB_HEARTBEAT_MAX_AGE_SECONDS": int,
     "JOB_MODULES": str,  # comma-separated
     "REMINDERS_EVERY_MINUTES": int,
+    "DRAW_JOB_ABOVE": int,
 }
 
 _TRUE = {"1", "true", "yes", "on"}

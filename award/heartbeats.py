@@ -1,8 +1,8 @@
 """Heartbeats of the background workers: each loop of a worker stamps the time, `/healthz` reports its age.
 
-One row per kind of worker ("outbox" for the e-mail sender); several senders (two hosts) stamp the same
-row, so its age says how long ago any of them was last alive. The time is kept in the database, which
-every host shares, not in a file or in Redis, which a host may not have.
+One row per kind of worker ("outbox" for the e-mail sender, "jobs" for the job worker); several senders
+(two hosts) stamp the same row, so its age says how long ago any of them was last alive. The time is kept
+in the database, which every host shares, not in a file or in Redis, which a host may not have.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from award.db import Base, UTCDateTime
 
 OUTBOX_SENDER = "outbox"
+JOB_WORKER = "jobs"  # stamped by the job worker each time it reaps (every minute, and at start)
 
 
 class WorkerHeartbeat(Base):

@@ -440,6 +440,8 @@ ROUTES: list[Route] = [
     # A cycle still taking applications has no notice: back to the documents page with the reason.
     Route("documents.official_pdf", "GET", "/documents/cycles/{cycle_id}/official/notice.pdf",
           allow(Role.OFFICE, Role.SUPERVISOR, ok=302)),
+    Route("documents.queue_official_set", "POST", "/documents/cycles/{documents_cycle_id}/official-set",
+          allow(Role.OFFICE, ok=302)),  # the job's page (it runs in the request in the tests)
     Route("documents.edit_layout", "GET", "/documents/cycles/{documents_cycle_id}/overlay", allow(Role.OFFICE)),
     Route("documents.edit_layout", "POST", "/documents/cycles/{documents_cycle_id}/overlay",
           allow(Role.OFFICE, ok=422)),  # an empty form

@@ -464,6 +464,8 @@ GUARDS: list[Guard] = [
     Guard(documents.save_texts, lambda c, a: documents.save_texts(
         c.s, actor=a, cycle=c.awarded_cycle, kind=DocumentKind.DECISION,
         texts=documents.texts_of(c.s, c.awarded_cycle, DocumentKind.DECISION)), OFFICE),
+    Guard(documents.queue_official_set, lambda c, a: documents.queue_official_set(
+        c.s, actor=a, cycle=c.awarded_cycle, zone=ZoneInfo("Asia/Shanghai")), OFFICE),
     Guard(documents.save_layout, lambda c, a: documents.save_layout(
         c.s, actor=a, cycle=c.awarded_cycle, layout=documents.layout_of(c.s, c.awarded_cycle)), OFFICE),
     Guard(documents.create_printer, lambda c, a: documents.create_printer(
@@ -560,6 +562,16 @@ GUARDS: list[Guard] = [
     # rounds and panels: the office; the supervisor may re-run a draw to check it.
     Guard(panels.run_assignment, lambda c, a: panels.run_assignment(
         c.s, actor=a, review_round=c.setup_round, mode=AssignmentSource.OPTIMAL), OFFICE,
+        stage=Case(at_stage("setup_cycle", Stage.APPLICATION), code="wrong_stage")),
+    Guard(panels.plan_assignment, lambda c, a: panels.plan_assignment(
+        c.s, actor=a, review_round=c.setup_round, mode=AssignmentSource.OPTIMAL), OFFICE,
+        stage=Case(at_stage("setup_cycle", Stage.APPLICATION), code="wrong_stage")),
+    Guard(panels.draw_panels, lambda c, a: panels.draw_panels(
+        c.s, actor=a, review_round=c.setup_round, mode=AssignmentSource.RANDOMIZED, job_above=0), OFFICE,
+        stage=Case(at_stage("setup_cycle", Stage.APPLICATION), code="wrong_stage")),
+    Guard(panels.run_draw_job, lambda c, a: panels.run_draw_job(
+        c.s, actor=a, review_round=c.setup_round, end_read=lambda: None,
+        inputs={"mode": "randomized", "seed": 5, "max_pair_probability": 0.5}), OFFICE,
         stage=Case(at_stage("setup_cycle", Stage.APPLICATION), code="wrong_stage")),
     Guard(panels.replay_draw, lambda c, a: panels.replay_draw(c.s, actor=a, draw=c.draw),
           ("office", "supervisor", SYSTEM)),

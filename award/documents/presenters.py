@@ -48,4 +48,4 @@ def documents_page(session: Session, cycle: Cycle, *, zone: ZoneInfo) -> dict[st
     issuers = issuers_of(cycle)
     return {"cycle": cycle, "documents": documents, "issuers": issuers, "layout": services.layout_of(session, cycle),
             "layout_edited": services.stored_layout(session, cycle) is not None,
-            "printers": services.printer_profiles(session)}
+            "printers": services.printer_profiles(session), "latest_set": services.latest_official_set(session, cycle)}

@@ -100,6 +100,15 @@ def official_pdf(cycle_id: int, kind: str):
     return attachment(data, f"{cycle.year}-{FILE_NAMES[document_kind]}.pdf", "application/pdf")
 
 
+@bp.route("/cycles/<int:cycle_id>/official-set", methods=["POST"])
+@office_required
+def queue_official_set(cycle_id: int):
+    cycle = get_or_404(Cycle, cycle_id)
+    on_refusal(lambda _: _back_to_documents(cycle))
+    job, _created = services.queue_official_set(get_session(), actor=actor(), cycle=cycle, zone=local_zone())
+    return redirect(url_for("jobs.job_page", job_id=job.id))
+
+
 # --- overlay printing -----------------------------------------------------------------------------------
 
 

@@ -39,6 +39,8 @@ from award.documents.overlay import DATE_STYLES, FieldPosition, Layout, Offset, 
 from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _
 from award.inputs import check_name
+from award.jobs.models import Job
+from award.jobs.services import latest_job, start_job
 from award.notice.models import PublicNotice
 from award.notice.services import notice_of
 from award.ranking.services import frozen_levels
@@ -244,6 +246,36 @@ def decision_document(session: Session, cycle: Cycle, *, zone: ZoneInfo) -> Offi
 def official_document(session: Session, cycle: Cycle, kind: DocumentKind, *, zone: ZoneInfo) -> OfficialDocument:
     maker = notice_document if kind is DocumentKind.NOTICE else decision_document
     return maker(session, cycle, zone=zone)
+
+
+# --- the cycle's official documents as one set (a job of the worker) ------------------------------------
+
+OFFICIAL_SET_KIND = "documents.official_set"
+
+
+def official_set(session: Session, cycle: Cycle, *, zone: ZoneInfo) -> list[OfficialDocument]:
+    """Every official document the cycle has reached, checked for printing: the notice list once the notice
+    is published, the decision list once the awards are made. A Conflict when there is none yet, or when one
+    of them cannot be printed (its reason)."""
+    kinds = [kind for kind, reached in ((DocumentKind.NOTICE, notice_of(session, cycle) is not None),
+                                        (DocumentKind.DECISION, bool(_awards(session, cycle)))) if reached]
+    if not kinds:
+        raise Conflict(_("The public notice of this cycle has not been published."), code="no_notice")
+    return [official_document(session, cycle, kind, zone=zone) for kind in kinds]
+
+
+def queue_official_set(session: Session, *, actor: User | None, cycle: Cycle, zone: ZoneInfo) -> tuple[Job, bool]:
+    """Queue the printing of the cycle's official documents into one ZIP (a job of the worker: each PDF is
+    laid out by WeasyPrint), or give the one already queued or running; refused now if one cannot be printed."""
+    if actor is not None and actor.role is not Role.OFFICE:
+        raise NotAllowed(_("Only the award office can print the cycle's documents as a set."))
+    documents = official_set(session, cycle, zone=zone)
+    return start_job(session, started_by=actor, kind=OFFICIAL_SET_KIND, inputs={"cycle_id": cycle.id},
+                     total=len(documents))
+
+
+def latest_official_set(session: Session, cycle: Cycle) -> Job | None:
+    return latest_job(session, kind=OFFICIAL_SET_KIND, inputs={"cycle_id": cycle.id})
 
 
 # --- overlay printing ------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from award.app_db import get_database, get_session
 from award.db import utcnow
 from award.files import FileStore
-from award.heartbeats import record_beat
+from award.heartbeats import JOB_WORKER, record_beat
 from award.jobs import runner, services
 from award.jobs.kinds import SCHEDULE, ScheduleSpec
 from award.jobs.models import Job, JobState
@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 
 EXTENSION = "award.jobs"
 READ_WHOLE_BYTES = 32 * 1024 * 1024
-JOB_WORKER = "jobs"  # the worker's heartbeat row (award/heartbeats.py), stamped each time it reaps
 
 
 class JobQueue:

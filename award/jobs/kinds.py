@@ -58,18 +58,22 @@ class KindSpec:
     run: JobFunction
     title: Any = None  # what the job's page calls it (a lazy translated string)
     max_attempts: int = 3  # how many workers may die holding it before it fails as interrupted
+    # A job that leaves rows, not a file: the page that shows them, as (endpoint, the input naming its id,
+    # the URL parameter); the job's page goes there once the job is done.
+    follow: tuple[str, str, str] | None = None
 
 
 KINDS: dict[str, KindSpec] = {}
 
 
-def job_kind(name: str, *, title: Any = None, max_attempts: int = 3) -> Callable[[JobFunction], JobFunction]:
+def job_kind(name: str, *, title: Any = None, max_attempts: int = 3,
+             follow: tuple[str, str, str] | None = None) -> Callable[[JobFunction], JobFunction]:
     """Register the function that runs jobs of kind ``name`` (once per name)."""
 
     def register(run: JobFunction) -> JobFunction:
         if name in KINDS and KINDS[name].run is not run:
             raise ValueError(f"job kind {name!r} is registered twice")
-        KINDS[name] = KindSpec(name=name, run=run, title=title, max_attempts=max_attempts)
+        KINDS[name] = KindSpec(name=name, run=run, title=title, max_attempts=max_attempts, follow=follow)
         return run
 
     return register

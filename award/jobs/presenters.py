@@ -17,12 +17,23 @@ def job_failure_message(job: Job) -> str:
     return _("The job failed: %(detail)s", detail=job.error_detail)
 
 
-def job_status(job: Job, *, message: str, download_url: str | None) -> dict[str, Any]:
-    """The JSON a job's page polls."""
+def job_status(job: Job, *, message: str, download_url: str | None,
+               follow_url: str | None = None) -> dict[str, Any]:
+    """The JSON a job's page polls; ``follow_url``, once done, is the page that shows what the job made."""
     ready = job.state is JobState.DONE and job.result_sha256 is not None  # a job without a file offers none
     return {"state": job.state.value, "done": job.done, "total": job.total, "percent": job.percent,
             "message": message, "download_url": download_url if ready else None,
-            "attempts": job.attempts}
+            "follow_url": follow_url if job.state is JobState.DONE else None, "attempts": job.attempts}
+
+
+def follow_target(job: Job) -> tuple[str, dict[str, Any]] | None:
+    """The endpoint and its arguments of the page that shows what a job of rows made (its kind's ``follow``)."""
+    spec = KINDS.get(job.kind)
+    if spec is None or spec.follow is None:
+        return None
+    endpoint, key, parameter = spec.follow
+    value = job.inputs.get(key)
+    return (endpoint, {parameter: value}) if isinstance(value, int) else None
 
 
 def job_title(job: Job) -> str:

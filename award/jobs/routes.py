@@ -10,7 +10,7 @@ from award.app_db import get_session
 from award.auth.access import actor, office_required
 from award.jobs.configured import job_download
 from award.jobs.models import Job
-from award.jobs.presenters import job_message, job_status, job_title
+from award.jobs.presenters import follow_target, job_message, job_status, job_title
 from award.jobs.services import load_job, retry_job
 from award.views import on_refusal
 
@@ -21,18 +21,25 @@ def _load(job_id: int) -> Job:
     return load_job(get_session(), job_id) or abort(404)
 
 
+def _follow_url(job: Job) -> str | None:
+    target = follow_target(job)
+    return url_for(target[0], **target[1]) if target else None
+
+
 @bp.route("/jobs/<int:job_id>")
 @office_required
 def job_page(job_id: int):
     job = _load(job_id)
-    return render_template("jobs/page.html", job=job, title=job_title(job), message=job_message(job))
+    return render_template("jobs/page.html", job=job, title=job_title(job), message=job_message(job),
+                           follow_url=_follow_url(job))
 
 
 @bp.route("/jobs/<int:job_id>/status")
 @office_required
 def job_status_json(job_id: int):
     job = _load(job_id)
-    return job_status(job, message=job_message(job), download_url=url_for("jobs.job_result", job_id=job.id))
+    return job_status(job, message=job_message(job), download_url=url_for("jobs.job_result", job_id=job.id),
+                      follow_url=_follow_url(job))
 
 
 @bp.route("/jobs/<int:job_id>/result")

@@ -62,15 +62,17 @@ def latest_job(session: Session, *, kind: str, inputs: dict[str, Any]) -> Job | 
 
 
 def start_job(session: Session, *, started_by: User | None, kind: str, inputs: dict[str, Any],
-              total: int = 0) -> tuple[Job, bool]:
+              total: int = 0, same_as: dict[str, Any] | None = None) -> tuple[Job, bool]:
     """A new queued job, or the queued or running one of the same kind and inputs (``created`` False).
 
-    The caller (an area's service) has checked who may start it. The unique ``active_key`` makes this safe
-    when two requests start the same job at once: the second insert fails and returns the first one's job.
+    ``same_as``: the part of the inputs that makes two jobs the same (default: all of them); a draw of a
+    round is the same job whatever seed the second request chose. The caller (an area's service) has
+    checked who may start it. The unique ``active_key`` makes this safe when two requests start the same job
+    at once: the second insert fails and returns the first one's job.
     """
     if kind not in KINDS:
         raise Invalid(_("There is no such kind of job."))
-    digest = inputs_hash(kind, inputs)
+    digest = inputs_hash(kind, inputs if same_as is None else same_as)
     existing = session.scalar(select(Job).where(Job.active_key == digest).execution_options(populate_existing=True))
     if existing is not None:
         return existing, False

@@ -1,4 +1,5 @@
-"""`/healthz`: can this instance serve? The database, Redis (when configured) and the outbox sender.
+"""`/healthz`: can this instance serve? The database, Redis (when configured), the outbox sender and the
+job worker.
 
 Each check answers within about a second (`TIMEOUT_SECONDS`) and says only "ok", "degraded" or "down"
 with a number or an error's kind: no address, no URL, no library version, no secret. Why each fails
@@ -11,6 +12,10 @@ is logged (redacted) for the operator.
 - outbox_sender: the age of the sender's heartbeat (award/heartbeats.py). A sender that never ran or
   stopped longer ago than OUTBOX_HEARTBEAT_MAX_AGE_SECONDS delays e-mail but the pages still serve:
   degraded.
+- job_worker: the age of the job worker's heartbeat, stamped each time it reaps (every minute). A worker
+  that never ran or stopped longer ago than JOB_HEARTBEAT_MAX_AGE_SECONDS leaves jobs waiting (batches,
+  archives, reminders) but the pages still serve: degraded. "not_configured" when jobs run where they are
+  started (JOBS_IMMEDIATE, the tests).
 
 The overall status is the worst of them; down is answered with 503, ok and degraded with 200.
 """
@@ -28,7 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from award.db import READ_ONLY
-from award.heartbeats import OUTBOX_SENDER, last_beat
+from award.heartbeats import JOB_WORKER, OUTBOX_SENDER, last_beat
 
 OK, DEGRADED, DOWN = "ok", "degraded", "down"
 TIMEOUT_SECONDS = 1
@@ -84,11 +89,13 @@ def check_redis(url: str | None) -> Check:
     return {"status": OK, "elapsed_ms": _elapsed_ms(started)}
 
 
-def check_sender(session: Session, *, now: dt.datetime, max_age_seconds: int) -> Check:
+def check_sender(session: Session, *, now: dt.datetime, max_age_seconds: int,
+                 worker: str = OUTBOX_SENDER) -> Check:
+    """The age of a worker's heartbeat (the outbox sender's by default) against its limit."""
     try:
-        beat = last_beat(session, worker=OUTBOX_SENDER)
+        beat = last_beat(session, worker=worker)
     except SQLAlchemyError as error:
-        log.warning("health: the sender's heartbeat cannot be read: %s", error)
+        log.warning("health: the heartbeat of %s cannot be read: %s", worker, error)
         return {"status": DEGRADED, "error": type(error).__name__}
     if beat is None:  # never ran against this database
         return {"status": DEGRADED, "age_seconds": None, "max_age_seconds": max_age_seconds}
@@ -98,15 +105,19 @@ def check_sender(session: Session, *, now: dt.datetime, max_age_seconds: int) ->
 
 
 def health_report(session_factory: Callable[[], Session], *, redis_url: str | None, now: dt.datetime,
-                  sender_max_age_seconds: int) -> dict[str, Any]:
-    """Every check and the worst of them: {"status": "ok"|"degraded"|"down", "checks": {...}}."""
+                  sender_max_age_seconds: int, job_worker_max_age_seconds: int | None = None) -> dict[str, Any]:
+    """Every check and the worst of them: {"status": "ok"|"degraded"|"down", "checks": {...}}.
+    ``job_worker_max_age_seconds`` None: no job worker is expected (jobs run where they are started)."""
     checks: dict[str, Check] = {}
     with session_factory() as session:
         checks["database"] = check_database(session)
         if checks["database"]["status"] == OK:
             checks["outbox_sender"] = check_sender(session, now=now, max_age_seconds=sender_max_age_seconds)
+            checks["job_worker"] = ({"status": "not_configured"} if job_worker_max_age_seconds is None else
+                                    check_sender(session, now=now, max_age_seconds=job_worker_max_age_seconds,
+                                                 worker=JOB_WORKER))
         else:
-            checks["outbox_sender"] = {"status": "unknown"}
+            checks["outbox_sender"] = checks["job_worker"] = {"status": "unknown"}
     checks["redis"] = check_redis(redis_url)
     worst = max((check["status"] for check in checks.values()), key=lambda status: _RANK.get(status, 0))
     return {"status": worst if worst in (DEGRADED, DOWN) else OK, "checks": checks}

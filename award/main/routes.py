@@ -65,5 +65,7 @@ def healthz():
     """For the proxy, systemd and monitoring: no login, no cookie, no rate limit; 503 when down."""
     config = current_app.config
     report = health_report(get_database().session_factory, redis_url=config["REDIS_URL"], now=utcnow(),
-                           sender_max_age_seconds=int(config["OUTBOX_HEARTBEAT_MAX_AGE_SECONDS"]))
+                           sender_max_age_seconds=int(config["OUTBOX_HEARTBEAT_MAX_AGE_SECONDS"]),
+                           job_worker_max_age_seconds=(None if config["JOBS_IMMEDIATE"]
+                                                       else int(config["JOB_HEARTBEAT_MAX_AGE_SECONDS"])))
     return report, 503 if report["status"] == DOWN else 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from wtforms import DateTimeLocalField, DecimalField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -83,6 +84,11 @@ class AssignForm(BaseForm):
                                         places=2, validators=[InputRequired(), NumberRange(min=Decimal("0.05"),
                                                                                            max=1)])
     submit = SubmitField(_l("Form the panels"))
+
+    def to_draw(self) -> dict[str, Any]:
+        """The draw's arguments: its mode, the seed typed (or None) and the pairing cap."""
+        return {"mode": AssignmentSource(self.mode.data), "seed": self.seed.data,
+                "max_pair_probability": float(filled(self.max_pair_probability.data))}
 
 
 class ReplaceForm(BaseForm):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -38,6 +38,8 @@ from award.cycles.models import Cycle, Stage
 from award.cycles.stages import STAGE_LABELS, stage_sequence
 from award.errors import Conflict, Invalid, NotAllowed
 from award.i18n import _
+from award.jobs.models import Job
+from award.jobs.services import active_job, latest_job, start_job
 from award.pool.models import ExpertAvailability, ExpertProfile
 from award.rounds import notices
 from award.rounds.access import require_office
@@ -160,14 +162,28 @@ def _require_setup(session: Session, review_round: ReviewRound) -> None:
                           code="scoring_started")
 
 
-def run_assignment(
+@dataclass(frozen=True, kw_only=True)
+class DrawPlan:
+    """What a run solves: the round's instance (with the seed and the pairing cap of a random draw)."""
+
+    round_id: int
+    mode: AssignmentSource
+    seed: int | None
+    max_pair_probability: float
+    instance: dict[str, Any]
+
+    @property
+    def size(self) -> int:
+        """Applications × pool experts: what the solver's time grows with."""
+        return len(self.instance["applications"]) * len(self.instance["experts"])
+
+
+def plan_assignment(
     session: Session, *, actor: User | None, review_round: ReviewRound, mode: AssignmentSource,
     seed: int | None = None, max_pair_probability: float = DEFAULT_MAX_PAIR_PROBABILITY,
-) -> AssignmentDraw:
-    """Form every panel of a round afresh, optimally or by a seeded random draw.
-
-    The round's previous panels are replaced. Applications that cannot be covered keep no panel
-    and the draw's result says why (reasons per application)."""
+) -> DrawPlan:
+    """Check that the office may form the round's panels now and build the solver's instance (a random
+    draw's seed is chosen here when none is given)."""
     require_office(actor)
     if mode is AssignmentSource.MANUAL:
         raise Invalid(_("Choose the optimal or the randomized mode."), code="bad_mode")
@@ -186,27 +202,115 @@ def run_assignment(
         instance["max_pair_probability"] = max_pair_probability
     else:
         seed = None
-    parsed = parse_instance(instance)
-    digest = instance_hash(parsed)
-    result = solve_instance(parsed)
+    return DrawPlan(round_id=review_round.id, mode=mode, seed=seed, max_pair_probability=max_pair_probability,
+                    instance=instance)
+
+
+def solve_plan(plan: DrawPlan) -> tuple[str, AssignmentResult]:
+    """The instance's SHA-256 and the solver's result (no database: the long part of a large draw)."""
+    parsed = parse_instance(plan.instance)
+    return instance_hash(parsed), solve_instance(parsed)
+
+
+def _store_draw(session: Session, *, actor: User | None, review_round: ReviewRound, plan: DrawPlan,
+                     digest: str, result: AssignmentResult) -> AssignmentDraw:
+    """Replace the round's panels by the solved ones and record the draw (instance, seed, result) and its
+    audit record."""
     result_json = result_to_json(result, input_hash=digest)
     result_json.pop("seconds", None)  # timing is not part of the outcome
-
     previous = _current_pairs(session, review_round)
     session.execute(delete(Assignment).where(Assignment.round_id == review_round.id))
-    draw = AssignmentDraw(round_id=review_round.id, mode=mode, seed=seed,
-                          max_pair_probability=Decimal(str(max_pair_probability)) if seed is not None else None,
-                          instance=instance, input_hash=digest, result=result_json,
+    draw = AssignmentDraw(round_id=review_round.id, mode=plan.mode, seed=plan.seed,
+                          max_pair_probability=(Decimal(str(plan.max_pair_probability))
+                                                if plan.seed is not None else None),
+                          instance=plan.instance, input_hash=digest, result=result_json,
                           created_by_id=actor.id if actor else None)
     session.add(draw)
     session.flush()
     _store_panels(session, review_round, draw, result)
     record(session, actor=actor, action="review.panels_drawn", target_type="assignment_draw", target_id=draw.id,
            cycle_id=review_round.cycle_id, before={"assignments": previous},
-           after={"round_id": review_round.id, "mode": mode.value, "seed": seed,
-                  "max_pair_probability": instance.get("max_pair_probability"), "input_hash": digest,
+           after={"round_id": review_round.id, "mode": plan.mode.value, "seed": plan.seed,
+                  "max_pair_probability": plan.instance.get("max_pair_probability"), "input_hash": digest,
                   **draw_outcome(result_json)})
     return draw
+
+
+def run_assignment(
+    session: Session, *, actor: User | None, review_round: ReviewRound, mode: AssignmentSource,
+    seed: int | None = None, max_pair_probability: float = DEFAULT_MAX_PAIR_PROBABILITY,
+) -> AssignmentDraw:
+    """Form every panel of a round afresh, optimally or by a seeded random draw, here and now.
+
+    The round's previous panels are replaced. Applications that cannot be covered keep no panel
+    and the draw's result says why (reasons per application)."""
+    plan = plan_assignment(session, actor=actor, review_round=review_round, mode=mode, seed=seed,
+                           max_pair_probability=max_pair_probability)
+    digest, result = solve_plan(plan)
+    return _store_draw(session, actor=actor, review_round=review_round, plan=plan, digest=digest,
+                            result=result)
+
+
+# --------------------------------------------------------------------------- large draws as jobs
+
+DRAW_KIND = "rounds.draw"
+
+
+def _draw_identity(review_round: ReviewRound) -> dict[str, Any]:
+    return {"round_id": review_round.id}
+
+
+def running_draw(session: Session, review_round: ReviewRound) -> Job | None:
+    """The draw job of the round that is queued or running, if any."""
+    return active_job(session, kind=DRAW_KIND, inputs=_draw_identity(review_round))
+
+
+def latest_draw_job(session: Session, review_round: ReviewRound) -> Job | None:
+    return latest_job(session, kind=DRAW_KIND, inputs=_draw_identity(review_round))
+
+
+def draw_panels(
+    session: Session, *, actor: User | None, review_round: ReviewRound, mode: AssignmentSource,
+    seed: int | None = None, max_pair_probability: float = DEFAULT_MAX_PAIR_PROBABILITY, job_above: int,
+) -> AssignmentDraw | Job:
+    """Form the round's panels: here for a pool of at most ``job_above`` applications × experts, else as a
+    job of the worker (the same draw, stored the same way, once solved). While a draw of the round runs as
+    a job, starting another gives that job."""
+    running = running_draw(session, review_round)
+    if running is not None:
+        require_office(actor)
+        return running
+    plan = plan_assignment(session, actor=actor, review_round=review_round, mode=mode, seed=seed,
+                           max_pair_probability=max_pair_probability)
+    if plan.size <= job_above:
+        digest, result = solve_plan(plan)
+        return _store_draw(session, actor=actor, review_round=review_round, plan=plan, digest=digest,
+                                result=result)
+    job, _created = start_job(session, started_by=actor, kind=DRAW_KIND, same_as=_draw_identity(review_round),
+                              inputs={**_draw_identity(review_round), "cycle_id": review_round.cycle_id,
+                                      "mode": plan.mode.value, "seed": plan.seed,
+                                      "max_pair_probability": plan.max_pair_probability})
+    return job
+
+
+def run_draw_job(session: Session, *, actor: User | None, review_round: ReviewRound, inputs: dict[str, Any],
+                 end_read: Callable[[], None]) -> AssignmentDraw:
+    """The worker's part of a large draw: plan with the job's seed, end the read, solve, then check again
+    (the round still in preparation, the same instance) and store it as a draw in the request would be."""
+    mode, seed = AssignmentSource(inputs["mode"]), inputs.get("seed")
+    cap = float(inputs["max_pair_probability"])
+    plan = plan_assignment(session, actor=actor, review_round=review_round, mode=mode, seed=seed,
+                           max_pair_probability=cap)
+    end_read()  # the solver may take half a minute: no transaction (no write lock on SQLite) meanwhile
+    digest, result = solve_plan(plan)
+    review_round = session.get(ReviewRound, review_round.id) or review_round
+    again = plan_assignment(session, actor=actor, review_round=review_round, mode=mode, seed=seed,
+                            max_pair_probability=cap)
+    if again.instance != plan.instance:
+        raise Conflict(_("The pool, the applications or the conflicts changed while the panels were drawn; "
+                         "try again."), code="draw_changed")
+    return _store_draw(session, actor=actor, review_round=review_round, plan=plan, digest=digest,
+                            result=result)
 
 
 def _current_pairs(session: Session, review_round: ReviewRound) -> list[list[int]]:

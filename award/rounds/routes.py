@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 
 from award.app_db import get_session
 from award.applications.models import Application
@@ -13,6 +13,7 @@ from award.auth.access import actor, office_required, oversight_required
 from award.cycles.models import Cycle
 from award.forms import filled
 from award.i18n import _, _l
+from award.jobs.models import Job
 from award.rounds import panels, presentation
 from award.rounds import services as rounds
 from award.rounds.forms import (
@@ -62,6 +63,7 @@ def round_page(review_round: ReviewRound, *, assign_form: AssignForm | None = No
     return render_template(
         "rounds/round.html", review_round=review_round, panels=panels.panels_of_round(session, review_round),
         draws=draws, latest_reasons=panels.draw_reasons(draws[0]) if draws else {},
+        draw_job=panels.latest_draw_job(session, review_round),
         assign_form=assign_form or AssignForm(), replace_form=ReplaceForm(), add_form=AddExpertForm(),
         pool=panels.pool_experts(session, review_round.cycle),
         problems=panels.panel_problems_of_round(session, review_round),
@@ -117,9 +119,10 @@ def assign(round_id: int):
     form = AssignForm()
     on_refusal(lambda _: round_page(review_round, assign_form=form))
     validated(form)
-    draw = panels.run_assignment(get_session(), actor=actor(), review_round=review_round,
-                                 mode=AssignmentSource(form.mode.data), seed=form.seed.data,
-                                 max_pair_probability=float(filled(form.max_pair_probability.data)))
+    draw = panels.draw_panels(get_session(), actor=actor(), review_round=review_round, **form.to_draw(),
+                              job_above=int(current_app.config["DRAW_JOB_ABOVE"]))
+    if isinstance(draw, Job):  # a large pool: the worker draws; its page shows the progress, then the round
+        return redirect(url_for("jobs.job_page", job_id=draw.id))
     if draw.result.get("unassignable"):
         flash(_("Some applications could not be covered; the reasons are listed below."), "error")
     else:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +15,8 @@ from award.cycles.models import Stage
 from award.cycles.services import issuers_of
 from award.documents import services
 from award.documents.models import DocumentKind, PrinterProfile
+from award.errors import NotAllowed
+from award.jobs.models import Job
 from tests.documents.pdfs import page_texts, run_of, squeeze, text_runs
 from tests.documents.test_official import png_seal
 from tests.documents.world import awarded_cycle
@@ -197,3 +201,36 @@ def test_without_a_city_the_page_says_so_and_the_office_names_it(client, login, 
     assert "某某市市长质量奖评审委员会办公室" in page and "is not named yet" not in page
     pdf = client.get(f"/documents/cycles/{awarded.cycle.id}/official/decision.pdf")
     assert squeeze("".join(page_texts(pdf.data))).startswith("某某市人民政府文件政发〔2026〕1号")
+
+
+def test_the_office_prints_the_official_documents_as_one_zip_from_a_job(client, login, office, awarded, db):
+    login(office)
+    page = client.get(f"/documents/cycles/{awarded.cycle.id}").get_data(as_text=True)
+    assert f"/documents/cycles/{awarded.cycle.id}/official-set" in page
+    response = client.post(f"/documents/cycles/{awarded.cycle.id}/official-set")  # runs in the request here
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    job_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "公文" in job_page or "official documents" in job_page.lower()
+    download = client.get(response.headers["Location"] + "/result")
+    assert download.status_code == 200 and download.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(download.data)) as archive:
+        assert sorted(archive.namelist()) == ["2026-公示名单.pdf", "2026-表彰决定名单.pdf"]
+        decision = squeeze("".join(page_texts(archive.read("2026-表彰决定名单.pdf"))))
+    assert all(squeeze(a.certificate_number) in decision for a in awarded.awards)
+    assert f"/documents/cycles/{awarded.cycle.id}" in client.get(f"/documents/cycles/{awarded.cycle.id}").get_data(
+        as_text=True)
+
+
+def test_a_set_that_cannot_be_printed_is_refused_before_it_is_queued(client, login, office, make_cycle, db):
+    cycle = make_cycle(stage=Stage.APPROVAL)
+    login(office)
+    response = client.post(f"/documents/cycles/{cycle.id}/official-set", follow_redirects=True)
+    assert response.request.path == f"/documents/cycles/{cycle.id}"
+    assert "The public notice of this cycle has not been published." in response.get_data(as_text=True)
+    assert db.scalar(select(Job.id).where(Job.kind == services.OFFICIAL_SET_KIND)) is None
+
+
+def test_only_the_office_queues_the_set(db, office, make_user, awarded):
+    with pytest.raises(NotAllowed):
+        services.queue_official_set(db, actor=make_user(Role.SUPERVISOR), cycle=awarded.cycle,
+                                    zone=ZoneInfo("Asia/Shanghai"))

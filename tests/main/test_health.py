@@ -13,13 +13,13 @@ from sqlalchemy import create_engine, text
 from award.app_db import get_database
 from award.auth.models import Role
 from award.db import create_db_engine, utcnow
-from award.heartbeats import OUTBOX_SENDER, last_beat, record_beat
+from award.heartbeats import JOB_WORKER, OUTBOX_SENDER, last_beat, record_beat
 from award.main import health
 from award.models import metadata
 from award.views import limiter
 from tests.conftest import make_test_app
 
-CHECKS = {"database", "redis", "outbox_sender"}
+CHECKS = {"database", "redis", "outbox_sender", "job_worker"}
 
 
 def closed_port() -> int:
@@ -104,6 +104,7 @@ def test_an_unreachable_database_is_down(tmp_path):
     assert isinstance(elapsed, int)
     assert body == {"status": "down", "checks": {"database": {"status": "down", "error": "OperationalError"},
                                                  "outbox_sender": {"status": "unknown"},
+                                                 "job_worker": {"status": "unknown"},
                                                  "redis": {"status": "not_configured"}}}
     assert "no-such-folder" not in response.get_data(as_text=True)
 
@@ -214,3 +215,24 @@ def test_the_checks_are_plain_functions(db):
     report = health.health_report(lambda: db, redis_url=None, now=utcnow(), sender_max_age_seconds=4)
     assert report["status"] == "degraded"
     assert json.loads(json.dumps(report)) == report
+
+
+def test_the_job_worker_is_not_expected_where_jobs_run_in_the_request(client, db):
+    beat(db, seconds_ago=3)
+    assert client.get("/healthz").get_json()["checks"]["job_worker"] == {"status": "not_configured"}
+
+
+@pytest.mark.parametrize(("seconds_ago", "status"), [(None, "degraded"), (30, "ok"), (301, "degraded")])
+def test_a_job_worker_that_never_ran_or_stalled_is_degraded(client, db, app, seconds_ago, status):
+    app.config["JOBS_IMMEDIATE"] = False  # a deployment with a worker
+    beat(db, seconds_ago=3)
+    if seconds_ago is not None:
+        record_beat(db, worker=JOB_WORKER, now=utcnow() - dt.timedelta(seconds=seconds_ago))
+        db.commit()
+    body = client.get("/healthz").get_json()
+    check = body["checks"]["job_worker"]
+    assert check["status"] == status and check["max_age_seconds"] == 300 and body["status"] == status
+    if seconds_ago is None:
+        assert check["age_seconds"] is None
+    else:
+        assert seconds_ago <= check["age_seconds"] <= seconds_ago + 5

@@ -356,20 +356,23 @@ def senders(instances) -> Iterator[list[str]]:
     running = [instances.start(["-m", "flask", "--app", "award", "outbox", "send", "--loop", "--interval",
                                 str(SENDER_INTERVAL)], name, number) for number, name in enumerate(names)]
     try:
-        with logs_shown_on_failure(instances):  # a sender's heartbeat makes /healthz say "ok"
-            wait_until(lambda: health(instances.urls[0]) == "ok", seconds=STARTUP_SECONDS,
+        with logs_shown_on_failure(instances):  # a sender's heartbeat makes /healthz's outbox_sender "ok"
+            wait_until(lambda: health(instances.urls[0], "outbox_sender") == "ok", seconds=STARTUP_SECONDS,
                        what="an outbox sender's heartbeat")
         yield names
     finally:
         stop_together(running)
 
 
-def health(url: str) -> str | None:
-    """The status /healthz gives, or None while nothing answers it."""
+def health(url: str, check: str | None = None) -> str | None:
+    """The status /healthz gives (overall, or of one ``check``), or None while nothing answers it."""
     client = Client(url, timeout=5)
     try:
         answer = client.request("GET", "/healthz")
-        return answer.json()["status"] if answer.status in (200, 503) else None
+        if answer.status not in (200, 503):
+            return None
+        body = answer.json()
+        return body["checks"][check]["status"] if check else body["status"]
     except (OSError, ValueError, KeyError):
         return None
     finally:
@@ -750,7 +753,7 @@ def run_and_check(instances: Instances, senders: list[str], worker: subprocess.P
     assert sum(shares.values()) == len(sent), shares
     assert all(shares.values()), f"a sender sent nothing, so nothing raced: {shares}"
 
-    # Each host's /healthz sees the shared database, Redis and a sender's heartbeat.
+    # Each host's /healthz sees the shared database, Redis, a sender's heartbeat and the job worker's.
     assert [health(url) for url in instances.urls] == ["ok", "ok"]
 
     # Rate limits: the hosts count together (Redis), so the limit is reached after CHECKS_PER_ADDRESS in all.

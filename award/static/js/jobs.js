@@ -1,6 +1,7 @@
 // A background job's page (templates/jobs/progress.html): poll the job's JSON status while it is queued
 // or running, move the progress bar, show the download when the result is ready, and reload the page when
-// the job failed (the page shows why, with a button to try again). No inline scripts: the CSP forbids them.
+// the job failed (the page shows why, with a button to try again). A job that leaves rows, not a file (a
+// draw of panels), names the page that shows them: go there once it is done. No inline scripts: the CSP forbids them.
 (() => {
   const box = document.querySelector("section.job[data-status-url]");
   const waiting = (state) => state === "queued" || state === "running";
@@ -24,6 +25,8 @@
     box.dataset.state = status.state;
     if (waiting(status.state)) {
       window.setTimeout(poll, 700);
+    } else if (status.state === "done" && status.follow_url) {
+      window.location.assign(status.follow_url);
     } else if (status.state === "done" && status.download_url) {
       download.querySelector("a").href = status.download_url;
       download.hidden = false;
