@@ -89,3 +89,22 @@ def test_the_public_comments_while_the_window_is_open(db, client, login, world, 
     filed = client.post(f"/social/cycles/{world.cycle.id}/comment", data={
         "application_id": str(world.kept.id), "name": "张三", "phone": "138-1234-5678", "text": "该企业服务很好"})
     assert filed.status_code == 302 and db.query(PublicComment).one().phone == "13812345678"
+
+
+def test_the_public_page_stops_taking_comments_once_the_cycle_goes_on_to_the_decision(db, client, login, world,
+                                                                                       office):
+    login(office)
+    closes = (utcnow() + dt.timedelta(days=3)).astimezone(dt.timezone(dt.timedelta(hours=8)))
+    client.post(f"/social/cycles/{world.cycle.id}/window", data={"closes_at": closes.strftime("%Y-%m-%dT%H:%M")})
+    world.cycle.stage = Stage.APPROVAL
+    db.commit()
+    office_page = client.get(f"/social/cycles/{world.cycle.id}").get_data(as_text=True)
+    finding_page = client.get(f"/social/applications/{world.kept.id}").get_data(as_text=True)
+    assert 'name="level"' not in finding_page  # no form for a finding the service would refuse
+    assert "公开页面" in office_page
+    client.post("/logout")
+    page = client.get(f"/social/cycles/{world.cycle.id}/comment").get_data(as_text=True)
+    assert "The public comment window is not open." in page and 'name="text"' not in page
+    late = client.post(f"/social/cycles/{world.cycle.id}/comment", data={
+        "application_id": str(world.kept.id), "name": "张三", "phone": "13812345678", "text": "审定之后的意见"})
+    assert late.status_code == 409 and db.query(PublicComment).count() == 0

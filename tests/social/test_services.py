@@ -188,6 +188,22 @@ def test_the_comment_window_takes_real_name_comments_while_open(db, world, offic
     assert "张三" not in json.dumps(filed.after, ensure_ascii=False)  # personal data stays out of the chain
 
 
+@pytest.mark.parametrize("stage", [Stage.COMMITTEE, Stage.APPROVAL, Stage.NOTICE, Stage.AWARDED, Stage.CLOSED])
+def test_no_comment_is_taken_once_the_cycle_has_gone_on_to_the_decision(db, world, office, stage):
+    """A window opened in the ranking stage (a procedure without its own social evaluation stage) may still
+    run when the cycle moves on: comments on candidates already decided are refused, and the page says so."""
+    (candidate,) = scored(world, [80])
+    services.open_comment_window(db, actor=office, cycle=world.cycle, closes_at=NOW + dt.timedelta(days=5), now=NOW)
+    world.cycle.stage = stage
+    later = NOW + dt.timedelta(hours=1)
+    assert not services.accepting_comments(db, world.cycle, later)
+    with pytest.raises(Conflict) as refused:
+        services.file_comment(db, cycle=world.cycle, now=later,
+                              data=CommentInput(candidate.id, "张三", "13812345678", "决定之后的意见"))
+    assert refused.value.code == "window_closed"
+    assert db.scalar(select(func.count()).select_from(PublicComment)) == 0
+
+
 @pytest.mark.parametrize(("closes_in", "code"), [(dt.timedelta(0), "window_past"),
                                                  (dt.timedelta(days=61), "window_long")])
 def test_the_window_must_close_in_the_future_and_not_too_late(db, world, office, closes_in, code):
