@@ -28,7 +28,7 @@ from award.cycles.models import Cycle, Stage
 from award.cycles.stages import guard_leaving
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
-from award.i18n import _, _l, format_datetime
+from award.i18n import _, _l, format_datetime, local_zone
 from award.inputs import check_length, check_name, check_printed_text
 from award.social.models import (
     CommentWindow,
@@ -81,7 +81,7 @@ def import_records(session: Session, *, actor: User | None, kind: ListKind, data
                    today: dt.date | None = None) -> int:
     """Import every row of the file or none (rows already present are skipped); returns the new records."""
     _require_office(actor, _("Only the award office can import the lists of the social evaluation."))
-    entries = parse_rows(read_rows(data), today=today or dt.date.today())
+    entries = parse_rows(read_rows(data), today=today or utcnow().astimezone(local_zone()).date())
     existing = {
         (row.credit_code, row.source, row.listed_on)
         for row in session.scalars(select(SocialRecord).where(

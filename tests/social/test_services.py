@@ -268,3 +268,15 @@ def test_the_stage_machine_keeps_the_cycle_in_social_evaluation_until_every_cand
         services.record_finding(db, actor=office, application=candidate, level=FindingLevel.NONE, reason="",
                                 now=NOW)
     assert transition_problems(db, world.cycle, Stage.DELIBERATION, NOW) == []
+
+
+def test_a_list_dated_today_in_beijing_is_not_in_the_future_early_in_the_morning(db, world, office, monkeypatch):
+    """At 01:00 Beijing time the server's own calendar (UTC) still says yesterday: a list dated today was
+    refused as dated in the future. The day is Beijing's, as everywhere else."""
+    import award.social.services as social_services
+
+    monkeypatch.setattr(social_services, "utcnow", lambda: dt.datetime(2030, 1, 1, 17, 0, tzinfo=dt.UTC))
+    code = fresh_credit_code()
+    added = services.import_records(db, actor=office, kind=ListKind.COMPLAINT,
+                                    data=csv_of((code, "12345热线", "2030-01-02")))
+    assert added == 1
