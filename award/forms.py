@@ -116,6 +116,20 @@ class PlainChoice:
                                        field=_field_label(field))) from None
 
 
+class OfferedChoices:
+    """Every value of a multiple select among its choices, refused in the user's language: WTForms' own
+    message for it ("'9' is not a valid choice for this field.") is fuzzy in its Chinese catalog, so
+    it reached Chinese pages in English with the raw value in it."""
+
+    def __call__(self, form: Any, field: Any) -> None:  # a SelectMultipleField
+        if not field.validate_choice or field.choices is None or not field.data:
+            return
+        offered = {str(choice[0]) for choice in field.iter_choices()}
+        if any(str(value) not in offered for value in field.data):
+            field.errors = []  # pre_validate's English message, said again below in the user's language
+            raise StopValidation(_("%(field)s: choose one of the values offered.", field=_field_label(field)))
+
+
 class SaneDate:
     """A date typed with ASCII digits (``strptime`` also reads "２０２０") between 1900 and 2100."""
 
@@ -137,7 +151,9 @@ DATETIME_LOCAL = "%Y-%m-%dT%H:%M"  # the value format of <input type="datetime-l
 def _boundary_validators(field: Field) -> list[Any]:
     if isinstance(field, IntegerField | DecimalField):
         return [PlainNumber()]
-    if isinstance(field, SelectField | SelectMultipleField) and field.coerce is int:
+    if isinstance(field, SelectMultipleField):
+        return [PlainChoice(), OfferedChoices()] if field.coerce is int else [OfferedChoices()]
+    if isinstance(field, SelectField) and field.coerce is int:
         return [PlainChoice()]
     if isinstance(field, DateField | DateTimeField | DateTimeLocalField):
         return [SaneDate()]

@@ -413,3 +413,18 @@ def test_the_official_documents_refuse_a_printed_name_that_reads_differently(db,
                           title="公示名单", opening="", closing="", issued_on=None)
     with pytest.raises(InvalidInput, match="U\\+202E"):
         save_texts(db, actor=make_user(Role.OFFICE), cycle=make_cycle(), kind=DocumentKind.NOTICE, texts=texts)
+
+
+@pytest.mark.parametrize("choice", ["999", "-1", "abc"])
+def test_a_multiple_choice_not_offered_is_refused_in_chinese(app, choice):
+    """WTForms' own message for a multiple select ("'999' is not a valid choice for this field.") is fuzzy in
+    its Chinese catalog, so it reached the Chinese page in English with the raw value in it."""
+    from award.awards.forms import ReassessmentForm
+
+    with app.test_request_context("/", method="POST", headers={"Accept-Language": "zh-CN"},
+                                  data={"year": "2031", "title": "市长质量奖复审", "award_ids": ["1", choice]}):
+        form = ReassessmentForm.for_awards([])
+        form.award_ids.choices = [(1, "苏州某公司")]
+        assert not form.validate()
+        assert form.award_ids.errors == ["需复审的获奖单位：请从给出的选项中选择。"]
+

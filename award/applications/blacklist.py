@@ -18,8 +18,9 @@ from award.applications.models import BlacklistEntry
 from award.audit.services import record
 from award.auth.models import Role, User
 from award.credit_code import InvalidCreditCode, normalize_credit_code
+from award.db import utcnow
 from award.errors import Invalid, NotAllowed
-from award.i18n import _
+from award.i18n import _, local_zone
 from award.inputs import DATE_MAX, DATE_MIN, name_problem
 from award.tables import TableRefused, read_table
 
@@ -151,12 +152,18 @@ def parse_rows(rows: Sequence[Sequence[Any]], *, today: dt.date) -> list[ParsedE
     return entries
 
 
+def beijing_today() -> dt.date:
+    """Today's date in the award's time zone: a list dated today is not "in the future" before 08:00 Beijing
+    time, when the server's own (UTC) calendar still says yesterday."""
+    return utcnow().astimezone(local_zone()).date()
+
+
 def import_blacklist(session: Session, *, actor: User | None, data: bytes, filename: str = "",
                      today: dt.date | None = None) -> int:
     """Import every row of the file or none; entries already present are skipped. Returns new entries."""
     if actor is not None and actor.role is not Role.OFFICE:
         raise NotAllowed(_("Only the award office can import the dishonesty list."))
-    entries = parse_rows(read_rows(data), today=today or dt.date.today())
+    entries = parse_rows(read_rows(data), today=today or beijing_today())
     existing = {
         (row.credit_code, row.source, row.listed_on)
         for row in session.scalars(select(BlacklistEntry).where(

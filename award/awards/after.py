@@ -83,6 +83,12 @@ def reports_of(session: Session, award: Award) -> list[FollowUpReport]:
                                 .order_by(FollowUpReport.year.desc())))
 
 
+def open_years(session: Session, award: Award, today: dt.date) -> list[int]:
+    """The years the holder may still send a report on: reportable and not sent yet."""
+    sent = set(session.scalars(select(FollowUpReport.year).where(FollowUpReport.award_id == award.id)))
+    return [year for year in reportable_years(award, today) if year not in sent]
+
+
 def missing_years(session: Session, award: Award, today: dt.date) -> list[int]:
     """Years whose report is due (today or earlier, or within the reminder windows) and not yet sent."""
     sent = set(session.scalars(select(FollowUpReport.year).where(FollowUpReport.award_id == award.id)))

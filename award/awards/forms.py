@@ -90,9 +90,12 @@ class FollowUpForm(BaseForm):
     file = FileField(_l("File (optional: PDF, JPEG or PNG)"))
 
     @classmethod
-    def for_years(cls, years: list[int]) -> FollowUpForm:
+    def for_years(cls, years: list[int], *, due: list[int]) -> FollowUpForm:
+        """The years still open, newest first, starting at the oldest report due (not this year, not over)."""
         form = cls()
         form.year.choices = [SelectChoice(year, str(year)) for year in reversed(years)]
+        if not form.is_submitted() and due:
+            form.year.data = due[0]
         return form
 
     def to_report(self) -> ReportInput:

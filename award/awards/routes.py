@@ -131,7 +131,9 @@ def _readable(award: Award) -> Award:
 @login_required
 def follow_up(award_id: int):
     award = _readable(get_or_404(Award, award_id))
-    form = FollowUpForm.for_years(after.reportable_years(award, _today()))
+    session, today = get_session(), _today()
+    form = FollowUpForm.for_years(after.open_years(session, award, today),
+                                  due=after.missing_years(session, award, today))
     on_refusal(lambda _: _follow_up_page(award, form), form=form)
     if not submitted(form):
         return _follow_up_page(award, form)

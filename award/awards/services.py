@@ -23,7 +23,7 @@ from award.auth.models import Organization, Role, User
 from award.awards.models import Award, AwardStatus
 from award.awards.numbers import new_certificate_number, normalize_certificate_number
 from award.cycles.models import Cycle, Stage
-from award.cycles.services import advance_cycle
+from award.cycles.services import advance_cycle, cycle_rubric
 from award.cycles.settings import MAX_LEVELS, AwardLevel, AwardLevels, AwardSettings, EligibilitySettings, bare_bodies
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
@@ -49,6 +49,9 @@ def _checked_levels(cycle: Cycle, levels: AwardLevels) -> AwardLevels:
     rubric's points and not rising from one level to the next, texts naming their city."""
     if len(levels.levels) > MAX_LEVELS:
         raise Invalid(_("A cycle has at most %(count)s award levels.", count=MAX_LEVELS), code="too_many_levels")
+    # Totals are on the cycle's rubric scale (a weighted procedure brings every round to it): a cut-off
+    # above the rubric's total is a level nobody can reach.
+    top = Decimal(str(cycle_rubric(cycle).total))
     cleaned = []
     for level in levels.levels:
         name = level.name.strip()
@@ -61,9 +64,9 @@ def _checked_levels(cycle: Cycle, levels: AwardLevels) -> AwardLevels:
                             "notice text under 2000."), code="level_too_long")
         if not 1 <= level.quota <= 100:
             raise Invalid(_("The quota of “%(name)s” must be between 1 and 100.", name=name), code="level_quota")
-        if not Decimal(0) <= level.cutoff <= Decimal(100000):
-            raise Invalid(_("The cut-off of “%(name)s” must be between 0 and 100000.", name=name),
-                          code="level_cutoff")
+        if not Decimal(0) <= level.cutoff <= top:
+            raise Invalid(_("The cut-off of “%(name)s” must be between 0 and %(total)s, the rubric's total.",
+                            name=name, total=top), code="level_cutoff")
         bare = bare_bodies(level.notice_text)
         if bare:
             raise Invalid(_("The text of “%(name)s” names “%(body)s” without the city: write the city's name in "

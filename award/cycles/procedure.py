@@ -146,6 +146,8 @@ def _weight(value: object) -> Decimal:
         raise ProcedureError(_("A weight must be a number between 0 and 1.")) from None
     if not weight.is_finite() or not Decimal("0") <= weight <= Decimal("1"):
         raise ProcedureError(_("A weight must be a number between 0 and 1."))
+    if weight != weight.quantize(WEIGHT_PLACES):  # rounded, weights that add up to 1 would no longer (or vanish)
+        raise ProcedureError(_("A weight has at most 3 decimals, for example 0.333 (and 0.334 for another)."))
     return weight.quantize(WEIGHT_PLACES)
 
 

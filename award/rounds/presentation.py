@@ -122,6 +122,17 @@ def draw_presentation_order(
     return draw
 
 
+def attendance_open(review_round: ReviewRound) -> bool:
+    """Whether attendance can be recorded now: in the presentation stage, while its round is not closed."""
+    return review_round.cycle.stage is Stage.PRESENTATION and review_round.status is not RoundStatus.CLOSED
+
+
+def draw_open(review_round: ReviewRound, slots: Sequence[PresentationSlot]) -> bool:
+    """Whether the order can be drawn (again) now; the service says why not."""
+    return review_round.kind is RoundKind.PRESENTATION and review_round.status is not RoundStatus.CLOSED \
+        and _before_presentation(review_round.cycle) and all(s.attendance is Attendance.PENDING for s in slots)
+
+
 def _before_presentation(cycle: Cycle) -> bool:
     """Whether the cycle is between document review and its presentation stage (in the procedure's order)."""
     order = stage_sequence(cycle)
@@ -162,7 +173,7 @@ def record_attendance(
     require_office(actor)
     review_round = session.get(ReviewRound, slot.round_id)
     assert review_round is not None  # a slot's round exists (foreign key)
-    if review_round.cycle.stage is not Stage.PRESENTATION or review_round.status is RoundStatus.CLOSED:
+    if not attendance_open(review_round):
         raise Conflict(_("Attendance is recorded during the presentation stage, while its round is not closed."),
                        code="wrong_stage")
     if attendance is Attendance.PENDING:

@@ -201,7 +201,8 @@ def _presentation_page(review_round: ReviewRound, form: PresentationDrawForm | N
     session = get_session()
     slots = presentation.slots_of(session, review_round)
     return render_template("rounds/presentation.html", review_round=review_round, slots=slots,
-                           locked=any(slot.attendance is not Attendance.PENDING for slot in slots),
+                           draw_open=presentation.draw_open(review_round, slots),
+                           attendance_open=presentation.attendance_open(review_round),
                            draws=presentation.draws_of(session, review_round), replay=replay,
                            form=form or PresentationDrawForm(), attendance_form=AttendanceForm(),
                            attendance_labels=ATTENDANCE_LABELS)

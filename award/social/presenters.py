@@ -30,7 +30,8 @@ def cycle_page(session: Session, cycle: Cycle, *, import_form: ImportForm | None
     window = services.window_of(session, cycle)
     return {
         "cycle": cycle, "labels": labels(), "window": window,
-        "window_open": services.window_is_open(window, utcnow()),
+        "window_open": services.accepting_comments(session, cycle, utcnow()),
+        "findings_open": services.findings_open(cycle),
         "rows": [{"application": a, "matches": matches.get(a.id, []), "finding": findings.get(a.id),
                   "comments": per_candidate.get(a.id, 0)} for a in candidates],
         "comments": comments, "problems": services.evaluation_problems(session, cycle),
@@ -49,5 +50,5 @@ def finding_page(session: Session, application: Application, *, form: FindingFor
     return {
         "application": application, "cycle": application.cycle, "labels": labels(), "finding": finding,
         "matches": services.matches(session, [application], as_of=utcnow().date()).get(application.id, []),
-        "comments": comments, "form": form,
+        "comments": comments, "form": form, "findings_open": services.findings_open(application.cycle),
     }

@@ -37,7 +37,7 @@ def _finding_page(application: Application, form: FindingForm | None = None) -> 
 def _comment_page(cycle: Cycle, form: CommentForm) -> str:
     window = services.window_of(get_session(), cycle)
     return render_template("social/comment.html", cycle=cycle, form=form, window=window,
-                           open=services.window_is_open(window, utcnow()))
+                           open=services.accepting_comments(get_session(), cycle, utcnow()))
 
 
 @bp.route("/cycles/<int:cycle_id>")

@@ -28,7 +28,7 @@ from award.cycles.models import Cycle, Stage
 from award.cycles.stages import guard_leaving
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
-from award.i18n import _, _l, format_datetime
+from award.i18n import _, _l, format_datetime, local_zone
 from award.inputs import check_length, check_name, check_printed_text
 from award.social.models import (
     CommentWindow,
@@ -81,7 +81,7 @@ def import_records(session: Session, *, actor: User | None, kind: ListKind, data
                    today: dt.date | None = None) -> int:
     """Import every row of the file or none (rows already present are skipped); returns the new records."""
     _require_office(actor, _("Only the award office can import the lists of the social evaluation."))
-    entries = parse_rows(read_rows(data), today=today or dt.date.today())
+    entries = parse_rows(read_rows(data), today=today or utcnow().astimezone(local_zone()).date())
     existing = {
         (row.credit_code, row.source, row.listed_on)
         for row in session.scalars(select(SocialRecord).where(
@@ -140,12 +140,23 @@ def window_is_open(window: CommentWindow | None, now: dt.datetime) -> bool:
     return window is not None and window.opens_at <= now < window.closes_at
 
 
+def findings_open(cycle: Cycle) -> bool:
+    """Whether the cycle is in a stage where findings are recorded and the public comment window may run."""
+    return cycle.stage in _finding_stages()
+
+
+def accepting_comments(session: Session, cycle: Cycle, now: dt.datetime) -> bool:
+    """The window is open and the cycle has not gone on to the decision: a window opened in the ranking stage
+    (a procedure without a social evaluation stage of its own) is not held open by any stage guard."""
+    return findings_open(cycle) and window_is_open(window_of(session, cycle), now)
+
+
 def open_comment_window(session: Session, *, actor: User | None, cycle: Cycle, closes_at: dt.datetime,
                         now: dt.datetime | None = None) -> CommentWindow:
     """Open the public comment window until `closes_at`; once per cycle, while findings may be recorded."""
     _require_office(actor, _("Only the award office can open the public comment window."))
     now = now or utcnow()
-    if cycle.stage not in _finding_stages():
+    if not findings_open(cycle):
         raise Conflict(_("The public comment window opens only during the social evaluation, after the review "
                          "rounds and before the decision."), code="wrong_stage")
     if window_of(session, cycle) is not None:
@@ -181,7 +192,7 @@ def file_comment(session: Session, *, cycle: Cycle, data: CommentInput,
                  now: dt.datetime | None = None) -> PublicComment:
     """A member of the public's real-name comment on a candidate, while the window is open."""
     now = now or utcnow()
-    if not window_is_open(window_of(session, cycle), now):
+    if not accepting_comments(session, cycle, now):
         raise Conflict(_("The public comment window is not open."), code="window_closed")
     name, text = data.name.strip(), data.text.strip()
     problems = []
@@ -238,7 +249,7 @@ def record_finding(session: Session, *, actor: User | None, application: Applica
     """Record (or change) the finding on a candidate; noted and veto need a reason and their evidence."""
     _require_office(actor, _("Only the award office can record a finding of the social evaluation."))
     cycle = application.cycle
-    if cycle.stage not in _finding_stages():
+    if not findings_open(cycle):
         raise Conflict(_("Findings are recorded during the social evaluation, after the review rounds and before "
                          "the decision."), code="wrong_stage")
     if application.status is not ApplicationStatus.ELIGIBLE:
@@ -303,6 +314,6 @@ def _every_candidate_evaluated(session: Session, cycle: Cycle, now: dt.datetime)
     return evaluation_problems(session, cycle, now)
 
 
-__all__ = ["LIST_LABELS", "LEVEL_LABELS", "CommentInput", "candidates", "comments_of", "evaluation_problems",
-           "file_comment", "finding_of", "findings_of", "import_records", "matches", "open_comment_window",
-           "record_finding", "vetoes", "window_is_open", "window_of"]
+__all__ = ["LIST_LABELS", "LEVEL_LABELS", "CommentInput", "accepting_comments", "candidates", "comments_of",
+           "evaluation_problems", "file_comment", "finding_of", "findings_of", "findings_open", "import_records",
+           "matches", "open_comment_window", "record_finding", "vetoes", "window_is_open", "window_of"]

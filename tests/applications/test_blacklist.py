@@ -89,3 +89,12 @@ def test_only_the_office_imports(db, make_user):
     data = csv_bytes([["credit_code", "source", "listed_on"], [fresh_credit_code(), "局", "2025-01-01"]])
     with pytest.raises(NotAllowed):
         import_blacklist(db, actor=make_user(Role.SUPERVISOR), data=data, today=TODAY)
+
+
+def test_a_list_dated_today_in_beijing_is_not_in_the_future_early_in_the_morning(db, make_user, monkeypatch):
+    """At 01:00 Beijing time the server's own calendar (UTC) still says yesterday: the list was refused."""
+    import award.applications.blacklist as blacklist
+
+    monkeypatch.setattr(blacklist, "utcnow", lambda: dt.datetime(2030, 1, 1, 17, 0, tzinfo=dt.UTC))
+    data = f"统一社会信用代码,来源,列入日期\n{fresh_credit_code()},市信用办,2030-01-02\n".encode()
+    assert import_blacklist(db, actor=make_user(Role.OFFICE), data=data) == 1

@@ -4,6 +4,7 @@ after a revocation, and re-assessment that renews a title or lets it lapse."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -349,3 +350,18 @@ def test_a_decision_needs_an_outcome_and_a_reason(db, holder, outcome, reason, m
     with pytest.raises(DomainError, match=message):
         reassessment.decide_reassessment(db, actor=office, reassessment=row, outcome=outcome, reason=reason, zone=ZONE)
     assert row.outcome is ReassessmentOutcome.PENDING and award.valid_until == dt.date(2028, 1, 14)
+
+
+def test_the_form_offers_the_years_still_open_and_starts_at_the_oldest_one_due(db, holder, client, login):
+    """It offered every year with this one first: a holder taking the default sent a report on a year not over
+    yet, while the report due stayed missing; a year already sent was offered again, then refused."""
+    award, enterprise, _office = holder
+    db.add(FollowUpReport(award_id=award.id, year=2024, experience="经验", improvements="改进",
+                          submitted_at=at(dt.date(2025, 2, 1)), submitted_by_id=enterprise.id))
+    db.commit()
+    login(enterprise)
+    page = client.get(f"/awards/{award.id}/follow-up").get_data(as_text=True)
+    offered = re.findall(r'<option (?:selected )?value="(\d+)"', page)
+    selected = re.findall(r'<option selected value="(\d+)"', page)
+    assert "2024" not in offered and "2025" in offered
+    assert selected == ["2025"]

@@ -68,6 +68,17 @@ def test_worst_weights_are_refused_in_words(raw):
         build(MINIMAL, {"document_review": raw})
 
 
+@pytest.mark.parametrize("weights", [
+    # adds up to 1 as typed; rounded to 3 decimals first it gave 0.999 and "must add up to 1"
+    {"document_review": "0.3333", "presentation": "0.3333", "onsite_review": "0.3334"},
+    # adds up to 1 as typed; rounded, the presentation's 0.0005 silently became 0
+    {"document_review": "0.9995", "presentation": "0.0005", "onsite_review": "0"},
+])
+def test_a_weight_with_more_than_three_decimals_is_refused_not_rounded(weights):
+    with pytest.raises(ProcedureError, match="3 decimals"):
+        build(FULL, weights)
+
+
 @pytest.mark.parametrize("raw", ["nothing", "", None, 7, "\x00", "screening\u202e"])
 def test_unknown_steps_are_refused_in_words(raw):
     with pytest.raises(ProcedureError, match="unknown step"):

@@ -85,7 +85,10 @@ def test_without_levels_the_cycle_quota_and_cutoff_apply_as_before(world, office
     (AwardLevels((NOMINATION, AWARD)), "cannot have a higher cut-off"),
     (AwardLevels((AWARD, AwardLevel(name="市长质量奖", quota=1, cutoff=Decimal(0)))), "same name"),
     (AwardLevels((AwardLevel(name="市长质量奖", quota=0, cutoff=Decimal(800)),)), "between 1 and 100"),
-    (AwardLevels((AwardLevel(name="市长质量奖", quota=1, cutoff=Decimal(-1)),)), "between 0 and 100000"),
+    (AwardLevels((AwardLevel(name="市长质量奖", quota=1, cutoff=Decimal(-1)),)), "between 0 and 1000"),
+    # above the rubric's total (GB/T 19580: 1000 points) nobody can ever reach the level
+    (AwardLevels((AwardLevel(name="市长质量奖", quota=1, cutoff=Decimal("1000.01")),)), "between 0 and 1000"),
+    (AwardLevels((AwardLevel(name="市长质量奖", quota=1, cutoff=Decimal(5000)),)), "between 0 and 1000"),
     (AwardLevels((AwardLevel(name=" ", quota=1, cutoff=Decimal(1)),)), "its name"),
     (AwardLevels((AwardLevel(name="奖\u202e", quota=1, cutoff=Decimal(1)),)), "."),
     (AwardLevels((AwardLevel(name="甲", quota=1, cutoff=Decimal(1), notice_text="市人民政府颁发证书"),)),
@@ -97,6 +100,13 @@ def test_levels_that_break_a_rule_are_refused_and_nothing_is_saved(db, make_cycl
     with pytest.raises(DomainError, match=message):
         award_services.update_levels(db, actor=make_user(Role.OFFICE), cycle=cycle, levels=levels)
     assert AwardLevels.of(cycle.award_settings) == AwardLevels()
+
+
+def test_a_cut_off_may_equal_the_rubric_total(db, make_cycle, make_user):
+    cycle = make_cycle(stage=Stage.APPLICATION)
+    levels = AwardLevels((AwardLevel(name="市长质量奖", quota=1, cutoff=Decimal(1000)),))
+    award_services.update_levels(db, actor=make_user(Role.OFFICE), cycle=cycle, levels=levels)
+    assert AwardLevels.of(cycle.award_settings) == levels
 
 
 @pytest.mark.parametrize("role", [r for r in Role if r is not Role.OFFICE])

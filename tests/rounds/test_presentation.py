@@ -230,3 +230,28 @@ def test_each_applicant_is_told_its_time_and_room_when_the_order_is_drawn(presen
                                          minutes=40, rooms=["第二会议室"], seed=7)
     assert db.scalar(select(func.count()).select_from(Notification).where(
         Notification.kind == Kind.PRESENTATION_SCHEDULED.value)) == 2 * len(staff)
+
+
+def test_the_schedule_page_offers_only_what_the_stage_allows(presented, db, client, login):
+    """The office's page shows the attendance forms in the presentation stage only and the draw form only
+    while a draw is taken: elsewhere each form was refused by the service every time it was sent."""
+    cycle, review_round, office = presented
+    presentation.draw_presentation_order(db, actor=office, review_round=review_round, starts_at=START, minutes=30,
+                                         rooms=["一号"], seed=1)
+    db.commit()
+    login(office)
+    page = client.get(f"/review/rounds/{review_round.id}/presentation").get_data(as_text=True)
+    assert "/attendance" not in page and "/presentation/draw" in page  # document review: draw, no attendance
+    cycle.stage = Stage.PRESENTATION
+    db.commit()
+    page = client.get(f"/review/rounds/{review_round.id}/presentation").get_data(as_text=True)
+    assert page.count("/attendance") == 3 and 'placeholder="' in page
+    first = presentation.slots_of(db, review_round)[0]
+    presentation.record_attendance(db, actor=office, slot=first, attendance=Attendance.PRESENT)
+    db.commit()
+    page = client.get(f"/review/rounds/{review_round.id}/presentation").get_data(as_text=True)
+    assert "/presentation/draw" not in page  # attendance recorded: the order stays
+    cycle.stage = Stage.DELIBERATION
+    db.commit()
+    page = client.get(f"/review/rounds/{review_round.id}/presentation").get_data(as_text=True)
+    assert "/attendance" not in page and "/presentation/draw" not in page

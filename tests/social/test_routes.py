@@ -43,6 +43,7 @@ def test_import_match_veto_and_the_ranking_shows_it(db, client, login, world, of
     assert imported.status_code == 302
     page = client.get(f"/social/cycles/{world.cycle.id}").get_data(as_text=True)
     assert "质量抽查不合格：市市场监管局质量抽查" in page and "尚有 2 家候选单位未记录结论" in page
+    assert "市市场监管局质量抽查（2026-05-01）" in page  # Chinese brackets in the Chinese page
     refused = client.post(f"/social/applications/{world.vetoed.id}", data={"level": "veto", "reason": "抽查不合格"})
     assert refused.status_code == 422 and "一票否决须附依据" in refused.get_data(as_text=True)
     recorded = client.post(f"/social/applications/{world.vetoed.id}", data={
@@ -89,3 +90,31 @@ def test_the_public_comments_while_the_window_is_open(db, client, login, world, 
     filed = client.post(f"/social/cycles/{world.cycle.id}/comment", data={
         "application_id": str(world.kept.id), "name": "张三", "phone": "138-1234-5678", "text": "该企业服务很好"})
     assert filed.status_code == 302 and db.query(PublicComment).one().phone == "13812345678"
+
+
+def test_the_public_page_stops_taking_comments_once_the_cycle_goes_on_to_the_decision(db, client, login, world,
+                                                                                       office):
+    login(office)
+    closes = (utcnow() + dt.timedelta(days=3)).astimezone(dt.timezone(dt.timedelta(hours=8)))
+    client.post(f"/social/cycles/{world.cycle.id}/window", data={"closes_at": closes.strftime("%Y-%m-%dT%H:%M")})
+    world.cycle.stage = Stage.APPROVAL
+    db.commit()
+    office_page = client.get(f"/social/cycles/{world.cycle.id}").get_data(as_text=True)
+    finding_page = client.get(f"/social/applications/{world.kept.id}").get_data(as_text=True)
+    assert 'name="level"' not in finding_page  # no form for a finding the service would refuse
+    assert "公开页面" in office_page
+    client.post("/logout")
+    page = client.get(f"/social/cycles/{world.cycle.id}/comment").get_data(as_text=True)
+    assert "The public comment window is not open." in page and 'name="text"' not in page
+    late = client.post(f"/social/cycles/{world.cycle.id}/comment", data={
+        "application_id": str(world.kept.id), "name": "张三", "phone": "13812345678", "text": "审定之后的意见"})
+    assert late.status_code == 409 and db.query(PublicComment).count() == 0
+
+
+def test_a_public_comment_s_author_is_not_called_an_objector(db, client, login, world, office):
+    db.add(PublicComment(cycle_id=world.cycle.id, application_id=world.kept.id, name="张三", phone="13812345678",
+                         text="服务很好", submitted_at=utcnow()))
+    db.commit()
+    login(office)
+    page = client.get(f"/social/cycles/{world.cycle.id}").get_data(as_text=True)
+    assert "张三" in page and "意见提出人" in page and "异议人" not in page  # a comment is not an objection

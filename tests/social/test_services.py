@@ -188,6 +188,22 @@ def test_the_comment_window_takes_real_name_comments_while_open(db, world, offic
     assert "张三" not in json.dumps(filed.after, ensure_ascii=False)  # personal data stays out of the chain
 
 
+@pytest.mark.parametrize("stage", [Stage.COMMITTEE, Stage.APPROVAL, Stage.NOTICE, Stage.AWARDED, Stage.CLOSED])
+def test_no_comment_is_taken_once_the_cycle_has_gone_on_to_the_decision(db, world, office, stage):
+    """A window opened in the ranking stage (a procedure without its own social evaluation stage) may still
+    run when the cycle moves on: comments on candidates already decided are refused, and the page says so."""
+    (candidate,) = scored(world, [80])
+    services.open_comment_window(db, actor=office, cycle=world.cycle, closes_at=NOW + dt.timedelta(days=5), now=NOW)
+    world.cycle.stage = stage
+    later = NOW + dt.timedelta(hours=1)
+    assert not services.accepting_comments(db, world.cycle, later)
+    with pytest.raises(Conflict) as refused:
+        services.file_comment(db, cycle=world.cycle, now=later,
+                              data=CommentInput(candidate.id, "张三", "13812345678", "决定之后的意见"))
+    assert refused.value.code == "window_closed"
+    assert db.scalar(select(func.count()).select_from(PublicComment)) == 0
+
+
 @pytest.mark.parametrize(("closes_in", "code"), [(dt.timedelta(0), "window_past"),
                                                  (dt.timedelta(days=61), "window_long")])
 def test_the_window_must_close_in_the_future_and_not_too_late(db, world, office, closes_in, code):
@@ -252,3 +268,15 @@ def test_the_stage_machine_keeps_the_cycle_in_social_evaluation_until_every_cand
         services.record_finding(db, actor=office, application=candidate, level=FindingLevel.NONE, reason="",
                                 now=NOW)
     assert transition_problems(db, world.cycle, Stage.DELIBERATION, NOW) == []
+
+
+def test_a_list_dated_today_in_beijing_is_not_in_the_future_early_in_the_morning(db, world, office, monkeypatch):
+    """At 01:00 Beijing time the server's own calendar (UTC) still says yesterday: a list dated today was
+    refused as dated in the future. The day is Beijing's, as everywhere else."""
+    import award.social.services as social_services
+
+    monkeypatch.setattr(social_services, "utcnow", lambda: dt.datetime(2030, 1, 1, 17, 0, tzinfo=dt.UTC))
+    code = fresh_credit_code()
+    added = services.import_records(db, actor=office, kind=ListKind.COMPLAINT,
+                                    data=csv_of((code, "12345热线", "2030-01-02")))
+    assert added == 1
