@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from award.app_db import get_database
 from award.applications import services as applications
-from award.applications.models import Application, ApplicationStatus
+from award.applications.models import Application
 from award.approval.models import Ballot, VoteBody, VoteSession
 from award.auth.models import Role, User
 from award.auth.services import register_enterprise
@@ -178,6 +178,10 @@ def test_a_cycle_with_every_stage_through_the_browser(live_app, world, people, c
     procedure = read(lambda s: s.get(Cycle, cycle_id).procedure)
     assert procedure["steps"] == ["screening", "document_review", "presentation", "onsite_review",
                                   "social_evaluation", "committee", "leading_group", "notice", "award"], procedure
+    office.goto(f"/cycles/{cycle_id}/procedure")
+    assert office.locator("ol.stages li").all_inner_texts() == [
+        "筹备", "申报", "资格审核", "材料评审", "陈述答辩", "现场评审", "社会评价", "排名与入围名单", "评委会审议表决",
+        "领导小组审定", "公示", "表彰", "已归档"], _main(office)
     office.goto(f"/awards/cycles/{cycle_id}/levels")
     for number, values in enumerate(LEVELS, start=1):
         for name, value in zip(("name", "quota", "cutoff", "certificate_title"), values, strict=False):
@@ -247,8 +251,10 @@ def test_a_cycle_with_every_stage_through_the_browser(live_app, world, people, c
         assert seats, f"no panel in round {round_id}"
         for number, (assignment_id, email, org_name) in enumerate(seats):
             expert = experts[email]
-            sign_pledge(expert, assignment_id)
-            expert.goto(f"/review/assignments/{assignment_id}/sheet")
+            expert.goto(f"/review/assignments/{assignment_id}/sheet")  # the pledge first, if not yet signed
+            if expert.locator("input[name=agree]").count():
+                expert.check("input[name=agree]")
+                _submit(expert, "form[action$='/pledge'] button[type=submit]")
             if number == 0 and shot:
                 score_the_sheet(expert, rubric, PERCENTS[org_name])
                 _shot(expert, shot)
@@ -261,7 +267,7 @@ def test_a_cycle_with_every_stage_through_the_browser(live_app, world, people, c
     draw_panels(rounds[RoundKind.DOCUMENT])
     _advance(office, cycle_id, Stage.DOCUMENT_REVIEW)
     open_round(rounds[RoundKind.DOCUMENT])
-    score_round(rounds[RoundKind.DOCUMENT], shot="document-sheet")
+    score_round(rounds[RoundKind.DOCUMENT])  # the minimal-procedure test clicks this form field by field
 
     # --- the presentation: panels of three, the order drawn by lot, attendance, its own form ----------
     talks = rounds[RoundKind.PRESENTATION]
@@ -335,6 +341,8 @@ def test_a_cycle_with_every_stage_through_the_browser(live_app, world, people, c
     assert visit is not None
     score_round(onsite)  # the same form as the document review's
     close_round(onsite)
+    for page in experts.values():
+        page.context.close()
 
     # --- the social evaluation: a list imported, a finding for each, one veto --------------------------
     _advance(office, cycle_id, Stage.SOCIAL_EVALUATION)
@@ -348,7 +356,7 @@ def test_a_cycle_with_every_stage_through_the_browser(live_app, world, people, c
         "buffer": f"统一社会信用代码,来源,列入日期\n{codes[VETOED]},苏州市生态环境局,{listed_on}\n".encode()}])
     _submit(office, "form[action$='/import'] input[type=submit]")
     _flash_ok(office)
-    assert "苏州市生态环境局" in office.content() or "1" in _main(office)
+    assert "新导入 1 条记录" in _main(office), _main(office)
     _shot(office, "social")
     for name, application_id in ids.items():
         office.goto(f"/social/applications/{application_id}")
@@ -381,17 +389,15 @@ def test_a_cycle_with_every_stage_through_the_browser(live_app, world, people, c
         office.fill("input[name=closes_at]", _local(clock.now() + dt.timedelta(days=2)))
         _submit(office, f"form[action$='{manage.removeprefix('/approval')}/open'] button[type=submit]")
         _flash_ok(office)
-        for email, _name in LEADERS:
-            member = people.signed_in(email, PASSWORD)
+        for member in members:
             member.goto(ballot)
             _shot(member, f"ballot-{body.value}")
             assert VETOED not in _main(member), _main(member)  # vetoed: not proposed
             assert title in member.locator("hgroup").inner_text(), _main(member)  # which body this ballot is for
-            # each candidate with the level it is proposed for
-            assert member.locator(".ballot-level").all_inner_texts() == ["市长质量奖", "市长质量奖提名奖"], _main(member)
+            levels = member.locator(".ballot-level").all_inner_texts()  # each candidate's proposed level
+            assert levels == ["市长质量奖", "市长质量奖提名奖"], _main(member)
             for _candidate in range(member.locator("button[name=choice][value=approve]").count()):
                 _submit(member, "button[name=choice][value=approve] >> nth=0")
-            member.context.close()
         office.goto(manage)
         _submit(office, f"form[action$='{manage.removeprefix('/approval')}/close'] button[type=submit]")
         _flash_ok(office)
@@ -400,6 +406,7 @@ def test_a_cycle_with_every_stage_through_the_browser(live_app, world, people, c
                                         .where(VoteSession.cycle_id == cycle_id, VoteSession.body == body)).all())
         assert sorted(c.value for c in cast) == ["approve"] * 6, cast
 
+    members = [people.signed_in(email, PASSWORD) for email, _name in LEADERS]
     vote(Stage.COMMITTEE, f"/approval/cycles/{cycle_id}/committee", f"/approval/cycles/{cycle_id}/committee/ballot",
          VoteBody.COMMITTEE, "评委会审议表决")
     vote(Stage.APPROVAL, f"/approval/cycles/{cycle_id}", f"/approval/cycles/{cycle_id}/ballot",
@@ -445,6 +452,7 @@ def test_a_cycle_with_every_stage_through_the_browser(live_app, world, people, c
     _submit(office, f"form[action$='/awards/cycles/{cycle_id}/confirm'] button[type=submit]")
     _flash_ok(office)
     _shot(office, "awards")
+    assert "市长质量奖提名奖" in _main(office), _main(office)  # each award with its level's name
     awards = read(lambda s: {a.organization_name: (a.level, a.certificate_number) for a in s.scalars(
         select(Award).where(Award.cycle_id == cycle_id))})
     assert {name: level for name, (level, _number) in awards.items()} == {
@@ -465,7 +473,6 @@ def test_a_cycle_with_every_stage_through_the_browser(live_app, world, people, c
             enterprise.click("a[href$='/certificate.pdf']")
         text = _pdf_text(Path(download.value.path()).read_bytes()).replace("\n", "")
         assert name in text and awards[name][1] in text and title in text, text
-        if name == NOMINEE:
-            assert "苏州市市长质量奖提名奖" in text
+        assert ("提名奖" in text) is (name == NOMINEE), text  # each certificate names its own level
         _shot(enterprise, f"enterprise-{'winner' if name == WINNER else 'nominee'}")
     assert read(lambda s: s.get(Cycle, cycle_id).stage) is Stage.AWARDED
