@@ -18,7 +18,7 @@ from award.cycles.services import cycle_rubric
 from award.db import utcnow
 from award.forms import filled
 from award.i18n import _, _l, local_zone
-from award.ranking.services import VERDICT_LABELS
+from award.ranking.services import VERDICT_LABELS, frozen_levels
 from award.views import get_or_404, on_refusal, rubric_language, validated
 
 bp = Blueprint("approval", __name__, url_prefix="/approval")
@@ -54,7 +54,8 @@ def _common(cycle: Cycle, vote: VoteSession | None, body: VoteBody = VoteBody.LE
             "categories": {c.id: c.display_name(rubric_language()) for c in cycle_rubric(cycle).categories},
             "ep": ENDPOINTS[body], "body_title": BODY_TITLES[body], "submit_title": SUBMIT_TITLES[body],
             "vote_stage": services.BODY_STAGE[body].value,
-            "decides": services.decision_body(cycle) is body}
+            "decides": services.decision_body(cycle) is body,
+            "level_names": [level.name for level in frozen_levels(get_session(), cycle).levels]}
 
 
 def _manage_page(cycle: Cycle, form: OpenVoteForm | None = None, body: VoteBody = VoteBody.LEADING_GROUP) -> str:

@@ -66,7 +66,9 @@ def public_list():
 
 @bp.route("/<int:notice_id>")
 def public_notice(notice_id: int):
-    return render_template("notice/public_notice.html", notice=get_or_404(PublicNotice, notice_id), now=utcnow())
+    notice = get_or_404(PublicNotice, notice_id)
+    return render_template("notice/public_notice.html", notice=notice, now=utcnow(),
+                           groups=services.candidates_by_level(get_session(), notice))
 
 
 @bp.route("/<int:notice_id>/object", methods=["GET", "POST"])

@@ -24,7 +24,7 @@ from award.audit.services import chain_anchor, record
 from award.auth.models import Role, User
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import advance_cycle
-from award.cycles.settings import AwardSettings, bare_bodies
+from award.cycles.settings import AwardLevel, AwardSettings, bare_bodies
 from award.cycles.stages import guard, guard_entering
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
@@ -39,7 +39,7 @@ from award.notice.references import new_reference, normalize_reference
 from award.notifications.kinds import Kind
 from award.notifications.models import Notification, OutboxMessage
 from award.notifications.services import Person, notify_users, send_address_email, users_with_role
-from award.ranking.services import shortlist_levels
+from award.ranking.services import frozen_levels, shortlist_levels
 from award.runtime import path_for
 
 MiB = 1024 * 1024
@@ -55,6 +55,24 @@ def _require_office(actor: User | None) -> None:
 
 def notice_of(session: Session, cycle: Cycle) -> PublicNotice | None:
     return session.scalars(select(PublicNotice).where(PublicNotice.cycle_id == cycle.id)).first()
+
+
+@dataclass(frozen=True)
+class LevelGroup:
+    """The candidates a notice proposes for one award level (level None: the cycle has one level)."""
+
+    level: AwardLevel | None
+    candidates: list[NoticeCandidate]
+
+
+def candidates_by_level(session: Session, notice: PublicNotice) -> list[LevelGroup]:
+    """The notice's candidates under the award level each is proposed for, best level first, as the printed
+    公示名单 lists them; one group without a level for a cycle of one level."""
+    levels = frozen_levels(session, notice.cycle).levels
+    if not levels or all(c.level is None for c in notice.candidates):
+        return [LevelGroup(None, list(notice.candidates))]
+    return [LevelGroup(level, members) for number, level in enumerate(levels, start=1)
+            if (members := [c for c in notice.candidates if c.level == number])]
 
 
 def published_notices(session: Session) -> list[PublicNotice]:

@@ -7,10 +7,11 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from award.approval import services as approval
 from award.approval.models import Choice
-from award.auth.models import Role
+from award.auth.models import Role, User
 from award.awards import services
 from award.certificates import services as certificates
 from award.certificates.render import render_certificate_pdf
@@ -106,3 +107,31 @@ def test_a_cycle_without_levels_prints_one_list_as_before(db, awarded, make_cycl
     plain = awarded_cycle(db, make_cycle=make_cycle, make_organization=organization_factory(db), names=["甲公司"])
     document = documents.decision_document(db, plain.cycle, zone=ZONE)
     assert document.sections == [] and document.filled().title == "关于授予2026年度市长质量奖的决定"
+
+
+def test_the_public_notice_page_lists_each_level_under_its_heading(db, awarded, client):
+    _cycle, (second, first, third), notice, _awards = awarded
+    groups = notice_services.candidates_by_level(db, notice)
+    assert [(g.level.name if g.level else None, [c.application_id for c in g.candidates]) for g in groups] == [
+        ("市长质量奖", [first.id]), ("市长质量奖提名奖", [second.id, third.id])]
+    db.commit()
+    page = client.get(f"/notices/{notice.id}").get_data(as_text=True)
+    heading = page.index("<h3>市长质量奖提名奖</h3>")
+    assert page.index("<h3>市长质量奖</h3>") < page.index(first.org_name) < heading < page.index(second.org_name)
+    assert "授予以下单位“市长质量奖提名奖”。" in page
+    title = page[page.index("<title>"):page.index("</title>")]
+    assert "<a" not in title and "&lt;" not in title  # the page's title is text only
+
+
+def test_the_ballot_names_its_body_and_each_candidate_s_level(db, awarded, login, app):
+    from award.approval.models import VoteSession
+
+    cycle, _applications, _notice, _awards = awarded
+    leader = db.scalar(select(User).where(User.role == Role.LEADER))
+    vote = db.scalar(select(VoteSession).where(VoteSession.cycle_id == cycle.id))
+    assert vote is not None and leader is not None
+    db.commit()
+    page = login(leader).get(f"/approval/cycles/{cycle.id}/ballot").get_data(as_text=True)
+    assert "Leading-group vote" in page
+    marks = [part.split("</mark>")[0] for part in page.split('<mark class="ballot-level">')[1:]]
+    assert marks == ["市长质量奖提名奖", "市长质量奖", "市长质量奖提名奖"]  # in rank order, each with its level

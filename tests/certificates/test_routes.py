@@ -20,6 +20,7 @@ from award.awards.services import revoke_award
 from award.certificates.fonts import CJK_FONT_PACKAGE
 from award.certificates.models import CertificateSettings
 from award.certificates.seals import SealStore
+from award.cycles.models import Stage
 from tests.certificates.world import certificates_world, png_seal
 from tests.hostile_files import png_bomb, png_claiming
 
@@ -271,6 +272,19 @@ def test_office_edits_the_texts_printed_on_the_certificates(db, client, login, w
     assert response.status_code == 302
     text = text_of(pdf_of(client.get(certificate_url(world["own_award_id"]))))
     assert "姑苏质量奖" in text and "姑苏区人民政府" in text and "二〇二六年五月二十日" in text
+
+
+def test_the_missing_city_warning_goes_once_the_authority_is_written(db, client, login, world, make_cycle):
+    cycle = make_cycle(stage=Stage.AWARDED)  # no city named: the authority cannot be derived
+    db.commit()
+    login(world["users"]["office"])
+    warning = "The city that issues this cycle's documents is not named yet"
+    page = client.get(f"/certificates/cycles/{cycle.id}").get_data(as_text=True)
+    assert warning in page, page[page.find("<main"):][:1500]
+    response = client.post(f"/certificates/cycles/{cycle.id}/texts", data={"award_title": "", "authority":
+                                                                           "苏州市人民政府", "issue_date": ""})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    assert warning not in client.get(f"/certificates/cycles/{cycle.id}").get_data(as_text=True)
 
 
 def test_seal_upload_replaces_the_file_in_the_file_store(db, client, login, world):

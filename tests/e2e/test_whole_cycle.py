@@ -1,4 +1,5 @@
-"""One whole award cycle in a real browser, clicked by every role, from the call to the award.
+"""One whole award cycle of the minimal procedure in a real browser, clicked by every role, from the call to
+the award (test_whole_cycle_full_procedure.py runs a cycle with every stage on).
 
 The office's first account comes from the command line (there is no page for it); everything
 else goes through the pages: staff accounts (invitations accepted), an expert's password reset,
@@ -383,6 +384,12 @@ def test_one_whole_cycle_through_the_browser(live_app, people, clock):
     cycle_id = int(re.search(r"/cycles/(\d+)$", office.url).group(1))
     _advance(office, cycle_id, Stage.APPLICATION)
     _shot(office, "office-cycle")
+    # This cycle keeps the minimal procedure (test_whole_cycle_full_procedure.py runs every stage): no
+    # presentation, on-site review, social evaluation or committee between document review and the award.
+    office.goto(f"/cycles/{cycle_id}/procedure")
+    stages = ["筹备", "申报", "资格审核", "材料评审", "排名与入围名单", "领导小组审定", "公示", "表彰", "已归档"]
+    assert office.locator("ol.stages li").all_inner_texts() == stages, _main(office)
+    office.goto(f"/cycles/{cycle_id}")
     # Every document of the cycle (the receipts, the notice, the certificates) names its issuers after the city
     # the new cycle named: the office checks them on the documents page.
     _submit(office, f"a[href$='/documents/cycles/{cycle_id}']")
