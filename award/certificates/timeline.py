@@ -22,6 +22,8 @@ from award.approval.models import VoteBody, VoteOutcome
 from award.approval.services import decision_body, vote_of
 from award.awards.models import Award
 from award.certificates.services import feedback_entry
+from award.cycles.procedure import Step as ProcedureStep
+from award.cycles.stages import procedure_of
 from award.i18n import LazyString, _l
 from award.notice.models import NoticeCandidate
 from award.notice.services import notice_of
@@ -80,12 +82,19 @@ class Facts:
     created_at: dt.datetime
     events: tuple[tuple[ApplicationStatus, dt.datetime, str], ...]  # (to status, when, reason), oldest first
     onsite_planned: bool = False
+    presentation_planned: bool = False
+    rounds_order: tuple[str, ...] = ("presentation", "onsite")  # the procedure's order of the two
     document_round: RoundFact | None = None
+    presentation_round: RoundFact | None = None
     onsite_round: RoundFact | None = None
-    shortlist: tuple[dt.datetime, bool] | None = None  # (submitted to the leading group, on it)
-    decision: tuple[dt.datetime, bool] | None = None  # (vote closed, approved)
+    shortlist: tuple[dt.datetime, bool] | None = None  # (submitted to the first vote, on it)
+    committee_first: bool = False  # the review committee votes before the leading group decides
+    committee: tuple[dt.datetime, bool] | None = None  # (its vote closed, approved), when it votes first
+    decided_by_committee: bool = False  # the procedure's last vote is the committee's
+    decision: tuple[dt.datetime, bool] | None = None  # (the last vote closed, approved)
     notice: NoticeFact | None = None
     result: tuple[dt.datetime, bool] | None = None  # (final list confirmed, awarded)
+    award_title: str = ""  # the title awarded, with its level where the cycle has levels
     feedback_published: dt.datetime | None = None
 
 
@@ -129,12 +138,17 @@ def _review(facts: Facts) -> list[Step]:
         steps.append(Step(key="review", label=_l("Under expert review"), state=StepState.DONE, at=doc.opened_at))
     else:
         steps.append(Step(key="review", label=_l("Expert review"), state=StepState.UPCOMING))
-    onsite = facts.onsite_round
-    if onsite is not None and onsite.seated:
-        steps.append(Step(key="onsite", label=_l("On-site review scheduled"), state=StepState.DONE,
-                          at=onsite.opened_at, until=onsite.deadline))
-    elif facts.onsite_planned and onsite is None:
-        steps.append(Step(key="onsite", label=_l("On-site review"), state=StepState.UPCOMING))
+    later = {"presentation": (facts.presentation_round, facts.presentation_planned,
+                              _l("Presentation and defence scheduled"), _l("Presentation and defence")),
+             "onsite": (facts.onsite_round, facts.onsite_planned,
+                        _l("On-site review scheduled"), _l("On-site review"))}
+    for key in facts.rounds_order:
+        fact, planned, scheduled, ahead = later[key]
+        if fact is not None and fact.seated:
+            steps.append(Step(key=key, label=scheduled, state=StepState.DONE, at=fact.opened_at,
+                              until=fact.deadline))
+        elif planned and fact is None:
+            steps.append(Step(key=key, label=ahead, state=StepState.UPCOMING))
     out = False  # an outcome against the applicant ends the path to the award; the result still comes
     if facts.shortlist is not None:
         at, on_it = facts.shortlist
@@ -143,16 +157,31 @@ def _review(facts: Facts) -> list[Step]:
         out = not on_it
     else:
         steps.append(Step(key="shortlist", label=_l("Shortlist"), state=StepState.UPCOMING))
-    if not out:
-        if facts.decision is not None:
-            at, approved = facts.decision
-            steps.append(Step(key="decision",
-                              label=_l("Approved by the leading group") if approved
-                              else _l("Not approved by the leading group"),
+    if not out and facts.committee_first:
+        if facts.committee is not None:
+            at, approved = facts.committee
+            steps.append(Step(key="committee",
+                              label=_l("Approved by the review committee") if approved
+                              else _l("Not approved by the review committee"),
                               state=StepState.DONE if approved else StepState.NEGATIVE, at=at))
             out = not approved
         else:
-            steps.append(Step(key="decision", label=_l("Leading-group decision"), state=StepState.UPCOMING))
+            steps.append(Step(key="committee", label=_l("Review committee deliberation"),
+                              state=StepState.UPCOMING))
+    if not out:
+        if facts.decision is not None:
+            at, approved = facts.decision
+            if facts.decided_by_committee:
+                label = _l("Approved by the review committee") if approved \
+                    else _l("Not approved by the review committee")
+            else:
+                label = _l("Approved by the leading group") if approved else _l("Not approved by the leading group")
+            steps.append(Step(key="decision", label=label,
+                              state=StepState.DONE if approved else StepState.NEGATIVE, at=at))
+            out = not approved
+        else:
+            steps.append(Step(key="decision", label=_l("Review committee deliberation") if facts.decided_by_committee
+                              else _l("Leading-group decision"), state=StepState.UPCOMING))
     if not out:
         notice = facts.notice
         if notice is not None and notice.withdrawn_at is not None:
@@ -166,7 +195,8 @@ def _review(facts: Facts) -> list[Step]:
     if facts.result is not None:
         at, awarded = facts.result
         steps.append(Step(key="result", label=_l("Awarded") if awarded else _l("Not awarded"),
-                          state=StepState.DONE if awarded else StepState.NEGATIVE, at=at))
+                          state=StepState.DONE if awarded else StepState.NEGATIVE, at=at,
+                          note=facts.award_title if awarded else ""))
     else:
         steps.append(Step(key="result", label=_l("Final result"), state=StepState.UPCOMING))
     if facts.feedback_published is not None:
@@ -203,16 +233,26 @@ def _round_fact(session: Session, application: Application, kind: RoundKind) -> 
     return RoundFact(opened_at=review_round.opened_at, deadline=review_round.deadline, seated=seated)
 
 
+_LATER_ROUNDS = {ProcedureStep.PRESENTATION: "presentation", ProcedureStep.ONSITE_REVIEW: "onsite"}
+
+
 def applicant_facts(session: Session, application: Application) -> Facts:
     """Read what happened to the application; nothing confidential is read into the facts."""
     cycle = application.cycle
+    procedure = procedure_of(cycle)
+    decided_by = decision_body(cycle)
     facts = Facts(status=application.status, created_at=application.created_at,
                   events=tuple((e.to_status, e.occurred_at, e.reason) for e in application.events),
-                  onsite_planned=cycle.onsite_review)
+                  onsite_planned=procedure.has(ProcedureStep.ONSITE_REVIEW),
+                  presentation_planned=procedure.has(ProcedureStep.PRESENTATION),
+                  rounds_order=tuple(_LATER_ROUNDS[step] for step in procedure.steps if step in _LATER_ROUNDS),
+                  committee_first=decided_by is not VoteBody.COMMITTEE and procedure.has(ProcedureStep.COMMITTEE),
+                  decided_by_committee=decided_by is VoteBody.COMMITTEE)
     if application.status is not S.ELIGIBLE:
         return facts
     values: dict[str, object] = {
         "document_round": _round_fact(session, application, RoundKind.DOCUMENT),
+        "presentation_round": _round_fact(session, application, RoundKind.PRESENTATION),
         "onsite_round": _round_fact(session, application, RoundKind.ONSITE),
     }
     # The shortlist went out with the first vote (the committee's, when the procedure has one); the decision
@@ -220,12 +260,15 @@ def applicant_facts(session: Session, application: Application) -> Facts:
     first = vote_of(session, cycle, VoteBody.COMMITTEE) or vote_of(session, cycle)
     if first is not None:
         values["shortlist"] = (first.opened_at, any(c.application_id == application.id for c in first.candidates))
-    vote = vote_of(session, cycle, decision_body(cycle))
-    if vote is not None:
+    bodies = [("committee", VoteBody.COMMITTEE)] if facts.committee_first else []
+    for key, body in [*bodies, ("decision", decided_by)]:
+        vote = vote_of(session, cycle, body)
+        if vote is None:
+            continue
         passed = session.scalar(select(VoteOutcome.passed).where(VoteOutcome.session_id == vote.id,
                                                                  VoteOutcome.application_id == application.id))
         if vote.closed_at is not None and passed is not None:
-            values["decision"] = (vote.closed_at, bool(passed))
+            values[key] = (vote.closed_at, bool(passed))
     notice = notice_of(session, cycle)
     if notice is not None:
         candidate = session.scalar(select(NoticeCandidate).where(NoticeCandidate.notice_id == notice.id,
@@ -235,8 +278,9 @@ def applicant_facts(session: Session, application: Application) -> Facts:
             withdrawn_at=candidate.withdrawn_at if candidate is not None else None,
             withdrawn_reason=candidate.withdrawn_reason if candidate is not None else "")
         if notice.confirmed_at is not None:
-            awarded = session.scalar(select(Award.id).where(Award.application_id == application.id)) is not None
-            values["result"] = (notice.confirmed_at, awarded)
+            title = session.scalar(select(Award.title).where(Award.application_id == application.id))
+            values["result"] = (notice.confirmed_at, title is not None)
+            values["award_title"] = title or ""
             if feedback_entry(session, application) is not None:
                 values["feedback_published"] = notice.confirmed_at
     return replace(facts, **values)  # type: ignore[arg-type]

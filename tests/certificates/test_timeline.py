@@ -124,6 +124,48 @@ def test_withdrawn_from_the_notice_is_said_with_the_reason():
     assert notice.state is StepState.NEGATIVE and notice.note == "Objection upheld: 数据不实"
 
 
+def test_the_timeline_follows_the_procedure_order_of_presentation_and_on_site_review():
+    facts = Facts(status=S.ELIGIBLE, created_at=T0, events=ELIGIBLE, onsite_planned=True, presentation_planned=True,
+                  rounds_order=("onsite", "presentation"),
+                  document_round=RoundFact(opened_at=at(10), deadline=None, seated=True))
+    assert [key for key, _state in keys(build_timeline(facts))][3:6] == ["review", "onsite", "presentation"]
+    presenting = Facts(**{**facts.__dict__, "rounds_order": ("presentation", "onsite"),
+                          "presentation_round": RoundFact(opened_at=at(20), deadline=at(25), seated=True)})
+    timeline = build_timeline(presenting)
+    assert current(timeline) == "presentation" and str(timeline.current.label) == "Presentation and defence scheduled"
+    assert keys(timeline)[5] == ("onsite", "upcoming")
+    without = build_timeline(Facts(status=S.ELIGIBLE, created_at=T0, events=ELIGIBLE))
+    assert "presentation" not in [step.key for step in without.steps]
+
+
+def test_the_committee_votes_before_the_leading_group_where_the_procedure_has_both():
+    facts = Facts(status=S.ELIGIBLE, created_at=T0, events=ELIGIBLE, shortlist=(at(60), True), committee_first=True)
+    assert keys(build_timeline(facts))[4:6] == [("committee", "upcoming"), ("decision", "upcoming")]
+    rejected = build_timeline(Facts(**{**facts.__dict__, "committee": (at(61), False)}))
+    assert keys(rejected)[4:] == [("committee", "negative"), ("result", "upcoming"), ("feedback", "upcoming")]
+    assert str(rejected.current.label) == "Not approved by the review committee"
+    passed = build_timeline(Facts(**{**facts.__dict__, "committee": (at(61), True), "decision": (at(62), True)}))
+    assert keys(passed)[4:6] == [("committee", "done"), ("decision", "done")]
+    assert str(passed.steps[5].label) == "Approved by the leading group"
+
+
+def test_a_committee_that_decides_alone_is_named_as_the_decision():
+    facts = Facts(status=S.ELIGIBLE, created_at=T0, events=ELIGIBLE, shortlist=(at(60), True),
+                  decided_by_committee=True)
+    assert str(build_timeline(facts).steps[-4].label) == "Review committee deliberation"
+    approved = build_timeline(Facts(**{**facts.__dict__, "decision": (at(62), True)}))
+    assert current(approved) == "decision" and str(approved.current.label) == "Approved by the review committee"
+    assert "committee" not in [step.key for step in approved.steps]
+
+
+def test_the_award_step_names_the_title_and_level_awarded():
+    facts = Facts(status=S.ELIGIBLE, created_at=T0, events=ELIGIBLE, shortlist=(at(60), True), decision=(at(62), True),
+                  notice=NoticeFact(published_at=at(63), ends_at=at(70), listed=True),
+                  result=(at(71), True), award_title="2026年度市长质量奖提名奖")
+    result = next(step for step in build_timeline(facts).steps if step.key == "result")
+    assert result.state is StepState.DONE and result.note == "2026年度市长质量奖提名奖"
+
+
 # --- one cycle through the real services ---------------------------------------------------------------------
 
 
