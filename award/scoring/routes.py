@@ -197,7 +197,7 @@ def _sheet_items(rubric: Rubric, lang: str, application: Application, parts: dic
 
 def _sheet_page(assignment: Assignment, access: queries.SeatAccess, *, posted: dict[str, str] | None = None,
                 refusal: DomainError | None = None) -> str:
-    sheet = scoring.sheet_of(assignment)
+    sheet = access.sheet or scoring.sheet_of(assignment)
     assert sheet is not None
     conflict = refusal if isinstance(refusal, scoring.VersionConflict) else None
     problems = refusal.problems if isinstance(refusal, scoring.SheetInvalid) else {}
