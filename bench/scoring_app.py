@@ -313,9 +313,17 @@ def serve_in_thread(app: Flask) -> Iterator[str]:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A free port on 127.0.0.1: any, or the first free one of AWARD_BENCH_PORTS ("5134-5139") when a
+    shared machine gives each user a range."""
+    low, _, high = os.environ.get("AWARD_BENCH_PORTS", "").partition("-")
+    for port in range(int(low), int(high or low) + 1) if low else [0]:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise RuntimeError(f"no free port in AWARD_BENCH_PORTS={os.environ['AWARD_BENCH_PORTS']}")
 
 
 def wait_for_port(port: int, *, process: subprocess.Popen | None = None, seconds: float = 60.0) -> None:

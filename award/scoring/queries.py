@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, exists, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, joinedload, object_session
 
 from award.applications.models import Application
 from award.applications.queries import register_view_rule
@@ -78,7 +78,10 @@ def own_assignment(session: Session, user: Any, assignment_id: int) -> Assignmen
     """The assignment if it is in the user's list; None (a 404) for anyone else's or a removed one."""
     if not is_expert(user):
         return None
-    return session.scalar(expert_assignments_query(user.id).where(Assignment.id == assignment_id))
+    # Its round, the round's cycle (the rubric) and the application come in the same query: every
+    # page of a seat reads them.
+    return session.scalar(expert_assignments_query(user.id).where(Assignment.id == assignment_id).options(
+        joinedload(Assignment.round).joinedload(ReviewRound.cycle), joinedload(Assignment.application)))
 
 
 def _has_detected_conflict(session: Session, assignment: Assignment) -> bool:

@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, get_template_attribute, redirect, ren
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
-from award.app_db import get_session
+from award.app_db import get_session, reads_only_on_get
 from award.applications.models import Application
 from award.applications.presenters import files_by_item
 from award.auth.access import actor, expert_required, login_required, office_required, oversight_required
@@ -314,6 +314,7 @@ def declare_conflict(assignment_id: int):
 
 @bp.route("/assignments/<int:assignment_id>/sheet", methods=["GET", "POST"])
 @expert_required
+@reads_only_on_get
 def sheet(assignment_id: int):
     assignment = _own(assignment_id)
     if isinstance(access := _pledge_first(assignment), Response):
