@@ -17,7 +17,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sqlalchemy import TextClause, event, select, update
+from sqlalchemy import TextClause, event, inspect, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from award.conflicts.models import ConflictDataVersion
@@ -45,28 +45,35 @@ def bump(session: Session) -> None:
                                  .values(token=secrets.randbits(62)))
 
 
-def _table_name(instance: object) -> str | None:
-    table = getattr(type(instance), "__table__", None)
-    return getattr(table, "name", None)
+_WATCHED = WATCHED_TABLES | WATCHED_COLUMNS.keys()
+_TABLE_OF: dict[type, str] = {}
 
 
-def _changes_facts(instance: object, *, whole_row: bool) -> bool:
+def _table_name(instance: object) -> str:
+    kind = type(instance)
+    name = _TABLE_OF.get(kind)
+    if name is None:
+        name = _TABLE_OF[kind] = getattr(getattr(kind, "__table__", None), "name", "") or ""
+    return name
+
+
+def _changes_facts(session: Session, instance: object, *, whole_row: bool) -> bool:
     name = _table_name(instance)
-    if name is None or (name not in WATCHED_TABLES and name not in WATCHED_COLUMNS):
+    if name not in _WATCHED:
         return False
-    if whole_row or name in WATCHED_TABLES:
+    if whole_row:
         return True
-    from sqlalchemy import inspect
-
+    if name in WATCHED_TABLES:
+        return session.is_modified(instance)
     attrs = inspect(instance).attrs
     return any(attrs[column].history.has_changes() for column in WATCHED_COLUMNS[name] if column in attrs)
 
 
 @event.listens_for(Session, "before_flush")
 def _note_writes(session: Session, _context: object, _instances: object) -> None:
-    if (any(_changes_facts(o, whole_row=True) for o in session.new)
-            or any(_changes_facts(o, whole_row=True) for o in session.deleted)
-            or any(_changes_facts(o, whole_row=False) for o in session.dirty if session.is_modified(o))):
+    if (any(_changes_facts(session, o, whole_row=True) for o in session.new)
+            or any(_changes_facts(session, o, whole_row=True) for o in session.deleted)
+            or any(_changes_facts(session, o, whole_row=False) for o in session.dirty)):
         session.info[_PENDING] = True
 
 
