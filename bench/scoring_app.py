@@ -201,7 +201,7 @@ class Client:
     Built on http.client so the client's own cost stays small and the same for the app and the
     baseline."""
 
-    def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, base_url: str, *, timeout: float = 120.0) -> None:
         parts = urlsplit(base_url)
         self._connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
         self.cookies: dict[str, str] = {}
@@ -339,6 +339,23 @@ def wait_for_port(port: int, *, process: subprocess.Popen | None = None, seconds
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {seconds}s")
 
 
+def _wait_for_answers(port: int, workers: int, *, seconds: float = 180.0) -> None:
+    """The master listens before its workers have imported the app: on a busy machine the first
+    requests would wait for that. Ask (any answer will do) until as many answers as workers came."""
+    deadline = time.monotonic() + seconds
+    answered = 0
+    while answered < workers and time.monotonic() < deadline:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=seconds)
+        try:
+            connection.request("GET", "/healthz")
+            connection.getresponse().read()
+            answered += 1
+        except OSError:
+            time.sleep(0.2)
+        finally:
+            connection.close()
+
+
 def stop(process: subprocess.Popen, *, seconds: float = 20.0) -> None:
     """Terminate a server we started (SIGTERM, then SIGKILL after `seconds`)."""
     if process.poll() is None:
@@ -370,6 +387,7 @@ def gunicorn_process(app_spec: str, *, workers: int = 4, env: dict[str, str] | N
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, stdout=output, stderr=output)
     try:
         wait_for_port(port, process=process)
+        _wait_for_answers(port, workers)
         yield f"http://127.0.0.1:{port}", process
     finally:
         stop(process)
