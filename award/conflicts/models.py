@@ -18,6 +18,7 @@ from sqlalchemy import (
     false,
     insert,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
 from award.auth.models import enum_column
@@ -87,9 +88,8 @@ class ConflictDataVersion(Base):
 
 
 @event.listens_for(ConflictDataVersion.__table__, "after_create")
-def _first_token(target: object, connection: object, **_kw: object) -> None:
+def _first_token(target: object, connection: Connection, **_kw: object) -> None:
     # A schema made from the models (the tests) gets its row as the migration's does.
     import secrets
 
-    connection.execute(insert(ConflictDataVersion.__table__).values(  # type: ignore[attr-defined]
-        id=1, token=secrets.randbits(62)))
+    connection.execute(insert(ConflictDataVersion).values(id=1, token=secrets.randbits(62)))

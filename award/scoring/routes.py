@@ -158,7 +158,7 @@ def _skeleton(rubric: Rubric, lang: str, application: Application, parts: dict[s
             _("(nothing written for this item)"), _("Percentage"), _("Strength"), _("Improvement point"),
             _("Justification (required for the lowest and highest bands)"), "：" if lang == "zh_CN" else ": "))
         pieces = _SLOT.split(html)
-        skeleton = (pieces[0::2], [tuple(slot.split("|", 1)) for slot in pieces[1::2]])  # type: ignore[misc]
+        skeleton = (pieces[0::2], [(item_id, name) for item_id, _bar, name in (s.partition("|") for s in pieces[1::2])])
         if len(_SKELETONS) >= 32:  # a bound, not a policy: about 0.2 MB per application
             _SKELETONS.clear()
         _SKELETONS[key] = skeleton
