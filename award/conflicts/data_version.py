@@ -20,6 +20,8 @@ from typing import Any
 from sqlalchemy import TextClause, event, inspect, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from award.audit.models import AuditChainHead
+from award.audit.services import HEAD_ID
 from award.conflicts.models import ConflictDataVersion
 
 # Tables whose every row and column the check reads.
@@ -40,9 +42,18 @@ def current_token(session: Session) -> int | None:
 
 
 def bump(session: Session) -> None:
-    """Draw a new token in the session's transaction."""
-    session.connection().execute(update(ConflictDataVersion).where(ConflictDataVersion.id == 1)
-                                 .values(token=secrets.randbits(62)))
+    """Draw a new token in the session's transaction.
+
+    On PostgreSQL the audit chain's head is locked first (as `audit.services.record` locks it), so
+    that every transaction takes the two row locks in one order: a service that records before it
+    writes a fact and one that writes a fact before it records cannot deadlock. SQLite's writers
+    are serialized by `BEGIN IMMEDIATE` already."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
+                           .values(last_seq=AuditChainHead.last_seq))
+    connection.execute(update(ConflictDataVersion).where(ConflictDataVersion.id == 1)
+                       .values(token=secrets.randbits(62)))
 
 
 _WATCHED = WATCHED_TABLES | WATCHED_COLUMNS.keys()
