@@ -6,11 +6,14 @@ rolls it back otherwise, so services never commit (docs/architecture.md, "The pa
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, g
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
-from award.db import create_db_engine
+from award.db import READ_ONLY, create_db_engine
 
 
 class Database:
@@ -37,8 +40,24 @@ def get_database(app: Flask | None = None) -> Database:
 def get_session() -> Session:
     """The session of the current request or app context."""
     if "db_session" not in g:
-        g.db_session = get_database().session_factory()
+        session = g.db_session = get_database().session_factory()
+        if _reads_only():
+            # SQLite: a plain BEGIN, so the page does not queue behind writers nor hold them up.
+            session.connection(execution_options={READ_ONLY: True})
     return g.db_session
+
+
+def reads_only_on_get(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Marks a view whose GET writes nothing: its transaction takes no write lock (SQLite). A write
+    in it would be refused by SQLite when another writer came first, so mark only pure reads."""
+    view.reads_only_on_get = True  # type: ignore[attr-defined]
+    return view
+
+
+def _reads_only() -> bool:
+    if not has_request_context() or request.method not in ("GET", "HEAD"):
+        return False
+    return bool(getattr(current_app.view_functions.get(request.endpoint or ""), "reads_only_on_get", False))
 
 
 def _commit_or_rollback(response: Response) -> Response:

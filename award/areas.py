@@ -22,6 +22,7 @@ HOOK_MODULES = (
     "award.applications.tasks",
     "award.pool.tasks",
     "award.conflicts.tasks",
+    "award.conflicts.data_version",  # session events: a write to what a conflict check reads draws a new token
     "award.scoring.progress",  # guards: panels formed, every sheet in
     "award.rounds.presentation",  # guard: the presentation order drawn and every attendance recorded
     "award.scoring.notices",  # the review deadline reminder

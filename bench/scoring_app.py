@@ -201,7 +201,7 @@ class Client:
     Built on http.client so the client's own cost stays small and the same for the app and the
     baseline."""
 
-    def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, base_url: str, *, timeout: float = 120.0) -> None:
         parts = urlsplit(base_url)
         self._connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
         self.cookies: dict[str, str] = {}
@@ -313,9 +313,17 @@ def serve_in_thread(app: Flask) -> Iterator[str]:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A free port on 127.0.0.1: any, or the first free one of AWARD_BENCH_PORTS ("5134-5139") when a
+    shared machine gives each user a range."""
+    low, _, high = os.environ.get("AWARD_BENCH_PORTS", "").partition("-")
+    for port in range(int(low), int(high or low) + 1) if low else [0]:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise RuntimeError(f"no free port in AWARD_BENCH_PORTS={os.environ['AWARD_BENCH_PORTS']}")
 
 
 def wait_for_port(port: int, *, process: subprocess.Popen | None = None, seconds: float = 60.0) -> None:
@@ -329,6 +337,23 @@ def wait_for_port(port: int, *, process: subprocess.Popen | None = None, seconds
         except OSError:
             time.sleep(0.05)
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {seconds}s")
+
+
+def _wait_for_answers(port: int, workers: int, *, seconds: float = 180.0) -> None:
+    """The master listens before its workers have imported the app: on a busy machine the first
+    requests would wait for that. Ask (any answer will do) until as many answers as workers came."""
+    deadline = time.monotonic() + seconds
+    answered = 0
+    while answered < workers and time.monotonic() < deadline:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=seconds)
+        try:
+            connection.request("GET", "/healthz")
+            connection.getresponse().read()
+            answered += 1
+        except OSError:
+            time.sleep(0.2)
+        finally:
+            connection.close()
 
 
 def stop(process: subprocess.Popen, *, seconds: float = 20.0) -> None:
@@ -362,6 +387,7 @@ def gunicorn_process(app_spec: str, *, workers: int = 4, env: dict[str, str] | N
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, stdout=output, stderr=output)
     try:
         wait_for_port(port, process=process)
+        _wait_for_answers(port, workers)
         yield f"http://127.0.0.1:{port}", process
     finally:
         stop(process)

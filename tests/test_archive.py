@@ -301,6 +301,7 @@ ARCHIVED_TABLES = {
     "audit_records": "audit", "audit_chain_head": "audit",
 }
 NOT_ARCHIVED = {
+    "coi_data_version": "a random token that changes with the conflict facts, for a cache; no record",
     "follow_up_reports": "the holders' yearly reports arrive for years after the cycle is closed and archived; "
                          "the database, the file store and their backup keep them",
     "account_tokens": "digests of single-use e-mail links (invitations, resets, confirmations): secrets, not records",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -15,7 +16,9 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
+    insert,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
 from award.auth.models import enum_column
@@ -71,3 +74,22 @@ class CycleCoiSettings(Base):
     avoid_soft_pairs: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # None: the cycle's document-review deadline (else its application deadline, else creation day).
     reference_date: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class ConflictDataVersion(Base):
+    """One row: a random token drawn anew by every write to the facts a conflict check reads
+    (`conflicts/data_version.py`), so that a pair's verdict can be kept per token and stay exact."""
+
+    __tablename__ = "coi_data_version"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    token: Mapped[int] = mapped_column(BigInteger)
+
+
+@event.listens_for(ConflictDataVersion.__table__, "after_create")
+def _first_token(target: object, connection: Connection, **_kw: object) -> None:
+    # A schema made from the models (the tests) gets its row as the migration's does.
+    import secrets
+
+    connection.execute(insert(ConflictDataVersion).values(id=1, token=secrets.randbits(62)))

@@ -30,6 +30,7 @@ from award import errors
 from award.applications.models import Application
 from award.audit.services import record
 from award.auth.models import Organization, Role, User
+from award.conflicts import data_version
 from award.conflicts import rules as coi
 from award.conflicts.models import CycleCoiSettings, PinnedConflict
 from award.conflicts.rules import ApplicantFacts, CoiSettings, Conflict, ConflictType, GroupIndex
@@ -326,8 +327,24 @@ def conflicts_between(
 def has_conflict(
     session: Session, application: Application, expert_user: User, *, reference_date: dt.date | None = None
 ) -> bool:
-    """True when the expert must not review (or open) the application."""
-    return bool(conflicts_between(session, application, expert_user, reference_date=reference_date))
+    """True when the expert must not review (or open) the application.
+
+    Without a `reference_date`, the verdict is kept in this process per pair and data token
+    (`data_version`): one query instead of six while nothing a check reads has changed."""
+    token = data_version.current_token(session) if reference_date is None else None
+    key = (application.id, expert_user.id, token)
+    if token is not None and (kept := _VERDICTS.get(key)) is not None:
+        return kept
+    verdict = bool(conflicts_between(session, application, expert_user, reference_date=reference_date))
+    if token is not None:
+        if len(_VERDICTS) >= _VERDICTS_KEPT:  # a bound, not a policy: old tokens' verdicts are dead
+            _VERDICTS.clear()
+        _VERDICTS[key] = verdict
+    return verdict
+
+
+_VERDICTS: dict[tuple[int, int, int | None], bool] = {}
+_VERDICTS_KEPT = 20_000
 
 
 def conflicted_pairs(session: Session, cycle: Cycle, *, reference_date: dt.date | None = None) -> set[PairKey]:

@@ -7,12 +7,12 @@ Also the rows other areas read: submitted item scores per round and consensus sc
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, exists, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, joinedload, object_session
 
 from award.applications.models import Application
 from award.applications.queries import register_view_rule
@@ -78,7 +78,10 @@ def own_assignment(session: Session, user: Any, assignment_id: int) -> Assignmen
     """The assignment if it is in the user's list; None (a 404) for anyone else's or a removed one."""
     if not is_expert(user):
         return None
-    return session.scalar(expert_assignments_query(user.id).where(Assignment.id == assignment_id))
+    # Its round, the round's cycle (the rubric) and the application come in the same query: every
+    # page of a seat reads them.
+    return session.scalar(expert_assignments_query(user.id).where(Assignment.id == assignment_id).options(
+        joinedload(Assignment.round).joinedload(ReviewRound.cycle), joinedload(Assignment.application)))
 
 
 def _has_detected_conflict(session: Session, assignment: Assignment) -> bool:
@@ -92,11 +95,13 @@ class SeatAccess:
 
     may_open: bool
     may_score: bool
+    sheet: ScoreSheet | None = field(default=None, compare=False)  # read to decide, kept for the page
 
 
 def seat_access(user: Any, assignment: Assignment, *, seat_checked: bool = False) -> SeatAccess:
     """One seat query (skipped when `seat_checked`: the seat came from `own_assignment` in this
-    request), one conflict check and one sheet status read, for `can_open` and `can_score` alike."""
+    request), one conflict check and one read of the sheet (kept in the answer for the page), for
+    `can_open` and `can_score` alike."""
     session = object_session(assignment)
     may_open = (session is not None and assignment.pledge_signed_at is not None
                 and (seat_checked or own_assignment(session, user, assignment.id) is not None)
@@ -104,8 +109,8 @@ def seat_access(user: Any, assignment: Assignment, *, seat_checked: bool = False
     if not may_open or assignment.round.status is not RoundStatus.OPEN:
         return SeatAccess(may_open=may_open, may_score=False)
     assert session is not None
-    status = session.scalar(select(ScoreSheet.status).where(ScoreSheet.assignment_id == assignment.id))
-    return SeatAccess(may_open=True, may_score=status is SheetStatus.DRAFT)
+    sheet = session.scalar(select(ScoreSheet).where(ScoreSheet.assignment_id == assignment.id))
+    return SeatAccess(may_open=True, may_score=sheet is not None and sheet.status is SheetStatus.DRAFT, sheet=sheet)
 
 
 def can_open(user: Any, assignment: Assignment) -> bool:

@@ -3,14 +3,16 @@ round's progress, reopens sheets and closes the round."""
 
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, flash, get_template_attribute, redirect, render_template, request, url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
-from award.app_db import get_session
+from award.app_db import get_session, reads_only_on_get
 from award.applications.models import Application
 from award.applications.presenters import files_by_item
 from award.auth.access import actor, expert_required, login_required, office_required, oversight_required
@@ -132,23 +134,85 @@ def _sheet_parts(rubric: Rubric, lang: str) -> dict[str, _ItemParts]:
     return parts
 
 
+_NONCE = secrets.token_hex(8)  # slot markers no applicant's text can forge
+_SLOT = re.compile("\x02" + _NONCE + "([^\x03]*)\x03")
+_SKELETONS: dict[tuple[object, ...], tuple[list[str], list[tuple[str, str]]]] = {}
+
+
+def _slot(item_id: str, name: str) -> Markup:
+    return Markup(f"\x02{_NONCE}{item_id}|{name}\x03")
+
+
+def _skeleton(rubric: Rubric, lang: str, application: Application, parts: dict[str, _ItemParts],
+              evidence: dict[str | None, list[Any]]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The items' HTML cut at their slots: the static pieces and, between them, (item id, slot name).
+    Rendered once per (rubric, language, the application's texts and files, the script root) in
+    this process; the key holds the texts themselves, so an edit is a new key."""
+    texts = application.self_assessment or {}
+    files = tuple((f.id, f.display_name, f.size_bytes, f.rubric_item_id) for f in application.files)
+    key = (rubric.content_hash, lang, application.id, request.script_root, tuple(sorted(texts.items())), files)
+    skeleton = _SKELETONS.get(key)
+    if skeleton is None:
+        html = str(get_template_attribute("scoring/_sheet_parts.html", "sheet_items")(
+            rubric, parts, application, texts, evidence, lang, _slot, _("Points"), _("Self-assessment"),
+            _("(nothing written for this item)"), _("Percentage"), _("Strength"), _("Improvement point"),
+            _("Justification (required for the lowest and highest bands)"), "：" if lang == "zh_CN" else ": "))
+        pieces = _SLOT.split(html)
+        skeleton = (pieces[0::2], [(item_id, name) for item_id, _bar, name in (s.partition("|") for s in pieces[1::2])])
+        if len(_SKELETONS) >= 32:  # a bound, not a policy: about 0.2 MB per application
+            _SKELETONS.clear()
+        _SKELETONS[key] = skeleton
+    return skeleton
+
+
+def _item_slots(item_id: str, part: _ItemParts, value: dict[str, str], state: presenters.ItemState,
+                label: str, stored: Any, problems: list[str]) -> dict[str, str]:
+    """What one item's slots show, as sheet.html showed it before the items were kept."""
+    percent = value["percent"]
+    options = part.options.get(percent)
+    if options is None:
+        options = part.options[""] + Markup('\n            <option value="{0}" selected>{0}</option>').format(percent)
+    points = stored.points if stored is not None and stored.points is not None else "—"
+    return {"problem_class": "has-problem" if problems else "", "state": escape(state.value),
+            "state_label": escape(label), "options": options, "points": escape(points),
+            "strength": escape(value["strength"]), "improvement": escape(value["improvement"]),
+            "justification": escape(value["justification"]),
+            "errors": "".join(f'<small class="field-error">{escape(p)}</small>' for p in problems)}
+
+
+def _sheet_items(rubric: Rubric, lang: str, application: Application, parts: dict[str, _ItemParts],
+                 evidence: dict[str | None, list[Any]], values: dict[str, dict[str, str]],
+                 states: dict[str, presenters.ItemState], labels: dict[Any, str], stored: dict[str, Any],
+                 problems: dict[str, list[str]]) -> Markup:
+    statics, slots = _skeleton(rubric, lang, application, parts, evidence)
+    filled = {item.id: _item_slots(item.id, parts[item.id], values[item.id], states[item.id],
+                                   labels[states[item.id]], stored.get(item.id), problems.get(item.id, []))
+              for item in rubric.items}
+    out = [statics[0]]
+    for (item_id, name), static in zip(slots, statics[1:], strict=True):
+        out.append(filled[item_id][name])
+        out.append(static)
+    return Markup("".join(out))
+
+
 def _sheet_page(assignment: Assignment, access: queries.SeatAccess, *, posted: dict[str, str] | None = None,
                 refusal: DomainError | None = None) -> str:
-    sheet = scoring.sheet_of(assignment)
+    sheet = access.sheet or scoring.sheet_of(assignment)
     assert sheet is not None
     conflict = refusal if isinstance(refusal, scoring.VersionConflict) else None
     problems = refusal.problems if isinstance(refusal, scoring.SheetInvalid) else {}
     rubric, stored = round_rubric(assignment.round), {i.item_id: i for i in sheet.items}
-    states = presenters.item_states(rubric, stored, posted, problems)
+    states, lang, application = presenters.item_states(rubric, stored, posted, problems), current_locale(), \
+        assignment.application
+    parts, messages, labels = _sheet_parts(rubric, lang), presenters.item_messages(problems), presenters.state_labels()
+    evidence = files_by_item(application.files)  # the application's files, one query for all items
     return render_template(
-        "scoring/sheet.html", assignment=assignment, sheet=sheet, rubric=rubric,
-        application=assignment.application, stored=stored, posted=posted,
-        problems=presenters.item_messages(problems), conflict=conflict,
-        problem_lines=presenters.problem_lines(rubric, problems), states=states,
-        scored=presenters.scored_count(states), state_labels=presenters.state_labels(),
+        "scoring/sheet.html", assignment=assignment, sheet=sheet, rubric=rubric, application=application,
+        conflict=conflict, problem_lines=presenters.problem_lines(rubric, problems), states=states,
+        scored=presenters.scored_count(states), state_labels=labels, parts=parts,
         version=conflict.current_version if conflict else sheet.version, editable=access.may_score,
-        parts=_sheet_parts(rubric, current_locale()), values=presenters.field_values(rubric, stored, posted),
-        evidence=files_by_item(assignment.application.files),  # the application's files, one query for all items
+        items_html=_sheet_items(rubric, lang, application, parts, evidence,
+                                presenters.field_values(rubric, stored, posted), states, labels, stored, messages),
     )
 
 
@@ -250,6 +314,7 @@ def declare_conflict(assignment_id: int):
 
 @bp.route("/assignments/<int:assignment_id>/sheet", methods=["GET", "POST"])
 @expert_required
+@reads_only_on_get
 def sheet(assignment_id: int):
     assignment = _own(assignment_id)
     if isinstance(access := _pledge_first(assignment), Response):

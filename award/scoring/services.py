@@ -258,8 +258,11 @@ def _write(session: Session, sheet: ScoreSheet, rubric: Rubric, entries: list[It
                 if fields:
                     changed[entry.item_id] = fields
                 for name, value in values.items():
-                    setattr(item, name, value)
-                item.points = item_points(rubric, entry.item_id, item.percent) if item.percent is not None else None
+                    if getattr(item, name) != value:  # an equal value would write nothing either
+                        setattr(item, name, value)
+                points = item_points(rubric, entry.item_id, item.percent) if item.percent is not None else None
+                if item.points != points:
+                    item.points = points
             sheet.total = sum((i.points for i in sheet.items if i.points is not None), Decimal(0))
             sheet.item_points = None  # packed again at submit
             sheet.updated_at = utcnow()

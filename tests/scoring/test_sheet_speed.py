@@ -107,3 +107,33 @@ def test_an_autosave_of_one_item_writes_that_item_and_one_audit_record_of_what_c
     db.expire_all()
     kept = {i.item_id: i for i in sheet_of(seat).items}
     assert len(kept) == 23 and kept[item.item_id].strength == "新的优势"
+
+
+def test_the_kept_items_follow_the_applications_texts_and_escape_what_the_expert_typed(db, client, login, opened):
+    seat = pledged_seat(db, client, login, opened)
+    url = f"/review/assignments/{seat.id}/sheet"
+    assert client.get(url).status_code == 200  # the items' HTML is kept from here on
+    application = seat.application
+    application.self_assessment = {**(application.self_assessment or {}), "4.1.2": "新写的自评 <em>原文</em>"}
+    db.commit()
+    response = client.post(f"/review/assignments/{seat.id}/autosave", json={"version": 1, "fields": {
+        "percent-4.1.2": "65", "strength-4.1.2": "<script>x</script> & 优势"}})
+    assert response.status_code == 200
+    page = client.get(url).get_data(as_text=True)
+    assert "新写的自评 &lt;em&gt;原文&lt;/em&gt;" in page
+    assert ">&lt;script&gt;x&lt;/script&gt; &amp; 优势</textarea>" in page
+    assert "\x02" not in page and "\x03" not in page
+
+
+def test_only_the_sheet_pages_get_reads_without_the_write_lock(app):
+    from award.app_db import _reads_only
+
+    for method, path, reads_only in (("GET", "/review/assignments/1/sheet", True),
+                                     ("POST", "/review/assignments/1/sheet", False),
+                                     ("POST", "/review/assignments/1/autosave", False),
+                                     ("GET", "/review/mine", False)):
+        with app.test_request_context(path, method=method):
+            from flask import request
+
+            request.url_rule  # noqa: B018 (routing happens on the first look)
+            assert _reads_only() is reads_only, (method, path)
