@@ -13,12 +13,14 @@ is not ranked. `freeze_shortlist` copies the result into a `RankingSnapshot` for
 from __future__ import annotations
 
 import copy
+import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -535,11 +537,36 @@ def _seated(session: Session, review_round: ReviewRound, applications: Sequence[
     ).all())
 
 
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one computation (reference counting still frees
+    everything at once).
+
+    A ranking holds tens of thousands of Python objects while it runs (rows, applications, conflicts,
+    entries). With the collector on, its young-generation passes promoted them to the oldest generation
+    while alive, and every few computations that growth set off a full collection of the worker's whole
+    heap: a fifth of the ranking's time on the bench (docs/performance.md). Paused, they are freed by their
+    reference counts when the computation drops them and never reach the old generation. Process-wide, as
+    the collector is: another thread's pause ending first only turns it on early."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def compute_ranking(session: Session, cycle: Cycle) -> CycleRanking:
     """Aggregate the cycle's rounds, combine them, re-check the blacklist, rank and test robustness.
 
     A procedure with a presentation round combines its scored rounds by its frozen weights (each round on its
     own form, brought to the rubric's total); any other ranks as before (`procedure_weights`)."""
+    with _cyclic_gc_paused():
+        return _compute_ranking(session, cycle)
+
+
+def _compute_ranking(session: Session, cycle: Cycle) -> CycleRanking:
     rubric = cycle_rubric(cycle)
     settings = effective_settings(session, cycle, rubric)
     layout = layout_of(rubric)
