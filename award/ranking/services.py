@@ -32,7 +32,7 @@ from award.applications.blacklist import blacklist_hits
 from award.applications.models import Application, ApplicationStatus
 from award.audit.services import record
 from award.auth.models import Organization, Role, User
-from award.conflicts.services import conflicts_for_cycle
+from award.conflicts.services import conflicts_for_cycle, forget_reused_matrices
 from award.cycles.models import Cycle, Stage
 from award.cycles.procedure import Step
 from award.cycles.services import cycle_rubric
@@ -306,7 +306,8 @@ def _load_score_rows(
     if seats is None:
         found = _driver_tuples(session, score_rows_statement(review_round, packed=True))
     else:  # the round's seats were read already (`_round_seats`): their submitted sheets
-        found = [(seat[0], seat[1], seat[5]) for seat in seats if seat[4] == SheetStatus.SUBMITTED.value]
+        submitted = SheetStatus.SUBMITTED.value
+        found = [(seat[0], seat[1], seat[5]) for seat in seats if seat[4] == submitted]
     sheets = [sheet for sheet in found if sheet[2] is not None]
     packed = b"".join(points for _app, _expert, points in sheets)
     if len(packed) != len(sheets) * n_items * 4:
@@ -458,10 +459,12 @@ _aggregates_lock = threading.Lock()
 
 
 def forget_reused_computations() -> None:
-    """Drop the kept aggregates and robustness checks (benchmarks time the cold path with this)."""
+    """Drop the kept aggregates, robustness checks and conflict matrices (benchmarks time the cold path with
+    this)."""
     with _aggregates_lock:
         _aggregates.clear()
     forget_reused_checks()
+    forget_reused_matrices()
 
 
 def _aggregate_digest(rows_digest: bytes, layout: RubricLayout, arguments: Mapping[str, Any]) -> bytes:
