@@ -26,6 +26,7 @@ service's figures and the baseline are timed in turns, one call of each per roun
 
 from __future__ import annotations
 
+import gc
 import os
 import sqlite3
 import statistics
@@ -78,6 +79,7 @@ def _interleaved_medians(functions: dict[str, Callable[[], object]], repeats: in
     cpu: dict[str, list[float]] = {name: [] for name in functions}
     for _ in range(repeats):
         for name, function in functions.items():
+            gc.collect()  # untimed: no call pays for the cyclic garbage the one before it left
             start, start_cpu = time.perf_counter(), time.process_time()
             function()
             samples[name].append(time.perf_counter() - start)

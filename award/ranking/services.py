@@ -12,8 +12,8 @@ is not ranked. `freeze_shortlist` copies the result into a `RankingSnapshot` for
 
 from __future__ import annotations
 
-import copy
 import contextlib
+import copy
 import dataclasses
 import datetime as dt
 import gc
