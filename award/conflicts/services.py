@@ -274,6 +274,7 @@ def _pinned(
 # the same experts (a third of its time, docs/performance.md). The facts are read from the database every
 # time, so any change to them (a relation, a profile, an address, a group link, a setting) is another key.
 _MATRICES_KEPT = 2
+_REUSED_FROM_PAIRS = 1_000
 _matrices: OrderedDict[tuple[object, ...], dict[PairKey, list[Conflict]]] = OrderedDict()
 _matrices_lock = threading.Lock()
 
@@ -282,7 +283,11 @@ def _conflict_matrix(
     experts: Sequence[coi.ExpertProfile], applicants: Sequence[ApplicantFacts], *, settings: CoiSettings,
     groups: GroupIndex, reference_date: dt.date,
 ) -> dict[PairKey, list[Conflict]]:
-    """`coi.conflict_matrix`, reused while its inputs are equal; callers get their own lists."""
+    """`coi.conflict_matrix`, reused while its inputs are equal; callers get their own lists. Only for a
+    large matrix (a cycle's, a round's): one pair's check is cheap and must not push those out."""
+    if len(experts) * len(applicants) < _REUSED_FROM_PAIRS:
+        return cast(dict[PairKey, list[Conflict]], coi.conflict_matrix(
+            experts, applicants, settings=settings, groups=groups, reference_date=reference_date))
     key = (tuple(experts), tuple(applicants), settings, groups.links, reference_date,
            runtime.current().translations())
     with _matrices_lock:
