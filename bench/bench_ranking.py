@@ -26,6 +26,7 @@ service's figures and the baseline are timed in turns, one call of each per roun
 
 from __future__ import annotations
 
+import gc
 import os
 import sqlite3
 import statistics
@@ -69,16 +70,23 @@ def build_rows(n_apps: int, *, seed: int = 2025) -> ScoreRows:
 
 def _interleaved_medians(functions: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
     """Median time of each function over `repeats` rounds, one call of each per round, so that the
-    other work on a shared machine weighs on every figure and its baseline alike."""
+    other work on a shared machine weighs on every figure and its baseline alike; and under
+    `<name>.cpu` the median CPU time of this process (the database's share, for PostgreSQL, is not
+    in it)."""
     for function in functions.values():
         function()  # warm-up
     samples: dict[str, list[float]] = {name: [] for name in functions}
+    cpu: dict[str, list[float]] = {name: [] for name in functions}
     for _ in range(repeats):
         for name, function in functions.items():
-            start = time.perf_counter()
+            gc.collect()  # untimed: no call pays for the cyclic garbage the one before it left
+            start, start_cpu = time.perf_counter(), time.process_time()
             function()
             samples[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in samples.items()}
+            cpu[name].append(time.process_time() - start_cpu)
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    medians.update({f"{name}.cpu": statistics.median(values) for name, values in cpu.items()})
+    return medians
 
 
 def _median_time(fn: Callable[[], object], repeats: int) -> float:
@@ -91,7 +99,9 @@ def _median_time(fn: Callable[[], object], repeats: int) -> float:
     return statistics.median(times)
 
 
-def _service_measurements(rows: ScoreRows, repeats: int, url: str) -> tuple[dict[str, float], float]:
+def _service_measurements(
+    rows: ScoreRows, repeats: int, url: str,
+) -> tuple[dict[str, float], float, dict[str, tuple[float, float]]]:
     """Time the app's ranking service on the empty database at `url`, filled with `rows`."""
     import datetime as dt
     from decimal import Decimal
@@ -191,12 +201,14 @@ def _service_measurements(rows: ScoreRows, repeats: int, url: str) -> tuple[dict
                                                                                            review_round),
         }, repeats)
         baseline = medians.pop("baseline")
-        measured = medians
+        baseline_cpu = medians.pop("baseline.cpu")
+        measured = {name: value for name, value in medians.items() if not name.endswith(".cpu")}
+        cpu = {name: (medians[f"{name}.cpu"], baseline_cpu) for name in measured}
         measured.update(_conflict_reads(session, cycle, review_round, repeats, dialect))
         ranking = services.compute_ranking(session, cycle)
         assert sum(e.in_shortlist for e in ranking.entries) == cycle.awards_count
     database.engine.dispose()
-    return measured, baseline
+    return measured, baseline, cpu
 
 
 def _conflict_reads(session, cycle, review_round, repeats: int, dialect: str) -> dict[str, float]:
@@ -211,7 +223,11 @@ def _conflict_reads(session, cycle, review_round, repeats: int, dialect: str) ->
     pairs = session.execute(select(Assignment.application_id, Assignment.expert_id)
                             .where(Assignment.round_id == review_round.id)).all()
     narrowed = {"application_ids": {a for a, _e in pairs}, "expert_ids": {e for _a, e in pairs}}
-    reads = {"new": conflicts.conflicts_for_cycle, "old": before.conflicts_for_cycle}
+    def new(session, cycle, **narrowed):  # the read itself: no conflict matrix kept from the call before
+        conflicts.forget_reused_matrices()
+        return conflicts.conflicts_for_cycle(session, cycle, **narrowed)
+
+    reads = {"new": new, "old": before.conflicts_for_cycle}
     times: dict[str, list[float]] = {"new": [], "old": []}
     for read in reads.values():
         read(session, cycle, **narrowed)  # warm-up
@@ -224,8 +240,11 @@ def _conflict_reads(session, cycle, review_round, repeats: int, dialect: str) ->
             f"ranking.service.conflicts_for_cycle_before.{dialect}": statistics.median(times["old"])}
 
 
-def _record(name: str, value: float, baseline: float, baseline_name: str, size: str) -> dict:
-    return {
+def _record(name: str, value: float, baseline: float, baseline_name: str, size: str,
+            cpu: tuple[float, float] | None = None) -> dict:
+    extra = {} if cpu is None else {"cpu_value": round(cpu[0], 6), "cpu_baseline": round(cpu[1], 6),
+                                    "cpu_ratio": round(cpu[0] / cpu[1], 3) if cpu[1] else None}
+    return {**extra,
         "load_average": round(os.getloadavg()[0], 2),
         "name": name,
         "value": round(value, 6),
@@ -239,10 +258,10 @@ def _record(name: str, value: float, baseline: float, baseline_name: str, size: 
 
 
 def _service_records(rows: ScoreRows, repeats: int, url: str, size: str) -> list[dict]:
-    measured, baseline = _service_measurements(rows, repeats, url)
+    measured, baseline, cpu = _service_measurements(rows, repeats, url)
     baseline_name = (f"{make_url(url).get_backend_name()}: SUM(points) over item_scores ⋈ score_sheets ⋈ assignments"
                      " GROUP BY application, expert")
-    return [_record(name, value, baseline, baseline_name, size) for name, value in measured.items()]
+    return [_record(name, value, baseline, baseline_name, size, cpu.get(name)) for name, value in measured.items()]
 
 
 def run(quick: bool = False) -> list[dict]:

@@ -301,7 +301,7 @@ def bytes_app() -> Flask:
 @contextmanager
 def serve_in_thread(app: Flask) -> Iterator[str]:
     """A threaded werkzeug server on 127.0.0.1 (a free port); yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -313,10 +313,11 @@ def serve_in_thread(app: Flask) -> Iterator[str]:
 
 
 def free_port() -> int:
-    """A free port on 127.0.0.1: any, or the first free one of AWARD_BENCH_PORTS ("5134-5139") when a
-    shared machine gives each user a range."""
-    low, _, high = os.environ.get("AWARD_BENCH_PORTS", "").partition("-")
-    for port in range(int(low), int(high or low) + 1) if low else [0]:
+    """A port nothing listens on: the first free one of AWARD_BENCH_PORTS ("5140-5149", for a machine
+    whose users share out port ranges), else any the system gives."""
+    first, _, last = os.environ.get("AWARD_BENCH_PORTS", "").partition("-")
+    candidates = range(int(first), int(last or first) + 1) if first else [0]
+    for port in candidates:
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))

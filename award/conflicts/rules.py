@@ -263,6 +263,11 @@ class GroupIndex:
         self._links = links
         self._trees: dict[str, dict[str, str]] = {}
 
+    @property
+    def links(self) -> frozenset[tuple[str, str]]:
+        """The (parent, subsidiary) links the index was built from, which decide every answer."""
+        return self._links
+
     @classmethod
     def empty(cls) -> GroupIndex:
         return cls({}, {}, frozenset())

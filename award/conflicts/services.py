@@ -19,14 +19,16 @@ thousands of ids; a few ids (one pair) are asked for directly. One pair check: s
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import functools
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from typing import NamedTuple, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from award import errors
+from award import errors, runtime
 from award.applications.models import Application
 from award.audit.services import record
 from award.auth.models import Organization, Role, User
@@ -187,13 +189,21 @@ def _facts_of(session: Session, applicants: Sequence[_Applicant]) -> list[Applic
     if not applicants:
         return []
     domains, phones = _owned_contacts(session)
+    none: frozenset[str] = frozenset()
     return [
-        ApplicantFacts(application_id=applicant.id, credit_code=applicant.credit_code,
-                       email_domains=frozenset(domains.get(applicant.organization_id, ())),
-                       addresses=frozenset({applicant.address or ""}),
-                       phones=frozenset(phones.get(applicant.organization_id, ())))
+        _applicant_facts(applicant.id, applicant.credit_code, frozenset(domains.get(applicant.organization_id, none)),
+                         applicant.address or "", frozenset(phones.get(applicant.organization_id, none)))
         for applicant in applicants
     ]
+
+
+@functools.lru_cache(maxsize=8192)
+def _applicant_facts(application_id: int, credit_code: str, email_domains: frozenset[str], address: str,
+                     phones: frozenset[str]) -> ApplicantFacts:
+    # Kept by the raw facts (the facts are frozen): a ranking checks a cycle's 2,000 applicants on
+    # every computation, and normalizing them each time was a tenth of it (docs/performance.md).
+    return ApplicantFacts(application_id=application_id, credit_code=credit_code, email_domains=email_domains,
+                          addresses=frozenset({address}), phones=phones)
 
 
 def _applicants(session: Session, cycle_id: int, application_ids: Collection[int] | None) -> list[_Applicant]:
@@ -260,6 +270,47 @@ def _pinned(
     return pinned
 
 
+# The last few conflict matrices, keyed by everything `coi.conflict_matrix` was given and the language its
+# reasons are written in: a ranking shown again with nothing changed checks the same 2,000 applicants against
+# the same experts (a third of its time, docs/performance.md). The facts are read from the database every
+# time, so any change to them (a relation, a profile, an address, a group link, a setting) is another key.
+_MATRICES_KEPT = 2
+_REUSED_FROM_PAIRS = 1_000
+_matrices: OrderedDict[tuple[object, ...], dict[PairKey, list[Conflict]]] = OrderedDict()
+_matrices_lock = threading.Lock()
+
+
+def _conflict_matrix(
+    experts: Sequence[coi.ExpertProfile], applicants: Sequence[ApplicantFacts], *, settings: CoiSettings,
+    groups: GroupIndex, reference_date: dt.date,
+) -> dict[PairKey, list[Conflict]]:
+    """`coi.conflict_matrix`, reused while its inputs are equal; callers get their own lists. Only for a
+    large matrix (a cycle's, a round's): one pair's check is cheap and must not push those out."""
+    if len(experts) * len(applicants) < _REUSED_FROM_PAIRS:
+        return cast(dict[PairKey, list[Conflict]], coi.conflict_matrix(
+            experts, applicants, settings=settings, groups=groups, reference_date=reference_date))
+    key = (tuple(experts), tuple(applicants), settings, groups.links, reference_date,
+           runtime.current().translations())
+    with _matrices_lock:
+        found = _matrices.get(key)
+        if found is not None:
+            _matrices.move_to_end(key)
+    if found is None:
+        found = cast(dict[PairKey, list[Conflict]], coi.conflict_matrix(
+            experts, applicants, settings=settings, groups=groups, reference_date=reference_date))
+        with _matrices_lock:
+            _matrices[key] = found
+            while len(_matrices) > _MATRICES_KEPT:
+                _matrices.popitem(last=False)
+    return {pair: list(conflicts) for pair, conflicts in found.items()}  # Conflict itself is frozen
+
+
+def forget_reused_matrices() -> None:
+    """Drop the kept conflict matrices (benchmarks time the cold path with this)."""
+    with _matrices_lock:
+        _matrices.clear()
+
+
 def _conflicts(
     session: Session, cycle: Cycle, application_ids: Collection[int] | None,
     expert_ids: Collection[int] | None, reference_date: dt.date | None, include_soft: bool,
@@ -270,12 +321,8 @@ def _conflicts(
     experts = _experts(session, expert_ids)
     settings_row = session.get(CycleCoiSettings, cycle.id)  # read once for the windows and the date
     # coi keys the pairs by the ids it was given: the database ids here.
-    detected = cast(dict[PairKey, list[Conflict]], coi.conflict_matrix(
-        experts, applicants,
-        settings=_settings_from(settings_row),
-        groups=load_groups(session),
-        reference_date=reference_date or _reference_date_from(settings_row, cycle),
-    ))
+    detected = _conflict_matrix(experts, applicants, settings=_settings_from(settings_row), groups=load_groups(session),
+                                reference_date=reference_date or _reference_date_from(settings_row, cycle))
     codes = {cast(int, facts.application_id): facts.credit_code for facts in applicants}
     pinned = _pinned(session, cycle.id, codes.keys(), expert_ids, codes)
     result: dict[PairKey, list[Conflict]] = {}

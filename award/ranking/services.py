@@ -12,13 +12,15 @@ is not ranked. `freeze_shortlist` copies the result into a `RankingSnapshot` for
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -30,7 +32,7 @@ from award.applications.blacklist import blacklist_hits
 from award.applications.models import Application, ApplicationStatus
 from award.audit.services import record
 from award.auth.models import Organization, Role, User
-from award.conflicts.services import conflicts_for_cycle
+from award.conflicts.services import conflicts_for_cycle, forget_reused_matrices
 from award.cycles.models import Cycle, Stage
 from award.cycles.procedure import Step
 from award.cycles.services import cycle_rubric
@@ -304,7 +306,8 @@ def _load_score_rows(
     if seats is None:
         found = _driver_tuples(session, score_rows_statement(review_round, packed=True))
     else:  # the round's seats were read already (`_round_seats`): their submitted sheets
-        found = [(seat[0], seat[1], seat[5]) for seat in seats if seat[4] == SheetStatus.SUBMITTED.value]
+        submitted = SheetStatus.SUBMITTED.value
+        found = [(seat[0], seat[1], seat[5]) for seat in seats if seat[4] == submitted]
     sheets = [sheet for sheet in found if sheet[2] is not None]
     packed = b"".join(points for _app, _expert, points in sheets)
     if len(packed) != len(sheets) * n_items * 4:
@@ -456,10 +459,12 @@ _aggregates_lock = threading.Lock()
 
 
 def forget_reused_computations() -> None:
-    """Drop the kept aggregates and robustness checks (benchmarks time the cold path with this)."""
+    """Drop the kept aggregates, robustness checks and conflict matrices (benchmarks time the cold path with
+    this)."""
     with _aggregates_lock:
         _aggregates.clear()
     forget_reused_checks()
+    forget_reused_matrices()
 
 
 def _aggregate_digest(rows_digest: bytes, layout: RubricLayout, arguments: Mapping[str, Any]) -> bytes:
@@ -535,11 +540,36 @@ def _seated(session: Session, review_round: ReviewRound, applications: Sequence[
     ).all())
 
 
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one computation (reference counting still frees
+    everything at once).
+
+    A ranking holds tens of thousands of Python objects while it runs (rows, applications, conflicts,
+    entries). With the collector on, its young-generation passes promoted them to the oldest generation
+    while alive, and every few computations that growth set off a full collection of the worker's whole
+    heap: a fifth of the ranking's time on the bench (docs/performance.md). Paused, they are freed by their
+    reference counts when the computation drops them and never reach the old generation. Process-wide, as
+    the collector is: another thread's pause ending first only turns it on early."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def compute_ranking(session: Session, cycle: Cycle) -> CycleRanking:
     """Aggregate the cycle's rounds, combine them, re-check the blacklist, rank and test robustness.
 
     A procedure with a presentation round combines its scored rounds by its frozen weights (each round on its
     own form, brought to the rubric's total); any other ranks as before (`procedure_weights`)."""
+    with _cyclic_gc_paused():
+        return _compute_ranking(session, cycle)
+
+
+def _compute_ranking(session: Session, cycle: Cycle) -> CycleRanking:
     rubric = cycle_rubric(cycle)
     settings = effective_settings(session, cycle, rubric)
     layout = layout_of(rubric)
