@@ -371,6 +371,40 @@ def module_world(engine: Engine, database_url: str, files_root: Path, build: Wor
             get_database(app).engine.dispose()
 
 
+def _seed_the_demo(db, app, files_root, **_factories) -> dict[str, object]:
+    from award.demo import seed_demo
+
+    seed_demo(db, demo_database=True)
+    db.commit()
+    return {}
+
+
+@pytest.fixture(scope="session")
+def seeded_demo(new_database_url, tmp_path_factory) -> Iterator[ModuleWorld]:
+    """The demo, seeded once per session (per xdist worker) into a database of its own, for the tests
+    that check what `demo seed` leaves: seeding costs five seconds of CPU, and a dozen files read it.
+    Each test starts from the seeded demo and is rolled back to it (demo_db), as in a module world."""
+    url = new_database_url()
+    engine = create_db_engine(url)
+    metadata.create_all(engine)
+    with module_world(engine, url, tmp_path_factory.mktemp("demo") / "files", _seed_the_demo) as world:
+        yield world
+    engine.dispose()
+
+
+@pytest.fixture
+def demo_db(seeded_demo) -> Iterator[Session]:
+    """A session on the seeded demo (its app's context open), rolled back after the test."""
+    with seeded_demo.isolated_test() as session:
+        yield session
+
+
+@pytest.fixture
+def demo_client(seeded_demo, demo_db) -> FlaskClient:
+    """A client of the seeded demo's app, in demo_db's test."""
+    return seeded_demo.app.test_client()
+
+
 # The files that take longest, longest first. `make test` hands out whole files to its two
 # workers (xdist's --dist loadfile) in collection order; a file of two minutes handed out last
 # leaves the other worker idle while it runs, so these go out first.
