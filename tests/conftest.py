@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from award import create_app, runtime
+from award import create_app, migrate, runtime
 from award.app_db import get_database
 from award.auth.models import Organization, Role, User
 from award.credit_code import ALPHABET, make_credit_code
@@ -43,13 +43,14 @@ FAST_HASH_METHOD = "pbkdf2:sha256:1000"
 _FAST_HASH = generate_password_hash(PASSWORD, method=FAST_HASH_METHOD)
 
 
-def _create_postgres_database(server_url: str) -> tuple[str, str]:
-    """A fresh database on the test server; returns (its url, its name)."""
+def _create_postgres_database(server_url: str, template: str | None = None) -> tuple[str, str]:
+    """A fresh database on the test server (a copy of the database `template` when given); returns
+    (its url, its name)."""
     url = make_url(server_url)
     name = f"award_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False), name
 
@@ -107,6 +108,33 @@ def new_database_url(database_server, tmp_path_factory):
             created.append(name)
             return url
         return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "award.sqlite")
+
+    yield make
+    for name in created:
+        _drop_postgres_database(database_server, name)
+
+
+@pytest.fixture(scope="session")
+def new_migrated_database_url(new_database_url, database_server, tmp_path_factory):
+    """A factory of databases migrated to the head revision, as `flask db upgrade` leaves them.
+
+    The migrations run once per session (per xdist worker), into a template that each new database
+    copies (a file copy on SQLite, CREATE DATABASE … TEMPLATE on PostgreSQL): running them costs a
+    second of CPU, and every browser test module wants its own migrated database."""
+    template: list[str] = []
+    created: list[str] = []
+
+    def make() -> str:
+        if not template:
+            template.append(new_database_url())
+            migrate.upgrade(template[0])
+        if database_server:
+            url, name = _create_postgres_database(database_server, template=make_url(template[0]).database)
+            created.append(name)
+            return url
+        copy = tmp_path_factory.mktemp("db") / "award.sqlite"
+        shutil.copyfile(make_url(template[0]).database, copy)
+        return "sqlite:///" + str(copy)
 
     yield make
     for name in created:
@@ -341,6 +369,40 @@ def module_world(engine: Engine, database_url: str, files_root: Path, build: Wor
         finally:
             transaction.rollback()
             get_database(app).engine.dispose()
+
+
+def _seed_the_demo(db, app, files_root, **_factories) -> dict[str, object]:
+    from award.demo import seed_demo
+
+    seed_demo(db, demo_database=True)
+    db.commit()
+    return {}
+
+
+@pytest.fixture(scope="session")
+def seeded_demo(new_database_url, tmp_path_factory) -> Iterator[ModuleWorld]:
+    """The demo, seeded once per session (per xdist worker) into a database of its own, for the tests
+    that check what `demo seed` leaves: seeding costs five seconds of CPU, and a dozen files read it.
+    Each test starts from the seeded demo and is rolled back to it (demo_db), as in a module world."""
+    url = new_database_url()
+    engine = create_db_engine(url)
+    metadata.create_all(engine)
+    with module_world(engine, url, tmp_path_factory.mktemp("demo") / "files", _seed_the_demo) as world:
+        yield world
+    engine.dispose()
+
+
+@pytest.fixture
+def demo_db(seeded_demo) -> Iterator[Session]:
+    """A session on the seeded demo (its app's context open), rolled back after the test."""
+    with seeded_demo.isolated_test() as session:
+        yield session
+
+
+@pytest.fixture
+def demo_client(seeded_demo, demo_db) -> FlaskClient:
+    """A client of the seeded demo's app, in demo_db's test."""
+    return seeded_demo.app.test_client()
 
 
 # The files that take longest, longest first. `make test` hands out whole files to its two

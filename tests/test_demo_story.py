@@ -9,7 +9,7 @@ audit record (the seed goes through the services, never writes rows of its own).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
@@ -33,7 +33,6 @@ from award.cycles.models import Cycle, Stage
 from award.cycles.procedure import Step
 from award.cycles.services import cycle_rubric
 from award.cycles.stages import procedure_of
-from award.demo import seed_demo
 from award.notice.models import NoticeCandidate, Objection, PublicNotice
 from award.notifications.models import Notification
 from award.pool.models import ExpertProfile, ExpertRelation, GroupLink
@@ -51,28 +50,14 @@ from award.social.models import FindingLevel, SocialFinding, SocialRecord
 from award.visits.demo import FULL_PROCEDURE_TITLE
 from award.visits.models import SiteVisit
 from award.visits.services import team_of
-from tests.conftest import ModuleWorld, module_world
 
 MIN_SELF_ASSESSMENT_CHARS = 60
 
 
-def _seed(db, app, files_root, **_factories) -> dict[str, object]:
-    seed_demo(db, demo_database=True)
-    db.commit()
-    return {}
-
-
-@pytest.fixture(scope="module")
-def demo_world(engine, database_url, tmp_path_factory) -> Iterator[ModuleWorld]:
-    files = tmp_path_factory.mktemp("demo-story") / "files"
-    with module_world(engine, database_url, files, _seed) as built:
-        yield built
-
-
 @pytest.fixture
-def db(demo_world) -> Iterator[Session]:
-    with demo_world.isolated_test() as session:
-        yield session
+def db(demo_db) -> Session:
+    """The demo as seeded once per session (tests/conftest.py), each test rolled back to it."""
+    return demo_db
 
 
 # ----------------------------------------------------------------------------- notifications

@@ -12,22 +12,20 @@ from award.awards.models import Award
 from award.awards.numbers import is_well_formed_certificate_number
 from award.cycles.models import Cycle
 from award.db import utcnow
-from award.demo import seed_demo
 from award.notice.models import PublicNotice
 from award.visits.demo import FULL_PROCEDURE_TITLE
 
 
-def test_decision_demo(db):
-    seed_demo(db, demo_database=True)
-    leaders = db.scalars(select(User).where(User.role == Role.LEADER)).all()
-    open_vote = db.scalars(select(VoteSession).where(VoteSession.closed_at.is_(None))).one()
+def test_decision_demo(demo_db):
+    leaders = demo_db.scalars(select(User).where(User.role == Role.LEADER)).all()
+    open_vote = demo_db.scalars(select(VoteSession).where(VoteSession.closed_at.is_(None))).one()
     assert {m.leader_id for m in open_vote.members} == {leader.id for leader in leaders}
-    names = {a.id: a.org_name for a in db.scalars(select(Application))}
+    names = {a.id: a.org_name for a in demo_db.scalars(select(Application))}
     assert sorted(names[c.application_id] for c in open_vote.candidates) == sorted(VOTE)
-    running = [notice for notice in db.scalars(select(PublicNotice)) if notice.is_open(utcnow())]
+    running = [notice for notice in demo_db.scalars(select(PublicNotice)) if notice.is_open(utcnow())]
     assert [sorted(c.organization_name for c in notice.listed) for notice in running] == [sorted(NOTICE)]
     # the decision demo's own awards; the full-procedure demo cycle (award/visits/demo.py) awards its own
-    awards = db.scalars(select(Award).join(Cycle, Award.cycle_id == Cycle.id)
-                        .where(Cycle.title != FULL_PROCEDURE_TITLE)).all()
+    awards = demo_db.scalars(select(Award).join(Cycle, Award.cycle_id == Cycle.id)
+                             .where(Cycle.title != FULL_PROCEDURE_TITLE)).all()
     assert sorted(a.organization_name for a in awards) == sorted(AWARDED)
     assert all(is_well_formed_certificate_number(a.certificate_number) for a in awards)

@@ -165,20 +165,18 @@ def test_a_page_shows_a_deadline_in_beijing_time(db, client, login, make_cycle, 
     assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d|\+00:00|UTC", page)
 
 
-def test_the_demo_s_pages_show_every_moment_in_the_one_format(db, client):
+def test_the_demo_s_pages_show_every_moment_in_the_one_format(demo_db, demo_client):
     """Crawl the office's pages of the demo: no ISO or UTC moment, and every clock time is "YYYY-MM-DD HH:MM"."""
     from award.cycles.models import Cycle
-    from award.demo import DEMO_PASSWORD, seed_demo
+    from award.demo import DEMO_PASSWORD
 
-    seed_demo(db, demo_database=True)
-    db.commit()
-    assert client.post("/login", data={"email": "office@demo.award", "password": DEMO_PASSWORD}).status_code == 302
+    assert demo_client.post("/login", data={"email": "office@demo.award", "password": DEMO_PASSWORD}).status_code == 302
     paths = ["/dashboard", "/cycles/", "/notifications/"]
     shown = 0
-    for cycle_id in db.scalars(select(Cycle.id)).all():
+    for cycle_id in demo_db.scalars(select(Cycle.id)).all():
         paths += [f"/cycles/{cycle_id}", f"/applications/cycle/{cycle_id}", f"/review/cycles/{cycle_id}"]
     for path in paths:
-        response = client.get(path)
+        response = demo_client.get(path)
         assert response.status_code == 200, path
         main = re.search(r"<main.*?</main>", response.get_data(as_text=True), re.S).group(0)
         main = re.sub(r"<(input|pre)[^>]*>", "", main)  # typed values (datetime-local) are not shown times

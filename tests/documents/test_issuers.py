@@ -22,7 +22,6 @@ from award.certificates.seals import SealStore
 from award.cycles.models import Cycle
 from award.cycles.services import CycleSettings, issuers_of, update_cycle, update_issuers
 from award.cycles.settings import AwardSettings, EligibilitySettings, IssuerSettings, bare_bodies
-from award.demo import seed_demo
 from award.documents import services
 from award.documents.models import DocumentKind
 from award.documents.official import DocumentTexts, default_texts, number_year, render_official_pdf
@@ -177,10 +176,9 @@ def test_the_receipt_names_the_city_and_the_office(db, submitted):  # noqa: F811
 # --- the demo's documents, rendered and read back ------------------------------------------------------------
 
 
-def test_the_demo_documents_name_the_city_agree_on_the_year_and_round_half_up(db, tmp_path):
-    seed_demo(db, demo_database=True)
-    awarded = db.scalar(select(Cycle).where(Cycle.title == AWARDED_CYCLE_TITLE))
-    decision = services.official_document(db, awarded, DocumentKind.DECISION, zone=ZONE)
+def test_the_demo_documents_name_the_city_agree_on_the_year_and_round_half_up(demo_db, tmp_path):
+    awarded = demo_db.scalar(select(Cycle).where(Cycle.title == AWARDED_CYCLE_TITLE))
+    decision = services.official_document(demo_db, awarded, DocumentKind.DECISION, zone=ZONE)
     printed = {"decision": text(render_official_pdf(decision))}
     year = decision.issued_on.year
     assert printed["decision"].startswith(f"苏州市人民政府文件政发〔{year}〕1号")
@@ -190,25 +188,27 @@ def test_the_demo_documents_name_the_city_agree_on_the_year_and_round_half_up(db
     assert f"苏州市人民政府{day.year}年{day.month}月{day.day}日" in printed["decision"].split("决定", 1)[1]
     assert printed["decision"].endswith("—1—")
 
-    noticed = next(c for c in db.scalars(select(Cycle)) if notice_of(db, c) is not None and c.id != awarded.id)
-    notice = services.official_document(db, noticed, DocumentKind.NOTICE, zone=ZONE)
+    noticed = next(c for c in demo_db.scalars(select(Cycle))
+                   if notice_of(demo_db, c) is not None and c.id != awarded.id)
+    notice = services.official_document(demo_db, noticed, DocumentKind.NOTICE, zone=ZONE)
     printed["notice"] = text(render_official_pdf(notice))
     assert printed["notice"].startswith(f"苏州市市长质量奖评审委员会办公室文件质奖办〔{notice.issued_on.year}〕1号")
     assert "根据《苏州市市长质量奖管理办法》" in printed["notice"]
     assert "联系方式：苏州市市场监督管理局质量发展处" in printed["notice"]
 
-    batch = certificates.cycle_certificates(db, awarded, verify_url=lambda n: f"https://award.example/verify/{n}",
+    batch = certificates.cycle_certificates(demo_db, awarded,
+                                            verify_url=lambda n: f"https://award.example/verify/{n}",
                                             seal_store=SealStore(tmp_path))
     printed["certificates"] = text(render_certificates_batch(batch))
     assert printed["certificates"].count("苏州市人民政府") == len(batch)
 
     # 797.25 prints as 797.3 (四舍五入), not 797.2; the cut-off is 获奖分数线, as on the web
-    award = db.scalars(select(Award).where(Award.cycle_id == awarded.id).order_by(Award.id)).first()
-    snapshot = db.scalars(select(RankingSnapshot).where(RankingSnapshot.cycle_id == awarded.id)).first()
+    award = demo_db.scalars(select(Award).where(Award.cycle_id == awarded.id).order_by(Award.id)).first()
+    snapshot = demo_db.scalars(select(RankingSnapshot).where(RankingSnapshot.cycle_id == awarded.id)).first()
     entry = next(e for e in snapshot.entries if e.application_id == award.application_id)
     entry.total, snapshot.cutoff_score = Decimal("797.25"), Decimal("612.25")
-    db.flush()
-    report = certificates.feedback_report(db, award.application, today=dt.date(2026, 12, 7))
+    demo_db.flush()
+    report = certificates.feedback_report(demo_db, award.application, today=dt.date(2026, 12, 7))
     printed["feedback"] = text(render_feedback_pdf(report))
     assert "总分797.3/1000分" in printed["feedback"] and "获奖分数线612.3分" in printed["feedback"]
     assert "入围分数线" not in printed["feedback"]

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from award import migrate
 from award.app_db import get_database
 from tests.conftest import make_test_app
 
@@ -23,9 +22,9 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def live_app(new_database_url, tmp_path_factory):
-    url = new_database_url()
-    migrate.upgrade(url)
+def live_app(new_migrated_database_url, tmp_path_factory):
+    """Each module's own app over its own migrated database (the migrations ran once per session)."""
+    url = new_migrated_database_url()
     app = make_test_app(url, WTF_CSRF_ENABLED=True, BABEL_DEFAULT_LOCALE="zh_CN",
                         FILES_ROOT=str(tmp_path_factory.mktemp("files")))
     app.instance_path = str(tmp_path_factory.mktemp("instance"))  # not the developer's instance/
@@ -43,8 +42,11 @@ def live_server(live_app) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
+    """One Chromium per session (per xdist worker): each test's pages live in their own browser
+    context (new_page, the page audit's contexts), which shares no cookies or storage with another;
+    launching Chromium and Playwright's driver cost 2.5 s of CPU per module."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/system-deps.sh --test` (Debian package chromium)")
     from playwright.sync_api import sync_playwright

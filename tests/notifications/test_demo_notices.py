@@ -5,15 +5,13 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from award.auth.models import Role, User
-from award.demo import seed_demo
 from award.notifications.kinds import SPECS, Kind, kinds_for
 from award.notifications.models import Notification, OutboxMessage
 
 
-def test_the_seeded_demo_shows_notices_and_mail_for_every_role(db):
+def test_the_seeded_demo_shows_notices_and_mail_for_every_role(demo_db):
     """After `demo seed` each role that receives notices has some, in-app and in the outbox."""
-    seed_demo(db, demo_database=True)
-    kinds = {(role, kind) for role, kind in db.execute(
+    kinds = {(role, kind) for role, kind in demo_db.execute(
         select(User.role, Notification.kind).join(User, User.id == Notification.user_id))}
     receiving = {spec.role for spec in SPECS.values()}
     assert receiving == {Role.ENTERPRISE, Role.EXPERT, Role.LEADER, Role.OFFICE}
@@ -25,8 +23,9 @@ def test_the_seeded_demo_shows_notices_and_mail_for_every_role(db):
             (Role.ENTERPRISE, Kind.APPLICATION_SHORTLISTED.value), (Role.OFFICE, Kind.CONFLICT_DECLARED.value),
             (Role.ENTERPRISE, Kind.APPLICATION_RETURNED.value), (Role.OFFICE, Kind.OBJECTION_RECEIVED.value),
             } <= kinds
-    real = db.scalar(select(func.count(Notification.id)).where(Notification.link.startswith("/review/assignments/")))
+    real = demo_db.scalar(select(func.count(Notification.id))
+                          .where(Notification.link.startswith("/review/assignments/")))
     assert real >= 5
     # Every demo notice also waits as an e-mail; the objector, who has no account, gets e-mail only.
-    outbox = db.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.user_id.is_not(None)))
-    assert outbox == db.scalar(select(func.count(Notification.id)))
+    outbox = demo_db.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.user_id.is_not(None)))
+    assert outbox == demo_db.scalar(select(func.count(Notification.id)))

@@ -133,17 +133,16 @@ def test_document_review_cannot_end_while_sheets_are_missing(db, review_world):
         scoring.close_round(db, actor=world.office, review_round=world.review_round)
 
 
-def test_the_demo_has_an_open_round_with_one_panel_fully_scored(db):
+def test_the_demo_has_an_open_round_with_one_panel_fully_scored(demo_db):
     from sqlalchemy import select
 
-    from award.demo import seed_demo
     from award.rounds.models import ReviewRound
     from award.scoring.progress import round_progress
 
-    seed_demo(db, demo_database=True)
-    review_round = db.scalars(select(ReviewRound).order_by(ReviewRound.id)).first()  # the first seeded: the open one
+    # the first seeded: the open one
+    review_round = demo_db.scalars(select(ReviewRound).order_by(ReviewRound.id)).first()
     assert review_round.status is RoundStatus.OPEN
-    by_application = round_progress(db, review_round).by_application
+    by_application = round_progress(demo_db, review_round).by_application
     assert len(by_application) == 4 and by_application[0].missing == 0 and by_application[0].submitted == 5
 
 
