@@ -43,6 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     init_jobs(app, areas.JOB_MODULES)
     web.init_web(app)
+    Database.commit_after_requests(app)
     return app
 
 

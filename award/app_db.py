@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from award.db import READ_ONLY, create_db_engine
@@ -23,8 +24,14 @@ class Database:
         self.engine = create_db_engine(app.config["DATABASE_URL"])
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         app.extensions["award.db"] = self
-        app.after_request(_commit_or_rollback)
         app.teardown_appcontext(_close_session)
+
+    @staticmethod
+    def commit_after_requests(app: Flask) -> None:
+        """Commit or roll back at the end of each request. Called once the app's other after-request
+        functions are registered, so this one runs first (Flask runs them last-registered first) and
+        a clash at commit is answered with the headers and the log line of any answer."""
+        app.after_request(_commit_or_rollback)
 
     def bind_to(self, connection: Connection) -> None:
         """Tests: run every session inside an outer transaction that the test rolls back."""
@@ -64,10 +71,15 @@ def _commit_or_rollback(response: Response) -> Response:
     session: Session | None = g.get("db_session")
     if session is not None:
         # A refused request (4xx/5xx) must change nothing, whatever a service flushed.
-        if response.status_code < 400:
-            session.commit()
-        else:
+        if response.status_code >= 400:
             session.rollback()
+            return response
+        try:
+            session.commit()
+        except IntegrityError as clash:  # another request saved the same thing first: nothing is saved
+            session.rollback()
+            # The app's handler of a clash (views.clashed) answers, as it does for one met at a flush.
+            return current_app.make_response(current_app.handle_user_exception(clash))
     return response
 
 

@@ -39,10 +39,11 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.exc import IntegrityError
 
 from award.app_db import get_session
 from award.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, TooLarge, Unavailable
-from award.i18n import _l
+from award.i18n import _, _l
 from award.inputs import InvalidInput
 
 login_manager = LoginManager()
@@ -251,3 +252,12 @@ def refused(error: DomainError) -> Any:
     if isinstance(answer, Response) and answer.status_code < 400:  # a redirect says where the message is shown
         return answer
     return answer, status
+
+
+def clashed(_error: IntegrityError) -> Any:
+    """The app's handler of a unique constraint met by a request, at a flush in its view or at its
+    commit (``app_db``): another request saved the same thing at the same moment, after this one's
+    duplicate check had passed. Nothing of this request is saved; a 409, never a 500."""
+    get_session().rollback()
+    return error_page(409, _("This was saved at the same moment by another request, so nothing was saved. "
+                             "Please reload the page and check what is there now."))

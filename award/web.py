@@ -15,6 +15,7 @@ from flask_babel import Babel
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
@@ -25,6 +26,7 @@ from award.logs import REQUEST_ID, request_id_from
 from award.numbers import format_score
 from award.views import (
     csrf,
+    clashed,
     current_locale,
     error_page,
     limiter,
@@ -207,6 +209,7 @@ def init_web(app: Flask) -> None:
         return error_page(400, _("The request could not be understood. Please go back and try again."))
 
     app.register_error_handler(DomainError, refused)  # InvalidInput too: a 400
+    app.register_error_handler(IntegrityError, clashed)  # a 409: another request saved the same first
 
     @app.errorhandler(CSRFError)
     def _csrf_error(_error: Exception) -> tuple[str, int]:
