@@ -25,8 +25,8 @@ from award.inputs import ID_MAX, InvalidInput
 from award.logs import REQUEST_ID, request_id_from
 from award.numbers import format_score
 from award.views import (
-    csrf,
     clashed,
+    csrf,
     current_locale,
     error_page,
     limiter,
