@@ -46,11 +46,14 @@ def visit_page(session: Session, visit: SiteVisit, user: User, *, photo_form: Ph
     photo_form.item_id.choices = [SelectChoice(line.item.id, f"{line.item.id} {line.item.display_name()}")
                                   for line in lines]
     at_work = services.is_team_member(session, user, visit) and visit.round.status is RoundStatus.OPEN
+    seat = services.seat_of(session, user, visit)
+    pledge_seat = seat if at_work and seat is not None and seat.pledge_signed_at is None else None
+    at_work = at_work and pledge_seat is None  # saving would be refused until the pledge is signed
     return {
         "visit": visit, "application": visit.application, "cycle": visit.round.cycle, "lines": lines,
-        "forms": forms, "photo_form": photo_form, "at_work": at_work,
+        "forms": forms, "photo_form": photo_form, "at_work": at_work, "pledge_seat": pledge_seat,
         "team": services.team_of(session, visit.round_id, visit.application_id),
         "status_labels": {k.value: str(v) for k, v in services.STATUS_LABELS.items()},
-        "work_note": None if at_work else _("Only the visit's team fills the checklist, while the on-site round "
+        "work_note": None if at_work or pledge_seat else _("Only the visit's team fills the checklist, while the on-site round "
                                             "is open."),
     }

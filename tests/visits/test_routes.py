@@ -11,6 +11,7 @@ from PIL import Image
 
 from award.db import utcnow
 from award.i18n import local_zone
+from award.rounds.models import Assignment
 from award.visits.models import SiteVisit
 from award.visits.photos import has_location
 from tests.visits.test_services import photo_with_location
@@ -92,3 +93,16 @@ def test_a_photo_that_is_no_image_is_refused_on_the_page(db, client, login, worl
     assert answer.status_code == 422 and "JPEG or PNG" in answer.get_data(as_text=True)
     assert client.post(f"/visits/{visit.id}/photos", data={"item_id": "../../etc", "photo": (
         io.BytesIO(photo_with_location()), "a.jpg")}, content_type="multipart/form-data").status_code == 404
+
+
+def test_a_member_without_the_pledge_gets_the_pledge_link_not_the_checklist_form(db, client, login, world):
+    visit = SiteVisit(round_id=world.review_round.id, application_id=world.application.id,
+                      visit_on=utcnow().date(), itinerary="9:00 座谈")
+    db.add(visit)
+    seat = db.query(Assignment).filter_by(round_id=world.review_round.id, expert_id=world.team[1].id).one()
+    seat.pledge_signed_at = None
+    db.commit()
+    login(world.team[1])
+    page = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    assert f"/visits/{visit.id}/items/" not in page  # no form whose saving would be refused
+    assert f"/assignments/{seat.id}/pledge" in page
