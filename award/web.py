@@ -239,6 +239,14 @@ def init_web(app: Flask) -> None:
     def _server_error(_error: Exception) -> tuple[str, int]:
         return error_page(500, _("Something went wrong on our side. Nothing was saved; please try again."))
 
+    def cycle_name(cycle_id: int) -> str:
+        """A cycle's year and title, for a page of an area below the cycles (a job's page) that knows its id."""
+        from award.app_db import get_session
+        from award.cycles.models import Cycle
+
+        cycle = get_session().get(Cycle, cycle_id)
+        return f"{cycle.year} {cycle.title}" if cycle is not None else _("Cycle")
+
     def colon() -> str:
         """A label's colon: the full-width "：" after Chinese, ": " in English."""
         return "：" if current_locale() == "zh_CN" else ": "
@@ -260,6 +268,7 @@ def init_web(app: Flask) -> None:
             "role_pages": role_pages,
             "PUBLIC_PAGES": PUBLIC_PAGES,
             "colon": colon,
+            "cycle_name": cycle_name,
         }
 
     # The one way a page shows a moment: Beijing time, one format (award.i18n.format_datetime).

@@ -229,3 +229,12 @@ def test_two_concurrent_starters_get_one_job(database_url, engine):
             session.commit()
     finally:
         separate.dispose()
+
+
+def test_the_job_page_links_back_to_its_cycle_by_name(db, client, login, office, make_cycle):
+    cycle = make_cycle(title="苏州市长质量奖")
+    job, _ = services.start_job(db, started_by=office, kind=SLOW, inputs=inputs(cycle_id=cycle.id))
+    db.commit()
+    login(office)
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert f'/cycles/{cycle.id}">{cycle.year} 苏州市长质量奖</a>' in page
