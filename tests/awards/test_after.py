@@ -365,3 +365,11 @@ def test_the_form_offers_the_years_still_open_and_starts_at_the_oldest_one_due(d
     selected = re.findall(r'<option selected value="(\d+)"', page)
     assert "2024" not in offered and "2025" in offered
     assert selected == ["2025"]
+
+
+def test_a_tampered_reassessment_post_without_holders_near_expiry_shows_why(client, login, make_user):
+    login(make_user(Role.OFFICE))
+    answer = client.post("/awards/reassessments/new", data={"year": "2027", "title": "复审", "award_ids": "999"})
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert "not a valid choice" in page.lower() or "field-error" in page
