@@ -102,6 +102,11 @@ class Procedure:
         """The last vote: its result goes to the public notice."""
         return [s for s in self.steps if s in VOTES][-1]
 
+    @property
+    def votes(self) -> tuple[Step, ...]:
+        """The votes, in order: the committee's, the leading group's, or both."""
+        return tuple(s for s in self.steps if s in VOTES)
+
     def vote_after(self, step: Step) -> Step | None:
         """The vote that follows `step` (the committee's result feeds the leading group), if any."""
         votes = [s for s in self.steps if s in VOTES]
@@ -111,6 +116,15 @@ class Procedure:
         return {"steps": [s.value for s in self.steps],
                 "weights": {s.value: str(w) for s, w in self.weights.items()},
                 "combine": self.combine}
+
+
+# How the printed documents (公示名单, 表彰决定) name each vote, in the words of the cities' rules.
+VOTE_WORDS: dict[Step, str] = {Step.COMMITTEE: "评委会审议", Step.LEADING_GROUP: "领导小组审定"}
+
+
+def decided_by(chosen: Procedure) -> str:
+    """The procedure's votes as the official documents name them: 领导小组审定, 评委会审议, or both."""
+    return "、".join(VOTE_WORDS[s] for s in chosen.votes)
 
 
 def current_shape(*, onsite: bool, combine: str = "replace", onsite_weight: Decimal = Decimal("0.5")) -> Procedure:

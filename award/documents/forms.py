@@ -19,7 +19,8 @@ TEXT_FIELDS = ("issuing_office", "document_number", "title", "opening", "closing
 POSITIONED = ("organization", "number", "date")  # the texts an overlay prints, each with its own position
 
 PLACEHOLDER_HINT = _l("You may write {count}, {award_title}, {year}, {cycle_title}, {period_start}, {period_end}, "
-                      "{contact}, {city}, {government}, {regulator} and {award_office}; they are filled in when "
+                      "{contact}, {city}, {government}, {regulator}, {award_office} and {decided_by} (the votes of "
+                      "the cycle's procedure: 领导小组审定, 评委会审议 or both); they are filled in when "
                       "the document is printed. In the document number, {year} is the year of its date.")
 
 

@@ -38,12 +38,14 @@ __all__ = [
 ]
 
 PLACEHOLDERS = ("year", "cycle_title", "award_title", "count", "period_start", "period_end", "contact",
-                "city", "government", "regulator", "award_office")
+                "city", "government", "regulator", "award_office", "decided_by")
 """The names the office may write in braces in its texts, e.g. ``{count}``; others stay as typed.
 
 ``{city}``, ``{government}``, ``{regulator}`` and ``{award_office}`` are the cycle's issuers
 (``cycles.settings.IssuerSettings``). ``{year}`` is the cycle's year, except in the document number, where it
 is the year of the issue date: a number 〔2023〕 on a document dated 2025 cannot be printed.
+``{decided_by}`` names the votes of the cycle's procedure (``cycles.procedure.decided_by``): 领导小组审定,
+评委会审议, or 评委会审议、领导小组审定.
 """
 
 _NUMBER_YEAR = re.compile(r"〔([0-9]{4})〕")
@@ -70,7 +72,7 @@ _DEFAULTS = {
         issuing_office="{award_office}",
         document_number="质奖办〔{year}〕1号",
         title="关于{award_title}拟授奖单位名单的公示",
-        opening="根据《{city}市长质量奖管理办法》，经组织申报、资格审核、专家评审和领导小组审定，"
+        opening="根据《{city}市长质量奖管理办法》，经组织申报、资格审核、专家评审、{decided_by}，"
                 "拟授予以下{count}家单位“{award_title}”称号，现予以公示。",
         closing="公示期为{period_start}至{period_end}。公示期间，任何单位和个人对公示单位有异议的，"
                 "可以书面形式实名提出，写明真实姓名、身份证号码或所在单位以及联系电话，并附必要的证明材料。"
@@ -81,7 +83,7 @@ _DEFAULTS = {
         document_number="政发〔{year}〕1号",
         title="关于授予{award_title}的决定",
         opening="为深入实施质量强市战略，激励各类组织加强全面质量管理，经组织申报、资格审核、专家评审、"
-                "领导小组审定和社会公示，决定授予以下{count}家单位“{award_title}”称号。",
+                "{decided_by}和社会公示，决定授予以下{count}家单位“{award_title}”称号。",
         closing="希望获奖单位珍惜荣誉，再接再厉，充分发挥示范引领作用。全市各类组织要以获奖单位为榜样，"
                 "追求卓越，为推动高质量发展作出新的贡献。",
     ),

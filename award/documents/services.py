@@ -22,8 +22,10 @@ from award.auth.models import Role, User
 from award.awards.models import Award, AwardStatus
 from award.certificates.seals import accept_seal
 from award.cycles.models import Cycle
+from award.cycles.procedure import decided_by
 from award.cycles.services import issuers_of
 from award.cycles.settings import AwardLevels, bare_bodies
+from award.cycles.stages import procedure_of
 from award.db import utcnow
 from award.documents.models import DocumentKind, DocumentText, OverlayLayout, PrinterProfile
 from award.documents.official import (
@@ -138,7 +140,7 @@ def _last_day(notice: PublicNotice, zone: ZoneInfo) -> dt.date:
 
 def _placeholders(cycle: Cycle, notice: PublicNotice | None, zone: ZoneInfo, award_title: str) -> dict[str, str]:
     values = {"year": str(cycle.year), "cycle_title": cycle.title, "award_title": award_title,
-              **issuers_of(cycle).placeholders()}
+              "decided_by": decided_by(procedure_of(cycle)), **issuers_of(cycle).placeholders()}
     if notice is not None:
         values.update(period_start=document_date(notice.published_at.astimezone(zone).date()),
                       period_end=document_date(_last_day(notice, zone)), contact=notice.contact)

@@ -25,7 +25,8 @@ from award.auth.models import Role, User
 from award.cycles.models import Cycle, Stage
 from award.cycles.services import advance_cycle
 from award.cycles.settings import AwardLevel, AwardSettings, bare_bodies
-from award.cycles.stages import guard, guard_entering
+from award.cycles.procedure import Step
+from award.cycles.stages import guard, guard_entering, procedure_of
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed
 from award.files import Blob, keep
@@ -73,6 +74,18 @@ def candidates_by_level(session: Session, notice: PublicNotice) -> list[LevelGro
         return [LevelGroup(None, list(notice.candidates))]
     return [LevelGroup(level, members) for number, level in enumerate(levels, start=1)
             if (members := [c for c in notice.candidates if c.level == number])]
+
+
+def decided_by(cycle: Cycle) -> str:
+    """The public notice's line on who decided: the votes of the cycle's procedure, as the printed
+    公示名单 names them (``{decided_by}``)."""
+    votes = procedure_of(cycle).votes
+    if Step.LEADING_GROUP not in votes:
+        return _("Approved by the review committee; published for public supervision.")
+    if Step.COMMITTEE in votes:
+        return _("Deliberated by the review committee and approved by the leading group; published for public "
+                 "supervision.")
+    return _("Approved by the leading group; published for public supervision.")
 
 
 def published_notices(session: Session) -> list[PublicNotice]:

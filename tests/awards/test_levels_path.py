@@ -135,3 +135,26 @@ def test_the_ballot_names_its_body_and_each_candidate_s_level(db, awarded, login
     assert "Leading-group vote" in page
     marks = [part.split("</mark>")[0] for part in page.split('<mark class="ballot-level">')[1:]]
     assert marks == ["市长质量奖提名奖", "市长质量奖", "市长质量奖提名奖"]  # in rank order, each with its level
+
+
+@pytest.mark.parametrize(("votes", "on_page", "printed"), [
+    (["committee"], "Approved by the review committee;", "专家评审、评委会审议"),
+    (["committee", "leading_group"], "Deliberated by the review committee and approved by the leading group;",
+     "专家评审、评委会审议、领导小组审定"),
+    (["leading_group"], "Approved by the leading group;", "专家评审、领导小组审定"),
+])
+def test_the_notice_and_the_printed_lists_name_the_bodies_that_decided(db, awarded, client, votes, on_page, printed):
+    from award.cycles.procedure import build as build_procedure
+    cycle, _applications, notice, _awards = awarded
+    cycle.procedure = build_procedure(["screening", "document_review", *votes, "notice", "award"],
+                                      {"document_review": "1"}, "weighted").as_dict()
+    db.commit()
+    page = client.get(f"/notices/{notice.id}").get_data(as_text=True)
+    assert on_page in page
+    if "leading_group" not in votes:
+        assert "leading group" not in page
+    for document in (documents.notice_document(db, cycle, zone=ZONE), documents.decision_document(db, cycle, zone=ZONE)):
+        text = squeeze("".join(page_texts(render_official_pdf(document))))
+        assert printed in text
+        assert ("领导小组" in text) == ("leading_group" in votes)
+
