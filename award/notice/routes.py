@@ -69,7 +69,8 @@ def public_notice(notice_id: int):
     notice = get_or_404(PublicNotice, notice_id)
     return render_template("notice/public_notice.html", notice=notice, now=utcnow(),
                            groups=services.candidates_by_level(get_session(), notice),
-                           decided_by=services.decided_by(notice.cycle))
+                           decided_by=services.decided_by(notice.cycle),
+                           titles=services.titles_awarded(get_session(), notice))
 
 
 @bp.route("/<int:notice_id>/object", methods=["GET", "POST"])

@@ -88,6 +88,14 @@ def decided_by(cycle: Cycle) -> str:
     return _("Approved by the leading group; published for public supervision.")
 
 
+def titles_awarded(session: Session, notice: PublicNotice) -> list[str]:
+    """The titles the candidates are proposed for: each award level's, or the notice's one title."""
+    levels = frozen_levels(session, notice.cycle).levels
+    if not levels or all(c.level is None for c in notice.candidates):  # as candidates_by_level groups them
+        return [notice.award_title]
+    return [level.name for level in levels]
+
+
 def published_notices(session: Session) -> list[PublicNotice]:
     """Every notice ever published, newest first: the public page keeps the record."""
     return list(session.scalars(select(PublicNotice).order_by(PublicNotice.published_at.desc(), PublicNotice.id)))

@@ -158,3 +158,11 @@ def test_the_notice_and_the_printed_lists_name_the_bodies_that_decided(db, award
         assert printed in text
         assert ("领导小组" in text) == ("leading_group" in votes)
 
+
+def test_the_public_notice_names_the_title_of_each_level(db, awarded, client):
+    _cycle, _applications, notice, _awards = awarded
+    db.commit()
+    page = client.get(f"/notices/{notice.id}").get_data(as_text=True)
+    receives = page[page.index("What each awardee receives"):page.index("How to object")]
+    assert "“市长质量奖”" in receives and "“市长质量奖提名奖”" in receives
+    assert "“2026年度市长质量奖”" not in receives
