@@ -360,7 +360,8 @@ def _recount_ranking(files: _Files, settings: dict[str, Any], seats: list[dict[s
         applications[row["id"]] = ApplicationInfo(id=row["id"], name=name, sector=record.get("sector") or "",
                                                   district=record.get("district") or "", credit_code=row["credit_code"])
     blacklist = {app: list(e["flags"]["blacklist"]) for app, e in entries.items() if e["flags"].get("blacklist")}
-    vetoed = {app for app, e in entries.items() if e["status"] == STATUS_SOCIAL_VETO}  # the social evaluation's
+    vetoed = {app: (e["flags"] or {}).get("social_veto") or "" for app, e in entries.items()  # the social evaluation's
+              if e["status"] == STATUS_SOCIAL_VETO}
     sheets = list(files.lines("sheets/sheets.jsonl"))
     consensus = files.json("sheets/consensus.json") or {"scores": [], "confirmations": []}
     weights, forms = _procedure_weights(files, settings, rubric, rounds, recount)

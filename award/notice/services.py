@@ -23,9 +23,9 @@ from award.approval.services import BODY_STAGE, approved_application_ids, decisi
 from award.audit.services import chain_anchor, record
 from award.auth.models import Role, User
 from award.cycles.models import Cycle, Stage
+from award.cycles.procedure import Step
 from award.cycles.services import advance_cycle
 from award.cycles.settings import AwardLevel, AwardSettings, bare_bodies
-from award.cycles.procedure import Step
 from award.cycles.stages import guard, guard_entering, procedure_of
 from award.db import utcnow
 from award.errors import Conflict, Invalid, NotAllowed

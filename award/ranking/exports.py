@@ -56,7 +56,7 @@ def ranking_table(
             row["rank"], row["application_id"], row["organization_name"], row["sector"],
             labels["status"].get(row["status"], row["status"]),
             _("yes") if row["in_shortlist"] else _("no"),
-            labels["reason"].get(row["reason"], row["reason"]) if row["reason"] else None,
+            _reason(row, labels) if row["reason"] else None,
             _number(row["total"]),
             "; ".join(f"{round_names[kind]}: {labels.get('counts', {}).get(record, record)}"
                       for kind, record in (row.get("counted") or {}).items()) or None,
@@ -75,6 +75,13 @@ def ranking_table(
             ", ".join(row["flipped_by"]) or None,
         ])
     return header, out
+
+
+def _reason(row: dict[str, Any], labels: dict[str, dict[str, str]]) -> str:
+    """Why the row is not shortlisted; a social veto with its own reason."""
+    reason = labels["reason"].get(row["reason"], row["reason"])
+    veto = (row.get("flags") or {}).get("social_veto")
+    return f"{reason}: {veto}" if veto else reason
 
 
 def rows_from_snapshot(snapshot: RankingSnapshot) -> list[dict[str, Any]]:

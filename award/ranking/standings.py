@@ -125,6 +125,7 @@ class RankedCycle:
     blacklist: dict[int, list[str]]  # application id -> list sources
     presentation: RoundAggregate | None
     weights: RoundWeights | None  # the procedure's weights when they combine the rounds, else None
+    vetoes: Mapping[int, str]  # application id -> the reason of its social veto (when one was given)
 
     @property
     def method(self) -> str | None:
@@ -351,7 +352,8 @@ def combine_by_weights(document: RoundAggregate, others: Mapping[str, RoundAggre
 
 def rank_rounds(
     rubric: Rubric, settings: EffectiveSettings, document: RoundAggregate | None, onsite: RoundAggregate | None, *,
-    applications: dict[int, ApplicationInfo], blacklist: dict[int, list[str]], vetoed: Collection[int] = (),
+    applications: dict[int, ApplicationInfo], blacklist: dict[int, list[str]],
+    vetoed: Collection[int] | Mapping[int, str] = (),
     presentation: RoundAggregate | None = None, weights: RoundWeights | None = None,
 ) -> RankedCycle:
     """Combine the rounds, leave the listed and the vetoed applications unranked (each with its status as the
@@ -361,9 +363,10 @@ def rank_rounds(
     frozen weights (`combine_by_weights`); without, as before: the document round alone, or document and on-site
     by the ranking settings (replace or weighted)."""
     if document is None:
-        return RankedCycle(rubric, settings, None, None, None, [], {}, None, applications, blacklist, None, None)
+        return RankedCycle(rubric, settings, None, None, None, [], {}, None, applications, blacklist, None, None, {})
     listed = set(blacklist)
     vetoes = set(vetoed) - listed  # the dishonesty list says more
+    reasons = {app: vetoed[app] for app in vetoes if vetoed[app]} if isinstance(vetoed, Mapping) else {}
     document = _with_status(document, document.application_ids, listed, STATUS_BLACKLISTED)
     document = _with_status(document, document.application_ids, vetoes, STATUS_SOCIAL_VETO)
     rank_settings: dict[str, Any] = {
@@ -405,7 +408,7 @@ def rank_rounds(
         tested = onsite if basis == "onsite" and onsite is not None else document
         robustness = check_robustness(tested, **rank_settings)
     return RankedCycle(rubric, settings, document, onsite, standings, entries, robustness, basis, applications,
-                       blacklist, presentation, weights)
+                       blacklist, presentation, weights, reasons)
 
 
 def robustness_of(ranking: RankedCycle, application_id: int) -> tuple[str, tuple[str, ...]]:
@@ -453,6 +456,8 @@ def snapshot_rows(ranking: RankedCycle) -> list[dict[str, Any]]:
                 "disagreements": [f"{kind}:{d.item_id}" for kind, d in ranking.disagreements_of(app_id)],
                 "incomplete_sheets": ranking.incomplete_sheets(app_id),
                 "blacklist": ranking.blacklist.get(app_id, []),
+                # the veto's reason, shown on the row and kept in the snapshot (and so in the archive)
+                **({"social_veto": ranking.vetoes[app_id]} if app_id in ranking.vetoes else {}),
             },
             "robustness": verdict,
             "flipped_by": list(flipped),

@@ -54,6 +54,6 @@ def visit_page(session: Session, visit: SiteVisit, user: User, *, photo_form: Ph
         "forms": forms, "photo_form": photo_form, "at_work": at_work, "pledge_seat": pledge_seat,
         "team": services.team_of(session, visit.round_id, visit.application_id),
         "status_labels": {k.value: str(v) for k, v in services.STATUS_LABELS.items()},
-        "work_note": None if at_work or pledge_seat else _("Only the visit's team fills the checklist, while the on-site round "
-                                            "is open."),
+        "work_note": None if at_work or pledge_seat else _(
+            "Only the visit's team fills the checklist, while the on-site round is open."),
     }

@@ -153,7 +153,8 @@ def test_the_notice_and_the_printed_lists_name_the_bodies_that_decided(db, award
     assert on_page in page
     if "leading_group" not in votes:
         assert "leading group" not in page
-    for document in (documents.notice_document(db, cycle, zone=ZONE), documents.decision_document(db, cycle, zone=ZONE)):
+    for document in (documents.notice_document(db, cycle, zone=ZONE),
+                     documents.decision_document(db, cycle, zone=ZONE)):
         text = squeeze("".join(page_texts(render_official_pdf(document))))
         assert printed in text
         assert ("领导小组" in text) == ("leading_group" in votes)

@@ -51,6 +51,9 @@ def test_import_match_veto_and_the_ranking_shows_it(db, client, login, world, of
     assert recorded.status_code == 302 and db.query(SocialFinding).count() == 1
     ranking = client.get(f"/cycles/{world.cycle.id}/ranking/").get_data(as_text=True)
     assert "社会评价一票否决" in ranking and "否决企业" in ranking
+    row = ranking[ranking.index("否决企业"):]
+    row = row[:row.index("</tr>")]
+    assert "社会评价一票否决" in row and "产品质量抽查不合格" in row  # the veto's reason on the candidate's row
 
 
 def test_a_bad_import_names_its_rows_in_chinese(db, client, login, world, office):

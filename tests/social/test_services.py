@@ -102,6 +102,8 @@ def test_a_veto_leaves_the_candidate_unranked_with_the_reason_shown(db, world, o
     snapshot = ranking.freeze_shortlist(db, actor=office, cycle=world.cycle)
     frozen = {e.application_id: e for e in snapshot.entries}
     assert frozen[vetoed.id].status == "social_veto" and not frozen[vetoed.id].in_shortlist
+    assert frozen[vetoed.id].flags["social_veto"] == "三年内发生重大质量事故"  # archived with the snapshot
+    assert "social_veto" not in frozen[kept.id].flags
     assert [e.application_id for e in snapshot.shortlist] == [kept.id]
 
 
