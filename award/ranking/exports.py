@@ -65,7 +65,7 @@ def ranking_table(
             *(_number(row["categories"].get(cid)) for cid, _name in categories),
             *(_number(row["method_totals"].get(m)) for m, _name in methods),
             *(_number(row["items"].get(i)) for i in items),
-            row["sheet_count"], _("Total") if row["decided_by"] == "total" else row["decided_by"],
+            _sheets(row, round_names), _("Total") if row["decided_by"] == "total" else row["decided_by"],
             _number(row["mean_z"]),
             "; ".join(f"{e['expert'] or '?'}: {e['reason']}" for e in row["exclusions"]) or None,
             ", ".join(row["flags"].get("disagreements", [])) or None,
@@ -75,6 +75,14 @@ def ranking_table(
             ", ".join(row["flipped_by"]) or None,
         ])
     return header, out
+
+
+def _sheets(row: dict[str, Any], round_names: dict[str, str]) -> int | str:
+    """The valid sheets: per scored round when more than one scored it (a frozen snapshot keeps the one count)."""
+    counts = row.get("sheet_counts") or {}
+    if len(counts) > 1:
+        return "; ".join(f"{round_names[kind]}: {n}" for kind, n in counts.items())
+    return row["sheet_count"]
 
 
 def _reason(row: dict[str, Any], labels: dict[str, dict[str, str]]) -> str:

@@ -247,6 +247,16 @@ class RankedCycle:
         except KeyError:
             return 0
 
+    def sheet_counts(self, application_id: int) -> dict[str, int]:
+        """The valid sheets of each scored round the application is in, in the order the rounds run."""
+        counts = {}
+        for kind, aggregate in self.round_aggregates():
+            try:
+                counts[kind] = int(aggregate.sheet_count[aggregate.index_of(application_id)])
+            except KeyError:
+                continue
+        return counts
+
     def incomplete_sheets(self, application_id: int) -> int:
         return sum(1 for _kind, a in self.round_aggregates() for app, _e in a.incomplete_sheets
                    if app == application_id)
@@ -440,6 +450,7 @@ def snapshot_rows(ranking: RankedCycle) -> list[dict[str, Any]]:
             "sector": entry.sector or "",
             "status": entry.status,
             "sheet_count": ranking.sheet_count(app_id),
+            "sheet_counts": ranking.sheet_counts(app_id),  # per scored round: what the pages and exports show
             "total": _money(entry.total),
             "categories": {c: _money(v) for c, v in ranking.categories(app_id).items()},
             "method_totals": {m: _money(v) for m, v in ranking.method_totals(app_id).items()},

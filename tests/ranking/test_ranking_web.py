@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -202,3 +203,27 @@ def test_the_frozen_shortlist_records_which_record_counted(client, login, make_u
     page = client.get(f"/cycles/{world.cycle.id}/ranking/snapshot").get_data(as_text=True)
     assert "Document review: <strong>Panel consensus</strong>" in page
     assert "642.50<br><small>600.00–650.00</small>" in page
+
+
+@pytest.mark.parametrize("mode", ["replace", "weighted"])
+def test_the_sheets_are_counted_per_scored_round_on_the_page_and_in_the_export(client, login, make_user, world,
+                                                                               office, mode):
+    from award.ranking import services
+    from award.rounds.models import RoundKind
+    document = world.round(method="mean")
+    onsite = world.round(kind=RoundKind.ONSITE, method="mean", required_sheets=3)
+    application = world.application(name="两轮评审有限公司")
+    world.panel(document, application, [60] * 5)
+    world.panel(onsite, application, [80] * 3, first_expert=5)
+    services.update_ranking_settings(world.db, actor=office, cycle=world.cycle, combine_mode=mode,
+                                     onsite_weight=Decimal("0.5"), sector_limits={}, min_sheets_for_leniency=5)
+    world.db.commit()
+    (row,) = services.snapshot_rows(services.compute_ranking(world.db, world.cycle))
+    assert row["sheet_counts"] == {"document": 5, "onsite": 3}
+    login(make_user(Role.OFFICE))
+    page = client.get(f"/cycles/{world.cycle.id}/ranking/").get_data(as_text=True)
+    cells = page[page.index("两轮评审有限公司"):]
+    cells = cells[:cells.index("</tr>")]
+    assert "Document review 5" in cells and "On-site review 3" in cells
+    exported = client.get(f"/cycles/{world.cycle.id}/ranking/export.csv").get_data(as_text=True)
+    assert "Document review: 5; On-site review: 3" in exported
