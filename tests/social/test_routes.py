@@ -121,3 +121,19 @@ def test_a_public_comment_s_author_is_not_called_an_objector(db, client, login, 
     login(office)
     page = client.get(f"/social/cycles/{world.cycle.id}").get_data(as_text=True)
     assert "张三" in page and "意见提出人" in page and "异议人" not in page  # a comment is not an objection
+
+
+def test_a_finding_saved_at_the_same_moment_by_another_request_is_a_409_not_a_500(db, client, login, world, office,
+                                                                                  monkeypatch):
+    from award.social import services
+    from award.social.models import FindingLevel
+    services.record_finding(db, actor=office, application=world.kept, level=FindingLevel.NOTED, reason="先保存的结论")
+    db.commit()
+    # This request's check ran before the other request's finding was committed: it sees none and inserts.
+    monkeypatch.setattr(services, "finding_of", lambda session, application: None)
+    login(office)
+    answer = client.post(f"/social/applications/{world.kept.id}", data={"level": "none", "reason": ""})
+    assert answer.status_code == 409 and "同一时刻" in answer.get_data(as_text=True)
+    db.expire_all()
+    (finding,) = db.query(SocialFinding).all()
+    assert finding.reason == "先保存的结论"
