@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
@@ -62,6 +63,14 @@ def utcnow() -> dt.datetime:
 # An execution option for a connection that will only read: on SQLite its transaction begins without
 # taking the write lock (the health check answers within its second while a writer holds the lock).
 READ_ONLY = "award_read_only"
+
+
+def is_unique_violation(error: IntegrityError) -> bool:
+    """Whether the database refused a duplicate of a unique key (a race two requests ran), as opposed to
+    another broken constraint (a missing value, a check, a foreign key), which is a bug to surface."""
+    if getattr(error.orig, "sqlstate", None) == "23505":  # PostgreSQL's unique_violation
+        return True
+    return "UNIQUE constraint failed" in str(error.orig)  # SQLite's message for a unique or primary key
 
 
 def create_db_engine(url: str, **kwargs: Any) -> Engine:

@@ -42,6 +42,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import IntegrityError
 
 from award.app_db import get_session
+from award.db import is_unique_violation
 from award.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, TooLarge, Unavailable
 from award.i18n import _, _l
 from award.inputs import InvalidInput
@@ -254,10 +255,13 @@ def refused(error: DomainError) -> Any:
     return answer, status
 
 
-def clashed(_error: IntegrityError) -> Any:
+def clashed(error: IntegrityError) -> Any:
     """The app's handler of a unique constraint met by a request, at a flush in its view or at its
     commit (``app_db``): another request saved the same thing at the same moment, after this one's
-    duplicate check had passed. Nothing of this request is saved; a 409, never a 500."""
+    duplicate check had passed. Nothing of this request is saved; a 409, never a 500. Any other broken
+    constraint is a fault of ours, raised on to the 500 page and the log."""
     get_session().rollback()
+    if not is_unique_violation(error):
+        raise error
     return error_page(409, _("This was saved at the same moment by another request, so nothing was saved. "
                              "Please reload the page and check what is there now."))

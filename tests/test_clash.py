@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Blueprint
+from sqlalchemy.exc import IntegrityError
 
 from award.app_db import get_session
 from award.auth.models import Organization
@@ -24,8 +25,11 @@ def clash_client(app, db):
     @bp.post("/_clash/<when>")
     def clash(when: str):  # a save whose duplicate check another request passed at the same moment
         session = get_session()
-        session.add(Organization(credit_code=CODE, name="后到的企业"))
-        if when == "flush":
+        if when == "broken":  # not a race: a constraint our own code broke
+            session.add(Organization(credit_code=fresh_credit_code(), name=None))
+        else:
+            session.add(Organization(credit_code=CODE, name="后到的企业"))
+        if when in ("flush", "broken"):
             session.flush()
         return "saved", 200
 
@@ -51,3 +55,10 @@ def test_a_clash_is_told_in_the_users_language(clash_client):
     assert response.status_code == 409
     assert "同一时刻" in response.get_data(as_text=True)
     assert response.headers.get("Content-Security-Policy")  # the answer has the headers of every page
+
+
+def test_another_broken_constraint_is_not_called_a_clash(clash_client):
+    # A missing value is a fault of ours, not a race: it reaches the 500 path and the log (the test
+    # app propagates it), never the page that tells the user someone else saved first.
+    with pytest.raises(IntegrityError, match="(?i)not null|null value"):
+        clash_client.post("/_clash/broken")
