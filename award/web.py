@@ -122,16 +122,22 @@ def _bound_body() -> None:
     request.max_content_length = ceiling if own_limit is None else min(ceiling, own_limit)
 
 
+def _carries_nul(values: Any) -> bool:
+    """Whether a MultiDict holds NUL in a name or in any of its values (repeated ones too)."""
+    return any("\x00" in key or "\x00" in value for key, value in values.items(multi=True))
+
+
 def _refuse_nul() -> None:
     """NUL is never typed by a person, and PostgreSQL cannot store or even compare it: a request
-    that carries one in its path, query or form is refused before any view reads it."""
-    values = [request.path, *request.args.keys(), *request.args.values()]
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    that carries one in its path, query or form is refused before any view reads it. The form is
+    parsed once (Werkzeug keeps it for the view) and scanned where it lies, without copying it."""
+    refused = "\x00" in request.path or _carries_nul(request.args)
+    if not refused and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         try:
-            values += [*request.form.keys(), *request.form.values()]
+            refused = _carries_nul(request.form)
         except RequestEntityTooLarge:
             return  # the view meets the same refusal when it reads the form, and words it for its page
-    if any("\x00" in value for value in values):
+    if refused:
         raise InvalidInput(_("The request contains a NUL character, which is not allowed."))
 
 
