@@ -124,16 +124,22 @@ def _bound_body() -> None:
     request.max_content_length = ceiling if own_limit is None else min(ceiling, own_limit)
 
 
+def _carries_nul(values: Any) -> bool:
+    """Whether a MultiDict holds NUL in a name or in any of its values (repeated ones too)."""
+    return any("\x00" in key or "\x00" in value for key, value in values.items(multi=True))
+
+
 def _refuse_nul() -> None:
     """NUL is never typed by a person, and PostgreSQL cannot store or even compare it: a request
-    that carries one in its path, query or form is refused before any view reads it."""
-    values = [request.path, *request.args.keys(), *request.args.values()]
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    that carries one in its path, query or form is refused before any view reads it. The form is
+    parsed once (Werkzeug keeps it for the view) and scanned where it lies, without copying it."""
+    refused = "\x00" in request.path or _carries_nul(request.args)
+    if not refused and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         try:
-            values += [*request.form.keys(), *request.form.values()]
+            refused = _carries_nul(request.form)
         except RequestEntityTooLarge:
             return  # the view meets the same refusal when it reads the form, and words it for its page
-    if any("\x00" in value for value in values):
+    if refused:
         raise InvalidInput(_("The request contains a NUL character, which is not allowed."))
 
 
@@ -150,6 +156,60 @@ def _own_password_first() -> Any:
             and request.endpoint not in _OPEN_BEFORE_OWN_PASSWORD):
         return redirect(url_for("auth.change_password"))
     return None
+
+
+def _layout_of(locale: str, role: Any) -> dict[str, Any]:
+    """What base.html shows around every page for a language and a role (None: not signed in), the same
+    on every request: the addresses and translated words of the navigation, the site's style sheets."""
+    from award.main.navigation import PUBLIC_PAGES, role_pages
+
+    def word(text: str) -> Markup:  # as Jinja's _() gives it: a translation is the page's own markup
+        return Markup(_(text))
+
+    other = "en" if locale == "zh_CN" else "zh_CN"
+    links = role_pages(role) + PUBLIC_PAGES if role is not None else PUBLIC_PAGES
+    return {
+        "html_lang": "zh-CN" if locale == "zh_CN" else "en",
+        "site": word("Mayor's Quality Award"),
+        "pico_css": url_for("static", filename="vendor/pico/pico.min.css"),
+        "app_css": url_for("static", filename="css/app.css"),
+        "app_js": url_for("static", filename="js/app.js"),
+        "main_navigation": word("Main navigation"),
+        "index": url_for("main.index"),
+        "dashboard": url_for("main.dashboard"),
+        "my_tasks": word("My tasks"),
+        "notifications": url_for("notifications.list_notifications"),
+        "notices": word("Notices"),
+        "links": tuple((link.endpoint, url_for(link.endpoint), Markup(str(link.label))) for link in links),
+        "change_password": url_for("auth.change_password"),
+        "password": word("Password"),
+        "logout": url_for("auth.logout"),
+        "sign_out": word("Sign out"),
+        "login": url_for("auth.login"),
+        "sign_in": word("Sign in"),
+        "register": url_for("auth.register"),
+        "register_label": word("Register an enterprise"),
+        "other_locale_url": url_for("main.set_language", locale=other),
+        "other_lang": "en" if other == "en" else "zh-CN",
+        "other_label": "English" if other == "en" else "中文",
+        "footer": word("Every step is recorded in the audit trail."),
+    }
+
+
+def page_layout() -> dict[str, Any]:
+    """base.html's layout for this request's language and role, built once per (language, role, script
+    root) and kept by the app: the navigation costs a dictionary lookup instead of 15 url_for and 10
+    translations per page. What differs per request (the current page, unread count, CSRF token, the
+    language switch's return path) stays in the template."""
+    locale = current_locale()
+    user = current_user
+    role = user.role if user.is_authenticated else None
+    key = (locale, role, request.script_root)
+    layouts: dict[tuple[str, Any, str], dict[str, Any]] = current_app.extensions.setdefault("award_layouts", {})
+    layout = layouts.get(key)
+    if layout is None:
+        layout = layouts[key] = _layout_of(locale, role)
+    return layout
 
 
 def init_web(app: Flask) -> None:
@@ -251,25 +311,25 @@ def init_web(app: Flask) -> None:
         """A label's colon: the full-width "：" after Chinese, ": " in English."""
         return "：" if current_locale() == "zh_CN" else ": "
 
-    @app.context_processor
-    def _template_globals() -> dict[str, Any]:
-        from award.applications.sectors import GBT4754_SECTIONS
-        from award.auth.models import Role
-        from award.auth.roles import ROLE_LABELS
-        from award.cycles.stages import STAGE_LABELS
-        from award.main.navigation import PUBLIC_PAGES, role_pages
+    from award.applications.sectors import GBT4754_SECTIONS
+    from award.auth.models import Role
+    from award.auth.roles import ROLE_LABELS
+    from award.cycles.stages import STAGE_LABELS
+    from award.main.navigation import PUBLIC_PAGES, role_pages
 
-        return {
-            "current_locale": current_locale,
-            "Role": Role,
-            "STAGE_LABELS": STAGE_LABELS,
-            "SECTORS": GBT4754_SECTIONS,
-            "ROLE_LABELS": ROLE_LABELS,
-            "role_pages": role_pages,
-            "PUBLIC_PAGES": PUBLIC_PAGES,
-            "colon": colon,
-            "cycle_name": cycle_name,
-        }
+    # The same for every page: globals set once rather than a context processor run at each render.
+    app.jinja_env.globals.update({
+        "current_locale": current_locale,
+        "Role": Role,
+        "STAGE_LABELS": STAGE_LABELS,
+        "SECTORS": GBT4754_SECTIONS,
+        "ROLE_LABELS": ROLE_LABELS,
+        "role_pages": role_pages,
+        "PUBLIC_PAGES": PUBLIC_PAGES,
+        "colon": colon,
+        "page_layout": page_layout,
+        "cycle_name": cycle_name,
+    })
 
     # The one way a page shows a moment: Beijing time, one format (award.i18n.format_datetime).
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value) if value else ""

@@ -78,12 +78,12 @@ def test_every_hook_is_registered_by_load_hooks_without_the_web_layer():
     _run(HOOKS_WITHOUT_WEB)
 
 
-HEAVY = ("weasyprint", "scipy", "numpy", "highspy", "openpyxl", "PIL", "redis")
+HEAVY = ("weasyprint", "scipy", "numpy", "highspy", "openpyxl", "PIL", "redis", "segno")
 
 CLI_WITHOUT_HEAVY_LIBRARIES = """
 import sys
 import award.cli
-loaded = sorted(name for name in ("weasyprint", "scipy", "numpy", "highspy") if name in sys.modules)
+loaded = sorted(name for name in ("weasyprint", "scipy", "numpy", "highspy", "segno") if name in sys.modules)
 assert not loaded, f"importing award.cli imported {loaded}"
 """
 

@@ -11,6 +11,7 @@ import pytest
 from award.approval.forms import OpenVoteForm
 from award.auth.models import Role
 from award.cycles.models import CycleDeadline, Stage
+from tests.conftest import PASSWORD
 
 PUBLIC = ["/notices/", "/verify"]
 ROLE_LINKS = {
@@ -66,3 +67,24 @@ def test_the_vote_s_closing_time_is_pre_filled_as_datetime_local_accepts_it(app,
         form = OpenVoteForm.proposed(cycle, now=now, zone=dt.timezone(dt.timedelta(hours=8)))
         html = str(form.closes_at())
     assert 'value="2026-06-04T10:00"' in html  # YYYY-MM-DDTHH:MM, never "2026-06-04 10:00:17"
+
+
+def test_the_kept_navigation_follows_the_language_and_the_role_of_each_request(app, client, login, make_user):
+    """base.html's navigation is built once per (language, role) and kept by the app (award/web.py,
+    page_layout): the next request of another role or language still gets its own links and words."""
+    login(make_user(Role.OFFICE))
+    office_page = client.get("/dashboard").get_data(as_text=True)
+    assert header_links(office_page)[1:7] == ROLE_LINKS[Role.OFFICE]
+    first = "en" if 'lang="en"' in office_page else "zh_CN"
+    other_language = "zh_CN" if first == "en" else "en"
+    client.post(f"/language/{other_language}", data={"next": "/dashboard"})
+    switched = client.get("/dashboard").get_data(as_text=True)
+    words = {"en": "Sign out", "zh_CN": "退出"}
+    assert words[first] in office_page.split("<main", 1)[0]
+    assert words[other_language] in switched.split("<main", 1)[0]
+    assert words[first] not in switched.split("<main", 1)[0]
+    other = app.test_client()
+    other.post("/login", data={"email": make_user(Role.EXPERT).email, "password": PASSWORD})
+    expert_links = header_links(other.get("/dashboard").get_data(as_text=True))
+    assert expert_links[1:len(ROLE_LINKS[Role.EXPERT]) + 1] == ROLE_LINKS[Role.EXPERT]
+    assert len(app.extensions["award_layouts"]) == 3  # the office in both languages, the expert in one

@@ -19,9 +19,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import segno
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
@@ -29,7 +28,13 @@ from markupsafe import Markup, escape
 from award.certificates.assets import FetchRecord
 from award.certificates.fonts import FontLookup, installed_cjk_families, require_cjk_font
 from award.i18n import gettext_in
+from award.lazy import lazy_module
 from award.numbers import format_score
+
+if TYPE_CHECKING:
+    import segno
+else:  # its tables take 20 to 50 ms to import, paid by every command: only a certificate needs it
+    segno = lazy_module("segno")
 
 __all__ = [
     "DEFAULT_TEMPLATES_DIR",
