@@ -268,7 +268,11 @@ def _write(session: Session, sheet: ScoreSheet, rubric: Rubric, entries: list[It
             sheet.updated_at = utcnow()
     except StaleDataError:
         # The other save is committed (the UPDATE waited for it): refuse like any later save, with
-        # the differences from what it stored. The rolled-back savepoint expired the sheet.
+        # the differences from what it stored. The rolled-back savepoint expired the sheet and the items
+        # this save changed, not the others: an item whose fields this save left as they were still
+        # holds what was read before the other save, so every item is read again.
+        session.execute(select(ItemScore).where(ItemScore.sheet_id == sheet.id)
+                        .execution_options(populate_existing=True)).all()
         raise VersionConflict(current_version=sheet.version, differences=_differences(sheet, entries)) from None
     return changed
 
